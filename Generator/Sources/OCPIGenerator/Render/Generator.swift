@@ -1,0 +1,61 @@
+/// The whole generator: a checked spec in, every output file out. Pure; the CLI writes the files.
+public struct Generator: Sendable {
+    public var openAPI = OpenAPIRenderer()
+
+    public init() {}
+
+    /// The path of the OpenAPI document inside the generated target.
+    public static let openAPIPath = "Resources/openapi.yaml"
+
+    public func generate(_ spec: Spec) -> [GeneratedFile] {
+        var files = [GeneratedFile(path: Self.openAPIPath, contents: openAPI.render(spec))]
+        files.append(ReleaseRenderer().render(spec))
+        return files.sorted { $0.path < $1.path }
+    }
+}
+
+/// The facts of the release as Swift constants, and the OpenAPI document as a resource.
+struct ReleaseRenderer {
+    func render(_ spec: Spec) -> GeneratedFile {
+        var writer = CodeWriter()
+        writer.line("// " + GeneratedFile.header(for: "spec/ocpi-\(spec.version)/\(SpecSource.manifestName)"))
+        writer.line()
+        writer.line("import Foundation")
+        writer.line()
+        writer.docComment("OCPI \(spec.version), edition \(spec.release): the release this module was generated from.")
+        writer.block("public enum OCPIRelease {") { writer in
+            writer.docComment("The release, as it appears in URLs and in version details.")
+            writer.line("public static let version = \(swiftString(spec.version))")
+            writer.line()
+            writer.docComment("The edition of the official text the spec folder describes.")
+            writer.line("public static let edition = \(swiftString(spec.release))")
+            writer.line()
+            writer.docComment("The OpenAPI 3.1 document of the release (`\(Generator.openAPIPath)`).")
+            writer.block("public static var openAPIDocument: Data? {") { writer in
+                writer.line("Bundle.module.url(forResource: \"openapi\", withExtension: \"yaml\").flatMap { try? Data(contentsOf: $0) }")
+            }
+        }
+        return GeneratedFile(path: "OCPIRelease.swift", contents: writer.text)
+    }
+}
+
+/// A Swift string literal for any text.
+func swiftString(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\t": result += "\\t"
+        case "\r": result += "\\r"
+        default:
+            if scalar.value < 0x20 {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return result + "\""
+}

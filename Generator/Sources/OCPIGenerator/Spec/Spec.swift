@@ -1,0 +1,229 @@
+/// One release of OCPI as described by a folder of spec/: the manifest and its files in order.
+public struct Spec: Hashable, Sendable {
+    /// The release (`2.2.1`), as it appears in URLs and in VersionNumber.
+    public var version: String
+    public var release: String
+    public var source: String
+    public var doc: String
+    /// The files in the manifest's order.
+    public var files: [SpecFile]
+
+    public var modules: [SpecFile] { files.filter { $0.module != nil } }
+    public var objects: [ObjectDefinition] { files.flatMap(\.objects) }
+    public var enums: [EnumDefinition] { files.flatMap(\.enums) }
+    public var endpoints: [EndpointDefinition] { files.flatMap(\.endpoints) }
+    public var statusCodes: [StatusCodeDefinition] { files.flatMap(\.statusCodes) }
+    public var statusRanges: [StatusRangeDefinition] { files.flatMap(\.statusRanges) }
+    public var headers: [HeaderDefinition] { files.flatMap(\.headers) }
+
+    public func object(named name: String) -> ObjectDefinition? { objects.first { $0.name == name } }
+    public func enumeration(named name: String) -> EnumDefinition? { enums.first { $0.name == name } }
+}
+
+/// What every item of the spec may carry besides its facts.
+public struct Annotations: Hashable, Sendable {
+    /// The item's anchor in the official text.
+    public var ref: String?
+    /// Our own description.
+    public var doc: String?
+    /// A decision taken where the official text is unclear.
+    public var note: String?
+    /// A change made by an erratum after the release.
+    public var errata: String?
+    /// The release that introduced the item.
+    public var since: String?
+
+    public init(ref: String? = nil, doc: String? = nil, note: String? = nil, errata: String? = nil, since: String? = nil) {
+        self.ref = ref
+        self.doc = doc
+        self.note = note
+        self.errata = errata
+        self.since = since
+    }
+}
+
+public enum ModuleKind: String, Hashable, Sendable, CaseIterable {
+    case functional
+    case configuration
+}
+
+/// One YAML file: a module (`module:`) or shared types (`shared:`).
+public struct SpecFile: Hashable, Sendable {
+    /// The file name within the folder (`locations.yaml`).
+    public var name: String
+    public var location: SourceLocation
+    /// The ModuleID, for module files.
+    public var module: String?
+    /// The name of a shared file (`types`, `transport`).
+    public var shared: String?
+    public var title: String
+    public var kind: ModuleKind?
+    public var dataOwner: String?
+    public var senderRoles: [String]
+    public var receiverRoles: [String]
+    public var annotations: Annotations
+    public var objects: [ObjectDefinition]
+    public var enums: [EnumDefinition]
+    public var endpoints: [EndpointDefinition]
+    public var statusCodes: [StatusCodeDefinition]
+    public var statusRanges: [StatusRangeDefinition]
+    public var headers: [HeaderDefinition]
+
+    /// The module id or the shared name: what the file is about.
+    public var identifier: String { module ?? shared ?? name }
+}
+
+public enum ObjectKind: String, Hashable, Sendable, CaseIterable {
+    /// A module's top-level object.
+    case object
+    /// A type used inside objects.
+    case `class`
+}
+
+public struct ObjectDefinition: Hashable, Sendable {
+    public var name: String
+    public var kind: ObjectKind
+    public var swiftName: String?
+    public var fields: [FieldDefinition]
+    public var annotations: Annotations
+    public var location: SourceLocation
+    /// The file (`identifier`) that declares the object.
+    public var file: String
+}
+
+/// The constraints on a value that the spec states besides its type.
+public struct Constraints: Hashable, Sendable {
+    public var exactLength: Int?
+    public var pattern: String?
+    public var minimum: Double?
+    public var maximum: Double?
+
+    public init(exactLength: Int? = nil, pattern: String? = nil, minimum: Double? = nil, maximum: Double? = nil) {
+        self.exactLength = exactLength
+        self.pattern = pattern
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+}
+
+public struct FieldDefinition: Hashable, Sendable {
+    public var name: String
+    public var type: TypeReference
+    public var cardinality: Cardinality
+    public var constraints: Constraints
+    public var swiftName: String?
+    public var annotations: Annotations
+    public var location: SourceLocation
+}
+
+public struct EnumDefinition: Hashable, Sendable {
+    public var name: String
+    public var swiftName: String?
+    public var values: [EnumValueDefinition]
+    public var annotations: Annotations
+    public var location: SourceLocation
+    public var file: String
+}
+
+public struct EnumValueDefinition: Hashable, Sendable {
+    public var value: String
+    public var swiftName: String?
+    public var annotations: Annotations
+    public var location: SourceLocation
+}
+
+public enum InterfaceRole: String, Hashable, Sendable, CaseIterable {
+    case sender = "SENDER"
+    case receiver = "RECEIVER"
+}
+
+public enum HTTPMethod: String, Hashable, Sendable, CaseIterable {
+    case get = "GET"
+    case post = "POST"
+    case put = "PUT"
+    case patch = "PATCH"
+    case delete = "DELETE"
+}
+
+/// A path or query parameter.
+public struct ParameterDefinition: Hashable, Sendable {
+    public var name: String
+    public var type: TypeReference
+    /// Always true for path parameters.
+    public var required: Bool
+    public var constraints: Constraints
+    public var annotations: Annotations
+    public var location: SourceLocation
+}
+
+/// A request body or the `data` of a response.
+public struct PayloadDefinition: Hashable, Sendable {
+    public var type: TypeReference
+    public var cardinality: Cardinality
+    /// A PATCH body: any subset of the object's fields, `last_updated` required.
+    public var patch: Bool
+    public var location: SourceLocation
+}
+
+/// One endpoint of the text: an interface role, a method and a path, served on one or more routes.
+public struct EndpointDefinition: Hashable, Sendable {
+    /// The ModuleID of the file that declares it.
+    public var module: String
+    public var role: InterfaceRole
+    public var method: HTTPMethod
+    /// The text's path, optional segments in brackets.
+    public var path: String
+    public var parameters: [ParameterDefinition]
+    public var query: [ParameterDefinition]
+    public var paginated: Bool
+    /// Headers the response carries besides the transport's own (e.g. `Location`).
+    public var responseHeaders: [String]
+    /// The concrete routes; one, named after the endpoint, when the text has no variants.
+    public var operations: [OperationDefinition]
+    public var annotations: Annotations
+    public var location: SourceLocation
+
+    /// A path that starts with a parameter is an URL handed over at run time.
+    public var isRuntimeURL: Bool { path.hasPrefix("{") }
+}
+
+/// One concrete route of an endpoint.
+public struct OperationDefinition: Hashable, Sendable {
+    public var name: String
+    public var path: String
+    public var body: PayloadDefinition?
+    public var response: PayloadDefinition?
+    public var annotations: Annotations
+    public var location: SourceLocation
+
+    /// The names of the `{parameters}` in the path, in order.
+    public var pathParameterNames: [String] { PathTemplate(path).parameterNames }
+}
+
+public struct StatusCodeDefinition: Hashable, Sendable {
+    public var code: Int
+    public var name: String
+    public var annotations: Annotations
+    public var location: SourceLocation
+}
+
+public struct StatusRangeDefinition: Hashable, Sendable {
+    public var from: Int
+    public var to: Int
+    public var annotations: Annotations
+    public var location: SourceLocation
+}
+
+public enum HeaderDirection: String, Hashable, Sendable, CaseIterable {
+    case request
+    case response
+    case both
+}
+
+public struct HeaderDefinition: Hashable, Sendable {
+    public var name: String
+    public var direction: HeaderDirection
+    public var type: TypeReference
+    public var annotations: Annotations
+    public var location: SourceLocation
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import OCPIGenerator
+
+@main
+struct OCPIGen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocpi-gen",
+        abstract: "Reads an OCPI release described in spec/ and generates Swift code and OpenAPI from it.",
+        discussion: "Every subcommand first loads and checks SPEC_DIR; problems are printed as FILE:LINE: error: MESSAGE and exit with status 1.",
+        subcommands: [Check.self, Generate.self, OpenAPI.self]
+    )
+}
+
+struct SpecDirectory: ParsableArguments {
+    @Argument(help: "The spec folder of one release, e.g. spec/ocpi-2.2.1.")
+    var specDirectory: String
+
+    /// Loads and checks the folder; prints every problem and exits 1 when there is any.
+    func load() throws -> Spec {
+        let source: SpecSource
+        do {
+            source = try SpecSource.read(directory: specDirectory)
+        } catch {
+            printError("\(specDirectory): error: cannot read the folder: \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        switch SpecChecker.loadAndCheck(source) {
+        case .success(let spec):
+            return spec
+        case .failure(let errors):
+            printError(errors.description)
+            let count = errors.diagnostics.count
+            printError("\(count) error\(count == 1 ? "" : "s") in \(specDirectory)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Checks a spec folder; with --output, also that the generated code in DIR is current."
+    )
+
+    @OptionGroup var spec: SpecDirectory
+
+    @Option(name: .long, help: "The generated target to compare with what the spec generates now.")
+    var output: String?
+
+    func run() throws {
+        let loaded = try spec.load()
+        guard let output else { return }
+        let expected = Generator().generate(loaded)
+        let differences = OutputDifference.compare(expected: expected, actual: try OutputFolder.read(output))
+        guard differences.isEmpty else {
+            for difference in differences {
+                printError("\(OutputFolder.join(output, difference.path)): error: \(difference.kind.rawValue) (run `ocpi-gen generate \(spec.specDirectory) --output \(output)`)")
+            }
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Writes the generated target: Swift sources and Resources/openapi.yaml; deletes stale generated files."
+    )
+
+    @OptionGroup var spec: SpecDirectory
+
+    @Option(name: .long, help: "The generated target's folder, e.g. Sources/OCPI221.")
+    var output: String
+
+    func run() throws {
+        let loaded = try spec.load()
+        let expected = Generator().generate(loaded)
+        let differences = OutputDifference.compare(expected: expected, actual: try OutputFolder.read(output))
+        let contents = Dictionary(uniqueKeysWithValues: expected.map { ($0.path, $0.contents) })
+        for difference in differences {
+            let path = OutputFolder.join(output, difference.path)
+            switch difference.kind {
+            case .missing, .changed:
+                try OutputFolder.write(contents[difference.path] ?? "", to: path)
+            case .stale:
+                try FileManager.default.removeItem(atPath: path)
+            }
+            print("\(difference.kind == .stale ? "deleted" : "wrote") \(path)")
+        }
+    }
+}
+
+struct OpenAPI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openapi",
+        abstract: "Writes the OpenAPI 3.1 document of a release."
+    )
+
+    @OptionGroup var spec: SpecDirectory
+
+    @Option(name: .long, help: "Where to write the document; standard output when left out.")
+    var output: String?
+
+    func run() throws {
+        let document = OpenAPIRenderer().render(try spec.load())
+        if let output {
+            try OutputFolder.write(document, to: output)
+        } else {
+            print(document, terminator: "")
+        }
+    }
+}
+
+/// The only code that touches the output folder.
+enum OutputFolder {
+    /// Every regular file below `folder`, by path relative to it; empty when it does not exist.
+    static func read(_ folder: String) throws -> [String: String] {
+        let root = URL(fileURLWithPath: folder, isDirectory: true).standardizedFileURL
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            return [:]
+        }
+        var files: [String: String] = [:]
+        for case let url as URL in enumerator {
+            guard try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true else { continue }
+            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+            // A file that is not UTF-8 text is not ours; give it contents that never match.
+            files[relative] = (try? String(contentsOf: url, encoding: .utf8)) ?? "\u{0}"
+        }
+        return files
+    }
+
+    static func write(_ contents: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(contents.utf8).write(to: url, options: .atomic)
+    }
+
+    static func join(_ folder: String, _ path: String) -> String {
+        folder.hasSuffix("/") ? folder + path : folder + "/" + path
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-ocpi",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "OCPI", targets: ["OCPI221"]),
+        .executable(name: "ocpi-gen", targets: ["ocpi-gen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // The generator: spec/ in, Swift and OpenAPI out. Imports nothing of the runtime.
+        .target(
+            name: "OCPIGenerator",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Generator/Sources/OCPIGenerator"
+        ),
+        .executableTarget(
+            name: "ocpi-gen",
+            dependencies: [
+                "OCPIGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Generator/Sources/ocpi-gen"
+        ),
+        // Generated from spec/ocpi-2.2.1 by `ocpi-gen generate`. Nothing in it is written by hand.
+        .target(
+            name: "OCPI221",
+            path: "Sources/OCPI221",
+            resources: [.copy("Resources/openapi.yaml")]
+        ),
+        .testTarget(
+            name: "OCPIGeneratorTests",
+            dependencies: ["OCPIGenerator"],
+            path: "Tests/OCPIGeneratorTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
