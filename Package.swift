@@ -35,7 +35,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPIGeneratorTests",
-            dependencies: ["OCPIGenerator"],
+            dependencies: ["OCPIGenerator", .product(name: "Yams", package: "Yams")],
             path: "Tests/OCPIGeneratorTests"
         ),
     ],

@@ -43,8 +43,11 @@ private struct CheckRun {
 
     mutating func checkTypeNames() {
         var seen: [String: SourceLocation] = [:]
-        let declarations = spec.objects.map { ($0.name, $0.location) } + spec.enums.map { ($0.name, $0.location) }
-        for (name, location) in declarations.sorted(by: { $0.1 < $1.1 }) {
+        // In manifest order, so that the earlier file holds the first declaration.
+        let declarations = spec.files.flatMap { file in
+            (file.objects.map { ($0.name, $0.location) } + file.enums.map { ($0.name, $0.location) }).sorted { $0.1 < $1.1 }
+        }
+        for (name, location) in declarations {
             if let first = seen[name] {
                 error(location, "duplicate type name '\(name)' (first declared at \(first))")
             } else {

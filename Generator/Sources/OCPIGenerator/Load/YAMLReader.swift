@@ -21,7 +21,7 @@ final class YAMLReader {
             case .scanner(let context, let problem, let mark, _),
                 .parser(let context, let problem, let mark, _),
                 .composer(let context, let problem, let mark, _):
-                let prefix = context.map { "\($0.text) " } ?? ""
+                let prefix = context.map { "\($0.text) started at line \($0.mark.line), " } ?? ""
                 error(line: mark.line, "YAML syntax: \(prefix)\(problem)".trimmingWhitespace())
             default:
                 error(line: 1, "YAML syntax: \(yamlError)")

@@ -1,0 +1,39 @@
+import Foundation
+import OCPIGenerator
+import Testing
+
+/// The committed generated target is what the spec generates now: stale generated code fails here.
+@Suite struct GeneratedOutputTests {
+    @Test func sourcesOCPI221IsCurrent() throws {
+        let spec = try loadRepositorySpec()
+        let target = repositoryRoot.appendingPathComponent("Sources/OCPI221")
+        var actual: [String: String] = [:]
+        let enumerator = FileManager.default.enumerator(at: target, includingPropertiesForKeys: nil)
+        while let url = enumerator?.nextObject() as? URL {
+            guard !url.hasDirectoryPath else { continue }
+            let relative = String(url.standardizedFileURL.path.dropFirst(target.standardizedFileURL.path.count + 1))
+            actual[relative] = try String(contentsOf: url, encoding: .utf8)
+        }
+        let differences = OutputDifference.compare(expected: Generator().generate(spec), actual: actual)
+        #expect(differences == [], "run `swift run ocpi-gen generate spec/ocpi-2.2.1 --output Sources/OCPI221`")
+    }
+
+    @Test func generationIsDeterministic() throws {
+        let spec = try loadRepositorySpec()
+        #expect(Generator().generate(spec) == Generator().generate(spec))
+    }
+
+    @Test func staleMeansGeneratedAndNoLongerProduced() {
+        let expected = [GeneratedFile(path: "A.swift", contents: "// \(GeneratedFile.header(for: "x"))\nlet a = 1\n")]
+        let actual = [
+            "A.swift": "// \(GeneratedFile.header(for: "x"))\nlet a = 2\n",
+            "Old.swift": "// \(GeneratedFile.header(for: "x"))\n",
+            "Handwritten.swift": "let b = 1\n",
+        ]
+        #expect(OutputDifference.compare(expected: expected, actual: actual).map(\.description) == [
+            "A.swift: changed",
+            "Old.swift: stale",
+        ])
+        #expect(OutputDifference.compare(expected: expected, actual: [:]).map(\.description) == ["A.swift: missing"])
+    }
+}
