@@ -5,8 +5,9 @@ let package = Package(
     name: "swift-ocpi",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "OCPI", targets: ["OCPI221"]),
+        .library(name: "OCPI", targets: ["OCPIRuntime", "OCPI221"]),
         .executable(name: "ocpi-gen", targets: ["ocpi-gen"]),
+        .executable(name: "ocpi-cpo", targets: ["ocpi-cpo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
@@ -27,11 +28,36 @@ let package = Package(
             ],
             path: "Generator/Sources/ocpi-gen"
         ),
+        // What generated code stands on: JSON reading and writing, scalar types, validation.
+        // Hand-written, and nothing in it belongs to one OCPI release.
+        .target(name: "OCPIRuntime", path: "Sources/OCPIRuntime"),
         // Generated from spec/ocpi-2.2.1 by `ocpi-gen generate`. Nothing in it is written by hand.
         .target(
             name: "OCPI221",
+            dependencies: ["OCPIRuntime"],
             path: "Sources/OCPI221",
             resources: [.copy("Resources/openapi.yaml")]
+        ),
+        // The executable: argument parsing and wiring only.
+        .executableTarget(
+            name: "ocpi-cpo",
+            dependencies: [
+                "OCPI221",
+                "OCPIRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/ocpi-cpo"
+        ),
+        .testTarget(
+            name: "OCPIRuntimeTests",
+            dependencies: ["OCPIRuntime"],
+            path: "Tests/OCPIRuntimeTests"
+        ),
+        .testTarget(
+            name: "OCPI221Tests",
+            dependencies: ["OCPI221", "OCPIRuntime", "ocpi-cpo", .product(name: "Yams", package: "Yams")],
+            path: "Tests/OCPI221Tests",
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "OCPIGeneratorTests",

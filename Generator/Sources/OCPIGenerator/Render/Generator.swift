@@ -10,6 +10,7 @@ public struct Generator: Sendable {
     public func generate(_ spec: Spec) -> [GeneratedFile] {
         var files = [GeneratedFile(path: Self.openAPIPath, contents: openAPI.render(spec))]
         files.append(ReleaseRenderer().render(spec))
+        files += SwiftModelRenderer(spec: spec).render()
         return files.sorted { $0.path < $1.path }
     }
 }

@@ -1,0 +1,416 @@
+/// Writes, for each spec file with types, `<Module>+Models.swift` (structs, enums, PATCH types),
+/// `<Module>+Validation.swift` (the spec's rules) and `<Module>+Coding.swift` (fast JSON and
+/// Foundation `Codable`).
+struct SwiftModelRenderer {
+    let plan: SwiftModelPlan
+
+    init(spec: Spec) {
+        plan = SwiftModelPlan(spec: spec)
+    }
+
+    var spec: Spec { plan.spec }
+
+    func render() -> [GeneratedFile] {
+        var files: [GeneratedFile] = []
+        for file in spec.files where !file.objects.isEmpty || !file.enums.isEmpty {
+            let module = SwiftNaming.moduleName(file)
+            let models = file.objects.map(plan.model)
+            let enums = file.enums.map(plan.enumeration)
+            files.append(GeneratedFile(path: "\(module)+Models.swift", contents: modelsFile(file, models, enums)))
+            if !models.isEmpty {
+                files.append(GeneratedFile(path: "\(module)+Validation.swift", contents: validationFile(file, models)))
+                files.append(GeneratedFile(path: "\(module)+Coding.swift", contents: codingFile(file, models)))
+            }
+        }
+        files.append(GeneratedFile(path: "OCPITypes.swift", contents: registryFile()))
+        return files
+    }
+
+    // MARK: Files
+
+    private func header(_ file: SpecFile, imports: [String] = ["Foundation", "OCPIRuntime"]) -> CodeWriter {
+        var writer = CodeWriter()
+        writer.line("// " + GeneratedFile.header(for: "spec/ocpi-\(spec.version)/\(file.name)"))
+        writer.line()
+        for module in imports { writer.line("import \(module)") }
+        return writer
+    }
+
+    private func modelsFile(_ file: SpecFile, _ models: [SwiftModelPlan.Model], _ enums: [SwiftModelPlan.Enumeration]) -> String {
+        var writer = header(file)
+        for model in models {
+            writer.line()
+            structDeclaration(model, into: &writer)
+            if let patchName = model.patchName {
+                writer.line()
+                patchDeclaration(model, patchName, into: &writer)
+            }
+        }
+        for enumeration in enums {
+            writer.line()
+            enumDeclaration(enumeration, file: file, into: &writer)
+        }
+        return writer.text
+    }
+
+    private func validationFile(_ file: SpecFile, _ models: [SwiftModelPlan.Model]) -> String {
+        var writer = header(file)
+        for model in models {
+            writer.line()
+            validation(model.swiftName, model.properties, patch: false, into: &writer)
+            if let patchName = model.patchName {
+                writer.line()
+                validation(patchName, model.properties, patch: true, into: &writer)
+            }
+        }
+        return writer.text
+    }
+
+    private func codingFile(_ file: SpecFile, _ models: [SwiftModelPlan.Model]) -> String {
+        var writer = header(file)
+        for model in models {
+            writer.line()
+            coding(model, typeName: model.swiftName, patch: false, into: &writer)
+            if let patchName = model.patchName {
+                writer.line()
+                coding(model, typeName: patchName, patch: true, into: &writer)
+            }
+        }
+        return writer.text
+    }
+
+    // MARK: Declarations
+
+    private func provenance(_ name: String, _ file: String, _ ref: String?) -> String {
+        "- Remark: Generated from `\(name)` in spec/ocpi-\(spec.version)/\(file)" + (ref.map { " (`\($0)`)" } ?? "") + "."
+    }
+
+    private func documentation(_ annotations: Annotations, remark: String?, into writer: inout CodeWriter) {
+        var parts: [String] = []
+        if let doc = annotations.doc?.trimmingWhitespace(), !doc.isEmpty { parts.append(doc) }
+        if let note = annotations.note?.trimmingWhitespace(), !note.isEmpty { parts.append("- Note: " + note) }
+        if let errata = annotations.errata?.trimmingWhitespace(), !errata.isEmpty { parts.append("- Important: Erratum after the release: " + errata) }
+        if let remark { parts.append(remark) }
+        writer.docComment(parts.joined(separator: "\n\n"))
+    }
+
+    /// The declared Swift type of a property.
+    private func declaredType(_ property: SwiftModelPlan.Property, patch: Bool) -> String {
+        let element = property.baseType
+        let base = property.isList ? "[\(element)]" : element
+        if patch { return property.field.name == "last_updated" ? base : base + "?" }
+        return property.field.cardinality == .optional ? base + "?" : base
+    }
+
+    private func defaultValue(_ property: SwiftModelPlan.Property, patch: Bool) -> String? {
+        if patch { return property.field.name == "last_updated" ? nil : "nil" }
+        switch property.field.cardinality {
+        case .optional: return "nil"
+        case .many: return "[]"
+        default: return nil
+        }
+    }
+
+    private func structDeclaration(_ model: SwiftModelPlan.Model, into writer: inout CodeWriter) {
+        let object = model.object
+        documentation(object.annotations, remark: provenance(object.name, fileName(of: object), object.annotations.ref), into: &writer)
+        writer.block("public struct \(model.swiftName): OCPIModel {") { writer in
+            writer.line("public static let ocpiName = \(swiftString(object.name))")
+            for property in model.properties {
+                writer.line()
+                documentation(property.field.annotations, remark: nil, into: &writer)
+                writer.line("public var \(property.name): \(declaredType(property, patch: false))")
+            }
+            writer.line()
+            memberwiseInit(model.properties, patch: false, into: &writer)
+        }
+    }
+
+    private func patchDeclaration(_ model: SwiftModelPlan.Model, _ patchName: String, into writer: inout CodeWriter) {
+        writer.docComment("""
+            A PATCH body for \(model.swiftName): only the fields that change, and `last_updated`.
+
+            \(provenance(model.object.name, fileName(of: model.object), model.object.annotations.ref))
+            """)
+        writer.block("public struct \(patchName): OCPIModel {") { writer in
+            writer.line("public static let ocpiName = \(swiftString(model.object.name))")
+            for property in model.properties {
+                writer.line()
+                documentation(Annotations(doc: property.field.annotations.doc), remark: nil, into: &writer)
+                writer.line("public var \(property.name): \(declaredType(property, patch: true))")
+            }
+            writer.line()
+            memberwiseInit(model.properties, patch: true, into: &writer)
+        }
+        writer.line()
+        writer.block("extension \(model.swiftName) {") { writer in
+            writer.docComment("This object with the fields the patch carries replaced.")
+            writer.block("public func applying(_ patch: \(patchName)) -> \(model.swiftName) {") { writer in
+                writer.line("var result = self")
+                for property in model.properties {
+                    if property.field.name == "last_updated" {
+                        writer.line("result.\(property.name) = patch.\(property.name)")
+                    } else {
+                        writer.line("if let value = patch.\(property.name) { result.\(property.name) = value }")
+                    }
+                }
+                writer.line("return result")
+            }
+        }
+    }
+
+    private func memberwiseInit(_ properties: [SwiftModelPlan.Property], patch: Bool, into writer: inout CodeWriter) {
+        let parameters = properties.map { property in
+            let defaultValue = defaultValue(property, patch: patch).map { " = \($0)" } ?? ""
+            return "\(property.name): \(declaredType(property, patch: patch))\(defaultValue)"
+        }
+        writer.line("public init(")
+        for (index, parameter) in parameters.enumerated() {
+            writer.line("    \(parameter)\(index == parameters.count - 1 ? "" : ",")")
+        }
+        writer.block(") {") { writer in
+            for property in properties {
+                writer.line("self.\(property.name) = \(property.name)")
+            }
+        }
+    }
+
+    private func enumDeclaration(_ enumeration: SwiftModelPlan.Enumeration, file: SpecFile, into writer: inout CodeWriter) {
+        let definition = enumeration.definition
+        documentation(definition.annotations, remark: provenance(definition.name, file.name, definition.annotations.ref), into: &writer)
+        writer.block("public enum \(enumeration.swiftName): OCPIEnumeration {") { writer in
+            for entry in enumeration.cases {
+                documentation(entry.definition.annotations, remark: nil, into: &writer)
+                writer.line("case \(entry.name)")
+            }
+            writer.docComment("A value this release does not define, kept as it was received.")
+            writer.line("case unrecognized(String)")
+            writer.line()
+            writer.line("public static let ocpiName = \(swiftString(definition.name))")
+            writer.line()
+            writer.line("public static let knownValues: [\(enumeration.swiftName)] = [\(enumeration.cases.map { "." + $0.name }.joined(separator: ", "))]")
+            writer.line()
+            writer.block("public init(rawValue: String) {") { writer in
+                writer.line("switch rawValue {")
+                for entry in enumeration.cases {
+                    writer.line("case \(swiftString(entry.value)): self = .\(entry.name)")
+                }
+                writer.line("default: self = .unrecognized(rawValue)")
+                writer.line("}")
+            }
+            writer.line()
+            writer.block("public var rawValue: String {") { writer in
+                writer.line("switch self {")
+                for entry in enumeration.cases {
+                    writer.line("case .\(entry.name): \(swiftString(entry.value))")
+                }
+                writer.line("case .unrecognized(let value): value")
+                writer.line("}")
+            }
+            writer.line()
+            writer.block("public var isKnown: Bool {") { writer in
+                writer.line("if case .unrecognized = self { false } else { true }")
+            }
+        }
+    }
+
+    // MARK: Validation
+
+    private func validation(_ typeName: String, _ properties: [SwiftModelPlan.Property], patch: Bool, into writer: inout CodeWriter) {
+        let patterns = properties.compactMap { property -> (String, String)? in
+            guard case .text(_, let pattern?) = property.check else { return nil }
+            return (patternName(property), pattern)
+        }
+        writer.block("extension \(typeName) {") { writer in
+            for (name, pattern) in patterns {
+                writer.line("private static let \(name) = TextPattern(\(swiftString(pattern)))")
+                writer.line()
+            }
+            let checked = properties.filter { $0.check != nil || $0.field.cardinality == .oneOrMore }
+            writer.block("public func validate(into context: inout ValidationContext) {") { writer in
+                if checked.isEmpty { writer.line("_ = context") }
+                for property in checked {
+                    fieldValidation(property, typeName: typeName, patch: patch, into: &writer)
+                }
+            }
+        }
+    }
+
+    private func patternName(_ property: SwiftModelPlan.Property) -> String {
+        property.name.trimmingCharacters(in: "`") + "Pattern"
+    }
+
+    /// The statement that checks one value held in `value`.
+    private func check(_ property: SwiftModelPlan.Property, typeName: String, value: String) -> String? {
+        switch property.check {
+        case nil: return nil
+        case .text(let arguments, let pattern)?:
+            let all = arguments + (pattern.map { _ in ["pattern: \(typeName).\(patternName(property))"] } ?? [])
+            return "$0.text(\(value), TextRule(\(all.joined(separator: ", "))))"
+        case .integer(let minimum, let maximum)?:
+            return "$0.integer(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? ""))"
+        case .number(let minimum, let maximum)?:
+            return "$0.number(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? ""))"
+        case .dateTime?: return "$0.dateTime(\(value))"
+        case .enumeration?: return "$0.enumeration(\(value))"
+        case .object?: return "$0.object(\(value))"
+        }
+    }
+
+    private func fieldValidation(_ property: SwiftModelPlan.Property, typeName: String, patch: Bool, into writer: inout CodeWriter) {
+        let key = swiftString(property.field.name)
+        let optional = patch ? property.field.name != "last_updated" : property.field.cardinality == .optional
+        let value = optional ? "value" : property.name
+        let statement: String
+        if property.isList {
+            let nonEmpty = property.field.cardinality == .oneOrMore
+            let element = check(property, typeName: typeName, value: "$1") ?? "_ = ($0, $1)"
+            statement = "context.at(\(key)) { $0.list(\(value), nonEmpty: \(nonEmpty)) { \(element) } }"
+        } else {
+            guard let check = check(property, typeName: typeName, value: value) else { return }
+            statement = "context.at(\(key)) { \(check) }"
+        }
+        if optional {
+            writer.line("if let value = \(property.name) { \(statement) }")
+        } else {
+            writer.line(statement)
+        }
+    }
+
+    // MARK: Coding
+
+    private func coding(_ model: SwiftModelPlan.Model, typeName: String, patch: Bool, into writer: inout CodeWriter) {
+        let properties = model.properties
+        func isOptional(_ property: SwiftModelPlan.Property) -> Bool {
+            patch ? property.field.name != "last_updated" : property.field.cardinality == .optional
+        }
+        func decodedType(_ property: SwiftModelPlan.Property) -> String {
+            property.isList ? "[\(property.baseType)]" : property.baseType
+        }
+        writer.block("extension \(typeName) {") { writer in
+            // Fast JSON reading.
+            writer.block("public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> \(typeName)? {") { writer in
+                writer.line("guard var scope = try reader.beginObject(\(swiftString(model.object.name))) else { return nil }")
+                for property in properties {
+                    writer.line("var \(property.name): \(decodedType(property))?")
+                }
+                writer.block("while let key = try reader.nextKey(&scope) {") { writer in
+                    writer.line("switch key {")
+                    for property in properties {
+                        writer.line("case \(swiftString(property.field.name)): \(property.name) = try reader.field(\(swiftString(property.field.name)), \(decodedType(property)).self)")
+                    }
+                    writer.line("default: try reader.skipValue()")
+                    writer.line("}")
+                }
+                writer.line("return \(typeName)(")
+                for (index, property) in properties.enumerated() {
+                    let separator = index == properties.count - 1 ? "" : ","
+                    let argument: String
+                    if isOptional(property) {
+                        argument = property.name
+                    } else if !patch, property.field.cardinality == .many {
+                        argument = "\(property.name) ?? []"
+                    } else {
+                        argument = "reader.required(\(property.name), \(swiftString(property.field.name)))"
+                    }
+                    writer.line("    \(property.label): \(argument)\(separator)")
+                }
+                writer.line(")")
+            }
+            writer.line()
+            writer.block("public static var placeholder: \(typeName) {") { writer in
+                let required = properties.filter { !isOptional($0) && (patch || $0.field.cardinality != .many) }
+                let arguments = required.map { "\($0.label): .placeholder" }.joined(separator: ", ")
+                writer.line("\(typeName)(\(arguments))")
+            }
+            writer.line()
+            // Fast JSON writing.
+            writer.block("public func writeJSON(into writer: inout JSONWriter) {") { writer in
+                writer.line("writer.beginObject()")
+                for property in properties {
+                    let key = "writer.key(\(swiftString(property.field.name)))"
+                    if isOptional(property) {
+                        writer.line("if let value = \(property.name) { \(key); value.writeJSON(into: &writer) }")
+                    } else if !patch, property.field.cardinality == .many {
+                        writer.line("if !\(property.name).isEmpty { \(key); \(property.name).writeJSON(into: &writer) }")
+                    } else {
+                        writer.line("\(key); \(property.name).writeJSON(into: &writer)")
+                    }
+                }
+                writer.line("writer.endObject()")
+            }
+            writer.line()
+            // Foundation Codable.
+            writer.block("public init(from decoder: any Decoder) throws {") { writer in
+                writer.line("let container = try decoder.container(keyedBy: CodingKeys.self)")
+                for property in properties {
+                    let type = decodedType(property)
+                    if isOptional(property) {
+                        writer.line("\(property.name) = try container.decodeIfPresent(\(type).self, forKey: .\(property.name))")
+                    } else if !patch, property.field.cardinality == .many {
+                        writer.line("\(property.name) = try container.decodeIfPresent(\(type).self, forKey: .\(property.name)) ?? []")
+                    } else {
+                        writer.line("\(property.name) = try container.decode(\(type).self, forKey: .\(property.name))")
+                    }
+                }
+            }
+            writer.line()
+            writer.block("public func encode(to encoder: any Encoder) throws {") { writer in
+                writer.line("var container = encoder.container(keyedBy: CodingKeys.self)")
+                for property in properties {
+                    if isOptional(property) {
+                        writer.line("try container.encodeIfPresent(\(property.name), forKey: .\(property.name))")
+                    } else if !patch, property.field.cardinality == .many {
+                        writer.line("if !\(property.name).isEmpty { try container.encode(\(property.name), forKey: .\(property.name)) }")
+                    } else {
+                        writer.line("try container.encode(\(property.name), forKey: .\(property.name))")
+                    }
+                }
+            }
+            writer.line()
+            writer.block("enum CodingKeys: String, CodingKey {") { writer in
+                for property in properties {
+                    writer.line("case \(property.name) = \(swiftString(property.field.name))")
+                }
+            }
+        }
+    }
+
+    // MARK: Registry
+
+    private func registryFile() -> String {
+        var writer = CodeWriter()
+        writer.line("// " + GeneratedFile.header(for: "spec/ocpi-\(spec.version)"))
+        writer.line()
+        writer.line("import OCPIRuntime")
+        writer.line()
+        writer.docComment("Every object and class type of the release by its spec name, for tools that get the name at run time.")
+        writer.block("public enum OCPITypes {") { writer in
+            writer.docComment("The object and class types, by spec name (`Location`).")
+            writer.block("public static let models: [String: any OCPIModel.Type] = [", close: "]") { writer in
+                for object in spec.objects {
+                    writer.line("\(swiftString(object.name)): \(plan.model(object).swiftName).self,")
+                }
+            }
+            writer.line()
+            writer.docComment("The PATCH body types, by the spec name of the object they patch.")
+            writer.block("public static let patches: [String: any OCPIModel.Type] = [", close: "]") { writer in
+                for object in spec.objects {
+                    guard let patchName = plan.model(object).patchName else { continue }
+                    writer.line("\(swiftString(object.name)): \(patchName).self,")
+                }
+            }
+        }
+        return writer.text
+    }
+
+    private func fileName(of object: ObjectDefinition) -> String {
+        spec.files.first { $0.identifier == object.file }?.name ?? object.file
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+    }
+}

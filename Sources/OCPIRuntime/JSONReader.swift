@@ -1,0 +1,426 @@
+import Foundation
+
+/// Text that is not JSON at all (or JSON nested deeper than we accept): the request is refused
+/// whole (HTTP 400) before any OCPI rule is looked at.
+public struct JSONSyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Byte offset of the problem.
+    public var offset: Int
+    public var message: String
+
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
+
+    public var description: String { "invalid JSON at byte \(offset): \(message)" }
+}
+
+/// Reads JSON straight from its bytes, for generated decoders.
+///
+/// Syntax errors throw. A well-formed value of the wrong shape (a string where a number belongs,
+/// a missing field) never throws: it becomes a `Violation` at its JSON pointer, the value is
+/// skipped, and decoding goes on, so that one pass reports every problem of a document.
+public struct JSONReader {
+    public enum Kind: Sendable, CustomStringConvertible {
+        case object, array, string, number, bool, null
+
+        public var description: String {
+            switch self {
+            case .object: "an object"
+            case .array: "a list"
+            case .string: "a string"
+            case .number: "a number"
+            case .bool: "a boolean"
+            case .null: "null"
+            }
+        }
+    }
+
+    /// Nesting deeper than this is refused as a syntax error: no OCPI object comes close, and an
+    /// attacker's `[[[[...` must not exhaust the stack.
+    public static let maximumDepth = 64
+
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+    @usableFromInline var index = 0
+    private var depth = 0
+    public var path = JSONPath()
+    public private(set) var violations: [Violation] = []
+
+    public init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    // MARK: Violations and paths
+
+    /// Records a violation at the current path.
+    public mutating func violation(_ message: String) {
+        violations.append(Violation(path: path, message: message))
+    }
+
+    /// Runs `body` with `key` pushed on the path.
+    @inlinable
+    public mutating func at<T>(_ key: String, _ body: (inout JSONReader) throws(JSONSyntaxError) -> T) throws(JSONSyntaxError) -> T {
+        path.push(.key(key))
+        defer { path.pop() }
+        return try body(&self)
+    }
+
+    /// The value of a required field: itself, or a placeholder and a violation when it is absent.
+    public mutating func required<T: JSONDecodable>(_ value: T?, _ key: String) -> T {
+        if let value { return value }
+        path.push(.key(key))
+        // A value of the wrong shape was already reported where it stands; it is not also missing.
+        if !violations.contains(where: { $0.path == path }) {
+            violation("is required but missing")
+        }
+        path.pop()
+        return T.placeholder
+    }
+
+    // MARK: Structure
+
+    /// After `{` or `[`: whether the next call yields the first member.
+    public struct Scope {
+        var first = true
+    }
+
+    /// The kind of the next value, without consuming it.
+    public mutating func peekKind() throws(JSONSyntaxError) -> Kind {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+        }
+    }
+
+    /// Consumes a `null` if one is next.
+    public mutating func skipNull() throws(JSONSyntaxError) -> Bool {
+        guard try peekKind() == .null else { return false }
+        try expectLiteral("null")
+        return true
+    }
+
+    /// Starts an object; for anything else records "expected an object" and skips it.
+    public mutating func beginObject(_ typeName: String) throws(JSONSyntaxError) -> Scope? {
+        let kind = try peekKind()
+        guard kind == .object else {
+            violation("expected an object (\(typeName)), found \(kind)")
+            try skipValue()
+            return nil
+        }
+        try enter()
+        index += 1
+        return Scope()
+    }
+
+    /// The next key of an object, or `nil` after its `}`.
+    public mutating func nextKey(_ scope: inout Scope) throws(JSONSyntaxError) -> String? {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of input in an object") }
+        if bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return nil
+        }
+        if scope.first {
+            scope.first = false
+        } else {
+            guard bytes[index] == UInt8(ascii: ",") else { throw error("expected ',' or '}' in an object") }
+            index += 1
+            skipWhitespace()
+        }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key in double quotes") }
+        let key = try readString()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+        index += 1
+        return key
+    }
+
+    /// Starts a list; for anything else records "expected a list" and skips it.
+    public mutating func beginArray() throws(JSONSyntaxError) -> Scope? {
+        let kind = try peekKind()
+        guard kind == .array else {
+            violation("expected a list, found \(kind)")
+            try skipValue()
+            return nil
+        }
+        try enter()
+        index += 1
+        return Scope()
+    }
+
+    /// Whether another element follows in a list (consuming the `,`), or `false` after its `]`.
+    public mutating func nextElement(_ scope: inout Scope) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of input in a list") }
+        if bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return false
+        }
+        if scope.first {
+            scope.first = false
+        } else {
+            guard bytes[index] == UInt8(ascii: ",") else { throw error("expected ',' or ']' in a list") }
+            index += 1
+        }
+        return true
+    }
+
+    /// Skips one value of any kind, checking its syntax.
+    public mutating func skipValue() throws(JSONSyntaxError) {
+        switch try peekKind() {
+        case .object:
+            try enter()
+            index += 1
+            var scope = Scope()
+            while try nextKey(&scope) != nil { try skipValue() }
+        case .array:
+            try enter()
+            index += 1
+            var scope = Scope()
+            while try nextElement(&scope) { try skipValue() }
+        case .string: _ = try readString()
+        case .number: _ = try readNumber()
+        case .bool: _ = try readBool()
+        case .null: try expectLiteral("null")
+        }
+    }
+
+    /// Checks that nothing but whitespace follows the document.
+    public mutating func finish() throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard index == bytes.count else { throw error("unexpected text after the JSON value") }
+    }
+
+    // MARK: Scalars
+
+    /// A string value; assumes the next value is a string.
+    public mutating func readString() throws(JSONSyntaxError) -> String {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string") }
+        index += 1
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                guard let text = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in a string", at: start) }
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw error("unescaped control character in a string") }
+            index += 1
+        }
+        var buffer = Array(bytes[start..<index])
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                guard let text = String(validating: buffer, as: UTF8.self) else { throw error("invalid UTF-8 in a string", at: start) }
+                return text
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { break }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(escaped)
+                case UInt8(ascii: "b"): buffer.append(0x08)
+                case UInt8(ascii: "f"): buffer.append(0x0C)
+                case UInt8(ascii: "n"): buffer.append(0x0A)
+                case UInt8(ascii: "r"): buffer.append(0x0D)
+                case UInt8(ascii: "t"): buffer.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try readHex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                            throw error("unpaired surrogate in a \\u escape")
+                        }
+                        index += 2
+                        let low = try readHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate in a \\u escape") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw error("unpaired surrogate in a \\u escape")
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+                    buffer.append(contentsOf: String(unicode).utf8)
+                default:
+                    throw error("invalid escape '\\\(Character(Unicode.Scalar(escaped)))'", at: index - 2)
+                }
+            default:
+                if byte < 0x20 { throw error("unescaped control character in a string") }
+                buffer.append(byte)
+                index += 1
+            }
+        }
+        throw error("unterminated string", at: start - 1)
+    }
+
+    /// The text of a number value, checked against JSON's number grammar.
+    public mutating func readNumber() throws(JSONSyntaxError) -> JSONNumber {
+        skipWhitespace()
+        let start = index
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        let integerStart = index
+        guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number", at: start) }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        let integerEnd = index
+        var fractionStart = index
+        var fractionEnd = index
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            fractionStart = index
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digits must follow '.'", at: start) }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            fractionEnd = index
+        }
+        var exponent = 0
+        var hasExponent = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            hasExponent = true
+            index += 1
+            var exponentNegative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: digits must follow the exponent", at: start) }
+            while index < bytes.count, isDigit(bytes[index]) {
+                exponent = min(exponent * 10 + Int(bytes[index] - UInt8(ascii: "0")), 1_000_000)
+                index += 1
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+        return JSONNumber(
+            negative: negative,
+            integerDigits: UnsafeBufferPointer(rebasing: bytes[integerStart..<integerEnd]),
+            fractionDigits: UnsafeBufferPointer(rebasing: bytes[fractionStart..<fractionEnd]),
+            exponent: exponent,
+            hasExponent: hasExponent,
+            text: UnsafeBufferPointer(rebasing: bytes[start..<index])
+        )
+    }
+
+    public mutating func readBool() throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "t") {
+            try expectLiteral("true")
+            return true
+        }
+        try expectLiteral("false")
+        return false
+    }
+
+    // MARK: Internals
+
+    @inline(__always)
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    @usableFromInline
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func enter() throws(JSONSyntaxError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw error("nested deeper than \(Self.maximumDepth) levels") }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("unexpected end of input") }
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: count)
+        for offset in 0..<count where bytes[index + offset] != expected[offset] {
+            throw error("invalid literal")
+        }
+        index += count
+    }
+
+    private mutating func readHex4() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("incomplete \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("invalid \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    private func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
+        JSONSyntaxError(offset: offset ?? index, message: message)
+    }
+}
+
+/// A number as written, so that it can become an exact `Decimal` or a checked `Int`.
+public struct JSONNumber {
+    public var negative: Bool
+    public var integerDigits: UnsafeBufferPointer<UInt8>
+    public var fractionDigits: UnsafeBufferPointer<UInt8>
+    public var exponent: Int
+    public var hasExponent: Bool
+    public var text: UnsafeBufferPointer<UInt8>
+
+    /// The number as an `Int`, when it is an integer that fits.
+    public var integer: Int? {
+        guard fractionDigits.isEmpty, !hasExponent || exponent == 0, integerDigits.count <= 19 else { return nil }
+        var value = 0
+        for digit in integerDigits {
+            let (multiplied, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (added, overflow2) = multiplied.addingReportingOverflow(Int(digit - UInt8(ascii: "0")))
+            if overflow1 || overflow2 { return nil }
+            value = added
+        }
+        return negative ? -value : value
+    }
+
+    /// The number as an exact `Decimal` (the digits as written, never through a binary float).
+    public var decimal: Decimal? {
+        let digitCount = integerDigits.count + fractionDigits.count
+        if digitCount <= 19, abs(exponent) < 100 {
+            var significand: UInt64 = 0
+            for digit in integerDigits { significand = significand &* 10 &+ UInt64(digit - UInt8(ascii: "0")) }
+            for digit in fractionDigits { significand = significand &* 10 &+ UInt64(digit - UInt8(ascii: "0")) }
+            return Decimal(
+                sign: negative && significand != 0 ? .minus : .plus,
+                exponent: exponent - fractionDigits.count,
+                significand: Decimal(significand)
+            )
+        }
+        return Decimal(string: String(decoding: text, as: UTF8.self), locale: Locale(identifier: "en_US_POSIX"))
+    }
+
+    public var description: String { String(decoding: text, as: UTF8.self) }
+}

@@ -1,0 +1,35 @@
+/// An OCPI enum. Generated enums keep a value they do not know in `unknown`: a partner may
+/// already send a value that a later release added, and refusing the whole object for it would
+/// lose data. Validation reports such a value; decoding never fails on it.
+public protocol OCPIEnumeration: Hashable, Sendable, Codable, JSONDecodable, JSONEncodable, CustomStringConvertible {
+    /// The enum's name in the spec (`ConnectorType`), for messages.
+    static var ocpiName: String { get }
+    /// The values this release defines, in spec order.
+    static var knownValues: [Self] { get }
+    /// The value as written in JSON.
+    var rawValue: String { get }
+    init(rawValue: String)
+    /// Whether the value is one this release defines.
+    var isKnown: Bool { get }
+}
+
+extension OCPIEnumeration {
+    public init(from decoder: any Decoder) throws {
+        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> Self? {
+        try String.decode(from: &reader).map(Self.init(rawValue:))
+    }
+
+    public static var placeholder: Self { Self(rawValue: "") }
+
+    public func writeJSON(into writer: inout JSONWriter) { writer.string(rawValue) }
+
+    public var description: String { rawValue }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Collects the violations of a value against the spec's rules while walking it.
+public struct ValidationContext {
+    public var path: JSONPath
+    public private(set) var violations: [Violation] = []
+
+    public init(path: JSONPath = JSONPath()) {
+        self.path = path
+    }
+
+    public mutating func violation(_ message: String) {
+        violations.append(Violation(path: path, message: message))
+    }
+
+    /// Runs `body` with `key` pushed on the path.
+    @inlinable
+    public mutating func at(_ key: String, _ body: (inout ValidationContext) -> Void) {
+        path.push(.key(key))
+        body(&self)
+        path.pop()
+    }
+
+    public mutating func text(_ value: String, _ rule: TextRule) {
+        if let message = rule.violation(of: value) { violation(message) }
+    }
+
+    public mutating func integer(_ value: Int, minimum: Int? = nil, maximum: Int? = nil) {
+        if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))") }
+        if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))") }
+    }
+
+    public mutating func number(_ value: Decimal, minimum: Decimal? = nil, maximum: Decimal? = nil) {
+        if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))") }
+        if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))") }
+    }
+
+    public mutating func dateTime(_ value: OCPIDateTime) {
+        guard let offset = value.nonUTCOffsetMinutes else { return }
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(Int(offset))
+        let text = "\(sign)\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)"
+        violation("must be in UTC (written with Z or without an offset), not with the offset \(text)")
+    }
+
+    public mutating func enumeration<E: OCPIEnumeration>(_ value: E) {
+        if !value.isKnown { violation("'\(value.rawValue)' is not a value of \(E.ocpiName)") }
+    }
+
+    public mutating func object<T: OCPIValidatable>(_ value: T) {
+        value.validate(into: &self)
+    }
+
+    /// A list: the `+` rule, then `element` on each element at its index.
+    public mutating func list<T>(_ values: [T], nonEmpty: Bool, _ element: (inout ValidationContext, T) -> Void) {
+        if nonEmpty, values.isEmpty { violation("must have at least one element") }
+        for (index, value) in values.enumerated() {
+            path.push(.index(index))
+            element(&self, value)
+            path.pop()
+        }
+    }
+}
+
+/// A value that knows the spec's rules for itself.
+public protocol OCPIValidatable {
+    /// Adds every rule the value breaks, at paths below the context's current path.
+    func validate(into context: inout ValidationContext)
+}
+
+extension OCPIValidatable {
+    /// Every rule the value breaks, each with its JSON pointer.
+    public func validate() -> [Violation] {
+        var context = ValidationContext()
+        validate(into: &context)
+        return context.violations
+    }
+}
+
+/// A generated OCPI object or class: a Swift value, `Codable` for Foundation's coders, with its
+/// own fast JSON reading and writing and the spec's validation rules.
+public protocol OCPIModel: Codable, Hashable, Sendable, JSONDecodable, JSONEncodable, OCPIValidatable {
+    /// The type's name in the spec (`Location`).
+    static var ocpiName: String { get }
+}
+
+extension OCPIModel {
+    /// Decodes and validates one document: every problem of shape and rule, each once, in
+    /// document order. Throws only when the bytes are not JSON.
+    public static func decodeAndValidate<Bytes: ContiguousBytes>(_ bytes: Bytes) throws(JSONSyntaxError) -> Decoded<Self?> {
+        let (value, shapeViolations) = try decodeJSON(bytes)
+        return Decoded(value: value, violations: merging(shapeViolations, value?.validate() ?? []))
+    }
+}
+
+/// Shape violations first; a rule violation at or below a path whose shape was already wrong
+/// (a placeholder stood in) would only repeat it, so it is dropped.
+public func merging(_ shape: [Violation], _ rules: [Violation]) -> [Violation] {
+    guard !shape.isEmpty else { return rules }
+    let reported = shape.map(\.path)
+    return shape + rules.filter { rule in !reported.contains { rule.path.isWithin($0) } }
+}

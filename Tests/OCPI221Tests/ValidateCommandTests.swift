@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// `ocpi-cpo validate` run as a process: its output and exit status are a contract.
+@Suite struct ValidateCommandTests {
+    struct CommandNotBuilt: Error {}
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static let executable: URL? = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("ocpi-cpo")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/ocpi-cpo")
+        return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
+    }()
+
+    func run(_ arguments: [String], input: String? = nil) throws -> Outcome {
+        let process = Process()
+        guard let executable = Self.executable else { throw CommandNotBuilt() }
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        let inputPipe = Pipe()
+        process.standardInput = inputPipe
+        try process.run()
+        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inputPipe.fileHandleForWriting.close()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+
+    @Test func aValidObjectListAndEnvelopePrintOK() throws {
+        for path in ["valid/Location.json", "valid/lists/Locations.json", "valid/envelopes/LocationsPage.json"] {
+            let outcome = try run(["validate", "Location", Fixtures.root.appendingPathComponent(path).path])
+            #expect(outcome.status == 0)
+            #expect(outcome.output == "OK\n")
+        }
+    }
+
+    @Test func violationsArePrintedOnePerLineWithExitStatus1() throws {
+        let outcome = try run(["validate", "Connector", "-"], input: #"{"id": "1", "standard": "IEC_62196_T2", "format": "CABLE", "power_type": "AC_3_PHASE", "max_voltage": "high", "max_amperage": 16, "last_updated": "yesterday"}"#)
+        #expect(outcome.status == 1)
+        #expect(outcome.output == """
+            /max_voltage: expected an integer, found a string
+            /last_updated: 'yesterday' is not a DateTime (expected YYYY-MM-DDThh:mm:ss with optional fraction and Z)
+
+            """)
+    }
+
+    @Test func wrongShapesAreInvalidNotErrors() throws {
+        #expect(try run(["validate", "EVSE", "-"], input: "[]").status == 0)
+        let emptyPlus = try run(["validate", "Tariff", "-"], input: #"{"country_code": "NL", "party_id": "TNM", "id": "T1", "currency": "EUR", "elements": [], "last_updated": "2024-01-01T00:00:00Z"}"#)
+        #expect(emptyPlus.status == 1)
+        #expect(emptyPlus.output == "/elements: must have at least one element\n")
+        let string = try run(["validate", "Location", "-"], input: #""a string""#)
+        #expect(string.status == 1)
+        #expect(string.output == "/: expected an object (Location), found a string\n")
+    }
+
+    @Test func envelopeViolationsAreBelowData() throws {
+        let outcome = try run(["validate", "DisplayText", "-"], input: #"{"data": [{"language": "en", "text": "ok"}, {"language": "eng", "text": "x"}], "status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"}"#)
+        #expect(outcome.status == 1)
+        #expect(outcome.output == "/data/1/language: must be exactly 2 characters long (is 3)\n")
+    }
+
+    @Test func patchBodies() throws {
+        #expect(try run(["validate", "--patch", "EVSE", "-"], input: #"{"status": "CHARGING", "last_updated": "2024-01-01T00:00:00Z"}"#).output == "OK\n")
+        let missing = try run(["validate", "--patch", "EVSE", "-"], input: #"{"status": "CHARGING"}"#)
+        #expect(missing.status == 1)
+        #expect(missing.output == "/last_updated: is required but missing\n")
+        let notPatched = try run(["validate", "--patch", "Tariff", "-"], input: "{}")
+        #expect(notPatched.status == 2)
+        #expect(notPatched.error.contains("Tariff is never sent by PATCH"))
+    }
+
+    @Test func unreadableInputAndUnknownTypesExit2() throws {
+        let unknown = try run(["validate", "Locaton", "-"], input: "{}")
+        #expect(unknown.status == 2)
+        #expect(unknown.error.hasPrefix("error: unknown type 'Locaton'"))
+        let notJSON = try run(["validate", "Location", "-"], input: "{not json")
+        #expect(notJSON.status == 2)
+        #expect(notJSON.error.contains("is not JSON"))
+        let missingFile = try run(["validate", "Location", "/nonexistent/file.json"])
+        #expect(missingFile.status == 2)
+        #expect(missingFile.error.contains("cannot read /nonexistent/file.json"))
+    }
+}

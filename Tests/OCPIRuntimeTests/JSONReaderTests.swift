@@ -1,0 +1,75 @@
+import Foundation
+import OCPIRuntime
+import Testing
+
+@Suite struct JSONReaderTests {
+    private func decode<T: JSONDecodable>(_ type: T.Type, _ json: String) throws -> (T?, [String]) {
+        let (value, violations) = try T.decodeJSON(Data(json.utf8))
+        return (value, violations.map(\.description))
+    }
+
+    @Test func decimalsStayExact() throws {
+        for text in ["0.1", "0.25", "12.3456", "-0.0001", "1234567890.1234", "0", "100", "1e2", "2.5E-3", "123456789012345678901234.5"] {
+            let (value, violations) = try decode(Decimal.self, text)
+            #expect(violations.isEmpty)
+            let decimal = try #require(value)
+            #expect(decimal == Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), "\(text)")
+        }
+        let (value, _) = try decode([Decimal].self, "[0.1, 0.2]")
+        #expect(String(decoding: try #require(value).jsonBytes(), as: UTF8.self) == "[0.1,0.2]")
+    }
+
+    @Test func integersAreCheckedNotRounded() throws {
+        #expect(try decode(Int.self, "42").0 == 42)
+        #expect(try decode(Int.self, "-7").0 == -7)
+        #expect(try decode(Int.self, "12.5").1 == ["/: expected an integer, found 12.5"])
+        #expect(try decode(Int.self, "\"high\"").1 == ["/: expected an integer, found a string"])
+        #expect(try decode(Int.self, "99999999999999999999").1 == ["/: expected an integer, found 99999999999999999999"])
+    }
+
+    @Test func stringsAndEscapes() throws {
+        #expect(try decode(String.self, #""caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \n""#).0 == "café 😀 \"q\" \\ / \n")
+        #expect(try decode(String.self, "\"plain\"").0 == "plain")
+        #expect(try decode(String.self, "\"Zürich\"").0 == "Zürich")
+    }
+
+    @Test func wrongShapesAreViolationsAtTheirPath() throws {
+        let (value, violations) = try decode([[Int]].self, #"[[1, "two", 3], {"a": 1}, [null]]"#)
+        #expect(value == [[1, 3], []])
+        #expect(violations == [
+            "/0/1: expected an integer, found a string",
+            "/1: expected a list, found an object",
+            "/2/0: expected an integer, found null",
+        ])
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":1,}", "\"unterminated", "tru", "01", "1.", "-", "1e",
+        "\"\\x\"", "\"\\ud800\"", "[1] 2", "\"\u{01}\"", "{a: 1}",
+    ])
+    func malformedJSONThrows(_ text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.decodeJSON(Data(text.utf8)) }
+    }
+
+    @Test func invalidUTF8Throws() {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.decodeJSON(Data([0x22, 0xFF, 0xFE, 0x22])) }
+    }
+
+    @Test func deepNestingIsRefused() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.decodeJSON(Data(deep.utf8)) }
+        let fine = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(try JSONValue.decodeJSON(Data(fine.utf8)).violations.isEmpty)
+    }
+
+    @Test func jsonValueRoundTripsThroughTheWriter() throws {
+        let text = #"{"b":[1,2.5,true,null,"x\"y"],"a":{"c":"\u0001"}}"#
+        let (value, _) = try JSONValue.decodeJSON(Data(text.utf8))
+        #expect(String(decoding: try #require(value).jsonBytes(), as: UTF8.self) == text)
+    }
+
+    @Test func jsonPointersEscapeTildeAndSlash() {
+        #expect(JSONPath([.key("a/b"), .index(0), .key("m~n")]).pointer == "/a~1b/0/m~0n")
+        #expect(JSONPath().pointer == "")
+    }
+}
