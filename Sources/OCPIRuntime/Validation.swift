@@ -30,9 +30,12 @@ public struct ValidationContext {
         if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))") }
     }
 
-    public mutating func number(_ value: Decimal, minimum: Decimal? = nil, maximum: Decimal? = nil) {
+    public mutating func number(_ value: Decimal, minimum: Decimal? = nil, maximum: Decimal? = nil, maxDecimals: Int? = nil) {
         if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))") }
         if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))") }
+        if let maxDecimals, value.fractionDigitCount > maxDecimals {
+            violation("must have at most \(maxDecimals) digit\(maxDecimals == 1 ? "" : "s") after the decimal point (is \(value))")
+        }
     }
 
     public mutating func dateTime(_ value: OCPIDateTime) {
@@ -59,6 +62,15 @@ public struct ValidationContext {
             element(&self, value)
             path.pop()
         }
+    }
+}
+
+extension Decimal {
+    /// Digits after the decimal point, trailing zeros not counted (`8.10` has one).
+    var fractionDigitCount: Int {
+        // `description` writes plain digits, never an exponent.
+        guard let point = description.firstIndex(of: ".") else { return 0 }
+        return description[description.index(after: point)...].reversed().drop { $0 == "0" }.count
     }
 }
 

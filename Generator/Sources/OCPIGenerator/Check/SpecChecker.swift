@@ -269,6 +269,9 @@ private struct CheckRun {
         if constraints.minimum != nil || constraints.maximum != nil, !type.isNumeric {
             error(location, "'min' and 'max' apply to int and number, not to \(type) (\(what))")
         }
+        if let decimals = constraints.maxDecimals, type != .number || decimals < 0 {
+            error(location, "'max_decimals' applies to number and must not be negative (\(what))")
+        }
         if let minimum = constraints.minimum, let maximum = constraints.maximum, minimum > maximum {
             error(location, "'min' is above 'max' (\(what))")
         }

@@ -59,7 +59,7 @@ private struct FileLoader {
     let name: String
 
     private static let annotationKeys = ["ref", "doc", "note", "errata", "since"]
-    private static let constraintKeys = ["exact_length", "pattern", "min", "max"]
+    private static let constraintKeys = ["exact_length", "pattern", "min", "max", "max_decimals"]
 
     func file(_ root: Node) -> SpecFile? {
         guard let map = reader.map(root, "the file", required: ["title", "doc"], optional: [
@@ -119,7 +119,8 @@ private struct FileLoader {
             exactLength: reader.int(map["exact_length"], "'exact_length'"),
             pattern: reader.string(map["pattern"], "'pattern'"),
             minimum: reader.number(map["min"], "'min'"),
-            maximum: reader.number(map["max"], "'max'")
+            maximum: reader.number(map["max"], "'max'"),
+            maxDecimals: reader.int(map["max_decimals"], "'max_decimals'")
         )
     }
 

@@ -267,6 +267,7 @@ public struct OpenAPIRenderer: Sendable {
         }
         result.set("minimum", constraints.minimum.map { .number(Self.number($0)) })
         result.set("maximum", constraints.maximum.map { .number(Self.number($0)) })
+        result.set("multipleOf", constraints.maxDecimals.map { .number($0 == 0 ? "1" : "0." + String(repeating: "0", count: $0 - 1) + "1") })
         if patterns.count == 1 {
             result.set("pattern", .string(patterns[0]))
         } else if patterns.count > 1 {

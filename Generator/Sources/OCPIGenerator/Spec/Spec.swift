@@ -97,12 +97,15 @@ public struct Constraints: Hashable, Sendable {
     public var pattern: String?
     public var minimum: Double?
     public var maximum: Double?
+    /// At most this many digits after the decimal point.
+    public var maxDecimals: Int?
 
-    public init(exactLength: Int? = nil, pattern: String? = nil, minimum: Double? = nil, maximum: Double? = nil) {
+    public init(exactLength: Int? = nil, pattern: String? = nil, minimum: Double? = nil, maximum: Double? = nil, maxDecimals: Int? = nil) {
         self.exactLength = exactLength
         self.pattern = pattern
         self.minimum = minimum
         self.maximum = maximum
+        self.maxDecimals = maxDecimals
     }
 }
 

@@ -19,7 +19,7 @@ struct SwiftModelPlan {
     enum Check {
         case text(arguments: [String], pattern: String?)
         case integer(minimum: String?, maximum: String?)
-        case number(minimum: String?, maximum: String?)
+        case number(minimum: String?, maximum: String?, maxDecimals: Int?)
         case dateTime
         case enumeration
         case object
@@ -106,8 +106,8 @@ struct SwiftModelPlan {
             guard constraints.minimum != nil || constraints.maximum != nil else { return nil }
             return .integer(minimum: constraints.minimum.map(Self.literal), maximum: constraints.maximum.map(Self.literal))
         case .number:
-            guard constraints.minimum != nil || constraints.maximum != nil else { return nil }
-            return .number(minimum: constraints.minimum.map(Self.literal), maximum: constraints.maximum.map(Self.literal))
+            guard constraints.minimum != nil || constraints.maximum != nil || constraints.maxDecimals != nil else { return nil }
+            return .number(minimum: constraints.minimum.map(Self.literal), maximum: constraints.maximum.map(Self.literal), maxDecimals: constraints.maxDecimals)
         case .dateTime: return .dateTime
         case .boolean, .any: return nil
         case .named(let name): return enumNames[name] != nil ? .enumeration : .object

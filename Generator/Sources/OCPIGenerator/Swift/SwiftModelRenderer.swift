@@ -249,8 +249,8 @@ struct SwiftModelRenderer {
             return "$0.text(\(value), TextRule(\(all.joined(separator: ", "))))"
         case .integer(let minimum, let maximum)?:
             return "$0.integer(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? ""))"
-        case .number(let minimum, let maximum)?:
-            return "$0.number(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? ""))"
+        case .number(let minimum, let maximum, let decimals)?:
+            return "$0.number(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? "")\(decimals.map { ", maxDecimals: \($0)" } ?? ""))"
         case .dateTime?: return "$0.dateTime(\(value))"
         case .enumeration?: return "$0.enumeration(\(value))"
         case .object?: return "$0.object(\(value))"
