@@ -48,6 +48,12 @@ let package = Package(
             ],
             path: "Sources/ocpi-cpo"
         ),
+        // Decode+validate throughput, printed: `swift run -c release ocpi-bench`.
+        .executableTarget(
+            name: "ocpi-bench",
+            dependencies: ["OCPI221", "OCPIRuntime"],
+            path: "Benchmarks/ocpi-bench"
+        ),
         .testTarget(
             name: "OCPIRuntimeTests",
             dependencies: ["OCPIRuntime"],

@@ -38,36 +38,36 @@ extension CDR {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "id": id = try reader.field("id", String.self)
-            case "start_date_time": startDateTime = try reader.field("start_date_time", OCPIDateTime.self)
-            case "end_date_time": endDateTime = try reader.field("end_date_time", OCPIDateTime.self)
-            case "session_id": sessionID = try reader.field("session_id", String.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "id": id = try reader.scalarField("id", String.self)
+            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+            case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
+            case "session_id": sessionID = try reader.scalarField("session_id", String.self)
             case "cdr_token": cdrToken = try reader.field("cdr_token", CdrToken.self)
-            case "auth_method": authMethod = try reader.field("auth_method", AuthMethod.self)
-            case "authorization_reference": authorizationReference = try reader.field("authorization_reference", String.self)
+            case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
+            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
             case "cdr_location": cdrLocation = try reader.field("cdr_location", CdrLocation.self)
-            case "meter_id": meterID = try reader.field("meter_id", String.self)
-            case "currency": currency = try reader.field("currency", String.self)
+            case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
+            case "currency": currency = try reader.scalarField("currency", String.self)
             case "tariffs": tariffs = try reader.field("tariffs", [Tariff].self)
             case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
             case "signed_data": signedData = try reader.field("signed_data", SignedData.self)
             case "total_cost": totalCost = try reader.field("total_cost", Price.self)
             case "total_fixed_cost": totalFixedCost = try reader.field("total_fixed_cost", Price.self)
-            case "total_energy": totalEnergy = try reader.field("total_energy", Decimal.self)
+            case "total_energy": totalEnergy = try reader.scalarField("total_energy", Decimal.self)
             case "total_energy_cost": totalEnergyCost = try reader.field("total_energy_cost", Price.self)
-            case "total_time": totalTime = try reader.field("total_time", Decimal.self)
+            case "total_time": totalTime = try reader.scalarField("total_time", Decimal.self)
             case "total_time_cost": totalTimeCost = try reader.field("total_time_cost", Price.self)
-            case "total_parking_time": totalParkingTime = try reader.field("total_parking_time", Decimal.self)
+            case "total_parking_time": totalParkingTime = try reader.scalarField("total_parking_time", Decimal.self)
             case "total_parking_cost": totalParkingCost = try reader.field("total_parking_cost", Price.self)
             case "total_reservation_cost": totalReservationCost = try reader.field("total_reservation_cost", Price.self)
-            case "remark": remark = try reader.field("remark", String.self)
-            case "invoice_reference_id": invoiceReferenceID = try reader.field("invoice_reference_id", String.self)
-            case "credit": credit = try reader.field("credit", Bool.self)
-            case "credit_reference_id": creditReferenceID = try reader.field("credit_reference_id", String.self)
-            case "home_charging_compensation": homeChargingCompensation = try reader.field("home_charging_compensation", Bool.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "remark": remark = try reader.scalarField("remark", String.self)
+            case "invoice_reference_id": invoiceReferenceID = try reader.scalarField("invoice_reference_id", String.self)
+            case "credit": credit = try reader.scalarField("credit", Bool.self)
+            case "credit_reference_id": creditReferenceID = try reader.scalarField("credit_reference_id", String.self)
+            case "home_charging_compensation": homeChargingCompensation = try reader.scalarField("home_charging_compensation", Bool.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -253,8 +253,8 @@ extension CdrDimension {
         var volume: Decimal?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "type": type = try reader.field("type", CdrDimensionType.self)
-            case "volume": volume = try reader.field("volume", Decimal.self)
+            case "type": type = try reader.scalarField("type", CdrDimensionType.self)
+            case "volume": volume = try reader.scalarField("volume", Decimal.self)
             default: try reader.skipValue()
             }
         }
@@ -312,20 +312,20 @@ extension CdrLocation {
         var connectorPowerType: PowerType?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "id": id = try reader.field("id", String.self)
-            case "name": name = try reader.field("name", String.self)
-            case "address": address = try reader.field("address", String.self)
-            case "city": city = try reader.field("city", String.self)
-            case "postal_code": postalCode = try reader.field("postal_code", String.self)
-            case "state": state = try reader.field("state", String.self)
-            case "country": country = try reader.field("country", String.self)
+            case "id": id = try reader.scalarField("id", String.self)
+            case "name": name = try reader.scalarField("name", String.self)
+            case "address": address = try reader.scalarField("address", String.self)
+            case "city": city = try reader.scalarField("city", String.self)
+            case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
+            case "state": state = try reader.scalarField("state", String.self)
+            case "country": country = try reader.scalarField("country", String.self)
             case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "evse_uid": evseUID = try reader.field("evse_uid", String.self)
-            case "evse_id": evseID = try reader.field("evse_id", String.self)
-            case "connector_id": connectorID = try reader.field("connector_id", String.self)
-            case "connector_standard": connectorStandard = try reader.field("connector_standard", ConnectorType.self)
-            case "connector_format": connectorFormat = try reader.field("connector_format", ConnectorFormat.self)
-            case "connector_power_type": connectorPowerType = try reader.field("connector_power_type", PowerType.self)
+            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+            case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
+            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+            case "connector_standard": connectorStandard = try reader.scalarField("connector_standard", ConnectorType.self)
+            case "connector_format": connectorFormat = try reader.scalarField("connector_format", ConnectorFormat.self)
+            case "connector_power_type": connectorPowerType = try reader.scalarField("connector_power_type", PowerType.self)
             default: try reader.skipValue()
             }
         }
@@ -434,11 +434,11 @@ extension CdrToken {
         var contractID: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "uid": uid = try reader.field("uid", String.self)
-            case "type": type = try reader.field("type", TokenType.self)
-            case "contract_id": contractID = try reader.field("contract_id", String.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "uid": uid = try reader.scalarField("uid", String.self)
+            case "type": type = try reader.scalarField("type", TokenType.self)
+            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
             default: try reader.skipValue()
             }
         }
@@ -500,9 +500,9 @@ extension ChargingPeriod {
         var tariffID: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "start_date_time": startDateTime = try reader.field("start_date_time", OCPIDateTime.self)
+            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
             case "dimensions": dimensions = try reader.field("dimensions", [CdrDimension].self)
-            case "tariff_id": tariffID = try reader.field("tariff_id", String.self)
+            case "tariff_id": tariffID = try reader.scalarField("tariff_id", String.self)
             default: try reader.skipValue()
             }
         }
@@ -556,11 +556,11 @@ extension SignedData {
         var url: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "encoding_method": encodingMethod = try reader.field("encoding_method", String.self)
-            case "encoding_method_version": encodingMethodVersion = try reader.field("encoding_method_version", Int.self)
-            case "public_key": publicKey = try reader.field("public_key", String.self)
+            case "encoding_method": encodingMethod = try reader.scalarField("encoding_method", String.self)
+            case "encoding_method_version": encodingMethodVersion = try reader.scalarField("encoding_method_version", Int.self)
+            case "public_key": publicKey = try reader.scalarField("public_key", String.self)
             case "signed_values": signedValues = try reader.field("signed_values", [SignedValue].self)
-            case "url": url = try reader.field("url", String.self)
+            case "url": url = try reader.scalarField("url", String.self)
             default: try reader.skipValue()
             }
         }
@@ -622,9 +622,9 @@ extension SignedValue {
         var signedData: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "nature": nature = try reader.field("nature", String.self)
-            case "plain_data": plainData = try reader.field("plain_data", String.self)
-            case "signed_data": signedData = try reader.field("signed_data", String.self)
+            case "nature": nature = try reader.scalarField("nature", String.self)
+            case "plain_data": plainData = try reader.scalarField("plain_data", String.self)
+            case "signed_data": signedData = try reader.scalarField("signed_data", String.self)
             default: try reader.skipValue()
             }
         }

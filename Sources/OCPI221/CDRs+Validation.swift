@@ -5,18 +5,18 @@ import OCPIRuntime
 
 extension CDR {
     public func validate(into context: inout ValidationContext) {
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("id") { $0.text(id, TextRule(.printableASCII, maxLength: 39)) }
-        context.at("start_date_time") { $0.dateTime(startDateTime) }
-        context.at("end_date_time") { $0.dateTime(endDateTime) }
-        if let value = sessionID { context.at("session_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(id, TextRule(.printableASCII, maxLength: 39), at: "id")
+        context.dateTime(startDateTime, at: "start_date_time")
+        context.dateTime(endDateTime, at: "end_date_time")
+        if let value = sessionID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "session_id") }
         context.at("cdr_token") { $0.object(cdrToken) }
-        context.at("auth_method") { $0.enumeration(authMethod) }
-        if let value = authorizationReference { context.at("authorization_reference") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        context.enumeration(authMethod, at: "auth_method")
+        if let value = authorizationReference { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "authorization_reference") }
         context.at("cdr_location") { $0.object(cdrLocation) }
-        if let value = meterID { context.at("meter_id") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
-        context.at("currency") { $0.text(currency, TextRule(.printable, maxLength: 3, exactLength: 3)) }
+        if let value = meterID { context.text(value, TextRule(.printable, maxLength: 255), at: "meter_id") }
+        context.text(currency, TextRule(.printable, maxLength: 3, exactLength: 3), at: "currency")
         context.at("tariffs") { $0.list(tariffs, nonEmpty: false) { $0.object($1) } }
         context.at("charging_periods") { $0.list(chargingPeriods, nonEmpty: true) { $0.object($1) } }
         if let value = signedData { context.at("signed_data") { $0.object(value) } }
@@ -26,69 +26,69 @@ extension CDR {
         if let value = totalTimeCost { context.at("total_time_cost") { $0.object(value) } }
         if let value = totalParkingCost { context.at("total_parking_cost") { $0.object(value) } }
         if let value = totalReservationCost { context.at("total_reservation_cost") { $0.object(value) } }
-        if let value = remark { context.at("remark") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
-        if let value = invoiceReferenceID { context.at("invoice_reference_id") { $0.text(value, TextRule(.printableASCII, maxLength: 39)) } }
-        if let value = creditReferenceID { context.at("credit_reference_id") { $0.text(value, TextRule(.printableASCII, maxLength: 39)) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        if let value = remark { context.text(value, TextRule(.printable, maxLength: 255), at: "remark") }
+        if let value = invoiceReferenceID { context.text(value, TextRule(.printableASCII, maxLength: 39), at: "invoice_reference_id") }
+        if let value = creditReferenceID { context.text(value, TextRule(.printableASCII, maxLength: 39), at: "credit_reference_id") }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension CdrDimension {
     public func validate(into context: inout ValidationContext) {
-        context.at("type") { $0.enumeration(type) }
+        context.enumeration(type, at: "type")
     }
 }
 
 extension CdrLocation {
     public func validate(into context: inout ValidationContext) {
-        context.at("id") { $0.text(id, TextRule(.printableASCII, maxLength: 36)) }
-        if let value = name { context.at("name") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
-        context.at("address") { $0.text(address, TextRule(.printable, maxLength: 45)) }
-        context.at("city") { $0.text(city, TextRule(.printable, maxLength: 45)) }
-        if let value = postalCode { context.at("postal_code") { $0.text(value, TextRule(.printable, maxLength: 10)) } }
-        if let value = state { context.at("state") { $0.text(value, TextRule(.printable, maxLength: 20)) } }
-        context.at("country") { $0.text(country, TextRule(.printable, maxLength: 3, exactLength: 3)) }
+        context.text(id, TextRule(.printableASCII, maxLength: 36), at: "id")
+        if let value = name { context.text(value, TextRule(.printable, maxLength: 255), at: "name") }
+        context.text(address, TextRule(.printable, maxLength: 45), at: "address")
+        context.text(city, TextRule(.printable, maxLength: 45), at: "city")
+        if let value = postalCode { context.text(value, TextRule(.printable, maxLength: 10), at: "postal_code") }
+        if let value = state { context.text(value, TextRule(.printable, maxLength: 20), at: "state") }
+        context.text(country, TextRule(.printable, maxLength: 3, exactLength: 3), at: "country")
         context.at("coordinates") { $0.object(coordinates) }
-        context.at("evse_uid") { $0.text(evseUID, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("evse_id") { $0.text(evseID, TextRule(.printableASCII, maxLength: 48)) }
-        context.at("connector_id") { $0.text(connectorID, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("connector_standard") { $0.enumeration(connectorStandard) }
-        context.at("connector_format") { $0.enumeration(connectorFormat) }
-        context.at("connector_power_type") { $0.enumeration(connectorPowerType) }
+        context.text(evseUID, TextRule(.printableASCII, maxLength: 36), at: "evse_uid")
+        context.text(evseID, TextRule(.printableASCII, maxLength: 48), at: "evse_id")
+        context.text(connectorID, TextRule(.printableASCII, maxLength: 36), at: "connector_id")
+        context.enumeration(connectorStandard, at: "connector_standard")
+        context.enumeration(connectorFormat, at: "connector_format")
+        context.enumeration(connectorPowerType, at: "connector_power_type")
     }
 }
 
 extension CdrToken {
     public func validate(into context: inout ValidationContext) {
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("uid") { $0.text(uid, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("type") { $0.enumeration(type) }
-        context.at("contract_id") { $0.text(contractID, TextRule(.printableASCII, maxLength: 36)) }
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(uid, TextRule(.printableASCII, maxLength: 36), at: "uid")
+        context.enumeration(type, at: "type")
+        context.text(contractID, TextRule(.printableASCII, maxLength: 36), at: "contract_id")
     }
 }
 
 extension ChargingPeriod {
     public func validate(into context: inout ValidationContext) {
-        context.at("start_date_time") { $0.dateTime(startDateTime) }
+        context.dateTime(startDateTime, at: "start_date_time")
         context.at("dimensions") { $0.list(dimensions, nonEmpty: true) { $0.object($1) } }
-        if let value = tariffID { context.at("tariff_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        if let value = tariffID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "tariff_id") }
     }
 }
 
 extension SignedData {
     public func validate(into context: inout ValidationContext) {
-        context.at("encoding_method") { $0.text(encodingMethod, TextRule(.printableASCII, maxLength: 36)) }
-        if let value = publicKey { context.at("public_key") { $0.text(value, TextRule(.printable, maxLength: 512)) } }
+        context.text(encodingMethod, TextRule(.printableASCII, maxLength: 36), at: "encoding_method")
+        if let value = publicKey { context.text(value, TextRule(.printable, maxLength: 512), at: "public_key") }
         context.at("signed_values") { $0.list(signedValues, nonEmpty: true) { $0.object($1) } }
-        if let value = url { context.at("url") { $0.text(value, TextRule(.printable, maxLength: 512)) } }
+        if let value = url { context.text(value, TextRule(.printable, maxLength: 512), at: "url") }
     }
 }
 
 extension SignedValue {
     public func validate(into context: inout ValidationContext) {
-        context.at("nature") { $0.text(nature, TextRule(.printableASCII, maxLength: 32)) }
-        context.at("plain_data") { $0.text(plainData, TextRule(.printable, maxLength: 512)) }
-        context.at("signed_data") { $0.text(signedData, TextRule(.printable, maxLength: 5000)) }
+        context.text(nature, TextRule(.printableASCII, maxLength: 32), at: "nature")
+        context.text(plainData, TextRule(.printable, maxLength: 512), at: "plain_data")
+        context.text(signedData, TextRule(.printable, maxLength: 5000), at: "signed_data")
     }
 }

@@ -10,8 +10,8 @@ extension ChargingProfileResponse {
         var timeout: Int?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "result": result = try reader.field("result", ChargingProfileResponseType.self)
-            case "timeout": timeout = try reader.field("timeout", Int.self)
+            case "result": result = try reader.scalarField("result", ChargingProfileResponseType.self)
+            case "timeout": timeout = try reader.scalarField("timeout", Int.self)
             default: try reader.skipValue()
             }
         }
@@ -57,7 +57,7 @@ extension ActiveChargingProfileResult {
         var profile: ActiveChargingProfile?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "result": result = try reader.field("result", ChargingProfileResultType.self)
+            case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
             case "profile": profile = try reader.field("profile", ActiveChargingProfile.self)
             default: try reader.skipValue()
             }
@@ -103,7 +103,7 @@ extension ChargingProfileResult {
         var result: ChargingProfileResultType?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "result": result = try reader.field("result", ChargingProfileResultType.self)
+            case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
             default: try reader.skipValue()
             }
         }
@@ -143,7 +143,7 @@ extension ClearProfileResult {
         var result: ChargingProfileResultType?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "result": result = try reader.field("result", ChargingProfileResultType.self)
+            case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
             default: try reader.skipValue()
             }
         }
@@ -185,7 +185,7 @@ extension SetChargingProfile {
         while let key = try reader.nextKey(&scope) {
             switch key {
             case "charging_profile": chargingProfile = try reader.field("charging_profile", ChargingProfile.self)
-            case "response_url": responseURL = try reader.field("response_url", String.self)
+            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
             default: try reader.skipValue()
             }
         }
@@ -231,7 +231,7 @@ extension ActiveChargingProfile {
         var chargingProfile: ChargingProfile?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "start_date_time": startDateTime = try reader.field("start_date_time", OCPIDateTime.self)
+            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
             case "charging_profile": chargingProfile = try reader.field("charging_profile", ChargingProfile.self)
             default: try reader.skipValue()
             }
@@ -281,10 +281,10 @@ extension ChargingProfile {
         var chargingProfilePeriod: [ChargingProfilePeriod]?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "start_date_time": startDateTime = try reader.field("start_date_time", OCPIDateTime.self)
-            case "duration": duration = try reader.field("duration", Int.self)
-            case "charging_rate_unit": chargingRateUnit = try reader.field("charging_rate_unit", ChargingRateUnit.self)
-            case "min_charging_rate": minChargingRate = try reader.field("min_charging_rate", Decimal.self)
+            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+            case "duration": duration = try reader.scalarField("duration", Int.self)
+            case "charging_rate_unit": chargingRateUnit = try reader.scalarField("charging_rate_unit", ChargingRateUnit.self)
+            case "min_charging_rate": minChargingRate = try reader.scalarField("min_charging_rate", Decimal.self)
             case "charging_profile_period": chargingProfilePeriod = try reader.field("charging_profile_period", [ChargingProfilePeriod].self)
             default: try reader.skipValue()
             }
@@ -346,8 +346,8 @@ extension ChargingProfilePeriod {
         var limit: Decimal?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "start_period": startPeriod = try reader.field("start_period", Int.self)
-            case "limit": limit = try reader.field("limit", Decimal.self)
+            case "start_period": startPeriod = try reader.scalarField("start_period", Int.self)
+            case "limit": limit = try reader.scalarField("limit", Decimal.self)
             default: try reader.skipValue()
             }
         }

@@ -5,54 +5,54 @@ import OCPIRuntime
 
 extension ChargingProfileResponse {
     public func validate(into context: inout ValidationContext) {
-        context.at("result") { $0.enumeration(result) }
+        context.enumeration(result, at: "result")
     }
 }
 
 extension ActiveChargingProfileResult {
     public func validate(into context: inout ValidationContext) {
-        context.at("result") { $0.enumeration(result) }
+        context.enumeration(result, at: "result")
         if let value = profile { context.at("profile") { $0.object(value) } }
     }
 }
 
 extension ChargingProfileResult {
     public func validate(into context: inout ValidationContext) {
-        context.at("result") { $0.enumeration(result) }
+        context.enumeration(result, at: "result")
     }
 }
 
 extension ClearProfileResult {
     public func validate(into context: inout ValidationContext) {
-        context.at("result") { $0.enumeration(result) }
+        context.enumeration(result, at: "result")
     }
 }
 
 extension SetChargingProfile {
     public func validate(into context: inout ValidationContext) {
         context.at("charging_profile") { $0.object(chargingProfile) }
-        context.at("response_url") { $0.text(responseURL, TextRule(.printableASCII, maxLength: 255)) }
+        context.text(responseURL, TextRule(.printableASCII, maxLength: 255), at: "response_url")
     }
 }
 
 extension ActiveChargingProfile {
     public func validate(into context: inout ValidationContext) {
-        context.at("start_date_time") { $0.dateTime(startDateTime) }
+        context.dateTime(startDateTime, at: "start_date_time")
         context.at("charging_profile") { $0.object(chargingProfile) }
     }
 }
 
 extension ChargingProfile {
     public func validate(into context: inout ValidationContext) {
-        if let value = startDateTime { context.at("start_date_time") { $0.dateTime(value) } }
-        context.at("charging_rate_unit") { $0.enumeration(chargingRateUnit) }
-        if let value = minChargingRate { context.at("min_charging_rate") { $0.number(value, maxDecimals: 1) } }
+        if let value = startDateTime { context.dateTime(value, at: "start_date_time") }
+        context.enumeration(chargingRateUnit, at: "charging_rate_unit")
+        if let value = minChargingRate { context.number(value, maxDecimals: 1, at: "min_charging_rate") }
         context.at("charging_profile_period") { $0.list(chargingProfilePeriod, nonEmpty: false) { $0.object($1) } }
     }
 }
 
 extension ChargingProfilePeriod {
     public func validate(into context: inout ValidationContext) {
-        context.at("limit") { $0.number(limit, maxDecimals: 1) }
+        context.number(limit, maxDecimals: 1, at: "limit")
     }
 }

@@ -10,8 +10,8 @@ extension CancelReservation {
         var reservationID: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "response_url": responseURL = try reader.field("response_url", String.self)
-            case "reservation_id": reservationID = try reader.field("reservation_id", String.self)
+            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+            case "reservation_id": reservationID = try reader.scalarField("reservation_id", String.self)
             default: try reader.skipValue()
             }
         }
@@ -58,8 +58,8 @@ extension CommandResponse {
         var message: [DisplayText]?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "result": result = try reader.field("result", CommandResponseType.self)
-            case "timeout": timeout = try reader.field("timeout", Int.self)
+            case "result": result = try reader.scalarField("result", CommandResponseType.self)
+            case "timeout": timeout = try reader.scalarField("timeout", Int.self)
             case "message": message = try reader.field("message", [DisplayText].self)
             default: try reader.skipValue()
             }
@@ -111,7 +111,7 @@ extension CommandResult {
         var message: [DisplayText]?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "result": result = try reader.field("result", CommandResultType.self)
+            case "result": result = try reader.scalarField("result", CommandResultType.self)
             case "message": message = try reader.field("message", [DisplayText].self)
             default: try reader.skipValue()
             }
@@ -163,13 +163,13 @@ extension ReserveNow {
         var authorizationReference: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "response_url": responseURL = try reader.field("response_url", String.self)
+            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
             case "token": token = try reader.field("token", Token.self)
-            case "expiry_date": expiryDate = try reader.field("expiry_date", OCPIDateTime.self)
-            case "reservation_id": reservationID = try reader.field("reservation_id", String.self)
-            case "location_id": locationID = try reader.field("location_id", String.self)
-            case "evse_uid": evseUID = try reader.field("evse_uid", String.self)
-            case "authorization_reference": authorizationReference = try reader.field("authorization_reference", String.self)
+            case "expiry_date": expiryDate = try reader.scalarField("expiry_date", OCPIDateTime.self)
+            case "reservation_id": reservationID = try reader.scalarField("reservation_id", String.self)
+            case "location_id": locationID = try reader.scalarField("location_id", String.self)
+            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
             default: try reader.skipValue()
             }
         }
@@ -244,12 +244,12 @@ extension StartSession {
         var authorizationReference: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "response_url": responseURL = try reader.field("response_url", String.self)
+            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
             case "token": token = try reader.field("token", Token.self)
-            case "location_id": locationID = try reader.field("location_id", String.self)
-            case "evse_uid": evseUID = try reader.field("evse_uid", String.self)
-            case "connector_id": connectorID = try reader.field("connector_id", String.self)
-            case "authorization_reference": authorizationReference = try reader.field("authorization_reference", String.self)
+            case "location_id": locationID = try reader.scalarField("location_id", String.self)
+            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
             default: try reader.skipValue()
             }
         }
@@ -315,8 +315,8 @@ extension StopSession {
         var sessionID: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "response_url": responseURL = try reader.field("response_url", String.self)
-            case "session_id": sessionID = try reader.field("session_id", String.self)
+            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+            case "session_id": sessionID = try reader.scalarField("session_id", String.self)
             default: try reader.skipValue()
             }
         }
@@ -364,10 +364,10 @@ extension UnlockConnector {
         var connectorID: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "response_url": responseURL = try reader.field("response_url", String.self)
-            case "location_id": locationID = try reader.field("location_id", String.self)
-            case "evse_uid": evseUID = try reader.field("evse_uid", String.self)
-            case "connector_id": connectorID = try reader.field("connector_id", String.self)
+            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+            case "location_id": locationID = try reader.scalarField("location_id", String.self)
+            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
             default: try reader.skipValue()
             }
         }

@@ -5,60 +5,60 @@ import OCPIRuntime
 
 extension CancelReservation {
     public func validate(into context: inout ValidationContext) {
-        context.at("response_url") { $0.text(responseURL, TextRule(.printableASCII, maxLength: 255)) }
-        context.at("reservation_id") { $0.text(reservationID, TextRule(.printableASCII, maxLength: 36)) }
+        context.text(responseURL, TextRule(.printableASCII, maxLength: 255), at: "response_url")
+        context.text(reservationID, TextRule(.printableASCII, maxLength: 36), at: "reservation_id")
     }
 }
 
 extension CommandResponse {
     public func validate(into context: inout ValidationContext) {
-        context.at("result") { $0.enumeration(result) }
+        context.enumeration(result, at: "result")
         context.at("message") { $0.list(message, nonEmpty: false) { $0.object($1) } }
     }
 }
 
 extension CommandResult {
     public func validate(into context: inout ValidationContext) {
-        context.at("result") { $0.enumeration(result) }
+        context.enumeration(result, at: "result")
         context.at("message") { $0.list(message, nonEmpty: false) { $0.object($1) } }
     }
 }
 
 extension ReserveNow {
     public func validate(into context: inout ValidationContext) {
-        context.at("response_url") { $0.text(responseURL, TextRule(.printableASCII, maxLength: 255)) }
+        context.text(responseURL, TextRule(.printableASCII, maxLength: 255), at: "response_url")
         context.at("token") { $0.object(token) }
-        context.at("expiry_date") { $0.dateTime(expiryDate) }
-        context.at("reservation_id") { $0.text(reservationID, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("location_id") { $0.text(locationID, TextRule(.printableASCII, maxLength: 36)) }
-        if let value = evseUID { context.at("evse_uid") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = authorizationReference { context.at("authorization_reference") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        context.dateTime(expiryDate, at: "expiry_date")
+        context.text(reservationID, TextRule(.printableASCII, maxLength: 36), at: "reservation_id")
+        context.text(locationID, TextRule(.printableASCII, maxLength: 36), at: "location_id")
+        if let value = evseUID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "evse_uid") }
+        if let value = authorizationReference { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "authorization_reference") }
     }
 }
 
 extension StartSession {
     public func validate(into context: inout ValidationContext) {
-        context.at("response_url") { $0.text(responseURL, TextRule(.printableASCII, maxLength: 255)) }
+        context.text(responseURL, TextRule(.printableASCII, maxLength: 255), at: "response_url")
         context.at("token") { $0.object(token) }
-        context.at("location_id") { $0.text(locationID, TextRule(.printableASCII, maxLength: 36)) }
-        if let value = evseUID { context.at("evse_uid") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = connectorID { context.at("connector_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = authorizationReference { context.at("authorization_reference") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        context.text(locationID, TextRule(.printableASCII, maxLength: 36), at: "location_id")
+        if let value = evseUID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "evse_uid") }
+        if let value = connectorID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "connector_id") }
+        if let value = authorizationReference { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "authorization_reference") }
     }
 }
 
 extension StopSession {
     public func validate(into context: inout ValidationContext) {
-        context.at("response_url") { $0.text(responseURL, TextRule(.printableASCII, maxLength: 255)) }
-        context.at("session_id") { $0.text(sessionID, TextRule(.printableASCII, maxLength: 36)) }
+        context.text(responseURL, TextRule(.printableASCII, maxLength: 255), at: "response_url")
+        context.text(sessionID, TextRule(.printableASCII, maxLength: 36), at: "session_id")
     }
 }
 
 extension UnlockConnector {
     public func validate(into context: inout ValidationContext) {
-        context.at("response_url") { $0.text(responseURL, TextRule(.printableASCII, maxLength: 255)) }
-        context.at("location_id") { $0.text(locationID, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("evse_uid") { $0.text(evseUID, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("connector_id") { $0.text(connectorID, TextRule(.printableASCII, maxLength: 36)) }
+        context.text(responseURL, TextRule(.printableASCII, maxLength: 255), at: "response_url")
+        context.text(locationID, TextRule(.printableASCII, maxLength: 36), at: "location_id")
+        context.text(evseUID, TextRule(.printableASCII, maxLength: 36), at: "evse_uid")
+        context.text(connectorID, TextRule(.printableASCII, maxLength: 36), at: "connector_id")
     }
 }

@@ -11,8 +11,8 @@ extension Credentials {
         var roles: [CredentialsRole]?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "token": token = try reader.field("token", String.self)
-            case "url": url = try reader.field("url", String.self)
+            case "token": token = try reader.scalarField("token", String.self)
+            case "url": url = try reader.scalarField("url", String.self)
             case "roles": roles = try reader.field("roles", [CredentialsRole].self)
             default: try reader.skipValue()
             }
@@ -66,10 +66,10 @@ extension CredentialsRole {
         var countryCode: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "role": role = try reader.field("role", Role.self)
+            case "role": role = try reader.scalarField("role", Role.self)
             case "business_details": businessDetails = try reader.field("business_details", BusinessDetails.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "country_code": countryCode = try reader.field("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
             default: try reader.skipValue()
             }
         }

@@ -7,17 +7,17 @@ extension Credentials {
     private static let tokenPattern = TextPattern("[!-~]+")
 
     public func validate(into context: inout ValidationContext) {
-        context.at("token") { $0.text(token, TextRule(.printable, maxLength: 64, pattern: Credentials.tokenPattern)) }
-        context.at("url") { $0.text(url, TextRule(.printableASCII, maxLength: 255)) }
+        context.text(token, TextRule(.printable, maxLength: 64, pattern: Credentials.tokenPattern), at: "token")
+        context.text(url, TextRule(.printableASCII, maxLength: 255), at: "url")
         context.at("roles") { $0.list(roles, nonEmpty: true) { $0.object($1) } }
     }
 }
 
 extension CredentialsRole {
     public func validate(into context: inout ValidationContext) {
-        context.at("role") { $0.enumeration(role) }
+        context.enumeration(role, at: "role")
         context.at("business_details") { $0.object(businessDetails) }
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
     }
 }

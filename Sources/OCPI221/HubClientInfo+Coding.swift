@@ -13,11 +13,11 @@ extension ClientInfo {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "role": role = try reader.field("role", Role.self)
-            case "status": status = try reader.field("status", ConnectionStatus.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "role": role = try reader.scalarField("role", Role.self)
+            case "status": status = try reader.scalarField("status", ConnectionStatus.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }

@@ -5,10 +5,10 @@ import OCPIRuntime
 
 extension ClientInfo {
     public func validate(into context: inout ValidationContext) {
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
-        context.at("role") { $0.enumeration(role) }
-        context.at("status") { $0.enumeration(status) }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
+        context.enumeration(role, at: "role")
+        context.enumeration(status, at: "status")
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }

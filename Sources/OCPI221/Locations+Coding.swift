@@ -34,32 +34,32 @@ extension Location {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "id": id = try reader.field("id", String.self)
-            case "publish": publish = try reader.field("publish", Bool.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "id": id = try reader.scalarField("id", String.self)
+            case "publish": publish = try reader.scalarField("publish", Bool.self)
             case "publish_allowed_to": publishAllowedTo = try reader.field("publish_allowed_to", [PublishTokenType].self)
-            case "name": name = try reader.field("name", String.self)
-            case "address": address = try reader.field("address", String.self)
-            case "city": city = try reader.field("city", String.self)
-            case "postal_code": postalCode = try reader.field("postal_code", String.self)
-            case "state": state = try reader.field("state", String.self)
-            case "country": country = try reader.field("country", String.self)
+            case "name": name = try reader.scalarField("name", String.self)
+            case "address": address = try reader.scalarField("address", String.self)
+            case "city": city = try reader.scalarField("city", String.self)
+            case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
+            case "state": state = try reader.scalarField("state", String.self)
+            case "country": country = try reader.scalarField("country", String.self)
             case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
             case "related_locations": relatedLocations = try reader.field("related_locations", [AdditionalGeoLocation].self)
-            case "parking_type": parkingType = try reader.field("parking_type", ParkingType.self)
+            case "parking_type": parkingType = try reader.scalarField("parking_type", ParkingType.self)
             case "evses": evses = try reader.field("evses", [EVSE].self)
             case "directions": directions = try reader.field("directions", [DisplayText].self)
             case "operator": `operator` = try reader.field("operator", BusinessDetails.self)
             case "suboperator": suboperator = try reader.field("suboperator", BusinessDetails.self)
             case "owner": owner = try reader.field("owner", BusinessDetails.self)
             case "facilities": facilities = try reader.field("facilities", [Facility].self)
-            case "time_zone": timeZone = try reader.field("time_zone", String.self)
+            case "time_zone": timeZone = try reader.scalarField("time_zone", String.self)
             case "opening_times": openingTimes = try reader.field("opening_times", Hours.self)
-            case "charging_when_closed": chargingWhenClosed = try reader.field("charging_when_closed", Bool.self)
+            case "charging_when_closed": chargingWhenClosed = try reader.scalarField("charging_when_closed", Bool.self)
             case "images": images = try reader.field("images", [Image].self)
             case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -249,32 +249,32 @@ extension LocationPatch {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "id": id = try reader.field("id", String.self)
-            case "publish": publish = try reader.field("publish", Bool.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "id": id = try reader.scalarField("id", String.self)
+            case "publish": publish = try reader.scalarField("publish", Bool.self)
             case "publish_allowed_to": publishAllowedTo = try reader.field("publish_allowed_to", [PublishTokenType].self)
-            case "name": name = try reader.field("name", String.self)
-            case "address": address = try reader.field("address", String.self)
-            case "city": city = try reader.field("city", String.self)
-            case "postal_code": postalCode = try reader.field("postal_code", String.self)
-            case "state": state = try reader.field("state", String.self)
-            case "country": country = try reader.field("country", String.self)
+            case "name": name = try reader.scalarField("name", String.self)
+            case "address": address = try reader.scalarField("address", String.self)
+            case "city": city = try reader.scalarField("city", String.self)
+            case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
+            case "state": state = try reader.scalarField("state", String.self)
+            case "country": country = try reader.scalarField("country", String.self)
             case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
             case "related_locations": relatedLocations = try reader.field("related_locations", [AdditionalGeoLocation].self)
-            case "parking_type": parkingType = try reader.field("parking_type", ParkingType.self)
+            case "parking_type": parkingType = try reader.scalarField("parking_type", ParkingType.self)
             case "evses": evses = try reader.field("evses", [EVSE].self)
             case "directions": directions = try reader.field("directions", [DisplayText].self)
             case "operator": `operator` = try reader.field("operator", BusinessDetails.self)
             case "suboperator": suboperator = try reader.field("suboperator", BusinessDetails.self)
             case "owner": owner = try reader.field("owner", BusinessDetails.self)
             case "facilities": facilities = try reader.field("facilities", [Facility].self)
-            case "time_zone": timeZone = try reader.field("time_zone", String.self)
+            case "time_zone": timeZone = try reader.scalarField("time_zone", String.self)
             case "opening_times": openingTimes = try reader.field("opening_times", Hours.self)
-            case "charging_when_closed": chargingWhenClosed = try reader.field("charging_when_closed", Bool.self)
+            case "charging_when_closed": chargingWhenClosed = try reader.scalarField("charging_when_closed", Bool.self)
             case "images": images = try reader.field("images", [Image].self)
             case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -451,19 +451,19 @@ extension EVSE {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "uid": uid = try reader.field("uid", String.self)
-            case "evse_id": evseID = try reader.field("evse_id", String.self)
-            case "status": status = try reader.field("status", Status.self)
+            case "uid": uid = try reader.scalarField("uid", String.self)
+            case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
+            case "status": status = try reader.scalarField("status", Status.self)
             case "status_schedule": statusSchedule = try reader.field("status_schedule", [StatusSchedule].self)
             case "capabilities": capabilities = try reader.field("capabilities", [Capability].self)
             case "connectors": connectors = try reader.field("connectors", [Connector].self)
-            case "floor_level": floorLevel = try reader.field("floor_level", String.self)
+            case "floor_level": floorLevel = try reader.scalarField("floor_level", String.self)
             case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "physical_reference": physicalReference = try reader.field("physical_reference", String.self)
+            case "physical_reference": physicalReference = try reader.scalarField("physical_reference", String.self)
             case "directions": directions = try reader.field("directions", [DisplayText].self)
             case "parking_restrictions": parkingRestrictions = try reader.field("parking_restrictions", [ParkingRestriction].self)
             case "images": images = try reader.field("images", [Image].self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -575,19 +575,19 @@ extension EVSEPatch {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "uid": uid = try reader.field("uid", String.self)
-            case "evse_id": evseID = try reader.field("evse_id", String.self)
-            case "status": status = try reader.field("status", Status.self)
+            case "uid": uid = try reader.scalarField("uid", String.self)
+            case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
+            case "status": status = try reader.scalarField("status", Status.self)
             case "status_schedule": statusSchedule = try reader.field("status_schedule", [StatusSchedule].self)
             case "capabilities": capabilities = try reader.field("capabilities", [Capability].self)
             case "connectors": connectors = try reader.field("connectors", [Connector].self)
-            case "floor_level": floorLevel = try reader.field("floor_level", String.self)
+            case "floor_level": floorLevel = try reader.scalarField("floor_level", String.self)
             case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "physical_reference": physicalReference = try reader.field("physical_reference", String.self)
+            case "physical_reference": physicalReference = try reader.scalarField("physical_reference", String.self)
             case "directions": directions = try reader.field("directions", [DisplayText].self)
             case "parking_restrictions": parkingRestrictions = try reader.field("parking_restrictions", [ParkingRestriction].self)
             case "images": images = try reader.field("images", [Image].self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -696,16 +696,16 @@ extension Connector {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "id": id = try reader.field("id", String.self)
-            case "standard": standard = try reader.field("standard", ConnectorType.self)
-            case "format": format = try reader.field("format", ConnectorFormat.self)
-            case "power_type": powerType = try reader.field("power_type", PowerType.self)
-            case "max_voltage": maxVoltage = try reader.field("max_voltage", Int.self)
-            case "max_amperage": maxAmperage = try reader.field("max_amperage", Int.self)
-            case "max_electric_power": maxElectricPower = try reader.field("max_electric_power", Int.self)
+            case "id": id = try reader.scalarField("id", String.self)
+            case "standard": standard = try reader.scalarField("standard", ConnectorType.self)
+            case "format": format = try reader.scalarField("format", ConnectorFormat.self)
+            case "power_type": powerType = try reader.scalarField("power_type", PowerType.self)
+            case "max_voltage": maxVoltage = try reader.scalarField("max_voltage", Int.self)
+            case "max_amperage": maxAmperage = try reader.scalarField("max_amperage", Int.self)
+            case "max_electric_power": maxElectricPower = try reader.scalarField("max_electric_power", Int.self)
             case "tariff_ids": tariffIDs = try reader.field("tariff_ids", [String].self)
-            case "terms_and_conditions": termsAndConditions = try reader.field("terms_and_conditions", String.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "terms_and_conditions": termsAndConditions = try reader.scalarField("terms_and_conditions", String.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -799,16 +799,16 @@ extension ConnectorPatch {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "id": id = try reader.field("id", String.self)
-            case "standard": standard = try reader.field("standard", ConnectorType.self)
-            case "format": format = try reader.field("format", ConnectorFormat.self)
-            case "power_type": powerType = try reader.field("power_type", PowerType.self)
-            case "max_voltage": maxVoltage = try reader.field("max_voltage", Int.self)
-            case "max_amperage": maxAmperage = try reader.field("max_amperage", Int.self)
-            case "max_electric_power": maxElectricPower = try reader.field("max_electric_power", Int.self)
+            case "id": id = try reader.scalarField("id", String.self)
+            case "standard": standard = try reader.scalarField("standard", ConnectorType.self)
+            case "format": format = try reader.scalarField("format", ConnectorFormat.self)
+            case "power_type": powerType = try reader.scalarField("power_type", PowerType.self)
+            case "max_voltage": maxVoltage = try reader.scalarField("max_voltage", Int.self)
+            case "max_amperage": maxAmperage = try reader.scalarField("max_amperage", Int.self)
+            case "max_electric_power": maxElectricPower = try reader.scalarField("max_electric_power", Int.self)
             case "tariff_ids": tariffIDs = try reader.field("tariff_ids", [String].self)
-            case "terms_and_conditions": termsAndConditions = try reader.field("terms_and_conditions", String.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "terms_and_conditions": termsAndConditions = try reader.scalarField("terms_and_conditions", String.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -895,8 +895,8 @@ extension AdditionalGeoLocation {
         var name: DisplayText?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "latitude": latitude = try reader.field("latitude", String.self)
-            case "longitude": longitude = try reader.field("longitude", String.self)
+            case "latitude": latitude = try reader.scalarField("latitude", String.self)
+            case "longitude": longitude = try reader.scalarField("longitude", String.self)
             case "name": name = try reader.field("name", DisplayText.self)
             default: try reader.skipValue()
             }
@@ -949,8 +949,8 @@ extension BusinessDetails {
         var logo: Image?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "name": name = try reader.field("name", String.self)
-            case "website": website = try reader.field("website", String.self)
+            case "name": name = try reader.scalarField("name", String.self)
+            case "website": website = try reader.scalarField("website", String.self)
             case "logo": logo = try reader.field("logo", Image.self)
             default: try reader.skipValue()
             }
@@ -1005,11 +1005,11 @@ extension EnergyMix {
         var energyProductName: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "is_green_energy": isGreenEnergy = try reader.field("is_green_energy", Bool.self)
+            case "is_green_energy": isGreenEnergy = try reader.scalarField("is_green_energy", Bool.self)
             case "energy_sources": energySources = try reader.field("energy_sources", [EnergySource].self)
             case "environ_impact": environImpact = try reader.field("environ_impact", [EnvironmentalImpact].self)
-            case "supplier_name": supplierName = try reader.field("supplier_name", String.self)
-            case "energy_product_name": energyProductName = try reader.field("energy_product_name", String.self)
+            case "supplier_name": supplierName = try reader.scalarField("supplier_name", String.self)
+            case "energy_product_name": energyProductName = try reader.scalarField("energy_product_name", String.self)
             default: try reader.skipValue()
             }
         }
@@ -1070,8 +1070,8 @@ extension EnergySource {
         var percentage: Decimal?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "source": source = try reader.field("source", EnergySourceCategory.self)
-            case "percentage": percentage = try reader.field("percentage", Decimal.self)
+            case "source": source = try reader.scalarField("source", EnergySourceCategory.self)
+            case "percentage": percentage = try reader.scalarField("percentage", Decimal.self)
             default: try reader.skipValue()
             }
         }
@@ -1117,8 +1117,8 @@ extension EnvironmentalImpact {
         var amount: Decimal?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "category": category = try reader.field("category", EnvironmentalImpactCategory.self)
-            case "amount": amount = try reader.field("amount", Decimal.self)
+            case "category": category = try reader.scalarField("category", EnvironmentalImpactCategory.self)
+            case "amount": amount = try reader.scalarField("amount", Decimal.self)
             default: try reader.skipValue()
             }
         }
@@ -1164,8 +1164,8 @@ extension ExceptionalPeriod {
         var periodEnd: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "period_begin": periodBegin = try reader.field("period_begin", OCPIDateTime.self)
-            case "period_end": periodEnd = try reader.field("period_end", OCPIDateTime.self)
+            case "period_begin": periodBegin = try reader.scalarField("period_begin", OCPIDateTime.self)
+            case "period_end": periodEnd = try reader.scalarField("period_end", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -1211,8 +1211,8 @@ extension GeoLocation {
         var longitude: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "latitude": latitude = try reader.field("latitude", String.self)
-            case "longitude": longitude = try reader.field("longitude", String.self)
+            case "latitude": latitude = try reader.scalarField("latitude", String.self)
+            case "longitude": longitude = try reader.scalarField("longitude", String.self)
             default: try reader.skipValue()
             }
         }
@@ -1260,7 +1260,7 @@ extension Hours {
         var exceptionalClosings: [ExceptionalPeriod]?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "twentyfourseven": twentyfourseven = try reader.field("twentyfourseven", Bool.self)
+            case "twentyfourseven": twentyfourseven = try reader.scalarField("twentyfourseven", Bool.self)
             case "regular_hours": regularHours = try reader.field("regular_hours", [RegularHours].self)
             case "exceptional_openings": exceptionalOpenings = try reader.field("exceptional_openings", [ExceptionalPeriod].self)
             case "exceptional_closings": exceptionalClosings = try reader.field("exceptional_closings", [ExceptionalPeriod].self)
@@ -1323,12 +1323,12 @@ extension Image {
         var height: Int?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "url": url = try reader.field("url", String.self)
-            case "thumbnail": thumbnail = try reader.field("thumbnail", String.self)
-            case "category": category = try reader.field("category", ImageCategory.self)
-            case "type": type = try reader.field("type", String.self)
-            case "width": width = try reader.field("width", Int.self)
-            case "height": height = try reader.field("height", Int.self)
+            case "url": url = try reader.scalarField("url", String.self)
+            case "thumbnail": thumbnail = try reader.scalarField("thumbnail", String.self)
+            case "category": category = try reader.scalarField("category", ImageCategory.self)
+            case "type": type = try reader.scalarField("type", String.self)
+            case "width": width = try reader.scalarField("width", Int.self)
+            case "height": height = try reader.scalarField("height", Int.self)
             default: try reader.skipValue()
             }
         }
@@ -1397,11 +1397,11 @@ extension PublishTokenType {
         var groupID: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "uid": uid = try reader.field("uid", String.self)
-            case "type": type = try reader.field("type", TokenType.self)
-            case "visual_number": visualNumber = try reader.field("visual_number", String.self)
-            case "issuer": issuer = try reader.field("issuer", String.self)
-            case "group_id": groupID = try reader.field("group_id", String.self)
+            case "uid": uid = try reader.scalarField("uid", String.self)
+            case "type": type = try reader.scalarField("type", TokenType.self)
+            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+            case "issuer": issuer = try reader.scalarField("issuer", String.self)
+            case "group_id": groupID = try reader.scalarField("group_id", String.self)
             default: try reader.skipValue()
             }
         }
@@ -1463,9 +1463,9 @@ extension RegularHours {
         var periodEnd: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "weekday": weekday = try reader.field("weekday", Int.self)
-            case "period_begin": periodBegin = try reader.field("period_begin", String.self)
-            case "period_end": periodEnd = try reader.field("period_end", String.self)
+            case "weekday": weekday = try reader.scalarField("weekday", Int.self)
+            case "period_begin": periodBegin = try reader.scalarField("period_begin", String.self)
+            case "period_end": periodEnd = try reader.scalarField("period_end", String.self)
             default: try reader.skipValue()
             }
         }
@@ -1517,9 +1517,9 @@ extension StatusSchedule {
         var status: Status?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "period_begin": periodBegin = try reader.field("period_begin", OCPIDateTime.self)
-            case "period_end": periodEnd = try reader.field("period_end", OCPIDateTime.self)
-            case "status": status = try reader.field("status", Status.self)
+            case "period_begin": periodBegin = try reader.scalarField("period_begin", OCPIDateTime.self)
+            case "period_end": periodEnd = try reader.scalarField("period_end", OCPIDateTime.self)
+            case "status": status = try reader.scalarField("status", Status.self)
             default: try reader.skipValue()
             }
         }

@@ -5,119 +5,119 @@ import OCPIRuntime
 
 extension Location {
     public func validate(into context: inout ValidationContext) {
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("id") { $0.text(id, TextRule(.printableASCII, maxLength: 36)) }
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(id, TextRule(.printableASCII, maxLength: 36), at: "id")
         context.at("publish_allowed_to") { $0.list(publishAllowedTo, nonEmpty: false) { $0.object($1) } }
-        if let value = name { context.at("name") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
-        context.at("address") { $0.text(address, TextRule(.printable, maxLength: 45)) }
-        context.at("city") { $0.text(city, TextRule(.printable, maxLength: 45)) }
-        if let value = postalCode { context.at("postal_code") { $0.text(value, TextRule(.printable, maxLength: 10)) } }
-        if let value = state { context.at("state") { $0.text(value, TextRule(.printable, maxLength: 20)) } }
-        context.at("country") { $0.text(country, TextRule(.printable, maxLength: 3, exactLength: 3)) }
+        if let value = name { context.text(value, TextRule(.printable, maxLength: 255), at: "name") }
+        context.text(address, TextRule(.printable, maxLength: 45), at: "address")
+        context.text(city, TextRule(.printable, maxLength: 45), at: "city")
+        if let value = postalCode { context.text(value, TextRule(.printable, maxLength: 10), at: "postal_code") }
+        if let value = state { context.text(value, TextRule(.printable, maxLength: 20), at: "state") }
+        context.text(country, TextRule(.printable, maxLength: 3, exactLength: 3), at: "country")
         context.at("coordinates") { $0.object(coordinates) }
         context.at("related_locations") { $0.list(relatedLocations, nonEmpty: false) { $0.object($1) } }
-        if let value = parkingType { context.at("parking_type") { $0.enumeration(value) } }
+        if let value = parkingType { context.enumeration(value, at: "parking_type") }
         context.at("evses") { $0.list(evses, nonEmpty: false) { $0.object($1) } }
         context.at("directions") { $0.list(directions, nonEmpty: false) { $0.object($1) } }
         if let value = `operator` { context.at("operator") { $0.object(value) } }
         if let value = suboperator { context.at("suboperator") { $0.object(value) } }
         if let value = owner { context.at("owner") { $0.object(value) } }
         context.at("facilities") { $0.list(facilities, nonEmpty: false) { $0.enumeration($1) } }
-        context.at("time_zone") { $0.text(timeZone, TextRule(.printable, maxLength: 255)) }
+        context.text(timeZone, TextRule(.printable, maxLength: 255), at: "time_zone")
         if let value = openingTimes { context.at("opening_times") { $0.object(value) } }
         context.at("images") { $0.list(images, nonEmpty: false) { $0.object($1) } }
         if let value = energyMix { context.at("energy_mix") { $0.object(value) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension LocationPatch {
     public func validate(into context: inout ValidationContext) {
-        if let value = countryCode { context.at("country_code") { $0.text(value, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) } }
-        if let value = partyID { context.at("party_id") { $0.text(value, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) } }
-        if let value = id { context.at("id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        if let value = countryCode { context.text(value, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code") }
+        if let value = partyID { context.text(value, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id") }
+        if let value = id { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "id") }
         if let value = publishAllowedTo { context.at("publish_allowed_to") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
-        if let value = name { context.at("name") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
-        if let value = address { context.at("address") { $0.text(value, TextRule(.printable, maxLength: 45)) } }
-        if let value = city { context.at("city") { $0.text(value, TextRule(.printable, maxLength: 45)) } }
-        if let value = postalCode { context.at("postal_code") { $0.text(value, TextRule(.printable, maxLength: 10)) } }
-        if let value = state { context.at("state") { $0.text(value, TextRule(.printable, maxLength: 20)) } }
-        if let value = country { context.at("country") { $0.text(value, TextRule(.printable, maxLength: 3, exactLength: 3)) } }
+        if let value = name { context.text(value, TextRule(.printable, maxLength: 255), at: "name") }
+        if let value = address { context.text(value, TextRule(.printable, maxLength: 45), at: "address") }
+        if let value = city { context.text(value, TextRule(.printable, maxLength: 45), at: "city") }
+        if let value = postalCode { context.text(value, TextRule(.printable, maxLength: 10), at: "postal_code") }
+        if let value = state { context.text(value, TextRule(.printable, maxLength: 20), at: "state") }
+        if let value = country { context.text(value, TextRule(.printable, maxLength: 3, exactLength: 3), at: "country") }
         if let value = coordinates { context.at("coordinates") { $0.object(value) } }
         if let value = relatedLocations { context.at("related_locations") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
-        if let value = parkingType { context.at("parking_type") { $0.enumeration(value) } }
+        if let value = parkingType { context.enumeration(value, at: "parking_type") }
         if let value = evses { context.at("evses") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
         if let value = directions { context.at("directions") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
         if let value = `operator` { context.at("operator") { $0.object(value) } }
         if let value = suboperator { context.at("suboperator") { $0.object(value) } }
         if let value = owner { context.at("owner") { $0.object(value) } }
         if let value = facilities { context.at("facilities") { $0.list(value, nonEmpty: false) { $0.enumeration($1) } } }
-        if let value = timeZone { context.at("time_zone") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
+        if let value = timeZone { context.text(value, TextRule(.printable, maxLength: 255), at: "time_zone") }
         if let value = openingTimes { context.at("opening_times") { $0.object(value) } }
         if let value = images { context.at("images") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
         if let value = energyMix { context.at("energy_mix") { $0.object(value) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension EVSE {
     public func validate(into context: inout ValidationContext) {
-        context.at("uid") { $0.text(uid, TextRule(.printableASCII, maxLength: 36)) }
-        if let value = evseID { context.at("evse_id") { $0.text(value, TextRule(.printableASCII, maxLength: 48)) } }
-        context.at("status") { $0.enumeration(status) }
+        context.text(uid, TextRule(.printableASCII, maxLength: 36), at: "uid")
+        if let value = evseID { context.text(value, TextRule(.printableASCII, maxLength: 48), at: "evse_id") }
+        context.enumeration(status, at: "status")
         context.at("status_schedule") { $0.list(statusSchedule, nonEmpty: false) { $0.object($1) } }
         context.at("capabilities") { $0.list(capabilities, nonEmpty: false) { $0.enumeration($1) } }
         context.at("connectors") { $0.list(connectors, nonEmpty: true) { $0.object($1) } }
-        if let value = floorLevel { context.at("floor_level") { $0.text(value, TextRule(.printable, maxLength: 4)) } }
+        if let value = floorLevel { context.text(value, TextRule(.printable, maxLength: 4), at: "floor_level") }
         if let value = coordinates { context.at("coordinates") { $0.object(value) } }
-        if let value = physicalReference { context.at("physical_reference") { $0.text(value, TextRule(.printable, maxLength: 16)) } }
+        if let value = physicalReference { context.text(value, TextRule(.printable, maxLength: 16), at: "physical_reference") }
         context.at("directions") { $0.list(directions, nonEmpty: false) { $0.object($1) } }
         context.at("parking_restrictions") { $0.list(parkingRestrictions, nonEmpty: false) { $0.enumeration($1) } }
         context.at("images") { $0.list(images, nonEmpty: false) { $0.object($1) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension EVSEPatch {
     public func validate(into context: inout ValidationContext) {
-        if let value = uid { context.at("uid") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = evseID { context.at("evse_id") { $0.text(value, TextRule(.printableASCII, maxLength: 48)) } }
-        if let value = status { context.at("status") { $0.enumeration(value) } }
+        if let value = uid { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "uid") }
+        if let value = evseID { context.text(value, TextRule(.printableASCII, maxLength: 48), at: "evse_id") }
+        if let value = status { context.enumeration(value, at: "status") }
         if let value = statusSchedule { context.at("status_schedule") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
         if let value = capabilities { context.at("capabilities") { $0.list(value, nonEmpty: false) { $0.enumeration($1) } } }
         if let value = connectors { context.at("connectors") { $0.list(value, nonEmpty: true) { $0.object($1) } } }
-        if let value = floorLevel { context.at("floor_level") { $0.text(value, TextRule(.printable, maxLength: 4)) } }
+        if let value = floorLevel { context.text(value, TextRule(.printable, maxLength: 4), at: "floor_level") }
         if let value = coordinates { context.at("coordinates") { $0.object(value) } }
-        if let value = physicalReference { context.at("physical_reference") { $0.text(value, TextRule(.printable, maxLength: 16)) } }
+        if let value = physicalReference { context.text(value, TextRule(.printable, maxLength: 16), at: "physical_reference") }
         if let value = directions { context.at("directions") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
         if let value = parkingRestrictions { context.at("parking_restrictions") { $0.list(value, nonEmpty: false) { $0.enumeration($1) } } }
         if let value = images { context.at("images") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension Connector {
     public func validate(into context: inout ValidationContext) {
-        context.at("id") { $0.text(id, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("standard") { $0.enumeration(standard) }
-        context.at("format") { $0.enumeration(format) }
-        context.at("power_type") { $0.enumeration(powerType) }
+        context.text(id, TextRule(.printableASCII, maxLength: 36), at: "id")
+        context.enumeration(standard, at: "standard")
+        context.enumeration(format, at: "format")
+        context.enumeration(powerType, at: "power_type")
         context.at("tariff_ids") { $0.list(tariffIDs, nonEmpty: false) { $0.text($1, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = termsAndConditions { context.at("terms_and_conditions") { $0.text(value, TextRule(.printableASCII, maxLength: 255)) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        if let value = termsAndConditions { context.text(value, TextRule(.printableASCII, maxLength: 255), at: "terms_and_conditions") }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension ConnectorPatch {
     public func validate(into context: inout ValidationContext) {
-        if let value = id { context.at("id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = standard { context.at("standard") { $0.enumeration(value) } }
-        if let value = format { context.at("format") { $0.enumeration(value) } }
-        if let value = powerType { context.at("power_type") { $0.enumeration(value) } }
+        if let value = id { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "id") }
+        if let value = standard { context.enumeration(value, at: "standard") }
+        if let value = format { context.enumeration(value, at: "format") }
+        if let value = powerType { context.enumeration(value, at: "power_type") }
         if let value = tariffIDs { context.at("tariff_ids") { $0.list(value, nonEmpty: false) { $0.text($1, TextRule(.printableASCII, maxLength: 36)) } } }
-        if let value = termsAndConditions { context.at("terms_and_conditions") { $0.text(value, TextRule(.printableASCII, maxLength: 255)) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        if let value = termsAndConditions { context.text(value, TextRule(.printableASCII, maxLength: 255), at: "terms_and_conditions") }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
@@ -127,16 +127,16 @@ extension AdditionalGeoLocation {
     private static let longitudePattern = TextPattern("-?[0-9]{1,3}\\.[0-9]{5,7}")
 
     public func validate(into context: inout ValidationContext) {
-        context.at("latitude") { $0.text(latitude, TextRule(.printable, maxLength: 10, pattern: AdditionalGeoLocation.latitudePattern)) }
-        context.at("longitude") { $0.text(longitude, TextRule(.printable, maxLength: 11, pattern: AdditionalGeoLocation.longitudePattern)) }
+        context.text(latitude, TextRule(.printable, maxLength: 10, pattern: AdditionalGeoLocation.latitudePattern), at: "latitude")
+        context.text(longitude, TextRule(.printable, maxLength: 11, pattern: AdditionalGeoLocation.longitudePattern), at: "longitude")
         if let value = name { context.at("name") { $0.object(value) } }
     }
 }
 
 extension BusinessDetails {
     public func validate(into context: inout ValidationContext) {
-        context.at("name") { $0.text(name, TextRule(.printable, maxLength: 100)) }
-        if let value = website { context.at("website") { $0.text(value, TextRule(.printableASCII, maxLength: 255)) } }
+        context.text(name, TextRule(.printable, maxLength: 100), at: "name")
+        if let value = website { context.text(value, TextRule(.printableASCII, maxLength: 255), at: "website") }
         if let value = logo { context.at("logo") { $0.object(value) } }
     }
 }
@@ -145,28 +145,28 @@ extension EnergyMix {
     public func validate(into context: inout ValidationContext) {
         context.at("energy_sources") { $0.list(energySources, nonEmpty: false) { $0.object($1) } }
         context.at("environ_impact") { $0.list(environImpact, nonEmpty: false) { $0.object($1) } }
-        if let value = supplierName { context.at("supplier_name") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
-        if let value = energyProductName { context.at("energy_product_name") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
+        if let value = supplierName { context.text(value, TextRule(.printable, maxLength: 64), at: "supplier_name") }
+        if let value = energyProductName { context.text(value, TextRule(.printable, maxLength: 64), at: "energy_product_name") }
     }
 }
 
 extension EnergySource {
     public func validate(into context: inout ValidationContext) {
-        context.at("source") { $0.enumeration(source) }
-        context.at("percentage") { $0.number(percentage, minimum: 0, maximum: 100) }
+        context.enumeration(source, at: "source")
+        context.number(percentage, minimum: 0, maximum: 100, at: "percentage")
     }
 }
 
 extension EnvironmentalImpact {
     public func validate(into context: inout ValidationContext) {
-        context.at("category") { $0.enumeration(category) }
+        context.enumeration(category, at: "category")
     }
 }
 
 extension ExceptionalPeriod {
     public func validate(into context: inout ValidationContext) {
-        context.at("period_begin") { $0.dateTime(periodBegin) }
-        context.at("period_end") { $0.dateTime(periodEnd) }
+        context.dateTime(periodBegin, at: "period_begin")
+        context.dateTime(periodEnd, at: "period_end")
     }
 }
 
@@ -176,8 +176,8 @@ extension GeoLocation {
     private static let longitudePattern = TextPattern("-?[0-9]{1,3}\\.[0-9]{5,7}")
 
     public func validate(into context: inout ValidationContext) {
-        context.at("latitude") { $0.text(latitude, TextRule(.printable, maxLength: 10, pattern: GeoLocation.latitudePattern)) }
-        context.at("longitude") { $0.text(longitude, TextRule(.printable, maxLength: 11, pattern: GeoLocation.longitudePattern)) }
+        context.text(latitude, TextRule(.printable, maxLength: 10, pattern: GeoLocation.latitudePattern), at: "latitude")
+        context.text(longitude, TextRule(.printable, maxLength: 11, pattern: GeoLocation.longitudePattern), at: "longitude")
     }
 }
 
@@ -191,22 +191,22 @@ extension Hours {
 
 extension Image {
     public func validate(into context: inout ValidationContext) {
-        context.at("url") { $0.text(url, TextRule(.printableASCII, maxLength: 255)) }
-        if let value = thumbnail { context.at("thumbnail") { $0.text(value, TextRule(.printableASCII, maxLength: 255)) } }
-        context.at("category") { $0.enumeration(category) }
-        context.at("type") { $0.text(type, TextRule(.printableASCII, maxLength: 4)) }
-        if let value = width { context.at("width") { $0.integer(value, minimum: 0, maximum: 99999) } }
-        if let value = height { context.at("height") { $0.integer(value, minimum: 0, maximum: 99999) } }
+        context.text(url, TextRule(.printableASCII, maxLength: 255), at: "url")
+        if let value = thumbnail { context.text(value, TextRule(.printableASCII, maxLength: 255), at: "thumbnail") }
+        context.enumeration(category, at: "category")
+        context.text(type, TextRule(.printableASCII, maxLength: 4), at: "type")
+        if let value = width { context.integer(value, minimum: 0, maximum: 99999, at: "width") }
+        if let value = height { context.integer(value, minimum: 0, maximum: 99999, at: "height") }
     }
 }
 
 extension PublishTokenType {
     public func validate(into context: inout ValidationContext) {
-        if let value = uid { context.at("uid") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = type { context.at("type") { $0.enumeration(value) } }
-        if let value = visualNumber { context.at("visual_number") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
-        if let value = issuer { context.at("issuer") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
-        if let value = groupID { context.at("group_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        if let value = uid { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "uid") }
+        if let value = type { context.enumeration(value, at: "type") }
+        if let value = visualNumber { context.text(value, TextRule(.printable, maxLength: 64), at: "visual_number") }
+        if let value = issuer { context.text(value, TextRule(.printable, maxLength: 64), at: "issuer") }
+        if let value = groupID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "group_id") }
     }
 }
 
@@ -216,16 +216,16 @@ extension RegularHours {
     private static let periodEndPattern = TextPattern("([0-1][0-9]|2[0-3]):[0-5][0-9]")
 
     public func validate(into context: inout ValidationContext) {
-        context.at("weekday") { $0.integer(weekday, minimum: 1, maximum: 7) }
-        context.at("period_begin") { $0.text(periodBegin, TextRule(.printable, maxLength: 5, pattern: RegularHours.periodBeginPattern)) }
-        context.at("period_end") { $0.text(periodEnd, TextRule(.printable, maxLength: 5, pattern: RegularHours.periodEndPattern)) }
+        context.integer(weekday, minimum: 1, maximum: 7, at: "weekday")
+        context.text(periodBegin, TextRule(.printable, maxLength: 5, pattern: RegularHours.periodBeginPattern), at: "period_begin")
+        context.text(periodEnd, TextRule(.printable, maxLength: 5, pattern: RegularHours.periodEndPattern), at: "period_end")
     }
 }
 
 extension StatusSchedule {
     public func validate(into context: inout ValidationContext) {
-        context.at("period_begin") { $0.dateTime(periodBegin) }
-        if let value = periodEnd { context.at("period_end") { $0.dateTime(value) } }
-        context.at("status") { $0.enumeration(status) }
+        context.dateTime(periodBegin, at: "period_begin")
+        if let value = periodEnd { context.dateTime(value, at: "period_end") }
+        context.enumeration(status, at: "status")
     }
 }

@@ -5,51 +5,51 @@ import OCPIRuntime
 
 extension Session {
     public func validate(into context: inout ValidationContext) {
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("id") { $0.text(id, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("start_date_time") { $0.dateTime(startDateTime) }
-        if let value = endDateTime { context.at("end_date_time") { $0.dateTime(value) } }
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(id, TextRule(.printableASCII, maxLength: 36), at: "id")
+        context.dateTime(startDateTime, at: "start_date_time")
+        if let value = endDateTime { context.dateTime(value, at: "end_date_time") }
         context.at("cdr_token") { $0.object(cdrToken) }
-        context.at("auth_method") { $0.enumeration(authMethod) }
-        if let value = authorizationReference { context.at("authorization_reference") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        context.at("location_id") { $0.text(locationID, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("evse_uid") { $0.text(evseUID, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("connector_id") { $0.text(connectorID, TextRule(.printableASCII, maxLength: 36)) }
-        if let value = meterID { context.at("meter_id") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
-        context.at("currency") { $0.text(currency, TextRule(.printable, maxLength: 3, exactLength: 3)) }
+        context.enumeration(authMethod, at: "auth_method")
+        if let value = authorizationReference { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "authorization_reference") }
+        context.text(locationID, TextRule(.printableASCII, maxLength: 36), at: "location_id")
+        context.text(evseUID, TextRule(.printableASCII, maxLength: 36), at: "evse_uid")
+        context.text(connectorID, TextRule(.printableASCII, maxLength: 36), at: "connector_id")
+        if let value = meterID { context.text(value, TextRule(.printable, maxLength: 255), at: "meter_id") }
+        context.text(currency, TextRule(.printable, maxLength: 3, exactLength: 3), at: "currency")
         context.at("charging_periods") { $0.list(chargingPeriods, nonEmpty: false) { $0.object($1) } }
         if let value = totalCost { context.at("total_cost") { $0.object(value) } }
-        context.at("status") { $0.enumeration(status) }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.enumeration(status, at: "status")
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension SessionPatch {
     public func validate(into context: inout ValidationContext) {
-        if let value = countryCode { context.at("country_code") { $0.text(value, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) } }
-        if let value = partyID { context.at("party_id") { $0.text(value, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) } }
-        if let value = id { context.at("id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = startDateTime { context.at("start_date_time") { $0.dateTime(value) } }
-        if let value = endDateTime { context.at("end_date_time") { $0.dateTime(value) } }
+        if let value = countryCode { context.text(value, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code") }
+        if let value = partyID { context.text(value, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id") }
+        if let value = id { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "id") }
+        if let value = startDateTime { context.dateTime(value, at: "start_date_time") }
+        if let value = endDateTime { context.dateTime(value, at: "end_date_time") }
         if let value = cdrToken { context.at("cdr_token") { $0.object(value) } }
-        if let value = authMethod { context.at("auth_method") { $0.enumeration(value) } }
-        if let value = authorizationReference { context.at("authorization_reference") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = locationID { context.at("location_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = evseUID { context.at("evse_uid") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = connectorID { context.at("connector_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = meterID { context.at("meter_id") { $0.text(value, TextRule(.printable, maxLength: 255)) } }
-        if let value = currency { context.at("currency") { $0.text(value, TextRule(.printable, maxLength: 3, exactLength: 3)) } }
+        if let value = authMethod { context.enumeration(value, at: "auth_method") }
+        if let value = authorizationReference { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "authorization_reference") }
+        if let value = locationID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "location_id") }
+        if let value = evseUID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "evse_uid") }
+        if let value = connectorID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "connector_id") }
+        if let value = meterID { context.text(value, TextRule(.printable, maxLength: 255), at: "meter_id") }
+        if let value = currency { context.text(value, TextRule(.printable, maxLength: 3, exactLength: 3), at: "currency") }
         if let value = chargingPeriods { context.at("charging_periods") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
         if let value = totalCost { context.at("total_cost") { $0.object(value) } }
-        if let value = status { context.at("status") { $0.enumeration(value) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        if let value = status { context.enumeration(value, at: "status") }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension ChargingPreferences {
     public func validate(into context: inout ValidationContext) {
-        context.at("profile_type") { $0.enumeration(profileType) }
-        if let value = departureTime { context.at("departure_time") { $0.dateTime(value) } }
+        context.enumeration(profileType, at: "profile_type")
+        if let value = departureTime { context.dateTime(value, at: "departure_time") }
     }
 }

@@ -22,20 +22,20 @@ extension Tariff {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "id": id = try reader.field("id", String.self)
-            case "currency": currency = try reader.field("currency", String.self)
-            case "type": type = try reader.field("type", TariffType.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "id": id = try reader.scalarField("id", String.self)
+            case "currency": currency = try reader.scalarField("currency", String.self)
+            case "type": type = try reader.scalarField("type", TariffType.self)
             case "tariff_alt_text": tariffAltText = try reader.field("tariff_alt_text", [DisplayText].self)
-            case "tariff_alt_url": tariffAltURL = try reader.field("tariff_alt_url", String.self)
+            case "tariff_alt_url": tariffAltURL = try reader.scalarField("tariff_alt_url", String.self)
             case "min_price": minPrice = try reader.field("min_price", Price.self)
             case "max_price": maxPrice = try reader.field("max_price", Price.self)
             case "elements": elements = try reader.field("elements", [TariffElement].self)
-            case "start_date_time": startDateTime = try reader.field("start_date_time", OCPIDateTime.self)
-            case "end_date_time": endDateTime = try reader.field("end_date_time", OCPIDateTime.self)
+            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+            case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
             case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -143,10 +143,10 @@ extension PriceComponent {
         var stepSize: Int?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "type": type = try reader.field("type", TariffDimensionType.self)
-            case "price": price = try reader.field("price", Decimal.self)
-            case "vat": vat = try reader.field("vat", Decimal.self)
-            case "step_size": stepSize = try reader.field("step_size", Int.self)
+            case "type": type = try reader.scalarField("type", TariffDimensionType.self)
+            case "price": price = try reader.scalarField("price", Decimal.self)
+            case "vat": vat = try reader.scalarField("vat", Decimal.self)
+            case "step_size": stepSize = try reader.scalarField("step_size", Int.self)
             default: try reader.skipValue()
             }
         }
@@ -261,20 +261,20 @@ extension TariffRestrictions {
         var reservation: ReservationRestrictionType?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "start_time": startTime = try reader.field("start_time", String.self)
-            case "end_time": endTime = try reader.field("end_time", String.self)
-            case "start_date": startDate = try reader.field("start_date", String.self)
-            case "end_date": endDate = try reader.field("end_date", String.self)
-            case "min_kwh": minKWh = try reader.field("min_kwh", Decimal.self)
-            case "max_kwh": maxKWh = try reader.field("max_kwh", Decimal.self)
-            case "min_current": minCurrent = try reader.field("min_current", Decimal.self)
-            case "max_current": maxCurrent = try reader.field("max_current", Decimal.self)
-            case "min_power": minPower = try reader.field("min_power", Decimal.self)
-            case "max_power": maxPower = try reader.field("max_power", Decimal.self)
-            case "min_duration": minDuration = try reader.field("min_duration", Int.self)
-            case "max_duration": maxDuration = try reader.field("max_duration", Int.self)
+            case "start_time": startTime = try reader.scalarField("start_time", String.self)
+            case "end_time": endTime = try reader.scalarField("end_time", String.self)
+            case "start_date": startDate = try reader.scalarField("start_date", String.self)
+            case "end_date": endDate = try reader.scalarField("end_date", String.self)
+            case "min_kwh": minKWh = try reader.scalarField("min_kwh", Decimal.self)
+            case "max_kwh": maxKWh = try reader.scalarField("max_kwh", Decimal.self)
+            case "min_current": minCurrent = try reader.scalarField("min_current", Decimal.self)
+            case "max_current": maxCurrent = try reader.scalarField("max_current", Decimal.self)
+            case "min_power": minPower = try reader.scalarField("min_power", Decimal.self)
+            case "max_power": maxPower = try reader.scalarField("max_power", Decimal.self)
+            case "min_duration": minDuration = try reader.scalarField("min_duration", Int.self)
+            case "max_duration": maxDuration = try reader.scalarField("max_duration", Int.self)
             case "day_of_week": dayOfWeek = try reader.field("day_of_week", [DayOfWeek].self)
-            case "reservation": reservation = try reader.field("reservation", ReservationRestrictionType.self)
+            case "reservation": reservation = try reader.scalarField("reservation", ReservationRestrictionType.self)
             default: try reader.skipValue()
             }
         }

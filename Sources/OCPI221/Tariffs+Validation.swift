@@ -5,26 +5,26 @@ import OCPIRuntime
 
 extension Tariff {
     public func validate(into context: inout ValidationContext) {
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("id") { $0.text(id, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("currency") { $0.text(currency, TextRule(.printable, maxLength: 3, exactLength: 3)) }
-        if let value = type { context.at("type") { $0.enumeration(value) } }
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(id, TextRule(.printableASCII, maxLength: 36), at: "id")
+        context.text(currency, TextRule(.printable, maxLength: 3, exactLength: 3), at: "currency")
+        if let value = type { context.enumeration(value, at: "type") }
         context.at("tariff_alt_text") { $0.list(tariffAltText, nonEmpty: false) { $0.object($1) } }
-        if let value = tariffAltURL { context.at("tariff_alt_url") { $0.text(value, TextRule(.printableASCII, maxLength: 255)) } }
+        if let value = tariffAltURL { context.text(value, TextRule(.printableASCII, maxLength: 255), at: "tariff_alt_url") }
         if let value = minPrice { context.at("min_price") { $0.object(value) } }
         if let value = maxPrice { context.at("max_price") { $0.object(value) } }
         context.at("elements") { $0.list(elements, nonEmpty: true) { $0.object($1) } }
-        if let value = startDateTime { context.at("start_date_time") { $0.dateTime(value) } }
-        if let value = endDateTime { context.at("end_date_time") { $0.dateTime(value) } }
+        if let value = startDateTime { context.dateTime(value, at: "start_date_time") }
+        if let value = endDateTime { context.dateTime(value, at: "end_date_time") }
         if let value = energyMix { context.at("energy_mix") { $0.object(value) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension PriceComponent {
     public func validate(into context: inout ValidationContext) {
-        context.at("type") { $0.enumeration(type) }
+        context.enumeration(type, at: "type")
     }
 }
 
@@ -45,11 +45,11 @@ extension TariffRestrictions {
     private static let endDatePattern = TextPattern("([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 
     public func validate(into context: inout ValidationContext) {
-        if let value = startTime { context.at("start_time") { $0.text(value, TextRule(.printable, maxLength: 5, pattern: TariffRestrictions.startTimePattern)) } }
-        if let value = endTime { context.at("end_time") { $0.text(value, TextRule(.printable, maxLength: 5, pattern: TariffRestrictions.endTimePattern)) } }
-        if let value = startDate { context.at("start_date") { $0.text(value, TextRule(.printable, maxLength: 10, pattern: TariffRestrictions.startDatePattern)) } }
-        if let value = endDate { context.at("end_date") { $0.text(value, TextRule(.printable, maxLength: 10, pattern: TariffRestrictions.endDatePattern)) } }
+        if let value = startTime { context.text(value, TextRule(.printable, maxLength: 5, pattern: TariffRestrictions.startTimePattern), at: "start_time") }
+        if let value = endTime { context.text(value, TextRule(.printable, maxLength: 5, pattern: TariffRestrictions.endTimePattern), at: "end_time") }
+        if let value = startDate { context.text(value, TextRule(.printable, maxLength: 10, pattern: TariffRestrictions.startDatePattern), at: "start_date") }
+        if let value = endDate { context.text(value, TextRule(.printable, maxLength: 10, pattern: TariffRestrictions.endDatePattern), at: "end_date") }
         context.at("day_of_week") { $0.list(dayOfWeek, nonEmpty: false) { $0.enumeration($1) } }
-        if let value = reservation { context.at("reservation") { $0.enumeration(value) } }
+        if let value = reservation { context.enumeration(value, at: "reservation") }
     }
 }

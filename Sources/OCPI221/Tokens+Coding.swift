@@ -13,10 +13,10 @@ extension AuthorizationInfo {
         var info: DisplayText?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "allowed": allowed = try reader.field("allowed", AllowedType.self)
+            case "allowed": allowed = try reader.scalarField("allowed", AllowedType.self)
             case "token": token = try reader.field("token", Token.self)
             case "location": location = try reader.field("location", LocationReferences.self)
-            case "authorization_reference": authorizationReference = try reader.field("authorization_reference", String.self)
+            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
             case "info": info = try reader.field("info", DisplayText.self)
             default: try reader.skipValue()
             }
@@ -90,20 +90,20 @@ extension Token {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "uid": uid = try reader.field("uid", String.self)
-            case "type": type = try reader.field("type", TokenType.self)
-            case "contract_id": contractID = try reader.field("contract_id", String.self)
-            case "visual_number": visualNumber = try reader.field("visual_number", String.self)
-            case "issuer": issuer = try reader.field("issuer", String.self)
-            case "group_id": groupID = try reader.field("group_id", String.self)
-            case "valid": valid = try reader.field("valid", Bool.self)
-            case "whitelist": whitelist = try reader.field("whitelist", WhitelistType.self)
-            case "language": language = try reader.field("language", String.self)
-            case "default_profile_type": defaultProfileType = try reader.field("default_profile_type", ProfileType.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "uid": uid = try reader.scalarField("uid", String.self)
+            case "type": type = try reader.scalarField("type", TokenType.self)
+            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+            case "issuer": issuer = try reader.scalarField("issuer", String.self)
+            case "group_id": groupID = try reader.scalarField("group_id", String.self)
+            case "valid": valid = try reader.scalarField("valid", Bool.self)
+            case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
+            case "language": language = try reader.scalarField("language", String.self)
+            case "default_profile_type": defaultProfileType = try reader.scalarField("default_profile_type", ProfileType.self)
             case "energy_contract": energyContract = try reader.field("energy_contract", EnergyContract.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -221,20 +221,20 @@ extension TokenPatch {
         var lastUpdated: OCPIDateTime?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "country_code": countryCode = try reader.field("country_code", String.self)
-            case "party_id": partyID = try reader.field("party_id", String.self)
-            case "uid": uid = try reader.field("uid", String.self)
-            case "type": type = try reader.field("type", TokenType.self)
-            case "contract_id": contractID = try reader.field("contract_id", String.self)
-            case "visual_number": visualNumber = try reader.field("visual_number", String.self)
-            case "issuer": issuer = try reader.field("issuer", String.self)
-            case "group_id": groupID = try reader.field("group_id", String.self)
-            case "valid": valid = try reader.field("valid", Bool.self)
-            case "whitelist": whitelist = try reader.field("whitelist", WhitelistType.self)
-            case "language": language = try reader.field("language", String.self)
-            case "default_profile_type": defaultProfileType = try reader.field("default_profile_type", ProfileType.self)
+            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+            case "party_id": partyID = try reader.scalarField("party_id", String.self)
+            case "uid": uid = try reader.scalarField("uid", String.self)
+            case "type": type = try reader.scalarField("type", TokenType.self)
+            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+            case "issuer": issuer = try reader.scalarField("issuer", String.self)
+            case "group_id": groupID = try reader.scalarField("group_id", String.self)
+            case "valid": valid = try reader.scalarField("valid", Bool.self)
+            case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
+            case "language": language = try reader.scalarField("language", String.self)
+            case "default_profile_type": defaultProfileType = try reader.scalarField("default_profile_type", ProfileType.self)
             case "energy_contract": energyContract = try reader.field("energy_contract", EnergyContract.self)
-            case "last_updated": lastUpdated = try reader.field("last_updated", OCPIDateTime.self)
+            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }
@@ -340,8 +340,8 @@ extension EnergyContract {
         var contractID: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "supplier_name": supplierName = try reader.field("supplier_name", String.self)
-            case "contract_id": contractID = try reader.field("contract_id", String.self)
+            case "supplier_name": supplierName = try reader.scalarField("supplier_name", String.self)
+            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
             default: try reader.skipValue()
             }
         }
@@ -387,7 +387,7 @@ extension LocationReferences {
         var evseUids: [String]?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "location_id": locationID = try reader.field("location_id", String.self)
+            case "location_id": locationID = try reader.scalarField("location_id", String.self)
             case "evse_uids": evseUids = try reader.field("evse_uids", [String].self)
             default: try reader.skipValue()
             }

@@ -5,60 +5,60 @@ import OCPIRuntime
 
 extension AuthorizationInfo {
     public func validate(into context: inout ValidationContext) {
-        context.at("allowed") { $0.enumeration(allowed) }
+        context.enumeration(allowed, at: "allowed")
         context.at("token") { $0.object(token) }
         if let value = location { context.at("location") { $0.object(value) } }
-        if let value = authorizationReference { context.at("authorization_reference") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
+        if let value = authorizationReference { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "authorization_reference") }
         if let value = info { context.at("info") { $0.object(value) } }
     }
 }
 
 extension Token {
     public func validate(into context: inout ValidationContext) {
-        context.at("country_code") { $0.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) }
-        context.at("party_id") { $0.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) }
-        context.at("uid") { $0.text(uid, TextRule(.printableASCII, maxLength: 36)) }
-        context.at("type") { $0.enumeration(type) }
-        context.at("contract_id") { $0.text(contractID, TextRule(.printableASCII, maxLength: 36)) }
-        if let value = visualNumber { context.at("visual_number") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
-        context.at("issuer") { $0.text(issuer, TextRule(.printable, maxLength: 64)) }
-        if let value = groupID { context.at("group_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        context.at("whitelist") { $0.enumeration(whitelist) }
-        if let value = language { context.at("language") { $0.text(value, TextRule(.printable, maxLength: 2)) } }
-        if let value = defaultProfileType { context.at("default_profile_type") { $0.enumeration(value) } }
+        context.text(countryCode, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code")
+        context.text(partyID, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id")
+        context.text(uid, TextRule(.printableASCII, maxLength: 36), at: "uid")
+        context.enumeration(type, at: "type")
+        context.text(contractID, TextRule(.printableASCII, maxLength: 36), at: "contract_id")
+        if let value = visualNumber { context.text(value, TextRule(.printable, maxLength: 64), at: "visual_number") }
+        context.text(issuer, TextRule(.printable, maxLength: 64), at: "issuer")
+        if let value = groupID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "group_id") }
+        context.enumeration(whitelist, at: "whitelist")
+        if let value = language { context.text(value, TextRule(.printable, maxLength: 2), at: "language") }
+        if let value = defaultProfileType { context.enumeration(value, at: "default_profile_type") }
         if let value = energyContract { context.at("energy_contract") { $0.object(value) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension TokenPatch {
     public func validate(into context: inout ValidationContext) {
-        if let value = countryCode { context.at("country_code") { $0.text(value, TextRule(.printableASCII, maxLength: 2, exactLength: 2)) } }
-        if let value = partyID { context.at("party_id") { $0.text(value, TextRule(.printableASCII, maxLength: 3, exactLength: 3)) } }
-        if let value = uid { context.at("uid") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = type { context.at("type") { $0.enumeration(value) } }
-        if let value = contractID { context.at("contract_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = visualNumber { context.at("visual_number") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
-        if let value = issuer { context.at("issuer") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
-        if let value = groupID { context.at("group_id") { $0.text(value, TextRule(.printableASCII, maxLength: 36)) } }
-        if let value = whitelist { context.at("whitelist") { $0.enumeration(value) } }
-        if let value = language { context.at("language") { $0.text(value, TextRule(.printable, maxLength: 2)) } }
-        if let value = defaultProfileType { context.at("default_profile_type") { $0.enumeration(value) } }
+        if let value = countryCode { context.text(value, TextRule(.printableASCII, maxLength: 2, exactLength: 2), at: "country_code") }
+        if let value = partyID { context.text(value, TextRule(.printableASCII, maxLength: 3, exactLength: 3), at: "party_id") }
+        if let value = uid { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "uid") }
+        if let value = type { context.enumeration(value, at: "type") }
+        if let value = contractID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "contract_id") }
+        if let value = visualNumber { context.text(value, TextRule(.printable, maxLength: 64), at: "visual_number") }
+        if let value = issuer { context.text(value, TextRule(.printable, maxLength: 64), at: "issuer") }
+        if let value = groupID { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "group_id") }
+        if let value = whitelist { context.enumeration(value, at: "whitelist") }
+        if let value = language { context.text(value, TextRule(.printable, maxLength: 2), at: "language") }
+        if let value = defaultProfileType { context.enumeration(value, at: "default_profile_type") }
         if let value = energyContract { context.at("energy_contract") { $0.object(value) } }
-        context.at("last_updated") { $0.dateTime(lastUpdated) }
+        context.dateTime(lastUpdated, at: "last_updated")
     }
 }
 
 extension EnergyContract {
     public func validate(into context: inout ValidationContext) {
-        context.at("supplier_name") { $0.text(supplierName, TextRule(.printable, maxLength: 64)) }
-        if let value = contractID { context.at("contract_id") { $0.text(value, TextRule(.printable, maxLength: 64)) } }
+        context.text(supplierName, TextRule(.printable, maxLength: 64), at: "supplier_name")
+        if let value = contractID { context.text(value, TextRule(.printable, maxLength: 64), at: "contract_id") }
     }
 }
 
 extension LocationReferences {
     public func validate(into context: inout ValidationContext) {
-        context.at("location_id") { $0.text(locationID, TextRule(.printableASCII, maxLength: 36)) }
+        context.text(locationID, TextRule(.printableASCII, maxLength: 36), at: "location_id")
         context.at("evse_uids") { $0.list(evseUids, nonEmpty: false) { $0.text($1, TextRule(.printableASCII, maxLength: 36)) } }
     }
 }

@@ -13,9 +13,9 @@ extension OCPIResponse {
         while let key = try reader.nextKey(&scope) {
             switch key {
             case "data": data = try reader.field("data", JSONValue.self)
-            case "status_code": statusCode = try reader.field("status_code", Int.self)
-            case "status_message": statusMessage = try reader.field("status_message", String.self)
-            case "timestamp": timestamp = try reader.field("timestamp", OCPIDateTime.self)
+            case "status_code": statusCode = try reader.scalarField("status_code", Int.self)
+            case "status_message": statusMessage = try reader.scalarField("status_message", String.self)
+            case "timestamp": timestamp = try reader.scalarField("timestamp", OCPIDateTime.self)
             default: try reader.skipValue()
             }
         }

@@ -5,8 +5,8 @@ import OCPIRuntime
 
 extension OCPIResponse {
     public func validate(into context: inout ValidationContext) {
-        context.at("status_code") { $0.integer(statusCode, minimum: 1000, maximum: 9999) }
-        if let value = statusMessage { context.at("status_message") { $0.text(value, TextRule(.printable)) } }
-        context.at("timestamp") { $0.dateTime(timestamp) }
+        context.integer(statusCode, minimum: 1000, maximum: 9999, at: "status_code")
+        if let value = statusMessage { context.text(value, TextRule(.printable), at: "status_message") }
+        context.dateTime(timestamp, at: "timestamp")
     }
 }

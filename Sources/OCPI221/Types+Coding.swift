@@ -10,8 +10,8 @@ extension DisplayText {
         var text: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "language": language = try reader.field("language", String.self)
-            case "text": text = try reader.field("text", String.self)
+            case "language": language = try reader.scalarField("language", String.self)
+            case "text": text = try reader.scalarField("text", String.self)
             default: try reader.skipValue()
             }
         }
@@ -57,8 +57,8 @@ extension Price {
         var inclVAT: Decimal?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "excl_vat": exclVAT = try reader.field("excl_vat", Decimal.self)
-            case "incl_vat": inclVAT = try reader.field("incl_vat", Decimal.self)
+            case "excl_vat": exclVAT = try reader.scalarField("excl_vat", Decimal.self)
+            case "incl_vat": inclVAT = try reader.scalarField("incl_vat", Decimal.self)
             default: try reader.skipValue()
             }
         }

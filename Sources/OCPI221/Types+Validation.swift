@@ -5,8 +5,8 @@ import OCPIRuntime
 
 extension DisplayText {
     public func validate(into context: inout ValidationContext) {
-        context.at("language") { $0.text(language, TextRule(.printable, maxLength: 2, exactLength: 2)) }
-        context.at("text") { $0.text(text, TextRule(.printable, maxLength: 512)) }
+        context.text(language, TextRule(.printable, maxLength: 2, exactLength: 2), at: "language")
+        context.text(text, TextRule(.printable, maxLength: 512), at: "text")
     }
 }
 

@@ -10,8 +10,8 @@ extension Version {
         var url: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "version": version = try reader.field("version", VersionNumber.self)
-            case "url": url = try reader.field("url", String.self)
+            case "version": version = try reader.scalarField("version", VersionNumber.self)
+            case "url": url = try reader.scalarField("url", String.self)
             default: try reader.skipValue()
             }
         }
@@ -57,7 +57,7 @@ extension VersionDetails {
         var endpoints: [Endpoint]?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "version": version = try reader.field("version", VersionNumber.self)
+            case "version": version = try reader.scalarField("version", VersionNumber.self)
             case "endpoints": endpoints = try reader.field("endpoints", [Endpoint].self)
             default: try reader.skipValue()
             }
@@ -105,9 +105,9 @@ extension Endpoint {
         var url: String?
         while let key = try reader.nextKey(&scope) {
             switch key {
-            case "identifier": identifier = try reader.field("identifier", ModuleID.self)
-            case "role": role = try reader.field("role", InterfaceRole.self)
-            case "url": url = try reader.field("url", String.self)
+            case "identifier": identifier = try reader.scalarField("identifier", ModuleID.self)
+            case "role": role = try reader.scalarField("role", InterfaceRole.self)
+            case "url": url = try reader.scalarField("url", String.self)
             default: try reader.skipValue()
             }
         }

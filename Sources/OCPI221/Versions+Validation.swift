@@ -5,22 +5,22 @@ import OCPIRuntime
 
 extension Version {
     public func validate(into context: inout ValidationContext) {
-        context.at("version") { $0.enumeration(version) }
-        context.at("url") { $0.text(url, TextRule(.printableASCII, maxLength: 255)) }
+        context.enumeration(version, at: "version")
+        context.text(url, TextRule(.printableASCII, maxLength: 255), at: "url")
     }
 }
 
 extension VersionDetails {
     public func validate(into context: inout ValidationContext) {
-        context.at("version") { $0.enumeration(version) }
+        context.enumeration(version, at: "version")
         context.at("endpoints") { $0.list(endpoints, nonEmpty: true) { $0.object($1) } }
     }
 }
 
 extension Endpoint {
     public func validate(into context: inout ValidationContext) {
-        context.at("identifier") { $0.enumeration(identifier) }
-        context.at("role") { $0.enumeration(role) }
-        context.at("url") { $0.text(url, TextRule(.printableASCII, maxLength: 255)) }
+        context.enumeration(identifier, at: "identifier")
+        context.enumeration(role, at: "role")
+        context.text(url, TextRule(.printableASCII, maxLength: 255), at: "url")
     }
 }

@@ -79,6 +79,7 @@ extension Bool: JSONDecodable {
 
 extension Array: JSONDecodable where Element: JSONDecodable {
     /// A list; elements of the wrong shape are reported at their index and left out.
+    @inlinable
     public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> [Element]? {
         guard var scope = try reader.beginArray() else { return nil }
         var elements: [Element] = []
@@ -94,6 +95,7 @@ extension Array: JSONDecodable where Element: JSONDecodable {
         return elements
     }
 
+    @inlinable
     public static var placeholder: [Element] { [] }
 }
 
@@ -103,6 +105,16 @@ extension JSONReader {
     public mutating func field<T: JSONDecodable>(_ key: String, _: T.Type) throws(JSONSyntaxError) -> T? {
         path.push(.key(key))
         defer { path.pop() }
+        if try skipNull() { return nil }
+        return try T.decode(from: &self)
+    }
+
+    /// Reads the value of a field whose value is a scalar (never an object or list): the same as
+    /// `field`, without growing the path unless there is a violation to report.
+    @inlinable
+    public mutating func scalarField<T: JSONDecodable>(_ key: String, _: T.Type) throws(JSONSyntaxError) -> T? {
+        pendingKey = key
+        defer { pendingKey = nil }
         if try skipNull() { return nil }
         return try T.decode(from: &self)
     }

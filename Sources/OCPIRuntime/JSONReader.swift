@@ -45,6 +45,8 @@ public struct JSONReader {
     private var depth = 0
     public var path = JSONPath()
     public private(set) var violations: [Violation] = []
+    /// The key of the scalar member being read, not pushed on `path` unless a violation needs it.
+    @usableFromInline var pendingKey: String?
 
     public init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -54,7 +56,8 @@ public struct JSONReader {
 
     /// Records a violation at the current path.
     public mutating func violation(_ message: String) {
-        violations.append(Violation(path: path, message: message))
+        let at = pendingKey.map { path.appending(.key($0)) } ?? path
+        violations.append(Violation(path: at, message: message))
     }
 
     /// Runs `body` with `key` pushed on the path.
@@ -66,15 +69,20 @@ public struct JSONReader {
     }
 
     /// The value of a required field: itself, or a placeholder and a violation when it is absent.
+    @inlinable
     public mutating func required<T: JSONDecodable>(_ value: T?, _ key: String) -> T {
         if let value { return value }
+        reportMissing(key)
+        return T.placeholder
+    }
+
+    public mutating func reportMissing(_ key: String) {
         path.push(.key(key))
         // A value of the wrong shape was already reported where it stands; it is not also missing.
         if !violations.contains(where: { $0.path == path }) {
             violation("is required but missing")
         }
         path.pop()
-        return T.placeholder
     }
 
     // MARK: Structure
@@ -208,17 +216,20 @@ public struct JSONReader {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string") }
         index += 1
         let start = index
-        // Fast path: no escapes.
+        var isASCII = true
+        // Fast path: no escapes, and no UTF-8 to check when all of it is ASCII.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if isASCII { return String(decoding: slice, as: UTF8.self) }
                 guard let text = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in a string", at: start) }
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character in a string") }
+            isASCII = isASCII && byte < 0x80
             index += 1
         }
         var buffer = Array(bytes[start..<index])

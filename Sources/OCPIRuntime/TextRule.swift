@@ -25,19 +25,23 @@ public struct TextRule: Sendable {
 
     /// The first rule the text breaks, as a message; `nil` when it keeps them all.
     public func violation(of text: String) -> String? {
+        // One pass over the UTF-8 bytes: characters are counted as Unicode scalars (every byte
+        // that does not continue a sequence), control characters found by their encoding.
         var count = 0
-        for scalar in text.unicodeScalars {
-            count += 1
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            let continues = byte & 0xC0 == 0x80
+            if !continues { count += 1 }
             switch characters {
             case .printableASCII:
-                guard scalar.value >= 0x20, scalar.value <= 0x7E else {
-                    return "must contain printable ASCII characters only"
-                }
+                guard byte >= 0x20, byte <= 0x7E else { return "must contain printable ASCII characters only" }
             case .printable:
-                guard scalar.value >= 0x20, scalar.value != 0x7F, !(0x80...0x9F).contains(scalar.value) else {
+                // C0 controls, DEL, and the C1 controls U+0080-U+009F (encoded C2 80 - C2 9F).
+                if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte <= 0x9F && continues) {
                     return "must not contain control characters"
                 }
             }
+            previous = byte
         }
         if let exactLength, count != exactLength {
             return "must be exactly \(exactLength) characters long (is \(count))"

@@ -13,6 +13,12 @@ public struct ValidationContext {
         violations.append(Violation(path: path, message: message))
     }
 
+    /// A violation at the member `key` of the current value (the path is only built when needed).
+    public mutating func violation(_ message: String, at key: String?) {
+        guard let key else { return violation(message) }
+        violations.append(Violation(path: path.appending(.key(key)), message: message))
+    }
+
     /// Runs `body` with `key` pushed on the path.
     @inlinable
     public mutating func at(_ key: String, _ body: (inout ValidationContext) -> Void) {
@@ -21,46 +27,53 @@ public struct ValidationContext {
         path.pop()
     }
 
-    public mutating func text(_ value: String, _ rule: TextRule) {
-        if let message = rule.violation(of: value) { violation(message) }
+    // Scalar checks take the member's key, so that the path grows only for a violation.
+
+    public mutating func text(_ value: String, _ rule: TextRule, at key: String? = nil) {
+        if let message = rule.violation(of: value) { violation(message, at: key) }
     }
 
-    public mutating func integer(_ value: Int, minimum: Int? = nil, maximum: Int? = nil) {
-        if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))") }
-        if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))") }
+    public mutating func integer(_ value: Int, minimum: Int? = nil, maximum: Int? = nil, at key: String? = nil) {
+        if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))", at: key) }
+        if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))", at: key) }
     }
 
-    public mutating func number(_ value: Decimal, minimum: Decimal? = nil, maximum: Decimal? = nil, maxDecimals: Int? = nil) {
-        if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))") }
-        if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))") }
+    public mutating func number(_ value: Decimal, minimum: Decimal? = nil, maximum: Decimal? = nil, maxDecimals: Int? = nil, at key: String? = nil) {
+        if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))", at: key) }
+        if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))", at: key) }
         if let maxDecimals, value.fractionDigitCount > maxDecimals {
-            violation("must have at most \(maxDecimals) digit\(maxDecimals == 1 ? "" : "s") after the decimal point (is \(value))")
+            violation("must have at most \(maxDecimals) digit\(maxDecimals == 1 ? "" : "s") after the decimal point (is \(value))", at: key)
         }
     }
 
-    public mutating func dateTime(_ value: OCPIDateTime) {
+    public mutating func dateTime(_ value: OCPIDateTime, at key: String? = nil) {
         guard let offset = value.nonUTCOffsetMinutes else { return }
         let sign = offset < 0 ? "-" : "+"
         let minutes = abs(Int(offset))
         let text = "\(sign)\(minutes / 60 < 10 ? "0" : "")\(minutes / 60):\(minutes % 60 < 10 ? "0" : "")\(minutes % 60)"
-        violation("must be in UTC (written with Z or without an offset), not with the offset \(text)")
+        violation("must be in UTC (written with Z or without an offset), not with the offset \(text)", at: key)
     }
 
-    public mutating func enumeration<E: OCPIEnumeration>(_ value: E) {
-        if !value.isKnown { violation("'\(value.rawValue)' is not a value of \(E.ocpiName)") }
+    @inlinable
+    public mutating func enumeration<E: OCPIEnumeration>(_ value: E, at key: String? = nil) {
+        if !value.isKnown { violation("'\(value.rawValue)' is not a value of \(E.ocpiName)", at: key) }
     }
 
+    @inlinable
     public mutating func object<T: OCPIValidatable>(_ value: T) {
         value.validate(into: &self)
     }
 
     /// A list: the `+` rule, then `element` on each element at its index.
+    @inlinable
     public mutating func list<T>(_ values: [T], nonEmpty: Bool, _ element: (inout ValidationContext, T) -> Void) {
         if nonEmpty, values.isEmpty { violation("must have at least one element") }
-        for (index, value) in values.enumerated() {
+        var index = 0
+        for value in values {
             path.push(.index(index))
             element(&self, value)
             path.pop()
+            index += 1
         }
     }
 }

@@ -13,6 +13,14 @@ struct SwiftModelPlan {
         let check: Check?
 
         var isList: Bool { field.cardinality.isList }
+        /// A single value that is never an object or a list.
+        var isScalar: Bool {
+            guard !isList else { return false }
+            switch check {
+            case .object?: return false
+            default: return field.type != .any
+            }
+        }
         var isRequired: Bool { field.cardinality == .one || field.cardinality == .oneOrMore }
     }
 

@@ -240,20 +240,23 @@ struct SwiftModelRenderer {
         property.name.trimmingCharacters(in: "`") + "Pattern"
     }
 
-    /// The statement that checks one value held in `value`.
-    private func check(_ property: SwiftModelPlan.Property, typeName: String, value: String) -> String? {
+    /// The call that checks one value held in `value`, on `context`; `key` is passed to scalar
+    /// checks so that they build the path only for a violation.
+    private func check(_ property: SwiftModelPlan.Property, typeName: String, context: String, value: String, key: String?) -> String? {
+        let at = key.map { ", at: \($0)" } ?? ""
         switch property.check {
         case nil: return nil
         case .text(let arguments, let pattern)?:
             let all = arguments + (pattern.map { _ in ["pattern: \(typeName).\(patternName(property))"] } ?? [])
-            return "$0.text(\(value), TextRule(\(all.joined(separator: ", "))))"
+            return "\(context).text(\(value), TextRule(\(all.joined(separator: ", ")))\(at))"
         case .integer(let minimum, let maximum)?:
-            return "$0.integer(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? ""))"
+            return "\(context).integer(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? "")\(at))"
         case .number(let minimum, let maximum, let decimals)?:
-            return "$0.number(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? "")\(decimals.map { ", maxDecimals: \($0)" } ?? ""))"
-        case .dateTime?: return "$0.dateTime(\(value))"
-        case .enumeration?: return "$0.enumeration(\(value))"
-        case .object?: return "$0.object(\(value))"
+            return "\(context).number(\(value)\(minimum.map { ", minimum: \($0)" } ?? "")\(maximum.map { ", maximum: \($0)" } ?? "")\(decimals.map { ", maxDecimals: \($0)" } ?? "")\(at))"
+        case .dateTime?: return "\(context).dateTime(\(value)\(at))"
+        case .enumeration?: return "\(context).enumeration(\(value)\(at))"
+        case .object?:
+            return key.map { "\(context).at(\($0)) { $0.object(\(value)) }" } ?? "\(context).object(\(value))"
         }
     }
 
@@ -264,11 +267,11 @@ struct SwiftModelRenderer {
         let statement: String
         if property.isList {
             let nonEmpty = property.field.cardinality == .oneOrMore
-            let element = check(property, typeName: typeName, value: "$1") ?? "_ = ($0, $1)"
+            let element = check(property, typeName: typeName, context: "$0", value: "$1", key: nil) ?? "_ = ($0, $1)"
             statement = "context.at(\(key)) { $0.list(\(value), nonEmpty: \(nonEmpty)) { \(element) } }"
         } else {
-            guard let check = check(property, typeName: typeName, value: value) else { return }
-            statement = "context.at(\(key)) { \(check) }"
+            guard let check = check(property, typeName: typeName, context: "context", value: value, key: key) else { return }
+            statement = check
         }
         if optional {
             writer.line("if let value = \(property.name) { \(statement) }")
@@ -297,7 +300,8 @@ struct SwiftModelRenderer {
                 writer.block("while let key = try reader.nextKey(&scope) {") { writer in
                     writer.line("switch key {")
                     for property in properties {
-                        writer.line("case \(swiftString(property.field.name)): \(property.name) = try reader.field(\(swiftString(property.field.name)), \(decodedType(property)).self)")
+                        let read = property.isScalar ? "scalarField" : "field"
+                        writer.line("case \(swiftString(property.field.name)): \(property.name) = try reader.\(read)(\(swiftString(property.field.name)), \(decodedType(property)).self)")
                     }
                     writer.line("default: try reader.skipValue()")
                     writer.line("}")
