@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPIGeneratorTests",
-            dependencies: ["OCPIGenerator", .product(name: "Yams", package: "Yams")],
+            dependencies: ["OCPIGenerator", "ocpi-gen", .product(name: "Yams", package: "Yams")],
             path: "Tests/OCPIGeneratorTests"
         ),
     ],
