@@ -6,12 +6,17 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "OCPI", targets: ["OCPIRuntime", "OCPI221"]),
+        .library(name: "OCPIServer", targets: ["OCPIServer"]),
         .executable(name: "ocpi-gen", targets: ["ocpi-gen"]),
         .executable(name: "ocpi-cpo", targets: ["ocpi-cpo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // The generator: spec/ in, Swift and OpenAPI out. Imports nothing of the runtime.
@@ -37,6 +42,18 @@ let package = Package(
             dependencies: ["OCPIRuntime"],
             path: "Sources/OCPI221",
             resources: [.copy("Resources/openapi.yaml")]
+        ),
+        // Any OCPI party's plumbing: the Hummingbird adapter and the HTTP client transport.
+        .target(
+            name: "OCPIServer",
+            dependencies: [
+                "OCPIRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OCPIServer"
         ),
         // The executable: argument parsing and wiring only.
         .executableTarget(

@@ -94,6 +94,9 @@ private struct CheckRun {
                 error(file.location, "duplicate \(key) (first in \(first.file))")
             }
             seen[key] = seen[key] ?? file.location
+            if let code = file.notFoundCode, !spec.statusCodes.contains(where: { $0.code == code }) {
+                error(file.location, "'not_found_code: \(code)' of \(file.identifier) is not a declared status code")
+            }
             guard let roles else { continue }
             for role in file.senderRoles + file.receiverRoles where !roles.contains(role) {
                 error(file.location, "'\(role)' in the roles of \(file.identifier) is not a value of Role")
@@ -162,6 +165,13 @@ private struct CheckRun {
         }
         for operation in endpoint.operations {
             checkOperation(operation, of: endpoint, label: label, expansions: expansions, declared: declared)
+            // The identifying parameter of a route must name a field of the route's body.
+            if let last = operation.pathParameterNames.last, let field = declared[last]?.bodyField,
+                let bodyType = operation.body?.type.referencedName, let object = objects[bodyType],
+                !object.fields.contains(where: { $0.name == field })
+            {
+                error(operation.location, "'body_field: \(field)' of '\(last)' is not a field of \(bodyType), the body of '\(operation.name)'")
+            }
         }
         if endpoint.paginated, !endpoint.operations.contains(where: { $0.response?.cardinality.isList == true }) {
             error(endpoint.location, "\(label) is paginated but answers no list")

@@ -63,7 +63,7 @@ private struct FileLoader {
 
     func file(_ root: Node) -> SpecFile? {
         guard let map = reader.map(root, "the file", required: ["title", "doc"], optional: [
-            "module", "shared", "kind", "data_owner", "sender_roles", "receiver_roles",
+            "module", "shared", "kind", "data_owner", "sender_roles", "receiver_roles", "not_found_code",
             "ref", "note", "errata", "since",
             "objects", "enums", "endpoints", "status_codes", "status_ranges", "headers",
         ]) else { return nil }
@@ -94,6 +94,7 @@ private struct FileLoader {
             dataOwner: reader.string(map["data_owner"], "'data_owner'"),
             senderRoles: reader.strings(map["sender_roles"], "'sender_roles'"),
             receiverRoles: reader.strings(map["receiver_roles"], "'receiver_roles'"),
+            notFoundCode: reader.int(map["not_found_code"], "'not_found_code'"),
             annotations: annotations(map),
             objects: reader.list(map["objects"], "'objects'").compactMap { object($0, file: identifier) },
             enums: reader.list(map["enums"], "'enums'").compactMap { enumeration($0, file: identifier) },
@@ -196,7 +197,7 @@ private struct FileLoader {
     private func parameter(_ node: Node, query: Bool, endpoint: String) -> ParameterDefinition? {
         let what = query ? "a query parameter of \(endpoint)" : "a path parameter of \(endpoint)"
         guard let map = reader.map(node, what, required: ["name", "type", "doc"] + (query ? ["required"] : []),
-                                   optional: Self.annotationKeys + Self.constraintKeys),
+                                   optional: Self.annotationKeys + Self.constraintKeys + (query ? [] : ["body_field"])),
             let name = reader.string(map["name"], "'name'"),
             let type = reader.type(map["type"], "parameter '\(name)' of \(endpoint)")
         else { return nil }
@@ -204,6 +205,7 @@ private struct FileLoader {
             name: name,
             type: type,
             required: query ? (reader.bool(map["required"], "'required'") ?? false) : true,
+            bodyField: reader.string(map["body_field"], "'body_field'"),
             constraints: constraints(map),
             annotations: annotations(map),
             location: reader.location(of: node)

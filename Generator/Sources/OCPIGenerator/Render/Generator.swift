@@ -11,6 +11,7 @@ public struct Generator: Sendable {
         var files = [GeneratedFile(path: Self.openAPIPath, contents: openAPI.render(spec))]
         files.append(ReleaseRenderer().render(spec))
         files += SwiftModelRenderer(spec: spec).render()
+        files += SwiftInterfaceRenderer(spec: spec).render()
         return files.sorted { $0.path < $1.path }
     }
 }

@@ -61,6 +61,9 @@ public struct SpecFile: Hashable, Sendable {
     public var dataOwner: String?
     public var senderRoles: [String]
     public var receiverRoles: [String]
+    /// The OCPI status code of a GET for an object that does not exist (2003 for locations,
+    /// 2004 for tokens); the generic 2000 when `nil`.
+    public var notFoundCode: Int?
     public var annotations: Annotations
     public var objects: [ObjectDefinition]
     public var enums: [EnumDefinition]
@@ -154,6 +157,9 @@ public struct ParameterDefinition: Hashable, Sendable {
     public var type: TypeReference
     /// Always true for path parameters.
     public var required: Bool
+    /// For a path parameter that identifies the object in a request body: the body's field that
+    /// must hold the same value (`location_id` → `id`).
+    public var bodyField: String?
     public var constraints: Constraints
     public var annotations: Annotations
     public var location: SourceLocation

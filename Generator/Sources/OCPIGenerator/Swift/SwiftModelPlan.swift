@@ -103,13 +103,22 @@ struct SwiftModelPlan {
         )
     }
 
+    /// The arguments of the `TextRule` for a text type (without a pattern).
+    func textRuleArguments(_ type: TypeReference, _ constraints: Constraints) -> [String] {
+        var arguments = [type.isCaseInsensitive || type == .url ? ".printableASCII" : ".printable"]
+        if let maximum = type.maxLength { arguments.append("maxLength: \(maximum)") }
+        if let exact = constraints.exactLength { arguments.append("exactLength: \(exact)") }
+        return arguments
+    }
+
+    func isEnumeration(_ type: TypeReference) -> Bool {
+        type.referencedName.map { enumNames[$0] != nil } ?? false
+    }
+
     private func check(_ type: TypeReference, _ constraints: Constraints) -> Check? {
         switch type {
         case .string, .ciString, .url:
-            var arguments = [type.isCaseInsensitive || type == .url ? ".printableASCII" : ".printable"]
-            if let maximum = type.maxLength { arguments.append("maxLength: \(maximum)") }
-            if let exact = constraints.exactLength { arguments.append("exactLength: \(exact)") }
-            return .text(arguments: arguments, pattern: constraints.pattern)
+            return .text(arguments: textRuleArguments(type, constraints), pattern: constraints.pattern)
         case .int:
             guard constraints.minimum != nil || constraints.maximum != nil else { return nil }
             return .integer(minimum: constraints.minimum.map(Self.literal), maximum: constraints.maximum.map(Self.literal))

@@ -1,0 +1,187 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OCPIRuntime
+
+/// How the OCPI routes of a server behave, whatever party it is.
+public struct OCPIServerConfiguration: Sendable {
+    /// `scheme://host[:port][/prefix]` under which the server's paths are reachable from outside;
+    /// `Link` headers and URLs handed to partners are built from it, never from the listening
+    /// address (a server behind a proxy must not advertise its internal one).
+    public var publicURL: String
+    /// The parties this server acts as; `OCPI-to-*` headers must name one of them.
+    public var ownParties: [PartyIdentity]
+    public var pagination: PaginationPolicy
+    /// Bodies larger than this are refused (HTTP 413) before they are read into memory.
+    public var maximumBodySize: Int
+
+    public init(publicURL: String, ownParties: [PartyIdentity], pagination: PaginationPolicy = PaginationPolicy(), maximumBodySize: Int = 1 << 20) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.ownParties = ownParties
+        self.pagination = pagination
+        self.maximumBodySize = maximumBodySize
+    }
+}
+
+/// The modules a registration token (token A) may use.
+let registrationModules: Set<String> = ["versions", "credentials"]
+
+extension Router {
+    /// Mounts generated OCPI routes below `basePath` (`/ocpi/cpo/2.2.1`): authentication,
+    /// routing headers, request IDs and the envelope for every outcome.
+    public func addOCPIRoutes(
+        _ routes: [OCPIRoute], at basePath: String, configuration: OCPIServerConfiguration,
+        authenticator: some OCPIAuthenticator, logger: Logger
+    ) {
+        for route in routes {
+            let path = basePath + route.mountPath
+            let responder = OCPIRouteResponder(route: route, configuration: configuration, authenticator: authenticator, logger: logger)
+            on(RouterPath(path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) { request, context in
+                try await responder.respond(to: request, parameters: context.parameters)
+            }
+        }
+    }
+}
+
+/// Turns any error thrown before or outside a route (unknown path, wrong method, a body too
+/// large) into the OCPI envelope.
+public struct OCPIEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let kind: OCPIError.Kind
+            switch error.status.code {
+            case 404: kind = .notFound
+            case 405: kind = .methodNotAllowed
+            case 413: kind = .payloadTooLarge
+            case 401: kind = .unauthorized
+            case 400..<500: kind = .invalidParameter
+            default: kind = .serverError
+            }
+            let message = error.status.code == 404 ? "No such OCPI endpoint: \(request.uri.path)" : error.status.reasonPhrase
+            return httpResponse(.error(OCPIError(kind, message)), requestID: request.headers[.xRequestID] ?? UUID().uuidString.lowercased(), correlationID: request.headers[.xCorrelationID])
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestID = HTTPField.Name(OCPIHeader.requestID)!
+    static let xCorrelationID = HTTPField.Name(OCPIHeader.correlationID)!
+}
+
+/// Answers one route: the request pipeline every OCPI endpoint shares.
+struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
+    let route: OCPIRoute
+    let configuration: OCPIServerConfiguration
+    let authenticator: Authenticator
+    let logger: Logger
+
+    func respond(to request: Request, parameters: Parameters) async throws -> Response {
+        let start = ContinuousClock.now
+        let headers = HeaderFields(request.headers.map { ($0.name.rawName, $0.value) })
+        let requestID = headers[OCPIHeader.requestID].flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        let correlationID = headers[OCPIHeader.correlationID].flatMap { $0.isEmpty ? nil : $0 } ?? requestID
+        var party: OCPIParty?
+        let (response, unexpected) = await outcome(request, headers, parameters, requestID, correlationID, party: &party)
+        var logger = logger
+        logger[metadataKey: "request_id"] = .string(requestID)
+        let milliseconds = (ContinuousClock.now - start).milliseconds
+        let line: Logger.Message = "\(request.method.rawValue) \(request.uri.path) \(response.status) \(route.module).\(route.operation) party=\(party?.id ?? "-") \(milliseconds)ms"
+        if let unexpected {
+            logger.error(line, metadata: ["error": .string(String(describing: unexpected))])
+        } else {
+            logger.info(line)
+        }
+        return httpResponse(response, requestID: requestID, correlationID: correlationID)
+    }
+
+    private func outcome(
+        _ request: Request, _ headers: HeaderFields, _ parameters: Parameters, _ requestID: String, _ correlationID: String,
+        party: inout OCPIParty?
+    ) async -> (OCPIServerResponse, (any Error)?) {
+        // Authentication: every OCPI endpoint needs a known credentials token.
+        let candidates = CredentialsToken.candidates(fromHeader: headers[OCPIHeader.authorization] ?? "")
+        do {
+            for candidate in candidates {
+                if let found = try await authenticator.party(forToken: candidate) {
+                    party = found
+                    break
+                }
+            }
+        } catch {
+            return (.error(OCPIError(.serverError, "An internal error occurred; request \(requestID).")), error)
+        }
+        guard let party else {
+            let message = candidates.isEmpty ? "Missing or malformed Authorization header (expected: Token <credentials token>)" : "Unknown credentials token"
+            return (.error(OCPIError(.unauthorized, message)), nil)
+        }
+        if party.isRegistering, !registrationModules.contains(route.module) {
+            return (.error(OCPIError(.unauthorized, "A registration token is only accepted by the versions and credentials modules")), nil)
+        }
+        // Routing headers: optional, checked when present, and only on functional modules.
+        var routing = RoutingHeaders()
+        if route.isFunctional {
+            let (read, violations) = RoutingHeaders.read(headers)
+            if !violations.isEmpty { return (.error(.invalidParameter(violations)), nil) }
+            if let to = read.to, !configuration.ownParties.contains(where: { $0.matches(countryCode: to.countryCode, partyID: to.partyID) }) {
+                return (.error(.invalidParameter([Violation(path: JSONPath([.key(OCPIHeader.toPartyID)]), message: "names \(to), which is not this platform")])), nil)
+            }
+            let isHub = party.roles.contains { $0.role == "HUB" }
+            if let from = read.from, !isHub, !party.owns(countryCode: from.countryCode, partyID: from.partyID) {
+                return (.error(.invalidParameter([Violation(path: JSONPath([.key(OCPIHeader.fromPartyID)]), message: "names \(from), which the credentials do not cover")])), nil)
+            }
+            routing = read
+        }
+        // The body, refused above the limit before it is read any further.
+        let body: [UInt8]
+        do {
+            var request = request
+            let buffer = try await request.collectBody(upTo: configuration.maximumBodySize)
+            body = Array(buffer.readableBytesView)
+        } catch {
+            return (.error(OCPIError(.payloadTooLarge, "The body is larger than \(configuration.maximumBodySize) bytes")), nil)
+        }
+        var pathParameters: [String: String] = [:]
+        for (name, value) in parameters {
+            pathParameters[String(name)] = String(value).removingPercentEncoding ?? String(value)
+        }
+        let context = OCPIRequestContext(
+            party: party, routing: routing, requestID: requestID, correlationID: correlationID,
+            publicURL: configuration.publicURL + request.uri.path,
+            validation: await authenticator.validationPolicy(for: party),
+            pagination: configuration.pagination
+        )
+        let serverRequest = OCPIServerRequest(
+            method: request.method.rawValue, pathParameters: pathParameters,
+            query: QueryString.decode(request.uri.query ?? ""), headers: headers, body: body, context: context
+        )
+        return await route.respond(to: serverRequest)
+    }
+
+}
+
+/// The HTTP response for an OCPI response, with the request and correlation IDs.
+func httpResponse(_ response: OCPIServerResponse, requestID: String, correlationID: String?) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        fields[.xRequestID] = requestID
+        if let correlationID { fields[.xCorrelationID] = correlationID }
+        for (name, value) in response.headers {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: response.status),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
+        )
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
