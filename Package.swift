@@ -83,6 +83,14 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "OCPIServerTests",
+            dependencies: [
+                "OCPIServer", "OCPI221", "OCPIRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/OCPIServerTests"
+        ),
+        .testTarget(
             name: "OCPIGeneratorTests",
             dependencies: ["OCPIGenerator", "ocpi-gen", .product(name: "Yams", package: "Yams")],
             path: "Tests/OCPIGeneratorTests"

@@ -1,0 +1,170 @@
+import Foundation
+import OCPI221
+import OCPIRuntime
+import OCPIServer
+import Testing
+
+/// Every row of the error table in `OCPIError`, over real HTTP: HTTP status, OCPI status code and
+/// the envelope.
+@Suite struct ErrorPathTests {
+    static let locationJSON = String(decoding: makeLocation("LOC1", updated: 1_700_000_000, countryCode: "DE", partyID: "MSP").jsonBytes(), as: UTF8.self)
+
+    func withServer(_ body: @Sendable (String, ReceivedLocations) async throws -> Void) async throws {
+        let received = ReceivedLocations()
+        let book = LocationBook()
+        await book.add(makeLocation("KNOWN", updated: 1_700_000_000))
+        try await TestServer.run([
+            ("/ocpi/cpo/2.2.1", OCPIRoutes.locationsSender(book) + OCPIRoutes.tokensReceiver(EmptyTokens())),
+            ("/ocpi/emsp/2.2.1", OCPIRoutes.locationsReceiver(received)),
+        ], maximumBodySize: 64 * 1024) { base in try await body(base, received) }
+    }
+
+    @Test func successEnvelope() async throws {
+        try await withServer { base, _ in
+            let response = try await send("GET", base + "/ocpi/cpo/2.2.1/locations/KNOWN")
+            #expect(response.status == 200)
+            #expect(response.statusCode == 1000)
+            #expect(response.envelope?["data"]?["id"] == .string("KNOWN"))
+            #expect(response.envelope?["timestamp"] != nil)
+            #expect(response.headers["Content-Type"] == "application/json")
+        }
+    }
+
+    @Test func putAnswers201WhenCreatedAnd200WhenUpdated() async throws {
+        try await withServer { base, received in
+            let url = base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1"
+            let created = try await send("PUT", url, body: Self.locationJSON, headers: [("Content-Type", "application/json; charset=utf-8")])
+            #expect(created.status == 201)
+            #expect(created.statusCode == 1000)
+            #expect(created.envelope?["data"] == nil, "a push response defines no data")
+            let updated = try await send("PUT", url, body: Self.locationJSON, headers: [("Content-Type", "application/json")])
+            #expect(updated.status == 200)
+            #expect(await received.locations.count == 1)
+        }
+    }
+
+    @Test func bodyThatIsNotJSONIsHTTP400() async throws {
+        try await withServer { base, _ in
+            let response = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: "{\"id\": ")
+            #expect(response.status == 400)
+            #expect(response.statusCode == 2001)
+        }
+    }
+
+    @Test func validJSONThatBreaksTheRulesIsHTTP200With2001AndTheViolations() async throws {
+        try await withServer { base, received in
+            let broken = Self.locationJSON.replacingOccurrences(of: "\"address\":\"Street 1\",", with: "")
+            let response = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: broken)
+            #expect(response.status == 200)
+            #expect(response.statusCode == 2001)
+            #expect(response.envelope?["data"] == .array([.object([
+                .init(key: "path", value: .string("/address")), .init(key: "message", value: .string("is required but missing")),
+            ])]))
+            #expect(await received.locations.isEmpty, "nothing stored")
+        }
+    }
+
+    @Test func urlAndBodyMustAgree() async throws {
+        try await withServer { base, _ in
+            let wrongID = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/OTHER", body: Self.locationJSON)
+            #expect(wrongID.status == 200)
+            #expect(wrongID.statusCode == 2001)
+            #expect(wrongID.envelope?["data"]?.firstPath == "/id")
+            let wrongParty = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/XXX/LOC1", body: Self.locationJSON)
+            #expect(wrongParty.statusCode == 2001)
+            #expect(wrongParty.envelope?["data"]?.firstPath == "/party_id")
+            // CiString: the same id in another case is the same id.
+            let otherCase = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/de/msp/loc1", body: Self.locationJSON)
+            #expect(otherCase.statusCode == 1000)
+        }
+    }
+
+    @Test func patchWithoutLastUpdatedIs2001() async throws {
+        try await withServer { base, _ in
+            _ = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: Self.locationJSON)
+            let response = try await send("PATCH", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: #"{"name": "New name"}"#)
+            #expect(response.status == 200)
+            #expect(response.statusCode == 2001)
+            #expect(response.envelope?["data"]?.firstPath == "/last_updated")
+        }
+    }
+
+    @Test(arguments: ["limit=abc", "limit=-5", "offset=1.5", "date_from=notadate", "date_to=2024-01-01T00:00:00%2B02:00"])
+    func unparseableQueryParametersAreHTTP400With2001(_ query: String) async throws {
+        try await withServer { base, _ in
+            let response = try await send("GET", base + "/ocpi/cpo/2.2.1/locations?" + query)
+            #expect(response.status == 400)
+            #expect(response.statusCode == 2001)
+        }
+    }
+
+    @Test func unknownObjectsAre404WithTheModulesCode() async throws {
+        try await withServer { base, _ in
+            let location = try await send("GET", base + "/ocpi/cpo/2.2.1/locations/NOPE")
+            #expect(location.status == 404)
+            #expect(location.statusCode == 2003)
+            let evse = try await send("GET", base + "/ocpi/cpo/2.2.1/locations/KNOWN/NOPE")
+            #expect(evse.statusCode == 2003)
+            let token = try await send("GET", base + "/ocpi/cpo/2.2.1/tokens/DE/MSP/NOPE")
+            #expect(token.status == 404)
+            #expect(token.statusCode == 2004)
+            let path = try await send("GET", base + "/ocpi/cpo/2.2.1/nothing/here")
+            #expect(path.status == 404)
+            #expect(path.statusCode == 2000)
+        }
+    }
+
+    @Test func credentialsAreRequiredAndTokenAOpensOnlyRegistration() async throws {
+        try await withServer { base, _ in
+            let url = base + "/ocpi/cpo/2.2.1/locations/KNOWN"
+            for token in [nil, "unknown-token", TestServer.registrationToken] as [String?] {
+                let response = try await send("GET", url, token: token)
+                #expect(response.status == 401, "\(token ?? "no token")")
+                #expect(response.statusCode == 2000)
+            }
+            // A partner that sends its token raw (not base64) is understood too.
+            let raw = try await send("GET", url, token: nil, headers: [("Authorization", "Token \(TestServer.emspToken)")])
+            #expect(raw.status == 200)
+        }
+    }
+
+    @Test func unexpectedErrorsAre500With3000AndNoInternals() async throws {
+        try await withServer { base, _ in
+            let response = try await send("GET", base + "/ocpi/cpo/2.2.1/tokens/DE/MSP/BOOM")
+            #expect(response.status == 500)
+            #expect(response.statusCode == 3000)
+            let message = String(decoding: response.body, as: UTF8.self)
+            #expect(!message.contains("Boom"))
+        }
+    }
+
+    @Test func oversizedBodiesAreRefusedBeforeDecoding() async throws {
+        try await withServer { base, _ in
+            let huge = "{\"name\": \"" + String(repeating: "x", count: 100_000) + "\"}"
+            let response = try await send("PATCH", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: huge)
+            #expect(response.status == 413)
+            #expect(response.statusCode == 2000)
+        }
+    }
+
+    @Test func theLenientPolicyAcceptsWhatCanBeRead() async throws {
+        try await withServer { base, received in
+            let tooLong = Self.locationJSON.replacingOccurrences(of: "\"city\":\"Utrecht\"", with: "\"city\":\"" + String(repeating: "U", count: 60) + "\"")
+            let strict = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: tooLong)
+            #expect(strict.statusCode == 2001)
+            // The partner "other" is judged leniently: accepted, the violation recorded.
+            let otherJSON = tooLong.replacingOccurrences(of: "\"country_code\":\"DE\",\"party_id\":\"MSP\"", with: "\"country_code\":\"FR\",\"party_id\":\"OTH\"")
+            let lenient = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/FR/OTH/LOC1", token: TestServer.otherToken, body: otherJSON)
+            #expect(lenient.statusCode == 1000)
+            #expect(await received.lastContext?.acceptedViolations.map(\.pointer) == ["/city"])
+        }
+    }
+}
+
+extension JSONValue {
+    /// The `path` of the first violation in an error's data.
+    var firstPath: String? {
+        if case .array(let items) = self, case .string(let path)? = items.first?["path"] { return path }
+        return nil
+    }
+}
