@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "OCPI", targets: ["OCPIRuntime", "OCPI221"]),
         .library(name: "OCPIServer", targets: ["OCPIServer"]),
+        .library(name: "OCPICPO", targets: ["OCPICPO", "OCPIStore"]),
         .executable(name: "ocpi-gen", targets: ["ocpi-gen"]),
         .executable(name: "ocpi-cpo", targets: ["ocpi-cpo"]),
     ],
@@ -17,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.30.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
     ],
     targets: [
         // The generator: spec/ in, Swift and OpenAPI out. Imports nothing of the runtime.
@@ -48,6 +51,7 @@ let package = Package(
             name: "OCPIServer",
             dependencies: [
                 "OCPIRuntime",
+                "OCPI221",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -55,13 +59,35 @@ let package = Package(
             ],
             path: "Sources/OCPIServer"
         ),
+        // Storage: SQLite (embedded default) behind one SQL code path.
+        .target(
+            name: "OCPIStore",
+            dependencies: [
+                "OCPIRuntime",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OCPIStore"
+        ),
+        // The CPO's behaviour: module services over the store, the admin API, demo data.
+        .target(
+            name: "OCPICPO",
+            dependencies: [
+                "OCPIRuntime", "OCPI221", "OCPIServer", "OCPIStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OCPICPO"
+        ),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "ocpi-cpo",
             dependencies: [
-                "OCPI221",
-                "OCPIRuntime",
+                "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/ocpi-cpo"
         ),
@@ -82,13 +108,27 @@ let package = Package(
             path: "Tests/OCPI221Tests",
             resources: [.copy("Fixtures")]
         ),
+        // Live servers on loopback for the test targets (not shipped).
+        .target(
+            name: "OCPITestSupport",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/OCPITestSupport"
+        ),
         .testTarget(
             name: "OCPIServerTests",
             dependencies: [
-                "OCPIServer", "OCPI221", "OCPIRuntime",
+                "OCPIServer", "OCPI221", "OCPIRuntime", "OCPITestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/OCPIServerTests"
+        ),
+        .testTarget(
+            name: "OCPICPOTests",
+            dependencies: [
+                "OCPICPO", "OCPIServer", "OCPIStore", "OCPI221", "OCPIRuntime", "OCPITestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/OCPICPOTests"
         ),
         .testTarget(
             name: "OCPIGeneratorTests",

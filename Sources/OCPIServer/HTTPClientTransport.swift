@@ -12,7 +12,21 @@ public struct HTTPClientTransport: OCPIClientTransport {
     /// Larger responses are refused.
     public var maximumResponseSize: Int
 
-    public init(client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30), maximumResponseSize: Int = 64 << 20) {
+    /// The process-wide client for OCPI calls: a refused connection fails at once instead of
+    /// being retried until the deadline (a partner that is down must not hold a handshake or a
+    /// push for the whole timeout), connecting is bounded, and redirects are not followed
+    /// (OCPI endpoints are exact URLs, and a redirected POST is not the same request).
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .seconds(30)),
+            decompression: .enabled(limit: .ratio(25))
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(client: HTTPClient = HTTPClientTransport.sharedClient, timeout: TimeAmount = .seconds(30), maximumResponseSize: Int = 64 << 20) {
         self.client = client
         self.timeout = timeout
         self.maximumResponseSize = maximumResponseSize

@@ -104,19 +104,14 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         party: inout OCPIParty?
     ) async -> (OCPIServerResponse, (any Error)?) {
         // Authentication: every OCPI endpoint needs a known credentials token.
-        let candidates = CredentialsToken.candidates(fromHeader: headers[OCPIHeader.authorization] ?? "")
+        let authorization = headers[OCPIHeader.authorization] ?? ""
         do {
-            for candidate in candidates {
-                if let found = try await authenticator.party(forToken: candidate) {
-                    party = found
-                    break
-                }
-            }
+            party = authorization.isEmpty ? nil : try await authenticator.party(forAuthorization: authorization)
         } catch {
             return (.error(OCPIError(.serverError, "An internal error occurred; request \(requestID).")), error)
         }
         guard let party else {
-            let message = candidates.isEmpty ? "Missing or malformed Authorization header (expected: Token <credentials token>)" : "Unknown credentials token"
+            let message = authorization.isEmpty ? "Missing Authorization header (expected: Token <credentials token>)" : "Unknown or malformed credentials token"
             return (.error(OCPIError(.unauthorized, message)), nil)
         }
         if party.isRegistering, !registrationModules.contains(route.module) {

@@ -2,10 +2,27 @@ import ArgumentParser
 import Foundation
 
 @main
-struct OCPICPOCommand: ParsableCommand {
+struct OCPICPOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocpi-cpo",
         abstract: "An OCPI 2.2.1 Charge Point Operator and its tools.",
-        subcommands: [Validate.self]
+        discussion: "Every option --x-y can also be given as the environment variable OCPI_CPO_X_Y.",
+        subcommands: [Serve.self, Parties.self, Validate.self]
     )
+}
+
+/// Options fall back to `OCPI_CPO_*` environment variables, then to defaults.
+enum Environment {
+    static func value(_ flag: String) -> String? {
+        let name = "OCPI_CPO_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+        return ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// `--database`, shared by the commands that open the store.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: "The SQLite file (default ocpi-cpo.sqlite in the working directory). Env: OCPI_CPO_DATABASE.")
+    var database: String?
+
+    var resolved: String { database ?? Environment.value("database") ?? "ocpi-cpo.sqlite" }
 }

@@ -3,10 +3,8 @@ import Hummingbird
 import Logging
 import OCPIRuntime
 import OCPIServer
+import OCPITestSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs a real HTTP server on loopback with the given OCPI routes, for the duration of `body`.
 enum TestServer {
@@ -26,53 +24,23 @@ enum TestServer {
         policies: ["other": .lenient]
     )
 
-    /// A port nobody listens on now.
-    static func freePort() throws -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Serves `mounts` (base path → routes) and hands `body` the server's base URL.
     static func run(
         _ mounts: [(String, [OCPIRoute])], maximumLimit: Int = 100, maximumBodySize: Int = 1 << 20,
         _ body: @Sendable (String) async throws -> Void
     ) async throws {
-        let port = try freePort()
+        let port = try LiveServer.freePort()
         let baseURL = "http://127.0.0.1:\(port)"
         let configuration = OCPIServerConfiguration(
             publicURL: baseURL, ownParties: [cpo], pagination: PaginationPolicy(maximumLimit: maximumLimit), maximumBodySize: maximumBodySize
         )
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        let logger = LiveServer.quietLogger
         let router = Router()
         router.add(middleware: OCPIEnvelopeMiddleware())
         for (base, routes) in mounts {
             router.addOCPIRoutes(routes, at: base, configuration: configuration, authenticator: authenticator, logger: logger)
         }
-        let (started, signal) = AsyncStream<Void>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in signal.yield() }, logger: logger
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            for await _ in started { break }
-            do {
-                try await body(baseURL)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-        }
+        try await LiveServer.run(router, port: port) { try await body(baseURL) }
     }
 
     static func connection(_ endpointURL: String, token: String = emspToken, routing: RoutingHeaders = RoutingHeaders()) -> OCPIConnection {

@@ -1,0 +1,41 @@
+import Foundation
+import OCPIRuntime
+import OCPIStore
+
+/// Everything `ocpi-cpo serve` is told, by flags or `OCPI_CPO_*` environment variables.
+public struct CPOConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// `scheme://host[:port][/prefix]` under which `/ocpi/versions` is reachable from outside.
+    public var publicURL: String
+    public var database: StoreLocation
+    public var adminToken: String
+    public var countryCode: String
+    public var partyID: String
+    public var businessName: String
+    public var maximumPageSize: Int
+    public var demoData: Bool
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, database: StoreLocation = .sqlite(path: "ocpi-cpo.sqlite"),
+        adminToken: String, countryCode: String = "NL", partyID: String = "SOC", businessName: String = "Swift OCPI Charging",
+        maximumPageSize: Int = 100, demoData: Bool = true
+    ) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.database = database
+        self.adminToken = adminToken
+        self.countryCode = countryCode.uppercased()
+        self.partyID = partyID.uppercased()
+        self.businessName = businessName
+        self.maximumPageSize = maximumPageSize
+        self.demoData = demoData
+    }
+
+    /// This platform as OCPI names it.
+    public var party: PartyIdentity { PartyIdentity(countryCode: countryCode, partyID: partyID) }
+
+    /// The settings key under which `serve` records its public URL, for `parties invite`.
+    public static let publicURLSetting = "public_url"
+}

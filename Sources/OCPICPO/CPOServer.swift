@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OCPI221
+import OCPIRuntime
+import OCPIServer
+import OCPIStore
+
+/// The CPO server: its store, its partners and every route it serves. `ocpi-cpo serve` and the
+/// tests build it the same way.
+public struct CPOServer: Sendable {
+    public let configuration: CPOConfiguration
+    public let store: SQLStore
+    public let registry: StoreRegistry
+    public let profile: PlatformProfile
+    public let transport: any OCPIClientTransport
+
+    public static let cpoBasePath = "/ocpi/cpo/\(OCPIRelease.version)"
+
+    /// Opens (creating and migrating) the store, records the public URL for `parties invite`,
+    /// and loads the demo data into an empty store when asked to.
+    public static func open(_ configuration: CPOConfiguration, transport: any OCPIClientTransport = HTTPClientTransport(), logger: Logger) async throws -> CPOServer {
+        let store = try await SQLStore.open(configuration.database, logger: logger)
+        try await store.setSetting(CPOConfiguration.publicURLSetting, configuration.publicURL)
+        if configuration.demoData, try await DemoData.loadIfEmpty(into: store, party: configuration.party) {
+            logger.info("loaded the demo data: 3 locations in Utrecht, 2 tariffs")
+        }
+        return CPOServer(configuration: configuration, store: store, registry: StoreRegistry(store: store), profile: profile(for: configuration), transport: transport)
+    }
+
+    public init(configuration: CPOConfiguration, store: SQLStore, registry: StoreRegistry, profile: PlatformProfile, transport: any OCPIClientTransport) {
+        self.configuration = configuration
+        self.store = store
+        self.registry = registry
+        self.profile = profile
+        self.transport = transport
+    }
+
+    /// What the versions and credentials modules say about this CPO.
+    public static func profile(for configuration: CPOConfiguration) -> PlatformProfile {
+        let role = CredentialsRole(
+            role: .cpo, businessDetails: BusinessDetails(name: configuration.businessName),
+            partyID: configuration.partyID, countryCode: configuration.countryCode
+        )
+        let modules: [PlatformProfile.Module] = [
+            .init(.credentials, .sender, path: cpoBasePath + "/credentials"),
+            .init(.locations, .sender, path: cpoBasePath + "/locations"),
+            .init(.tariffs, .sender, path: cpoBasePath + "/tariffs"),
+            .init(.tokens, .receiver, path: cpoBasePath + "/tokens"),
+        ]
+        return PlatformProfile(publicURL: configuration.publicURL, roles: [role], modules: modules)
+    }
+
+    public var credentials: CredentialsService<StoreRegistry> {
+        CredentialsService(registry: registry, profile: profile, transport: transport)
+    }
+
+    /// Every route: versions, the CPO's modules, the admin API, `/health`.
+    public func router(logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: OCPIEnvelopeMiddleware())
+        let serverConfiguration = OCPIServerConfiguration(
+            publicURL: configuration.publicURL, ownParties: profile.parties,
+            pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize)
+        )
+        let authenticator = RegistryAuthenticator(registry: registry)
+        router.addOCPIRoutes(OCPIRoutes.versionsSender(VersionsService(profile: profile)), at: "/ocpi", configuration: serverConfiguration, authenticator: authenticator, logger: logger)
+        let cpoRoutes = OCPIRoutes.credentialsSender(credentials)
+            + OCPIRoutes.locationsSender(CPOLocations(store: store, party: configuration.party))
+            + OCPIRoutes.tariffsSender(CPOTariffs(store: store, party: configuration.party))
+            + OCPIRoutes.tokensReceiver(CPOTokens(store: store))
+        router.addOCPIRoutes(cpoRoutes, at: Self.cpoBasePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
+        router.addOCPIRoutes(
+            AdminAPI(store: store, party: configuration.party).routes, at: AdminAPI.basePath, configuration: serverConfiguration,
+            authenticator: AdminAuthenticator(token: configuration.adminToken, party: configuration.party), logger: logger
+        )
+        router.get("/health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        return router
+    }
+
+    /// The HTTP application, listening where the configuration says.
+    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(logger: logger),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocpi-cpo"),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+}

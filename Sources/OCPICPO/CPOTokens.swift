@@ -1,0 +1,51 @@
+import OCPI221
+import OCPIRuntime
+import OCPIStore
+
+/// The CPO's Tokens RECEIVER interface: eMSPs push their tokens; each may only touch its own
+/// (any other country code and party id is not found, as if it did not exist).
+public struct CPOTokens: TokensReceiver {
+    let objects: StoredObjects
+
+    public init(store: SQLStore) {
+        objects = StoredObjects(store: store)
+    }
+
+    /// The spec's default when `type` is left out.
+    static func key(_ countryCode: String, _ partyID: String, _ uid: String, _ type: TokenType?) -> ObjectKey {
+        ObjectKey(module: .tokens, countryCode: countryCode, partyID: partyID, id: uid, kind: (type ?? .rfid).rawValue)
+    }
+
+    private func requireOwner(_ context: OCPIRequestContext, _ countryCode: String, _ partyID: String, _ uid: String) throws {
+        guard context.party?.owns(countryCode: countryCode, partyID: partyID) == true else {
+            throw OCPIError.notFound("Token \(uid)")
+        }
+    }
+
+    public func getToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?) async throws -> OCPIReply<Token> {
+        try requireOwner(context, countryCode, partyID, tokenUID)
+        guard let stored = try await objects.store.get(Self.key(countryCode, partyID, tokenUID, type)) else { throw OCPIError.notFound("Token \(tokenUID)") }
+        return .ok(encoded: stored.json)
+    }
+
+    public func putToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?, body: Token) async throws -> OCPIReply<OCPINoData> {
+        try requireOwner(context, countryCode, partyID, tokenUID)
+        if let type, type != body.type {
+            throw OCPIError.invalid([Violation(path: JSONPath([.key("type")]), message: "is '\(body.type.rawValue)' but the URL's type is '\(type.rawValue)'")])
+        }
+        let outcome = try await objects.save(body, key: Self.key(countryCode, partyID, tokenUID, body.type), lastUpdated: body.lastUpdated)
+        return outcome == .created ? .created : .ok
+    }
+
+    public func patchToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?, body: TokenPatch) async throws -> OCPIReply<OCPINoData> {
+        try requireOwner(context, countryCode, partyID, tokenUID)
+        let key = Self.key(countryCode, partyID, tokenUID, type)
+        guard let token = try await objects.load(key, as: Token.self) else { throw OCPIError.notFound("Token \(tokenUID)") }
+        let patched = token.applying(body)
+        guard patched.uid.caseInsensitiveCompare(token.uid) == .orderedSame, patched.type == token.type else {
+            throw OCPIError.invalid([Violation(path: JSONPath([.key("uid")]), message: "a PATCH cannot change a token's uid or type")])
+        }
+        try await objects.save(patched, key: key, lastUpdated: patched.lastUpdated)
+        return .ok
+    }
+}

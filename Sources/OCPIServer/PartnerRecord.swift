@@ -1,0 +1,124 @@
+import Foundation
+import OCPIRuntime
+
+/// A partner platform and everything the credentials handshake established with it.
+public struct PartnerRecord: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable {
+        /// A registration token (token A) was minted for it; no handshake yet.
+        case invited
+        /// The handshake completed; it calls us with its credentials token.
+        case registered
+        /// It unregistered (or we did): no token of it is accepted.
+        case unregistered
+    }
+
+    public struct Endpoint: Codable, Sendable, Hashable {
+        public var identifier: String
+        public var role: String
+        public var url: String
+
+        public init(identifier: String, role: String, url: String) {
+            self.identifier = identifier
+            self.role = role
+            self.url = url
+        }
+    }
+
+    public struct Role: Codable, Sendable, Hashable {
+        public var role: String
+        public var countryCode: String
+        public var partyID: String
+        public var businessName: String?
+
+        public init(role: String, countryCode: String, partyID: String, businessName: String? = nil) {
+            self.role = role
+            self.countryCode = countryCode
+            self.partyID = partyID
+            self.businessName = businessName
+        }
+    }
+
+    public var id: String
+    public var status: Status
+    /// The token the partner presents to us: token A while invited, then the one we issued.
+    public var incomingToken: String
+    /// The token we present to the partner (the one it gave us).
+    public var outgoingToken: String?
+    public var versionsURL: String?
+    public var version: String?
+    public var endpoints: [Endpoint]
+    public var roles: [Role]
+    public var tokenEncoding: CredentialsToken.Encoding
+    public var validation: ValidationPolicy
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, status: Status, incomingToken: String, outgoingToken: String? = nil, versionsURL: String? = nil,
+        version: String? = nil, endpoints: [Endpoint] = [], roles: [Role] = [], tokenEncoding: CredentialsToken.Encoding = .base64,
+        validation: ValidationPolicy = .strict, createdAt: Date = Date(), updatedAt: Date = Date()
+    ) {
+        self.id = id
+        self.status = status
+        self.incomingToken = incomingToken
+        self.outgoingToken = outgoingToken
+        self.versionsURL = versionsURL
+        self.version = version
+        self.endpoints = endpoints
+        self.roles = roles
+        self.tokenEncoding = tokenEncoding
+        self.validation = validation
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The partner as the request pipeline sees it.
+    public var party: OCPIParty {
+        OCPIParty(
+            id: id,
+            roles: roles.map { OCPIParty.Role(party: PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID), role: $0.role) },
+            isRegistering: status == .invited
+        )
+    }
+
+    public func endpoint(_ identifier: String, role: String) -> Endpoint? {
+        endpoints.first { $0.identifier == identifier && ($0.role == role || identifier == "credentials") }
+    }
+}
+
+/// Where partners are kept: the CPO server backs it with its store.
+public protocol PartnerRegistry: Sendable {
+    func partner(incomingToken: String) async throws -> PartnerRecord?
+    func partner(id: String) async throws -> PartnerRecord?
+    func insert(_ partner: PartnerRecord) async throws
+    func update(_ partner: PartnerRecord) async throws
+    func partners() async throws -> [PartnerRecord]
+}
+
+/// Authenticates requests by the partners of a registry: a registered partner's token opens
+/// every module, an invited partner's registration token only versions and credentials, an
+/// unregistered partner's token nothing.
+public struct RegistryAuthenticator<Registry: PartnerRegistry>: OCPIAuthenticator {
+    public let registry: Registry
+
+    public init(registry: Registry) {
+        self.registry = registry
+    }
+
+    public func party(forToken token: String) async throws -> OCPIParty? {
+        guard let partner = try await registry.partner(incomingToken: token), partner.status != .unregistered else { return nil }
+        return partner.party
+    }
+
+    public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy {
+        (try? await registry.partner(id: party.id))?.validation ?? .strict
+    }
+}
+
+/// New random credentials tokens: 32 bytes from the system's generator, hex (printable ASCII).
+public enum TokenGenerator {
+    public static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}

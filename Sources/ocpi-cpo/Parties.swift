@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OCPICPO
+import OCPIRuntime
+import OCPIServer
+import OCPIStore
+
+/// `ocpi-cpo parties`: the partner platforms of this CPO.
+struct Parties: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Invites, registers with and lists partner platforms.",
+        subcommands: [Invite.self, Register.self, List.self]
+    )
+
+    static func open(_ database: DatabaseOption) async throws -> (SQLStore, StoreRegistry) {
+        let path = database.resolved
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no database at \(path): start `ocpi-cpo serve` first (or pass --database)")
+        }
+        var logger = Logger(label: "ocpi-cpo")
+        logger.logLevel = .warning
+        let store = try await SQLStore.open(.sqlite(path: path), logger: logger)
+        return (store, StoreRegistry(store: store))
+    }
+
+    struct Invite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mints a registration token (token A) and prints it with the versions URL.")
+
+        @OptionGroup var database: DatabaseOption
+        @Flag(help: "Print one line of JSON: {\"versions_url\": \"...\", \"token\": \"...\"}.") var json = false
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            guard let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) else {
+                throw ValidationError("the database has no public URL yet: start `ocpi-cpo serve` on it once")
+            }
+            let partner = try await registry.invite()
+            let versionsURL = publicURL + "/ocpi/versions"
+            if json {
+                var writer = JSONWriter()
+                writer.string(versionsURL)
+                let url = String(decoding: writer.bytes, as: UTF8.self)
+                writer = JSONWriter()
+                writer.string(partner.incomingToken)
+                print("{\"versions_url\": \(url), \"token\": \(String(decoding: writer.bytes, as: UTF8.self))}")
+            } else {
+                print("versions URL  \(versionsURL)")
+                print("token A       \(partner.incomingToken)")
+            }
+            try await store.shutdown()
+        }
+    }
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Registers with a partner platform (we start the handshake); `ocpi-cpo serve` must be running on the same database."
+        )
+
+        @Option(name: .customLong("versions-url"), help: "The partner's versions URL.") var versionsURL: String
+        @Option(help: "The registration token (token A) the partner gave us.") var token: String
+        @OptionGroup var database: DatabaseOption
+        @Option(name: .customLong("country-code"), help: "This CPO's country code (as `serve` was started with; default NL).") var countryCode: String?
+        @Option(name: .customLong("party-id"), help: "This CPO's party id (as `serve` was started with; default SOC).") var partyID: String?
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            guard let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) else {
+                throw ValidationError("the database has no public URL yet: start `ocpi-cpo serve` on it")
+            }
+            let configuration = CPOConfiguration(
+                publicURL: publicURL, adminToken: "", countryCode: countryCode ?? Environment.value("country-code") ?? "NL",
+                partyID: partyID ?? Environment.value("party-id") ?? "SOC", demoData: false
+            )
+            let server = CPOServer(configuration: configuration, store: store, registry: registry, profile: CPOServer.profile(for: configuration), transport: HTTPClientTransport())
+            do {
+                let partner = try await server.credentials.register(versionsURL: versionsURL, tokenA: token)
+                print("registered with \(partner.roles.map { "\($0.countryCode)/\($0.partyID) (\($0.role))" }.joined(separator: ", ")), OCPI \(partner.version ?? "?"); partner id \(partner.id)")
+            } catch {
+                try await store.shutdown()
+                throw ValidationError("registration failed: \(error)")
+            }
+            try await store.shutdown()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists the partner platforms and their state.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            let partners = try await registry.partners()
+            if partners.isEmpty { print("no partners yet: `ocpi-cpo parties invite` makes a registration token") }
+            for partner in partners {
+                let roles = partner.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role)" }.joined(separator: ", ")
+                print([partner.id, partner.status.rawValue, roles.isEmpty ? "-" : roles, partner.version ?? "-", partner.versionsURL ?? "-"].joined(separator: "  "))
+            }
+            try await store.shutdown()
+        }
+    }
+}

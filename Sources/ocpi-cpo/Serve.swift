@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OCPICPO
+import OCPIServer
+import OCPIStore
+
+/// `ocpi-cpo serve`: the CPO server, with demo data on first run.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Runs the CPO server (SQLite in the working directory and demo data by default).")
+
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 8080).") var port: Int?
+    @Option(name: .customLong("public-url"), help: "scheme://host[:port][/prefix] under which /ocpi/versions is reachable (default http://HOST:PORT).")
+    var publicURL: String?
+    @OptionGroup var database: DatabaseOption
+    @Option(name: .customLong("admin-token"), help: "Bearer token of the admin API (default: a new one, printed at start).")
+    var adminToken: String?
+    @Option(name: .customLong("country-code"), help: "This CPO's ISO 3166-1 alpha-2 country code (default NL).") var countryCode: String?
+    @Option(name: .customLong("party-id"), help: "This CPO's party id (default SOC).") var partyID: String?
+    @Option(name: .customLong("max-page-size"), help: "The largest page a list returns (X-Limit; default 100).") var maxPageSize: Int?
+    @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
+
+    func resolvedConfiguration() throws -> CPOConfiguration {
+        let host = host ?? Environment.value("host") ?? "127.0.0.1"
+        guard let port = try port ?? Environment.value("port").map(parseInt("port")) ?? 8080 as Int?, (1...65535).contains(port) else {
+            throw ValidationError("--port must be between 1 and 65535")
+        }
+        let pageSize = try maxPageSize ?? Environment.value("max-page-size").map(parseInt("max-page-size")) ?? 100
+        guard pageSize >= 1 else { throw ValidationError("--max-page-size must be at least 1") }
+        let countryCode = countryCode ?? Environment.value("country-code") ?? "NL"
+        let partyID = partyID ?? Environment.value("party-id") ?? "SOC"
+        guard countryCode.count == 2, countryCode.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw ValidationError("--country-code must be two letters (ISO 3166-1 alpha-2), not '\(countryCode)'")
+        }
+        guard partyID.count == 3, partyID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw ValidationError("--party-id must be three letters or digits, not '\(partyID)'")
+        }
+        let demoFlag = Environment.value("no-demo-data").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        return CPOConfiguration(
+            host: host, port: port, publicURL: publicURL ?? Environment.value("public-url"),
+            database: StoreLocation(parsing: database.resolved),
+            adminToken: adminToken ?? Environment.value("admin-token") ?? TokenGenerator.make(),
+            countryCode: countryCode, partyID: partyID, maximumPageSize: pageSize, demoData: !(noDemoData || demoFlag)
+        )
+    }
+
+    private func parseInt(_ name: String) -> (String) throws -> Int {
+        { text in
+            guard let value = Int(text) else { throw ValidationError("OCPI_CPO_\(name.uppercased().replacingOccurrences(of: "-", with: "_")) must be a number, not '\(text)'") }
+            return value
+        }
+    }
+
+    func run() async throws {
+        let configuration = try resolvedConfiguration()
+        var logger = Logger(label: "ocpi-cpo")
+        logger.logLevel = .info
+        let server = try await CPOServer.open(configuration, logger: logger)
+        // One registration token stays on offer until a partner uses it.
+        var invitation = try await server.registry.partners().last { $0.status == .invited }
+        if invitation == nil { invitation = try await server.registry.invite() }
+        let tokenA = invitation?.incomingToken ?? ""
+        let banner = """
+            ocpi-cpo \(configuration.countryCode)/\(configuration.partyID) on \(configuration.database)
+              listening on      http://\(configuration.host):\(configuration.port)
+              versions URL      \(server.profile.versionsURL)
+              token A           \(tokenA)   (give both to an eMSP to register; more with `ocpi-cpo parties invite`)
+              admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1)
+            """
+        // Written at once, not buffered: scripts read it while the server runs.
+        FileHandle.standardOutput.write(Data((banner + "\n").utf8))
+        try await server.application(logger: logger).runService()
+        try await server.store.shutdown()
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import OCPI221
+import OCPICPO
+import OCPIRuntime
+import OCPIServer
+import OCPIStore
+import Testing
+
+@Suite struct AdminAndStoreTests {
+    static let bearer = "Bearer \(CPOPeer.adminToken)"
+
+    static func locationJSON(_ id: String, countryCode: String = "NL", partyID: String = "SOC") -> String {
+        let location = DemoData.locations(for: PartyIdentity(countryCode: countryCode, partyID: partyID), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[1]
+        var copy = location
+        copy.id = id
+        return String(decoding: copy.jsonBytes(), as: UTF8.self)
+    }
+
+    @Test func theAdminAPIWritesWhatTheOCPIModulesServe() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        try await cpo.run {
+            let admin = cpo.baseURL + "/admin/2.2.1/locations"
+            let created = try await send("PUT", admin + "/NEW-1", authorization: Self.bearer, body: Self.locationJSON("NEW-1"))
+            #expect(created.status == 201)
+            #expect(created.statusCode == 1000)
+            #expect(try await send("PUT", admin + "/NEW-1", authorization: Self.bearer, body: Self.locationJSON("NEW-1")).status == 200)
+            // An EVSE status change, by PATCH.
+            let patch = try await send("PATCH", admin + "/NEW-1/UTR-MALIEBAAN-1", authorization: Self.bearer,
+                                       body: #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#)
+            #expect(patch.statusCode == 1000)
+            let stored = try #require(try await cpo.server.store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "NEW-1")))
+            let location = try #require(try Location.decodeJSON(stored.json).value)
+            #expect(location.evses.first?.status == .charging)
+            #expect(location.lastUpdated == OCPIDateTime("2030-01-01T00:00:00Z"), "a change below moves the location's last_updated")
+            // A connector added by PUT.
+            let connector = #"{"id": "9", "standard": "DOMESTIC_F", "format": "SOCKET", "power_type": "AC_1_PHASE", "max_voltage": 230, "max_amperage": 16, "last_updated": "2030-01-02T00:00:00Z"}"#
+            #expect(try await send("PUT", admin + "/NEW-1/UTR-MALIEBAAN-1/9", authorization: Self.bearer, body: connector).status == 201)
+        }
+    }
+
+    @Test func theAdminAPIRefusesWhatTheSpecRefuses() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        try await cpo.run {
+            let admin = cpo.baseURL + "/admin/2.2.1/locations"
+            #expect(try await send("PUT", admin + "/X", authorization: nil, body: Self.locationJSON("X")).status == 401)
+            #expect(try await send("PUT", admin + "/X", authorization: "Bearer wrong", body: Self.locationJSON("X")).status == 401)
+            let foreign = try await send("PUT", admin + "/X", authorization: Self.bearer, body: Self.locationJSON("X", countryCode: "DE", partyID: "ABC"))
+            #expect(foreign.status == 200)
+            #expect(foreign.statusCode == 2001)
+            let mismatch = try await send("PUT", admin + "/Y", authorization: Self.bearer, body: Self.locationJSON("X"))
+            #expect(mismatch.statusCode == 2001)
+            let invalid = try await send("PUT", admin + "/X", authorization: Self.bearer, body: #"{"id": "X"}"#)
+            #expect(invalid.status == 200)
+            #expect(invalid.statusCode == 2001)
+            let notJSON = try await send("PUT", admin + "/X", authorization: Self.bearer, body: "{")
+            #expect(notJSON.status == 400)
+            let unknown = try await send("PATCH", admin + "/NOPE/1", authorization: Self.bearer, body: #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#)
+            #expect(unknown.status == 404)
+            #expect(unknown.statusCode == 2003)
+            // OCPI credentials do not open the admin API, nor the admin token OCPI.
+            let tokenA = try await cpo.server.registry.invite().incomingToken
+            #expect(try await send("PUT", admin + "/X", authorization: CredentialsToken.header(for: tokenA), body: Self.locationJSON("X")).status == 401)
+            #expect(try await send("GET", cpo.baseURL + "/ocpi/versions", authorization: Self.bearer).status == 401)
+        }
+    }
+
+    @Test func dataSurvivesARestart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let first = try await CPOPeer.open(database: .sqlite(path: path), demoData: false)
+        let tokenA = try await first.server.registry.invite().incomingToken
+        try await first.run {
+            let response = try await send("PUT", first.baseURL + "/admin/2.2.1/locations/KEEP", authorization: Self.bearer, body: Self.locationJSON("KEEP"))
+            #expect(response.status == 201)
+        }
+
+        let second = try await CPOPeer.open(database: .sqlite(path: path), demoData: false)
+        #expect(try await second.server.store.schemaVersion() == 1)
+        let kept = try await second.server.store.list(ObjectFilter(module: .locations), offset: 0, limit: 10)
+        #expect(kept.objects.map(\.key.id) == ["KEEP"])
+        #expect(try await second.server.registry.partner(incomingToken: tokenA) != nil)
+        try await second.server.store.shutdown()
+    }
+
+    @Test func storeListsInInsertionOrderWithDateFilters() async throws {
+        let store = try await SQLStore.open(.memory)
+        for index in 0..<20 {
+            let key = ObjectKey(module: .tariffs, countryCode: "NL", partyID: "SOC", id: "T\(index)")
+            try await store.put(StoredObject(key: key, lastUpdated: OCPIDateTime(secondsSince1970: Int64(1000 + (index % 5))), json: Array("{}".utf8)))
+        }
+        // Updating keeps the place in the list.
+        let again = try await store.put(StoredObject(key: ObjectKey(module: .tariffs, countryCode: "nl", partyID: "soc", id: "t0"), lastUpdated: OCPIDateTime(secondsSince1970: 1004), json: Array("{}".utf8)))
+        #expect(again == .updated)
+        let page = try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 3)
+        #expect(page.objects.map(\.key.id) == ["T0", "T1", "T2"])
+        #expect(page.total == 20)
+        let window = try await store.list(ObjectFilter(module: .tariffs, dateFrom: OCPIDateTime(secondsSince1970: 1001), dateTo: OCPIDateTime(secondsSince1970: 1003)), offset: 0, limit: 100)
+        #expect(window.total == 8)
+        #expect(window.objects.allSatisfy { [1001, 1002].contains($0.lastUpdated.secondsSince1970) })
+        try await store.shutdown()
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import OCPI221
+import OCPICPO
+import OCPIRuntime
+import OCPIServer
+import OCPIStore
+import OCPITestSupport
+
+/// A partner registry in memory, for the eMSP side of the tests.
+actor MemoryRegistry: PartnerRegistry {
+    private var records: [String: PartnerRecord] = [:]
+
+    func partner(incomingToken: String) async throws -> PartnerRecord? { records.values.first { $0.incomingToken == incomingToken } }
+    func partner(id: String) async throws -> PartnerRecord? { records[id] }
+    func insert(_ partner: PartnerRecord) async throws { records[partner.id] = partner }
+    func update(_ partner: PartnerRecord) async throws { records[partner.id] = partner }
+    func partners() async throws -> [PartnerRecord] { Array(records.values) }
+
+    func invite() -> PartnerRecord {
+        let partner = PartnerRecord(id: UUID().uuidString, status: .invited, incomingToken: TokenGenerator.make())
+        records[partner.id] = partner
+        return partner
+    }
+}
+
+/// An eMSP assembled from the generated versions and credentials routes, on its own port.
+struct EMSPPeer {
+    let port: Int
+    let registry = MemoryRegistry()
+    let profile: PlatformProfile
+
+    init() throws {
+        port = try LiveServer.freePort()
+        profile = PlatformProfile(
+            publicURL: "http://127.0.0.1:\(port)",
+            roles: [CredentialsRole(role: .emsp, businessDetails: BusinessDetails(name: "Test eMSP"), partyID: "MSP", countryCode: "DE")],
+            modules: [.init(.credentials, .sender, path: "/ocpi/emsp/2.2.1/credentials")]
+        )
+    }
+
+    var credentials: CredentialsService<MemoryRegistry> {
+        CredentialsService(registry: registry, profile: profile, transport: HTTPClientTransport(timeout: .seconds(10)))
+    }
+
+    func run(_ body: () async throws -> Void) async throws {
+        let router = Router()
+        router.add(middleware: OCPIEnvelopeMiddleware())
+        let configuration = OCPIServerConfiguration(publicURL: profile.publicURL, ownParties: profile.parties)
+        let authenticator = RegistryAuthenticator(registry: registry)
+        router.addOCPIRoutes(OCPIRoutes.versionsSender(VersionsService(profile: profile)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+        router.addOCPIRoutes(OCPIRoutes.credentialsSender(credentials), at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+        try await LiveServer.run(router, port: port, body)
+    }
+}
+
+/// The CPO server on its own port, on a store in memory unless told otherwise.
+struct CPOPeer {
+    let server: CPOServer
+    static let adminToken = "admin-secret"
+
+    static func open(database: StoreLocation = .memory, demoData: Bool = true) async throws -> CPOPeer {
+        let port = try LiveServer.freePort()
+        let configuration = CPOConfiguration(port: port, database: database, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: demoData)
+        return CPOPeer(server: try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: .seconds(10)), logger: LiveServer.quietLogger))
+    }
+
+    var baseURL: String { server.configuration.publicURL }
+
+    /// Serves while `body` runs, then closes the store.
+    func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await LiveServer.run(server.router(logger: LiveServer.quietLogger), port: server.configuration.port, body)
+        } catch {
+            try await server.store.shutdown()
+            throw error
+        }
+        try await server.store.shutdown()
+    }
+
+    func connection(_ module: String, token: String) -> OCPIConnection {
+        OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: "\(baseURL)/ocpi/cpo/2.2.1/\(module)", token: token)
+    }
+}
+
+struct RawResponse {
+    var status: Int
+    var body: [UInt8]
+    var envelope: JSONValue? { try? JSONValue.decodeJSON(body).value }
+    var statusCode: Int? {
+        if case .number(let value)? = envelope?["status_code"] { return NSDecimalNumber(decimal: value).intValue }
+        return nil
+    }
+}
+
+func send(_ method: String, _ url: String, authorization: String?, body: String? = nil) async throws -> RawResponse {
+    var headers = HeaderFields()
+    if let authorization { headers.add("Authorization", authorization) }
+    let response = try await HTTPClientTransport(timeout: .seconds(10)).send(OCPIClientRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) }))
+    return RawResponse(status: response.status, body: response.body)
+}
+
+func makeToken(uid: String, countryCode: String = "DE", partyID: String = "MSP") -> Token {
+    Token(
+        countryCode: countryCode, partyID: partyID, uid: uid, type: .rfid, contractID: "DE-MSP-C12345678-9", issuer: "Test eMSP",
+        valid: true, whitelist: .allowed, lastUpdated: OCPIDateTime(secondsSince1970: 1_700_000_000)
+    )
+}
