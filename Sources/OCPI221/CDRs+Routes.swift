@@ -5,7 +5,7 @@ import OCPIRuntime
 
 /// The SENDER interface of the CDRs module, as a server implements it (typically a CPO).
 ///
-/// One method per route; throw `OCPIError` to refuse a request (`OCPIError.notFound` for an unknown object). `OCPIRoutes.cdRsSender(_:)` turns an implementation into routes.
+/// One method per route; throw `OCPIError` to refuse a request (`OCPIError.notFound` for an unknown object). `OCPIRoutes.cdrsSender(_:)` turns an implementation into routes.
 public protocol CDRsSender: Sendable {
     /// Lists the CPO's CDRs, a page at a time.
     ///
@@ -15,7 +15,7 @@ public protocol CDRsSender: Sendable {
 
 extension OCPIRoutes {
     /// The routes of the CDRs SENDER interface, answered by `handler`.
-    public static func cdRsSender(_ handler: some CDRsSender) -> [OCPIRoute] {
+    public static func cdrsSender(_ handler: some CDRsSender) -> [OCPIRoute] {
         [
             OCPIRoute(.get, "/cdrs", module: "cdrs", role: "SENDER", operation: "get_cdrs", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
@@ -33,7 +33,7 @@ extension OCPIRoutes {
 
 /// The RECEIVER interface of the CDRs module, as a server implements it (typically a EMSP).
 ///
-/// One method per route; throw `OCPIError` to refuse a request (`OCPIError.notFound` for an unknown object). `OCPIRoutes.cdRsReceiver(_:)` turns an implementation into routes.
+/// One method per route; throw `OCPIError` to refuse a request (`OCPIError.notFound` for an unknown object). `OCPIRoutes.cdrsReceiver(_:)` turns an implementation into routes.
 public protocol CDRsReceiver: Sendable {
     /// Fetches one CDR back from the eMSP at the URL it gave when the CDR was posted.
     ///
@@ -52,7 +52,7 @@ public protocol CDRsReceiver: Sendable {
 
 extension OCPIRoutes {
     /// The routes of the CDRs RECEIVER interface, answered by `handler`.
-    public static func cdRsReceiver(_ handler: some CDRsReceiver) -> [OCPIRoute] {
+    public static func cdrsReceiver(_ handler: some CDRsReceiver) -> [OCPIRoute] {
         [
             OCPIRoute(.get, "{cdr_url}", module: "cdrs", role: "RECEIVER", operation: "get_cdr", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)

@@ -25,7 +25,7 @@ public enum LiveServer {
 
     /// Serves `router` on `port` while `body` runs.
     public static func run(
-        _ router: Router<BasicRequestContext>, port: Int, logger: Logger = quietLogger, _ body: () async throws -> Void
+        _ router: Router<BasicRequestContext>, port: Int, logger: Logger = serverLogger, _ body: () async throws -> Void
     ) async throws {
         let (started, signal) = AsyncStream<Void>.makeStream()
         let app = Application(
@@ -43,6 +43,14 @@ public enum LiveServer {
             }
             group.cancelAll()
         }
+    }
+
+    /// The HTTP server's own logger: cancelling the server at the end of a test makes it log an
+    /// error about its child channels, which says nothing about the test.
+    public static var serverLogger: Logger {
+        var logger = Logger(label: "test.http")
+        logger.logLevel = .critical
+        return logger
     }
 
     public static var quietLogger: Logger {

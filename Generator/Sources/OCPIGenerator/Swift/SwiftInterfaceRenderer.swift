@@ -353,10 +353,12 @@ struct SwiftInterfaceRenderer {
         }
     }
 
+    /// The route-table function's name: the module's Swift name in lowerCamelCase, then the role
+    /// (`locationsSender`, `cdrsSender`, `hubClientInfoReceiver`).
     private func lowerFirst(_ name: String) -> String {
-        // `CDRsSender` → `cdrsSender`, `HubClientInfoReceiver` → `hubClientInfoReceiver`.
-        var prefix = name.prefix { $0.isUppercase }
-        if prefix.count > 1, prefix.count < name.count { prefix = prefix.dropLast() }
-        return prefix.lowercased() + name.dropFirst(prefix.count)
+        for role in ["Sender", "Receiver"] where name.hasSuffix(role) {
+            return SwiftNaming.lowerCamelModule(String(name.dropLast(role.count))) + role
+        }
+        return SwiftNaming.lowerCamelModule(name)
     }
 }

@@ -64,6 +64,15 @@ public enum SwiftNaming {
         return capitalized(file.shared ?? file.name)
     }
 
+    /// A module's Swift name in lowerCamelCase: `Locations` → `locations`, `CDRs` → `cdrs` (an
+    /// acronym with its plural), `HubClientInfo` → `hubClientInfo`.
+    public static func lowerCamelModule(_ name: String) -> String {
+        let upper = name.prefix { $0.isUppercase }
+        if upper.count > 1, name.dropFirst(upper.count) == "s" { return name.lowercased() }
+        if upper.count > 1, upper.count < name.count { return upper.dropLast().lowercased() + name.dropFirst(upper.count - 1) }
+        return name.prefix(1).lowercased() + name.dropFirst()
+    }
+
     private static func capitalized(_ word: String) -> String {
         word.prefix(1).uppercased() + word.dropFirst()
     }
