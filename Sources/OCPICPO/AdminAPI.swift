@@ -110,7 +110,64 @@ public struct AdminAPI: Sendable {
                 try await objects.save(location, key: key(locationID), lastUpdated: location.lastUpdated)
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
+            route(.put, "/tariffs/{tariff_id}", "put_tariff") { request in
+                var request = request
+                var parameters = ParameterReader(request)
+                let tariffID = parameters.path("tariff_id", id)
+                try parameters.finish()
+                let body = try request.body(Tariff.self)
+                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
+                try request.requireMatch(body.id, field: "id", parameter: "tariff_id")
+                let outcome = try await objects.save(body, key: ownKey(.tariffs, tariffID), lastUpdated: body.lastUpdated)
+                return .reply(outcome == .created ? OCPIReply<OCPINoData>.created : .ok)
+            },
+            route(.delete, "/tariffs/{tariff_id}", "delete_tariff") { request in
+                var parameters = ParameterReader(request)
+                let tariffID = parameters.path("tariff_id", id)
+                try parameters.finish()
+                guard try await objects.store.delete(ownKey(.tariffs, tariffID)) else { throw OCPIError.notFound("Tariff \(tariffID)") }
+                return .reply(OCPIReply<OCPINoData>.ok)
+            },
+            route(.put, "/sessions/{session_id}", "put_session") { request in
+                var request = request
+                var parameters = ParameterReader(request)
+                let sessionID = parameters.path("session_id", id)
+                try parameters.finish()
+                let body = try request.body(Session.self)
+                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
+                try request.requireMatch(body.id, field: "id", parameter: "session_id")
+                let outcome = try await objects.save(body, key: ownKey(.sessions, sessionID), owner: ownerKey(body.cdrToken), lastUpdated: body.lastUpdated)
+                return .reply(outcome == .created ? OCPIReply<OCPINoData>.created : .ok)
+            },
+            route(.patch, "/sessions/{session_id}", "patch_session") { request in
+                var request = request
+                var parameters = ParameterReader(request)
+                let sessionID = parameters.path("session_id", id)
+                try parameters.finish()
+                let body = try request.body(SessionPatch.self)
+                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
+                try request.requireMatch(body.id, field: "id", parameter: "session_id")
+                guard let session = try await objects.load(ownKey(.sessions, sessionID), as: Session.self) else { throw OCPIError.notFound("Session \(sessionID)") }
+                let patched = session.applying(body)
+                try await objects.save(patched, key: ownKey(.sessions, sessionID), owner: ownerKey(patched.cdrToken), lastUpdated: patched.lastUpdated)
+                return .reply(OCPIReply<OCPINoData>.ok)
+            },
+            route(.post, "/cdrs", "post_cdr") { request in
+                var request = request
+                let body = try request.body(CDR.self)
+                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
+                // A CDR is final: a correction is a new (credit) CDR, never a replacement.
+                guard try await objects.store.get(ownKey(.cdrs, body.id)) == nil else {
+                    throw OCPIError.invalid([Violation(path: JSONPath([.key("id")]), message: "a CDR with id '\(body.id)' exists already; CDRs cannot be replaced")])
+                }
+                try await objects.save(body, key: ownKey(.cdrs, body.id), owner: ownerKey(body.cdrToken), lastUpdated: body.lastUpdated)
+                return .reply(OCPIReply<OCPINoData>.created)
+            },
         ]
+    }
+
+    private func ownKey(_ module: ObjectModule, _ id: String) -> ObjectKey {
+        ObjectKey(module: module, countryCode: party.countryCode, partyID: party.partyID, id: id)
     }
 
     private func route(

@@ -46,8 +46,13 @@ public struct CPOServer: Sendable {
         let modules: [PlatformProfile.Module] = [
             .init(.credentials, .sender, path: cpoBasePath + "/credentials"),
             .init(.locations, .sender, path: cpoBasePath + "/locations"),
+            .init(.sessions, .sender, path: cpoBasePath + "/sessions"),
+            .init(.cdrs, .sender, path: cpoBasePath + "/cdrs"),
             .init(.tariffs, .sender, path: cpoBasePath + "/tariffs"),
             .init(.tokens, .receiver, path: cpoBasePath + "/tokens"),
+            .init(.commands, .receiver, path: cpoBasePath + "/commands"),
+            .init(.chargingprofiles, .receiver, path: cpoBasePath + "/chargingprofiles"),
+            .init(.hubclientinfo, .receiver, path: cpoBasePath + "/hubclientinfo"),
         ]
         return PlatformProfile(publicURL: configuration.publicURL, roles: [role], modules: modules)
     }
@@ -68,8 +73,13 @@ public struct CPOServer: Sendable {
         router.addOCPIRoutes(OCPIRoutes.versionsSender(VersionsService(profile: profile)), at: "/ocpi", configuration: serverConfiguration, authenticator: authenticator, logger: logger)
         let cpoRoutes = OCPIRoutes.credentialsSender(credentials)
             + OCPIRoutes.locationsSender(CPOLocations(store: store, party: configuration.party))
+            + OCPIRoutes.sessionsSender(CPOSessions(store: store, party: configuration.party))
+            + OCPIRoutes.cdrsSender(CPOCDRs(store: store, party: configuration.party))
             + OCPIRoutes.tariffsSender(CPOTariffs(store: store, party: configuration.party))
             + OCPIRoutes.tokensReceiver(CPOTokens(store: store))
+            + OCPIRoutes.commandsReceiver(CPOCommands(store: store, party: configuration.party))
+            + OCPIRoutes.chargingProfilesReceiver(CPOChargingProfiles(store: store, party: configuration.party))
+            + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo(store: store))
         router.addOCPIRoutes(cpoRoutes, at: Self.cpoBasePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
         router.addOCPIRoutes(
             AdminAPI(store: store, party: configuration.party).routes, at: AdminAPI.basePath, configuration: serverConfiguration,

@@ -8,6 +8,7 @@
 /// | well-formed request that breaks OCPI rules | 200 | 2001 |
 /// | not enough information | 200 | 2002 |
 /// | unknown location (GET of a location, EVSE, connector) | 404 | 2003 |
+/// | a request that names an unknown location (START_SESSION) | 200 | 2003 |
 /// | unknown token | 404 | 2004 |
 /// | unknown object of another kind, or another party's | 404 | 2000 |
 /// | missing or unknown credentials token | 401 | 2000 |
@@ -24,6 +25,7 @@ public struct OCPIError: Error, Sendable, CustomStringConvertible {
         case invalidRequest
         case notEnoughInformation
         case unknownLocation
+        case unknownLocationInRequest
         case unknownToken
         case notFound
         case unauthorized
@@ -53,6 +55,7 @@ public struct OCPIError: Error, Sendable, CustomStringConvertible {
         case .invalidRequest: (200, 2001)
         case .notEnoughInformation: (200, 2002)
         case .unknownLocation: (404, 2003)
+        case .unknownLocationInRequest: (200, 2003)
         case .unknownToken: (404, 2004)
         case .notFound: (404, 2000)
         case .unauthorized: (401, 2000)

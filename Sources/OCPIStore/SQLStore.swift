@@ -179,7 +179,10 @@ public final class SQLStore: Sendable {
         if let party = filter.party {
             conditions.append("country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())")
         }
-        if let owner = filter.owner { conditions.append("owner = \(bind: owner)") }
+        if let owners = filter.owners {
+            // No owner matches nothing: a partner without roles sees no sessions.
+            conditions.append(owners.isEmpty ? "1 = 0" : "owner IN (\(binds: owners))")
+        }
         if let from = filter.dateFrom { conditions.append("last_updated >= \(bind: Self.microseconds(from))") }
         if let to = filter.dateTo { conditions.append("last_updated < \(bind: Self.microseconds(to))") }
         let clause = conditions.joined(separator: " AND ")

@@ -4,6 +4,8 @@ import OCPIRuntime
 /// The kinds of objects the store keeps, by the module they belong to.
 public enum ObjectModule: String, Sendable, CaseIterable, Codable {
     case locations, tariffs, sessions, cdrs, tokens
+    /// Connection states of the parties behind a hub.
+    case clientinfo
 }
 
 /// The identity of one stored object: module, owning party, id, and for tokens the token type
@@ -52,17 +54,17 @@ public struct ObjectFilter: Sendable, Hashable {
     public var module: ObjectModule
     /// Only objects of this owning party.
     public var party: PartyIdentity?
-    /// Only objects belonging to this eMSP (sessions, CDRs).
-    public var owner: String?
+    /// Only objects belonging to one of these eMSPs (sessions, CDRs), `CC/PID` each.
+    public var owners: [String]?
     /// Inclusive.
     public var dateFrom: OCPIDateTime?
     /// Exclusive.
     public var dateTo: OCPIDateTime?
 
-    public init(module: ObjectModule, party: PartyIdentity? = nil, owner: String? = nil, dateFrom: OCPIDateTime? = nil, dateTo: OCPIDateTime? = nil) {
+    public init(module: ObjectModule, party: PartyIdentity? = nil, owners: [String]? = nil, dateFrom: OCPIDateTime? = nil, dateTo: OCPIDateTime? = nil) {
         self.module = module
         self.party = party
-        self.owner = owner
+        self.owners = owners
         self.dateFrom = dateFrom
         self.dateTo = dateTo
     }

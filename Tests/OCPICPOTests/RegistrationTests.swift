@@ -20,7 +20,9 @@ import Testing
                 #expect(partner.status == .registered)
                 #expect(partner.version == "2.2.1")
                 #expect(partner.roles.map(\.role) == ["CPO"])
-                #expect(Set(partner.endpoints.map(\.identifier)) == ["credentials", "locations", "tariffs", "tokens"])
+                #expect(Set(partner.endpoints.map(\.identifier)) == [
+                    "credentials", "locations", "sessions", "cdrs", "tariffs", "tokens", "commands", "chargingprofiles", "hubclientinfo",
+                ])
                 let tokenC = try #require(partner.outgoingToken)
                 // The CPO knows the eMSP now, with its roles and endpoints.
                 let known = try #require(try await cpo.server.registry.partners().first { $0.status == .registered })

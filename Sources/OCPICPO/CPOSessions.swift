@@ -1,0 +1,57 @@
+import OCPI221
+import OCPIRuntime
+import OCPIStore
+
+/// The `CC/PID` key of the eMSP a session or CDR belongs to (its token's issuer).
+func ownerKey(_ token: CdrToken) -> String {
+    "\(token.countryCode.uppercased())/\(token.partyID.uppercased())"
+}
+
+/// The eMSPs a partner acts as, as owner keys: it sees the sessions and CDRs of these only.
+func owners(of context: OCPIRequestContext) -> [String] {
+    (context.party?.roles ?? []).map { "\($0.party.countryCode.uppercased())/\($0.party.partyID.uppercased())" }
+}
+
+/// The CPO's Sessions SENDER interface: each eMSP sees only its own sessions (and counts only
+/// those in X-Total-Count).
+public struct CPOSessions: SessionsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+
+    public init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    public func getSessions(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Session> {
+        let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        return try await objects.page(filter, offset: offset, limit: limit, as: Session.self)
+    }
+
+    /// Preferences are accepted only for a session of the caller; without a charge-point link that
+    /// can act on them the honest answer is NOT_POSSIBLE.
+    public func putChargingPreferences(_ context: OCPIRequestContext, sessionID: String, body: ChargingPreferences) async throws -> OCPIReply<ChargingPreferencesResponse> {
+        guard let stored = try await objects.store.get(ObjectKey(module: .sessions, countryCode: party.countryCode, partyID: party.partyID, id: sessionID)),
+            owners(of: context).contains(stored.owner)
+        else {
+            throw OCPIError.notFound("Session \(sessionID)")
+        }
+        return .ok(.notPossible)
+    }
+}
+
+/// The CPO's CDRs SENDER interface: each eMSP sees only its own CDRs.
+public struct CPOCDRs: CDRsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+
+    public init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    public func getCDRs(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<CDR> {
+        let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        return try await objects.page(filter, offset: offset, limit: limit, as: CDR.self)
+    }
+}
