@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.30.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
     ],
     targets: [
         // The generator: spec/ in, Swift and OpenAPI out. Imports nothing of the runtime.
@@ -59,13 +60,14 @@ let package = Package(
             ],
             path: "Sources/OCPIServer"
         ),
-        // Storage: SQLite (embedded default) behind one SQL code path.
+        // Storage: SQLite (embedded default) and PostgreSQL (several instances), one SQL code path.
         .target(
             name: "OCPIStore",
             dependencies: [
                 "OCPIRuntime",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/OCPIStore"
@@ -111,7 +113,7 @@ let package = Package(
         // Live servers on loopback for the test targets (not shipped).
         .target(
             name: "OCPITestSupport",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["OCPIStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/OCPITestSupport"
         ),
         .testTarget(
@@ -121,6 +123,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/OCPIServerTests"
+        ),
+        .testTarget(
+            name: "OCPIStoreTests",
+            dependencies: ["OCPIStore", "OCPIRuntime", "OCPITestSupport"],
+            path: "Tests/OCPIStoreTests"
         ),
         .testTarget(
             name: "OCPICPOTests",

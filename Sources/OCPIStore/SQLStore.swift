@@ -7,57 +7,29 @@ import SQLKit
 import SQLiteKit
 import Synchronization
 
-/// Where the store keeps its data.
-public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
-    /// A SQLite file (WAL), created and migrated on open.
-    case sqlite(path: String)
-    /// An SQLite database in memory, for tests and throwaway runs.
-    case memory
-
-    /// `postgres://...` is not supported yet; anything else is a file path.
-    public init(parsing text: String) {
-        self = text == ":memory:" ? .memory : .sqlite(path: text)
-    }
-
-    public var description: String {
-        switch self {
-        case .sqlite(let path): "SQLite file \(path)"
-        case .memory: "SQLite in memory"
-        }
-    }
-}
-
 /// The store on SQL: objects as canonical JSON next to the columns reads filter on, partners,
-/// settings. All SQL lives here, written once for every database it runs on.
+/// settings. All SQL lives here, written once for both databases it runs on (SQLite and
+/// PostgreSQL); where their dialects differ, `StoreSchema` says how.
 public final class SQLStore: Sendable {
-    private let database: any SQLDatabase
-    private let close: @Sendable () async throws -> Void
+    private let backend: StoreBackend
     private let closed = Mutex(false)
     public let location: StoreLocation
 
-    private init(database: any SQLDatabase, location: StoreLocation, close: @escaping @Sendable () async throws -> Void) {
-        self.database = database
+    private init(backend: StoreBackend, location: StoreLocation) {
+        self.backend = backend
         self.location = location
-        self.close = close
     }
 
     /// Opens (creating and migrating when needed) the store.
     public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "ocpi.store")) async throws -> SQLStore {
-        let storage: SQLiteConnection.Storage
-        switch location {
-        case .sqlite(let path): storage = .file(path: path)
-        case .memory: storage = .memory
+        let backend = try await StoreBackend.open(location, logger: logger)
+        let store = SQLStore(backend: backend, location: location)
+        do {
+            try await store.migrate()
+        } catch {
+            try? await backend.close()
+            throw error
         }
-        let connection = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
-        let database = connection.sql()
-        if case .sqlite = location {
-            // WAL: readers never wait for the writer; a commit survives a crash of the process.
-            try await database.raw("PRAGMA journal_mode = WAL").run()
-            try await database.raw("PRAGMA synchronous = NORMAL").run()
-        }
-        try await database.raw("PRAGMA busy_timeout = 5000").run()
-        let store = SQLStore(database: database, location: location, close: { try await connection.close().get() })
-        try await store.migrate()
         return store
     }
 
@@ -68,64 +40,35 @@ public final class SQLStore: Sendable {
             defer { closed = true }
             return closed
         }
-        if !wasClosed { try await close() }
+        if !wasClosed { try await backend.close() }
+    }
+
+    /// One statement, run on a connection of its own (SQLite has one; PostgreSQL lends one from
+    /// its pool for the statement's duration).
+    private func query(_ sql: SQLQueryString) -> StoreQuery {
+        StoreQuery(backend: backend, sql: sql)
     }
 
     // MARK: Migrations
 
-    /// Versioned schema changes, applied in order, each once.
-    static let migrations: [(version: Int, statements: [String])] = [
-        (1, [
-            """
-            CREATE TABLE objects (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                module TEXT NOT NULL,
-                country_code TEXT NOT NULL,
-                party_id TEXT NOT NULL,
-                object_id TEXT NOT NULL,
-                kind TEXT NOT NULL DEFAULT '',
-                owner TEXT NOT NULL DEFAULT '',
-                last_updated INTEGER NOT NULL,
-                revision INTEGER NOT NULL DEFAULT 1,
-                data BLOB NOT NULL,
-                UNIQUE (module, country_code, party_id, object_id, kind)
-            )
-            """,
-            "CREATE INDEX objects_by_module_updated ON objects (module, last_updated)",
-            "CREATE INDEX objects_by_owner ON objects (module, owner, seq)",
-            """
-            CREATE TABLE partners (
-                id TEXT PRIMARY KEY,
-                incoming_token TEXT NOT NULL UNIQUE,
-                data TEXT NOT NULL,
-                created_at INTEGER NOT NULL
-            )
-            """,
-            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        ]),
-    ]
-
+    /// Applies the versioned schema changes the database lacks, in order, each once; several
+    /// instances starting together on one PostgreSQL database take turns.
     private func migrate() async throws {
-        try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)").run()
-        let applied = Set(try await database.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
-        for migration in Self.migrations where !applied.contains(migration.version) {
-            try await database.raw("BEGIN IMMEDIATE").run()
-            do {
-                for statement in migration.statements {
+        try await backend.exclusiveTransaction { database in
+            try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)").run()
+            let applied = Set(try await database.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            for migration in StoreSchema.migrations where !applied.contains(migration.version) {
+                for statement in migration.statements(backend.dialect) {
                     try await database.raw(SQLQueryString(statement)).run()
                 }
                 try await database.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: OCPIDateTime.now().description))").run()
-                try await database.raw("COMMIT").run()
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
             }
         }
     }
 
     /// The schema version the database is at.
     public func schemaVersion() async throws -> Int {
-        try await database.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?.decode(column: "version", as: Int?.self) ?? 0
+        try await query("SELECT MAX(version) AS version FROM schema_migrations").first()?.decode(column: "version", as: Int?.self) ?? 0
     }
 
     // MARK: Objects
@@ -138,7 +81,7 @@ public final class SQLStore: Sendable {
     @discardableResult
     public func put(_ object: StoredObject) async throws -> WriteOutcome {
         let key = object.key
-        let row = try await database.raw("""
+        let row = try await query("""
             INSERT INTO objects (module, country_code, party_id, object_id, kind, owner, last_updated, data)
             VALUES (\(bind: key.module.rawValue), \(bind: key.countryCode), \(bind: key.partyID), \(bind: key.id), \(bind: key.kind),
                     \(bind: object.owner), \(bind: Self.microseconds(object.lastUpdated)), \(bind: Data(object.json)))
@@ -151,7 +94,7 @@ public final class SQLStore: Sendable {
     }
 
     public func get(_ key: ObjectKey) async throws -> StoredObject? {
-        try await database.raw("""
+        try await query("""
             SELECT seq, owner, last_updated, data FROM objects
             WHERE module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID)
               AND object_id = \(bind: key.id) AND kind = \(bind: key.kind)
@@ -164,7 +107,7 @@ public final class SQLStore: Sendable {
     }
 
     public func delete(_ key: ObjectKey) async throws -> Bool {
-        let rows = try await database.raw("""
+        let rows = try await query("""
             DELETE FROM objects
             WHERE module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID)
               AND object_id = \(bind: key.id) AND kind = \(bind: key.kind)
@@ -186,8 +129,8 @@ public final class SQLStore: Sendable {
         if let from = filter.dateFrom { conditions.append("last_updated >= \(bind: Self.microseconds(from))") }
         if let to = filter.dateTo { conditions.append("last_updated < \(bind: Self.microseconds(to))") }
         let clause = conditions.joined(separator: " AND ")
-        let total = try await database.raw("SELECT COUNT(*) AS total FROM objects WHERE \(clause)").first()?.decode(column: "total", as: Int.self) ?? 0
-        let rows = try await database.raw("""
+        let total = try await query("SELECT COUNT(*) AS total FROM objects WHERE \(clause)").first()?.decode(column: "total", as: Int.self) ?? 0
+        let rows = try await query("""
             SELECT seq, module, country_code, party_id, object_id, kind, owner, last_updated, data FROM objects
             WHERE \(clause) ORDER BY seq LIMIT \(bind: limit) OFFSET \(bind: offset)
             """).all()
@@ -220,14 +163,14 @@ public final class SQLStore: Sendable {
     /// Partners are kept as JSON documents the caller defines, found by their id or by the token
     /// they present.
     public func insertPartner(id: String, incomingToken: String, document: [UInt8]) async throws {
-        try await database.raw("""
+        try await query("""
             INSERT INTO partners (id, incoming_token, data, created_at)
             VALUES (\(bind: id), \(bind: incomingToken), \(bind: String(decoding: document, as: UTF8.self)), \(bind: Int64(Date().timeIntervalSince1970 * 1000)))
             """).run()
     }
 
     public func updatePartner(id: String, incomingToken: String, document: [UInt8]) async throws {
-        try await database.raw("""
+        try await query("""
             UPDATE partners SET incoming_token = \(bind: incomingToken), data = \(bind: String(decoding: document, as: UTF8.self)) WHERE id = \(bind: id)
             """).run()
     }
@@ -235,15 +178,15 @@ public final class SQLStore: Sendable {
     /// The document of the partner that presents `token`; read from the database every time, so
     /// that a token minted by another process works at once.
     public func partner(incomingToken token: String) async throws -> [UInt8]? {
-        try await database.raw("SELECT data FROM partners WHERE incoming_token = \(bind: token)").first().map(Self.document)
+        try await query("SELECT data FROM partners WHERE incoming_token = \(bind: token)").first().map(Self.document)
     }
 
     public func partner(id: String) async throws -> [UInt8]? {
-        try await database.raw("SELECT data FROM partners WHERE id = \(bind: id)").first().map(Self.document)
+        try await query("SELECT data FROM partners WHERE id = \(bind: id)").first().map(Self.document)
     }
 
     public func partners() async throws -> [[UInt8]] {
-        try await database.raw("SELECT data FROM partners ORDER BY created_at, id").all().map(Self.document)
+        try await query("SELECT data FROM partners ORDER BY created_at, id").all().map(Self.document)
     }
 
     private static func document(_ row: any SQLRow) throws -> [UInt8] {
@@ -253,11 +196,11 @@ public final class SQLStore: Sendable {
     // MARK: Settings
 
     public func setting(_ key: String) async throws -> String? {
-        try await database.raw("SELECT value FROM settings WHERE key = \(bind: key)").first()?.decode(column: "value", as: String.self)
+        try await query("SELECT value FROM settings WHERE key = \(bind: key)").first()?.decode(column: "value", as: String.self)
     }
 
     public func setSetting(_ key: String, _ value: String) async throws {
-        try await database.raw("""
+        try await query("""
             INSERT INTO settings (key, value) VALUES (\(bind: key), \(bind: value))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """).run()

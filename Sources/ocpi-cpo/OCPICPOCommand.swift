@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCPIStore
 
 @main
 struct OCPICPOCommand: AsyncParsableCommand {
@@ -21,8 +22,19 @@ enum Environment {
 
 /// `--database`, shared by the commands that open the store.
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: "The SQLite file (default ocpi-cpo.sqlite in the working directory). Env: OCPI_CPO_DATABASE.")
+    @Option(
+        name: .long,
+        help: "An SQLite file (default ocpi-cpo.sqlite in the working directory) or a postgres://user:password@host:port/database URL. Env: OCPI_CPO_DATABASE."
+    )
     var database: String?
 
     var resolved: String { database ?? Environment.value("database") ?? "ocpi-cpo.sqlite" }
+
+    func location() throws -> StoreLocation {
+        do {
+            return try StoreLocation(parsing: resolved)
+        } catch {
+            throw ValidationError("--database: \(error)")
+        }
+    }
 }

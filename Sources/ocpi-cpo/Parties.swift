@@ -14,13 +14,13 @@ struct Parties: AsyncParsableCommand {
     )
 
     static func open(_ database: DatabaseOption) async throws -> (SQLStore, StoreRegistry) {
-        let path = database.resolved
-        guard FileManager.default.fileExists(atPath: path) else {
+        let location = try database.location()
+        if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("no database at \(path): start `ocpi-cpo serve` first (or pass --database)")
         }
         var logger = Logger(label: "ocpi-cpo")
         logger.logLevel = .warning
-        let store = try await SQLStore.open(.sqlite(path: path), logger: logger)
+        let store = try await SQLStore.open(location, logger: logger)
         return (store, StoreRegistry(store: store))
     }
 

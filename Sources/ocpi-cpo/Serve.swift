@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         let demoFlag = Environment.value("no-demo-data").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         return CPOConfiguration(
             host: host, port: port, publicURL: publicURL ?? Environment.value("public-url"),
-            database: StoreLocation(parsing: database.resolved),
+            database: try database.location(),
             adminToken: adminToken ?? Environment.value("admin-token") ?? TokenGenerator.make(),
             countryCode: countryCode, partyID: partyID, maximumPageSize: pageSize, demoData: !(noDemoData || demoFlag)
         )

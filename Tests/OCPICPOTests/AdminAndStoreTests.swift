@@ -4,6 +4,7 @@ import OCPICPO
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
+import OCPITestSupport
 import Testing
 
 @Suite struct AdminAndStoreTests {
@@ -64,41 +65,22 @@ import Testing
         }
     }
 
-    @Test func dataSurvivesARestart() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-\(UUID().uuidString).sqlite").path
-        defer {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
-        let first = try await CPOPeer.open(database: .sqlite(path: path), demoData: false)
+    @Test(arguments: TestDatabase.all)
+    func dataSurvivesARestart(_ database: TestDatabase) async throws {
+        let location = try database.makeLocation()
+        defer { database.remove(location) }
+        let first = try await CPOPeer.open(database: location, demoData: false)
         let tokenA = try await first.server.registry.invite().incomingToken
         try await first.run {
             let response = try await send("PUT", first.baseURL + "/admin/2.2.1/locations/KEEP", authorization: Self.bearer, body: Self.locationJSON("KEEP"))
             #expect(response.status == 201)
         }
 
-        let second = try await CPOPeer.open(database: .sqlite(path: path), demoData: false)
+        let second = try await CPOPeer.open(database: location, demoData: false)
         #expect(try await second.server.store.schemaVersion() == 1)
         let kept = try await second.server.store.list(ObjectFilter(module: .locations), offset: 0, limit: 10)
         #expect(kept.objects.map(\.key.id) == ["KEEP"])
         #expect(try await second.server.registry.partner(incomingToken: tokenA) != nil)
         try await second.server.store.shutdown()
-    }
-
-    @Test func storeListsInInsertionOrderWithDateFilters() async throws {
-        let store = try await SQLStore.open(.memory)
-        for index in 0..<20 {
-            let key = ObjectKey(module: .tariffs, countryCode: "NL", partyID: "SOC", id: "T\(index)")
-            try await store.put(StoredObject(key: key, lastUpdated: OCPIDateTime(secondsSince1970: Int64(1000 + (index % 5))), json: Array("{}".utf8)))
-        }
-        // Updating keeps the place in the list.
-        let again = try await store.put(StoredObject(key: ObjectKey(module: .tariffs, countryCode: "nl", partyID: "soc", id: "t0"), lastUpdated: OCPIDateTime(secondsSince1970: 1004), json: Array("{}".utf8)))
-        #expect(again == .updated)
-        let page = try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 3)
-        #expect(page.objects.map(\.key.id) == ["T0", "T1", "T2"])
-        #expect(page.total == 20)
-        let window = try await store.list(ObjectFilter(module: .tariffs, dateFrom: OCPIDateTime(secondsSince1970: 1001), dateTo: OCPIDateTime(secondsSince1970: 1003)), offset: 0, limit: 100)
-        #expect(window.total == 8)
-        #expect(window.objects.allSatisfy { [1001, 1002].contains($0.lastUpdated.secondsSince1970) })
-        try await store.shutdown()
     }
 }

@@ -1,0 +1,191 @@
+import Foundation
+import OCPIRuntime
+import OCPIStore
+import OCPITestSupport
+import Testing
+
+/// The store's behaviour, the same on every database it runs on.
+@Suite struct StoreSuite {
+    static func object(_ id: String, module: ObjectModule = .tariffs, at seconds: Int64 = 1_700_000_000, owner: String = "", json: String = "{}") -> StoredObject {
+        StoredObject(
+            key: ObjectKey(module: module, countryCode: "NL", partyID: "SOC", id: id), owner: owner,
+            lastUpdated: OCPIDateTime(secondsSince1970: seconds), json: Array(json.utf8)
+        )
+    }
+
+    /// Opens a new database of the kind, runs `body` on it, and closes it whatever happens.
+    static func withStore(_ database: TestDatabase, _ body: (SQLStore, StoreLocation) async throws -> Void) async throws {
+        let location = try database.makeLocation()
+        defer { database.remove(location) }
+        let store = try await SQLStore.open(location)
+        do {
+            try await body(store, location)
+        } catch {
+            try await store.shutdown()
+            throw error
+        }
+        try await store.shutdown()
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func objectsArePutReadAndDeletedByCaseInsensitiveKey(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            #expect(try await store.put(Self.object("T1", json: #"{"v":1}"#)) == .created)
+            #expect(try await store.put(Self.object("t1", json: #"{"v":2}"#)) == .updated, "ids are CiStrings")
+            let key = ObjectKey(module: .tariffs, countryCode: "nl", partyID: "soc", id: "T1")
+            #expect(try await store.get(key)?.json == Array(#"{"v":2}"#.utf8), "the bytes come back as they were written")
+            #expect(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "T1")) == nil, "modules are apart")
+            #expect(try await store.delete(key))
+            #expect(try await store.delete(key) == false)
+            #expect(try await store.get(key) == nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func tokensOfTwoTypesWithOneUIDAreTwoObjects(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            let rfid = ObjectKey(module: .tokens, countryCode: "DE", partyID: "MSP", id: "123", kind: "RFID")
+            let app = ObjectKey(module: .tokens, countryCode: "DE", partyID: "MSP", id: "123", kind: "APP_USER")
+            try await store.put(StoredObject(key: rfid, lastUpdated: OCPIDateTime(secondsSince1970: 1), json: Array("1".utf8)))
+            try await store.put(StoredObject(key: app, lastUpdated: OCPIDateTime(secondsSince1970: 1), json: Array("2".utf8)))
+            #expect(try await store.get(rfid)?.json == Array("1".utf8))
+            #expect(try await store.get(app)?.json == Array("2".utf8))
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func listsKeepInsertionOrderAndFilterByDateFromInclusiveToExclusive(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            for index in 0..<20 {
+                try await store.put(Self.object("T\(index)", at: Int64(1000 + index % 5)))
+            }
+            // An update keeps the object's place in the list.
+            #expect(try await store.put(Self.object("T0", at: 1004)) == .updated)
+            let page = try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 3)
+            #expect(page.objects.map(\.key.id) == ["T0", "T1", "T2"])
+            #expect(page.total == 20)
+            let next = try await store.list(ObjectFilter(module: .tariffs), offset: 18, limit: 3)
+            #expect(next.objects.map(\.key.id) == ["T18", "T19"])
+            let window = try await store.list(
+                ObjectFilter(module: .tariffs, dateFrom: OCPIDateTime(secondsSince1970: 1001), dateTo: OCPIDateTime(secondsSince1970: 1003)),
+                offset: 0, limit: 100
+            )
+            // 1001 and 1002: four objects each (T0 moved to 1004).
+            #expect(window.total == 8)
+            #expect(window.objects.allSatisfy { [1001, 1002].contains($0.lastUpdated.secondsSince1970) })
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func lastUpdatedKeepsMicroseconds(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            let time = try #require(OCPIDateTime("2024-03-31T01:59:59.123456Z"))
+            var object = Self.object("T")
+            object.lastUpdated = time
+            try await store.put(object)
+            #expect(try await store.get(object.key)?.lastUpdated == time)
+            let before = try await store.list(ObjectFilter(module: .tariffs, dateTo: time), offset: 0, limit: 10)
+            let from = try await store.list(ObjectFilter(module: .tariffs, dateFrom: time), offset: 0, limit: 10)
+            #expect(before.total == 0)
+            #expect(from.total == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func sessionsAreListedOnlyForTheirOwners(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            try await store.put(Self.object("S1", module: .sessions, owner: "DE/MSP"))
+            try await store.put(Self.object("S2", module: .sessions, owner: "FR/OTH"))
+            try await store.put(Self.object("S3", module: .sessions, owner: "DE/MSP"))
+            let mine = try await store.list(ObjectFilter(module: .sessions, owners: ["DE/MSP"]), offset: 0, limit: 10)
+            #expect(mine.objects.map(\.key.id) == ["S1", "S3"])
+            #expect(mine.total == 2)
+            let both = try await store.list(ObjectFilter(module: .sessions, owners: ["DE/MSP", "FR/OTH"]), offset: 0, limit: 10)
+            #expect(both.total == 3)
+            let none = try await store.list(ObjectFilter(module: .sessions, owners: []), offset: 0, limit: 10)
+            #expect(none.total == 0, "a partner with no roles owns nothing")
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func partnersAreFoundByIDAndByTokenAndSettingsAreKept(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            try await store.insertPartner(id: "p1", incomingToken: "token-a", document: Array(#"{"n":1}"#.utf8))
+            try await store.insertPartner(id: "p2", incomingToken: "token-b", document: Array(#"{"n":2}"#.utf8))
+            #expect(try await store.partner(incomingToken: "token-a") == Array(#"{"n":1}"#.utf8))
+            try await store.updatePartner(id: "p1", incomingToken: "token-c", document: Array(#"{"n":3}"#.utf8))
+            #expect(try await store.partner(incomingToken: "token-a") == nil, "a rotated token opens nothing")
+            #expect(try await store.partner(incomingToken: "token-c") == Array(#"{"n":3}"#.utf8))
+            #expect(try await store.partner(id: "p2") == Array(#"{"n":2}"#.utf8))
+            #expect(try await store.partners().count == 2)
+            await #expect(throws: (any Error).self, "a token belongs to one partner") {
+                try await store.insertPartner(id: "p3", incomingToken: "token-b", document: Array("{}".utf8))
+            }
+            #expect(try await store.setting("public_url") == nil)
+            try await store.setSetting("public_url", "http://a")
+            try await store.setSetting("public_url", "http://b")
+            #expect(try await store.setting("public_url") == "http://b")
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func dataAndSchemaSurviveReopeningAndMigrationsRunOnce(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, location async throws in
+            try await store.put(Self.object("KEEP"))
+            #expect(try await store.schemaVersion() == 1)
+            // A second store on the same database, as a second server instance would open it.
+            let again = try await SQLStore.open(location)
+            #expect(try await again.schemaVersion() == 1)
+            #expect(try await again.get(Self.object("KEEP").key) != nil)
+            try await again.shutdown()
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func instancesStartingTogetherMigrateOnceAndShareWrites(_ database: TestDatabase) async throws {
+        let location = try database.makeLocation()
+        let stores = try await withThrowingTaskGroup(of: SQLStore.self) { group in
+            for _ in 0..<3 { group.addTask { try await SQLStore.open(location) } }
+            return try await group.reduce(into: [SQLStore]()) { $0.append($1) }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in stores.enumerated() {
+                group.addTask {
+                    for item in 0..<20 { try await store.put(Self.object("I\(index)-\(item)")) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for store in stores {
+            #expect(try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 1).total == 60)
+            #expect(try await store.schemaVersion() == 1)
+            try await store.shutdown()
+        }
+    }
+
+    /// A partner crawling page by page while objects are added and updated sees every object
+    /// that existed when it started exactly once.
+    @Test(arguments: TestDatabase.all)
+    func crawlingWhileWritingSkipsAndRepeatsNothing(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            for index in 0..<200 { try await store.put(Self.object("O\(index)")) }
+            let writer = Task {
+                for index in 0..<100 {
+                    try await store.put(Self.object("N\(index)"))
+                    try await store.put(Self.object("O\(index * 2)", at: 1_800_000_000))
+                }
+            }
+            var seen: [String] = []
+            var offset = 0
+            while true {
+                let page = try await store.list(ObjectFilter(module: .tariffs), offset: offset, limit: 7)
+                seen += page.objects.map(\.key.id)
+                offset += page.objects.count
+                if page.objects.isEmpty || offset >= page.total { break }
+            }
+            try await writer.value
+            #expect(Set(seen).count == seen.count, "nothing repeated")
+            #expect(Set((0..<200).map { "O\($0)" }).isSubset(of: Set(seen)), "nothing that existed before was skipped")
+        }
+    }
+}
