@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPI221Tests",
-            dependencies: ["OCPI221", "OCPIRuntime", "ocpi-cpo", .product(name: "Yams", package: "Yams")],
+            dependencies: ["OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", .product(name: "Yams", package: "Yams")],
             path: "Tests/OCPI221Tests",
             resources: [.copy("Fixtures")]
         ),
@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIServer", "OCPIStore", "OCPI221", "OCPIRuntime", "OCPITestSupport",
+                "OCPICPO", "OCPIServer", "OCPIStore", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/OCPICPOTests"

@@ -190,14 +190,7 @@ public struct AdminAPI: Sendable {
 
     /// Our own objects carry our own country code and party id.
     private func requireOwn(countryCode: String?, partyID: String?) throws {
-        var violations: [Violation] = []
-        if let countryCode, countryCode.uppercased() != party.countryCode {
-            violations.append(Violation(path: JSONPath([.key("country_code")]), message: "must be this CPO's country code \(party.countryCode), not '\(countryCode)'"))
-        }
-        if let partyID, partyID.uppercased() != party.partyID {
-            violations.append(Violation(path: JSONPath([.key("party_id")]), message: "must be this CPO's party id \(party.partyID), not '\(partyID)'"))
-        }
-        if !violations.isEmpty { throw OCPIError.invalid(violations) }
+        try OwnParty(party).require(countryCode: countryCode, partyID: partyID)
     }
 }
 

@@ -68,7 +68,8 @@ public enum DocumentValidation {
 }
 
 extension JSONValue {
-    var kindDescription: String {
+    /// What kind of JSON value this is, for messages ("a string", "a list").
+    public var kindDescription: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

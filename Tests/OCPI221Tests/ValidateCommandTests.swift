@@ -1,50 +1,11 @@
 import Foundation
+import OCPITestSupport
 import Testing
 
 /// `ocpi-cpo validate` run as a process: its output and exit status are a contract.
 @Suite struct ValidateCommandTests {
-    struct CommandNotBuilt: Error {}
-
-    struct Outcome {
-        var status: Int32
-        var output: String
-        var error: String
-    }
-
-    static let executable: URL? = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("ocpi-cpo")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/ocpi-cpo")
-        return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
-    }()
-
-    func run(_ arguments: [String], input: String? = nil) throws -> Outcome {
-        let process = Process()
-        guard let executable = Self.executable else { throw CommandNotBuilt() }
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        let inputPipe = Pipe()
-        process.standardInput = inputPipe
-        try process.run()
-        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try inputPipe.fileHandleForWriting.close()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            output: String(decoding: outputData, as: UTF8.self),
-            error: String(decoding: errorData, as: UTF8.self)
-        )
+    func run(_ arguments: [String], input: String? = nil) throws -> BuiltExecutable.Outcome {
+        try BuiltExecutable.run("ocpi-cpo", arguments, input: input)
     }
 
     @Test func aValidObjectListAndEnvelopePrintOK() throws {

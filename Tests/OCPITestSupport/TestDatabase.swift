@@ -20,15 +20,20 @@ public enum TestDatabase: String, Sendable, CaseIterable, CustomStringConvertibl
     /// A new, empty database of this kind: an SQLite file in the temporary folder, or a schema of
     /// its own on the PostgreSQL server. Open it as often as needed; it is the same database.
     public func makeLocation() throws -> StoreLocation {
+        try StoreLocation(parsing: makeDatabaseArgument())
+    }
+
+    /// The same as `makeLocation`, as `--database` takes it: a file path or a URL.
+    public func makeDatabaseArgument() throws -> String {
         switch self {
         case .sqlite:
-            return .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-test-\(UUID().uuidString).sqlite").path)
+            return FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-test-\(UUID().uuidString).sqlite").path
         case .postgres:
             guard let url = ProcessInfo.processInfo.environment["OCPI_TEST_POSTGRES_URL"], !url.isEmpty else {
                 throw TestDatabaseError.noPostgres
             }
             let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            return try StoreLocation(parsing: url + (url.contains("?") ? "&" : "?") + "schema=\(schema)")
+            return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
         }
     }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import OCPI221
+import OCPICPO
+import OCPIRuntime
+import OCPIServer
+import OCPIStore
+import OCPITestSupport
+import Testing
+
+/// `ocpi-cpo serve`, `parties` and `import` as an operator runs them: real processes on one
+/// database, an eMSP registering over real HTTP.
+@Suite struct ServeCommandTests {
+    /// A value of the banner line that starts with `label`.
+    static func banner(_ output: String, _ label: String) throws -> String {
+        let line = try #require(output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) })
+        let range = try #require(line.range(of: label))
+        return String(try #require(line[range.upperBound...].split(separator: " ").first))
+    }
+
+    static func writeTemporary(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-import-\(UUID().uuidString).json").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func theServerRunsOutOfTheBoxAndSurvivesARestart(_ database: TestDatabase) async throws {
+        let databaseArgument = try database.makeDatabaseArgument()
+        let location = try StoreLocation(parsing: databaseArgument)
+        defer { database.remove(location) }
+        let port = try LiveServer.freePort()
+        // Flags and their environment variables, mixed.
+        let environment = ["OCPI_CPO_ADMIN_TOKEN": "admin-from-env", "OCPI_CPO_PORT": "\(port)"]
+        let server = try RunningCommand("ocpi-cpo", ["serve", "--database", databaseArgument], environment: environment)
+        try await server.waitForOutput(containing: "admin token")
+        let versionsURL = try Self.banner(server.standardOutput, "versions URL")
+        let tokenA = try Self.banner(server.standardOutput, "token A")
+        #expect(versionsURL == "http://127.0.0.1:\(port)/ocpi/versions")
+        #expect(try Self.banner(server.standardOutput, "admin token") == "admin-from-env")
+        #expect(!server.standardOutput.contains("postgres://"), "no database URL (with its password) in the banner")
+
+        let health = try await send("GET", "http://127.0.0.1:\(port)/health", authorization: nil)
+        #expect(health.status == 200)
+
+        // An eMSP registers with token A and pulls the demo data.
+        let emsp = try EMSPPeer()
+        var tokenC = ""
+        try await emsp.run {
+            let partner = try await emsp.credentials.register(versionsURL: versionsURL, tokenA: tokenA)
+            tokenC = try #require(partner.outgoingToken)
+        }
+        let locations = LocationsSenderClient(connection: OCPIConnection(
+            transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: "http://127.0.0.1:\(port)/ocpi/cpo/2.2.1/locations", token: tokenC
+        ))
+        #expect(try await locations.getLocations(limit: 2).collect().count == 3)
+
+        // A token minted by another process on the same database works at once.
+        let invite = try BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--json", "--database", databaseArgument])
+        #expect(invite.status == 0, "\(invite.error)")
+        #expect(invite.output.hasSuffix("\n") && invite.output.dropLast().contains("\n") == false, "exactly one line")
+        let invitation = try #require(try JSONValue.decodeJSON(Array(invite.output.utf8)).value)
+        #expect(invitation["versions_url"] == .string(versionsURL))
+        guard case .string(let newTokenA)? = invitation["token"] else { Issue.record("no token in \(invite.output)"); return }
+        #expect(try await send("GET", versionsURL, authorization: CredentialsToken.header(for: newTokenA)).status == 200)
+
+        let list = try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument])
+        #expect(list.status == 0)
+        #expect(list.output.contains("registered  DE/MSP EMSP"), "\(list.output)")
+
+        // Import, while the server runs: one good file, one with a foreign object (not imported at all).
+        var imported = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
+        imported.id = "IMPORTED-1"
+        let tariff = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
+        let good = try Self.writeTemporary("[\(String(decoding: imported.jsonBytes(), as: UTF8.self)), \(String(decoding: tariff.jsonBytes(), as: UTF8.self))]")
+        var foreign = imported
+        foreign.id = "FOREIGN-1"
+        foreign.partyID = "XXX"
+        var second = imported
+        second.id = "NOT-IMPORTED"
+        let bad = try Self.writeTemporary("[\(String(decoding: second.jsonBytes(), as: UTF8.self)), \(String(decoding: foreign.jsonBytes(), as: UTF8.self))]")
+        defer {
+            try? FileManager.default.removeItem(atPath: good)
+            try? FileManager.default.removeItem(atPath: bad)
+        }
+        let importOutcome = try BuiltExecutable.run("ocpi-cpo", ["import", good, bad, "--database", databaseArgument])
+        #expect(importOutcome.status == 1)
+        #expect(importOutcome.output == "\(good): 1 location, 1 tariff (1 new, 1 replaced)\n")
+        #expect(importOutcome.error.contains("\(bad): /1/party_id: must be this CPO's party id SOC, not 'XXX'"), "\(importOutcome.error)")
+        #expect(importOutcome.error.contains("\(bad): not imported"))
+        #expect(try await locations.getLocation(locationID: "IMPORTED-1").id == "IMPORTED-1")
+        await #expect(throws: OCPIClientError.self) { try await locations.getLocation(locationID: "NOT-IMPORTED") }
+
+        // SIGTERM ends it gracefully.
+        #expect(try await server.stop(signal: SIGTERM) == 0, "\(server.standardError)")
+
+        // Started again on the same database: the partner, its token and the data are still there.
+        let restarted = try RunningCommand("ocpi-cpo", ["serve", "--database", databaseArgument, "--port", "\(port)", "--no-demo-data"])
+        try await restarted.waitForOutput(containing: "admin token")
+        #expect(try await locations.getLocations().collect().map(\.id).contains("IMPORTED-1"))
+        #expect(try await restarted.stop(signal: SIGINT) == 0)
+    }
+
+    @Test func badFlagsAreRefusedWithAMessage() throws {
+        let port = try BuiltExecutable.run("ocpi-cpo", ["serve", "--port", "70000", "--database", ":memory:"])
+        #expect(port.status != 0)
+        #expect(port.error.contains("--port must be between 1 and 65535"))
+        let country = try BuiltExecutable.run("ocpi-cpo", ["serve", "--country-code", "NLD", "--database", ":memory:"])
+        #expect(country.error.contains("--country-code must be two letters"))
+        let url = try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", "postgres://user:secret@/nowhere"])
+        #expect(url.status != 0)
+        #expect(url.error.contains("not a PostgreSQL URL"))
+        #expect(!url.error.contains("secret"), "no password in messages")
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+
+/// The package's executables run as processes, the way operators and scripts run them.
+public enum BuiltExecutable {
+    /// The executable `name` next to the test bundle (`.build/debug/NAME`).
+    public static func url(_ name: String) -> URL? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/\(name)")
+        return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
+    }
+
+    public struct NotBuilt: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String { "\(name) is not built: run `swift build` first" }
+    }
+
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var output: String
+        public var error: String
+    }
+
+    /// Runs `name` to its end.
+    public static func run(_ name: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
+        let process = try makeProcess(name, arguments, environment: environment)
+        let output = Pipe()
+        let error = Pipe()
+        let inputPipe = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = inputPipe
+        try process.run()
+        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inputPipe.fileHandleForWriting.close()
+        // Both pipes are drained at once, so that a full stderr cannot block the process.
+        let errorData = Mutex(Data())
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let data = error.fileHandleForReading.readDataToEndOfFile()
+            errorData.withLock { $0 = data }
+            drained.signal()
+        }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData.withLock { $0 }, as: UTF8.self)
+        )
+    }
+
+    static func makeProcess(_ name: String, _ arguments: [String], environment: [String: String]) throws -> Process {
+        guard let executable = url(name) else { throw NotBuilt(name: name) }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OCPI_CPO_") }
+        merged.merge(environment) { _, new in new }
+        process.environment = merged
+        return process
+    }
+}
+
+/// A long-running process (a server), its output collected while it runs.
+///
+/// `Process` is not `Sendable`; after `run()` this class only reads its identifier, whether it
+/// runs and its exit status, which Foundation answers from any thread.
+public final class RunningCommand: @unchecked Sendable {
+    private let process: Process
+    private let output = OutputBuffer()
+    private let error = OutputBuffer()
+
+    /// Bytes a pipe delivered so far, shared with its reading handler.
+    private final class OutputBuffer: Sendable {
+        let bytes = Mutex(Data())
+    }
+
+    public init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        process = try BuiltExecutable.makeProcess(name, arguments, environment: environment)
+        let outputPipe = Pipe()
+        let errorPipe = Pipe()
+        process.standardOutput = outputPipe
+        process.standardError = errorPipe
+        process.standardInput = FileHandle.nullDevice
+        outputPipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            output.bytes.withLock { $0.append(data) }
+        }
+        errorPipe.fileHandleForReading.readabilityHandler = { [error] handle in
+            let data = handle.availableData
+            error.bytes.withLock { $0.append(data) }
+        }
+        try process.run()
+    }
+
+    public var standardOutput: String { String(decoding: output.bytes.withLock { $0 }, as: UTF8.self) }
+    public var standardError: String { String(decoding: error.bytes.withLock { $0 }, as: UTF8.self) }
+    public var isRunning: Bool { process.isRunning }
+
+    public struct TimedOut: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Waits until standard output holds `text`, or fails after `seconds`.
+    public func waitForOutput(containing text: String, seconds: Double = 60) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !standardOutput.contains(text) {
+            guard Date() < deadline, process.isRunning else {
+                throw TimedOut(description: "no '\(text)' in the output; stdout: \(standardOutput) stderr: \(standardError)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Sends `signal` and waits for the process to end; its exit status.
+    public func stop(signal: Int32 = SIGTERM, seconds: Double = 30) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            guard Date() < deadline else {
+                kill(process.processIdentifier, SIGKILL)
+                throw TimedOut(description: "still running \(seconds) s after signal \(signal)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
