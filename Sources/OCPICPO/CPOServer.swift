@@ -58,7 +58,11 @@ public struct CPOServer: Sendable {
     }
 
     public var credentials: CredentialsService<StoreRegistry> {
-        CredentialsService(registry: registry, profile: profile, transport: transport)
+        credentials(logger: Logger(label: "ocpi.credentials"))
+    }
+
+    public func credentials(logger: Logger) -> CredentialsService<StoreRegistry> {
+        CredentialsService(registry: registry, profile: profile, transport: transport, logger: logger)
     }
 
     /// Every route: versions, the CPO's modules, the admin API, `/health`.
@@ -71,7 +75,7 @@ public struct CPOServer: Sendable {
         )
         let authenticator = RegistryAuthenticator(registry: registry)
         router.addOCPIRoutes(OCPIRoutes.versionsSender(VersionsService(profile: profile)), at: "/ocpi", configuration: serverConfiguration, authenticator: authenticator, logger: logger)
-        let cpoRoutes = OCPIRoutes.credentialsSender(credentials)
+        let cpoRoutes = OCPIRoutes.credentialsSender(credentials(logger: logger))
             + OCPIRoutes.locationsSender(CPOLocations(store: store, party: configuration.party))
             + OCPIRoutes.sessionsSender(CPOSessions(store: store, party: configuration.party))
             + OCPIRoutes.cdrsSender(CPOCDRs(store: store, party: configuration.party))

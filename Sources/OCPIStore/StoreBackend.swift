@@ -35,7 +35,7 @@ enum StoreBackend: Sendable {
                 try? await threads.shutdownGracefully()
                 throw error
             }
-            let database = connection.sql()
+            let database = connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
             // First, so that another process holding the file makes us wait instead of fail.
             try await database.raw("PRAGMA busy_timeout = 5000").run()
             // WAL: readers never wait for the writer; a commit survives a crash of the process.
@@ -86,12 +86,13 @@ enum StoreBackend: Sendable {
     }
 
     /// Runs `body` with a database on which every statement it sends goes to one connection.
+    /// Statements are not logged: their values include credentials tokens.
     func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         switch self {
         case .sqlite(let connection, _):
-            return try await body(connection.sql())
+            return try await body(connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
         case .postgres(let client, _):
-            return try await client.withConnection { connection in try await body(connection.sql()) }
+            return try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import OCPI221
 import OCPICPO
 import OCPIRuntime
@@ -68,9 +69,9 @@ struct CPOPeer {
     var baseURL: String { server.configuration.publicURL }
 
     /// Serves while `body` runs, then closes the store.
-    func run(_ body: () async throws -> Void) async throws {
+    func run(logger: Logger = LiveServer.quietLogger, _ body: () async throws -> Void) async throws {
         do {
-            try await LiveServer.run(server.router(logger: LiveServer.quietLogger), port: server.configuration.port, body)
+            try await LiveServer.run(server.router(logger: logger), port: server.configuration.port, body)
         } catch {
             try await server.store.shutdown()
             throw error
