@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "OCPI", targets: ["OCPIRuntime", "OCPI221"]),
         .library(name: "OCPIServer", targets: ["OCPIServer"]),
         .library(name: "OCPICPO", targets: ["OCPICPO", "OCPIStore"]),
+        .library(name: "OCPITariffs", targets: ["OCPITariffs"]),
         .executable(name: "ocpi-gen", targets: ["ocpi-gen"]),
         .executable(name: "ocpi-cpo", targets: ["ocpi-cpo"]),
     ],
@@ -82,11 +83,17 @@ let package = Package(
             ],
             path: "Sources/OCPICPO"
         ),
+        // The tariff engine: prices sessions and CDRs from OCPI 2.2.1 tariffs (usable alone).
+        .target(
+            name: "OCPITariffs",
+            dependencies: ["OCPI221", "OCPIRuntime"],
+            path: "Sources/OCPITariffs"
+        ),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "ocpi-cpo",
             dependencies: [
-                "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO",
+                "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO", "OCPITariffs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,6 +143,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/OCPICPOTests"
+        ),
+        .testTarget(
+            name: "OCPITariffsTests",
+            dependencies: ["OCPITariffs", "OCPI221", "OCPIRuntime"],
+            path: "Tests/OCPITariffsTests",
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "OCPIGeneratorTests",

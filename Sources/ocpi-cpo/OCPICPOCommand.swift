@@ -8,7 +8,7 @@ struct OCPICPOCommand: AsyncParsableCommand {
         commandName: "ocpi-cpo",
         abstract: "An OCPI 2.2.1 Charge Point Operator and its tools.",
         discussion: "Every option --x-y can also be given as the environment variable OCPI_CPO_X_Y.",
-        subcommands: [Serve.self, Parties.self, Import.self, Validate.self]
+        subcommands: [Serve.self, Parties.self, Import.self, Validate.self, Price.self]
     )
 }
 
