@@ -8,166 +8,73 @@ import OCPIStore
 /// `/admin/2.2.1`, with `Authorization: Bearer <admin token>`. Every write is validated as
 /// strictly as an OCPI request and answered in the same envelope.
 public struct AdminAPI: Sendable {
-    let objects: StoredObjects
-    let party: PartyIdentity
+    let objects: CPOObjects
 
-    public init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
+    public init(objects: CPOObjects) {
+        self.objects = objects
     }
 
     public static let basePath = "/admin/\(OCPIRelease.version)"
 
     /// The admin routes; their paths are fixed (operators' scripts use them).
     public var routes: [OCPIRoute] {
-        let id = TextRule(.printableASCII, maxLength: 36)
-        return [
+        [
             route(.put, "/locations/{location_id}", "put_location") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let locationID = parameters.path("location_id", id)
-                try parameters.finish()
-                let body = try request.body(Location.self)
-                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
-                try request.requireMatch(body.id, field: "id", parameter: "location_id")
-                let outcome = try await objects.save(body, key: key(locationID), lastUpdated: body.lastUpdated)
-                return .reply(outcome == .created ? OCPIReply<OCPINoData>.created : .ok)
+                let body = try request.body(Location.self, id: { $0.id }, field: "id", parameter: "location_id")
+                return try await Self.written(objects.putLocation(body))
             },
             route(.put, "/locations/{location_id}/{evse_uid}", "put_evse") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let locationID = parameters.path("location_id", id)
-                _ = parameters.path("evse_uid", id)
-                try parameters.finish()
-                let body = try request.body(EVSE.self)
-                try request.requireMatch(body.uid, field: "uid", parameter: "evse_uid")
-                var location = try await location(locationID)
-                let created = location.replaceEVSE(body)
-                location.lastUpdated = max(location.lastUpdated, body.lastUpdated)
-                try await objects.save(location, key: key(locationID), lastUpdated: location.lastUpdated)
-                return .reply(created ? OCPIReply<OCPINoData>.created : .ok)
+                let body = try request.body(EVSE.self, id: { $0.uid }, field: "uid", parameter: "evse_uid")
+                return try await Self.written(objects.putEVSE(body, locationID: try request.path("location_id")))
             },
             route(.put, "/locations/{location_id}/{evse_uid}/{connector_id}", "put_connector") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let locationID = parameters.path("location_id", id)
-                let evseUID = parameters.path("evse_uid", id)
-                _ = parameters.path("connector_id", id)
-                try parameters.finish()
-                let body = try request.body(Connector.self)
-                try request.requireMatch(body.id, field: "id", parameter: "connector_id")
-                var location = try await location(locationID)
-                guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
-                let created = location.evses[index].replaceConnector(body)
-                location.evses[index].lastUpdated = max(location.evses[index].lastUpdated, body.lastUpdated)
-                location.lastUpdated = max(location.lastUpdated, body.lastUpdated)
-                try await objects.save(location, key: key(locationID), lastUpdated: location.lastUpdated)
-                return .reply(created ? OCPIReply<OCPINoData>.created : .ok)
+                let body = try request.body(Connector.self, id: { $0.id }, field: "id", parameter: "connector_id")
+                return try await Self.written(objects.putConnector(body, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid")))
             },
             route(.patch, "/locations/{location_id}", "patch_location") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let locationID = parameters.path("location_id", id)
-                try parameters.finish()
-                let body = try request.body(LocationPatch.self)
-                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
-                try request.requireMatch(body.id, field: "id", parameter: "location_id")
-                let location = try await location(locationID).applying(body)
-                try await objects.save(location, key: key(locationID), lastUpdated: location.lastUpdated)
+                let body = try request.body(LocationPatch.self, id: { $0.id }, field: "id", parameter: "location_id")
+                try await objects.patchLocation(try request.path("location_id"), body)
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.patch, "/locations/{location_id}/{evse_uid}", "patch_evse") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let locationID = parameters.path("location_id", id)
-                let evseUID = parameters.path("evse_uid", id)
-                try parameters.finish()
-                let body = try request.body(EVSEPatch.self)
-                try request.requireMatch(body.uid, field: "uid", parameter: "evse_uid")
-                var location = try await location(locationID)
-                guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
-                location.evses[index] = location.evses[index].applying(body)
-                location.lastUpdated = max(location.lastUpdated, body.lastUpdated)
-                try await objects.save(location, key: key(locationID), lastUpdated: location.lastUpdated)
+                let body = try request.body(EVSEPatch.self, id: { $0.uid }, field: "uid", parameter: "evse_uid")
+                try await objects.patchEVSE(body, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid"))
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.patch, "/locations/{location_id}/{evse_uid}/{connector_id}", "patch_connector") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let locationID = parameters.path("location_id", id)
-                let evseUID = parameters.path("evse_uid", id)
-                let connectorID = parameters.path("connector_id", id)
-                try parameters.finish()
-                let body = try request.body(ConnectorPatch.self)
-                try request.requireMatch(body.id, field: "id", parameter: "connector_id")
-                var location = try await location(locationID)
-                guard let evse = location.evseIndex(evseUID),
-                    let connector = location.evses[evse].connectors.firstIndex(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame })
-                else { throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)") }
-                location.evses[evse].connectors[connector] = location.evses[evse].connectors[connector].applying(body)
-                location.evses[evse].lastUpdated = max(location.evses[evse].lastUpdated, body.lastUpdated)
-                location.lastUpdated = max(location.lastUpdated, body.lastUpdated)
-                try await objects.save(location, key: key(locationID), lastUpdated: location.lastUpdated)
+                let body = try request.body(ConnectorPatch.self, id: { $0.id }, field: "id", parameter: "connector_id")
+                try await objects.patchConnector(
+                    body, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid"), connectorID: try request.path("connector_id")
+                )
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.put, "/tariffs/{tariff_id}", "put_tariff") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let tariffID = parameters.path("tariff_id", id)
-                try parameters.finish()
-                let body = try request.body(Tariff.self)
-                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
-                try request.requireMatch(body.id, field: "id", parameter: "tariff_id")
-                let outcome = try await objects.save(body, key: ownKey(.tariffs, tariffID), lastUpdated: body.lastUpdated)
-                return .reply(outcome == .created ? OCPIReply<OCPINoData>.created : .ok)
+                let body = try request.body(Tariff.self, id: { $0.id }, field: "id", parameter: "tariff_id")
+                return try await Self.written(objects.putTariff(body))
             },
             route(.delete, "/tariffs/{tariff_id}", "delete_tariff") { request in
-                var parameters = ParameterReader(request)
-                let tariffID = parameters.path("tariff_id", id)
-                try parameters.finish()
-                guard try await objects.store.delete(ownKey(.tariffs, tariffID)) else { throw OCPIError.notFound("Tariff \(tariffID)") }
+                try await objects.deleteTariff(try request.path("tariff_id"))
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.put, "/sessions/{session_id}", "put_session") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let sessionID = parameters.path("session_id", id)
-                try parameters.finish()
-                let body = try request.body(Session.self)
-                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
-                try request.requireMatch(body.id, field: "id", parameter: "session_id")
-                let outcome = try await objects.save(body, key: ownKey(.sessions, sessionID), owner: ownerKey(body.cdrToken), lastUpdated: body.lastUpdated)
-                return .reply(outcome == .created ? OCPIReply<OCPINoData>.created : .ok)
+                let body = try request.body(Session.self, id: { $0.id }, field: "id", parameter: "session_id")
+                return try await Self.written(objects.putSession(body))
             },
             route(.patch, "/sessions/{session_id}", "patch_session") { request in
-                var request = request
-                var parameters = ParameterReader(request)
-                let sessionID = parameters.path("session_id", id)
-                try parameters.finish()
-                let body = try request.body(SessionPatch.self)
-                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
-                try request.requireMatch(body.id, field: "id", parameter: "session_id")
-                guard let session = try await objects.load(ownKey(.sessions, sessionID), as: Session.self) else { throw OCPIError.notFound("Session \(sessionID)") }
-                let patched = session.applying(body)
-                try await objects.save(patched, key: ownKey(.sessions, sessionID), owner: ownerKey(patched.cdrToken), lastUpdated: patched.lastUpdated)
+                let body = try request.body(SessionPatch.self, id: { $0.id }, field: "id", parameter: "session_id")
+                try await objects.patchSession(try request.path("session_id"), body)
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.post, "/cdrs", "post_cdr") { request in
                 var request = request
-                let body = try request.body(CDR.self)
-                try requireOwn(countryCode: body.countryCode, partyID: body.partyID)
-                // A CDR is final: a correction is a new (credit) CDR, never a replacement.
-                guard try await objects.store.get(ownKey(.cdrs, body.id)) == nil else {
-                    throw OCPIError.invalid([Violation(path: JSONPath([.key("id")]), message: "a CDR with id '\(body.id)' exists already; CDRs cannot be replaced")])
-                }
-                try await objects.save(body, key: ownKey(.cdrs, body.id), owner: ownerKey(body.cdrToken), lastUpdated: body.lastUpdated)
+                try await objects.postCDR(try request.body(CDR.self))
                 return .reply(OCPIReply<OCPINoData>.created)
             },
         ]
     }
 
-    private func ownKey(_ module: ObjectModule, _ id: String) -> ObjectKey {
-        ObjectKey(module: module, countryCode: party.countryCode, partyID: party.partyID, id: id)
+    private static func written(_ outcome: WriteOutcome) -> OCPIServerResponse {
+        .reply(outcome == .created ? OCPIReply<OCPINoData>.created : .ok)
     }
 
     private func route(
@@ -178,19 +85,28 @@ public struct AdminAPI: Sendable {
         return OCPIRoute(method, path, module: module, role: "ADMIN", operation: operation, isFunctional: false,
                          notFound: module == "locations" ? .unknownLocation : .notFound, handler: handler)
     }
+}
 
-    private func key(_ locationID: String) -> ObjectKey {
-        ObjectKey(module: .locations, countryCode: party.countryCode, partyID: party.partyID, id: locationID)
+extension OCPIServerRequest {
+    /// Our ids are CiString(36): printable ASCII, at most 36 characters.
+    private static let idRule = TextRule(.printableASCII, maxLength: 36)
+
+    /// A path parameter of an admin route, checked as an id (HTTP 400 and 2001 otherwise).
+    fileprivate func path(_ name: String) throws -> String {
+        var parameters = ParameterReader(self)
+        let value = parameters.path(name, Self.idRule)
+        try parameters.finish()
+        return value
     }
 
-    private func location(_ id: String) async throws -> Location {
-        guard let location = try await objects.load(key(id), as: Location.self) else { throw OCPIError.notFound("Location \(id)") }
-        return location
-    }
-
-    /// Our own objects carry our own country code and party id.
-    private func requireOwn(countryCode: String?, partyID: String?) throws {
-        try OwnParty(party).require(countryCode: countryCode, partyID: partyID)
+    /// The decoded, strictly validated body, whose id (when it has one) must be the URL's; every
+    /// path parameter is checked first.
+    fileprivate func body<T: OCPIModel>(_: T.Type, id: (T) -> String?, field: String, parameter: String) throws -> T {
+        var request = self
+        for name in pathParameters.keys.sorted() { _ = try path(name) }
+        let body = try request.body(T.self)
+        try request.requireMatch(id(body), field: field, parameter: parameter)
+        return body
     }
 }
 
@@ -219,32 +135,5 @@ public struct AdminAuthenticator: OCPIAuthenticator {
         var difference = x.count ^ y.count
         for index in 0..<min(x.count, y.count) { difference |= Int(x[index] ^ y[index]) }
         return difference == 0
-    }
-}
-
-extension Location {
-    func evseIndex(_ uid: String) -> Int? {
-        evses.firstIndex { $0.uid.caseInsensitiveCompare(uid) == .orderedSame }
-    }
-
-    /// Replaces the EVSE with the same uid, or adds it; whether it was added.
-    mutating func replaceEVSE(_ evse: EVSE) -> Bool {
-        if let index = evseIndex(evse.uid) {
-            evses[index] = evse
-            return false
-        }
-        evses.append(evse)
-        return true
-    }
-}
-
-extension EVSE {
-    mutating func replaceConnector(_ connector: Connector) -> Bool {
-        if let index = connectors.firstIndex(where: { $0.id.caseInsensitiveCompare(connector.id) == .orderedSame }) {
-            connectors[index] = connector
-            return false
-        }
-        connectors.append(connector)
-        return true
     }
 }

@@ -15,11 +15,12 @@ public struct CPOConfiguration: Sendable {
     public var businessName: String
     public var maximumPageSize: Int
     public var demoData: Bool
+    public var push: PushConfiguration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, database: StoreLocation = .sqlite(path: "ocpi-cpo.sqlite"),
         adminToken: String, countryCode: String = "NL", partyID: String = "SOC", businessName: String = "Swift OCPI Charging",
-        maximumPageSize: Int = 100, demoData: Bool = true
+        maximumPageSize: Int = 100, demoData: Bool = true, push: PushConfiguration = PushConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -31,6 +32,7 @@ public struct CPOConfiguration: Sendable {
         self.businessName = businessName
         self.maximumPageSize = maximumPageSize
         self.demoData = demoData
+        self.push = push
     }
 
     /// This platform as OCPI names it.

@@ -34,11 +34,12 @@ public struct CPOImport: Sendable {
         public var updated = 0
     }
 
-    let objects: StoredObjects
+    let objects: CPOObjects
     let party: PartyIdentity
 
-    public init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
+    /// `observer` hears of every object written (a running server's push picks them up).
+    public init(store: SQLStore, party: PartyIdentity, observer: (any CPOChangeObserver)? = nil) {
+        objects = CPOObjects(store: store, party: party, observer: observer)
         self.party = party
     }
 
@@ -74,18 +75,14 @@ public struct CPOImport: Sendable {
             switch object {
             case .location(let location):
                 outcome.locations += 1
-                result = try await objects.save(location, key: key(.locations, location.id), lastUpdated: location.lastUpdated)
+                result = try await objects.putLocation(location)
             case .tariff(let tariff):
                 outcome.tariffs += 1
-                result = try await objects.save(tariff, key: key(.tariffs, tariff.id), lastUpdated: tariff.lastUpdated)
+                result = try await objects.putTariff(tariff)
             }
             if result == .created { outcome.created += 1 } else { outcome.updated += 1 }
         }
         return outcome
-    }
-
-    private func key(_ module: ObjectModule, _ id: String) -> ObjectKey {
-        ObjectKey(module: module, countryCode: party.countryCode, partyID: party.partyID, id: id)
     }
 
     /// The objects of a document, and where its list sits (nil for a single bare object).

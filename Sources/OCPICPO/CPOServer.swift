@@ -15,6 +15,11 @@ public struct CPOServer: Sendable {
     public let registry: StoreRegistry
     public let profile: PlatformProfile
     public let transport: any OCPIClientTransport
+    /// Sends every change of our objects to the partners that receive them.
+    public let pusher: CPOPusher
+    /// The CPO's own objects, for the operator's systems (the admin API is built on it).
+    public let objects: CPOObjects
+    let logger: Logger
 
     public static let cpoBasePath = "/ocpi/cpo/\(OCPIRelease.version)"
 
@@ -26,15 +31,34 @@ public struct CPOServer: Sendable {
         if configuration.demoData, try await DemoData.loadIfEmpty(into: store, party: configuration.party) {
             logger.info("loaded the demo data: 3 locations in Utrecht, 2 tariffs")
         }
-        return CPOServer(configuration: configuration, store: store, registry: StoreRegistry(store: store), profile: profile(for: configuration), transport: transport)
+        let server = CPOServer(
+            configuration: configuration, store: store, registry: StoreRegistry(store: store), profile: profile(for: configuration),
+            transport: transport, logger: logger
+        )
+        server.pusher.start()
+        return server
     }
 
-    public init(configuration: CPOConfiguration, store: SQLStore, registry: StoreRegistry, profile: PlatformProfile, transport: any OCPIClientTransport) {
+    /// A server on an open store; its pusher delivers changes as they happen but catches up with
+    /// partners that missed some only after `pusher.start()` (`open` starts it).
+    public init(
+        configuration: CPOConfiguration, store: SQLStore, registry: StoreRegistry, profile: PlatformProfile, transport: any OCPIClientTransport,
+        logger: Logger = Logger(label: "ocpi-cpo")
+    ) {
         self.configuration = configuration
         self.store = store
         self.registry = registry
         self.profile = profile
         self.transport = transport
+        self.logger = logger
+        pusher = CPOPusher(store: store, registry: registry, party: configuration.party, transport: transport, configuration: configuration.push, logger: logger)
+        objects = CPOObjects(store: store, party: configuration.party, observer: pusher)
+    }
+
+    /// Finishes the pushes under way, stops catching up, and closes the store.
+    public func shutdown() async throws {
+        await pusher.stop()
+        try await store.shutdown()
     }
 
     /// What the versions and credentials modules say about this CPO.
@@ -86,7 +110,7 @@ public struct CPOServer: Sendable {
             + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo(store: store))
         router.addOCPIRoutes(cpoRoutes, at: Self.cpoBasePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
         router.addOCPIRoutes(
-            AdminAPI(store: store, party: configuration.party).routes, at: AdminAPI.basePath, configuration: serverConfiguration,
+            AdminAPI(objects: objects).routes, at: AdminAPI.basePath, configuration: serverConfiguration,
             authenticator: AdminAuthenticator(token: configuration.adminToken, party: configuration.party), logger: logger
         )
         router.get("/health") { _, _ in

@@ -50,13 +50,16 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
     public var roles: [Role]
     public var tokenEncoding: CredentialsToken.Encoding
     public var validation: ValidationPolicy
+    /// Whether the partner, after it was unreachable, is sent the current state of everything
+    /// that changed meanwhile (beyond the spec, which leaves that to the partner's own GETs).
+    public var catchUp: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, status: Status, incomingToken: String, outgoingToken: String? = nil, versionsURL: String? = nil,
         version: String? = nil, endpoints: [Endpoint] = [], roles: [Role] = [], tokenEncoding: CredentialsToken.Encoding = .base64,
-        validation: ValidationPolicy = .strict, createdAt: Date = Date(), updatedAt: Date = Date()
+        validation: ValidationPolicy = .strict, catchUp: Bool = true, createdAt: Date = Date(), updatedAt: Date = Date()
     ) {
         self.id = id
         self.status = status
@@ -68,8 +71,31 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
         self.roles = roles
         self.tokenEncoding = tokenEncoding
         self.validation = validation
+        self.catchUp = catchUp
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, status, incomingToken, outgoingToken, versionsURL, version, endpoints, roles, tokenEncoding, validation, catchUp, createdAt, updatedAt
+    }
+
+    /// Reads records written before a field existed with that field's default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        status = try container.decode(Status.self, forKey: .status)
+        incomingToken = try container.decode(String.self, forKey: .incomingToken)
+        outgoingToken = try container.decodeIfPresent(String.self, forKey: .outgoingToken)
+        versionsURL = try container.decodeIfPresent(String.self, forKey: .versionsURL)
+        version = try container.decodeIfPresent(String.self, forKey: .version)
+        endpoints = try container.decodeIfPresent([Endpoint].self, forKey: .endpoints) ?? []
+        roles = try container.decodeIfPresent([Role].self, forKey: .roles) ?? []
+        tokenEncoding = try container.decodeIfPresent(CredentialsToken.Encoding.self, forKey: .tokenEncoding) ?? .base64
+        validation = try container.decodeIfPresent(ValidationPolicy.self, forKey: .validation) ?? .strict
+        catchUp = try container.decodeIfPresent(Bool.self, forKey: .catchUp) ?? true
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
     }
 
     /// The partner as the request pipeline sees it.

@@ -45,7 +45,7 @@ public final class SQLStore: Sendable {
 
     /// One statement, run on a connection of its own (SQLite has one; PostgreSQL lends one from
     /// its pool for the statement's duration).
-    private func query(_ sql: SQLQueryString) -> StoreQuery {
+    func query(_ sql: SQLQueryString) -> StoreQuery {
         StoreQuery(backend: backend, sql: sql)
     }
 
@@ -66,6 +66,9 @@ public final class SQLStore: Sendable {
         }
     }
 
+    /// The schema version this code migrates a database to.
+    public static var latestSchemaVersion: Int { StoreSchema.migrations.last?.version ?? 0 }
+
     /// The schema version the database is at.
     public func schemaVersion() async throws -> Int {
         try await query("SELECT MAX(version) AS version FROM schema_migrations").first()?.decode(column: "version", as: Int?.self) ?? 0
@@ -73,7 +76,7 @@ public final class SQLStore: Sendable {
 
     // MARK: Objects
 
-    private static func microseconds(_ time: OCPIDateTime) -> Int64 {
+    static func microseconds(_ time: OCPIDateTime) -> Int64 {
         time.secondsSince1970 * 1_000_000 + Int64(time.nanoseconds / 1000)
     }
 

@@ -53,6 +53,16 @@ enum StoreBackend: Sendable {
     }
 
     private static func openPostgres(_ location: PostgresLocation, logger: Logger) async throws -> StoreBackend {
+        // The pool retries a server it cannot reach for as long as a connection is asked for; a
+        // server that is not there at all is said so at once.
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(5))
+                .connect(host: location.host, port: location.port).get()
+            try? await channel.close()
+        } catch {
+            throw StoreError.unavailable("cannot use \(location): \(error)")
+        }
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
@@ -73,14 +83,16 @@ enum StoreBackend: Sendable {
         let backend = StoreBackend.postgres(client, task: task)
         do {
             if let schema = location.schema {
+                // Under the migration lock: instances starting together would race to create it.
                 // The schema name is checked to be a plain lower-case identifier.
-                try await backend.withDatabase { try await $0.raw("CREATE SCHEMA IF NOT EXISTS \(unsafeRaw: schema)").run() }
+                try await backend.exclusiveTransaction { try await $0.raw("CREATE SCHEMA IF NOT EXISTS \(unsafeRaw: schema)").run() }
             } else {
                 try await backend.withDatabase { try await $0.raw("SELECT 1").run() }
             }
         } catch {
             task.cancel()
-            throw error
+            // PostgresNIO hides the reason unless asked; a connection failure has no secrets in it.
+            throw StoreError.unavailable("cannot use \(location): \(String(reflecting: error))")
         }
         return backend
     }

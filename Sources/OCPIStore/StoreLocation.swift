@@ -94,10 +94,11 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 /// What the store refuses, in words an operator can act on.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case badLocation(String)
+    case unavailable(String)
 
     public var description: String {
         switch self {
-        case .badLocation(let message): message
+        case .badLocation(let message), .unavailable(let message): message
         }
     }
 }

@@ -57,5 +57,34 @@ enum StoreSchema {
                 "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ]
         },
+        // Push bookkeeping: which objects a partner has not been sent since they changed, and where
+        // each partner keeps the CDRs we posted to it.
+        Migration(version: 2) { _ in
+            [
+                """
+                CREATE TABLE push_pending (
+                    partner_id TEXT NOT NULL,
+                    module TEXT NOT NULL,
+                    country_code TEXT NOT NULL,
+                    party_id TEXT NOT NULL,
+                    object_id TEXT NOT NULL,
+                    kind TEXT NOT NULL DEFAULT '',
+                    since BIGINT NOT NULL,
+                    PRIMARY KEY (partner_id, module, country_code, party_id, object_id, kind)
+                )
+                """,
+                "CREATE INDEX push_pending_by_age ON push_pending (partner_id, since)",
+                """
+                CREATE TABLE cdr_receipts (
+                    partner_id TEXT NOT NULL,
+                    country_code TEXT NOT NULL,
+                    party_id TEXT NOT NULL,
+                    cdr_id TEXT NOT NULL,
+                    location_url TEXT NOT NULL,
+                    PRIMARY KEY (partner_id, country_code, party_id, cdr_id)
+                )
+                """,
+            ]
+        },
     ]
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OCPICPO
 import OCPIRuntime
+import OCPIServer
 import OCPIStore
 
 /// `ocpi-cpo import FILE...`: Locations and Tariffs from JSON files into the database.
@@ -29,7 +30,10 @@ struct Import: AsyncParsableCommand {
             countryCode: (countryCode ?? Environment.value("country-code") ?? "NL").uppercased(),
             partyID: (partyID ?? Environment.value("party-id") ?? "SOC").uppercased()
         )
-        let importer = CPOImport(store: store, party: party)
+        // Partners hear of what was imported from the server's catch-up, not from this process.
+        let registry = StoreRegistry(store: store)
+        let pusher = CPOPusher(store: store, registry: registry, party: party, transport: HTTPClientTransport(), logger: logger)
+        let importer = CPOImport(store: store, party: party, observer: CPOPendingNotes(pusher))
         var failed = false
         for file in files {
             do {

@@ -57,7 +57,8 @@ struct Serve: AsyncParsableCommand {
         let configuration = try resolvedConfiguration()
         var logger = Logger(label: "ocpi-cpo")
         logger.logLevel = .info
-        let server = try await CPOServer.open(configuration, logger: logger)
+        // Every call to a partner (handshake, push) ends within 10 seconds.
+        let server = try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: .seconds(10)), logger: logger)
         // One registration token stays on offer until a partner uses it.
         var invitation = try await server.registry.partners().last { $0.status == .invited }
         if invitation == nil { invitation = try await server.registry.invite() }
@@ -72,6 +73,6 @@ struct Serve: AsyncParsableCommand {
         // Written at once, not buffered: scripts read it while the server runs.
         FileHandle.standardOutput.write(Data((banner + "\n").utf8))
         try await server.application(logger: logger).runService()
-        try await server.store.shutdown()
+        try await server.shutdown()
     }
 }

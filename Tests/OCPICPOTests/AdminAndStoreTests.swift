@@ -77,10 +77,10 @@ import Testing
         }
 
         let second = try await CPOPeer.open(database: location, demoData: false)
-        #expect(try await second.server.store.schemaVersion() == 1)
+        #expect(try await second.server.store.schemaVersion() == SQLStore.latestSchemaVersion)
         let kept = try await second.server.store.list(ObjectFilter(module: .locations), offset: 0, limit: 10)
         #expect(kept.objects.map(\.key.id) == ["KEEP"])
         #expect(try await second.server.registry.partner(incomingToken: tokenA) != nil)
-        try await second.server.store.shutdown()
+        try await second.server.shutdown()
     }
 }

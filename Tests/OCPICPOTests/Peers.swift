@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import OCPI221
 import OCPICPO
 import OCPIRuntime
@@ -25,18 +26,25 @@ actor MemoryRegistry: PartnerRegistry {
     }
 }
 
-/// An eMSP assembled from the generated versions and credentials routes, on its own port.
+/// An eMSP assembled from the generated versions and credentials routes, on its own port; with
+/// an inbox, also from the RECEIVER routes of Locations, Tariffs, Sessions and CDRs.
 struct EMSPPeer {
     let port: Int
     let registry = MemoryRegistry()
     let profile: PlatformProfile
+    let inbox: EMSPInbox?
 
-    init() throws {
+    init(inbox: EMSPInbox? = nil, countryCode: String = "DE", partyID: String = "MSP") throws {
         port = try LiveServer.freePort()
+        self.inbox = inbox
+        var modules: [PlatformProfile.Module] = [.init(.credentials, .sender, path: "/ocpi/emsp/2.2.1/credentials")]
+        if inbox != nil {
+            modules += [.locations, .tariffs, .sessions, .cdrs].map { .init($0, .receiver, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
+        }
         profile = PlatformProfile(
             publicURL: "http://127.0.0.1:\(port)",
-            roles: [CredentialsRole(role: .emsp, businessDetails: BusinessDetails(name: "Test eMSP"), partyID: "MSP", countryCode: "DE")],
-            modules: [.init(.credentials, .sender, path: "/ocpi/emsp/2.2.1/credentials")]
+            roles: [CredentialsRole(role: .emsp, businessDetails: BusinessDetails(name: "Test eMSP"), partyID: partyID, countryCode: countryCode)],
+            modules: modules
         )
     }
 
@@ -50,7 +58,12 @@ struct EMSPPeer {
         let configuration = OCPIServerConfiguration(publicURL: profile.publicURL, ownParties: profile.parties)
         let authenticator = RegistryAuthenticator(registry: registry)
         router.addOCPIRoutes(OCPIRoutes.versionsSender(VersionsService(profile: profile)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
-        router.addOCPIRoutes(OCPIRoutes.credentialsSender(credentials), at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+        var routes = OCPIRoutes.credentialsSender(credentials)
+        if let inbox {
+            routes += OCPIRoutes.locationsReceiver(inbox) + OCPIRoutes.tariffsReceiver(inbox) + OCPIRoutes.sessionsReceiver(inbox)
+                + OCPIRoutes.cdrsReceiver(inbox)
+        }
+        router.addOCPIRoutes(routes, at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
         try await LiveServer.run(router, port: port, body)
     }
 }
@@ -60,10 +73,16 @@ struct CPOPeer {
     let server: CPOServer
     static let adminToken = "admin-secret"
 
-    static func open(database: StoreLocation = .memory, demoData: Bool = true) async throws -> CPOPeer {
-        let port = try LiveServer.freePort()
-        let configuration = CPOConfiguration(port: port, database: database, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: demoData)
-        return CPOPeer(server: try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: .seconds(10)), logger: LiveServer.quietLogger))
+    /// Pushes catch up only when a test says so (`server.pusher.catchUp()`), with no grace period.
+    static let testPush = PushConfiguration(catchUpInterval: .seconds(3600), catchUpGrace: .zero, offlinePause: .zero)
+
+    static func open(
+        database: StoreLocation = .memory, demoData: Bool = true, port: Int? = nil, timeout: TimeAmount = .seconds(10),
+        push: PushConfiguration = testPush
+    ) async throws -> CPOPeer {
+        let port = try port ?? LiveServer.freePort()
+        let configuration = CPOConfiguration(port: port, database: database, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: demoData, push: push)
+        return CPOPeer(server: try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: timeout), logger: LiveServer.quietLogger))
     }
 
     var baseURL: String { server.configuration.publicURL }
@@ -73,10 +92,10 @@ struct CPOPeer {
         do {
             try await LiveServer.run(server.router(logger: logger), port: server.configuration.port, body)
         } catch {
-            try await server.store.shutdown()
+            try await server.shutdown()
             throw error
         }
-        try await server.store.shutdown()
+        try await server.shutdown()
     }
 
     func connection(_ module: String, token: String) -> OCPIConnection {

@@ -110,5 +110,9 @@ import Testing
         #expect(url.status != 0)
         #expect(url.error.contains("not a PostgreSQL URL"))
         #expect(!url.error.contains("secret"), "no password in messages")
+        let unreachable = try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", "postgres://user:secret@127.0.0.1:1/ocpi"])
+        #expect(unreachable.status != 0)
+        #expect(unreachable.error.contains("cannot use PostgreSQL user@127.0.0.1:1/ocpi"), "\(unreachable.error)")
+        #expect(!unreachable.error.contains("secret"), "no password in messages")
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import OCPIRuntime
+import SQLKit
+
+/// The push bookkeeping: a row per partner and object that changed and has not been delivered.
+///
+/// A row is consumed exactly once, by whoever deletes it first: the push of the change itself,
+/// or the catch-up of a partner that was unreachable (on any instance sharing the database). A
+/// push that fails puts its row back.
+extension SQLStore {
+    /// Notes that `key` changed and `partnerID` has yet to hear of it; an older note stays.
+    public func markPending(partnerID: String, _ key: ObjectKey, since: OCPIDateTime = .now()) async throws {
+        try await query("""
+            INSERT INTO push_pending (partner_id, module, country_code, party_id, object_id, kind, since)
+            VALUES (\(bind: partnerID), \(bind: key.module.rawValue), \(bind: key.countryCode), \(bind: key.partyID), \(bind: key.id),
+                    \(bind: key.kind), \(bind: Self.microseconds(since)))
+            ON CONFLICT (partner_id, module, country_code, party_id, object_id, kind) DO NOTHING
+            """).run()
+    }
+
+    /// Takes the note for `key`; whether there was one to take.
+    public func claimPending(partnerID: String, _ key: ObjectKey) async throws -> Bool {
+        let rows = try await query("""
+            DELETE FROM push_pending
+            WHERE partner_id = \(bind: partnerID) AND module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode)
+              AND party_id = \(bind: key.partyID) AND object_id = \(bind: key.id) AND kind = \(bind: key.kind)
+            RETURNING since
+            """).all()
+        return !rows.isEmpty
+    }
+
+    /// Takes up to `limit` notes of `partnerID` older than `before`, oldest first.
+    public func claimPending(partnerID: String, before: OCPIDateTime, limit: Int) async throws -> [ObjectKey] {
+        let rows = try await query("""
+            DELETE FROM push_pending
+            WHERE (partner_id, module, country_code, party_id, object_id, kind) IN (
+                SELECT partner_id, module, country_code, party_id, object_id, kind FROM push_pending
+                WHERE partner_id = \(bind: partnerID) AND since < \(bind: Self.microseconds(before))
+                ORDER BY since LIMIT \(bind: limit)
+            )
+            RETURNING module, country_code, party_id, object_id, kind, since
+            """).all()
+        return try rows.map { row in
+            (try row.decode(column: "since", as: Int64.self), ObjectKey(
+                module: ObjectModule(rawValue: try row.decode(column: "module", as: String.self)) ?? .locations,
+                countryCode: try row.decode(column: "country_code", as: String.self),
+                partyID: try row.decode(column: "party_id", as: String.self),
+                id: try row.decode(column: "object_id", as: String.self),
+                kind: try row.decode(column: "kind", as: String.self)
+            ))
+        }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// The partners with notes older than `before`.
+    public func partnersWithPending(before: OCPIDateTime) async throws -> [String] {
+        try await query("SELECT DISTINCT partner_id FROM push_pending WHERE since < \(bind: Self.microseconds(before)) ORDER BY partner_id")
+            .all().map { try $0.decode(column: "partner_id", as: String.self) }
+    }
+
+    /// How many objects `partnerID` has yet to hear of.
+    public func pendingCount(partnerID: String) async throws -> Int {
+        try await query("SELECT COUNT(*) AS total FROM push_pending WHERE partner_id = \(bind: partnerID)").first()?
+            .decode(column: "total", as: Int.self) ?? 0
+    }
+
+    /// Keeps the URL under which a partner stores a CDR we posted (its `Location` header).
+    public func recordCDRLocation(partnerID: String, _ key: ObjectKey, url: String) async throws {
+        try await query("""
+            INSERT INTO cdr_receipts (partner_id, country_code, party_id, cdr_id, location_url)
+            VALUES (\(bind: partnerID), \(bind: key.countryCode), \(bind: key.partyID), \(bind: key.id), \(bind: url))
+            ON CONFLICT (partner_id, country_code, party_id, cdr_id) DO UPDATE SET location_url = excluded.location_url
+            """).run()
+    }
+
+    public func cdrLocation(partnerID: String, _ key: ObjectKey) async throws -> String? {
+        try await query("""
+            SELECT location_url FROM cdr_receipts
+            WHERE partner_id = \(bind: partnerID) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID) AND cdr_id = \(bind: key.id)
+            """).first()?.decode(column: "location_url", as: String.self)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Hummingbird
+import OCPI221
+import OCPICPO
+import OCPIRuntime
+import OCPIServer
+import OCPIStore
+import OCPITestSupport
+import Testing
+
+/// Changes made through the admin API reach the eMSPs that receive them, over real HTTP, and a
+/// partner that was away is brought to the current state.
+@Suite struct PushTests {
+    static let bearer = AdminAndStoreTests.bearer
+
+    /// The eMSP registers (it starts the handshake); the CPO's record of it.
+    static func register(_ emsp: EMSPPeer, with cpo: CPOPeer) async throws -> PartnerRecord {
+        let tokenA = try await cpo.server.registry.invite().incomingToken
+        _ = try await emsp.credentials.register(versionsURL: cpo.server.profile.versionsURL, tokenA: tokenA)
+        return try #require(try await cpo.server.registry.partners().first { $0.status == .registered && $0.roles.first?.partyID == emsp.profile.roles.first?.partyID })
+    }
+
+    static func stored<T: OCPIModel>(_ cpo: CPOPeer, _ module: ObjectModule, _ id: String, as _: T.Type) async throws -> T {
+        let object = try #require(try await cpo.server.store.get(ObjectKey(module: module, countryCode: "NL", partyID: "SOC", id: id)))
+        return try #require(try T.decodeJSON(object.json).value)
+    }
+
+    static func admin(_ cpo: CPOPeer, _ method: String, _ path: String, _ body: String? = nil) async throws -> RawResponse {
+        try await send(method, cpo.baseURL + "/admin/2.2.1" + path, authorization: bearer, body: body)
+    }
+
+    @Test func everyKindOfChangeArrivesAsItsOwnMessage() async throws {
+        let cpo = try await CPOPeer.open()
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            try await emsp.run {
+                let partner = try await Self.register(emsp, with: cpo)
+                var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
+                location.id = "PUSHED"
+                #expect(try await Self.admin(cpo, "PUT", "/locations/PUSHED", ModuleTests.json(location)).status == 201)
+                await cpo.server.pusher.drain()
+                #expect(await inbox.locations["PUSHED"] == location)
+
+                // A status change is a PATCH of the EVSE.
+                let evse = location.evses[0].uid
+                #expect(try await Self.admin(cpo, "PATCH", "/locations/PUSHED/\(evse)", #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#).status == 200)
+                var connector = location.evses[0].connectors[0]
+                connector.maxAmperage = 20
+                connector.lastUpdated = try #require(OCPIDateTime("2030-01-02T00:00:00Z"))
+                #expect(try await Self.admin(cpo, "PUT", "/locations/PUSHED/\(evse)/\(connector.id)", ModuleTests.json(connector)).status == 200)
+                #expect(try await Self.admin(cpo, "PATCH", "/locations/PUSHED", #"{"name": "Renamed", "last_updated": "2030-01-03T00:00:00Z"}"#).status == 200)
+                await cpo.server.pusher.drain()
+                #expect(await inbox.calls == [
+                    "PUT location PUSHED", "PATCH evse PUSHED/\(evse)", "PUT connector PUSHED/\(evse)/\(connector.id)", "PATCH location PUSHED",
+                ])
+                #expect(await inbox.locations["PUSHED"] == (try await Self.stored(cpo, .locations, "PUSHED", as: Location.self)), "the eMSP's copy is the server's object")
+
+                // Tariffs: PUT and DELETE.
+                var tariff = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
+                tariff.id = "PUSHED-TARIFF"
+                #expect(try await Self.admin(cpo, "PUT", "/tariffs/PUSHED-TARIFF", ModuleTests.json(tariff)).status == 201)
+                await cpo.server.pusher.drain()
+                #expect(await inbox.tariffs["PUSHED-TARIFF"] == tariff)
+                #expect(try await Self.admin(cpo, "DELETE", "/tariffs/PUSHED-TARIFF").status == 200)
+                await cpo.server.pusher.drain()
+                #expect(await inbox.tariffs["PUSHED-TARIFF"] == nil)
+
+                // Sessions go to their own eMSP only; charging periods arrive by PATCH.
+                #expect(try await Self.admin(cpo, "PUT", "/sessions/S1", ModuleTests.json(ModuleTests.session("S1", for: "DE", "MSP"))).status == 201)
+                #expect(try await Self.admin(cpo, "PUT", "/sessions/S2", ModuleTests.json(ModuleTests.session("S2", for: "FR", "OTH"))).status == 201)
+                let periods = #"{"kwh": 3.5, "charging_periods": [{"start_date_time": "2023-11-14T22:13:20Z", "dimensions": [{"type": "ENERGY", "volume": 3.5}]}], "last_updated": "2023-11-14T22:43:20Z"}"#
+                #expect(try await Self.admin(cpo, "PATCH", "/sessions/S1", periods).status == 200)
+                await cpo.server.pusher.drain()
+                #expect(await inbox.sessions.keys.sorted() == ["S1"])
+                #expect(await inbox.sessions["S1"] == (try await Self.stored(cpo, .sessions, "S1", as: Session.self)))
+                #expect(await inbox.sessions["S1"]?.chargingPeriods.first?.dimensions.first?.volume == Decimal(string: "3.5"))
+
+                // A CDR by POST; the Location the eMSP answers is kept.
+                #expect(try await Self.admin(cpo, "POST", "/cdrs", ModuleTests.json(ModuleTests.cdr("C1", for: "DE", "MSP"))).status == 201)
+                await cpo.server.pusher.drain()
+                #expect(await inbox.cdrs == [ModuleTests.cdr("C1", for: "DE", "MSP")])
+                let receipt = try await cpo.server.store.cdrLocation(partnerID: partner.id, ObjectKey(module: .cdrs, countryCode: "NL", partyID: "SOC", id: "C1"))
+                #expect(receipt == EMSPInbox.cdrURL("C1"))
+                #expect(try await cpo.server.store.pendingCount(partnerID: partner.id) == 0, "everything was delivered")
+            }
+        }
+    }
+
+    @Test func aRefusedPatchIsFollowedByAGetAndAPutOfTheCurrentObject() async throws {
+        let cpo = try await CPOPeer.open()
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            try await emsp.run {
+                _ = try await Self.register(emsp, with: cpo)
+                // The eMSP has never heard of UTR-STATION (it registered after it was created).
+                #expect(try await Self.admin(cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", #"{"status": "BLOCKED", "last_updated": "2030-01-01T00:00:00Z"}"#).status == 200)
+                await cpo.server.pusher.drain()
+                #expect(await inbox.calls == ["PATCH evse UTR-STATION/UTR-STATION-1", "GET location UTR-STATION", "PUT location UTR-STATION"])
+                #expect(await inbox.locations["UTR-STATION"]?.evses.first?.status == .blocked)
+            }
+        }
+    }
+
+    /// The eMSP is down while things change, then up again: it gets the current state of what
+    /// changed, one message per object, no duplicate CDR, nothing missing; the same when the CPO
+    /// restarts in between.
+    @Test(arguments: TestDatabase.all, [false, true])
+    func aPartnerThatWasAwayConvergesOnTheCurrentState(_ database: TestDatabase, restart: Bool) async throws {
+        let location = try database.makeLocation()
+        defer { database.remove(location) }
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        let first = try await CPOPeer.open(database: location)
+        var partnerID = ""
+
+        /// Registers, goes away, and misses these changes.
+        func changeWhileAway(_ cpo: CPOPeer) async throws {
+            try await emsp.run { partnerID = try await Self.register(emsp, with: cpo).id }
+            for (index, status) in ["CHARGING", "AVAILABLE", "OUTOFORDER"].enumerated() {
+                let patch = #"{"status": "\#(status)", "last_updated": "2030-01-01T00:00:0\#(index)Z"}"#
+                #expect(try await Self.admin(cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", patch).status == 200)
+            }
+            #expect(try await Self.admin(cpo, "PUT", "/sessions/S1", ModuleTests.json(ModuleTests.session("S1", for: "DE", "MSP"))).status == 201)
+            #expect(try await Self.admin(cpo, "POST", "/cdrs", ModuleTests.json(ModuleTests.cdr("C1", for: "DE", "MSP"))).status == 201)
+            #expect(try await Self.admin(cpo, "DELETE", "/tariffs/DC-FAST").status == 200)
+            await cpo.server.pusher.drain()
+            #expect(try await cpo.server.store.pendingCount(partnerID: partnerID) == 4, "one note per changed object")
+        }
+
+        /// Comes back, and is brought up to date.
+        func comeBack(_ cpo: CPOPeer) async throws {
+            await inbox.clearCalls()
+            try await emsp.run { () async throws -> Void in
+                await cpo.server.pusher.catchUp()
+                await cpo.server.pusher.drain()
+                let calls = await inbox.calls
+                #expect(calls.sorted() == ["DELETE tariff DC-FAST", "POST cdr C1", "PUT location UTR-STATION", "PUT session S1"], "the current state, not the history")
+                #expect(await inbox.locations["UTR-STATION"] == (try await Self.stored(cpo, .locations, "UTR-STATION", as: Location.self)))
+                #expect(await inbox.locations["UTR-STATION"]?.evses.first?.status == .outoforder)
+                #expect(await inbox.sessions["S1"] == ModuleTests.session("S1", for: "DE", "MSP"))
+                #expect(try await cpo.server.store.pendingCount(partnerID: partnerID) == 0)
+                // Nothing is sent twice.
+                await cpo.server.pusher.catchUp()
+                await cpo.server.pusher.drain()
+                #expect(await inbox.cdrs.count == 1)
+                #expect(await inbox.calls.count == calls.count)
+            }
+        }
+
+        if restart {
+            try await first.run { try await changeWhileAway(first) }
+            let second = try await CPOPeer.open(database: location, demoData: false, port: first.server.configuration.port)
+            try await second.run { try await comeBack(second) }
+        } else {
+            try await first.run {
+                try await changeWhileAway(first)
+                try await comeBack(first)
+            }
+        }
+    }
+
+    @Test func aPartnerThatHangsDoesNotHoldUpAnother() async throws {
+        // After one timeout the partner is left to the catch-up for a while.
+        let push = PushConfiguration(catchUpInterval: .seconds(3600), catchUpGrace: .zero, offlinePause: .seconds(30))
+        let cpo = try await CPOPeer.open(timeout: .seconds(2), push: push)
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        // A second partner whose server takes every connection and never answers.
+        let hangingPort = try LiveServer.freePort()
+        let hanging = Router()
+        hanging.put("/**") { _, _ -> HTTPResponse.Status in
+            try await Task.sleep(for: .seconds(60))
+            return .ok
+        }
+        try await cpo.run {
+            try await emsp.run {
+                try await LiveServer.run(hanging, port: hangingPort) {
+                    _ = try await Self.register(emsp, with: cpo)
+                    try await cpo.server.registry.insert(PartnerRecord(
+                        id: "hanging", status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
+                        endpoints: [.init(identifier: "locations", role: "RECEIVER", url: "http://127.0.0.1:\(hangingPort)/ocpi/emsp/2.2.1/locations")],
+                        roles: [.init(role: "EMSP", countryCode: "FR", partyID: "HNG")]
+                    ))
+                    let started = ContinuousClock.now
+                    for index in 0..<3 {
+                        var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[0]
+                        location.id = "FAST-\(index)"
+                        #expect(try await Self.admin(cpo, "PUT", "/locations/FAST-\(index)", ModuleTests.json(location)).status == 201)
+                    }
+                    while await inbox.locations.count < 3, ContinuousClock.now - started < .seconds(10) {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    let elapsed = ContinuousClock.now - started
+                    #expect(await inbox.locations.count == 3)
+                    #expect(elapsed < .seconds(2), "the good partner got everything before the hanging one timed out once (\(elapsed))")
+                    await cpo.server.pusher.drain()
+                    #expect(try await cpo.server.store.pendingCount(partnerID: "hanging") == 3, "the hanging partner will be caught up")
+                }
+            }
+        }
+    }
+}
