@@ -48,6 +48,13 @@ let package = Package(
             path: "Sources/OCPI221",
             resources: [.copy("Resources/openapi.yaml")]
         ),
+        // Generated from spec/ocpi-2.1.1 by `ocpi-gen generate`, for partners still on 2.1.1.
+        .target(
+            name: "OCPI211",
+            dependencies: ["OCPIRuntime"],
+            path: "Sources/OCPI211",
+            resources: [.copy("Resources/openapi.yaml")]
+        ),
         // Any OCPI party's plumbing: the Hummingbird adapter and the HTTP client transport.
         .target(
             name: "OCPIServer",
@@ -115,6 +122,12 @@ let package = Package(
             name: "OCPI221Tests",
             dependencies: ["OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", .product(name: "Yams", package: "Yams")],
             path: "Tests/OCPI221Tests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "OCPI211Tests",
+            dependencies: ["OCPI211", "OCPIRuntime"],
+            path: "Tests/OCPI211Tests",
             resources: [.copy("Fixtures")]
         ),
         // Live servers on loopback for the test targets (not shipped).

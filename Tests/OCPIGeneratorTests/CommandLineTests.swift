@@ -51,6 +51,12 @@ import Testing
         #expect(outcome.error == "")
     }
 
+    @Test func checkPassesOnThe211SpecAndItsGeneratedTarget() throws {
+        let outcome = try run(["check", "spec/ocpi-2.1.1", "--output", "Sources/OCPI211"])
+        #expect(outcome.status == 0, "\(outcome.error)")
+        #expect(outcome.error == "")
+    }
+
     @Test func generateWritesAndCheckNamesEveryDifference() throws {
         let output = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }

@@ -4,9 +4,10 @@ import Testing
 
 /// The committed generated target is what the spec generates now: stale generated code fails here.
 @Suite struct GeneratedOutputTests {
-    @Test func sourcesOCPI221IsCurrent() throws {
-        let spec = try loadRepositorySpec()
-        let target = repositoryRoot.appendingPathComponent("Sources/OCPI221")
+    @Test(arguments: [("2.2.1", "Sources/OCPI221"), ("2.1.1", "Sources/OCPI211")])
+    func committedTargetIsCurrent(release: String, folder: String) throws {
+        let spec = try loadRepositorySpec(release)
+        let target = repositoryRoot.appendingPathComponent(folder)
         var actual: [String: String] = [:]
         let enumerator = FileManager.default.enumerator(at: target, includingPropertiesForKeys: nil)
         while let url = enumerator?.nextObject() as? URL {
@@ -15,7 +16,7 @@ import Testing
             actual[relative] = try String(contentsOf: url, encoding: .utf8)
         }
         let differences = OutputDifference.compare(expected: Generator().generate(spec), actual: actual)
-        #expect(differences == [], "run `swift run ocpi-gen generate spec/ocpi-2.2.1 --output Sources/OCPI221`")
+        #expect(differences == [], "run `swift run ocpi-gen generate spec/ocpi-\(release) --output \(folder)`")
     }
 
     @Test func generationIsDeterministic() throws {

@@ -8,7 +8,7 @@ struct OCPIGen: ParsableCommand {
         commandName: "ocpi-gen",
         abstract: "Reads an OCPI release described in spec/ and generates Swift code and OpenAPI from it.",
         discussion: "Every subcommand first loads and checks SPEC_DIR; problems are printed as FILE:LINE: error: MESSAGE and exit with status 1.",
-        subcommands: [Check.self, Generate.self, OpenAPI.self]
+        subcommands: [Check.self, Generate.self, OpenAPI.self, Diff.self]
     )
 }
 
@@ -18,6 +18,10 @@ struct SpecDirectory: ParsableArguments {
 
     /// Loads and checks the folder; prints every problem and exits 1 when there is any.
     func load() throws -> Spec {
+        try Self.load(specDirectory)
+    }
+
+    static func load(_ specDirectory: String) throws -> Spec {
         let source: SpecSource
         do {
             source = try SpecSource.read(directory: specDirectory)
@@ -109,6 +113,38 @@ struct OpenAPI: ParsableCommand {
         }
     }
 }
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Lists what changed between two releases, each change classified as breaking or compatible for senders and receivers.",
+        discussion: "Exits 0 whatever it finds; with --fail-on-breaking, exits 1 when a change is breaking for senders or receivers."
+    )
+
+    @Argument(help: "The spec folder of the older release, e.g. spec/ocpi-2.1.1.")
+    var oldSpecDirectory: String
+
+    @Argument(help: "The spec folder of the newer release, e.g. spec/ocpi-2.2.1.")
+    var newSpecDirectory: String
+
+    @Option(name: .long, help: "text (for people), json (for tools) or markdown (for a changelog).")
+    var format: DiffRenderer.Format = .text
+
+    @Flag(name: .long, help: "Exit 1 when any change is breaking.")
+    var failOnBreaking = false
+
+    func run() throws {
+        // Both folders are checked, and the problems of both printed, before giving up.
+        let old = Result { try SpecDirectory.load(oldSpecDirectory) }
+        let new = Result { try SpecDirectory.load(newSpecDirectory) }
+        let diff = SpecDiffer().diff(old: try old.get(), new: try new.get())
+        print(DiffRenderer().render(diff, as: format), terminator: "")
+        if failOnBreaking, diff.hasBreakingChanges {
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension DiffRenderer.Format: ExpressibleByArgument {}
 
 /// The only code that touches the output folder.
 enum OutputFolder {

@@ -207,8 +207,10 @@ private struct CheckRun {
         if isPatchBody, let body = operation.body {
             if let name = body.type.referencedName, objects[name] == nil {
                 error(body.location, "a PATCH body must be an object, and \(name) is not")
-            } else if let name = body.type.referencedName, objects[name]?.fields.contains(where: { $0.name == "last_updated" }) == false {
-                error(body.location, "a PATCH body needs 'last_updated', and \(name) has none")
+            } else if let name = body.type.referencedName, let object = objects[name] {
+                for required in spec.patchRequiredFields where !object.fields.contains(where: { $0.name == required }) {
+                    error(body.location, "a PATCH body needs '\(required)', and \(name) has none")
+                }
             }
         }
     }

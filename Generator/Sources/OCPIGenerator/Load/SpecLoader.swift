@@ -13,12 +13,20 @@ public enum SpecLoader {
         }
         let manifestReader = YAMLReader(path: manifestPath)
         let manifest = manifestReader.root(of: manifestText).flatMap {
-            manifestReader.map($0, "the manifest", required: ["ocpi", "release", "source", "doc", "files"])
+            manifestReader.map($0, "the manifest", required: ["ocpi", "release", "source", "doc", "files"],
+                               optional: ["note", "patch_required_fields", "token_encoding"])
         }
         let version = manifestReader.string(manifest?["ocpi"], "'ocpi'")
         let release = manifestReader.string(manifest?["release"], "'release'")
         let origin = manifestReader.string(manifest?["source"], "'source'")
         let doc = manifestReader.string(manifest?["doc"], "'doc'")
+        let note = manifestReader.string(manifest?["note"], "'note'")
+        let tokenEncoding = manifest?["token_encoding"] == nil
+            ? TokenEncoding.base64
+            : manifestReader.oneOf(manifest?["token_encoding"], "'token_encoding'", TokenEncoding.self)
+        let patchRequiredFields = manifest?["patch_required_fields"] == nil
+            ? Spec.defaultPatchRequiredFields
+            : manifestReader.strings(manifest?["patch_required_fields"], "'patch_required_fields'")
         var fileNames: [(String, Node)] = []
         for node in manifestReader.list(manifest?["files"], "'files'") {
             guard let name = manifestReader.string(node, "a file name") else { continue }
@@ -46,10 +54,13 @@ public enum SpecLoader {
             }
             diagnostics += reader.diagnostics
         }
-        guard diagnostics.isEmpty, let version, let release, let origin, let doc else {
+        guard diagnostics.isEmpty, let version, let release, let origin, let doc, let tokenEncoding else {
             return .failure(SpecErrors(diagnostics))
         }
-        return .success(Spec(version: version, release: release, source: origin, doc: doc, files: files))
+        return .success(Spec(
+            version: version, release: release, source: origin, doc: doc, note: note,
+            patchRequiredFields: patchRequiredFields, tokenEncoding: tokenEncoding, files: files
+        ))
     }
 }
 

@@ -154,7 +154,7 @@ public struct OpenAPIRenderer: Sendable {
     private func components(_ spec: Spec) -> YAMLValue {
         var schemas: [(String, YAMLValue)] = []
         for file in spec.files {
-            for object in file.objects { schemas.append((object.name, objectSchema(object))) }
+            for object in file.objects { schemas.append((object.name, objectSchema(object, spec: spec))) }
             for enumeration in file.enums { schemas.append((enumeration.name, enumSchema(enumeration))) }
         }
         var parameters: [(String, YAMLValue)] = []
@@ -184,7 +184,9 @@ public struct OpenAPIRenderer: Sendable {
                 ("type", .string("apiKey")),
                 ("in", .string("header")),
                 ("name", .string("Authorization")),
-                ("description", .string("`Token <credentials token>`, the token base64-encoded as OCPI 2.2.1 requires.")),
+                ("description", .string(spec.tokenEncoding == .base64
+                    ? "`Token <credentials token>`, the token base64-encoded as OCPI \(spec.version) requires."
+                    : "`Token <credentials token>`, the token as it is (not encoded), as OCPI \(spec.version) requires.")),
             ]))])),
             ("schemas", .map(schemas)),
             ("parameters", .map(parameters)),
@@ -193,11 +195,11 @@ public struct OpenAPIRenderer: Sendable {
         ])
     }
 
-    private func objectSchema(_ object: ObjectDefinition, patch: Bool = false) -> YAMLValue {
+    private func objectSchema(_ object: ObjectDefinition, spec: Spec, patch: Bool = false) -> YAMLValue {
         var result = YAMLMapBuilder()
         result.set("type", .string("object"))
         result.set("description", object.annotations.doc.map { .string($0.trimmingWhitespace()) })
-        let required = patch ? object.fields.filter { $0.name == "last_updated" } : object.fields.filter(\.cardinality.isRequired)
+        let required = patch ? object.fields.filter { spec.patchRequiredFields.contains($0.name) } : object.fields.filter(\.cardinality.isRequired)
         result.set("required", required.isEmpty ? nil : .list(required.map { .string($0.name) }))
         result.set("properties", .map(object.fields.map { field in
             (field.name, fieldSchema(field.type, field.cardinality, field.constraints, doc: field.annotations.doc))
@@ -215,7 +217,7 @@ public struct OpenAPIRenderer: Sendable {
 
     private func payloadSchema(_ payload: PayloadDefinition, spec: Spec) -> YAMLValue {
         if payload.patch, let name = payload.type.referencedName, let object = spec.object(named: name) {
-            return objectSchema(object, patch: true)
+            return objectSchema(object, spec: spec, patch: true)
         }
         return fieldSchema(payload.type, payload.cardinality, Constraints())
     }

@@ -5,8 +5,20 @@ public struct Spec: Hashable, Sendable {
     public var release: String
     public var source: String
     public var doc: String
+    /// A decision that concerns the whole release (the manifest's `note:`).
+    public var note: String?
+    /// The fields a PATCH body must carry besides those that change (the manifest's
+    /// `patch_required_fields:`): `last_updated` from 2.2 on; none in 2.1.1, whose PATCH sends only
+    /// what changes.
+    public var patchRequiredFields: [String]
+    /// How the credentials token is written after `Token ` in the Authorization header (the
+    /// manifest's `token_encoding:`).
+    public var tokenEncoding: TokenEncoding
     /// The files in the manifest's order.
     public var files: [SpecFile]
+
+    /// What a release requires of PATCH bodies when its manifest does not say.
+    public static let defaultPatchRequiredFields = ["last_updated"]
 
     public var modules: [SpecFile] { files.filter { $0.module != nil } }
     public var objects: [ObjectDefinition] { files.flatMap(\.objects) }
@@ -18,6 +30,14 @@ public struct Spec: Hashable, Sendable {
 
     public func object(named name: String) -> ObjectDefinition? { objects.first { $0.name == name } }
     public func enumeration(named name: String) -> EnumDefinition? { enums.first { $0.name == name } }
+}
+
+/// How a release writes the credentials token in the Authorization header.
+public enum TokenEncoding: String, Hashable, Sendable, CaseIterable {
+    /// Base64 of the token's UTF-8 (2.2 and later); the default.
+    case base64
+    /// The token as it is (2.1.1 and earlier).
+    case plain
 }
 
 /// What every item of the spec may carry besides its facts.
@@ -169,7 +189,7 @@ public struct ParameterDefinition: Hashable, Sendable {
 public struct PayloadDefinition: Hashable, Sendable {
     public var type: TypeReference
     public var cardinality: Cardinality
-    /// A PATCH body: any subset of the object's fields, `last_updated` required.
+    /// A PATCH body: any subset of the object's fields, those of `Spec.patchRequiredFields` required.
     public var patch: Bool
     public var location: SourceLocation
 }

@@ -22,6 +22,8 @@ struct SwiftModelPlan {
             }
         }
         var isRequired: Bool { field.cardinality == .one || field.cardinality == .oneOrMore }
+        /// Whether a PATCH body must carry the field (`last_updated` from 2.2 on).
+        let isPatchRequired: Bool
     }
 
     enum Check {
@@ -99,7 +101,8 @@ struct SwiftModelPlan {
             field: field,
             name: SwiftNaming.escaped(field.swiftName ?? SwiftNaming.propertyName(field.name)),
             baseType: swiftTypeName(field.type),
-            check: check(field.type, field.constraints)
+            check: check(field.type, field.constraints),
+            isPatchRequired: spec.patchRequiredFields.contains(field.name)
         )
     }
 

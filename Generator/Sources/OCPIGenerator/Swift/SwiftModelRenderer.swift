@@ -98,12 +98,12 @@ struct SwiftModelRenderer {
     private func declaredType(_ property: SwiftModelPlan.Property, patch: Bool) -> String {
         let element = property.baseType
         let base = property.isList ? "[\(element)]" : element
-        if patch { return property.field.name == "last_updated" ? base : base + "?" }
+        if patch { return property.isPatchRequired ? base : base + "?" }
         return property.field.cardinality == .optional ? base + "?" : base
     }
 
     private func defaultValue(_ property: SwiftModelPlan.Property, patch: Bool) -> String? {
-        if patch { return property.field.name == "last_updated" ? nil : "nil" }
+        if patch { return property.isPatchRequired ? nil : "nil" }
         switch property.field.cardinality {
         case .optional: return "nil"
         case .many: return "[]"
@@ -127,8 +127,10 @@ struct SwiftModelRenderer {
     }
 
     private func patchDeclaration(_ model: SwiftModelPlan.Model, _ patchName: String, into writer: inout CodeWriter) {
+        let required = model.properties.filter(\.isPatchRequired).map { "`\($0.field.name)`" }
+        let patchRequiredList = required.isEmpty ? "" : ", and " + required.joined(separator: ", ")
         writer.docComment("""
-            A PATCH body for \(model.swiftName): only the fields that change, and `last_updated`.
+            A PATCH body for \(model.swiftName): only the fields that change\(patchRequiredList).
 
             \(provenance(model.object.name, fileName(of: model.object), model.object.annotations.ref))
             """)
@@ -148,7 +150,7 @@ struct SwiftModelRenderer {
             writer.block("public func applying(_ patch: \(patchName)) -> \(model.swiftName) {") { writer in
                 writer.line("var result = self")
                 for property in model.properties {
-                    if property.field.name == "last_updated" {
+                    if property.isPatchRequired {
                         writer.line("result.\(property.name) = patch.\(property.name)")
                     } else {
                         writer.line("if let value = patch.\(property.name) { result.\(property.name) = value }")
@@ -262,7 +264,7 @@ struct SwiftModelRenderer {
 
     private func fieldValidation(_ property: SwiftModelPlan.Property, typeName: String, patch: Bool, into writer: inout CodeWriter) {
         let key = swiftString(property.field.name)
-        let optional = patch ? property.field.name != "last_updated" : property.field.cardinality == .optional
+        let optional = patch ? !property.isPatchRequired : property.field.cardinality == .optional
         let value = optional ? "value" : property.name
         let statement: String
         if property.isList {
@@ -285,7 +287,7 @@ struct SwiftModelRenderer {
     private func coding(_ model: SwiftModelPlan.Model, typeName: String, patch: Bool, into writer: inout CodeWriter) {
         let properties = model.properties
         func isOptional(_ property: SwiftModelPlan.Property) -> Bool {
-            patch ? property.field.name != "last_updated" : property.field.cardinality == .optional
+            patch ? !property.isPatchRequired : property.field.cardinality == .optional
         }
         func decodedType(_ property: SwiftModelPlan.Property) -> String {
             property.isList ? "[\(property.baseType)]" : property.baseType
