@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "OCPICPO",
             dependencies: [
-                "OCPIRuntime", "OCPI221", "OCPIServer", "OCPIStore",
+                "OCPIRuntime", "OCPI221", "OCPIServer", "OCPIStore", "OCPITariffs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

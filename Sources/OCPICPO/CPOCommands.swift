@@ -2,22 +2,31 @@ import OCPI221
 import OCPIRuntime
 import OCPIStore
 
-/// The CPO's Commands RECEIVER interface. Until a charge-point link is plugged in, commands are
-/// checked and answered truthfully: what names an unknown location is refused (2003), a stop
-/// for a session that is not the caller's is UNKNOWN_SESSION, anything else NOT_SUPPORTED.
+/// The CPO's Commands RECEIVER interface. Every command is checked first: what names an
+/// unknown location, EVSE or connector is refused (2003), a stop for a session that is not the
+/// caller's is UNKNOWN_SESSION. Then, with a charge-point link, the eMSP is answered ACCEPTED at
+/// once and the charge point's outcome follows as a CommandResult at its `response_url` (TIMEOUT
+/// when the charge point does not answer in time); without one, the answer is NOT_SUPPORTED.
 /// Never a fake ACCEPTED.
 public struct CPOCommands: CommandsReceiver {
     let objects: StoredObjects
     let party: PartyIdentity
+    let link: (any ChargePointLink)?
+    let delivery: ResultDelivery?
+    /// How long the charge point has to answer, and what the eMSP is told to wait.
+    let timeout: Duration
 
-    public init(store: SQLStore, party: PartyIdentity) {
+    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery?, timeout: Duration) {
         objects = StoredObjects(store: store)
         self.party = party
+        self.link = link
+        self.delivery = delivery
+        self.timeout = timeout
     }
 
     static let notSupported = CommandResponse(
         result: .notSupported, timeout: 0,
-        message: [DisplayText(language: "en", text: "This charge point operator has no charge-point link for remote commands yet.")]
+        message: [DisplayText(language: "en", text: "This charge point operator has no charge-point link for remote commands.")]
     )
 
     /// Checks that a location (and EVSE, connector) named by a command exists.
@@ -36,18 +45,39 @@ public struct CPOCommands: CommandsReceiver {
         }
     }
 
+    /// Accepts the command and hands it to the charge point, or says it cannot.
+    private func forward(
+        _ context: OCPIRequestContext, responseURL: String,
+        _ work: @escaping @Sendable (any ChargePointLink) async -> CommandResultType
+    ) -> OCPIReply<CommandResponse> {
+        guard let link, let delivery else { return .ok(Self.notSupported) }
+        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: CommandResult(result: .timeout), {
+            CommandResult(result: await work(link))
+        }, post: { connection, url, result in
+            _ = try await CommandsSenderClient(connection: connection).postCommandResult(responseURL: url, body: result)
+        })
+        return .ok(CommandResponse(result: .accepted, timeout: Int(timeout.components.seconds)))
+    }
+
+    /// The eMSP the caller acts as, for sessions and reservations it starts.
+    private func driver(_ context: OCPIRequestContext) -> PartyIdentity {
+        context.party?.roles.first?.party ?? PartyIdentity(countryCode: "", partyID: "")
+    }
+
     public func postCancelReservation(_ context: OCPIRequestContext, body: CancelReservation) async throws -> OCPIReply<CommandResponse> {
-        .ok(Self.notSupported)
+        forward(context, responseURL: body.responseURL) { await $0.cancelReservation(body) }
     }
 
     public func postReserveNow(_ context: OCPIRequestContext, body: ReserveNow) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID)
-        return .ok(Self.notSupported)
+        let driver = driver(context)
+        return forward(context, responseURL: body.responseURL) { await $0.reserveNow(body, driver: driver) }
     }
 
     public func postStartSession(_ context: OCPIRequestContext, body: StartSession) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
-        return .ok(Self.notSupported)
+        let driver = driver(context)
+        return forward(context, responseURL: body.responseURL) { await $0.startSession(body, driver: driver) }
     }
 
     public func postStopSession(_ context: OCPIRequestContext, body: StopSession) async throws -> OCPIReply<CommandResponse> {
@@ -55,43 +85,77 @@ public struct CPOCommands: CommandsReceiver {
         guard let stored = try await objects.store.get(key), owners(of: context).contains(stored.owner) else {
             return .ok(CommandResponse(result: .unknownSession, timeout: 0))
         }
-        return .ok(Self.notSupported)
+        return forward(context, responseURL: body.responseURL) { await $0.stopSession(body) }
     }
 
     public func postUnlockConnector(_ context: OCPIRequestContext, body: UnlockConnector) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
-        return .ok(Self.notSupported)
+        return forward(context, responseURL: body.responseURL) { await $0.unlockConnector(body) }
     }
 }
 
-/// The CPO's Charging Profiles RECEIVER interface, answered as truthfully as commands.
+/// The CPO's Charging Profiles RECEIVER interface: for a session of the caller, answered at
+/// once and delivered to `response_url` by the charge-point link; NOT_SUPPORTED without one.
 public struct CPOChargingProfiles: ChargingProfilesReceiver {
     let objects: StoredObjects
     let party: PartyIdentity
+    let link: (any ChargePointLink)?
+    let delivery: ResultDelivery?
+    let timeout: Duration
 
-    public init(store: SQLStore, party: PartyIdentity) {
+    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery?, timeout: Duration) {
         objects = StoredObjects(store: store)
         self.party = party
+        self.link = link
+        self.delivery = delivery
+        self.timeout = timeout
     }
 
-    private func answer(_ context: OCPIRequestContext, _ sessionID: String) async throws -> OCPIReply<ChargingProfileResponse> {
+    /// Whether the session exists and is the caller's; the answer when it cannot go on.
+    private func refusal(_ context: OCPIRequestContext, _ sessionID: String) async throws -> OCPIReply<ChargingProfileResponse>? {
         let key = ObjectKey(module: .sessions, countryCode: party.countryCode, partyID: party.partyID, id: sessionID)
         guard let stored = try await objects.store.get(key), owners(of: context).contains(stored.owner) else {
             return .ok(ChargingProfileResponse(result: .unknownSession, timeout: 0))
         }
-        return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0))
+        guard link != nil, delivery != nil else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
+        return nil
+    }
+
+    private var accepted: OCPIReply<ChargingProfileResponse> {
+        .ok(ChargingProfileResponse(result: .accepted, timeout: Int(timeout.components.seconds)))
     }
 
     public func getActiveChargingProfile(_ context: OCPIRequestContext, sessionID: String, duration: Int, responseURL: String) async throws -> OCPIReply<ChargingProfileResponse> {
-        try await answer(context, sessionID)
+        if let refusal = try await refusal(context, sessionID) { return refusal }
+        guard let link, let delivery else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
+        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: ActiveChargingProfileResult(result: .unknown), {
+            await link.activeChargingProfile(sessionID: sessionID, duration: duration)
+        }, post: { connection, url, result in
+            _ = try await ChargingProfilesSenderClient(connection: connection).postActiveChargingProfileResult(responseURL: url, body: result)
+        })
+        return accepted
     }
 
     public func putChargingProfile(_ context: OCPIRequestContext, sessionID: String, body: SetChargingProfile) async throws -> OCPIReply<ChargingProfileResponse> {
-        try await answer(context, sessionID)
+        if let refusal = try await refusal(context, sessionID) { return refusal }
+        guard let link, let delivery else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
+        delivery.deliver(to: body.responseURL, for: context.party?.id, timeout: timeout, onTimeout: ChargingProfileResult(result: .unknown), {
+            ChargingProfileResult(result: await link.setChargingProfile(sessionID: sessionID, body.chargingProfile))
+        }, post: { connection, url, result in
+            _ = try await ChargingProfilesSenderClient(connection: connection).postChargingProfileResult(responseURL: url, body: result)
+        })
+        return accepted
     }
 
     public func deleteChargingProfile(_ context: OCPIRequestContext, sessionID: String, responseURL: String) async throws -> OCPIReply<ChargingProfileResponse> {
-        try await answer(context, sessionID)
+        if let refusal = try await refusal(context, sessionID) { return refusal }
+        guard let link, let delivery else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
+        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: ClearProfileResult(result: .unknown), {
+            ClearProfileResult(result: await link.clearChargingProfile(sessionID: sessionID))
+        }, post: { connection, url, result in
+            _ = try await ChargingProfilesSenderClient(connection: connection).postClearProfileResult(responseURL: url, body: result)
+        })
+        return accepted
     }
 }
 

@@ -16,11 +16,16 @@ public struct CPOConfiguration: Sendable {
     public var maximumPageSize: Int
     public var demoData: Bool
     public var push: PushConfiguration
+    /// Simulated charge points behind commands and charging profiles (the demo's); `nil` for none.
+    public var simulator: ChargePointSimulator.Configuration?
+    /// How long a charge point has to answer a command before the eMSP is told TIMEOUT.
+    public var commandTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, database: StoreLocation = .sqlite(path: "ocpi-cpo.sqlite"),
         adminToken: String, countryCode: String = "NL", partyID: String = "SOC", businessName: String = "Swift OCPI Charging",
-        maximumPageSize: Int = 100, demoData: Bool = true, push: PushConfiguration = PushConfiguration()
+        maximumPageSize: Int = 100, demoData: Bool = true, push: PushConfiguration = PushConfiguration(),
+        simulator: ChargePointSimulator.Configuration? = nil, commandTimeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -33,6 +38,8 @@ public struct CPOConfiguration: Sendable {
         self.maximumPageSize = maximumPageSize
         self.demoData = demoData
         self.push = push
+        self.simulator = simulator
+        self.commandTimeout = commandTimeout
     }
 
     /// This platform as OCPI names it.

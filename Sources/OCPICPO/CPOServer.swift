@@ -19,13 +19,20 @@ public struct CPOServer: Sendable {
     public let pusher: CPOPusher
     /// The CPO's own objects, for the operator's systems (the admin API is built on it).
     public let objects: CPOObjects
+    /// The charge points behind commands and charging profiles, if any.
+    public let chargePoints: (any ChargePointLink)?
     let logger: Logger
 
     public static let cpoBasePath = "/ocpi/cpo/\(OCPIRelease.version)"
 
     /// Opens (creating and migrating) the store, records the public URL for `parties invite`,
     /// and loads the demo data into an empty store when asked to.
-    public static func open(_ configuration: CPOConfiguration, transport: any OCPIClientTransport = HTTPClientTransport(), logger: Logger) async throws -> CPOServer {
+    /// `chargePoints` is the link to real charge points; without one, the configuration's
+    /// simulator (when it has one) stands in.
+    public static func open(
+        _ configuration: CPOConfiguration, transport: any OCPIClientTransport = HTTPClientTransport(), chargePoints: (any ChargePointLink)? = nil,
+        logger: Logger
+    ) async throws -> CPOServer {
         let store = try await SQLStore.open(configuration.database, logger: logger)
         try await store.setSetting(CPOConfiguration.publicURLSetting, configuration.publicURL)
         if configuration.demoData, try await DemoData.loadIfEmpty(into: store, party: configuration.party) {
@@ -33,7 +40,7 @@ public struct CPOServer: Sendable {
         }
         let server = CPOServer(
             configuration: configuration, store: store, registry: StoreRegistry(store: store), profile: profile(for: configuration),
-            transport: transport, logger: logger
+            transport: transport, chargePoints: chargePoints, logger: logger
         )
         server.pusher.start()
         return server
@@ -43,7 +50,7 @@ public struct CPOServer: Sendable {
     /// partners that missed some only after `pusher.start()` (`open` starts it).
     public init(
         configuration: CPOConfiguration, store: SQLStore, registry: StoreRegistry, profile: PlatformProfile, transport: any OCPIClientTransport,
-        logger: Logger = Logger(label: "ocpi-cpo")
+        chargePoints: (any ChargePointLink)? = nil, logger: Logger = Logger(label: "ocpi-cpo")
     ) {
         self.configuration = configuration
         self.store = store
@@ -52,7 +59,9 @@ public struct CPOServer: Sendable {
         self.transport = transport
         self.logger = logger
         pusher = CPOPusher(store: store, registry: registry, party: configuration.party, transport: transport, configuration: configuration.push, logger: logger)
-        objects = CPOObjects(store: store, party: configuration.party, observer: pusher)
+        let objects = CPOObjects(store: store, party: configuration.party, observer: pusher)
+        self.objects = objects
+        self.chargePoints = chargePoints ?? configuration.simulator.map { ChargePointSimulator(objects: objects, configuration: $0, logger: logger) }
     }
 
     /// Finishes the pushes under way, stops catching up, and closes the store.
@@ -89,6 +98,35 @@ public struct CPOServer: Sendable {
         CredentialsService(registry: registry, profile: profile, transport: transport, logger: logger)
     }
 
+    /// The OCPI routes partners call with their credentials token, by base path: versions and
+    /// the CPO's modules. `router(logger:)` mounts exactly these, and the security tests walk
+    /// them, so that no endpoint escapes either.
+    public func ocpiRoutes(logger: Logger) -> [(basePath: String, routes: [OCPIRoute])] {
+        [
+            ("/ocpi", OCPIRoutes.versionsSender(VersionsService(profile: profile))),
+            (
+                Self.cpoBasePath,
+                OCPIRoutes.credentialsSender(credentials(logger: logger))
+                    + OCPIRoutes.locationsSender(CPOLocations(store: store, party: configuration.party))
+                    + OCPIRoutes.sessionsSender(CPOSessions(store: store, party: configuration.party))
+                    + OCPIRoutes.cdrsSender(CPOCDRs(store: store, party: configuration.party))
+                    + OCPIRoutes.tariffsSender(CPOTariffs(store: store, party: configuration.party))
+                    + OCPIRoutes.tokensReceiver(CPOTokens(store: store))
+                    + OCPIRoutes.commandsReceiver(CPOCommands(
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout
+                    ))
+                    + OCPIRoutes.chargingProfilesReceiver(CPOChargingProfiles(
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout
+                    ))
+                    + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo(store: store))
+            ),
+        ]
+    }
+
+    private var delivery: ResultDelivery {
+        ResultDelivery(registry: registry, transport: transport, logger: logger)
+    }
+
     /// Every route: versions, the CPO's modules, the admin API, `/health`.
     public func router(logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
@@ -98,17 +136,9 @@ public struct CPOServer: Sendable {
             pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize)
         )
         let authenticator = RegistryAuthenticator(registry: registry)
-        router.addOCPIRoutes(OCPIRoutes.versionsSender(VersionsService(profile: profile)), at: "/ocpi", configuration: serverConfiguration, authenticator: authenticator, logger: logger)
-        let cpoRoutes = OCPIRoutes.credentialsSender(credentials(logger: logger))
-            + OCPIRoutes.locationsSender(CPOLocations(store: store, party: configuration.party))
-            + OCPIRoutes.sessionsSender(CPOSessions(store: store, party: configuration.party))
-            + OCPIRoutes.cdrsSender(CPOCDRs(store: store, party: configuration.party))
-            + OCPIRoutes.tariffsSender(CPOTariffs(store: store, party: configuration.party))
-            + OCPIRoutes.tokensReceiver(CPOTokens(store: store))
-            + OCPIRoutes.commandsReceiver(CPOCommands(store: store, party: configuration.party))
-            + OCPIRoutes.chargingProfilesReceiver(CPOChargingProfiles(store: store, party: configuration.party))
-            + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo(store: store))
-        router.addOCPIRoutes(cpoRoutes, at: Self.cpoBasePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
+        for (basePath, routes) in ocpiRoutes(logger: logger) {
+            router.addOCPIRoutes(routes, at: basePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
+        }
         router.addOCPIRoutes(
             AdminAPI(objects: objects).routes, at: AdminAPI.basePath, configuration: serverConfiguration,
             authenticator: AdminAuthenticator(token: configuration.adminToken, party: configuration.party), logger: logger

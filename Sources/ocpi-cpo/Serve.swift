@@ -42,7 +42,9 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, publicURL: publicURL ?? Environment.value("public-url"),
             database: try database.location(),
             adminToken: adminToken ?? Environment.value("admin-token") ?? TokenGenerator.make(),
-            countryCode: countryCode, partyID: partyID, maximumPageSize: pageSize, demoData: !(noDemoData || demoFlag)
+            countryCode: countryCode, partyID: partyID, maximumPageSize: pageSize, demoData: !(noDemoData || demoFlag),
+            // Demo mode has charge points to command: simulated ones.
+            simulator: noDemoData || demoFlag ? nil : ChargePointSimulator.Configuration()
         )
     }
 
@@ -70,9 +72,11 @@ struct Serve: AsyncParsableCommand {
               token A           \(tokenA)   (give both to an eMSP to register; more with `ocpi-cpo parties invite`)
               admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1)
             """
-        // Written at once, not buffered: scripts read it while the server runs.
-        FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-        try await server.application(logger: logger).runService()
+        // Written once the server listens (a script may connect as soon as it reads it), at once
+        // rather than buffered.
+        try await server.application(logger: logger, onServerRunning: { _ in
+            FileHandle.standardOutput.write(Data((banner + "\n").utf8))
+        }).runService()
         try await server.shutdown()
     }
 }

@@ -5,12 +5,14 @@ import OCPIRuntime
 /// What an eMSP built from the generated RECEIVER routes was pushed: the objects as it keeps
 /// them (patches applied) and every call, in order. Bodies arrive strictly validated (the
 /// generated routes refuse anything else with 2001).
-actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsReceiver {
+actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsReceiver, CommandsSender, ChargingProfilesSender {
     private(set) var locations: [String: Location] = [:]
     private(set) var tariffs: [String: Tariff] = [:]
     private(set) var sessions: [String: Session] = [:]
     private(set) var cdrs: [CDR] = []
     private(set) var calls: [String] = []
+    /// Asynchronous results by the last segment of their response_url.
+    private(set) var results: [String: any OCPIModel] = [:]
 
     private func record(_ call: String) { calls.append(call) }
 
@@ -151,5 +153,34 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
         record("POST cdr \(body.id)")
         cdrs.append(body)
         return .created(headers: [(OCPIHeader.location, Self.cdrURL(body.id))])
+    }
+
+    // MARK: Results at response_url
+
+    private func keep(_ callback: String, _ result: some OCPIModel) -> OCPIReply<OCPINoData> {
+        results[String(callback.split(separator: "/").last ?? "")] = result
+        return .ok
+    }
+
+    func result<T: OCPIModel>(_ id: String, as _: T.Type) -> T? { results[id] as? T }
+
+    func postCommandResult(_ context: OCPIRequestContext, callback: String, body: CommandResult) async throws -> OCPIReply<OCPINoData> {
+        keep(callback, body)
+    }
+
+    func postActiveChargingProfileResult(_ context: OCPIRequestContext, callback: String, body: ActiveChargingProfileResult) async throws -> OCPIReply<OCPINoData> {
+        keep(callback, body)
+    }
+
+    func postChargingProfileResult(_ context: OCPIRequestContext, callback: String, body: ChargingProfileResult) async throws -> OCPIReply<OCPINoData> {
+        keep(callback, body)
+    }
+
+    func postClearProfileResult(_ context: OCPIRequestContext, callback: String, body: ClearProfileResult) async throws -> OCPIReply<OCPINoData> {
+        keep(callback, body)
+    }
+
+    func putActiveChargingProfile(_ context: OCPIRequestContext, sessionID: String, body: ActiveChargingProfile) async throws -> OCPIReply<OCPINoData> {
+        .ok
     }
 }

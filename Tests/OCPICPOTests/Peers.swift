@@ -40,6 +40,7 @@ struct EMSPPeer {
         var modules: [PlatformProfile.Module] = [.init(.credentials, .sender, path: "/ocpi/emsp/2.2.1/credentials")]
         if inbox != nil {
             modules += [.locations, .tariffs, .sessions, .cdrs].map { .init($0, .receiver, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
+            modules += [.commands, .chargingprofiles].map { .init($0, .sender, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
         }
         profile = PlatformProfile(
             publicURL: "http://127.0.0.1:\(port)",
@@ -61,7 +62,7 @@ struct EMSPPeer {
         var routes = OCPIRoutes.credentialsSender(credentials)
         if let inbox {
             routes += OCPIRoutes.locationsReceiver(inbox) + OCPIRoutes.tariffsReceiver(inbox) + OCPIRoutes.sessionsReceiver(inbox)
-                + OCPIRoutes.cdrsReceiver(inbox)
+                + OCPIRoutes.cdrsReceiver(inbox) + OCPIRoutes.commandsSender(inbox) + OCPIRoutes.chargingProfilesSender(inbox)
         }
         router.addOCPIRoutes(routes, at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
         try await LiveServer.run(router, port: port, body)
@@ -78,11 +79,17 @@ struct CPOPeer {
 
     static func open(
         database: StoreLocation = .memory, demoData: Bool = true, port: Int? = nil, timeout: TimeAmount = .seconds(10),
-        push: PushConfiguration = testPush
+        push: PushConfiguration = testPush, simulator: ChargePointSimulator.Configuration? = nil, chargePoints: (any ChargePointLink)? = nil,
+        commandTimeout: Duration = .seconds(10)
     ) async throws -> CPOPeer {
         let port = try port ?? LiveServer.freePort()
-        let configuration = CPOConfiguration(port: port, database: database, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: demoData, push: push)
-        return CPOPeer(server: try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: timeout), logger: LiveServer.quietLogger))
+        let configuration = CPOConfiguration(
+            port: port, database: database, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: demoData, push: push,
+            simulator: simulator, commandTimeout: commandTimeout
+        )
+        return CPOPeer(server: try await CPOServer.open(
+            configuration, transport: HTTPClientTransport(timeout: timeout), chargePoints: chargePoints, logger: LiveServer.quietLogger
+        ))
     }
 
     var baseURL: String { server.configuration.publicURL }

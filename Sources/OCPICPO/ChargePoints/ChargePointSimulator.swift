@@ -1,0 +1,313 @@
+import Foundation
+import Logging
+import OCPI221
+import OCPIRuntime
+import OCPIStore
+import OCPITariffs
+
+/// Charge points that behave like real ones, for the demo server and the tests: START_SESSION
+/// makes the EVSE CHARGING and opens an ACTIVE session that fills with charging periods as
+/// energy flows; STOP_SESSION (or the configured duration) completes it, frees the EVSE and
+/// produces a CDR priced by the tariff engine. Every change goes through `CPOObjects`, so eMSPs
+/// are pushed all of it. Rejections are a charge point's: an EVSE in use or out of order, an
+/// unknown reservation.
+public actor ChargePointSimulator: ChargePointLink {
+    public struct Configuration: Sendable {
+        /// How often a charging session meters energy (and is pushed a PATCH).
+        public var meterInterval: Duration
+        /// A session stops by itself after this long.
+        public var sessionDuration: Duration
+        /// How fast the simulated car charges, at most the connector's power.
+        public var chargingPower: Decimal
+
+        public init(meterInterval: Duration = .seconds(10), sessionDuration: Duration = .seconds(600), chargingPower: Decimal = 11_000) {
+            self.meterInterval = meterInterval
+            self.sessionDuration = sessionDuration
+            self.chargingPower = chargingPower
+        }
+    }
+
+    /// A session under way.
+    private struct Charging {
+        var session: Session
+        var location: Location
+        var evseUID: String
+        var connector: Connector
+        var tariff: Tariff?
+        var intervals: [MeterInterval]
+        var power: Decimal
+        var profile: ChargingProfile?
+        var meter: Task<Void, Never>?
+    }
+
+    private struct Reservation {
+        var id: String
+        var locationID: String
+        var evseUID: String
+        var token: Token
+        var expiry: Task<Void, Never>?
+    }
+
+    let objects: CPOObjects
+    let configuration: Configuration
+    let logger: Logger
+    private var charging: [String: Charging] = [:]
+    private var reservations: [String: Reservation] = [:]
+    private var sequence = 0
+
+    public init(objects: CPOObjects, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "ocpi.simulator")) {
+        self.objects = objects
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Commands
+
+    public func startSession(_ command: StartSession, driver: PartyIdentity) async -> CommandResultType {
+        guard let location = try? await objects.location(command.locationID) else { return .rejected }
+        let candidates = command.evseUID.map { uid in location.evses.filter { $0.uid.caseInsensitiveCompare(uid) == .orderedSame } } ?? location.evses
+        let reservation = reservations.values.first { $0.token.uid == command.token.uid && $0.locationID == location.id }
+        guard let evse = candidates.first(where: { $0.status == .available || ($0.status == .reserved && $0.uid == reservation?.evseUID) })
+            ?? candidates.first
+        else { return .rejected }
+        switch evse.status {
+        case .available: break
+        case .reserved where reservation?.evseUID == evse.uid: break
+        case .charging, .blocked, .reserved: return .evseOccupied
+        default: return .evseInoperative
+        }
+        guard let connector = command.connectorID.map({ id in evse.connectors.first { $0.id.caseInsensitiveCompare(id) == .orderedSame } })
+            ?? evse.connectors.first
+        else { return .rejected }
+        if let reservation { endReservation(reservation.id) }
+
+        sequence += 1
+        let now = OCPIDateTime.now()
+        let tariff = await tariff(for: connector)
+        let session = Session(
+            countryCode: objects.party.countryCode, partyID: objects.party.partyID,
+            id: "SIM-\(now.secondsSince1970)-\(sequence)", startDateTime: now, kwh: 0,
+            cdrToken: CdrToken(countryCode: command.token.countryCode, partyID: command.token.partyID, uid: command.token.uid, type: command.token.type, contractID: command.token.contractID),
+            authMethod: .command, authorizationReference: command.authorizationReference, locationID: location.id, evseUID: evse.uid,
+            connectorID: connector.id, currency: tariff?.currency ?? "EUR", totalCost: tariff.map { _ in Price(exclVAT: 0, inclVAT: 0) },
+            status: .active, lastUpdated: now
+        )
+        do {
+            try await objects.putSession(session)
+            try await objects.patchEVSE(EVSEPatch(status: .charging, lastUpdated: now), locationID: location.id, evseUID: evse.uid)
+        } catch {
+            logger.error("simulated charge point could not start", metadata: ["error": "\(error)"])
+            return .failed
+        }
+        let power = min(configuration.chargingPower, Decimal(connector.maxElectricPower ?? Int.max))
+        var state = Charging(session: session, location: location, evseUID: evse.uid, connector: connector, tariff: tariff, intervals: [], power: power)
+        state.meter = Task { [weak self, configuration] in
+            let started = ContinuousClock.now
+            while !Task.isCancelled {
+                try? await Task.sleep(for: configuration.meterInterval)
+                guard !Task.isCancelled, let self else { return }
+                if ContinuousClock.now - started >= configuration.sessionDuration {
+                    await self.finish(session.id)
+                    return
+                }
+                await self.meter(session.id)
+            }
+        }
+        charging[session.id] = state
+        return .accepted
+    }
+
+    public func stopSession(_ command: StopSession) async -> CommandResultType {
+        guard charging[command.sessionID] != nil else { return .rejected }
+        await finish(command.sessionID)
+        return .accepted
+    }
+
+    public func reserveNow(_ command: ReserveNow, driver: PartyIdentity) async -> CommandResultType {
+        if let existing = reservations[command.reservationID] {
+            // The same id again replaces the reservation (the spec's rule for a repeated id).
+            endReservation(existing.id, freeEVSE: true)
+        }
+        guard let location = try? await objects.location(command.locationID) else { return .rejected }
+        let candidates = command.evseUID.map { uid in location.evses.filter { $0.uid.caseInsensitiveCompare(uid) == .orderedSame } } ?? location.evses
+        guard let evse = candidates.first(where: { $0.status == .available }) ?? candidates.first else { return .rejected }
+        switch evse.status {
+        case .available: break
+        case .charging, .blocked, .reserved: return .evseOccupied
+        default: return .evseInoperative
+        }
+        do {
+            try await objects.patchEVSE(EVSEPatch(status: .reserved, lastUpdated: .now()), locationID: location.id, evseUID: evse.uid)
+        } catch {
+            return .failed
+        }
+        let seconds = max(0, command.expiryDate.secondsSince1970 - OCPIDateTime.now().secondsSince1970)
+        let expiry = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(seconds))
+            guard !Task.isCancelled else { return }
+            await self?.expire(command.reservationID)
+        }
+        reservations[command.reservationID] = Reservation(id: command.reservationID, locationID: location.id, evseUID: evse.uid, token: command.token, expiry: expiry)
+        return .accepted
+    }
+
+    public func cancelReservation(_ command: CancelReservation) async -> CommandResultType {
+        guard reservations[command.reservationID] != nil else { return .unknownReservation }
+        endReservation(command.reservationID, freeEVSE: true)
+        return .accepted
+    }
+
+    public func unlockConnector(_ command: UnlockConnector) async -> CommandResultType {
+        guard let location = try? await objects.location(command.locationID),
+            let evse = location.evses.first(where: { $0.uid.caseInsensitiveCompare(command.evseUID) == .orderedSame })
+        else { return .rejected }
+        switch evse.status {
+        case .outoforder, .inoperative, .removed, .unknown: return .evseInoperative
+        // A cable is held while the car charges; the session has to be stopped first.
+        case .charging: return .rejected
+        default: return .accepted
+        }
+    }
+
+    // MARK: Charging profiles
+
+    public func activeChargingProfile(sessionID: String, duration: Int) async -> ActiveChargingProfileResult {
+        guard let state = charging[sessionID] else { return ActiveChargingProfileResult(result: .rejected) }
+        let profile = state.profile ?? ChargingProfile(
+            startDateTime: state.session.startDateTime, duration: duration, chargingRateUnit: .w,
+            chargingProfilePeriod: [ChargingProfilePeriod(startPeriod: 0, limit: state.power)]
+        )
+        return ActiveChargingProfileResult(result: .accepted, profile: ActiveChargingProfile(startDateTime: .now(), chargingProfile: profile))
+    }
+
+    public func setChargingProfile(sessionID: String, _ profile: ChargingProfile) async -> ChargingProfileResultType {
+        guard charging[sessionID] != nil else { return .rejected }
+        charging[sessionID]?.profile = profile
+        if profile.chargingRateUnit == .w, let limit = profile.chargingProfilePeriod.first?.limit {
+            charging[sessionID]?.power = min(configuration.chargingPower, limit)
+        }
+        return .accepted
+    }
+
+    public func clearChargingProfile(sessionID: String) async -> ChargingProfileResultType {
+        guard charging[sessionID] != nil else { return .rejected }
+        charging[sessionID]?.profile = nil
+        charging[sessionID]?.power = configuration.chargingPower
+        return .accepted
+    }
+
+    // MARK: Metering
+
+    /// One more interval of energy: the session is patched with its periods and cost so far.
+    private func meter(_ sessionID: String) async {
+        guard var state = charging[sessionID] else { return }
+        let now = Date()
+        let start = state.intervals.last?.end ?? state.session.startDateTime.date
+        let hours = Decimal(now.timeIntervalSince(start)) / 3600
+        state.intervals.append(MeterInterval(start: start, end: now, energy: (state.power * hours / 1000).rounded(3), power: state.power))
+        charging[sessionID] = state
+        let (periods, cost, kwh) = priced(state, end: now)
+        let patch = SessionPatch(kwh: kwh, chargingPeriods: periods, totalCost: cost, lastUpdated: OCPIDateTime(now))
+        do {
+            try await objects.patchSession(sessionID, patch)
+        } catch {
+            logger.warning("simulated session could not be metered", metadata: ["session": .string(sessionID), "error": "\(error)"])
+        }
+    }
+
+    /// Ends a session: COMPLETED, the EVSE free again, and its CDR.
+    private func finish(_ sessionID: String) async {
+        guard var state = charging.removeValue(forKey: sessionID) else { return }
+        state.meter?.cancel()
+        let now = Date()
+        let start = state.intervals.last?.end ?? state.session.startDateTime.date
+        if now > start || state.intervals.isEmpty {
+            let hours = Decimal(max(now.timeIntervalSince(start), 0)) / 3600
+            state.intervals.append(MeterInterval(start: start, end: max(now, start), energy: (state.power * hours / 1000).rounded(3), power: state.power))
+        }
+        let end = OCPIDateTime(now)
+        let (periods, cost, kwh) = priced(state, end: now)
+        do {
+            try await objects.patchSession(sessionID, SessionPatch(
+                endDateTime: end, kwh: kwh, chargingPeriods: periods, totalCost: cost, status: .completed, lastUpdated: end
+            ))
+            try await objects.patchEVSE(EVSEPatch(status: .available, lastUpdated: end), locationID: state.location.id, evseUID: state.evseUID)
+            try await objects.postCDR(cdr(state, periods: periods, end: end))
+        } catch {
+            logger.error("simulated session could not be completed", metadata: ["session": .string(sessionID), "error": "\(error)"])
+        }
+    }
+
+    private func priced(_ state: Charging, end: Date) -> (periods: [ChargingPeriod], cost: Price?, kwh: Decimal) {
+        let kwh = state.intervals.reduce(Decimal(0)) { $0 + $1.energy }
+        guard let tariff = state.tariff else {
+            let periods = state.intervals.map { interval in
+                ChargingPeriod(startDateTime: OCPIDateTime(interval.start), dimensions: [CdrDimension(type: .energy, volume: interval.energy)])
+            }
+            return (periods, nil, kwh)
+        }
+        let zone = TimeZone(identifier: state.location.timeZone) ?? .gmt
+        guard let pricing = try? TariffEngine.price(session: SessionFacts(tariff: tariff, timeZone: zone, intervals: state.intervals)) else {
+            return ([], Price(exclVAT: 0, inclVAT: 0), kwh)
+        }
+        return (pricing.chargingPeriods, pricing.costs.total.rounded(scale: 4).price, kwh)
+    }
+
+    private func cdr(_ state: Charging, periods: [ChargingPeriod], end: OCPIDateTime) -> CDR {
+        let location = state.location
+        let evse = location.evses.first { $0.uid == state.evseUID }
+        let zone = TimeZone(identifier: location.timeZone) ?? .gmt
+        let pricing = state.tariff.flatMap { try? TariffEngine.price(session: SessionFacts(tariff: $0, timeZone: zone, intervals: state.intervals)) }
+        let costs = pricing?.costs
+        func rounded(_ money: Money?) -> Price? { money?.rounded(scale: 4).price }
+        let session = state.session
+        return CDR(
+            countryCode: session.countryCode, partyID: session.partyID, id: "CDR-\(session.id)", startDateTime: session.startDateTime,
+            endDateTime: end, sessionID: session.id, cdrToken: session.cdrToken, authMethod: session.authMethod,
+            authorizationReference: session.authorizationReference,
+            cdrLocation: CdrLocation(
+                id: location.id, name: location.name, address: String(location.address.prefix(45)), city: location.city,
+                postalCode: location.postalCode, state: location.state.map { String($0.prefix(20)) }, country: location.country,
+                coordinates: location.coordinates, evseUID: state.evseUID, evseID: evse?.evseID ?? state.evseUID, connectorID: state.connector.id,
+                connectorStandard: state.connector.standard, connectorFormat: state.connector.format, connectorPowerType: state.connector.powerType
+            ),
+            currency: session.currency, tariffs: state.tariff.map { [$0] } ?? [],
+            chargingPeriods: periods.isEmpty ? [ChargingPeriod(startDateTime: session.startDateTime, dimensions: [CdrDimension(type: .energy, volume: 0)])] : periods,
+            totalCost: rounded(costs?.total) ?? Price(exclVAT: 0, inclVAT: 0),
+            totalFixedCost: rounded(costs?.fixed), totalEnergy: state.intervals.reduce(Decimal(0)) { $0 + $1.energy },
+            totalEnergyCost: rounded(costs?.energy), totalTime: (pricing?.totalTime ?? Decimal(0)).rounded(6), totalTimeCost: rounded(costs?.time),
+            totalParkingTime: pricing.map { ($0.totalParkingTime as Decimal).rounded(6) }, totalParkingCost: rounded(costs?.parking), lastUpdated: end
+        )
+    }
+
+    private func tariff(for connector: Connector) async -> Tariff? {
+        guard let id = connector.tariffIDs.first else { return nil }
+        let key = ObjectKey(module: .tariffs, countryCode: objects.party.countryCode, partyID: objects.party.partyID, id: id)
+        return try? await objects.objects.load(key, as: Tariff.self)
+    }
+
+    // MARK: Reservations
+
+    private func expire(_ reservationID: String) async {
+        endReservation(reservationID, freeEVSE: true)
+    }
+
+    private func endReservation(_ id: String, freeEVSE: Bool = false) {
+        guard let reservation = reservations.removeValue(forKey: id) else { return }
+        reservation.expiry?.cancel()
+        guard freeEVSE else { return }
+        Task { [objects] in
+            try? await objects.patchEVSE(EVSEPatch(status: .available, lastUpdated: .now()), locationID: reservation.locationID, evseUID: reservation.evseUID)
+        }
+    }
+}
+
+extension Decimal {
+    /// Rounded half up to `scale` decimals.
+    func rounded(_ scale: Int) -> Decimal {
+        var value = self
+        var result = Decimal()
+        NSDecimalRound(&result, &value, scale, .plain)
+        return result
+    }
+}
