@@ -10,7 +10,7 @@ import OCPIStore
 struct Parties: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Invites, registers with and lists partner platforms.",
-        subcommands: [Invite.self, Register.self, List.self]
+        subcommands: [Invite.self, Register.self, List.self, CatchUp.self]
     )
 
     static func open(_ database: DatabaseOption) async throws -> (SQLStore, StoreRegistry) {
@@ -95,8 +95,38 @@ struct Parties: AsyncParsableCommand {
             if partners.isEmpty { print("no partners yet: `ocpi-cpo parties invite` makes a registration token") }
             for partner in partners {
                 let roles = partner.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role)" }.joined(separator: ", ")
-                print([partner.id, partner.status.rawValue, roles.isEmpty ? "-" : roles, partner.version ?? "-", partner.versionsURL ?? "-"].joined(separator: "  "))
+                print([
+                    partner.id, partner.status.rawValue, roles.isEmpty ? "-" : roles, partner.version ?? "-", partner.versionsURL ?? "-",
+                    partner.catchUp ? "catch-up" : "no-catch-up",
+                ].joined(separator: "  "))
             }
+            try await store.shutdown()
+        }
+    }
+
+    struct CatchUp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "catch-up",
+            abstract: "Switches whether a partner that was unreachable is sent the current state of what changed meanwhile (on by default)."
+        )
+
+        enum Setting: String, EnumerableFlag {
+            case on, off
+        }
+
+        @Argument(help: "The partner's id, as `parties list` shows it.") var partnerID: String
+        @Flag(exclusivity: .exclusive, help: "Catch up with this partner, or leave resynchronising to its own GETs.") var setting: Setting
+        @OptionGroup var database: DatabaseOption
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            guard var partner = try await registry.partner(id: partnerID) else {
+                try await store.shutdown()
+                throw ValidationError("no partner with id \(partnerID): `ocpi-cpo parties list` shows them")
+            }
+            partner.catchUp = setting == .on
+            try await registry.update(partner)
+            print("catch-up \(setting.rawValue) for \(partner.id)")
             try await store.shutdown()
         }
     }

@@ -161,6 +161,29 @@ import Testing
         }
     }
 
+    @Test func aPartnerSwitchedOffCatchUpIsLeftToItsOwnGETs() async throws {
+        let cpo = try await CPOPeer.open()
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            var partner = try await { () async throws -> PartnerRecord in
+                var registered: PartnerRecord?
+                try await emsp.run { registered = try await Self.register(emsp, with: cpo) }
+                return try #require(registered)
+            }()
+            partner.catchUp = false
+            try await cpo.server.registry.update(partner)
+            #expect(try await Self.admin(cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#).status == 200)
+            await cpo.server.pusher.drain()
+            #expect(try await cpo.server.store.pendingCount(partnerID: partner.id) == 0, "nothing is kept for it")
+            try await emsp.run {
+                await cpo.server.pusher.catchUp()
+                await cpo.server.pusher.drain()
+                #expect(await inbox.calls.isEmpty)
+            }
+        }
+    }
+
     @Test func aPartnerThatHangsDoesNotHoldUpAnother() async throws {
         // After one timeout the partner is left to the catch-up for a while.
         let push = PushConfiguration(catchUpInterval: .seconds(3600), catchUpGrace: .zero, offlinePause: .seconds(30))

@@ -66,6 +66,12 @@ import Testing
         let list = try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument])
         #expect(list.status == 0)
         #expect(list.output.contains("registered  DE/MSP EMSP"), "\(list.output)")
+        #expect(list.output.contains("catch-up"))
+        let partnerID = try #require(list.output.split(separator: "\n").first { $0.contains("registered") }?.split(separator: " ").first.map(String.init))
+        let off = try BuiltExecutable.run("ocpi-cpo", ["parties", "catch-up", partnerID, "--off", "--database", databaseArgument])
+        #expect(off.status == 0, "\(off.error)")
+        #expect(try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument]).output.contains("no-catch-up"))
+        #expect(try BuiltExecutable.run("ocpi-cpo", ["parties", "catch-up", "nobody", "--on", "--database", databaseArgument]).status != 0)
 
         // Import, while the server runs: one good file, one with a foreign object (not imported at all).
         var imported = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
