@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.30.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
+        // Already in the graph through Hummingbird; named for the test servers' graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // The generator: spec/ in, Swift and OpenAPI out. Imports nothing of the runtime.
@@ -133,7 +135,10 @@ let package = Package(
         // Live servers on loopback for the test targets (not shipped).
         .target(
             name: "OCPITestSupport",
-            dependencies: ["OCPIStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "OCPIStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/OCPITestSupport"
         ),
         .testTarget(
@@ -165,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPIGeneratorTests",
-            dependencies: ["OCPIGenerator", "ocpi-gen", .product(name: "Yams", package: "Yams")],
+            dependencies: ["OCPIGenerator", "ocpi-gen", "OCPITestSupport", .product(name: "Yams", package: "Yams")],
             path: "Tests/OCPIGeneratorTests"
         ),
     ],

@@ -55,7 +55,7 @@ import Testing
         #expect(try await locations.getLocations(limit: 2).collect().count == 3)
 
         // A token minted by another process on the same database works at once.
-        let invite = try BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--json", "--database", databaseArgument])
+        let invite = try await BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--json", "--database", databaseArgument])
         #expect(invite.status == 0, "\(invite.error)")
         #expect(invite.output.hasSuffix("\n") && invite.output.dropLast().contains("\n") == false, "exactly one line")
         let invitation = try #require(try JSONValue.decodeJSON(Array(invite.output.utf8)).value)
@@ -63,15 +63,15 @@ import Testing
         guard case .string(let newTokenA)? = invitation["token"] else { Issue.record("no token in \(invite.output)"); return }
         #expect(try await send("GET", versionsURL, authorization: CredentialsToken.header(for: newTokenA)).status == 200)
 
-        let list = try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument])
+        let list = try await BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument])
         #expect(list.status == 0)
         #expect(list.output.contains("registered  DE/MSP EMSP"), "\(list.output)")
         #expect(list.output.contains("catch-up"))
         let partnerID = try #require(list.output.split(separator: "\n").first { $0.contains("registered") }?.split(separator: " ").first.map(String.init))
-        let off = try BuiltExecutable.run("ocpi-cpo", ["parties", "catch-up", partnerID, "--off", "--database", databaseArgument])
+        let off = try await BuiltExecutable.run("ocpi-cpo", ["parties", "catch-up", partnerID, "--off", "--database", databaseArgument])
         #expect(off.status == 0, "\(off.error)")
-        #expect(try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument]).output.contains("no-catch-up"))
-        #expect(try BuiltExecutable.run("ocpi-cpo", ["parties", "catch-up", "nobody", "--on", "--database", databaseArgument]).status != 0)
+        #expect(try await BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument]).output.contains("no-catch-up"))
+        #expect(try await BuiltExecutable.run("ocpi-cpo", ["parties", "catch-up", "nobody", "--on", "--database", databaseArgument]).status != 0)
 
         // Import, while the server runs: one good file, one with a foreign object (not imported at all).
         var imported = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
@@ -88,7 +88,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: good)
             try? FileManager.default.removeItem(atPath: bad)
         }
-        let importOutcome = try BuiltExecutable.run("ocpi-cpo", ["import", good, bad, "--database", databaseArgument])
+        let importOutcome = try await BuiltExecutable.run("ocpi-cpo", ["import", good, bad, "--database", databaseArgument])
         #expect(importOutcome.status == 1)
         #expect(importOutcome.output == "\(good): 1 location, 1 tariff (1 new, 1 replaced)\n")
         #expect(importOutcome.error.contains("\(bad): /1/party_id: must be this CPO's party id SOC, not 'XXX'"), "\(importOutcome.error)")
@@ -106,17 +106,17 @@ import Testing
         #expect(try await restarted.stop(signal: SIGINT) == 0)
     }
 
-    @Test func badFlagsAreRefusedWithAMessage() throws {
-        let port = try BuiltExecutable.run("ocpi-cpo", ["serve", "--port", "70000", "--database", ":memory:"])
+    @Test func badFlagsAreRefusedWithAMessage() async throws {
+        let port = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--port", "70000", "--database", ":memory:"])
         #expect(port.status != 0)
         #expect(port.error.contains("--port must be between 1 and 65535"))
-        let country = try BuiltExecutable.run("ocpi-cpo", ["serve", "--country-code", "NLD", "--database", ":memory:"])
+        let country = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--country-code", "NLD", "--database", ":memory:"])
         #expect(country.error.contains("--country-code must be two letters"))
-        let url = try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", "postgres://user:secret@/nowhere"])
+        let url = try await BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", "postgres://user:secret@/nowhere"])
         #expect(url.status != 0)
         #expect(url.error.contains("not a PostgreSQL URL"))
         #expect(!url.error.contains("secret"), "no password in messages")
-        let unreachable = try BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", "postgres://user:secret@127.0.0.1:1/ocpi"])
+        let unreachable = try await BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", "postgres://user:secret@127.0.0.1:1/ocpi"])
         #expect(unreachable.status != 0)
         #expect(unreachable.error.contains("cannot use PostgreSQL user@127.0.0.1:1/ocpi"), "\(unreachable.error)")
         #expect(!unreachable.error.contains("secret"), "no password in messages")

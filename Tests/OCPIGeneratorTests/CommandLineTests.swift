@@ -1,42 +1,12 @@
 import Foundation
+import OCPITestSupport
 import Testing
 
 /// `ocpi-gen` run as a process: exit statuses, messages and what it writes are contracts.
 @Suite struct CommandLineTests {
-    struct Outcome {
-        var status: Int32
-        var output: String
-        var error: String
-    }
-
-    struct NotBuilt: Error {}
-
-    static let executable: URL? = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("ocpi-gen")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        let fallback = repositoryRoot.appendingPathComponent(".build/debug/ocpi-gen")
-        return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
-    }()
-
-    func run(_ arguments: [String]) throws -> Outcome {
-        guard let executable = Self.executable else { throw NotBuilt() }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self), error: String(decoding: errorData, as: UTF8.self))
+    func run(_ arguments: [String]) async throws -> BuiltExecutable.Outcome {
+        guard let executable = BuiltExecutable.url("ocpi-gen") else { throw BuiltExecutable.NotBuilt(name: "ocpi-gen") }
+        return try await BuiltExecutable.runProcess(executable, arguments, directory: repositoryRoot)
     }
 
     func temporaryDirectory() throws -> URL {
@@ -45,23 +15,23 @@ import Testing
         return url
     }
 
-    @Test func checkPassesOnTheRepositorySpecAndItsGeneratedTarget() throws {
-        let outcome = try run(["check", "spec/ocpi-2.2.1", "--output", "Sources/OCPI221"])
+    @Test func checkPassesOnTheRepositorySpecAndItsGeneratedTarget() async throws {
+        let outcome = try await run(["check", "spec/ocpi-2.2.1", "--output", "Sources/OCPI221"])
         #expect(outcome.status == 0, "\(outcome.error)")
         #expect(outcome.error == "")
     }
 
-    @Test func checkPassesOnThe211SpecAndItsGeneratedTarget() throws {
-        let outcome = try run(["check", "spec/ocpi-2.1.1", "--output", "Sources/OCPI211"])
+    @Test func checkPassesOnThe211SpecAndItsGeneratedTarget() async throws {
+        let outcome = try await run(["check", "spec/ocpi-2.1.1", "--output", "Sources/OCPI211"])
         #expect(outcome.status == 0, "\(outcome.error)")
         #expect(outcome.error == "")
     }
 
-    @Test func generateWritesAndCheckNamesEveryDifference() throws {
+    @Test func generateWritesAndCheckNamesEveryDifference() async throws {
         let output = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }
-        #expect(try run(["generate", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
-        #expect(try run(["check", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
+        #expect(try await run(["generate", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
+        #expect(try await run(["check", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
 
         // A changed file, a stale generated file, a missing file and a hand-written file.
         let models = output.appendingPathComponent("Locations+Models.swift")
@@ -72,7 +42,7 @@ import Testing
         let handWritten = output.appendingPathComponent("Notes.swift")
         try "// mine\n".write(to: handWritten, atomically: true, encoding: .utf8)
 
-        let check = try run(["check", "spec/ocpi-2.2.1", "--output", output.path])
+        let check = try await run(["check", "spec/ocpi-2.2.1", "--output", output.path])
         #expect(check.status == 1)
         let lines = check.error.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -80,25 +50,25 @@ import Testing
         #expect(lines.contains { $0.hasPrefix(output.path + "/Parking+Models.swift: error: stale") })
         #expect(lines.contains { $0.hasPrefix(output.path + "/Tokens+Coding.swift: error: missing") })
 
-        #expect(try run(["generate", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
-        #expect(try run(["check", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
+        #expect(try await run(["generate", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
+        #expect(try await run(["check", "spec/ocpi-2.2.1", "--output", output.path]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: stale.path))
         #expect(FileManager.default.fileExists(atPath: handWritten.path))
     }
 
-    @Test func aBrokenSpecGetsEveryErrorAndExitStatus1() throws {
+    @Test func aBrokenSpecGetsEveryErrorAndExitStatus1() async throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         for (name, text) in Snippet.source().files {
             try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
-        #expect(try run(["check", folder.path]).status == 0)
+        #expect(try await run(["check", folder.path]).status == 0)
         let broken = Snippet.parking
             .replacingOccurrences(of: "type: DisplayText", with: "type: Nowhere")
             .replacingOccurrences(of: "card: \"*\"", with: "card: \"2\"")
         try broken.write(to: folder.appendingPathComponent("parking.yaml"), atomically: true, encoding: .utf8)
         for subcommand in [["check"], ["openapi"], ["generate", "--output", folder.appendingPathComponent("out").path]] {
-            let outcome = try run([subcommand[0], folder.path] + subcommand.dropFirst())
+            let outcome = try await run([subcommand[0], folder.path] + subcommand.dropFirst())
             #expect(outcome.status == 1)
             #expect(outcome.error == """
                 \(folder.path)/parking.yaml:13: error: malformed cardinality '2' in field 'names' of Space (expected "1", "?", "*" or "+")
@@ -108,8 +78,8 @@ import Testing
         }
     }
 
-    @Test func openAPIWritesTheCommittedDocument() throws {
-        let outcome = try run(["openapi", "spec/ocpi-2.2.1"])
+    @Test func openAPIWritesTheCommittedDocument() async throws {
+        let outcome = try await run(["openapi", "spec/ocpi-2.2.1"])
         #expect(outcome.status == 0)
         let committed = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/OCPI221/Resources/openapi.yaml"), encoding: .utf8)
         #expect(outcome.output == committed)

@@ -18,6 +18,7 @@ public enum BuiltExecutable {
 
     public struct NotBuilt: Error, CustomStringConvertible {
         public var name: String
+        public init(name: String) { self.name = name }
         public var description: String { "\(name) is not built: run `swift build` first" }
     }
 
@@ -28,8 +29,26 @@ public enum BuiltExecutable {
     }
 
     /// Runs `name` to its end.
-    public static func run(_ name: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
-        let process = try makeProcess(name, arguments, environment: environment)
+    public static func run(_ name: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Outcome {
+        guard let executable = url(name) else { throw NotBuilt(name: name) }
+        return try await runProcess(executable, arguments, input: input, environment: environment)
+    }
+
+    /// Runs any program to its end, on a thread of its own: waiting for a process must not hold
+    /// one of the few threads that every async test shares (two, on a two-core machine).
+    public static func runProcess(
+        _ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: URL? = nil
+    ) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, input: input, environment: environment, directory: directory) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ executable: URL, _ arguments: [String], input: String?, environment: [String: String], directory: URL?) throws -> Outcome {
+        let process = makeProcess(executable, arguments, environment: environment)
+        if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         let error = Pipe()
         let inputPipe = Pipe()
@@ -42,12 +61,12 @@ public enum BuiltExecutable {
         // Both pipes are drained at once, so that a full stderr cannot block the process.
         let errorData = Mutex(Data())
         let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let data = error.fileHandleForReading.readDataToEndOfFile()
+        Thread.detachNewThread {
+            let data = readAll(error.fileHandleForReading.fileDescriptor)
             errorData.withLock { $0 = data }
             drained.signal()
         }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let outputData = readAll(output.fileHandleForReading.fileDescriptor)
         drained.wait()
         process.waitUntilExit()
         return Outcome(
@@ -56,8 +75,22 @@ public enum BuiltExecutable {
         )
     }
 
-    static func makeProcess(_ name: String, _ arguments: [String], environment: [String: String]) throws -> Process {
-        guard let executable = url(name) else { throw NotBuilt(name: name) }
+    /// Everything until end of file. Foundation's `readDataToEndOfFile` traps on an interrupted
+    /// read (EINTR, which a child's exit signal can cause); this reads again instead.
+    static func readAll(_ descriptor: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count == 0 || errno != EINTR {
+                return data
+            }
+        }
+    }
+
+    static func makeProcess(_ executable: URL, _ arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -83,21 +116,28 @@ public final class RunningCommand: @unchecked Sendable {
     }
 
     public init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        process = try BuiltExecutable.makeProcess(name, arguments, environment: environment)
+        guard let executable = BuiltExecutable.url(name) else { throw BuiltExecutable.NotBuilt(name: name) }
+        process = BuiltExecutable.makeProcess(executable, arguments, environment: environment)
         let outputPipe = Pipe()
         let errorPipe = Pipe()
         process.standardOutput = outputPipe
         process.standardError = errorPipe
         process.standardInput = FileHandle.nullDevice
-        outputPipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            output.bytes.withLock { $0.append(data) }
-        }
-        errorPipe.fileHandleForReading.readabilityHandler = { [error] handle in
-            let data = handle.availableData
-            error.bytes.withLock { $0.append(data) }
-        }
         try process.run()
+        for (pipe, buffer) in [(outputPipe, output), (errorPipe, error)] {
+            let descriptor = pipe.fileHandleForReading.fileDescriptor
+            Thread.detachNewThread {
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                    if count > 0 {
+                        buffer.bytes.withLock { $0.append(contentsOf: chunk[0..<count]) }
+                    } else if count == 0 || errno != EINTR {
+                        return
+                    }
+                }
+            }
+        }
     }
 
     public var standardOutput: String { String(decoding: output.bytes.withLock { $0 }, as: UTF8.self) }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -32,16 +33,28 @@ public enum LiveServer {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { _ in signal.yield() }, logger: logger
         )
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask { try await services.run() }
             for await _ in started { break }
+            let outcome: Result<Void, any Error>
             do {
                 try await body()
+                outcome = .success(())
             } catch {
-                group.cancelAll()
-                throw error
+                outcome = .failure(error)
             }
+            // Gracefully: a response being written when the server is cancelled outright trips
+            // an assertion in NIO. A handler that never returns (a test's hanging partner) is
+            // cancelled after a few seconds all the same.
+            await services.triggerGracefulShutdown()
+            group.addTask {
+                try await Task.sleep(for: .seconds(5))
+                throw CancellationError()
+            }
+            _ = try? await group.next()
             group.cancelAll()
+            try outcome.get()
         }
     }
 
