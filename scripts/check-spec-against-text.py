@@ -22,6 +22,13 @@ is `check-spec-against-text: N passed, M failed`. The exit status is 0 when noth
    a reason, and the YAML item must carry a `note:`; any other difference is a failure, and so
    is a listed deviation that no longer occurs.
 
+   Errata. When TEXT_DIR holds ERRATA_FILE (the fixes made to the text after its release, as a
+   unified diff), every property-table row that the diff changes is read from both sides; where
+   the fix changes the row's type or cardinality, the YAML must have the fixed value and the
+   field must carry an `errata:` note saying so. Keeping the old value, or taking the new one
+   without the note, is a failure. Rows of other tables (enum values, worked examples) and rows
+   whose fix only rewords the description are text, not facts, and are not compared.
+
 2. Prose. Every `doc:` of the YAML (files, objects, fields, enums, values, endpoints and
    their parameters, status codes, headers) is compared with the text's description of the
    same item (the row of the field, value, parameter, method or status code, or the prose
@@ -73,6 +80,9 @@ DEVIATIONS = [
     dict(item="SignedData.url", aspect="link", text="shows string(512), links CiString", yaml="string(512)",
          reason="displayed type and link disagree; we keep the displayed string(512) (URL paths are case-sensitive)"),
 ]
+
+# The fixes made to the text after its release, beside the text (see "Errata" above).
+ERRATA_FILE = "ERRATA-after-d2.diff"
 
 COPY_RUN = 8            # this many consecutive words shared with the text: copied
 COPY_RATIO = 0.8        # difflib ratio on words at or above this: copied (or lightly edited) ...
@@ -469,6 +479,61 @@ def text_items(text: Text, rep: Report) -> list[TextItem]:
     return items
 
 
+@dataclass
+class Erratum:
+    file: str          # the AsciiDoc file of the text
+    line: int          # the line of the row in the text as released (1-based)
+    name: str          # the property
+    old: tuple         # (type, card) in the text as released
+    new: tuple         # (type, card) after the fix
+    diff_line: int     # where the fixed row is in the errata diff
+
+
+def read_errata(text: Text, rep: Report, property_rows: set) -> list[Erratum]:
+    """The property-table rows (`property_rows`: (file, line) of every row of an object or class
+    table) whose type or cardinality a fix after the release changes. Rows of other tables (enum
+    values, worked examples) are text only."""
+    path = os.path.join(text.dir, ERRATA_FILE)
+    if not os.path.isfile(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        diff = f.read().split("\n")
+
+    def row(line: str):
+        cells = split_cells([(0, line)])
+        if len(cells) < 3:
+            return None
+        return cells[0].text.strip(), (plain_type(cells[1].text), cells[2].text.strip())
+
+    found: list[Erratum] = []
+    current = None
+    removed: dict[str, tuple[str, tuple]] = {}
+    for n, line in enumerate(diff, start=1):
+        if line.startswith("+++ b/"):
+            current = line[len("+++ b/"):].strip()
+            removed = {}
+        elif line.startswith("@@") or line.startswith("diff --git"):
+            removed = {}
+        elif line.startswith("-|") and not line.startswith("---") and current:
+            r = row(line[1:])
+            if r:
+                removed[r[0]] = (line[1:], r[1])
+        elif line.startswith("+|") and current:
+            r = row(line[1:])
+            if not r or r[0] not in removed:
+                continue
+            old_text, old = removed.pop(r[0])
+            lines = text.files.get(current, [])
+            at = next((i + 1 for i, ln in enumerate(lines) if ln.rstrip() == old_text.rstrip()), None)
+            if not rep.check(at is not None, f"{path}:{n}",
+                             f"the row this fix replaces is not in {current} as released", "erratum row found"):
+                continue
+            if (current, at) not in property_rows or old == r[1]:
+                continue  # another kind of table, or only the description changed
+            found.append(Erratum(current, at, r[0], old, r[1], n))
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # Prose
 # --------------------------------------------------------------------------------------------
@@ -695,6 +760,9 @@ def main() -> int:
 
     # ---- 1. facts: objects and enums
     titems = text_items(text, rep)
+    property_rows = {(t.file, r[4]) for t in titems if t.kind in ("object", "class") for r in t.rows}
+    errata = {(e.file, e.line): e for e in read_errata(text, rep, property_rows)}
+    used_errata: set[tuple[str, int]] = set()
     tobjs = [t for t in titems if t.kind in ("object", "class")]
     tenums = [t for t in titems if t.kind == "enum"]
     if args.verbose:
@@ -749,6 +817,26 @@ def main() -> int:
             f_ = yf[n]
             item = f"{t.name}.{n}"
             ytype, ycard = str(f_.get("type")), str(f_.get("card"))
+            er = errata.get((t.file, tline))
+            if er is not None:
+                used_errata.add((t.file, tline))
+                erw = f"{os.path.join(text.dir, ERRATA_FILE)}:{er.diff_line}"
+                for aspect, tval, newval, yval in (("type", ttype, er.new[0], ytype), ("card", tcard, er.new[1], ycard)):
+                    if tval == newval:
+                        continue
+                    if rep.check(yval == newval, yw(p, f_, aspect),
+                                 f"{item}: {aspect} is {yval!r}; a fix after the release ({erw}) changes the "
+                                 f"text's {tval!r} to {newval!r}: apply it and say so in an errata: note",
+                                 f"{item}: erratum on {aspect} applied"):
+                        rep.check(bool(f_.get("errata")), yw(p, f_),
+                                  f"{item}: {aspect} {yval!r} follows a fix after the release ({erw}), "
+                                  f"but the YAML item has no errata: note saying so",
+                                  f"{item}: erratum on {aspect} noted")
+                        # compare the rest with the fixed row
+                        if aspect == "type":
+                            ttype = newval
+                        else:
+                            tcard = newval
             if tlink and not deviation(item, "link", tlink, ytype, p, f_):
                 rep.fail(yw(p, f_, "type"), f"{item}: the text {tlink} ({text.where(t.file, tline)}); "
                          f"list the YAML's choice ({ytype!r}) in DEVIATIONS and explain it in a note:")
@@ -857,6 +945,11 @@ def main() -> int:
             if isinstance(ref, str):
                 rep.check(ref in text.anchors, yw(p, node, "ref"),
                           f"ref {ref!r} is not an anchor of the text", "ref exists")
+
+    for key, er in errata.items():
+        rep.check(key in used_errata, f"{os.path.join(text.dir, ERRATA_FILE)}:{er.diff_line}",
+                  f"the fix of {er.name} ({er.file}:{er.line}) changes a property the YAML does not have",
+                  "erratum matched")
 
     # ---- deviations that no longer occur
     with open(__file__, encoding="utf-8") as f:

@@ -387,7 +387,7 @@ public struct SignedValue: OCPIModel {
 
     /// The value before signing, in the format of the encoding method.
     ///
-    /// - Important: Erratum after the release: After d2 the maximum length became 5000 characters; 512 was declared a mistake.
+    /// - Important: Erratum after the release: Raised from 512 to 5000 characters (applied here), the length of signed_data, by a fix after d2, which calls 512 a mistake.
     public var plainData: String
 
     /// The signed value in base64, in the format of the encoding method.

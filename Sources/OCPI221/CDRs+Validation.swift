@@ -88,7 +88,7 @@ extension SignedData {
 extension SignedValue {
     public func validate(into context: inout ValidationContext) {
         context.text(nature, TextRule(.printableASCII, maxLength: 32), at: "nature")
-        context.text(plainData, TextRule(.printable, maxLength: 512), at: "plain_data")
+        context.text(plainData, TextRule(.printable, maxLength: 5000), at: "plain_data")
         context.text(signedData, TextRule(.printable, maxLength: 5000), at: "signed_data")
     }
 }

@@ -29,7 +29,7 @@ public struct Location: OCPIModel {
 
     /// Street or block, with the house number when there is one.
     ///
-    /// - Important: Erratum after the release: A fix after d2 raises the maximum length to 255 characters, calling 45 a mistake; we keep the d2 length of 45.
+    /// - Important: Erratum after the release: Raised from 45 to 255 characters (applied here) by a fix after d2, which calls 45 a mistake. The fix leaves CdrLocation.address at 45.
     public var address: String
 
     /// Town or city of the site.
@@ -40,7 +40,7 @@ public struct Location: OCPIModel {
 
     /// State or province, given only where it matters.
     ///
-    /// - Important: Erratum after the release: A fix after d2 raises the maximum length to 45 characters, calling 20 a mistake; we keep the d2 length of 20.
+    /// - Important: Erratum after the release: Raised from 20 to 45 characters (applied here) by a fix after d2, which calls 20 a mistake. The fix leaves CdrLocation.state at 20.
     public var state: String?
 
     /// Country of the site as an ISO 3166-1 alpha-3 code.

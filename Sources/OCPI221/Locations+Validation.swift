@@ -10,10 +10,10 @@ extension Location {
         context.text(id, TextRule(.printableASCII, maxLength: 36), at: "id")
         context.at("publish_allowed_to") { $0.list(publishAllowedTo, nonEmpty: false) { $0.object($1) } }
         if let value = name { context.text(value, TextRule(.printable, maxLength: 255), at: "name") }
-        context.text(address, TextRule(.printable, maxLength: 45), at: "address")
+        context.text(address, TextRule(.printable, maxLength: 255), at: "address")
         context.text(city, TextRule(.printable, maxLength: 45), at: "city")
         if let value = postalCode { context.text(value, TextRule(.printable, maxLength: 10), at: "postal_code") }
-        if let value = state { context.text(value, TextRule(.printable, maxLength: 20), at: "state") }
+        if let value = state { context.text(value, TextRule(.printable, maxLength: 45), at: "state") }
         context.text(country, TextRule(.printable, maxLength: 3, exactLength: 3), at: "country")
         context.at("coordinates") { $0.object(coordinates) }
         context.at("related_locations") { $0.list(relatedLocations, nonEmpty: false) { $0.object($1) } }
@@ -39,10 +39,10 @@ extension LocationPatch {
         if let value = id { context.text(value, TextRule(.printableASCII, maxLength: 36), at: "id") }
         if let value = publishAllowedTo { context.at("publish_allowed_to") { $0.list(value, nonEmpty: false) { $0.object($1) } } }
         if let value = name { context.text(value, TextRule(.printable, maxLength: 255), at: "name") }
-        if let value = address { context.text(value, TextRule(.printable, maxLength: 45), at: "address") }
+        if let value = address { context.text(value, TextRule(.printable, maxLength: 255), at: "address") }
         if let value = city { context.text(value, TextRule(.printable, maxLength: 45), at: "city") }
         if let value = postalCode { context.text(value, TextRule(.printable, maxLength: 10), at: "postal_code") }
-        if let value = state { context.text(value, TextRule(.printable, maxLength: 20), at: "state") }
+        if let value = state { context.text(value, TextRule(.printable, maxLength: 45), at: "state") }
         if let value = country { context.text(value, TextRule(.printable, maxLength: 3, exactLength: 3), at: "country") }
         if let value = coordinates { context.at("coordinates") { $0.object(value) } }
         if let value = relatedLocations { context.at("related_locations") { $0.list(value, nonEmpty: false) { $0.object($1) } } }

@@ -69,8 +69,8 @@ import Testing
         #expect(try endpoint("tokens", .sender, .post, "/tokens/").path == "/tokens/{token_uid}/authorize")
         #expect(try endpoint("commands", .receiver, .post, "/commands").path == "/commands/{command}")
         #expect(try endpoint("chargingprofiles", .receiver, .get, "/chargingprofiles").path == "/chargingprofiles/{session_id}")
-        // Errata after d2 recorded but not applied.
-        #expect(try field("Location", "address").type == .string(maxLength: 45))
+        // Errata after d2 applied (CdrLocation left at d2 lengths).
+        #expect(try field("Location", "address").type == .string(maxLength: 255))
         #expect(try field("Location", "address").annotations.errata != nil)
         #expect(try field("CdrLocation", "address").type == .string(maxLength: 45))
         // versions is not a ModuleID.

@@ -8,7 +8,7 @@ struct OCPIGen: ParsableCommand {
         commandName: "ocpi-gen",
         abstract: "Reads an OCPI release described in spec/ and generates Swift code and OpenAPI from it.",
         discussion: "Every subcommand first loads and checks SPEC_DIR; problems are printed as FILE:LINE: error: MESSAGE and exit with status 1.",
-        subcommands: [Check.self, Generate.self, OpenAPI.self, Diff.self]
+        subcommands: [Check.self, Generate.self, OpenAPI.self, Diff.self, Docs.self]
     )
 }
 
@@ -145,6 +145,34 @@ struct Diff: ParsableCommand {
 }
 
 extension DiffRenderer.Format: ExpressibleByArgument {}
+
+struct Docs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Writes a static HTML reference of a release: index.html and one page per spec file; deletes stale pages.",
+        discussion: "The pages need no JavaScript and no other file; open DIR/index.html or serve DIR as it is."
+    )
+
+    @OptionGroup var spec: SpecDirectory
+
+    @Option(name: .long, help: "The folder to write the pages to, e.g. .build/docs.")
+    var output: String
+
+    func run() throws {
+        let pages = DocsRenderer().render(try spec.load())
+        let differences = OutputDifference.compare(expected: pages, actual: try OutputFolder.read(output))
+        let contents = Dictionary(uniqueKeysWithValues: pages.map { ($0.path, $0.contents) })
+        for difference in differences {
+            let path = OutputFolder.join(output, difference.path)
+            switch difference.kind {
+            case .missing, .changed:
+                try OutputFolder.write(contents[difference.path] ?? "", to: path)
+            case .stale:
+                try FileManager.default.removeItem(atPath: path)
+            }
+            print("\(difference.kind == .stale ? "deleted" : "wrote") \(path)")
+        }
+    }
+}
 
 /// The only code that touches the output folder.
 enum OutputFolder {
