@@ -10,8 +10,12 @@ import OCPIStore
 public struct AdminAPI: Sendable {
     let objects: CPOObjects
 
-    public init(objects: CPOObjects) {
+    /// Simulated charge points, when the server has them: drivers can present tokens at them.
+    let simulator: ChargePointSimulator?
+
+    public init(objects: CPOObjects, simulator: ChargePointSimulator? = nil) {
         self.objects = objects
+        self.simulator = simulator
     }
 
     public static let basePath = "/admin/\(OCPIRelease.version)"
@@ -70,8 +74,45 @@ public struct AdminAPI: Sendable {
                 try await objects.postCDR(try request.body(CDR.self))
                 return .reply(OCPIReply<OCPINoData>.created)
             },
+            // A driver holds a token to a simulated charge point's reader.
+            route(.post, "/simulator/locations/{location_id}/{evse_uid}/present", "present_token") { request in
+                guard let simulator else { throw OCPIError.notFound("No simulated charge points on this server") }
+                let (uid, type) = try Self.presentedToken(request.body)
+                let decision = await simulator.present(
+                    tokenUID: uid, type: type, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid")
+                )
+                var writer = JSONWriter()
+                writer.beginObject()
+                writer.key("allowed")
+                writer.string(decision.decision.allowed.rawValue)
+                if let sessionID = decision.sessionID {
+                    writer.key("session_id")
+                    writer.string(sessionID)
+                }
+                writer.endObject()
+                return .reply(OCPIReply<OCPINoData>.ok(encoded: writer.bytes))
+            },
         ]
     }
+
+    /// `{"uid": "...", "type": "RFID"}`, the type RFID when left out.
+    private static func presentedToken(_ body: [UInt8]) throws -> (String, TokenType) {
+        let document: JSONValue?
+        do {
+            document = try JSONValue.decodeJSON(body).value
+        } catch {
+            throw OCPIError(.invalidJSON, "The body is not valid JSON: \(error.message) at byte \(error.offset)")
+        }
+        guard case .string(let uid)? = document?["uid"], !uid.isEmpty, uid.count <= 36 else {
+            throw OCPIError.invalid([Violation(path: JSONPath([.key("uid")]), message: "is required: the token's uid, at most 36 characters")])
+        }
+        let tokenType: TokenType? = if case .string(let type)? = document?["type"] ?? .string("RFID") { TokenType(rawValue: type) } else { nil }
+        guard let tokenType, tokenType.isKnown else {
+            throw OCPIError.invalid([Violation(path: JSONPath([.key("type")]), message: "must be a TokenType (RFID, APP_USER, AD_HOC_USER, OTHER)")])
+        }
+        return (uid, tokenType)
+    }
+
 
     private static func written(_ outcome: WriteOutcome) -> OCPIServerResponse {
         .reply(outcome == .created ? OCPIReply<OCPINoData>.created : .ok)

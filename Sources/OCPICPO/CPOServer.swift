@@ -61,7 +61,10 @@ public struct CPOServer: Sendable {
         pusher = CPOPusher(store: store, registry: registry, party: configuration.party, transport: transport, configuration: configuration.push, logger: logger)
         let objects = CPOObjects(store: store, party: configuration.party, observer: pusher)
         self.objects = objects
-        self.chargePoints = chargePoints ?? configuration.simulator.map { ChargePointSimulator(objects: objects, configuration: $0, logger: logger) }
+        let authorizer = TokenAuthorizer(store: store, registry: registry, transport: transport, logger: logger)
+        self.chargePoints = chargePoints ?? configuration.simulator.map {
+            ChargePointSimulator(objects: objects, configuration: $0, authorizer: authorizer, logger: logger)
+        }
     }
 
     /// Finishes the pushes under way, stops catching up, and closes the store.
@@ -123,6 +126,12 @@ public struct CPOServer: Sendable {
         ]
     }
 
+    /// The admin API's routes (below `AdminAPI.basePath`, with the admin token), as
+    /// `router(logger:)` mounts them.
+    public var adminRoutes: [OCPIRoute] {
+        AdminAPI(objects: objects, simulator: chargePoints as? ChargePointSimulator).routes
+    }
+
     private var delivery: ResultDelivery {
         ResultDelivery(registry: registry, transport: transport, logger: logger)
     }
@@ -140,7 +149,7 @@ public struct CPOServer: Sendable {
             router.addOCPIRoutes(routes, at: basePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
         }
         router.addOCPIRoutes(
-            AdminAPI(objects: objects).routes, at: AdminAPI.basePath, configuration: serverConfiguration,
+            adminRoutes, at: AdminAPI.basePath, configuration: serverConfiguration,
             authenticator: AdminAuthenticator(token: configuration.adminToken, party: configuration.party), logger: logger
         )
         router.get("/health") { _, _ in

@@ -104,6 +104,21 @@ public final class SQLStore: Sendable {
             """).first().map { try Self.object($0, key: key) }
     }
 
+    /// The objects of `module` with this id and kind, of whichever party (a token uid, which
+    /// only its eMSP makes unique, may be known under several).
+    public func find(_ module: ObjectModule, id: String, kind: String) async throws -> [StoredObject] {
+        let rows = try await query("""
+            SELECT seq, country_code, party_id, owner, last_updated, data FROM objects
+            WHERE module = \(bind: module.rawValue) AND object_id = \(bind: id.uppercased()) AND kind = \(bind: kind) ORDER BY seq
+            """).all()
+        return try rows.map { row in
+            try Self.object(row, key: ObjectKey(
+                module: module, countryCode: try row.decode(column: "country_code", as: String.self),
+                partyID: try row.decode(column: "party_id", as: String.self), id: id, kind: kind
+            ))
+        }
+    }
+
     /// Every object with this id regardless of owner (an id the CPO gives is unique in its platform).
     public func find(_ module: ObjectModule, id: String, owner: PartyIdentity) async throws -> StoredObject? {
         try await get(ObjectKey(module: module, countryCode: owner.countryCode, partyID: owner.partyID, id: id))

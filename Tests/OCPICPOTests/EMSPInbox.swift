@@ -5,7 +5,7 @@ import OCPIRuntime
 /// What an eMSP built from the generated RECEIVER routes was pushed: the objects as it keeps
 /// them (patches applied) and every call, in order. Bodies arrive strictly validated (the
 /// generated routes refuse anything else with 2001).
-actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsReceiver, CommandsSender, ChargingProfilesSender {
+actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsReceiver, CommandsSender, ChargingProfilesSender, TokensSender {
     private(set) var locations: [String: Location] = [:]
     private(set) var tariffs: [String: Tariff] = [:]
     private(set) var sessions: [String: Session] = [:]
@@ -13,6 +13,10 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
     private(set) var calls: [String] = []
     /// Asynchronous results by the last segment of their response_url.
     private(set) var results: [String: any OCPIModel] = [:]
+    /// Tokens this eMSP answers ALLOWED for when asked in real time.
+    private var issued: [String: Token] = [:]
+
+    func issue(_ token: Token) { issued[token.uid] = token }
 
     private func record(_ call: String) { calls.append(call) }
 
@@ -182,5 +186,17 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
 
     func putActiveChargingProfile(_ context: OCPIRequestContext, sessionID: String, body: ActiveChargingProfile) async throws -> OCPIReply<OCPINoData> {
         .ok
+    }
+
+    // MARK: Tokens (real-time authorization)
+
+    func getTokens(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Token> {
+        OCPIPage(items: Array(issued.values.sorted { $0.uid < $1.uid }.dropFirst(offset).prefix(limit)), totalCount: issued.count)
+    }
+
+    func postAuthorize(_ context: OCPIRequestContext, tokenUID: String, type: TokenType?, body: LocationReferences?) async throws -> OCPIReply<AuthorizationInfo> {
+        record("POST authorize \(tokenUID)")
+        guard let token = issued[tokenUID] else { throw OCPIError(.unknownToken, "Unknown token \(tokenUID)") }
+        return .ok(AuthorizationInfo(allowed: token.valid ? .allowed : .blocked, token: token, location: body, authorizationReference: "AUTH-\(tokenUID)"))
     }
 }

@@ -40,7 +40,7 @@ struct EMSPPeer {
         var modules: [PlatformProfile.Module] = [.init(.credentials, .sender, path: "/ocpi/emsp/2.2.1/credentials")]
         if inbox != nil {
             modules += [.locations, .tariffs, .sessions, .cdrs].map { .init($0, .receiver, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
-            modules += [.commands, .chargingprofiles].map { .init($0, .sender, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
+            modules += [.commands, .chargingprofiles, .tokens].map { .init($0, .sender, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
         }
         profile = PlatformProfile(
             publicURL: "http://127.0.0.1:\(port)",
@@ -63,6 +63,7 @@ struct EMSPPeer {
         if let inbox {
             routes += OCPIRoutes.locationsReceiver(inbox) + OCPIRoutes.tariffsReceiver(inbox) + OCPIRoutes.sessionsReceiver(inbox)
                 + OCPIRoutes.cdrsReceiver(inbox) + OCPIRoutes.commandsSender(inbox) + OCPIRoutes.chargingProfilesSender(inbox)
+                + OCPIRoutes.tokensSender(inbox)
         }
         router.addOCPIRoutes(routes, at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
         try await LiveServer.run(router, port: port, body)

@@ -50,35 +50,72 @@ public actor ChargePointSimulator: ChargePointLink {
 
     let objects: CPOObjects
     let configuration: Configuration
+    let authorizer: TokenAuthorizer?
     let logger: Logger
     private var charging: [String: Charging] = [:]
     private var reservations: [String: Reservation] = [:]
     private var sequence = 0
 
-    public init(objects: CPOObjects, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "ocpi.simulator")) {
+    /// `authorizer` decides on tokens presented at the simulated charge points.
+    public init(
+        objects: CPOObjects, configuration: Configuration = Configuration(), authorizer: TokenAuthorizer? = nil,
+        logger: Logger = Logger(label: "ocpi.simulator")
+    ) {
         self.objects = objects
         self.configuration = configuration
+        self.authorizer = authorizer
         self.logger = logger
     }
 
     // MARK: Commands
 
     public func startSession(_ command: StartSession, driver: PartyIdentity) async -> CommandResultType {
-        guard let location = try? await objects.location(command.locationID) else { return .rejected }
-        let candidates = command.evseUID.map { uid in location.evses.filter { $0.uid.caseInsensitiveCompare(uid) == .orderedSame } } ?? location.evses
-        let reservation = reservations.values.first { $0.token.uid == command.token.uid && $0.locationID == location.id }
+        let token = CdrToken(
+            countryCode: command.token.countryCode, partyID: command.token.partyID, uid: command.token.uid, type: command.token.type,
+            contractID: command.token.contractID
+        )
+        return await begin(
+            token, authMethod: .command, authorizationReference: command.authorizationReference,
+            locationID: command.locationID, evseUID: command.evseUID, connectorID: command.connectorID
+        ).result
+    }
+
+    /// A driver presents a token at a charge point (an RFID card held to the reader): the token is
+    /// authorized (locally or in real time at its eMSP) and, when allowed, charging starts. The
+    /// decision, and the session when one started.
+    public func present(
+        tokenUID: String, type: TokenType, locationID: String, evseUID: String, connectorID: String? = nil
+    ) async -> (decision: TokenAuthorizer.Decision, sessionID: String?) {
+        guard let authorizer else { return (TokenAuthorizer.Decision(allowed: .notAllowed, token: nil, authMethod: .whitelist), nil) }
+        let decision = await authorizer.authorize(uid: tokenUID, type: type, at: LocationReferences(locationID: locationID, evseUids: [evseUID]))
+        guard decision.allowed == .allowed, let token = decision.token else { return (decision, nil) }
+        let cdrToken = CdrToken(countryCode: token.countryCode, partyID: token.partyID, uid: token.uid, type: token.type, contractID: token.contractID)
+        let started = await begin(
+            cdrToken, authMethod: decision.authMethod, authorizationReference: decision.authorizationReference,
+            locationID: locationID, evseUID: evseUID, connectorID: connectorID
+        )
+        return (decision, started.sessionID)
+    }
+
+    /// Starts charging for `token` on the EVSE (the first free one when none is named).
+    private func begin(
+        _ token: CdrToken, authMethod: AuthMethod, authorizationReference: String?, locationID: String, evseUID: String?, connectorID: String?
+    ) async -> (result: CommandResultType, sessionID: String?) {
+        guard let location = try? await objects.location(locationID) else { return (.rejected, nil) }
+        let candidates = evseUID.map { uid in location.evses.filter { $0.uid.caseInsensitiveCompare(uid) == .orderedSame } } ?? location.evses
+        let reservation = reservations.values.first { $0.token.uid == token.uid && $0.locationID == location.id }
         guard let evse = candidates.first(where: { $0.status == .available || ($0.status == .reserved && $0.uid == reservation?.evseUID) })
             ?? candidates.first
-        else { return .rejected }
+        else { return (.rejected, nil) }
         switch evse.status {
         case .available: break
         case .reserved where reservation?.evseUID == evse.uid: break
-        case .charging, .blocked, .reserved: return .evseOccupied
-        default: return .evseInoperative
+        case .charging, .blocked, .reserved: return (.evseOccupied, nil)
+        default: return (.evseInoperative, nil)
         }
-        guard let connector = command.connectorID.map({ id in evse.connectors.first { $0.id.caseInsensitiveCompare(id) == .orderedSame } })
+        guard let connector = connectorID.map({ id in evse.connectors.first { $0.id.caseInsensitiveCompare(id) == .orderedSame } })
             ?? evse.connectors.first
-        else { return .rejected }
+        else { return (.rejected, nil) }
         if let reservation { endReservation(reservation.id) }
 
         sequence += 1
@@ -87,8 +124,7 @@ public actor ChargePointSimulator: ChargePointLink {
         let session = Session(
             countryCode: objects.party.countryCode, partyID: objects.party.partyID,
             id: "SIM-\(now.secondsSince1970)-\(sequence)", startDateTime: now, kwh: 0,
-            cdrToken: CdrToken(countryCode: command.token.countryCode, partyID: command.token.partyID, uid: command.token.uid, type: command.token.type, contractID: command.token.contractID),
-            authMethod: .command, authorizationReference: command.authorizationReference, locationID: location.id, evseUID: evse.uid,
+            cdrToken: token, authMethod: authMethod, authorizationReference: authorizationReference, locationID: location.id, evseUID: evse.uid,
             connectorID: connector.id, currency: tariff?.currency ?? "EUR", totalCost: tariff.map { _ in Price(exclVAT: 0, inclVAT: 0) },
             status: .active, lastUpdated: now
         )
@@ -97,7 +133,7 @@ public actor ChargePointSimulator: ChargePointLink {
             try await objects.patchEVSE(EVSEPatch(status: .charging, lastUpdated: now), locationID: location.id, evseUID: evse.uid)
         } catch {
             logger.error("simulated charge point could not start", metadata: ["error": "\(error)"])
-            return .failed
+            return (.failed, nil)
         }
         let power = min(configuration.chargingPower, Decimal(connector.maxElectricPower ?? Int.max))
         var state = Charging(session: session, location: location, evseUID: evse.uid, connector: connector, tariff: tariff, intervals: [], power: power)
@@ -114,7 +150,7 @@ public actor ChargePointSimulator: ChargePointLink {
             }
         }
         charging[session.id] = state
-        return .accepted
+        return (.accepted, session.id)
     }
 
     public func stopSession(_ command: StopSession) async -> CommandResultType {

@@ -1,0 +1,84 @@
+import Foundation
+import OCPI221
+import OCPICPO
+import OCPIRuntime
+import OCPIServer
+import OCPITestSupport
+import Testing
+
+/// A driver presents a token at a simulated charge point: the CPO decides from the tokens eMSPs
+/// pushed and each token's whitelist rule, and asks the eMSP in real time where the rule says
+/// so or the token is unknown.
+@Suite struct RealTimeAuthorizationTests {
+    static func present(_ cpo: CPOPeer, _ uid: String, evse: String = "UTR-STATION-1") async throws -> (allowed: String?, sessionID: String?) {
+        let response = try await PushTests.admin(cpo, "POST", "/simulator/locations/UTR-STATION/\(evse)/present", #"{"uid": "\#(uid)", "type": "RFID"}"#)
+        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
+        guard case .string(let allowed)? = response.envelope?["data"]?["allowed"] else { return (nil, nil) }
+        if case .string(let session)? = response.envelope?["data"]?["session_id"] { return (allowed, session) }
+        return (allowed, nil)
+    }
+
+    static func token(_ uid: String, whitelist: WhitelistType) -> Token {
+        var token = CommandFlowTests.driver
+        token.uid = uid
+        token.whitelist = whitelist
+        return token
+    }
+
+    @Test func anUnknownTokenIsAuthorizedByItsEMSPAndTheSessionRecordsIt() async throws {
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            try await emsp.run {
+                _ = try await PushTests.register(emsp, with: cpo)
+                await inbox.issue(Self.token("CARD-1", whitelist: .never))
+                let (allowed, sessionID) = try await Self.present(cpo, "CARD-1")
+                #expect(allowed == "ALLOWED")
+                let id = try #require(sessionID)
+                #expect(await inbox.calls.contains("POST authorize CARD-1"))
+                try await CommandFlowTests.eventually("the session at the eMSP") { await inbox.sessions[id] != nil }
+                let session = try #require(await inbox.sessions[id])
+                #expect(session.authMethod == .authRequest)
+                #expect(session.authorizationReference == "AUTH-CARD-1")
+                #expect(session.cdrToken.uid == "CARD-1")
+
+                let (refused, none) = try await Self.present(cpo, "NOBODY-KNOWS", evse: "UTR-STATION-2")
+                #expect(refused == "NOT_ALLOWED")
+                #expect(none == nil)
+            }
+        }
+    }
+
+    @Test func theWhitelistRuleDecidesWhenToAskAndWhatToDoWhenTheEMSPIsAway() async throws {
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            var tokenC = ""
+            try await emsp.run {
+                tokenC = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                let tokens = TokensReceiverClient(connection: cpo.connection("tokens", token: tokenC))
+                for (uid, rule) in [("ALWAYS-1", WhitelistType.always), ("OFFLINE-1", .allowedOffline), ("NEVER-1", .never)] {
+                    _ = try await tokens.putToken(countryCode: "DE", partyID: "MSP", tokenUID: uid, body: Self.token(uid, whitelist: rule))
+                }
+                // ALWAYS: allowed from the list, the eMSP is not asked.
+                let always = try await Self.present(cpo, "ALWAYS-1")
+                #expect(always.allowed == "ALLOWED")
+                #expect(await !inbox.calls.contains("POST authorize ALWAYS-1"))
+            }
+            // The eMSP is away now.
+            let offline = try await Self.present(cpo, "OFFLINE-1", evse: "UTR-STATION-2")
+            #expect(offline.allowed == "ALLOWED", "ALLOWED_OFFLINE: allowed when the eMSP cannot be asked")
+            let never = try await Self.present(cpo, "NEVER-1", evse: "UTR-STATION-3")
+            #expect(never.allowed == "NOT_ALLOWED", "NEVER: only the eMSP may say yes")
+            #expect(never.sessionID == nil)
+            // A token the eMSP blocked is refused locally.
+            var blocked = Self.token("BLOCKED-1", whitelist: .always)
+            blocked.valid = false
+            _ = try await TokensReceiverClient(connection: cpo.connection("tokens", token: tokenC))
+                .putToken(countryCode: "DE", partyID: "MSP", tokenUID: "BLOCKED-1", body: blocked)
+            #expect(try await Self.present(cpo, "BLOCKED-1", evse: "UTR-STATION-3").allowed == "BLOCKED")
+        }
+    }
+}
