@@ -16,7 +16,7 @@ public enum Envelope {
         writer.int(statusCode)
         if let message {
             writer.key("status_message")
-            writer.string(message)
+            writer.string(printable(message))
         }
         writer.key("timestamp")
         writer.dateTime(timestamp)
@@ -97,4 +97,25 @@ public struct OCPINoData: Sendable, Hashable, JSONDecodable {
     }
 
     public static var placeholder: OCPINoData { OCPINoData() }
+}
+
+/// A status message as OCPI strings may carry it: messages quote what a client sent, and a
+/// control character it sent is shown as `\u{XX}` text instead of being passed on.
+func printable(_ message: String) -> String {
+    guard message.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return message }
+    var result = String.UnicodeScalarView()
+    for scalar in message.unicodeScalars {
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+            result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 2))}".unicodeScalars)
+        } else {
+            result.append(scalar)
+        }
+    }
+    return String(result)
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

@@ -62,6 +62,31 @@ import Testing
         #expect(try JSONValue.decodeJSON(Data(fine.utf8)).violations.isEmpty)
     }
 
+    /// `depth` levels: objects with one member each, around an empty list.
+    private func nested(_ depth: Int) -> Data {
+        Data((String(repeating: #"{"a":"#, count: depth - 1) + "[]" + String(repeating: "}", count: depth - 1)).utf8)
+    }
+
+    @Test func theDepthLimitIsExactAndSaysWhy() throws {
+        let limit = JSONReader.maximumDepth
+        #expect(try JSONValue.decodeJSON(nested(limit)).violations.isEmpty)
+        let error = #expect(throws: JSONSyntaxError.self) { try JSONValue.decodeJSON(nested(limit + 1)) }
+        #expect(error?.message == "nested deeper than \(limit) levels")
+        // Refused where the level too many opens, before the rest is looked at.
+        #expect(error?.offset == limit * 5)
+        #expect(error?.description == "invalid JSON at byte \(limit * 5): nested deeper than \(limit) levels")
+    }
+
+    @Test func valuesSkippedForHavingTheWrongShapeCountTowardsTheDepth() {
+        // A list where an integer belongs is skipped, not decoded: the skipping is bounded too.
+        let deep = Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8)
+        #expect(throws: JSONSyntaxError.self) { try Int.decodeJSON(deep) }
+        #expect(throws: JSONSyntaxError.self) { try [String].decodeJSON(deep) }
+        let unclosed = Data(String(repeating: #"{"a":"#, count: 100_000).utf8)
+        let error = #expect(throws: JSONSyntaxError.self) { try JSONValue.decodeJSON(unclosed) }
+        #expect(error?.message.hasPrefix("nested deeper than") == true)
+    }
+
     @Test func jsonValueRoundTripsThroughTheWriter() throws {
         let text = #"{"b":[1,2.5,true,null,"x\"y"],"a":{"c":"\u0001"}}"#
         let (value, _) = try JSONValue.decodeJSON(Data(text.utf8))
