@@ -48,14 +48,14 @@ let package = Package(
             name: "OCPI221",
             dependencies: ["OCPIRuntime"],
             path: "Sources/OCPI221",
-            resources: [.copy("Resources/openapi.yaml")]
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/docs")]
         ),
         // Generated from spec/ocpi-2.1.1 by `ocpi-gen generate`, for partners still on 2.1.1.
         .target(
             name: "OCPI211",
             dependencies: ["OCPIRuntime"],
             path: "Sources/OCPI211",
-            resources: [.copy("Resources/openapi.yaml")]
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/docs")]
         ),
         // Any OCPI party's plumbing: the Hummingbird adapter and the HTTP client transport.
         .target(

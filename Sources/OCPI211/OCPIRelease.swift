@@ -14,4 +14,10 @@ public enum OCPIRelease {
     public static var openAPIDocument: Data? {
         Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) }
     }
+
+    /// A page of the HTML reference (`Resources/docs/`): `index.html`, `locations.html`, ...; nil for any other name.
+    public static func documentationPage(_ name: String) -> Data? {
+        guard name.hasSuffix(".html"), !name.contains("/"), !name.hasPrefix(".") else { return nil }
+        return Bundle.module.url(forResource: String(name.dropLast(5)), withExtension: "html", subdirectory: "docs").flatMap { try? Data(contentsOf: $0) }
+    }
 }

@@ -155,7 +155,24 @@ public struct CPOServer: Sendable {
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
+        Self.addDocumentation(to: router)
         return router
+    }
+
+    /// The HTML reference of the release and its OpenAPI document, below `/docs` (no credentials:
+    /// it describes the protocol, nothing of this server's data).
+    static func addDocumentation(to router: Router<BasicRequestContext>) {
+        router.get("/docs") { _, _ in
+            Response(status: .movedPermanently, headers: [.location: "/docs/index.html"])
+        }
+        router.get("/docs/openapi.yaml") { _, _ in
+            guard let document = OCPIRelease.openAPIDocument else { throw HTTPError(.notFound) }
+            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: document)))
+        }
+        router.get("/docs/{page}") { _, context in
+            guard let page = context.parameters.get("page"), let html = OCPIRelease.documentationPage(page) else { throw HTTPError(.notFound) }
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: html)))
+        }
     }
 
     /// The HTTP application, listening where the configuration says.

@@ -190,3 +190,24 @@ import Testing
         }
     }
 }
+
+/// The HTML reference and the OpenAPI document, served by the CPO at `/docs`.
+@Suite struct DocumentationTests {
+    @Test func theReferenceAndTheOpenAPIDocumentAreServed() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        try await cpo.run {
+            let index = try await send("GET", cpo.baseURL + "/docs/index.html", authorization: nil)
+            #expect(index.status == 200)
+            #expect(String(decoding: index.body, as: UTF8.self).contains("href=\"locations.html"))
+            let locations = try await send("GET", cpo.baseURL + "/docs/locations.html", authorization: nil)
+            #expect(String(decoding: locations.body, as: UTF8.self).contains("id=\"EVSE\""))
+            let openAPI = try await send("GET", cpo.baseURL + "/docs/openapi.yaml", authorization: nil)
+            #expect(openAPI.status == 200)
+            #expect(String(decoding: openAPI.body, as: UTF8.self).contains("openapi: \"3.1"))
+            #expect(try await send("GET", cpo.baseURL + "/docs", authorization: nil).status == 301)
+            for missing in ["/docs/nope.html", "/docs/..%2Fopenapi.yaml", "/docs/openapi.json"] {
+                #expect(try await send("GET", cpo.baseURL + missing, authorization: nil).status == 404, "\(missing)")
+            }
+        }
+    }
+}

@@ -7,8 +7,12 @@ public struct Generator: Sendable {
     /// The path of the OpenAPI document inside the generated target.
     public static let openAPIPath = "Resources/openapi.yaml"
 
+    /// The folder of the HTML reference inside the generated target (a server serves it).
+    public static let docsFolder = "Resources/docs"
+
     public func generate(_ spec: Spec) -> [GeneratedFile] {
         var files = [GeneratedFile(path: Self.openAPIPath, contents: openAPI.render(spec))]
+        files += DocsRenderer().render(spec).map { GeneratedFile(path: "\(Self.docsFolder)/\($0.path)", contents: $0.contents) }
         files.append(ReleaseRenderer().render(spec))
         files += SwiftModelRenderer(spec: spec).render()
         files += SwiftInterfaceRenderer(spec: spec).render()
@@ -35,6 +39,12 @@ struct ReleaseRenderer {
             writer.docComment("The OpenAPI 3.1 document of the release (`\(Generator.openAPIPath)`).")
             writer.block("public static var openAPIDocument: Data? {") { writer in
                 writer.line("Bundle.module.url(forResource: \"openapi\", withExtension: \"yaml\").flatMap { try? Data(contentsOf: $0) }")
+            }
+            writer.line()
+            writer.docComment("A page of the HTML reference (`\(Generator.docsFolder)/`): `index.html`, `locations.html`, ...; nil for any other name.")
+            writer.block("public static func documentationPage(_ name: String) -> Data? {") { writer in
+                writer.line("guard name.hasSuffix(\".html\"), !name.contains(\"/\"), !name.hasPrefix(\".\") else { return nil }")
+                writer.line("return Bundle.module.url(forResource: String(name.dropLast(5)), withExtension: \"html\", subdirectory: \"docs\").flatMap { try? Data(contentsOf: $0) }")
             }
         }
         return GeneratedFile(path: "OCPIRelease.swift", contents: writer.text)
