@@ -53,11 +53,18 @@ public struct CPOObjects: Sendable {
     let objects: StoredObjects
     let party: PartyIdentity
     let observer: (any CPOChangeObserver)?
+    private let locks = ObjectLocks()
 
     public init(store: SQLStore, party: PartyIdentity, observer: (any CPOChangeObserver)? = nil) {
         objects = StoredObjects(store: store)
         self.party = party
         self.observer = observer
+    }
+
+    /// Runs a write of one object after the writes to it that came before (see `ObjectLocks`);
+    /// its announcement goes out in the same order.
+    private func serially<T: Sendable>(_ module: ObjectModule, _ id: String, _ body: () async throws -> T) async throws -> T {
+        try await locks.withLock("\(module.rawValue)/\(id.uppercased())", body)
     }
 
     func key(_ module: ObjectModule, _ id: String) -> ObjectKey {
@@ -81,108 +88,130 @@ public struct CPOObjects: Sendable {
 
     @discardableResult
     public func putLocation(_ location: Location) async throws -> WriteOutcome {
-        try requireOwn(countryCode: location.countryCode, partyID: location.partyID)
-        let outcome = try await objects.save(location, key: key(.locations, location.id), lastUpdated: location.lastUpdated)
-        await announce(.location(location))
-        return outcome
+        try await serially(.locations, location.id) {
+            try requireOwn(countryCode: location.countryCode, partyID: location.partyID)
+            let outcome = try await objects.save(location, key: key(.locations, location.id), lastUpdated: location.lastUpdated)
+            await announce(.location(location))
+            return outcome
+        }
     }
 
     public func patchLocation(_ id: String, _ patch: LocationPatch) async throws {
-        try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
-        let location = try await location(id).applying(patch)
-        try await objects.save(location, key: key(.locations, id), lastUpdated: location.lastUpdated)
-        await announce(.locationPatch(locationID: location.id, patch))
+        try await serially(.locations, id) {
+            try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
+            let location = try await location(id).applying(patch)
+            try await objects.save(location, key: key(.locations, id), lastUpdated: location.lastUpdated)
+            await announce(.locationPatch(locationID: location.id, patch))
+        }
     }
 
     /// Replaces the EVSE with the same uid, or adds it; whether it was added.
     @discardableResult
     public func putEVSE(_ evse: EVSE, locationID: String) async throws -> WriteOutcome {
-        var location = try await location(locationID)
-        let created = location.replaceEVSE(evse)
-        location.lastUpdated = max(location.lastUpdated, evse.lastUpdated)
-        try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
-        await announce(.evse(locationID: location.id, evse))
-        return created ? .created : .updated
+        try await serially(.locations, locationID) {
+            var location = try await location(locationID)
+            let created = location.replaceEVSE(evse)
+            location.lastUpdated = max(location.lastUpdated, evse.lastUpdated)
+            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            await announce(.evse(locationID: location.id, evse))
+            return created ? .created : .updated
+        }
     }
 
     public func patchEVSE(_ patch: EVSEPatch, locationID: String, evseUID: String) async throws {
-        var location = try await location(locationID)
-        guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
-        location.evses[index] = location.evses[index].applying(patch)
-        location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
-        try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
-        await announce(.evsePatch(locationID: location.id, evseUID: location.evses[index].uid, patch))
+        try await serially(.locations, locationID) {
+            var location = try await location(locationID)
+            guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
+            location.evses[index] = location.evses[index].applying(patch)
+            location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
+            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            await announce(.evsePatch(locationID: location.id, evseUID: location.evses[index].uid, patch))
+        }
     }
 
     @discardableResult
     public func putConnector(_ connector: Connector, locationID: String, evseUID: String) async throws -> WriteOutcome {
-        var location = try await location(locationID)
-        guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
-        let created = location.evses[index].replaceConnector(connector)
-        location.evses[index].lastUpdated = max(location.evses[index].lastUpdated, connector.lastUpdated)
-        location.lastUpdated = max(location.lastUpdated, connector.lastUpdated)
-        try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
-        await announce(.connector(locationID: location.id, evseUID: location.evses[index].uid, connector))
-        return created ? .created : .updated
+        try await serially(.locations, locationID) {
+            var location = try await location(locationID)
+            guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
+            let created = location.evses[index].replaceConnector(connector)
+            location.evses[index].lastUpdated = max(location.evses[index].lastUpdated, connector.lastUpdated)
+            location.lastUpdated = max(location.lastUpdated, connector.lastUpdated)
+            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            await announce(.connector(locationID: location.id, evseUID: location.evses[index].uid, connector))
+            return created ? .created : .updated
+        }
     }
 
     public func patchConnector(_ patch: ConnectorPatch, locationID: String, evseUID: String, connectorID: String) async throws {
-        var location = try await location(locationID)
-        guard let evse = location.evseIndex(evseUID),
-            let connector = location.evses[evse].connectors.firstIndex(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame })
-        else { throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)") }
-        location.evses[evse].connectors[connector] = location.evses[evse].connectors[connector].applying(patch)
-        location.evses[evse].lastUpdated = max(location.evses[evse].lastUpdated, patch.lastUpdated)
-        location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
-        try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
-        let ids = (location.evses[evse].uid, location.evses[evse].connectors[connector].id)
-        await announce(.connectorPatch(locationID: location.id, evseUID: ids.0, connectorID: ids.1, patch))
+        try await serially(.locations, locationID) {
+            var location = try await location(locationID)
+            guard let evse = location.evseIndex(evseUID),
+                let connector = location.evses[evse].connectors.firstIndex(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame })
+            else { throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)") }
+            location.evses[evse].connectors[connector] = location.evses[evse].connectors[connector].applying(patch)
+            location.evses[evse].lastUpdated = max(location.evses[evse].lastUpdated, patch.lastUpdated)
+            location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
+            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            let ids = (location.evses[evse].uid, location.evses[evse].connectors[connector].id)
+            await announce(.connectorPatch(locationID: location.id, evseUID: ids.0, connectorID: ids.1, patch))
+        }
     }
 
     // MARK: Tariffs
 
     @discardableResult
     public func putTariff(_ tariff: Tariff) async throws -> WriteOutcome {
-        try requireOwn(countryCode: tariff.countryCode, partyID: tariff.partyID)
-        let outcome = try await objects.save(tariff, key: key(.tariffs, tariff.id), lastUpdated: tariff.lastUpdated)
-        await announce(.tariff(tariff))
-        return outcome
+        try await serially(.tariffs, tariff.id) {
+            try requireOwn(countryCode: tariff.countryCode, partyID: tariff.partyID)
+            let outcome = try await objects.save(tariff, key: key(.tariffs, tariff.id), lastUpdated: tariff.lastUpdated)
+            await announce(.tariff(tariff))
+            return outcome
+        }
     }
 
     public func deleteTariff(_ id: String) async throws {
-        guard try await objects.store.delete(key(.tariffs, id)) else { throw OCPIError.notFound("Tariff \(id)") }
-        await announce(.tariffDeleted(tariffID: id))
+        try await serially(.tariffs, id) {
+            guard try await objects.store.delete(key(.tariffs, id)) else { throw OCPIError.notFound("Tariff \(id)") }
+            await announce(.tariffDeleted(tariffID: id))
+        }
     }
 
     // MARK: Sessions and CDRs
 
     @discardableResult
     public func putSession(_ session: Session) async throws -> WriteOutcome {
-        try requireOwn(countryCode: session.countryCode, partyID: session.partyID)
-        let owner = ownerKey(session.cdrToken)
-        let outcome = try await objects.save(session, key: key(.sessions, session.id), owner: owner, lastUpdated: session.lastUpdated)
-        await announce(.session(session), owner: owner)
-        return outcome
+        try await serially(.sessions, session.id) {
+            try requireOwn(countryCode: session.countryCode, partyID: session.partyID)
+            let owner = ownerKey(session.cdrToken)
+            let outcome = try await objects.save(session, key: key(.sessions, session.id), owner: owner, lastUpdated: session.lastUpdated)
+            await announce(.session(session), owner: owner)
+            return outcome
+        }
     }
 
     public func patchSession(_ id: String, _ patch: SessionPatch) async throws {
-        try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
-        guard let session = try await objects.load(key(.sessions, id), as: Session.self) else { throw OCPIError.notFound("Session \(id)") }
-        let patched = session.applying(patch)
-        let owner = ownerKey(patched.cdrToken)
-        try await objects.save(patched, key: key(.sessions, id), owner: owner, lastUpdated: patched.lastUpdated)
-        await announce(.sessionPatch(sessionID: patched.id, patch), owner: owner)
+        try await serially(.sessions, id) {
+            try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
+            guard let session = try await objects.load(key(.sessions, id), as: Session.self) else { throw OCPIError.notFound("Session \(id)") }
+            let patched = session.applying(patch)
+            let owner = ownerKey(patched.cdrToken)
+            try await objects.save(patched, key: key(.sessions, id), owner: owner, lastUpdated: patched.lastUpdated)
+            await announce(.sessionPatch(sessionID: patched.id, patch), owner: owner)
+        }
     }
 
     /// A CDR is final: a correction is a new (credit) CDR, never a replacement.
     public func postCDR(_ cdr: CDR) async throws {
-        try requireOwn(countryCode: cdr.countryCode, partyID: cdr.partyID)
-        guard try await objects.store.get(key(.cdrs, cdr.id)) == nil else {
-            throw OCPIError.invalid([Violation(path: JSONPath([.key("id")]), message: "a CDR with id '\(cdr.id)' exists already; CDRs cannot be replaced")])
+        try await serially(.cdrs, cdr.id) {
+            try requireOwn(countryCode: cdr.countryCode, partyID: cdr.partyID)
+            guard try await objects.store.get(key(.cdrs, cdr.id)) == nil else {
+                throw OCPIError.invalid([Violation(path: JSONPath([.key("id")]), message: "a CDR with id '\(cdr.id)' exists already; CDRs cannot be replaced")])
+            }
+            let owner = ownerKey(cdr.cdrToken)
+            try await objects.save(cdr, key: key(.cdrs, cdr.id), owner: owner, lastUpdated: cdr.lastUpdated)
+            await announce(.cdr(cdr), owner: owner)
         }
-        let owner = ownerKey(cdr.cdrToken)
-        try await objects.save(cdr, key: key(.cdrs, cdr.id), owner: owner, lastUpdated: cdr.lastUpdated)
-        await announce(.cdr(cdr), owner: owner)
     }
 }
 

@@ -83,4 +83,25 @@ import Testing
         #expect(try await second.server.registry.partner(incomingToken: tokenA) != nil)
         try await second.server.shutdown()
     }
+
+    /// Changes to one location at the same time all stay: each reads the location the one
+    /// before wrote. (Thirty connectors added at once: a lost update would drop some.)
+    @Test func concurrentChangesToOneLocationAreAllKept() async throws {
+        let cpo = try await CPOPeer.open(demoData: true)
+        try await cpo.run {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        let evse = "UTR-STATION-\(index % 3 + 1)"
+                        let connector = #"{"id": "C\#(index)", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE", "max_voltage": 400, "max_amperage": 32, "last_updated": "2030-01-01T00:00:00Z"}"#
+                        return try await send("PUT", cpo.baseURL + "/admin/2.2.1/locations/UTR-STATION/\(evse)/C\(index)", authorization: Self.bearer, body: connector).status
+                    }
+                }
+                for try await status in group { #expect(status == 201) }
+            }
+            let location = try await PushTests.stored(cpo, .locations, "UTR-STATION", as: Location.self)
+            let added = location.evses.flatMap(\.connectors).map(\.id).filter { $0.hasPrefix("C") }
+            #expect(Set(added) == Set((0..<30).map { "C\($0)" }), "no change was lost")
+        }
+    }
 }

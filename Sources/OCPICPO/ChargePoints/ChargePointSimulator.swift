@@ -143,7 +143,7 @@ public actor ChargePointSimulator: ChargePointLink {
                 try? await Task.sleep(for: configuration.meterInterval)
                 guard !Task.isCancelled, let self else { return }
                 if ContinuousClock.now - started >= configuration.sessionDuration {
-                    await self.finish(session.id)
+                    await self.finish(session.id, fromMeter: true)
                     return
                 }
                 await self.meter(session.id)
@@ -252,9 +252,13 @@ public actor ChargePointSimulator: ChargePointLink {
     }
 
     /// Ends a session: COMPLETED, the EVSE free again, and its CDR.
-    private func finish(_ sessionID: String) async {
+    private func finish(_ sessionID: String, fromMeter: Bool = false) async {
         guard var state = charging.removeValue(forKey: sessionID) else { return }
         state.meter?.cancel()
+        if !fromMeter {
+            // A reading under way is written first: the final one must be the last.
+            await state.meter?.value
+        }
         let now = Date()
         let start = state.intervals.last?.end ?? state.session.startDateTime.date
         if now > start || state.intervals.isEmpty {
