@@ -74,9 +74,11 @@ enum StoreBackend: Sendable {
             database: location.database, tls: tls
         )
         configuration.options.connectTimeout = .seconds(5)
+        // Named, so that an operator can tell the server's connections apart in pg_stat_activity.
+        configuration.options.additionalStartupParameters = [("application_name", "ocpi-cpo" + (location.schema.map { "/" + $0 } ?? ""))]
         if let schema = location.schema {
             // Every connection of the pool starts in the store's schema.
-            configuration.options.additionalStartupParameters = [("search_path", schema)]
+            configuration.options.additionalStartupParameters.append(("search_path", schema))
         }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let task = Task { await client.run() }
