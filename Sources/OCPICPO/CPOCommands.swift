@@ -68,14 +68,26 @@ public struct CPOCommands: CommandsReceiver {
         forward(context, responseURL: body.responseURL) { await $0.cancelReservation(body) }
     }
 
+    /// A session or reservation is started for a token of the eMSP that asks: it is billed to
+    /// the token's eMSP, so another's token is refused.
+    private func foreignToken(_ context: OCPIRequestContext, _ token: Token) -> OCPIReply<CommandResponse>? {
+        guard !owners(of: context).contains(ownerKey(token)) else { return nil }
+        return .ok(CommandResponse(
+            result: .rejected, timeout: 0,
+            message: [DisplayText(language: "en", text: "The token \(token.uid) is not one of yours (\(token.countryCode)/\(token.partyID)).")]
+        ))
+    }
+
     public func postReserveNow(_ context: OCPIRequestContext, body: ReserveNow) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID)
+        if let refusal = foreignToken(context, body.token) { return refusal }
         let driver = driver(context)
         return forward(context, responseURL: body.responseURL) { await $0.reserveNow(body, driver: driver) }
     }
 
     public func postStartSession(_ context: OCPIRequestContext, body: StartSession) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
+        if let refusal = foreignToken(context, body.token) { return refusal }
         let driver = driver(context)
         return forward(context, responseURL: body.responseURL) { await $0.startSession(body, driver: driver) }
     }

@@ -7,6 +7,10 @@ func ownerKey(_ token: CdrToken) -> String {
     "\(token.countryCode.uppercased())/\(token.partyID.uppercased())"
 }
 
+func ownerKey(_ token: Token) -> String {
+    "\(token.countryCode.uppercased())/\(token.partyID.uppercased())"
+}
+
 /// The eMSPs a partner acts as, as owner keys: it sees the sessions and CDRs of these only.
 func owners(of context: OCPIRequestContext) -> [String] {
     (context.party?.roles ?? []).map { "\($0.party.countryCode.uppercased())/\($0.party.partyID.uppercased())" }

@@ -122,6 +122,13 @@ import Testing
                     try await LocationsSenderClient(connection: cpo.connection("locations", token: token))
                         .getEVSE(locationID: "UTR-MALIEBAAN", evseUID: "UTR-MALIEBAAN-1").status == .available
                 }
+                // Another eMSP's token is not this eMSP's to charge with.
+                var foreign = Self.driver
+                foreign.countryCode = "FR"
+                foreign.partyID = "OTH"
+                let stolen = try await commands.postStartSession(body: StartSession(responseURL: Self.resultURL(emsp, "stolen"), token: foreign, locationID: "UTR-JAARBEURS"))
+                #expect(stolen.result == .rejected)
+                #expect(await inbox.result("stolen", as: CommandResult.self) == nil, "nothing reaches the charge point")
                 // An EVSE out of order cannot start.
                 #expect(try await PushTests.admin(cpo, "PATCH", "/locations/UTR-JAARBEURS/UTR-JAARBEURS-1", #"{"status": "OUTOFORDER", "last_updated": "2030-01-01T00:00:00Z"}"#).status == 200)
                 let start = StartSession(responseURL: Self.resultURL(emsp, "start-broken"), token: Self.driver, locationID: "UTR-JAARBEURS", evseUID: "UTR-JAARBEURS-1")

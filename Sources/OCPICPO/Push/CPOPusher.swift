@@ -175,9 +175,12 @@ public final class CPOPusher: CPOChangeObserver {
         loop.withLock { task in
             guard task == nil else { return }
             task = Task { [self] in
+                // A round every interval, the first one interval after the start: changes made
+                // meanwhile are left to their own pushes.
                 while !Task.isCancelled {
-                    await self.catchUp()
                     try? await Task.sleep(for: configuration.catchUpInterval)
+                    guard !Task.isCancelled else { return }
+                    await self.catchUp()
                 }
             }
         }
