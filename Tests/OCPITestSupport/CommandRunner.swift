@@ -161,7 +161,9 @@ public final class RunningCommand: @unchecked Sendable {
 
     /// Sends `signal` and waits for the process to end; its exit status.
     public func stop(signal: Int32 = SIGTERM, seconds: Double = 30) async throws -> Int32 {
-        kill(process.processIdentifier, signal)
+        // Never kill(0, ...): that would signal the test runner's whole process group.
+        guard process.processIdentifier > 0 else { return process.terminationStatus }
+        if process.isRunning { kill(process.processIdentifier, signal) }
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             guard Date() < deadline else {
@@ -174,6 +176,6 @@ public final class RunningCommand: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning, process.processIdentifier > 0 { kill(process.processIdentifier, SIGKILL) }
     }
 }
