@@ -5,7 +5,15 @@ import OCPIRuntime
 import OCPIServer
 import OCPIStore
 import OCPITestSupport
+import Synchronization
 import Testing
+
+/// Writes acknowledged so far, across writer tasks.
+final class WriteCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
 
 /// The server on a bad day: killed mid-write, its database connections cut, two instances on one
 /// database.
@@ -22,7 +30,9 @@ import Testing
         try await server.waitForOutput(containing: "admin token")
         let template = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
 
-        // Two writers; the server is killed while they write.
+        // Two writers; the server is killed while they write, once it has acknowledged some
+        // (counted, not timed: a loaded machine writes slowly).
+        let written = WriteCount()
         let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
             for writer in 0..<2 {
                 group.addTask {
@@ -35,12 +45,14 @@ import Testing
                             response.status == 201
                         else { return done }
                         done.append(tariff.id)
+                        written.add()
                     }
                     return done
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(1500))
+                let deadline = ContinuousClock.now + .seconds(60)
+                while written.value < 50, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                 _ = try await server.stop(signal: SIGKILL)
                 return []
             }

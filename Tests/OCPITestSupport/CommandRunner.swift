@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// The package's executables run as processes, the way operators and scripts run them.
@@ -49,24 +52,27 @@ public enum BuiltExecutable {
     private static func runBlocking(_ executable: URL, _ arguments: [String], input: String?, environment: [String: String], directory: URL?) throws -> Outcome {
         let process = makeProcess(executable, arguments, environment: environment)
         if let directory { process.currentDirectoryURL = directory }
-        let output = Pipe()
-        let error = Pipe()
-        let inputPipe = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = inputPipe
-        try process.run()
-        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try inputPipe.fileHandleForWriting.close()
+        let output = try ChildPipe()
+        let error = try ChildPipe()
+        let inputPipe = try ChildPipe()
+        process.standardOutput = output.writing
+        process.standardError = error.writing
+        process.standardInput = inputPipe.reading
+        try ChildPipe.start(process)
+        output.closeChildsEnd(writing: true)
+        error.closeChildsEnd(writing: true)
+        inputPipe.closeChildsEnd(writing: false)
+        if let input { inputPipe.writing.write(Data(input.utf8)) }
+        try inputPipe.writing.close()
         // Both pipes are drained at once, so that a full stderr cannot block the process.
         let errorData = Mutex(Data())
         let drained = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            let data = readAll(error.fileHandleForReading.fileDescriptor)
+            let data = readAll(error.reading.fileDescriptor)
             errorData.withLock { $0 = data }
             drained.signal()
         }
-        let outputData = readAll(output.fileHandleForReading.fileDescriptor)
+        let outputData = readAll(output.reading.fileDescriptor)
         drained.wait()
         process.waitUntilExit()
         return Outcome(
@@ -79,13 +85,19 @@ public enum BuiltExecutable {
     /// read (EINTR, which a child's exit signal can cause); this reads again instead.
     static func readAll(_ descriptor: Int32) -> Data {
         var data = Data()
+        read(descriptor) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// Hands every chunk read from `descriptor` to `chunk`, until end of file.
+    static func read(_ descriptor: Int32, _ chunk: (ArraySlice<UInt8>) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count > 0 {
-                data.append(contentsOf: buffer[0..<count])
+                chunk(buffer[0..<count])
             } else if count == 0 || errno != EINTR {
-                return data
+                return
             }
         }
     }
@@ -109,6 +121,8 @@ public final class RunningCommand: @unchecked Sendable {
     private let process: Process
     private let output = OutputBuffer()
     private let error = OutputBuffer()
+    /// Kept open while the reading threads read them.
+    private var pipes: [ChildPipe] = []
 
     /// Bytes a pipe delivered so far, shared with its reading handler.
     private final class OutputBuffer: Sendable {
@@ -118,24 +132,19 @@ public final class RunningCommand: @unchecked Sendable {
     public init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         guard let executable = BuiltExecutable.url(name) else { throw BuiltExecutable.NotBuilt(name: name) }
         process = BuiltExecutable.makeProcess(executable, arguments, environment: environment)
-        let outputPipe = Pipe()
-        let errorPipe = Pipe()
-        process.standardOutput = outputPipe
-        process.standardError = errorPipe
+        let outputPipe = try ChildPipe()
+        let errorPipe = try ChildPipe()
+        process.standardOutput = outputPipe.writing
+        process.standardError = errorPipe.writing
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildPipe.start(process)
+        outputPipe.closeChildsEnd(writing: true)
+        errorPipe.closeChildsEnd(writing: true)
+        pipes = [outputPipe, errorPipe]
         for (pipe, buffer) in [(outputPipe, output), (errorPipe, error)] {
-            let descriptor = pipe.fileHandleForReading.fileDescriptor
+            let descriptor = pipe.reading.fileDescriptor
             Thread.detachNewThread {
-                var chunk = [UInt8](repeating: 0, count: 4096)
-                while true {
-                    let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                    if count > 0 {
-                        buffer.bytes.withLock { $0.append(contentsOf: chunk[0..<count]) }
-                    } else if count == 0 || errno != EINTR {
-                        return
-                    }
-                }
+                BuiltExecutable.read(descriptor) { chunk in buffer.bytes.withLock { $0.append(contentsOf: chunk) } }
             }
         }
     }
@@ -177,5 +186,42 @@ public final class RunningCommand: @unchecked Sendable {
 
     deinit {
         if process.isRunning, process.processIdentifier > 0 { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A pipe to a child process whose ends are close-on-exec: only the end handed to the child
+/// (duplicated onto its standard input, output or error) reaches it. Foundation's `Pipe` leaves
+/// both ends inheritable, so a child started at the same time by another test inherited this
+/// one's write end, and the reader waited for an end of file that only came when that other
+/// child ended: two servers started side by side waited for each other for ever.
+final class ChildPipe: @unchecked Sendable {
+    let reading: FileHandle
+    let writing: FileHandle
+
+    /// Held while a pipe is made and while a child is started, so that no child starts between
+    /// `pipe()` and the close-on-exec flag (Glibc does not export `pipe2` to Swift).
+    static let spawning = Mutex(())
+
+    init() throws {
+        var descriptors: [Int32] = [0, 0]
+        let made = Self.spawning.withLock { _ in
+            guard pipe(&descriptors) == 0 else { return false }
+            for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+            return true
+        }
+        guard made else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        reading = FileHandle(fileDescriptor: descriptors[0], closeOnDealloc: true)
+        writing = FileHandle(fileDescriptor: descriptors[1], closeOnDealloc: true)
+    }
+
+    /// Closes, in this process, the end the child now holds, so that the other end sees the
+    /// child's end of file (or the child ours).
+    /// Starts `process` under the same lock.
+    static func start(_ process: Process) throws {
+        try spawning.withLock { _ in try process.run() }
+    }
+
+    func closeChildsEnd(writing childWrites: Bool) {
+        try? (childWrites ? writing : reading).close()
     }
 }

@@ -34,28 +34,50 @@ public enum LiveServer {
             onServerRunning: { _ in signal.yield() }, logger: logger
         )
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            for await _ in started { break }
-            let outcome: Result<Void, any Error>
-            do {
-                try await body()
-                outcome = .success(())
-            } catch {
-                outcome = .failure(error)
-            }
-            // Gracefully: a response being written when the server is cancelled outright trips
-            // an assertion in NIO. A handler that never returns (a test's hanging partner) is
-            // cancelled after a few seconds all the same.
-            await services.triggerGracefulShutdown()
-            group.addTask {
-                try await Task.sleep(for: .seconds(5))
-                throw CancellationError()
-            }
-            _ = try? await group.next()
-            group.cancelAll()
-            try outcome.get()
+        // Not a child task: a server that will not stop must not hold the test for ever (a task
+        // group waits for its children, cancelled or not).
+        let server = Task {
+            defer { signal.finish() }
+            try await services.run()
         }
+        var running = false
+        for await _ in started {
+            running = true
+            break
+        }
+        guard running else {
+            // It ended before it listened: the port was taken, say.
+            try await server.value
+            throw NotStarted(port: port)
+        }
+        let outcome: Result<Void, any Error>
+        do {
+            try await body()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        // Gracefully: a response being written when the server is cancelled outright trips an
+        // assertion in NIO. A server that has not stopped after a few seconds (a test's hanging
+        // partner) is cancelled and left behind.
+        await services.triggerGracefulShutdown()
+        let (stopped, stop) = AsyncStream<Void>.makeStream()
+        Task {
+            _ = try? await server.value
+            stop.finish()
+        }
+        Task {
+            try? await Task.sleep(for: .seconds(5))
+            stop.finish()
+        }
+        for await _ in stopped {}
+        server.cancel()
+        try outcome.get()
+    }
+
+    public struct NotStarted: Error, CustomStringConvertible {
+        public var port: Int
+        public var description: String { "the test server did not start on port \(port)" }
     }
 
     /// The HTTP server's own logger: cancelling the server at the end of a test makes it log an
