@@ -12,11 +12,11 @@ public struct CPOCommands: CommandsReceiver {
     let objects: StoredObjects
     let party: PartyIdentity
     let link: (any ChargePointLink)?
-    let delivery: ResultDelivery?
+    let delivery: ResultDelivery
     /// How long the charge point has to answer, and what the eMSP is told to wait.
     let timeout: Duration
 
-    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery?, timeout: Duration) {
+    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration) {
         objects = StoredObjects(store: store)
         self.party = party
         self.link = link
@@ -50,7 +50,7 @@ public struct CPOCommands: CommandsReceiver {
         _ context: OCPIRequestContext, responseURL: String,
         _ work: @escaping @Sendable (any ChargePointLink) async -> CommandResultType
     ) -> OCPIReply<CommandResponse> {
-        guard let link, let delivery else { return .ok(Self.notSupported) }
+        guard let link else { return .ok(Self.notSupported) }
         delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: CommandResult(result: .timeout), {
             CommandResult(result: await work(link))
         }, post: { connection, url, result in
@@ -112,10 +112,10 @@ public struct CPOChargingProfiles: ChargingProfilesReceiver {
     let objects: StoredObjects
     let party: PartyIdentity
     let link: (any ChargePointLink)?
-    let delivery: ResultDelivery?
+    let delivery: ResultDelivery
     let timeout: Duration
 
-    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery?, timeout: Duration) {
+    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration) {
         objects = StoredObjects(store: store)
         self.party = party
         self.link = link
@@ -123,51 +123,40 @@ public struct CPOChargingProfiles: ChargingProfilesReceiver {
         self.timeout = timeout
     }
 
-    /// Whether the session exists and is the caller's; the answer when it cannot go on.
-    private func refusal(_ context: OCPIRequestContext, _ sessionID: String) async throws -> OCPIReply<ChargingProfileResponse>? {
+    /// For a session of the caller, hands the request to the charge point and answers ACCEPTED;
+    /// the charge point's answer (or `onTimeout`) is posted to `responseURL` by `post`.
+    private func forward<Result: OCPIModel>(
+        _ context: OCPIRequestContext, sessionID: String, responseURL: String, onTimeout: Result,
+        _ work: @escaping @Sendable (any ChargePointLink) async -> Result,
+        post: @escaping @Sendable (ChargingProfilesSenderClient, String, Result) async throws -> Void
+    ) async throws -> OCPIReply<ChargingProfileResponse> {
         let key = ObjectKey(module: .sessions, countryCode: party.countryCode, partyID: party.partyID, id: sessionID)
         guard let stored = try await objects.store.get(key), owners(of: context).contains(stored.owner) else {
             return .ok(ChargingProfileResponse(result: .unknownSession, timeout: 0))
         }
-        guard link != nil, delivery != nil else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
-        return nil
-    }
-
-    private var accepted: OCPIReply<ChargingProfileResponse> {
-        .ok(ChargingProfileResponse(result: .accepted, timeout: Int(timeout.components.seconds)))
+        guard let link else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
+        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: onTimeout, { await work(link) }, post: { connection, url, result in
+            try await post(ChargingProfilesSenderClient(connection: connection), url, result)
+        })
+        return .ok(ChargingProfileResponse(result: .accepted, timeout: Int(timeout.components.seconds)))
     }
 
     public func getActiveChargingProfile(_ context: OCPIRequestContext, sessionID: String, duration: Int, responseURL: String) async throws -> OCPIReply<ChargingProfileResponse> {
-        if let refusal = try await refusal(context, sessionID) { return refusal }
-        guard let link, let delivery else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
-        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: ActiveChargingProfileResult(result: .unknown), {
-            await link.activeChargingProfile(sessionID: sessionID, duration: duration)
-        }, post: { connection, url, result in
-            _ = try await ChargingProfilesSenderClient(connection: connection).postActiveChargingProfileResult(responseURL: url, body: result)
-        })
-        return accepted
+        try await forward(context, sessionID: sessionID, responseURL: responseURL, onTimeout: ActiveChargingProfileResult(result: .unknown), {
+            await $0.activeChargingProfile(sessionID: sessionID, duration: duration)
+        }, post: { try await $0.postActiveChargingProfileResult(responseURL: $1, body: $2) })
     }
 
     public func putChargingProfile(_ context: OCPIRequestContext, sessionID: String, body: SetChargingProfile) async throws -> OCPIReply<ChargingProfileResponse> {
-        if let refusal = try await refusal(context, sessionID) { return refusal }
-        guard let link, let delivery else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
-        delivery.deliver(to: body.responseURL, for: context.party?.id, timeout: timeout, onTimeout: ChargingProfileResult(result: .unknown), {
-            ChargingProfileResult(result: await link.setChargingProfile(sessionID: sessionID, body.chargingProfile))
-        }, post: { connection, url, result in
-            _ = try await ChargingProfilesSenderClient(connection: connection).postChargingProfileResult(responseURL: url, body: result)
-        })
-        return accepted
+        try await forward(context, sessionID: sessionID, responseURL: body.responseURL, onTimeout: ChargingProfileResult(result: .unknown), {
+            ChargingProfileResult(result: await $0.setChargingProfile(sessionID: sessionID, body.chargingProfile))
+        }, post: { try await $0.postChargingProfileResult(responseURL: $1, body: $2) })
     }
 
     public func deleteChargingProfile(_ context: OCPIRequestContext, sessionID: String, responseURL: String) async throws -> OCPIReply<ChargingProfileResponse> {
-        if let refusal = try await refusal(context, sessionID) { return refusal }
-        guard let link, let delivery else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
-        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: ClearProfileResult(result: .unknown), {
-            ClearProfileResult(result: await link.clearChargingProfile(sessionID: sessionID))
-        }, post: { connection, url, result in
-            _ = try await ChargingProfilesSenderClient(connection: connection).postClearProfileResult(responseURL: url, body: result)
-        })
-        return accepted
+        try await forward(context, sessionID: sessionID, responseURL: responseURL, onTimeout: ClearProfileResult(result: .unknown), {
+            ClearProfileResult(result: await $0.clearChargingProfile(sessionID: sessionID))
+        }, post: { try await $0.postClearProfileResult(responseURL: $1, body: $2) })
     }
 }
 

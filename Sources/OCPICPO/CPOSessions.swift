@@ -2,18 +2,20 @@ import OCPI221
 import OCPIRuntime
 import OCPIStore
 
-/// The `CC/PID` key of the eMSP a session or CDR belongs to (its token's issuer).
-func ownerKey(_ token: CdrToken) -> String {
-    "\(token.countryCode.uppercased())/\(token.partyID.uppercased())"
+extension PartyIdentity {
+    /// The `CC/PID` form in which the store's `owner` column names the eMSP a session or CDR
+    /// belongs to (its token's issuer).
+    var ownerKey: String { "\(countryCode.uppercased())/\(partyID.uppercased())" }
 }
 
-func ownerKey(_ token: Token) -> String {
-    "\(token.countryCode.uppercased())/\(token.partyID.uppercased())"
-}
+/// The eMSP that issued a token owns the sessions and CDRs charged on it.
+func ownerKey(_ token: CdrToken) -> String { PartyIdentity(countryCode: token.countryCode, partyID: token.partyID).ownerKey }
+
+func ownerKey(_ token: Token) -> String { PartyIdentity(countryCode: token.countryCode, partyID: token.partyID).ownerKey }
 
 /// The eMSPs a partner acts as, as owner keys: it sees the sessions and CDRs of these only.
 func owners(of context: OCPIRequestContext) -> [String] {
-    (context.party?.roles ?? []).map { "\($0.party.countryCode.uppercased())/\($0.party.partyID.uppercased())" }
+    (context.party?.roles ?? []).map(\.party.ownerKey)
 }
 
 /// The CPO's Sessions SENDER interface: each eMSP sees only its own sessions (and counts only

@@ -38,6 +38,37 @@ public actor ChargePointSimulator: ChargePointLink {
         var power: Decimal
         var profile: ChargingProfile?
         var meter: Task<Void, Never>?
+
+        /// Adds the energy that flowed since the last reading (the start, for the first).
+        mutating func read(until now: Date) {
+            let start = intervals.last?.end ?? session.startDateTime.date
+            guard now > start || intervals.isEmpty else { return }
+            let hours = Decimal(max(now.timeIntervalSince(start), 0)) / 3600
+            intervals.append(MeterInterval(start: start, end: max(now, start), energy: (power * hours / 1000).rounded(3), power: power))
+        }
+
+        var metered: Metered {
+            let kwh = intervals.reduce(Decimal(0)) { $0 + $1.energy }
+            let hours = intervals.reduce(Decimal(0)) { $0 + Decimal($1.end.timeIntervalSince($1.start)) / 3600 }
+            guard let tariff else {
+                let periods = intervals.map { ChargingPeriod(startDateTime: OCPIDateTime($0.start), dimensions: [CdrDimension(type: .energy, volume: $0.energy)]) }
+                return Metered(periods: periods, kwh: kwh, hours: hours, cost: nil, pricing: nil)
+            }
+            let zone = TimeZone(identifier: location.timeZone) ?? .gmt
+            guard let pricing = try? TariffEngine.price(session: SessionFacts(tariff: tariff, timeZone: zone, intervals: intervals)) else {
+                return Metered(periods: [], kwh: kwh, hours: hours, cost: Price(exclVAT: 0, inclVAT: 0), pricing: nil)
+            }
+            return Metered(periods: pricing.chargingPeriods, kwh: kwh, hours: pricing.totalTime, cost: pricing.costs.total.rounded(scale: 4).price, pricing: pricing)
+        }
+    }
+
+    /// A session's readings so far, priced once by the tariff engine.
+    private struct Metered {
+        var periods: [ChargingPeriod]
+        var kwh: Decimal
+        var hours: Decimal
+        var cost: Price?
+        var pricing: SessionPricing?
     }
 
     private struct Reservation {
@@ -97,22 +128,27 @@ public actor ChargePointSimulator: ChargePointLink {
         return (decision, started.sessionID)
     }
 
+    /// The EVSE a command may use (the one named, or the first free one), or the answer a
+    /// charge point gives when there is none: in use (or reserved for someone else), or broken.
+    private static func freeEVSE(in location: Location, named uid: String?, reservedFor reserved: String?) -> (EVSE?, CommandResultType) {
+        let candidates = uid.map { uid in location.evses.filter { $0.uid.caseInsensitiveCompare(uid) == .orderedSame } } ?? location.evses
+        let usable = { (evse: EVSE) in evse.status == .available || (evse.status == .reserved && evse.uid == reserved) }
+        if let evse = candidates.first(where: usable) { return (evse, .accepted) }
+        switch candidates.first?.status {
+        case nil: return (nil, .rejected)
+        case .charging?, .blocked?, .reserved?: return (nil, .evseOccupied)
+        default: return (nil, .evseInoperative)
+        }
+    }
+
     /// Starts charging for `token` on the EVSE (the first free one when none is named).
     private func begin(
         _ token: CdrToken, authMethod: AuthMethod, authorizationReference: String?, locationID: String, evseUID: String?, connectorID: String?
     ) async -> (result: CommandResultType, sessionID: String?) {
         guard let location = try? await objects.location(locationID) else { return (.rejected, nil) }
-        let candidates = evseUID.map { uid in location.evses.filter { $0.uid.caseInsensitiveCompare(uid) == .orderedSame } } ?? location.evses
         let reservation = reservations.values.first { $0.token.uid == token.uid && $0.locationID == location.id }
-        guard let evse = candidates.first(where: { $0.status == .available || ($0.status == .reserved && $0.uid == reservation?.evseUID) })
-            ?? candidates.first
-        else { return (.rejected, nil) }
-        switch evse.status {
-        case .available: break
-        case .reserved where reservation?.evseUID == evse.uid: break
-        case .charging, .blocked, .reserved: return (.evseOccupied, nil)
-        default: return (.evseInoperative, nil)
-        }
+        let (chosen, refusal) = Self.freeEVSE(in: location, named: evseUID, reservedFor: reservation?.evseUID)
+        guard let evse = chosen else { return (refusal, nil) }
         guard let connector = connectorID.map({ id in evse.connectors.first { $0.id.caseInsensitiveCompare(id) == .orderedSame } })
             ?? evse.connectors.first
         else { return (.rejected, nil) }
@@ -165,13 +201,8 @@ public actor ChargePointSimulator: ChargePointLink {
             endReservation(existing.id, freeEVSE: true)
         }
         guard let location = try? await objects.location(command.locationID) else { return .rejected }
-        let candidates = command.evseUID.map { uid in location.evses.filter { $0.uid.caseInsensitiveCompare(uid) == .orderedSame } } ?? location.evses
-        guard let evse = candidates.first(where: { $0.status == .available }) ?? candidates.first else { return .rejected }
-        switch evse.status {
-        case .available: break
-        case .charging, .blocked, .reserved: return .evseOccupied
-        default: return .evseInoperative
-        }
+        let (chosen, refusal) = Self.freeEVSE(in: location, named: command.evseUID, reservedFor: nil)
+        guard let evse = chosen else { return refusal }
         do {
             try await objects.patchEVSE(EVSEPatch(status: .reserved, lastUpdated: .now()), locationID: location.id, evseUID: evse.uid)
         } catch {
@@ -238,12 +269,10 @@ public actor ChargePointSimulator: ChargePointLink {
     private func meter(_ sessionID: String) async {
         guard var state = charging[sessionID] else { return }
         let now = Date()
-        let start = state.intervals.last?.end ?? state.session.startDateTime.date
-        let hours = Decimal(now.timeIntervalSince(start)) / 3600
-        state.intervals.append(MeterInterval(start: start, end: now, energy: (state.power * hours / 1000).rounded(3), power: state.power))
+        state.read(until: now)
         charging[sessionID] = state
-        let (periods, cost, kwh) = priced(state, end: now)
-        let patch = SessionPatch(kwh: kwh, chargingPeriods: periods, totalCost: cost, lastUpdated: OCPIDateTime(now))
+        let metered = state.metered
+        let patch = SessionPatch(kwh: metered.kwh, chargingPeriods: metered.periods, totalCost: metered.cost, lastUpdated: OCPIDateTime(now))
         do {
             try await objects.patchSession(sessionID, patch)
         } catch {
@@ -260,45 +289,24 @@ public actor ChargePointSimulator: ChargePointLink {
             await state.meter?.value
         }
         let now = Date()
-        let start = state.intervals.last?.end ?? state.session.startDateTime.date
-        if now > start || state.intervals.isEmpty {
-            let hours = Decimal(max(now.timeIntervalSince(start), 0)) / 3600
-            state.intervals.append(MeterInterval(start: start, end: max(now, start), energy: (state.power * hours / 1000).rounded(3), power: state.power))
-        }
+        state.read(until: now)
         let end = OCPIDateTime(now)
-        let (periods, cost, kwh) = priced(state, end: now)
+        let metered = state.metered
         do {
             try await objects.patchSession(sessionID, SessionPatch(
-                endDateTime: end, kwh: kwh, chargingPeriods: periods, totalCost: cost, status: .completed, lastUpdated: end
+                endDateTime: end, kwh: metered.kwh, chargingPeriods: metered.periods, totalCost: metered.cost, status: .completed, lastUpdated: end
             ))
             try await objects.patchEVSE(EVSEPatch(status: .available, lastUpdated: end), locationID: state.location.id, evseUID: state.evseUID)
-            try await objects.postCDR(cdr(state, periods: periods, end: end))
+            try await objects.postCDR(cdr(state, metered, end: end))
         } catch {
             logger.error("simulated session could not be completed", metadata: ["session": .string(sessionID), "error": "\(error)"])
         }
     }
 
-    private func priced(_ state: Charging, end: Date) -> (periods: [ChargingPeriod], cost: Price?, kwh: Decimal) {
-        let kwh = state.intervals.reduce(Decimal(0)) { $0 + $1.energy }
-        guard let tariff = state.tariff else {
-            let periods = state.intervals.map { interval in
-                ChargingPeriod(startDateTime: OCPIDateTime(interval.start), dimensions: [CdrDimension(type: .energy, volume: interval.energy)])
-            }
-            return (periods, nil, kwh)
-        }
-        let zone = TimeZone(identifier: state.location.timeZone) ?? .gmt
-        guard let pricing = try? TariffEngine.price(session: SessionFacts(tariff: tariff, timeZone: zone, intervals: state.intervals)) else {
-            return ([], Price(exclVAT: 0, inclVAT: 0), kwh)
-        }
-        return (pricing.chargingPeriods, pricing.costs.total.rounded(scale: 4).price, kwh)
-    }
-
-    private func cdr(_ state: Charging, periods: [ChargingPeriod], end: OCPIDateTime) -> CDR {
+    private func cdr(_ state: Charging, _ metered: Metered, end: OCPIDateTime) -> CDR {
         let location = state.location
         let evse = location.evses.first { $0.uid == state.evseUID }
-        let zone = TimeZone(identifier: location.timeZone) ?? .gmt
-        let pricing = state.tariff.flatMap { try? TariffEngine.price(session: SessionFacts(tariff: $0, timeZone: zone, intervals: state.intervals)) }
-        let costs = pricing?.costs
+        let costs = metered.pricing?.costs
         func rounded(_ money: Money?) -> Price? { money?.rounded(scale: 4).price }
         let session = state.session
         return CDR(
@@ -306,17 +314,20 @@ public actor ChargePointSimulator: ChargePointLink {
             endDateTime: end, sessionID: session.id, cdrToken: session.cdrToken, authMethod: session.authMethod,
             authorizationReference: session.authorizationReference,
             cdrLocation: CdrLocation(
+                // CdrLocation keeps the d2 lengths (45, 20) that the errata did not widen.
                 id: location.id, name: location.name, address: String(location.address.prefix(45)), city: location.city,
                 postalCode: location.postalCode, state: location.state.map { String($0.prefix(20)) }, country: location.country,
                 coordinates: location.coordinates, evseUID: state.evseUID, evseID: evse?.evseID ?? state.evseUID, connectorID: state.connector.id,
                 connectorStandard: state.connector.standard, connectorFormat: state.connector.format, connectorPowerType: state.connector.powerType
             ),
             currency: session.currency, tariffs: state.tariff.map { [$0] } ?? [],
-            chargingPeriods: periods.isEmpty ? [ChargingPeriod(startDateTime: session.startDateTime, dimensions: [CdrDimension(type: .energy, volume: 0)])] : periods,
+            chargingPeriods: metered.periods.isEmpty
+                ? [ChargingPeriod(startDateTime: session.startDateTime, dimensions: [CdrDimension(type: .energy, volume: 0)])] : metered.periods,
             totalCost: rounded(costs?.total) ?? Price(exclVAT: 0, inclVAT: 0),
-            totalFixedCost: rounded(costs?.fixed), totalEnergy: state.intervals.reduce(Decimal(0)) { $0 + $1.energy },
-            totalEnergyCost: rounded(costs?.energy), totalTime: (pricing?.totalTime ?? Decimal(0)).rounded(6), totalTimeCost: rounded(costs?.time),
-            totalParkingTime: pricing.map { ($0.totalParkingTime as Decimal).rounded(6) }, totalParkingCost: rounded(costs?.parking), lastUpdated: end
+            totalFixedCost: rounded(costs?.fixed), totalEnergy: metered.kwh,
+            totalEnergyCost: rounded(costs?.energy), totalTime: metered.hours.rounded(6), totalTimeCost: rounded(costs?.time),
+            totalParkingTime: metered.pricing.map { ($0.totalParkingTime as Decimal).rounded(6) }, totalParkingCost: rounded(costs?.parking),
+            lastUpdated: end
         )
     }
 

@@ -108,7 +108,7 @@ public final class CPOPusher: CPOChangeObserver {
         try await registry.partners().filter { partner in
             guard partner.status == .registered, partner.outgoingToken != nil, partner.endpoint(module.rawValue, role: "RECEIVER") != nil else { return false }
             guard let owner else { return true }
-            return partner.roles.contains { "\($0.countryCode.uppercased())/\($0.partyID.uppercased())" == owner }
+            return partner.roles.contains { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID).ownerKey == owner }
         }
     }
 
@@ -157,14 +157,24 @@ public final class CPOPusher: CPOChangeObserver {
         }
     }
 
+    /// Whether a failed call is worth making again later: the partner did not answer, or
+    /// answered with a server error. A refusal (a 2xxx code, a 4xx) would be repeated as it is.
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let refusal = error as? OCPIClientError else { return true }
+        return refusal.httpStatus >= 500
+    }
+
     private func failed(_ key: ObjectKey, partner: PartnerRecord, error: any Error) async {
-        let answered = error is OCPIClientError
-        if !answered { setOffline(partner.id, true) }
-        if partner.catchUp, !answered || (error as? OCPIClientError)?.httpStatus ?? 0 >= 500 {
+        guard Self.isTransient(error) else {
+            logger.warning("push refused", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
+            return
+        }
+        setOffline(partner.id, true)
+        if partner.catchUp {
             try? await store.markPending(partnerID: partner.id, key)
             logger.warning("push failed; the partner gets the current object once it answers", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
         } else {
-            logger.warning("push failed", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
+            logger.warning("push failed; the partner catches up by its own GETs", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
         }
     }
 
@@ -227,8 +237,7 @@ public final class CPOPusher: CPOChangeObserver {
                 do {
                     try await messenger.sendCurrent(key)
                 } catch {
-                    let answered = error is OCPIClientError && (error as? OCPIClientError)?.httpStatus ?? 0 < 500
-                    if answered {
+                    if !Self.isTransient(error) {
                         // The partner refuses this object: trying again would not change its mind.
                         logger.warning("catch-up refused", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
                         continue
