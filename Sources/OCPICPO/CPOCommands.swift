@@ -173,12 +173,22 @@ public struct CPOHubClientInfo: HubClientInfoReceiver {
         ObjectKey(module: .clientinfo, countryCode: countryCode, partyID: partyID, id: "\(countryCode)/\(partyID)")
     }
 
+    /// ClientInfo comes from the Hub the CPO is connected through; a peer that is no Hub has no
+    /// say about other parties' connections (decided in spec/ocpi-2.2.1/hubclientinfo.yaml).
+    private func requireHub(_ context: OCPIRequestContext) throws {
+        guard context.party?.roles.contains(where: { $0.role == "HUB" }) == true else {
+            throw OCPIError(.unauthorized, "Only a Hub sends ClientInfo; these credentials have no HUB role")
+        }
+    }
+
     public func getClientInfo(_ context: OCPIRequestContext, countryCode: String, partyID: String) async throws -> OCPIReply<ClientInfo> {
+        try requireHub(context)
         guard let stored = try await objects.store.get(key(countryCode, partyID)) else { throw OCPIError.notFound("ClientInfo \(countryCode)/\(partyID)") }
         return .ok(encoded: stored.json)
     }
 
     public func putClientInfo(_ context: OCPIRequestContext, countryCode: String, partyID: String, body: ClientInfo) async throws -> OCPIReply<OCPINoData> {
+        try requireHub(context)
         let outcome = try await objects.save(body, key: key(countryCode, partyID), lastUpdated: body.lastUpdated)
         return outcome == .created ? .created : .ok
     }

@@ -14,11 +14,11 @@ import Testing
     static let start = OCPIDateTime(secondsSince1970: 1_700_000_000)
 
     /// A registered eMSP of the CPO (as the handshake leaves it), and its token.
-    static func registerEMSP(_ cpo: CPOPeer, countryCode: String, partyID: String) async throws -> String {
+    static func registerEMSP(_ cpo: CPOPeer, countryCode: String, partyID: String, role: String = "EMSP") async throws -> String {
         let token = TokenGenerator.make()
         try await cpo.server.registry.insert(PartnerRecord(
             id: UUID().uuidString, status: .registered, incomingToken: token, outgoingToken: "unused", version: "2.2.1",
-            roles: [.init(role: "EMSP", countryCode: countryCode, partyID: partyID)]
+            roles: [.init(role: role, countryCode: countryCode, partyID: partyID)]
         ))
         return token
     }
@@ -180,13 +180,31 @@ import Testing
     @Test func aHubsClientInfoIsStored() async throws {
         let cpo = try await CPOPeer.open(demoData: false)
         try await cpo.run {
-            let token = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "MSP")
+            let token = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "HUB", role: "HUB")
             let client = HubClientInfoReceiverClient(connection: cpo.connection("hubclientinfo", token: token))
             let info = ClientInfo(partyID: "ABC", countryCode: "BE", role: .emsp, status: .connected, lastUpdated: Self.start)
             #expect(try await client.putClientInfo(countryCode: "BE", partyID: "ABC", body: info).httpStatus == 201)
             #expect(try await client.getClientInfo(countryCode: "BE", partyID: "ABC") == info)
             let missing = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.2.1/hubclientinfo/BE/XYZ", authorization: CredentialsToken.header(for: token))
             #expect(missing.status == 404)
+        }
+    }
+
+    /// Only a Hub tells the CPO which parties are connected: an eMSP's ClientInfo is refused
+    /// and leaves nothing behind, and it cannot read the Hub's.
+    @Test func clientInfoFromAPeerThatIsNoHubIsRefused() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        try await cpo.run {
+            let hub = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "HUB", role: "HUB")
+            let emsp = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "MSP")
+            let url = cpo.baseURL + "/ocpi/cpo/2.2.1/hubclientinfo/BE/ABC"
+            let info = Self.json(ClientInfo(partyID: "ABC", countryCode: "BE", role: .emsp, status: .connected, lastUpdated: Self.start))
+            let refused = try await send("PUT", url, authorization: CredentialsToken.header(for: emsp), body: info)
+            #expect(refused.status == 401)
+            #expect(refused.statusCode == 2000)
+            #expect(try await send("GET", url, authorization: CredentialsToken.header(for: hub)).status == 404, "nothing was stored")
+            #expect(try await send("PUT", url, authorization: CredentialsToken.header(for: hub), body: info).status == 201)
+            #expect(try await send("GET", url, authorization: CredentialsToken.header(for: emsp)).status == 401)
         }
     }
 }
