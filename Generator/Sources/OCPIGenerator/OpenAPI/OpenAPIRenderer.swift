@@ -7,6 +7,10 @@ public struct OpenAPIRenderer: Sendable {
 
     /// The envelope object of the transport chapter; every response is wrapped in it.
     static let envelopeName = "Response"
+    /// Ours: the envelope of a refusal (status_code 2000-4999, no `data` schema). HTTP 200 carries
+    /// refusals too (2001 for a well-formed request that breaks the rules, 2003, 3001...), so
+    /// every 200 and 201 is "the operation's success envelope or this".
+    static let errorEnvelopeName = "ErrorResponse"
 
     /// The DateTime forms the spec allows: RFC 3339 without an offset other than `Z`.
     static let dateTimePattern = #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?$"#
@@ -122,14 +126,22 @@ public struct OpenAPIRenderer: Sendable {
     }
 
     private func responses(_ operation: OperationDefinition, of endpoint: EndpointDefinition, spec: Spec) -> YAMLValue {
-        var envelope: YAMLValue = .ref("#/components/schemas/\(Self.envelopeName)")
+        // A success: status_code 1000-1999, and the operation's data when it has any.
+        var data = YAMLMapBuilder()
+        data.set("type", .string("object"))
+        var properties: [(String, YAMLValue)] = [("status_code", .map([("minimum", .int(1000)), ("maximum", .int(1999))]))]
         if let response = operation.response {
-            var data = YAMLMapBuilder()
-            data.set("type", .string("object"))
             data.set("required", .list([.string("data")]))
-            data.set("properties", .map([("data", fieldSchema(response.type, response.cardinality, Constraints()))]))
-            envelope = .map([("allOf", .list([envelope, data.value]))])
+            properties.insert(("data", fieldSchema(response.type, response.cardinality, Constraints())), at: 0)
         }
+        data.set("properties", .map(properties))
+        let envelope: YAMLValue = .map([(
+            "oneOf",
+            .list([
+                .map([("allOf", .list([.ref("#/components/schemas/\(Self.envelopeName)"), data.value]))]),
+                .ref("#/components/schemas/\(Self.errorEnvelopeName)"),
+            ])
+        )])
         var headerNames = ["X-Request-ID", "X-Correlation-ID"]
         if endpoint.paginated { headerNames += ["Link", "X-Total-Count", "X-Limit"] }
         headerNames += endpoint.responseHeaders
@@ -177,8 +189,15 @@ public struct OpenAPIRenderer: Sendable {
         }
         let error: YAMLValue = .map([
             ("description", .string("Refused; the envelope's status_code and status_message say why.")),
-            ("content", .map([("application/json", .map([("schema", .ref("#/components/schemas/\(Self.envelopeName)"))]))])),
+            ("content", .map([("application/json", .map([("schema", .ref("#/components/schemas/\(Self.errorEnvelopeName)"))]))])),
         ])
+        schemas.append((Self.errorEnvelopeName, .map([
+            ("description", .string("The envelope of a refused request: a client (2xxx), server (3xxx) or hub (4xxx) status code.")),
+            ("allOf", .list([
+                .ref("#/components/schemas/\(Self.envelopeName)"),
+                .map([("type", .string("object")), ("properties", .map([("status_code", .map([("minimum", .int(2000)), ("maximum", .int(4999))]))]))]),
+            ])),
+        ])))
         return .map([
             ("securitySchemes", .map([("ocpiToken", .map([
                 ("type", .string("apiKey")),
