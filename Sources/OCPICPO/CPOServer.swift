@@ -6,6 +6,7 @@ import OCPI221
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
+import Prometheus
 
 /// The CPO server: its store, its partners and every route it serves. `ocpi-cpo serve` and the
 /// tests build it the same way.
@@ -21,6 +22,8 @@ public struct CPOServer: Sendable {
     public let objects: CPOObjects
     /// The charge points behind commands and charging profiles, if any.
     public let chargePoints: (any ChargePointLink)?
+    /// Every metric of this server, served at `/metrics` in Prometheus's text format.
+    public let metrics: PrometheusCollectorRegistry
     let logger: Logger
 
     public static let cpoBasePath = "/ocpi/cpo/\(OCPIRelease.version)"
@@ -31,16 +34,16 @@ public struct CPOServer: Sendable {
     /// simulator (when it has one) stands in.
     public static func open(
         _ configuration: CPOConfiguration, transport: any OCPIClientTransport = HTTPClientTransport(), chargePoints: (any ChargePointLink)? = nil,
-        logger: Logger
+        logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> CPOServer {
-        let store = try await SQLStore.open(configuration.database, logger: logger)
+        let store = try await SQLStore.open(configuration.database, logger: logger, metrics: ServerMetrics.factory(metrics))
         try await store.setSetting(CPOConfiguration.publicURLSetting, configuration.publicURL)
         if configuration.demoData, try await DemoData.loadIfEmpty(into: store, party: configuration.party) {
             logger.info("loaded the demo data: 3 locations in Utrecht, 2 tariffs")
         }
         let server = CPOServer(
             configuration: configuration, store: store, registry: StoreRegistry(store: store), profile: profile(for: configuration),
-            transport: transport, chargePoints: chargePoints, logger: logger
+            transport: transport, chargePoints: chargePoints, logger: logger, metrics: metrics
         )
         server.pusher.start()
         return server
@@ -50,15 +53,20 @@ public struct CPOServer: Sendable {
     /// partners that missed some only after `pusher.start()` (`open` starts it).
     public init(
         configuration: CPOConfiguration, store: SQLStore, registry: StoreRegistry, profile: PlatformProfile, transport: any OCPIClientTransport,
-        chargePoints: (any ChargePointLink)? = nil, logger: Logger = Logger(label: "ocpi-cpo")
+        chargePoints: (any ChargePointLink)? = nil, logger: Logger = Logger(label: "ocpi-cpo"),
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) {
         self.configuration = configuration
+        self.metrics = metrics
         self.store = store
         self.registry = registry
         self.profile = profile
         self.transport = transport
         self.logger = logger
-        pusher = CPOPusher(store: store, registry: registry, party: configuration.party, transport: transport, configuration: configuration.push, logger: logger)
+        pusher = CPOPusher(
+            store: store, registry: registry, party: configuration.party, transport: transport, configuration: configuration.push,
+            logger: logger, metrics: ServerMetrics.factory(metrics)
+        )
         let objects = CPOObjects(store: store, party: configuration.party, observer: pusher)
         self.objects = objects
         let authorizer = TokenAuthorizer(store: store, registry: registry, transport: transport, logger: logger)
@@ -136,13 +144,14 @@ public struct CPOServer: Sendable {
         ResultDelivery(registry: registry, transport: transport, logger: logger)
     }
 
-    /// Every route: versions, the CPO's modules, the admin API, `/health`.
+    /// Every route: versions, the CPO's modules, the admin API, `/health`, `/metrics`, `/docs`.
     public func router(logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: OCPIEnvelopeMiddleware())
+        let requestMetrics = RequestMetrics(factory: ServerMetrics.factory(metrics))
+        router.add(middleware: OCPIEnvelopeMiddleware(logger: logger, metrics: requestMetrics))
         let serverConfiguration = OCPIServerConfiguration(
             publicURL: configuration.publicURL, ownParties: profile.parties,
-            pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize)
+            pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize), metrics: requestMetrics
         )
         let authenticator = RegistryAuthenticator(registry: registry)
         for (basePath, routes) in ocpiRoutes(logger: logger) {
@@ -155,6 +164,7 @@ public struct CPOServer: Sendable {
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
+        ServerMetrics.addEndpoint(to: router, registry: metrics)
         Self.addDocumentation(to: router)
         return router
     }

@@ -15,12 +15,18 @@ public struct OCPIServerConfiguration: Sendable {
     public var pagination: PaginationPolicy
     /// Bodies larger than this are refused (HTTP 413) before they are read into memory.
     public var maximumBodySize: Int
+    /// Where every answered request is counted and timed.
+    public var metrics: RequestMetrics
 
-    public init(publicURL: String, ownParties: [PartyIdentity], pagination: PaginationPolicy = PaginationPolicy(), maximumBodySize: Int = 1 << 20) {
+    public init(
+        publicURL: String, ownParties: [PartyIdentity], pagination: PaginationPolicy = PaginationPolicy(), maximumBodySize: Int = 1 << 20,
+        metrics: RequestMetrics = RequestMetrics()
+    ) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.ownParties = ownParties
         self.pagination = pagination
         self.maximumBodySize = maximumBodySize
+        self.metrics = metrics
     }
 }
 
@@ -45,11 +51,16 @@ extension Router {
 }
 
 /// Turns any error thrown before or outside a route (unknown path, wrong method, a body too
-/// large) into the OCPI envelope.
+/// large) into the OCPI envelope, and logs and counts it as `RequestLog` does a routed request.
 public struct OCPIEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let log: RequestLog
+
+    public init(logger: Logger = Logger(label: "ocpi.server"), metrics: RequestMetrics = RequestMetrics()) {
+        log = RequestLog(logger: logger, metrics: metrics)
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
@@ -63,7 +74,10 @@ public struct OCPIEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware 
             default: kind = .serverError
             }
             let message = error.status.code == 404 ? "No such OCPI endpoint: \(request.uri.path)" : error.status.reasonPhrase
-            return httpResponse(.error(OCPIError(kind, message)), requestID: request.headers[.xRequestID] ?? UUID().uuidString.lowercased(), correlationID: request.headers[.xCorrelationID])
+            let ids = RequestIDs(request.headers[.xRequestID], request.headers[.xCorrelationID])
+            let response = OCPIServerResponse.error(OCPIError(kind, message))
+            log.record(request, response, module: RequestMetrics.unrouted, operation: RequestMetrics.unrouted, party: nil, ids: ids, since: start)
+            return httpResponse(response, ids: ids)
         }
     }
 }
@@ -83,20 +97,12 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
     func respond(to request: Request, parameters: Parameters) async throws -> Response {
         let start = ContinuousClock.now
         let headers = HeaderFields(request.headers.map { ($0.name.rawName, $0.value) })
-        let requestID = headers[OCPIHeader.requestID].flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
-        let correlationID = headers[OCPIHeader.correlationID].flatMap { $0.isEmpty ? nil : $0 } ?? requestID
+        let ids = RequestIDs(headers[OCPIHeader.requestID], headers[OCPIHeader.correlationID])
         var party: OCPIParty?
-        let (response, unexpected) = await outcome(request, headers, parameters, requestID, correlationID, party: &party)
-        var logger = logger
-        logger[metadataKey: "request_id"] = .string(requestID)
-        let milliseconds = (ContinuousClock.now - start).milliseconds
-        let line: Logger.Message = "\(request.method.rawValue) \(request.uri.path) \(response.status) \(route.module).\(route.operation) party=\(party?.id ?? "-") \(milliseconds)ms"
-        if let unexpected {
-            logger.error(line, metadata: ["error": .string(String(describing: unexpected))])
-        } else {
-            logger.info(line)
-        }
-        return httpResponse(response, requestID: requestID, correlationID: correlationID)
+        let (response, unexpected) = await outcome(request, headers, parameters, ids.request, ids.correlation, party: &party)
+        RequestLog(logger: logger, metrics: configuration.metrics)
+            .record(request, response, module: route.module, operation: route.operation, party: party, ids: ids, since: start, unexpected: unexpected)
+        return httpResponse(response, ids: ids)
     }
 
     private func outcome(
@@ -159,24 +165,30 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
 
 }
 
-/// The HTTP response for an OCPI response, with the request and correlation IDs.
-func httpResponse(_ response: OCPIServerResponse, requestID: String, correlationID: String?) -> Response {
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        fields[.xRequestID] = requestID
-        if let correlationID { fields[.xCorrelationID] = correlationID }
-        for (name, value) in response.headers {
-            if let name = HTTPField.Name(name) { fields[name] = value }
-        }
-        return Response(
-            status: HTTPResponse.Status(code: response.status),
-            headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
-        )
+/// The request and correlation IDs of one exchange: the caller's when it sent them, ours otherwise
+/// (a request without a correlation ID starts a correlation of its own).
+struct RequestIDs {
+    let request: String
+    let correlation: String
+
+    init(_ requestID: String?, _ correlationID: String?) {
+        request = requestID.flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        correlation = correlationID.flatMap { $0.isEmpty ? nil : $0 } ?? request
+    }
 }
 
-extension Duration {
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+/// The HTTP response for an OCPI response, with the request and correlation IDs.
+func httpResponse(_ response: OCPIServerResponse, ids: RequestIDs) -> Response {
+    var fields = HTTPFields()
+    fields[.contentType] = "application/json"
+    fields[.xRequestID] = ids.request
+    fields[.xCorrelationID] = ids.correlation
+    for (name, value) in response.headers {
+        if let name = HTTPField.Name(name) { fields[name] = value }
     }
+    return Response(
+        status: HTTPResponse.Status(code: response.status),
+        headers: fields,
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
+    )
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -14,16 +15,22 @@ public final class SQLStore: Sendable {
     private let backend: StoreBackend
     private let closed = Mutex(false)
     public let location: StoreLocation
+    /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
+    /// (`ocpi_store_errors_total`), by the store operation that sent it.
+    let metrics: any MetricsFactory
 
-    private init(backend: StoreBackend, location: StoreLocation) {
+    private init(backend: StoreBackend, location: StoreLocation, metrics: any MetricsFactory) {
         self.backend = backend
         self.location = location
+        self.metrics = metrics
     }
 
     /// Opens (creating and migrating when needed) the store.
-    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "ocpi.store")) async throws -> SQLStore {
+    public static func open(
+        _ location: StoreLocation, logger: Logger = Logger(label: "ocpi.store"), metrics: any MetricsFactory = MetricsSystem.factory
+    ) async throws -> SQLStore {
         let backend = try await StoreBackend.open(location, logger: logger)
-        let store = SQLStore(backend: backend, location: location)
+        let store = SQLStore(backend: backend, location: location, metrics: metrics)
         do {
             try await store.migrate()
         } catch {
@@ -44,9 +51,10 @@ public final class SQLStore: Sendable {
     }
 
     /// One statement, run on a connection of its own (SQLite has one; PostgreSQL lends one from
-    /// its pool for the statement's duration).
-    func query(_ sql: SQLQueryString) -> StoreQuery {
-        StoreQuery(backend: backend, sql: sql)
+    /// its pool for the statement's duration), timed under the name of the store method that
+    /// sends it (`get(_:)`, `list(_:offset:limit:)`).
+    func query(_ sql: SQLQueryString, operation: String = #function) -> StoreQuery {
+        StoreQuery(backend: backend, sql: sql, operation: operation, metrics: metrics)
     }
 
     // MARK: Migrations

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -151,16 +152,37 @@ enum StoreBackend: Sendable {
 struct StoreQuery: Sendable {
     let backend: StoreBackend
     let sql: SQLQueryString
+    let operation: String
+    let metrics: any MetricsFactory
+
+    /// The names of the store's metrics.
+    static let durationMetric = "ocpi_store_duration_seconds"
+    static let errorsMetric = "ocpi_store_errors_total"
 
     func all() async throws -> [any SQLRow] {
-        try await backend.withDatabase { try await $0.raw(sql).all() }
+        try await timed { try await $0.raw(sql).all() }
     }
 
     func first() async throws -> (any SQLRow)? {
-        try await backend.withDatabase { try await $0.raw(sql).first() }
+        try await timed { try await $0.raw(sql).first() }
     }
 
     func run() async throws {
-        try await backend.withDatabase { try await $0.raw(sql).run() }
+        try await timed { try await $0.raw(sql).run() }
+    }
+
+    /// Waiting for a connection counts: it is part of what a request waits for.
+    private func timed<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        defer {
+            Timer(label: Self.durationMetric, dimensions: [("operation", operation)], factory: metrics)
+                .recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        }
+        do {
+            return try await backend.withDatabase(body)
+        } catch {
+            Counter(label: Self.errorsMetric, dimensions: [("operation", operation)], factory: metrics).increment()
+            throw error
+        }
     }
 }

@@ -21,6 +21,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("party-id"), help: "This CPO's party id (default SOC).") var partyID: String?
     @Option(name: .customLong("max-page-size"), help: "The largest page a list returns (X-Limit; default 100).") var maxPageSize: Int?
     @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
+    @Option(name: .customLong("log-format"), help: "json (one JSON object per line, default) or text.") var logFormat: LogFormat?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String?
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case json, text
+    }
 
     func resolvedConfiguration() throws -> CPOConfiguration {
         let host = host ?? Environment.value("host") ?? "127.0.0.1"
@@ -55,10 +61,30 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// The log format and level, from the flags or `OCPI_CPO_LOG_FORMAT` / `OCPI_CPO_LOG_LEVEL`.
+    func resolvedLogging() throws -> (LogFormat, Logger.Level) {
+        let formatText = logFormat?.rawValue ?? Environment.value("log-format") ?? LogFormat.json.rawValue
+        guard let format = LogFormat(rawValue: formatText) else {
+            throw ValidationError("the log format must be json or text, not '\(formatText)'")
+        }
+        let levelText = logLevel ?? Environment.value("log-level") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ValidationError("the log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not '\(levelText)'")
+        }
+        return (format, level)
+    }
+
     func run() async throws {
         let configuration = try resolvedConfiguration()
+        let (format, level) = try resolvedLogging()
+        LoggingSystem.bootstrap { label in
+            guard format == .text else { return StructuredLogHandler(label: label, level: level) }
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         var logger = Logger(label: "ocpi-cpo")
-        logger.logLevel = .info
+        logger.logLevel = level
         // Every call to a partner (handshake, push) ends within 10 seconds.
         let server = try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: .seconds(10)), logger: logger)
         // One registration token stays on offer until a partner uses it.

@@ -81,7 +81,7 @@ struct CPOPeer {
     static func open(
         database: StoreLocation = .memory, demoData: Bool = true, port: Int? = nil, timeout: TimeAmount = .seconds(10),
         push: PushConfiguration = testPush, simulator: ChargePointSimulator.Configuration? = nil, chargePoints: (any ChargePointLink)? = nil,
-        commandTimeout: Duration = .seconds(10)
+        commandTimeout: Duration = .seconds(10), maximumResponseSize: Int = 64 << 20
     ) async throws -> CPOPeer {
         let port = try port ?? LiveServer.freePort()
         let configuration = CPOConfiguration(
@@ -89,7 +89,7 @@ struct CPOPeer {
             simulator: simulator, commandTimeout: commandTimeout
         )
         return CPOPeer(server: try await CPOServer.open(
-            configuration, transport: HTTPClientTransport(timeout: timeout), chargePoints: chargePoints, logger: LiveServer.quietLogger
+            configuration, transport: HTTPClientTransport(timeout: timeout, maximumResponseSize: maximumResponseSize), chargePoints: chargePoints, logger: LiveServer.quietLogger
         ))
     }
 
@@ -113,6 +113,7 @@ struct CPOPeer {
 
 struct RawResponse {
     var status: Int
+    var headers = HeaderFields()
     var body: [UInt8]
     var envelope: JSONValue? { try? JSONValue.decodeJSON(body).value }
     var statusCode: Int? {
@@ -125,7 +126,7 @@ func send(_ method: String, _ url: String, authorization: String?, body: String?
     var headers = HeaderFields()
     if let authorization { headers.add("Authorization", authorization) }
     let response = try await HTTPClientTransport(timeout: .seconds(10)).send(OCPIClientRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) }))
-    return RawResponse(status: response.status, body: response.body)
+    return RawResponse(status: response.status, headers: response.headers, body: response.body)
 }
 
 func makeToken(uid: String, countryCode: String = "DE", partyID: String = "MSP") -> Token {

@@ -68,7 +68,7 @@ import Testing
         let response = try await HTTPClientTransport(timeout: .seconds(30)).send(
             OCPIClientRequest(method: method, url: url, headers: HeaderFields(headers), body: body)
         )
-        return RawResponse(status: response.status, body: response.body)
+        return RawResponse(status: response.status, headers: response.headers, body: response.body)
     }
 
     /// Checks that a response is the OCPI envelope with a status code in `range`.
@@ -254,7 +254,7 @@ import Testing
              "response_url": "\(responseURL)"}
             """),
         "chargingprofiles.delete_charging_profile": .unknownSessionForOthers(body: nil),
-        // Which hub may speak for which party is not modelled yet (see the report of issue 9).
+        // Only a Hub may use these at all (ModuleTests.clientInfoFromAPeerThatIsNoHubIsRefused).
         "hubclientinfo.get_client_info": .none, "hubclientinfo.put_client_info": .none,
     ]
 

@@ -121,4 +121,44 @@ import Testing
         #expect(unreachable.error.contains("cannot use PostgreSQL user@127.0.0.1:1/ocpi"), "\(unreachable.error)")
         #expect(!unreachable.error.contains("secret"), "no password in messages")
     }
+
+    /// An operator's view of a running server: JSON log lines on standard error (one per
+    /// request) and Prometheus metrics at `/metrics`.
+    @Test func theServerLogsJSONLinesAndServesMetrics() async throws {
+        let database = TestDatabase.sqlite
+        let databaseArgument = try database.makeDatabaseArgument()
+        let location = try StoreLocation(parsing: databaseArgument)
+        defer { database.remove(location) }
+        let port = try LiveServer.freePort()
+        let server = try RunningCommand("ocpi-cpo", ["serve", "--port", "\(port)", "--database", databaseArgument, "--no-demo-data"])
+        try await server.waitForOutput(containing: "admin token")
+        #expect(try await send("GET", "http://127.0.0.1:\(port)/ocpi/versions", authorization: nil).status == 401)
+        let metrics = try await send("GET", "http://127.0.0.1:\(port)/metrics", authorization: nil)
+        #expect(metrics.status == 200)
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        #expect(text.contains(#"ocpi_requests_total{module="versions",operation="get_versions",status="401",ocpi_status="2000"} 1"#), "\(text)")
+        #expect(try await server.stop(signal: SIGTERM) == 0, "\(server.standardError)")
+        let lines = server.standardError.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        var requests = 0
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON line: \(line)")
+            if object?["message"] as? String == "request" {
+                requests += 1
+                #expect(object?["status"] as? Int == 401)
+                #expect(object?["operation"] as? String == "get_versions")
+            }
+        }
+        #expect(requests == 1, "one line for the one OCPI request (/metrics is not logged)")
+    }
+
+    @Test func anUnknownLogFormatOrLevelIsRefused() async throws {
+        let format = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--log-format", "xml"])
+        #expect(format.status == 64)
+        #expect(format.error.contains("log-format"), "\(format.error)")
+        let level = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--log-level", "loud"], environment: ["OCPI_CPO_PORT": "1"])
+        #expect(level.status == 64)
+        #expect(level.error.contains("log level"), "\(level.error)")
+    }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import OCPI221
@@ -52,6 +53,7 @@ public final class CPOPusher: CPOChangeObserver {
     let transport: any OCPIClientTransport
     let configuration: PushConfiguration
     let logger: Logger
+    let metrics: PushMetrics
     private let lanes = Mutex<[String: PartnerLane]>([:])
     private let offlineUntil = Mutex<[String: ContinuousClock.Instant]>([:])
     private let permits: AsyncSemaphore
@@ -59,8 +61,9 @@ public final class CPOPusher: CPOChangeObserver {
 
     public init(
         store: SQLStore, registry: StoreRegistry, party: PartyIdentity, transport: any OCPIClientTransport,
-        configuration: PushConfiguration = PushConfiguration(), logger: Logger
+        configuration: PushConfiguration = PushConfiguration(), logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory
     ) {
+        self.metrics = PushMetrics(factory: metrics)
         self.store = store
         self.registry = registry
         self.party = party
@@ -136,24 +139,28 @@ public final class CPOPusher: CPOChangeObserver {
             guard (try? await store.claimPending(partnerID: partner.id, key)) == true else { return }
             if isOffline(partner.id) {
                 try? await store.markPending(partnerID: partner.id, key)
+                metrics.record(.deferred, partner: partner.id, module: key.module)
                 return
             }
         }
         let messenger = PartnerMessenger(partner: partner, ourParty: party, transport: transport, store: store)
+        let start = ContinuousClock.now
         do {
             try await messenger.send(change)
             setOffline(partner.id, false)
+            metrics.record(.delivered, partner: partner.id, module: key.module, since: start)
         } catch let refusal as OCPIClientError where change.isPatch {
             // The partner answered but would not take the PATCH (it may not know the object):
             // compare with what it has, and send all of ours when it is behind.
             logger.info("PATCH refused, comparing with the partner's object", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(refusal)"])
             do {
                 try await messenger.resynchronise(key)
+                metrics.record(.resynchronised, partner: partner.id, module: key.module, since: start)
             } catch {
-                await failed(key, partner: partner, error: error)
+                await failed(key, partner: partner, error: error, since: start)
             }
         } catch {
-            await failed(key, partner: partner, error: error)
+            await failed(key, partner: partner, error: error, since: start)
         }
     }
 
@@ -164,7 +171,8 @@ public final class CPOPusher: CPOChangeObserver {
         return refusal.httpStatus >= 500
     }
 
-    private func failed(_ key: ObjectKey, partner: PartnerRecord, error: any Error) async {
+    private func failed(_ key: ObjectKey, partner: PartnerRecord, error: any Error, since start: ContinuousClock.Instant) async {
+        metrics.record(Self.isTransient(error) ? .failed : .refused, partner: partner.id, module: key.module, since: start)
         guard Self.isTransient(error) else {
             logger.warning("push refused", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
             return
@@ -234,9 +242,12 @@ public final class CPOPusher: CPOChangeObserver {
         while true {
             guard let keys = try? await store.claimPending(partnerID: partner.id, before: before, limit: 100), !keys.isEmpty else { return }
             for (index, key) in keys.enumerated() {
+                let start = ContinuousClock.now
                 do {
                     try await messenger.sendCurrent(key)
+                    metrics.record(.caughtUp, partner: partner.id, module: key.module, since: start)
                 } catch {
+                    metrics.record(Self.isTransient(error) ? .failed : .refused, partner: partner.id, module: key.module, since: start)
                     if !Self.isTransient(error) {
                         // The partner refuses this object: trying again would not change its mind.
                         logger.warning("catch-up refused", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])

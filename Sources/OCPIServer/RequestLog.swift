@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import Logging
+import OCPIRuntime
+
+/// The one log line and the metrics of every answered request.
+///
+/// The line's message is always `request`; what happened is in its metadata, so that a
+/// structured handler (`StructuredLogHandler`) writes it as fields: `method`, `path`, `status`,
+/// `ocpi_status`, `module`, `operation`, `party`, `duration_ms`, `request_id`,
+/// `correlation_id`, and `error` when something unexpected happened (logged as an error).
+/// Headers are never logged: the Authorization header carries a credentials token.
+struct RequestLog {
+    let logger: Logger
+    let metrics: RequestMetrics
+
+    func record(
+        _ request: Request, _ response: OCPIServerResponse, module: String, operation: String, party: OCPIParty?, ids: RequestIDs,
+        since start: ContinuousClock.Instant, unexpected: (any Error)? = nil
+    ) {
+        let duration = ContinuousClock.now - start
+        metrics.record(module: module, operation: operation, status: response.status, statusCode: response.statusCode, duration: duration)
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status),
+            "module": .string(module),
+            "operation": .string(operation),
+            "party": .string(party?.id ?? "-"),
+            "duration_ms": .stringConvertible(duration.fractionalMilliseconds),
+            "request_id": .string(ids.request),
+            "correlation_id": .string(ids.correlation),
+        ]
+        if let statusCode = response.statusCode { metadata["ocpi_status"] = .stringConvertible(statusCode) }
+        if let unexpected {
+            metadata["error"] = .string(String(describing: unexpected))
+            logger.error("request", metadata: metadata)
+        } else {
+            logger.info("request", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import OCPIRuntime
+
+/// A swift-log handler that writes each event as one line of JSON to standard error, for log
+/// collectors (`ocpi-cpo serve --log-format json`, the default):
+///
+///     {"time":"2026-12-02T10:00:00.123Z","level":"info","logger":"ocpi-cpo","message":"request","method":"GET",...,"status":200}
+///
+/// Metadata becomes top-level fields (the handler's, then the provider's, then the event's,
+/// later ones winning); integer and floating-point values stay numbers, nested dictionaries
+/// and lists stay JSON. `time`, `level`, `logger` and `message` are never overwritten.
+public struct StructuredLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+    let write: @Sendable ([UInt8]) -> Void
+
+    /// A handler writing to standard error, as `LoggingSystem.bootstrap` takes it.
+    public init(label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil) {
+        self.init(label: label, level: level, metadataProvider: metadataProvider) { line in
+            FileHandle.standardError.write(Data(line))
+        }
+    }
+
+    /// A handler handing each line (newline included) to `write`.
+    public init(
+        label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable ([UInt8]) -> Void
+    ) {
+        self.label = label
+        self.logLevel = level
+        self.metadataProvider = metadataProvider
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    private static let reserved: Set<String> = ["time", "level", "logger", "message"]
+
+    public func log(event: LogEvent) {
+        var fields = metadata
+        if let provided = metadataProvider?.get() { fields.merge(provided) { $1 } }
+        if let own = event.metadata { fields.merge(own) { $1 } }
+        write(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)", fields: fields))
+    }
+
+    /// One event as its line; fields in key order, so that equal events give equal lines.
+    static func line(time: Date, level: Logger.Level, label: String, message: String, fields: Logger.Metadata) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 256)
+        writer.beginObject()
+        writer.key("time")
+        writer.string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(time))
+        writer.key("level")
+        writer.string(level.rawValue)
+        writer.key("logger")
+        writer.string(label)
+        writer.key("message")
+        writer.string(message)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !reserved.contains(key) {
+            writer.key(key)
+            write(value, into: &writer)
+        }
+        writer.endObject()
+        return writer.bytes + [UInt8(ascii: "\n")]
+    }
+
+    private static func write(_ value: Logger.Metadata.Value, into writer: inout JSONWriter) {
+        switch value {
+        case .string(let text):
+            writer.string(text)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let number as any BinaryInteger:
+                writer.raw(String(describing: number).utf8)
+            case let number as Double where number.isFinite:
+                writer.raw(String(describing: number).utf8)
+            default:
+                writer.string(convertible.description)
+            }
+        case .dictionary(let dictionary):
+            writer.beginObject()
+            for (key, nested) in dictionary.sorted(by: { $0.key < $1.key }) {
+                writer.key(key)
+                write(nested, into: &writer)
+            }
+            writer.endObject()
+        case .array(let values):
+            writer.beginArray()
+            for nested in values { write(nested, into: &writer) }
+            writer.endArray()
+        }
+    }
+}
