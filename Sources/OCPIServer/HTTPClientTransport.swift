@@ -41,12 +41,33 @@ public struct HTTPClientTransport: OCPIClientTransport {
         if let body = request.body {
             outgoing.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await client.execute(outgoing, timeout: timeout)
-        let body = try await response.body.collect(upTo: maximumResponseSize)
+        // The client's deadline ends with the response head; the body is read under the same
+        // deadline here, so that a partner dribbling bytes cannot hold a call for ever.
+        let deadline = NIODeadline.now() + timeout
+        let response = try await client.execute(outgoing, deadline: deadline)
+        let body = try await Self.collect(response.body, upTo: maximumResponseSize, before: deadline)
         return OCPIClientResponse(
             status: Int(response.status.code),
             headers: HeaderFields(response.headers.map { ($0.name, $0.value) }),
             body: Array(body.readableBytesView)
         )
+    }
+
+    /// The whole body, or an error once `deadline` passes (the read is cancelled, which closes
+    /// the connection).
+    private static func collect(_ body: HTTPClientResponse.Body, upTo limit: Int, before deadline: NIODeadline) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: limit) }
+            group.addTask {
+                let remaining = deadline - NIODeadline.now()
+                try await Task.sleep(nanoseconds: UInt64(max(0, remaining.nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else {
+                throw HTTPClientError.deadlineExceeded
+            }
+            return buffer
+        }
     }
 }

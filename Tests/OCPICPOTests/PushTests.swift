@@ -224,4 +224,79 @@ import Testing
             }
         }
     }
+
+    /// Partners that answer, but with garbage: HTML, JSON that is no envelope, a body that
+    /// trickles in byte by byte and never ends, a body far larger than any answer. Each push ends
+    /// within the timeout, a good partner gets everything meanwhile, and the server goes on
+    /// serving; the metrics tell which pushes were refused and which failed.
+    @Test func partnersAnsweringGarbageAreContained() async throws {
+        let push = PushConfiguration(catchUpInterval: .seconds(3600), catchUpGrace: .zero, offlinePause: .seconds(30))
+        let cpo = try await CPOPeer.open(timeout: .seconds(2), push: push, maximumResponseSize: 1 << 20)
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        let garbagePort = try LiveServer.freePort()
+        let garbage = Router()
+        garbage.put("/html/**") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html"], body: ResponseBody(byteBuffer: ByteBuffer(string: "<html>Service Unavailable</html>")))
+        }
+        garbage.put("/envelope/**") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"ok": true}"#)))
+        }
+        garbage.put("/trickle/**") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                for _ in 0..<600 {
+                    try await writer.write(ByteBuffer(string: " "))
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                try await writer.finish(nil)
+            })
+        }
+        garbage.put("/huge/**") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(repeating: UInt8(ascii: " "), count: 4 << 20)))
+        }
+        let kinds = ["html", "envelope", "trickle", "huge"]
+        try await cpo.run {
+            try await emsp.run {
+                try await LiveServer.run(garbage, port: garbagePort) {
+                    _ = try await Self.register(emsp, with: cpo)
+                    for (index, kind) in kinds.enumerated() {
+                        try await cpo.server.registry.insert(PartnerRecord(
+                            id: kind, status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
+                            endpoints: [.init(identifier: "locations", role: "RECEIVER", url: "http://127.0.0.1:\(garbagePort)/\(kind)/locations")],
+                            roles: [.init(role: "EMSP", countryCode: "FR", partyID: "GB\(index)")]
+                        ))
+                    }
+                    let started = ContinuousClock.now
+                    for index in 0..<3 {
+                        var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[0]
+                        location.id = "GARBAGE-\(index)"
+                        #expect(try await Self.admin(cpo, "PUT", "/locations/GARBAGE-\(index)", ModuleTests.json(location)).status == 201)
+                    }
+                    while await inbox.locations.count < 3, ContinuousClock.now - started < .seconds(10) {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    #expect(await inbox.locations.count == 3)
+                    #expect(ContinuousClock.now - started < .seconds(2), "the good partner waited for none of the others")
+                    await cpo.server.pusher.drain()
+                    let elapsed = ContinuousClock.now - started
+                    #expect(elapsed < .seconds(7), "every push ended within its timeout (\(elapsed)); the trickle would take a minute")
+                    #expect(try await send("GET", cpo.baseURL + "/health", authorization: nil).status == 200)
+                    let metrics = cpo.server.metrics.emitToString()
+                    func pushes(_ partner: String, _ outcome: String) -> Int {
+                        let prefix = #"ocpi_pushes_total{partner="\#(partner)",module="locations",outcome="\#(outcome)"} "#
+                        return metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
+                    }
+                    // An answer that is no envelope is a refusal: asking again would give the same.
+                    #expect(pushes("html", "refused") == 3, "\(metrics)")
+                    #expect(pushes("envelope", "refused") == 3)
+                    // No whole answer in time: the partner is taken to be away, and caught up later.
+                    for kind in ["trickle", "huge"] {
+                        #expect(pushes(kind, "failed") == 1, "\(kind)")
+                        #expect(pushes(kind, "deferred") == 2, "\(kind)")
+                        #expect(try await cpo.server.store.pendingCount(partnerID: kind) == 3, "\(kind)")
+                    }
+                }
+            }
+        }
+    }
 }
