@@ -63,4 +63,18 @@ import Testing
         #expect(String(decoding: encoded, as: UTF8.self) == #"["2016-12-29T17:45:09.20Z"]"#)
         #expect(try JSONDecoder().decode([OCPIDateTime].self, from: encoded) == [value])
     }
+
+    @Test(arguments: [
+        (Duration.seconds(90), Int64(1_700_000_090), Int32(250_000_000)),
+        (.microseconds(-1), 1_700_000_000, 249_999_000),
+        (.milliseconds(-250), 1_700_000_000, 0),
+        (.milliseconds(-251), 1_699_999_999, 999_000_000),
+        (.milliseconds(800), 1_700_000_001, 50_000_000),
+    ])
+    func addingADurationCarriesAcrossSeconds(_ duration: Duration, seconds: Int64, nanoseconds: Int32) {
+        let start = OCPIDateTime(secondsSince1970: 1_700_000_000, nanoseconds: 250_000_000, fractionDigits: 3)
+        let later = start.adding(duration)
+        #expect(later.secondsSince1970 == seconds)
+        #expect(later.nanoseconds == nanoseconds)
+    }
 }
