@@ -99,20 +99,28 @@ public struct CPOObjects: Sendable {
     public func patchLocation(_ id: String, _ patch: LocationPatch) async throws {
         try await serially(.locations, id) {
             try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
-            let location = try await location(id).applying(patch)
-            try await objects.save(location, key: key(.locations, id), lastUpdated: location.lastUpdated)
+            let (location, _) = try await updateLocation(id) { $0 = $0.applying(patch) }
             await announce(.locationPatch(locationID: location.id, patch))
         }
+    }
+
+    /// A change to a stored location, kept whatever other writers do meanwhile.
+    private func updateLocation<Result>(_ id: String, _ change: (inout Location) throws -> Result) async throws -> (Location, Result) {
+        guard let updated = try await objects.update(key(.locations, id), as: Location.self, lastUpdated: \.lastUpdated, change) else {
+            throw OCPIError.notFound("Location \(id)")
+        }
+        return updated
     }
 
     /// Replaces the EVSE with the same uid, or adds it; whether it was added.
     @discardableResult
     public func putEVSE(_ evse: EVSE, locationID: String) async throws -> WriteOutcome {
         try await serially(.locations, locationID) {
-            var location = try await location(locationID)
-            let created = location.replaceEVSE(evse)
-            location.lastUpdated = max(location.lastUpdated, evse.lastUpdated)
-            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            let (location, created) = try await updateLocation(locationID) { location in
+                let created = location.replaceEVSE(evse)
+                location.lastUpdated = max(location.lastUpdated, evse.lastUpdated)
+                return created
+            }
             await announce(.evse(locationID: location.id, evse))
             return created ? .created : .updated
         }
@@ -120,11 +128,12 @@ public struct CPOObjects: Sendable {
 
     public func patchEVSE(_ patch: EVSEPatch, locationID: String, evseUID: String) async throws {
         try await serially(.locations, locationID) {
-            var location = try await location(locationID)
-            guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
-            location.evses[index] = location.evses[index].applying(patch)
-            location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
-            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            let (location, index) = try await updateLocation(locationID) { location in
+                guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
+                location.evses[index] = location.evses[index].applying(patch)
+                location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
+                return index
+            }
             await announce(.evsePatch(locationID: location.id, evseUID: location.evses[index].uid, patch))
         }
     }
@@ -132,12 +141,13 @@ public struct CPOObjects: Sendable {
     @discardableResult
     public func putConnector(_ connector: Connector, locationID: String, evseUID: String) async throws -> WriteOutcome {
         try await serially(.locations, locationID) {
-            var location = try await location(locationID)
-            guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
-            let created = location.evses[index].replaceConnector(connector)
-            location.evses[index].lastUpdated = max(location.evses[index].lastUpdated, connector.lastUpdated)
-            location.lastUpdated = max(location.lastUpdated, connector.lastUpdated)
-            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            let (location, (index, created)) = try await updateLocation(locationID) { location in
+                guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
+                let created = location.evses[index].replaceConnector(connector)
+                location.evses[index].lastUpdated = max(location.evses[index].lastUpdated, connector.lastUpdated)
+                location.lastUpdated = max(location.lastUpdated, connector.lastUpdated)
+                return (index, created)
+            }
             await announce(.connector(locationID: location.id, evseUID: location.evses[index].uid, connector))
             return created ? .created : .updated
         }
@@ -145,14 +155,15 @@ public struct CPOObjects: Sendable {
 
     public func patchConnector(_ patch: ConnectorPatch, locationID: String, evseUID: String, connectorID: String) async throws {
         try await serially(.locations, locationID) {
-            var location = try await location(locationID)
-            guard let evse = location.evseIndex(evseUID),
-                let connector = location.evses[evse].connectors.firstIndex(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame })
-            else { throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)") }
-            location.evses[evse].connectors[connector] = location.evses[evse].connectors[connector].applying(patch)
-            location.evses[evse].lastUpdated = max(location.evses[evse].lastUpdated, patch.lastUpdated)
-            location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
-            try await objects.save(location, key: key(.locations, locationID), lastUpdated: location.lastUpdated)
+            let (location, (evse, connector)) = try await updateLocation(locationID) { location in
+                guard let evse = location.evseIndex(evseUID),
+                    let connector = location.evses[evse].connectors.firstIndex(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame })
+                else { throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)") }
+                location.evses[evse].connectors[connector] = location.evses[evse].connectors[connector].applying(patch)
+                location.evses[evse].lastUpdated = max(location.evses[evse].lastUpdated, patch.lastUpdated)
+                location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
+                return (evse, connector)
+            }
             let ids = (location.evses[evse].uid, location.evses[evse].connectors[connector].id)
             await announce(.connectorPatch(locationID: location.id, evseUID: ids.0, connectorID: ids.1, patch))
         }
@@ -193,11 +204,11 @@ public struct CPOObjects: Sendable {
     public func patchSession(_ id: String, _ patch: SessionPatch) async throws {
         try await serially(.sessions, id) {
             try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
-            guard let session = try await objects.load(key(.sessions, id), as: Session.self) else { throw OCPIError.notFound("Session \(id)") }
-            let patched = session.applying(patch)
-            let owner = ownerKey(patched.cdrToken)
-            try await objects.save(patched, key: key(.sessions, id), owner: owner, lastUpdated: patched.lastUpdated)
-            await announce(.sessionPatch(sessionID: patched.id, patch), owner: owner)
+            let updated = try await objects.update(key(.sessions, id), as: Session.self, owner: { ownerKey($0.cdrToken) }, lastUpdated: \.lastUpdated) {
+                $0 = $0.applying(patch)
+            }
+            guard let (patched, _) = updated else { throw OCPIError.notFound("Session \(id)") }
+            await announce(.sessionPatch(sessionID: patched.id, patch), owner: ownerKey(patched.cdrToken))
         }
     }
 
@@ -205,11 +216,11 @@ public struct CPOObjects: Sendable {
     public func postCDR(_ cdr: CDR) async throws {
         try await serially(.cdrs, cdr.id) {
             try requireOwn(countryCode: cdr.countryCode, partyID: cdr.partyID)
-            guard try await objects.store.get(key(.cdrs, cdr.id)) == nil else {
+            let owner = ownerKey(cdr.cdrToken)
+            // Created only if there is none, so that of two instances posting one id, one fails.
+            guard try await objects.save(cdr, key: key(.cdrs, cdr.id), owner: owner, lastUpdated: cdr.lastUpdated, ifRevision: 0) else {
                 throw OCPIError.invalid([Violation(path: JSONPath([.key("id")]), message: "a CDR with id '\(cdr.id)' exists already; CDRs cannot be replaced")])
             }
-            let owner = ownerKey(cdr.cdrToken)
-            try await objects.save(cdr, key: key(.cdrs, cdr.id), owner: owner, lastUpdated: cdr.lastUpdated)
             await announce(.cdr(cdr), owner: owner)
         }
     }

@@ -2,8 +2,9 @@ import Synchronization
 
 /// Writes to one object, one at a time: a change to an EVSE reads the whole location, changes
 /// it and writes it back, so two changes to the same location at once would lose one of them.
-/// Changes to other objects go on meanwhile. (Within one process; instances sharing a database
-/// each serialise their own writes.)
+/// Changes to other objects go on meanwhile. This orders the writes (and their pushes) of one
+/// process; between instances sharing a database, `StoredObjects.update` keeps every change by
+/// writing only over the revision it read.
 final class ObjectLocks: Sendable {
     private let tails = Mutex<[String: FirstAnswer<Void>]>([:])
 

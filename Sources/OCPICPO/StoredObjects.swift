@@ -21,8 +21,38 @@ struct StoredObjects: Sendable {
     /// Validates (our own output is always strictly valid) and stores.
     @discardableResult
     func save<T: OCPIModel>(_ value: T, key: ObjectKey, owner: String = "", lastUpdated: OCPIDateTime) async throws -> WriteOutcome {
+        try await store.put(try Self.validated(value, key: key, owner: owner, lastUpdated: lastUpdated))
+    }
+
+    /// Validates and stores only over `revision` (0: only when there is none); whether it did.
+    func save<T: OCPIModel>(_ value: T, key: ObjectKey, owner: String = "", lastUpdated: OCPIDateTime, ifRevision revision: Int64) async throws -> Bool {
+        try await store.put(try Self.validated(value, key: key, owner: owner, lastUpdated: lastUpdated), ifRevision: revision)
+    }
+
+    private static func validated<T: OCPIModel>(_ value: T, key: ObjectKey, owner: String, lastUpdated: OCPIDateTime) throws -> StoredObject {
         let violations = value.validate()
         guard violations.isEmpty else { throw OCPIError.invalid(violations) }
-        return try await store.put(StoredObject(key: key, owner: owner, lastUpdated: lastUpdated, json: value.jsonBytes()))
+        return StoredObject(key: key, owner: owner, lastUpdated: lastUpdated, json: value.jsonBytes())
+    }
+
+    /// How often a read-modify-write is tried before giving up to writers that keep winning.
+    static let maximumAttempts = 32
+
+    /// Reads the object at `key`, lets `change` modify it, and writes it back only if nobody
+    /// wrote it meanwhile; otherwise reads it again and repeats the change on the new state. So
+    /// two writers (two instances on one database) changing one location never lose either
+    /// change. `nil` when there is no such object; `change` may throw to refuse.
+    func update<T: OCPIModel, Result>(
+        _ key: ObjectKey, as _: T.Type, owner: (T) -> String = { _ in "" }, lastUpdated: (T) -> OCPIDateTime,
+        _ change: (inout T) throws -> Result
+    ) async throws -> (value: T, result: Result)? {
+        for _ in 0..<Self.maximumAttempts {
+            guard let stored = try await store.get(key), var value = try T.decodeJSON(stored.json).value else { return nil }
+            let result = try change(&value)
+            if try await save(value, key: key, owner: owner(value), lastUpdated: lastUpdated(value), ifRevision: stored.revision) {
+                return (value, result)
+            }
+        }
+        throw OCPIError(.serverError, "\(key) kept changing under this write; it was not made")
     }
 }

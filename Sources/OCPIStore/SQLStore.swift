@@ -104,9 +104,32 @@ public final class SQLStore: Sendable {
         return revision == 1 ? .created : .updated
     }
 
+    /// Writes `object` only if the stored one is still at `revision` (0: only if there is none
+    /// yet); whether it was written. A read-modify-write that gets `false` lost a race with
+    /// another writer (another instance on the database) and must read again.
+    public func put(_ object: StoredObject, ifRevision revision: Int64) async throws -> Bool {
+        let key = object.key
+        if revision == 0 {
+            return try await query("""
+                INSERT INTO objects (module, country_code, party_id, object_id, kind, owner, last_updated, data)
+                VALUES (\(bind: key.module.rawValue), \(bind: key.countryCode), \(bind: key.partyID), \(bind: key.id), \(bind: key.kind),
+                        \(bind: object.owner), \(bind: Self.microseconds(object.lastUpdated)), \(bind: Data(object.json)))
+                ON CONFLICT (module, country_code, party_id, object_id, kind) DO NOTHING
+                RETURNING revision
+                """).first() != nil
+        }
+        return try await query("""
+            UPDATE objects SET owner = \(bind: object.owner), last_updated = \(bind: Self.microseconds(object.lastUpdated)),
+                data = \(bind: Data(object.json)), revision = revision + 1
+            WHERE module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID)
+              AND object_id = \(bind: key.id) AND kind = \(bind: key.kind) AND revision = \(bind: revision)
+            RETURNING revision
+            """).first() != nil
+    }
+
     public func get(_ key: ObjectKey) async throws -> StoredObject? {
         try await query("""
-            SELECT seq, owner, last_updated, data FROM objects
+            SELECT seq, revision, owner, last_updated, data FROM objects
             WHERE module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID)
               AND object_id = \(bind: key.id) AND kind = \(bind: key.kind)
             """).first().map { try Self.object($0, key: key) }
@@ -180,7 +203,8 @@ public final class SQLStore: Sendable {
             owner: try row.decode(column: "owner", as: String.self),
             lastUpdated: OCPIDateTime(secondsSince1970: seconds, nanoseconds: Int32((microseconds - seconds * 1_000_000) * 1000), fractionDigits: 6),
             json: [UInt8](try row.decode(column: "data", as: Data.self)),
-            sequence: try row.decode(column: "seq", as: Int64.self)
+            sequence: try row.decode(column: "seq", as: Int64.self),
+            revision: row.contains(column: "revision") ? try row.decode(column: "revision", as: Int64.self) : 0
         )
     }
 

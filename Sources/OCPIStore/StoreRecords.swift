@@ -39,13 +39,17 @@ public struct StoredObject: Sendable, Hashable {
     public var json: [UInt8]
     /// The insertion sequence: lists are ordered by it, so that pages never shift.
     public var sequence: Int64
+    /// How many times the object was written (1 once created), as `get` read it; 0 for an
+    /// object not read from the store. `put(_:ifRevision:)` writes only over this revision.
+    public var revision: Int64
 
-    public init(key: ObjectKey, owner: String = "", lastUpdated: OCPIDateTime, json: [UInt8], sequence: Int64 = 0) {
+    public init(key: ObjectKey, owner: String = "", lastUpdated: OCPIDateTime, json: [UInt8], sequence: Int64 = 0, revision: Int64 = 0) {
         self.key = key
         self.owner = owner
         self.lastUpdated = lastUpdated
         self.json = json
         self.sequence = sequence
+        self.revision = revision
     }
 }
 
