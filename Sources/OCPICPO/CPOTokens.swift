@@ -40,12 +40,15 @@ public struct CPOTokens: TokensReceiver {
     public func patchToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?, body: TokenPatch) async throws -> OCPIReply<OCPINoData> {
         try requireOwner(context, countryCode, partyID, tokenUID)
         let key = Self.key(countryCode, partyID, tokenUID, type)
-        guard let token = try await objects.load(key, as: Token.self) else { throw OCPIError.notFound("Token \(tokenUID)") }
-        let patched = token.applying(body)
-        guard patched.uid.caseInsensitiveCompare(token.uid) == .orderedSame, patched.type == token.type else {
-            throw OCPIError.invalid([Violation(path: JSONPath([.key("uid")]), message: "a PATCH cannot change a token's uid or type")])
+        // Two PATCHes at once (to two instances) both stay: see StoredObjects.update.
+        let updated = try await objects.update(key, as: Token.self, lastUpdated: \.lastUpdated) { token in
+            let patched = token.applying(body)
+            guard patched.uid.caseInsensitiveCompare(token.uid) == .orderedSame, patched.type == token.type else {
+                throw OCPIError.invalid([Violation(path: JSONPath([.key("uid")]), message: "a PATCH cannot change a token's uid or type")])
+            }
+            token = patched
         }
-        try await objects.save(patched, key: key, lastUpdated: patched.lastUpdated)
+        guard updated != nil else { throw OCPIError.notFound("Token \(tokenUID)") }
         return .ok
     }
 }
