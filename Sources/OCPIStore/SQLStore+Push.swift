@@ -2,42 +2,48 @@ import Foundation
 import OCPIRuntime
 import SQLKit
 
-/// The push bookkeeping: a row per partner and object that changed and has not been delivered.
+/// The push bookkeeping: a row per partner and object that changed and has not been delivered,
+/// counting the changes not yet delivered.
 ///
-/// A row is consumed exactly once, by whoever deletes it first: the push of the change itself,
-/// or the catch-up of a partner that was unreachable (on any instance sharing the database). A
-/// push that fails puts its row back.
+/// Each change is consumed exactly once, by whoever takes it first: the push of the change
+/// itself, or the catch-up of a partner that was unreachable (on any instance sharing the
+/// database), which takes all of an object's changes at once since it sends the current state.
+/// A push that fails puts its change back.
 extension SQLStore {
-    /// Notes that `key` changed and `partnerID` has yet to hear of it; an older note stays.
+    /// Notes one more change of `key` that `partnerID` has yet to hear of; the note keeps the
+    /// time of its oldest change.
     public func markPending(partnerID: String, _ key: ObjectKey, since: OCPIDateTime = .now()) async throws {
         try await query("""
-            INSERT INTO push_pending (partner_id, module, country_code, party_id, object_id, kind, since)
+            INSERT INTO push_pending (partner_id, module, country_code, party_id, object_id, kind, since, changes)
             VALUES (\(bind: partnerID), \(bind: key.module.rawValue), \(bind: key.countryCode), \(bind: key.partyID), \(bind: key.id),
-                    \(bind: key.kind), \(bind: Self.microseconds(since)))
-            ON CONFLICT (partner_id, module, country_code, party_id, object_id, kind) DO NOTHING
+                    \(bind: key.kind), \(bind: Self.microseconds(since)), 1)
+            ON CONFLICT (partner_id, module, country_code, party_id, object_id, kind) DO UPDATE SET
+                since = CASE WHEN push_pending.changes = 0 OR excluded.since < push_pending.since THEN excluded.since ELSE push_pending.since END,
+                changes = push_pending.changes + 1
             """).run()
     }
 
-    /// Takes the note for `key`; whether there was one to take.
+    /// Takes one change of `key`; whether there was one to take.
     public func claimPending(partnerID: String, _ key: ObjectKey) async throws -> Bool {
         let rows = try await query("""
-            DELETE FROM push_pending
+            UPDATE push_pending SET changes = changes - 1
             WHERE partner_id = \(bind: partnerID) AND module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode)
-              AND party_id = \(bind: key.partyID) AND object_id = \(bind: key.id) AND kind = \(bind: key.kind)
-            RETURNING since
+              AND party_id = \(bind: key.partyID) AND object_id = \(bind: key.id) AND kind = \(bind: key.kind) AND changes > 0
+            RETURNING changes
             """).all()
         return !rows.isEmpty
     }
 
-    /// Takes up to `limit` notes of `partnerID` older than `before`, oldest first.
+    /// Takes every change of up to `limit` objects of `partnerID` whose oldest change is older
+    /// than `before`, oldest first.
     public func claimPending(partnerID: String, before: OCPIDateTime, limit: Int) async throws -> [ObjectKey] {
         let rows = try await query("""
-            DELETE FROM push_pending
+            UPDATE push_pending SET changes = 0
             WHERE (partner_id, module, country_code, party_id, object_id, kind) IN (
                 SELECT partner_id, module, country_code, party_id, object_id, kind FROM push_pending
-                WHERE partner_id = \(bind: partnerID) AND since < \(bind: Self.microseconds(before))
+                WHERE partner_id = \(bind: partnerID) AND changes > 0 AND since < \(bind: Self.microseconds(before))
                 ORDER BY since LIMIT \(bind: limit)
-            )
+            ) AND changes > 0
             RETURNING module, country_code, party_id, object_id, kind, since
             """).all()
         return try rows.map { row in
@@ -51,15 +57,20 @@ extension SQLStore {
         }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// The partners with notes older than `before`.
+    /// Removes the notes whose changes were all taken.
+    public func removeTakenPending() async throws {
+        try await query("DELETE FROM push_pending WHERE changes = 0").run()
+    }
+
+    /// The partners with changes older than `before`.
     public func partnersWithPending(before: OCPIDateTime) async throws -> [String] {
-        try await query("SELECT DISTINCT partner_id FROM push_pending WHERE since < \(bind: Self.microseconds(before)) ORDER BY partner_id")
+        try await query("SELECT DISTINCT partner_id FROM push_pending WHERE changes > 0 AND since < \(bind: Self.microseconds(before)) ORDER BY partner_id")
             .all().map { try $0.decode(column: "partner_id", as: String.self) }
     }
 
     /// How many objects `partnerID` has yet to hear of.
     public func pendingCount(partnerID: String) async throws -> Int {
-        try await query("SELECT COUNT(*) AS total FROM push_pending WHERE partner_id = \(bind: partnerID)").first()?
+        try await query("SELECT COUNT(*) AS total FROM push_pending WHERE partner_id = \(bind: partnerID) AND changes > 0").first()?
             .decode(column: "total", as: Int.self) ?? 0
     }
 

@@ -86,5 +86,12 @@ enum StoreSchema {
                 """,
             ]
         },
+        // A note counts the changes it stands for: two quick changes of one object are two pushes,
+        // and the second must not find the note taken by the first (it was skipped as if a
+        // catch-up had sent it). A taken note stays at 0 until a catch-up round removes it, so
+        // that taking one is a single atomic statement.
+        Migration(version: 3) { _ in
+            ["ALTER TABLE push_pending ADD COLUMN changes INTEGER NOT NULL DEFAULT 1"]
+        },
     ]
 }

@@ -110,7 +110,13 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
         return .ok(tariff)
     }
 
+    /// How long a PUT of a tariff takes to be answered (to hold up the pushes behind it).
+    private var tariffDelay: Duration = .zero
+
+    func answerTariffPuts(after delay: Duration) { tariffDelay = delay }
+
     func putTariff(_ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String, body: Tariff) async throws -> OCPIReply<OCPINoData> {
+        if tariffDelay > .zero { try await Task.sleep(for: tariffDelay) }
         record("PUT tariff \(tariffID)")
         tariffs[tariffID] = body
         return .ok

@@ -87,6 +87,36 @@ import Testing
         }
     }
 
+    /// Two changes of one EVSE while the partner's lane is busy with something else: both are
+    /// pushed, in order, and the partner ends with the second (each change is its own note, so
+    /// the first push does not take the second's).
+    @Test func twoQuickChangesOfOneObjectAreBothPushed() async throws {
+        let cpo = try await CPOPeer.open()
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            try await emsp.run {
+                let partner = try await Self.register(emsp, with: cpo)
+                var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[0]
+                location.id = "QUICK"
+                #expect(try await Self.admin(cpo, "PUT", "/locations/QUICK", ModuleTests.json(location)).status == 201)
+                await cpo.server.pusher.drain()
+                let evse = location.evses[0].uid
+                await inbox.answerTariffPuts(after: .milliseconds(500))
+                let tariff = try #require(DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now()).first)
+                #expect(try await Self.admin(cpo, "PUT", "/tariffs/\(tariff.id)", ModuleTests.json(tariff)).status == 200)
+                for (status, time) in [("CHARGING", "2030-01-01T00:00:00Z"), ("AVAILABLE", "2030-01-01T00:00:01Z")] {
+                    #expect(try await Self.admin(cpo, "PATCH", "/locations/QUICK/\(evse)", #"{"status": "\#(status)", "last_updated": "\#(time)"}"#).status == 200)
+                }
+                await cpo.server.pusher.drain()
+                let calls = await inbox.calls
+                #expect(calls.filter { $0 == "PATCH evse QUICK/\(evse)" }.count == 2, "\(calls)")
+                #expect(await inbox.locations["QUICK"]?.evses.first?.status == .available)
+                #expect(try await cpo.server.store.pendingCount(partnerID: partner.id) == 0)
+            }
+        }
+    }
+
     @Test func aRefusedPatchIsFollowedByAGetAndAPutOfTheCurrentObject() async throws {
         let cpo = try await CPOPeer.open()
         let inbox = EMSPInbox()

@@ -224,6 +224,7 @@ public final class CPOPusher: CPOChangeObserver {
     /// state of each of them, in its own lane.
     public func catchUp() async {
         let before = OCPIDateTime.now().adding(.zero - configuration.catchUpGrace)
+        try? await store.removeTakenPending()
         guard let partnerIDs = try? await store.partnersWithPending(before: before) else { return }
         for partnerID in partnerIDs {
             guard let partner = try? await registry.partner(id: partnerID), partner.status == .registered, partner.catchUp else {
