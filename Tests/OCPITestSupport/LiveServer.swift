@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,18 +11,36 @@ import Glibc
 /// Real HTTP servers on loopback for tests: a free port, and an application that runs exactly as
 /// long as the test body.
 public enum LiveServer {
-    /// A port nobody listens on now.
+    /// Ports are handed out below Linux's ephemeral range (32768-60999), from which the kernel
+    /// picks both `bind(0)` ports and the local ports of outgoing connections: a port taken that
+    /// way could be in use by a test's own HTTP or PostgreSQL connection by the time its server
+    /// binds it ("Address already in use"). A counter keeps two tests of one process apart.
+    private static let nextPort = Mutex(20_000 + Int.random(in: 0..<10_000))
+
+    public struct NoFreePort: Error {}
+
+    /// A port nobody listens on now, and that no other test of this process was given.
     public static func freePort() throws -> Int {
+        for _ in 0..<12_000 {
+            let port = nextPort.withLock { next in
+                defer { next = next >= 32_000 ? 20_000 : next + 1 }
+                return next
+            }
+            if canBind(port) { return port }
+        }
+        throw NoFreePort()
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { return false }
         defer { close(socketFD) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = UInt16(port).bigEndian
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) } } == 0
     }
 
     /// Serves `router` on `port` while `body` runs.
