@@ -24,6 +24,8 @@ public struct CPOServer: Sendable {
     public let chargePoints: (any ChargePointLink)?
     /// Every metric of this server, served at `/metrics` in Prometheus's text format.
     public let metrics: PrometheusCollectorRegistry
+    /// Command and charging-profile results still owed to eMSPs.
+    let pendingResults = PendingResults()
     let logger: Logger
 
     public static let cpoBasePath = "/ocpi/cpo/\(OCPIRelease.version)"
@@ -75,8 +77,10 @@ public struct CPOServer: Sendable {
         }
     }
 
-    /// Finishes the pushes under way, stops catching up, and closes the store.
+    /// Posts the results still owed (a charge point that has not answered yet: as timed out),
+    /// finishes the pushes under way, stops catching up, and closes the store.
     public func shutdown() async throws {
+        await pendingResults.close()
         await pusher.stop()
         try await store.shutdown()
     }
@@ -141,7 +145,7 @@ public struct CPOServer: Sendable {
     }
 
     private var delivery: ResultDelivery {
-        ResultDelivery(registry: registry, transport: transport, logger: logger)
+        ResultDelivery(registry: registry, transport: transport, logger: logger, pending: pendingResults)
     }
 
     /// Every route: versions, the CPO's modules, the admin API, `/health`, `/metrics`, `/docs`.

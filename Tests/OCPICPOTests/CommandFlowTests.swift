@@ -170,6 +170,29 @@ import Testing
         }
     }
 
+    /// The server stops while a charge point has not answered: the eMSP is told TIMEOUT before
+    /// it goes, instead of waiting for a result that would never come.
+    @Test func aResultStillOwedWhenTheServerStopsIsPostedAsTIMEOUT() async throws {
+        let cpo = try await CPOPeer.open(chargePoints: SilentChargePoints(), commandTimeout: .seconds(600))
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await emsp.run {
+            var stopped = ContinuousClock.now
+            try await cpo.run {
+                let token = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
+                let answer = try await commands.postUnlockConnector(body: UnlockConnector(
+                    responseURL: Self.resultURL(emsp, "unlock-owed"), locationID: "UTR-STATION", evseUID: "UTR-STATION-1", connectorID: "1"
+                ))
+                #expect(answer.result == .accepted)
+                #expect(await inbox.result("unlock-owed", as: CommandResult.self) == nil)
+                stopped = ContinuousClock.now
+            }
+            #expect(ContinuousClock.now - stopped < .seconds(5), "the server did not wait for the charge point")
+            #expect(await inbox.result("unlock-owed", as: CommandResult.self)?.result == .timeout, "posted before the server stopped")
+        }
+    }
+
     @Test func chargingProfilesAreSetReadAndClearedThroughTheChargePoint() async throws {
         let cpo = try await CPOPeer.open(simulator: Self.fast)
         let inbox = EMSPInbox()
