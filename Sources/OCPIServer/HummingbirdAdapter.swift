@@ -42,7 +42,10 @@ extension Router {
     ) {
         for route in routes {
             let path = basePath + route.mountPath
-            let responder = OCPIRouteResponder(route: route, configuration: configuration, authenticator: authenticator, logger: logger)
+            let responder = OCPIRouteResponder(
+                route: route, configuration: configuration, authenticator: authenticator,
+                log: RequestLog(logger: logger, metrics: configuration.metrics.route(module: route.module, operation: route.operation))
+            )
             on(RouterPath(path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) { request, context in
                 try await responder.respond(to: request, parameters: context.parameters)
             }
@@ -56,7 +59,7 @@ public struct OCPIEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware 
     let log: RequestLog
 
     public init(logger: Logger = Logger(label: "ocpi.server"), metrics: RequestMetrics = RequestMetrics()) {
-        log = RequestLog(logger: logger, metrics: metrics)
+        log = RequestLog(logger: logger, metrics: metrics.route(module: RequestMetrics.unrouted, operation: RequestMetrics.unrouted))
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -76,7 +79,7 @@ public struct OCPIEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware 
             let message = error.status.code == 404 ? "No such OCPI endpoint: \(request.uri.path)" : error.status.reasonPhrase
             let ids = RequestIDs(request.headers[.xRequestID], request.headers[.xCorrelationID])
             let response = OCPIServerResponse.error(OCPIError(kind, message))
-            log.record(request, response, module: RequestMetrics.unrouted, operation: RequestMetrics.unrouted, party: nil, ids: ids, since: start)
+            log.record(request, response, party: nil, ids: ids, since: start)
             return httpResponse(response, ids: ids)
         }
     }
@@ -92,21 +95,20 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
     let route: OCPIRoute
     let configuration: OCPIServerConfiguration
     let authenticator: Authenticator
-    let logger: Logger
+    let log: RequestLog
 
     func respond(to request: Request, parameters: Parameters) async throws -> Response {
         let start = ContinuousClock.now
         let headers = HeaderFields(request.headers.map { ($0.name.rawName, $0.value) })
         let ids = RequestIDs(headers[OCPIHeader.requestID], headers[OCPIHeader.correlationID])
         var party: OCPIParty?
-        let (response, unexpected) = await outcome(request, headers, parameters, ids.request, ids.correlation, party: &party)
-        RequestLog(logger: logger, metrics: configuration.metrics)
-            .record(request, response, module: route.module, operation: route.operation, party: party, ids: ids, since: start, unexpected: unexpected)
+        let (response, unexpected) = await outcome(request, headers, parameters, ids, party: &party)
+        log.record(request, response, party: party, ids: ids, since: start, unexpected: unexpected)
         return httpResponse(response, ids: ids)
     }
 
     private func outcome(
-        _ request: Request, _ headers: HeaderFields, _ parameters: Parameters, _ requestID: String, _ correlationID: String,
+        _ request: Request, _ headers: HeaderFields, _ parameters: Parameters, _ ids: RequestIDs,
         party: inout OCPIParty?
     ) async -> (OCPIServerResponse, (any Error)?) {
         // Authentication: every OCPI endpoint needs a known credentials token.
@@ -114,7 +116,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         do {
             party = authorization.isEmpty ? nil : try await authenticator.party(forAuthorization: authorization)
         } catch {
-            return (.error(OCPIError(.serverError, "An internal error occurred; request \(requestID).")), error)
+            return (.error(OCPIError(.serverError, "An internal error occurred; request \(ids.request).")), error)
         }
         guard let party else {
             let message = authorization.isEmpty ? "Missing Authorization header (expected: Token <credentials token>)" : "Unknown or malformed credentials token"
@@ -151,7 +153,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
             pathParameters[String(name)] = String(value).removingPercentEncoding ?? String(value)
         }
         let context = OCPIRequestContext(
-            party: party, routing: routing, requestID: requestID, correlationID: correlationID,
+            party: party, routing: routing, requestID: ids.request, correlationID: ids.correlation,
             publicURL: configuration.publicURL + request.uri.path,
             validation: await authenticator.validationPolicy(for: party),
             pagination: configuration.pagination
@@ -167,7 +169,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
 
 /// The request and correlation IDs of one exchange: the caller's when it sent them, ours otherwise
 /// (a request without a correlation ID starts a correlation of its own).
-struct RequestIDs {
+struct RequestIDs: Sendable {
     let request: String
     let correlation: String
 

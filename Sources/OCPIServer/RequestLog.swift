@@ -10,22 +10,23 @@ import OCPIRuntime
 /// `ocpi_status`, `module`, `operation`, `party`, `duration_ms`, `request_id`,
 /// `correlation_id`, and `error` when something unexpected happened (logged as an error).
 /// Headers are never logged: the Authorization header carries a credentials token.
-struct RequestLog {
+struct RequestLog: Sendable {
     let logger: Logger
-    let metrics: RequestMetrics
+    /// The route's (or, for requests no route took, the `-` route's).
+    let metrics: RouteMetrics
 
     func record(
-        _ request: Request, _ response: OCPIServerResponse, module: String, operation: String, party: OCPIParty?, ids: RequestIDs,
+        _ request: Request, _ response: OCPIServerResponse, party: OCPIParty?, ids: RequestIDs,
         since start: ContinuousClock.Instant, unexpected: (any Error)? = nil
     ) {
         let duration = ContinuousClock.now - start
-        metrics.record(module: module, operation: operation, status: response.status, statusCode: response.statusCode, duration: duration)
+        metrics.record(status: response.status, statusCode: response.statusCode, duration: duration)
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue),
             "path": .string(request.uri.path),
             "status": .stringConvertible(response.status),
-            "module": .string(module),
-            "operation": .string(operation),
+            "module": .string(metrics.module),
+            "operation": .string(metrics.operation),
             "party": .string(party?.id ?? "-"),
             "duration_ms": .stringConvertible(duration.fractionalMilliseconds),
             "request_id": .string(ids.request),

@@ -17,12 +17,12 @@ public final class SQLStore: Sendable {
     public let location: StoreLocation
     /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
     /// (`ocpi_store_errors_total`), by the store operation that sent it.
-    let metrics: any MetricsFactory
+    let metrics: StoreMetrics
 
     private init(backend: StoreBackend, location: StoreLocation, metrics: any MetricsFactory) {
         self.backend = backend
         self.location = location
-        self.metrics = metrics
+        self.metrics = StoreMetrics(factory: metrics)
     }
 
     /// Opens (creating and migrating when needed) the store.

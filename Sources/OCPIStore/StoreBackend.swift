@@ -1,4 +1,3 @@
-import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -153,11 +152,7 @@ struct StoreQuery: Sendable {
     let backend: StoreBackend
     let sql: SQLQueryString
     let operation: String
-    let metrics: any MetricsFactory
-
-    /// The names of the store's metrics.
-    static let durationMetric = "ocpi_store_duration_seconds"
-    static let errorsMetric = "ocpi_store_errors_total"
+    let metrics: StoreMetrics
 
     func all() async throws -> [any SQLRow] {
         try await timed { try await $0.raw(sql).all() }
@@ -174,14 +169,11 @@ struct StoreQuery: Sendable {
     /// Waiting for a connection counts: it is part of what a request waits for.
     private func timed<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         let start = ContinuousClock.now
-        defer {
-            Timer(label: Self.durationMetric, dimensions: [("operation", operation)], factory: metrics)
-                .recordNanoseconds((ContinuousClock.now - start).nanoseconds)
-        }
+        defer { metrics.recordDuration(operation, ContinuousClock.now - start) }
         do {
             return try await backend.withDatabase(body)
         } catch {
-            Counter(label: Self.errorsMetric, dimensions: [("operation", operation)], factory: metrics).increment()
+            metrics.recordError(operation)
             throw error
         }
     }
