@@ -105,70 +105,76 @@ import Testing
         }
     }
 
+    /// Two CPOs' objects on two stores opened on one new database, as two instances have them;
+    /// the stores are shut down after `body`.
+    static func withTwoInstances(_ database: TestDatabase, _ body: ([CPOObjects]) async throws -> Void) async throws {
+        let location = try StoreLocation(parsing: try database.makeDatabaseArgument())
+        defer { database.remove(location) }
+        let stores = [try await SQLStore.open(location), try await SQLStore.open(location)]
+        do {
+            try await body(stores.map { CPOObjects(store: $0, party: PartyIdentity(countryCode: "NL", partyID: "SOC")) })
+        } catch {
+            for store in stores { try? await store.shutdown() }
+            throw error
+        }
+        for store in stores { try await store.shutdown() }
+    }
+
     /// Two instances on one database (each its own store and its own per-process ordering)
     /// change one location at the same time: every change stays, because a write goes only over
     /// the revision it read and is otherwise made again on the newer state.
     @Test(arguments: TestDatabase.all)
     func twoInstancesChangingOneLocationLoseNothing(_ database: TestDatabase) async throws {
-        let argument = try database.makeDatabaseArgument()
-        let location = try StoreLocation(parsing: argument)
-        defer { database.remove(location) }
-        let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
-        let stores = [try await SQLStore.open(location), try await SQLStore.open(location)]
-        let instances = stores.map { CPOObjects(store: $0, party: party) }
-        try await instances[0].putLocation(DemoData.locations(for: party, at: .now())[0])
-        let template = try #require(Connector.decodeJSON(Array(#"""
-            {"id": "C", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE", "max_voltage": 400, "max_amperage": 32,
-             "last_updated": "2030-01-01T00:00:00Z"}
-            """#.utf8)).value)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<40 {
-                group.addTask {
-                    var connector = template
-                    connector.id = "C\(index)"
-                    _ = try await instances[index % 2].putConnector(connector, locationID: "UTR-STATION", evseUID: "UTR-STATION-\(index % 3 + 1)")
+        try await Self.withTwoInstances(database) { instances in
+            let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
+            try await instances[0].putLocation(DemoData.locations(for: party, at: .now())[0])
+            let template = try #require(Connector.decodeJSON(Array(#"""
+                {"id": "C", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE", "max_voltage": 400, "max_amperage": 32,
+                 "last_updated": "2030-01-01T00:00:00Z"}
+                """#.utf8)).value)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        var connector = template
+                        connector.id = "C\(index)"
+                        _ = try await instances[index % 2].putConnector(connector, locationID: "UTR-STATION", evseUID: "UTR-STATION-\(index % 3 + 1)")
+                    }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
-        }
-        let patch = try #require(EVSEPatch.decodeJSON(Array(#"{"status": "BLOCKED", "last_updated": "2030-01-02T00:00:00Z"}"#.utf8)).value)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<3 {
-                group.addTask { try await instances[index % 2].patchEVSE(patch, locationID: "UTR-STATION", evseUID: "UTR-STATION-\(index + 1)") }
+            let patch = try #require(EVSEPatch.decodeJSON(Array(#"{"status": "BLOCKED", "last_updated": "2030-01-02T00:00:00Z"}"#.utf8)).value)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<3 {
+                    group.addTask { try await instances[index % 2].patchEVSE(patch, locationID: "UTR-STATION", evseUID: "UTR-STATION-\(index + 1)") }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            let stored = try await instances[1].location("UTR-STATION")
+            let added = stored.evses.flatMap(\.connectors).map(\.id).filter { $0.hasPrefix("C") }
+            #expect(Set(added) == Set((0..<40).map { "C\($0)" }), "no change was lost")
+            #expect(stored.evses.allSatisfy { $0.status == .blocked })
         }
-        let stored = try await instances[1].location("UTR-STATION")
-        let added = stored.evses.flatMap(\.connectors).map(\.id).filter { $0.hasPrefix("C") }
-        #expect(Set(added) == Set((0..<40).map { "C\($0)" }), "no change was lost")
-        #expect(stored.evses.allSatisfy { $0.status == .blocked })
-        for store in stores { try await store.shutdown() }
     }
 
     /// Of two instances posting a CDR with one id at the same time, exactly one succeeds.
     @Test(arguments: TestDatabase.all)
     func aCDRIdIsTakenOnceAcrossInstances(_ database: TestDatabase) async throws {
-        let argument = try database.makeDatabaseArgument()
-        let location = try StoreLocation(parsing: argument)
-        defer { database.remove(location) }
-        let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
-        let stores = [try await SQLStore.open(location), try await SQLStore.open(location)]
-        let instances = stores.map { CPOObjects(store: $0, party: party) }
-        let cdr = ModuleTests.cdr("TWICE", for: "DE", "MSP")
-        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for instance in instances {
-                group.addTask {
-                    do {
-                        try await instance.postCDR(cdr)
-                        return true
-                    } catch let error as OCPIError where error.kind == .invalidRequest {
-                        return false
+        try await Self.withTwoInstances(database) { instances in
+            let cdr = ModuleTests.cdr("TWICE", for: "DE", "MSP")
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for instance in instances {
+                    group.addTask {
+                        do {
+                            try await instance.postCDR(cdr)
+                            return true
+                        } catch let error as OCPIError where error.kind == .invalidRequest {
+                            return false
+                        }
                     }
                 }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
-            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            #expect(outcomes.filter { $0 }.count == 1 && outcomes.count == 2, "one success, one refusal: \(outcomes)")
         }
-        #expect(outcomes.filter { $0 }.count == 1 && outcomes.count == 2, "one success, one refusal: \(outcomes)")
-        for store in stores { try await store.shutdown() }
     }
 }

@@ -29,6 +29,32 @@ import Testing
         try await send(method, cpo.baseURL + "/admin/2.2.1" + path, authorization: bearer, body: body)
     }
 
+    /// A registered eMSP that receives Locations only, at `url` (a stand-in that misbehaves).
+    static func insertLocationsReceiver(_ cpo: CPOPeer, id: String, url: String, partyID: String) async throws {
+        try await cpo.server.registry.insert(PartnerRecord(
+            id: id, status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
+            endpoints: [.init(identifier: "locations", role: "RECEIVER", url: url)],
+            roles: [.init(role: "EMSP", countryCode: "FR", partyID: partyID)]
+        ))
+    }
+
+    /// New locations `PREFIX-0`..., each put through the admin API (and so pushed).
+    static func putLocations(_ cpo: CPOPeer, prefix: String, count: Int) async throws {
+        for index in 0..<count {
+            var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[0]
+            location.id = "\(prefix)-\(index)"
+            #expect(try await admin(cpo, "PUT", "/locations/\(location.id)", ModuleTests.json(location)).status == 201)
+        }
+    }
+
+    /// Waits (at most ten seconds) until `inbox` holds `count` locations.
+    static func waitForLocations(_ inbox: EMSPInbox, _ count: Int) async throws {
+        let started = ContinuousClock.now
+        while await inbox.locations.count < count, ContinuousClock.now - started < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test func everyKindOfChangeArrivesAsItsOwnMessage() async throws {
         let cpo = try await CPOPeer.open()
         let inbox = EMSPInbox()
@@ -231,20 +257,10 @@ import Testing
             try await emsp.run {
                 try await LiveServer.run(hanging, port: hangingPort) {
                     _ = try await Self.register(emsp, with: cpo)
-                    try await cpo.server.registry.insert(PartnerRecord(
-                        id: "hanging", status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
-                        endpoints: [.init(identifier: "locations", role: "RECEIVER", url: "http://127.0.0.1:\(hangingPort)/ocpi/emsp/2.2.1/locations")],
-                        roles: [.init(role: "EMSP", countryCode: "FR", partyID: "HNG")]
-                    ))
+                    try await Self.insertLocationsReceiver(cpo, id: "hanging", url: "http://127.0.0.1:\(hangingPort)/ocpi/emsp/2.2.1/locations", partyID: "HNG")
                     let started = ContinuousClock.now
-                    for index in 0..<3 {
-                        var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[0]
-                        location.id = "FAST-\(index)"
-                        #expect(try await Self.admin(cpo, "PUT", "/locations/FAST-\(index)", ModuleTests.json(location)).status == 201)
-                    }
-                    while await inbox.locations.count < 3, ContinuousClock.now - started < .seconds(10) {
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
+                    try await Self.putLocations(cpo, prefix: "FAST", count: 3)
+                    try await Self.waitForLocations(inbox, 3)
                     let elapsed = ContinuousClock.now - started
                     #expect(await inbox.locations.count == 3)
                     #expect(elapsed < .seconds(2), "the good partner got everything before the hanging one timed out once (\(elapsed))")
@@ -290,21 +306,11 @@ import Testing
                 try await LiveServer.run(garbage, port: garbagePort) {
                     _ = try await Self.register(emsp, with: cpo)
                     for (index, kind) in kinds.enumerated() {
-                        try await cpo.server.registry.insert(PartnerRecord(
-                            id: kind, status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
-                            endpoints: [.init(identifier: "locations", role: "RECEIVER", url: "http://127.0.0.1:\(garbagePort)/\(kind)/locations")],
-                            roles: [.init(role: "EMSP", countryCode: "FR", partyID: "GB\(index)")]
-                        ))
+                        try await Self.insertLocationsReceiver(cpo, id: kind, url: "http://127.0.0.1:\(garbagePort)/\(kind)/locations", partyID: "GB\(index)")
                     }
                     let started = ContinuousClock.now
-                    for index in 0..<3 {
-                        var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[0]
-                        location.id = "GARBAGE-\(index)"
-                        #expect(try await Self.admin(cpo, "PUT", "/locations/GARBAGE-\(index)", ModuleTests.json(location)).status == 201)
-                    }
-                    while await inbox.locations.count < 3, ContinuousClock.now - started < .seconds(10) {
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
+                    try await Self.putLocations(cpo, prefix: "GARBAGE", count: 3)
+                    try await Self.waitForLocations(inbox, 3)
                     #expect(await inbox.locations.count == 3)
                     #expect(ContinuousClock.now - started < .seconds(2), "the good partner waited for none of the others")
                     await cpo.server.pusher.drain()
@@ -313,8 +319,7 @@ import Testing
                     #expect(try await send("GET", cpo.baseURL + "/health", authorization: nil).status == 200)
                     let metrics = cpo.server.metrics.emitToString()
                     func pushes(_ partner: String, _ outcome: String) -> Int {
-                        let prefix = #"ocpi_pushes_total{partner="\#(partner)",module="locations",outcome="\#(outcome)"} "#
-                        return metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
+                        Int(ObservabilityTests.value(metrics, "ocpi_pushes_total", [("partner", partner), ("module", "locations"), ("outcome", outcome)]) ?? 0)
                     }
                     // An answer that is no envelope is a refusal: asking again would give the same.
                     #expect(pushes("html", "refused") == 3, "\(metrics)")
