@@ -165,6 +165,7 @@ let package = Package(
             dependencies: [
                 "OCPICPO", "OCPIServer", "OCPIStore", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/OCPICPOTests"
         ),

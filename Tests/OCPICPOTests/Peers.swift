@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -122,10 +123,20 @@ struct RawResponse {
     }
 }
 
+/// The client of the tests' own requests: enough connections for a test that sends thirty at
+/// once, and a wait for a free one as long as the request's deadline (the shared client gives
+/// up on the pool after its five-second connect timeout, which a loaded CI machine can reach
+/// while every suite runs at once).
+let testClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(30), read: .seconds(30)))
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+}()
+
 func send(_ method: String, _ url: String, authorization: String?, body: String? = nil) async throws -> RawResponse {
     var headers = HeaderFields()
     if let authorization { headers.add("Authorization", authorization) }
-    let response = try await HTTPClientTransport(timeout: .seconds(10)).send(OCPIClientRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) }))
+    let response = try await HTTPClientTransport(client: testClient, timeout: .seconds(30)).send(OCPIClientRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) }))
     return RawResponse(status: response.status, headers: response.headers, body: response.body)
 }
 
