@@ -23,8 +23,10 @@ public struct StoreRegistry: PartnerRegistry {
         return try decoder.decode(PartnerRecord.self, from: Data(document))
     }
 
+    /// Asked on every OCPI request: remembered by the store for a second (see
+    /// `SQLStore.partner(incomingToken:decode:)`).
     public func partner(incomingToken: String) async throws -> PartnerRecord? {
-        try await store.partner(incomingToken: incomingToken).map(Self.decode)
+        try await store.partner(incomingToken: incomingToken, decode: Self.decode)
     }
 
     public func partner(id: String) async throws -> PartnerRecord? {

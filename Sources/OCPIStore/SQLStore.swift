@@ -18,6 +18,8 @@ public final class SQLStore: Sendable {
     /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
     /// (`ocpi_store_errors_total`), by the store operation that sent it.
     let metrics: StoreMetrics
+    /// Partners by the token they present, for a second (`partner(incomingToken:decode:)`).
+    private let partnersByToken = RecentPartners(lifetime: .seconds(1))
 
     private init(backend: StoreBackend, location: StoreLocation, metrics: any MetricsFactory) {
         self.backend = backend
@@ -54,7 +56,13 @@ public final class SQLStore: Sendable {
     /// its pool for the statement's duration), timed under the name of the store method that
     /// sends it (`get(_:)`, `list(_:offset:limit:)`).
     func query(_ sql: SQLQueryString, operation: String = #function) -> StoreQuery {
-        StoreQuery(backend: backend, sql: sql, operation: operation, metrics: metrics)
+        StoreQuery(backend: backend, sql: sql, operation: operation, metrics: metrics, reading: false)
+    }
+
+    /// A statement that only reads: on SQLite it goes to a read-only connection, so reads run
+    /// beside each other and beside the writer.
+    func read(_ sql: SQLQueryString, operation: String = #function) -> StoreQuery {
+        StoreQuery(backend: backend, sql: sql, operation: operation, metrics: metrics, reading: true)
     }
 
     // MARK: Migrations
@@ -79,7 +87,7 @@ public final class SQLStore: Sendable {
 
     /// The schema version the database is at.
     public func schemaVersion() async throws -> Int {
-        try await query("SELECT MAX(version) AS version FROM schema_migrations").first()?.decode(column: "version", as: Int?.self) ?? 0
+        try await read("SELECT MAX(version) AS version FROM schema_migrations").first()?.decode(column: "version", as: Int?.self) ?? 0
     }
 
     // MARK: Objects
@@ -128,7 +136,7 @@ public final class SQLStore: Sendable {
     }
 
     public func get(_ key: ObjectKey) async throws -> StoredObject? {
-        try await query("""
+        try await read("""
             SELECT seq, revision, owner, last_updated, data FROM objects
             WHERE module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID)
               AND object_id = \(bind: key.id) AND kind = \(bind: key.kind)
@@ -138,7 +146,7 @@ public final class SQLStore: Sendable {
     /// The objects of `module` with this id and kind, of whichever party (a token uid, which
     /// only its eMSP makes unique, may be known under several).
     public func find(_ module: ObjectModule, id: String, kind: String) async throws -> [StoredObject] {
-        let rows = try await query("""
+        let rows = try await read("""
             SELECT seq, country_code, party_id, owner, last_updated, data FROM objects
             WHERE module = \(bind: module.rawValue) AND object_id = \(bind: id.uppercased()) AND kind = \(bind: kind) ORDER BY seq
             """).all()
@@ -178,10 +186,13 @@ public final class SQLStore: Sendable {
         if let from = filter.dateFrom { conditions.append("last_updated >= \(bind: Self.microseconds(from))") }
         if let to = filter.dateTo { conditions.append("last_updated < \(bind: Self.microseconds(to))") }
         let clause = conditions.joined(separator: " AND ")
-        let total = try await query("SELECT COUNT(*) AS total FROM objects WHERE \(clause)").first()?.decode(column: "total", as: Int.self) ?? 0
-        let rows = try await query("""
+        let total = try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)").first()?.decode(column: "total", as: Int.self) ?? 0
+        // The page's rows are chosen on the index first, and only theirs are read whole: the
+        // rows an offset skips cost an index entry each, not their JSON.
+        let rows = try await read("""
             SELECT seq, module, country_code, party_id, object_id, kind, owner, last_updated, data FROM objects
-            WHERE \(clause) ORDER BY seq LIMIT \(bind: limit) OFFSET \(bind: offset)
+            WHERE seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(bind: limit) OFFSET \(bind: offset))
+            ORDER BY seq
             """).all()
         let objects = try rows.map { row in
             try Self.object(row, key: ObjectKey(
@@ -213,6 +224,7 @@ public final class SQLStore: Sendable {
     /// Partners are kept as JSON documents the caller defines, found by their id or by the token
     /// they present.
     public func insertPartner(id: String, incomingToken: String, document: [UInt8]) async throws {
+        defer { partnersByToken.forgetAll() }
         try await query("""
             INSERT INTO partners (id, incoming_token, data, created_at)
             VALUES (\(bind: id), \(bind: incomingToken), \(bind: String(decoding: document, as: UTF8.self)), \(bind: Int64(Date().timeIntervalSince1970 * 1000)))
@@ -220,23 +232,39 @@ public final class SQLStore: Sendable {
     }
 
     public func updatePartner(id: String, incomingToken: String, document: [UInt8]) async throws {
+        defer { partnersByToken.forgetAll() }
         try await query("""
             UPDATE partners SET incoming_token = \(bind: incomingToken), data = \(bind: String(decoding: document, as: UTF8.self)) WHERE id = \(bind: id)
             """).run()
     }
 
-    /// The document of the partner that presents `token`; read from the database every time, so
-    /// that a token minted by another process works at once.
+    /// The document of the partner that presents `token`, read from the database (so that a
+    /// token minted by another process works at once).
     public func partner(incomingToken token: String) async throws -> [UInt8]? {
-        try await query("SELECT data FROM partners WHERE incoming_token = \(bind: token)").first().map(Self.document)
+        try await read("SELECT data FROM partners WHERE incoming_token = \(bind: token)").first().map(Self.document)
+    }
+
+    /// The partner that presents `token`, as `decode` makes it of the document, remembered for
+    /// up to a second: every OCPI request asks, and most within a second of the last one. A
+    /// change to a partner through this store is seen at once; one by another process (another
+    /// instance, `ocpi-cpo parties`) within the second. A token nobody presents is not
+    /// remembered, so one minted elsewhere works at once.
+    public func partner<Partner: Sendable>(incomingToken token: String, decode: ([UInt8]) throws -> Partner) async throws -> Partner? {
+        let now = ContinuousClock.now
+        if let partner = partnersByToken.value(for: token, at: now) as? Partner { return partner }
+        let generation = partnersByToken.generation
+        guard let document = try await partner(incomingToken: token) else { return nil }
+        let partner = try decode(document)
+        partnersByToken.remember(partner, for: token, at: now, generation: generation)
+        return partner
     }
 
     public func partner(id: String) async throws -> [UInt8]? {
-        try await query("SELECT data FROM partners WHERE id = \(bind: id)").first().map(Self.document)
+        try await read("SELECT data FROM partners WHERE id = \(bind: id)").first().map(Self.document)
     }
 
     public func partners() async throws -> [[UInt8]] {
-        try await query("SELECT data FROM partners ORDER BY created_at, id").all().map(Self.document)
+        try await read("SELECT data FROM partners ORDER BY created_at, id").all().map(Self.document)
     }
 
     private static func document(_ row: any SQLRow) throws -> [UInt8] {
@@ -246,7 +274,7 @@ public final class SQLStore: Sendable {
     // MARK: Settings
 
     public func setting(_ key: String) async throws -> String? {
-        try await query("SELECT value FROM settings WHERE key = \(bind: key)").first()?.decode(column: "value", as: String.self)
+        try await read("SELECT value FROM settings WHERE key = \(bind: key)").first()?.decode(column: "value", as: String.self)
     }
 
     public func setSetting(_ key: String, _ value: String) async throws {

@@ -5,14 +5,16 @@ import NIOPosix
 import PostgresKit
 import SQLKit
 import SQLiteKit
+import Synchronization
 
 /// The connection (SQLite) or pool of connections (PostgreSQL) behind a store, and the one thing
 /// that differs in how SQL reaches them.
 enum StoreBackend: Sendable {
-    /// One connection: SQLite serialises writers anyway, and WAL lets readers go on meanwhile.
-    /// The connection has a thread of its own: a statement waiting for another connection's lock
-    /// blocks its thread, and must not block the thread that other connection needs to finish.
-    case sqlite(SQLiteConnection, threads: NIOThreadPool)
+    /// One connection that writes (SQLite serialises writers anyway) and, on a file, a few
+    /// read-only ones that WAL lets read meanwhile, one per core, taken in turn. Every connection
+    /// has a thread of its own: a statement waiting for another connection's lock blocks its
+    /// thread, and must not block the thread that other connection needs to finish.
+    case sqlite(SQLiteConnection, readers: SQLiteReaders, threads: [NIOThreadPool])
     /// A pool, run by `task` until the store closes.
     case postgres(PostgresClient, task: Task<Void, Never>)
 
@@ -26,30 +28,45 @@ enum StoreBackend: Sendable {
     static func open(_ location: StoreLocation, logger: Logger) async throws -> StoreBackend {
         switch location {
         case .sqlite(let path):
-            let threads = NIOThreadPool(numberOfThreads: 1)
-            threads.start()
-            let connection: SQLiteConnection
+            var threads: [NIOThreadPool] = []
             do {
-                connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
+                let writer = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
+                let database = writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
+                // First, so that another process holding the file makes us wait instead of fail.
+                try await database.raw("PRAGMA busy_timeout = 5000").run()
+                // WAL: readers never wait for the writer; a commit survives a crash of the process.
+                try await database.raw("PRAGMA journal_mode = WAL").run()
+                try await database.raw("PRAGMA synchronous = NORMAL").run()
+                var readers: [SQLiteConnection] = []
+                for _ in 0..<max(1, System.coreCount) {
+                    let reader = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
+                    readers.append(reader)
+                    let readerDatabase = reader.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
+                    try await readerDatabase.raw("PRAGMA busy_timeout = 5000").run()
+                    // A reader that is sent a write by mistake fails instead of writing.
+                    try await readerDatabase.raw("PRAGMA query_only = ON").run()
+                }
+                return .sqlite(writer, readers: SQLiteReaders(readers), threads: threads)
             } catch {
-                try? await threads.shutdownGracefully()
+                for pool in threads { try? await pool.shutdownGracefully() }
                 throw error
             }
-            let database = connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
-            // First, so that another process holding the file makes us wait instead of fail.
-            try await database.raw("PRAGMA busy_timeout = 5000").run()
-            // WAL: readers never wait for the writer; a commit survives a crash of the process.
-            try await database.raw("PRAGMA journal_mode = WAL").run()
-            try await database.raw("PRAGMA synchronous = NORMAL").run()
-            return .sqlite(connection, threads: threads)
         case .memory:
-            let threads = NIOThreadPool(numberOfThreads: 1)
-            threads.start()
-            let connection = try await SQLiteConnection.open(storage: .memory, threadPool: threads, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
-            return .sqlite(connection, threads: threads)
+            // One connection: another would open a database of its own.
+            var threads: [NIOThreadPool] = []
+            let connection = try await openSQLite(.memory, threads: &threads, logger: logger)
+            return .sqlite(connection, readers: SQLiteReaders([]), threads: threads)
         case .postgres(let location):
             return try await openPostgres(location, logger: logger)
         }
+    }
+
+    /// A connection with a thread of its own, which is added to `threads`.
+    private static func openSQLite(_ storage: SQLiteConnection.Storage, threads: inout [NIOThreadPool], logger: Logger) async throws -> SQLiteConnection {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        threads.append(pool)
+        return try await SQLiteConnection.open(storage: storage, threadPool: pool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
     }
 
     private static func openPostgres(_ location: PostgresLocation, logger: Logger) async throws -> StoreBackend {
@@ -99,11 +116,13 @@ enum StoreBackend: Sendable {
         return backend
     }
 
-    /// Runs `body` with a database on which every statement it sends goes to one connection.
-    /// Statements are not logged: their values include credentials tokens.
-    func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    /// Runs `body` with a database on which every statement it sends goes to one connection;
+    /// `reading` says that they only read, which on SQLite lets them go to a read-only
+    /// connection. Statements are not logged: their values include credentials tokens.
+    func withDatabase<T: Sendable>(reading: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         switch self {
-        case .sqlite(let connection, _):
+        case .sqlite(let writer, let readers, _):
+            let connection = reading ? readers.next() ?? writer : writer
             return try await body(connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
         case .postgres(let client, _):
             return try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
@@ -136,14 +155,31 @@ enum StoreBackend: Sendable {
 
     func close() async throws {
         switch self {
-        case .sqlite(let connection, let threads):
-            try await connection.close().get()
-            try await threads.shutdownGracefully()
+        case .sqlite(let writer, let readers, let threads):
+            for reader in readers.connections { try await reader.close().get() }
+            try await writer.close().get()
+            for pool in threads { try await pool.shutdownGracefully() }
         case .postgres(_, let task):
             // Cancelling `run()` closes every connection of the pool.
             task.cancel()
             await task.value
         }
+    }
+}
+
+/// SQLite's read-only connections, lent in turn.
+final class SQLiteReaders: Sendable {
+    let connections: [SQLiteConnection]
+    private let turn = Atomic<Int>(0)
+
+    init(_ connections: [SQLiteConnection]) {
+        self.connections = connections
+    }
+
+    func next() -> SQLiteConnection? {
+        guard !connections.isEmpty else { return nil }
+        let (turn, _) = turn.wrappingAdd(1, ordering: .relaxed)
+        return connections[Int(UInt(bitPattern: turn) % UInt(connections.count))]
     }
 }
 
@@ -153,6 +189,8 @@ struct StoreQuery: Sendable {
     let sql: SQLQueryString
     let operation: String
     let metrics: StoreMetrics
+    /// The statement only reads (SQLite sends it to a read-only connection).
+    let reading: Bool
 
     func all() async throws -> [any SQLRow] {
         try await timed { try await $0.raw(sql).all() }
@@ -171,7 +209,7 @@ struct StoreQuery: Sendable {
         let start = ContinuousClock.now
         defer { metrics.recordDuration(operation, ContinuousClock.now - start) }
         do {
-            return try await backend.withDatabase(body)
+            return try await backend.withDatabase(reading: reading, body)
         } catch {
             metrics.recordError(operation)
             throw error

@@ -93,5 +93,10 @@ enum StoreSchema {
         Migration(version: 3) { _ in
             ["ALTER TABLE push_pending ADD COLUMN changes INTEGER NOT NULL DEFAULT 1"]
         },
+        // A party's objects of a module in insertion order, as every page of a list reads them:
+        // without it a page at offset N walked the table, JSON and all, past N rows.
+        Migration(version: 4) { _ in
+            ["CREATE INDEX objects_by_party ON objects (module, country_code, party_id, seq)"]
+        },
     ]
 }

@@ -2,6 +2,7 @@ import Foundation
 import OCPIRuntime
 import OCPIStore
 import OCPITestSupport
+import Synchronization
 import Testing
 
 /// The store's behaviour, the same on every database it runs on.
@@ -125,6 +126,35 @@ import Testing
             try await store.setSetting("public_url", "http://a")
             try await store.setSetting("public_url", "http://b")
             #expect(try await store.setting("public_url") == "http://b")
+        }
+    }
+
+    /// Who presents a token is remembered for a second: a change through the same store is seen
+    /// at once, one through another store on the database (another instance) within the second,
+    /// and an unknown token is asked again every time.
+    @Test(arguments: TestDatabase.all)
+    func partnersByTokenAreRememberedForASecond(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, location async throws in
+            let decodes = Mutex(0)
+            let decode: @Sendable ([UInt8]) -> String = { document in
+                decodes.withLock { $0 += 1 }
+                return String(decoding: document, as: UTF8.self)
+            }
+            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == nil)
+            try await store.insertPartner(id: "p1", incomingToken: "token-a", document: Array("one".utf8))
+            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == "one", "an unknown token is not remembered")
+            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == "one")
+            #expect(decodes.withLock { $0 } == 1, "the second ask is answered from memory")
+
+            try await store.updatePartner(id: "p1", incomingToken: "token-a", document: Array("two".utf8))
+            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == "two", "a change here is seen at once")
+
+            let other = try await SQLStore.open(location)
+            try await other.updatePartner(id: "p1", incomingToken: "token-b", document: Array("three".utf8))
+            try await other.shutdown()
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == nil, "a token revoked elsewhere stops working within a second")
+            #expect(try await store.partner(incomingToken: "token-b", decode: decode) == "three")
         }
     }
 
