@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The server benchmark: ocpi-cpo (release build, SQLite) with 10,000 generated locations, measured
+# with wrk beside nginx serving the same response bytes as static files, in the same run.
+#
+#     scripts/bench-server.sh            # prints the table and the targets
+#
+# Settings (environment): BENCH_LOCATIONS (10000), BENCH_DURATION seconds per run (10),
+# BENCH_CONNECTIONS (16), BENCH_THREADS wrk threads (2), BENCH_STRICT=1 to exit 1 when a target
+# is missed. Needs wrk, nginx, curl and python3 (Debian: apt-get install wrk nginx-light curl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+locations=${BENCH_LOCATIONS:-10000}
+duration=${BENCH_DURATION:-10}
+connections=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+for tool in wrk curl python3 "$nginx_bin"; do
+    command -v "$tool" >/dev/null || { echo "bench-server: $tool is missing (apt-get install wrk nginx-light curl python3)" >&2; exit 2; }
+done
+
+echo "== building (release)"
+swift build -c release --product ocpi-cpo >/dev/null
+swift build -c release --product ocpi-bench >/dev/null
+bin=$(swift build -c release --show-bin-path)
+
+work=$(mktemp -d /tmp/ocpi-bench.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A free loopback port from the kernel.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() {  # until anything answers HTTP at $1
+    for _ in $(seq 1 200); do
+        [[ $(curl -s -o /dev/null -w '%{http_code}' "$1") != 000 ]] && return 0
+        sleep 0.05
+    done
+    echo "bench-server: nothing answers at $1" >&2; exit 1
+}
+
+cpo_port=$(free_port)
+emsp_port=$(free_port)
+nginx_port=$(free_port)
+database="$work/bench.sqlite"
+admin="Bearer bench-admin-token"
+
+echo "== $locations locations (3 EVSEs, 2 connectors each), imported into SQLite"
+python3 scripts/bench/generate-locations.py "$locations" >"$work/locations.json"
+"$bin/ocpi-cpo" import "$work/locations.json" --database "$database" >/dev/null
+
+"$bin/ocpi-cpo" serve --port "$cpo_port" --database "$database" --admin-token "${admin#Bearer }" \
+    --no-demo-data >"$work/cpo.log" 2>&1 &
+cpo_pid=$!
+pids+=("$cpo_pid")
+python3 scripts/bench/emsp.py "$emsp_port" "$work/token-b" &
+pids+=($!)
+wait_for "http://127.0.0.1:$cpo_port/ocpi/versions"
+wait_for "http://127.0.0.1:$emsp_port/versions"
+
+echo "== registering the eMSP that receives the pushes"
+"$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token bench-token-a \
+    --database "$database" >/dev/null
+token="Token $(printf %s "$(cat "$work/token-b")" | base64 -w0)"
+cpo="http://127.0.0.1:$cpo_port"
+middle=$(printf 'LOC-%05d' $(( (locations + 1) / 2 )))
+
+# The static copies: the CPO's own answers, byte for byte.
+mkdir -p "$work/static"
+chmod 755 "$work" "$work/static"  # nginx's workers run as another user when started by root
+curl -fs -H "Authorization: $token" "$cpo/ocpi/cpo/2.2.1/locations/$middle" -o "$work/static/location.json"
+curl -fs -H "Authorization: $token" "$cpo/ocpi/cpo/2.2.1/locations?offset=0&limit=50" -o "$work/static/page.json"
+for file in location page; do
+    grep -q '"status_code":1000' "$work/static/$file.json" || { echo "bench-server: the $file answer is not a success:" >&2; head -c 300 "$work/static/$file.json" >&2; exit 1; }
+done
+sed -e "s#@WORK@#$work#g" -e "s#@PORT@#$nginx_port#g" scripts/bench/nginx.conf >"$work/nginx.conf"
+"$nginx_bin" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
+pids+=($!)
+wait_for "http://127.0.0.1:$nginx_port/location.json"
+cmp -s "$work/static/page.json" <(curl -fs "http://127.0.0.1:$nginx_port/page.json") || { echo "bench-server: nginx serves other bytes" >&2; exit 1; }
+
+# One answer of every written case, checked before it is measured.
+check() {
+    local body
+    body=$(curl -s -X "$1" -H "Authorization: $2" -H 'Content-Type: application/json' --data "$4" "$cpo$3")
+    [[ $body == *'"status_code":1000'* ]] || { echo "bench-server: $1 $3 answered: ${body:0:300}" >&2; exit 1; }
+}
+check PUT "$token" /ocpi/cpo/2.2.1/tokens/DE/MSP/CHECK1 \
+    '{"country_code":"DE","party_id":"MSP","uid":"CHECK1","type":"RFID","contract_id":"DE-MSP-C00000001-1","issuer":"Bench eMSP","valid":true,"whitelist":"ALLOWED","last_updated":"2026-12-01T00:00:00Z"}'
+check PATCH "$admin" "/admin/2.2.1/locations/LOC-00001/LOC-00001-1" '{"status":"CHARGING","last_updated":"2026-12-01T00:00:00Z"}'
+
+# wrk's summary as "requests/s p50_ms p99_ms non2xx".
+measure() {
+    local case=$1 url=$2 authorization=$3 output
+    output=$(BENCH_CASE=$case BENCH_LOCATIONS=$locations wrk -t"$threads" -c"$connections" -d"${duration}s" --latency \
+        -s scripts/bench/requests.lua -H "Authorization: $authorization" "$url")
+    echo "$output" >>"$work/wrk.log"
+    awk '
+        function ms(value) {
+            if (value ~ /us$/) return substr(value, 1, length(value) - 2) / 1000
+            if (value ~ /ms$/) return substr(value, 1, length(value) - 2) + 0
+            if (value ~ /s$/) return substr(value, 1, length(value) - 1) * 1000
+            return value
+        }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        $1 == "Requests/sec:" { rate = $2 }
+        /Non-2xx/ { bad = $NF }
+        /Socket errors/ { bad = bad + 0 }
+        END { printf "%.0f %.2f %.2f %d\n", rate, p50, p99, bad }
+    ' <<<"$output"
+}
+
+results=()
+row() {  # name, then measure's four numbers
+    results+=("$1 $2 $3 $4 $5")
+    printf '  %-28s %10s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "$1" "$2" "$3" "$4" "$5"
+}
+
+echo "== measuring: wrk, $threads threads, $connections connections, ${duration} s per run"
+read -r rate p50 p99 bad < <(measure get "$cpo/ocpi/cpo/2.2.1/locations/$middle" "$token"); row "ocpi: one location" "$rate" "$p50" "$p99" "$bad"
+single_rate=$rate single_p99=$p99
+read -r rate p50 p99 bad < <(measure get "http://127.0.0.1:$nginx_port/location.json" "$token"); row "nginx: one location" "$rate" "$p50" "$p99" "$bad"
+static_single=$rate
+read -r rate p50 p99 bad < <(measure get "$cpo/ocpi/cpo/2.2.1/locations?offset=0&limit=50" "$token"); row "ocpi: page of 50" "$rate" "$p50" "$p99" "$bad"
+page_rate=$rate page_p99=$p99
+read -r rate p50 p99 bad < <(measure get "http://127.0.0.1:$nginx_port/page.json" "$token"); row "nginx: page of 50" "$rate" "$p50" "$p99" "$bad"
+static_page=$rate
+read -r rate p50 p99 bad < <(measure crawl "$cpo/" "$token"); row "ocpi: crawl, pages of 50" "$rate" "$p50" "$p99" "$bad"
+crawl_rate=$rate
+read -r rate p50 p99 bad < <(measure put-token "$cpo/" "$token"); row "ocpi: PUT token" "$rate" "$p50" "$p99" "$bad"
+read -r rate p50 p99 bad < <(measure patch-evse "$cpo/" "$admin"); row "ocpi: PATCH EVSE (admin)" "$rate" "$p50" "$p99" "$bad"
+sleep 1
+pushes=$(curl -fs "http://127.0.0.1:$emsp_port/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pushes"])')
+
+# One sequential crawl, as an eMSP does it: follow Link until the last page.
+crawl_seconds=$(python3 - "$cpo/ocpi/cpo/2.2.1/locations?limit=50" "$token" <<'PY'
+import re, sys, time, urllib.request
+url, token, count = sys.argv[1], sys.argv[2], 0
+start = time.monotonic()
+while url:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": token})) as answer:
+        count += answer.read().count(b'"evses"')
+        link = re.search(r'<([^>]+)>;\s*rel="next"', answer.headers.get("Link") or "")
+        url = link.group(1) if link else None
+print("%.2f %d" % (time.monotonic() - start, count))
+PY
+)
+read -r crawl_time crawled <<<"$crawl_seconds"
+[[ $crawled == "$locations" ]] || { echo "bench-server: the crawl saw $crawled locations, not $locations" >&2; exit 1; }
+
+peak_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$cpo_pid/status")
+rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$cpo_pid/status")
+decode=$("$bin/ocpi-bench" --seconds 1 | awk '/^Location/ { on = 1 } on && /decode \+ validate/ { print $(NF-3); exit }')
+
+echo
+printf '  one sequential crawl of %s locations (pages of 50, following Link): %s s\n' "$locations" "$crawl_time"
+printf '  pushes the eMSP received during the run: %s\n' "$pushes"
+awk -v peak="$peak_kb" -v now="$rss_kb" 'BEGIN { printf "  memory of ocpi-cpo: peak RSS %.1f MB, now %.1f MB\n", peak / 1024, now / 1024 }'
+printf '  decode + validate of Locations (ocpi-bench): %s MB/s\n' "$decode"
+
+missed=0
+target() {  # description, measured, comparison for awk ("x >= 0.5"), shown value
+    if awk -v x="$2" "BEGIN { exit !($3) }"; then verdict=met; else verdict=MISSED; missed=1; fi
+    printf '  %-44s %-18s %s\n' "$1" "$4" "$verdict"
+}
+echo
+echo "== targets"
+single_ratio=$(awk -v a="$single_rate" -v b="$static_single" 'BEGIN { printf "%.2f", a / b }')
+page_ratio=$(awk -v a="$page_rate" -v b="$static_page" 'BEGIN { printf "%.2f", a / b }')
+target "one location, ratio to nginx >= 0.50" "$single_ratio" "x >= 0.5" "$single_ratio"
+target "page of 50, ratio to nginx >= 0.25" "$page_ratio" "x >= 0.25" "$page_ratio"
+target "p99 at $connections connections < 10 ms (one location)" "$single_p99" "x < 10" "$single_p99 ms"
+target "p99 at $connections connections < 10 ms (page of 50)" "$page_p99" "x < 10" "$page_p99 ms"
+target "peak RSS with $locations locations < 150 MB" "$peak_kb" "x < 150 * 1024" "$((peak_kb / 1024)) MB"
+target "decode + validate Locations >= 100 MB/s" "$decode" "x >= 100" "$decode MB/s"
+echo "  (crawl: $crawl_rate pages/s under load)"
+if [[ $missed == 1 && ${BENCH_STRICT:-0} == 1 ]]; then exit 1; fi

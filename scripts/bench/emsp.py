@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""A minimal eMSP for the server benchmark: it registers, then takes every push.
+
+    emsp.py PORT TOKEN_FILE
+
+It answers the versions and credentials calls of `ocpi-cpo parties register` (any token A),
+writes the token the CPO gives it (token B, for calling the CPO) to TOKEN_FILE, and accepts
+every Locations PUT and PATCH with OCPI status 1000. GET /stats returns how many pushes came.
+"""
+import json
+import sys
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT = int(sys.argv[1])
+TOKEN_FILE = sys.argv[2]
+BASE = "http://127.0.0.1:%d" % PORT
+pushes = 0
+lock = threading.Lock()
+
+
+def envelope(data):
+    return {"data": data, "status_code": 1000, "status_message": "Success",
+            "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *arguments):
+        pass
+
+    def reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self):
+        if self.path == "/versions":
+            self.reply(200, envelope([{"version": "2.2.1", "url": BASE + "/2.2.1"}]))
+        elif self.path == "/2.2.1":
+            self.reply(200, envelope({"version": "2.2.1", "endpoints": [
+                {"identifier": "credentials", "role": "RECEIVER", "url": BASE + "/2.2.1/credentials"},
+                {"identifier": "locations", "role": "RECEIVER", "url": BASE + "/2.2.1/locations"},
+            ]}))
+        elif self.path == "/stats":
+            with lock:
+                count = pushes
+            self.reply(200, {"pushes": count})
+        else:
+            self.reply(404, {"status_code": 2003, "status_message": "unknown",
+                             "timestamp": envelope(None)["timestamp"]})
+
+    def do_POST(self):
+        if self.path != "/2.2.1/credentials":
+            self.body()
+            self.reply(404, {"status_code": 2003, "timestamp": envelope(None)["timestamp"]})
+            return
+        theirs = json.loads(self.body())
+        with open(TOKEN_FILE, "w") as file:
+            file.write(theirs["token"])
+        self.reply(200, envelope({
+            "token": "bench-emsp-token-c", "url": BASE + "/versions",
+            "roles": [{"role": "EMSP", "country_code": "DE", "party_id": "MSP",
+                       "business_details": {"name": "Bench eMSP"}}],
+        }))
+
+    def push(self):
+        global pushes
+        self.body()
+        with lock:
+            pushes += 1
+        self.reply(200, envelope(None))
+
+    do_PUT = push
+    do_PATCH = push
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
