@@ -135,14 +135,17 @@ public struct OCPIDateTime: Hashable, Sendable, Comparable, CustomStringConverti
         let days = secondsSince1970.floorDivided(by: 86_400)
         let secondOfDay = Int(secondsSince1970 - days * 86_400)
         let (year, month, day) = Self.civil(fromDays: Int(days))
+        // Digits straight into `bytes`, most significant first (every response's envelope has a
+        // timestamp: no array per field).
         func append(_ value: Int, width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var rest = value
-            for position in stride(from: width - 1, through: 0, by: -1) {
-                digits[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
+            var divisor = 1
+            for _ in 1..<max(width, 1) { divisor *= 10 }
+            var rest = value % (divisor * 10)
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
             }
-            bytes.append(contentsOf: digits)
         }
         append(year, width: 4)
         bytes.append(UInt8(ascii: "-"))

@@ -9,6 +9,8 @@ public struct OCPIParty: Sendable, Hashable {
     /// Whether the partner authenticated with a registration token (token A), which opens only
     /// the versions and credentials modules.
     public var isRegistering: Bool
+    /// How strictly the partner's payloads are judged.
+    public var validation: ValidationPolicy
 
     public struct Role: Sendable, Hashable {
         public var party: PartyIdentity
@@ -21,10 +23,11 @@ public struct OCPIParty: Sendable, Hashable {
         }
     }
 
-    public init(id: String, roles: [Role], isRegistering: Bool = false) {
+    public init(id: String, roles: [Role], isRegistering: Bool = false, validation: ValidationPolicy = .strict) {
         self.id = id
         self.roles = roles
         self.isRegistering = isRegistering
+        self.validation = validation
     }
 
     /// Whether the partner acts as this party (in any role).

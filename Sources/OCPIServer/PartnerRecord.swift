@@ -103,7 +103,8 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
         OCPIParty(
             id: id,
             roles: roles.map { OCPIParty.Role(party: PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID), role: $0.role) },
-            isRegistering: status == .invited
+            isRegistering: status == .invited,
+            validation: validation
         )
     }
 
@@ -136,9 +137,8 @@ public struct RegistryAuthenticator<Registry: PartnerRegistry>: OCPIAuthenticato
         return partner.party
     }
 
-    public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy {
-        (try? await registry.partner(id: party.id))?.validation ?? .strict
-    }
+    /// The partner's own setting, read with its record (no second lookup per request).
+    public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy { party.validation }
 }
 
 /// New random credentials tokens: 32 bytes from the system's generator, hex (printable ASCII).
