@@ -25,6 +25,9 @@ swift build -c release --product ocpi-cpo >/dev/null
 swift build -c release --product ocpi-bench >/dev/null
 bin=$(swift build -c release --show-bin-path)
 
+# First, while nothing else runs: the reader's throughput on Locations.
+decode=$("$bin/ocpi-bench" --seconds 2 | awk '/^Location/ { on = 1 } on && /decode \+ validate/ { print $(NF-3); exit }')
+
 work=$(mktemp -d /tmp/ocpi-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -156,7 +159,6 @@ read -r crawl_time crawled <<<"$crawl_seconds"
 
 peak_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$cpo_pid/status")
 rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$cpo_pid/status")
-decode=$("$bin/ocpi-bench" --seconds 1 | awk '/^Location/ { on = 1 } on && /decode \+ validate/ { print $(NF-3); exit }')
 
 echo
 printf '  one sequential crawl of %s locations (pages of 50, following Link): %s s\n' "$locations" "$crawl_time"

@@ -186,7 +186,7 @@ public final class SQLStore: Sendable {
         if let from = filter.dateFrom { conditions.append("last_updated >= \(bind: Self.microseconds(from))") }
         if let to = filter.dateTo { conditions.append("last_updated < \(bind: Self.microseconds(to))") }
         let clause = conditions.joined(separator: " AND ")
-        let total = try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)").first()?.decode(column: "total", as: Int.self) ?? 0
+        let total = try await count(filter, clause)
         // The page's rows are chosen on the index first, and only theirs are read whole: the
         // rows an offset skips cost an index entry each, not their JSON.
         let rows = try await read("""
@@ -204,6 +204,20 @@ public final class SQLStore: Sendable {
             ))
         }
         return (objects, total)
+    }
+
+    /// The size of a filtered list: kept in `object_counts` for a module or a party's module,
+    /// counted for a time window or an owner.
+    private func count(_ filter: ObjectFilter, _ clause: SQLQueryString) async throws -> Int {
+        guard filter.owners == nil, filter.dateFrom == nil, filter.dateTo == nil else {
+            return try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)").first()?.decode(column: "total", as: Int.self) ?? 0
+        }
+        // PostgreSQL sums BIGINTs to NUMERIC; the cast makes it an integer again.
+        var kept: SQLQueryString = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total FROM object_counts WHERE module = \(bind: filter.module.rawValue)"
+        if let party = filter.party {
+            kept = kept + " AND country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())"
+        }
+        return try await read(kept).first()?.decode(column: "total", as: Int.self) ?? 0
     }
 
     private static func object(_ row: any SQLRow, key: ObjectKey) throws -> StoredObject {

@@ -79,6 +79,10 @@ import Testing
 
                 try await Self.eventually("the CDR") { await inbox.cdrs.count == 1 }
                 let cdr = try #require(await inbox.cdrs.first)
+                // Once seen under the whole suite's load: the CDR had arrived and the session was
+                // not yet COMPLETED at the eMSP. A push that fails is made good by the catch-up, so
+                // the final state is waited for rather than assumed to come before the CDR.
+                try await Self.eventually("the completed session") { await inbox.sessions[session.id]?.status == .completed }
                 let completed = try #require(await inbox.sessions[session.id])
                 #expect(completed.status == .completed)
                 #expect(completed.kwh == cdr.totalEnergy)

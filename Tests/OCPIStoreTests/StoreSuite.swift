@@ -129,6 +129,39 @@ import Testing
         }
     }
 
+    /// The size a page reports is kept by the database as objects come and go, through every
+    /// kind of write and from every store on it; it agrees with counting the rows (which a time
+    /// window still does).
+    @Test(arguments: TestDatabase.all)
+    func listSizesStayExactThroughEveryKindOfWrite(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, location async throws in
+            let other = try await SQLStore.open(location)
+            func object(_ id: String, party: String) -> StoredObject {
+                StoredObject(key: ObjectKey(module: .tariffs, countryCode: "NL", partyID: party, id: id), lastUpdated: OCPIDateTime(secondsSince1970: 1_700_000_000), json: Array("{}".utf8))
+            }
+            for index in 0..<12 { try await store.put(object("T\(index)", party: index < 8 ? "SOC" : "ABC")) }
+            try await other.put(object("T0", party: "SOC"))  // a replacement
+            #expect(try await store.put(object("T1", party: "SOC"), ifRevision: 0) == false, "an insert that finds the object")
+            #expect(try await other.put(object("T2", party: "SOC"), ifRevision: 1))
+            #expect(try await other.put(object("NEW", party: "SOC"), ifRevision: 0))
+            #expect(try await store.delete(object("T3", party: "SOC").key))
+            #expect(try await other.delete(object("T3", party: "SOC").key) == false)
+            #expect(try await other.delete(object("T9", party: "ABC").key))
+
+            let soc = PartyIdentity(countryCode: "NL", partyID: "SOC")
+            let abc = PartyIdentity(countryCode: "nl", partyID: "abc")
+            let always = OCPIDateTime(secondsSince1970: 0)
+            for reader in [store, other] {
+                #expect(try await reader.list(ObjectFilter(module: .tariffs, party: soc), offset: 0, limit: 1).total == 8)
+                #expect(try await reader.list(ObjectFilter(module: .tariffs, party: abc), offset: 0, limit: 1).total == 3)
+                #expect(try await reader.list(ObjectFilter(module: .tariffs), offset: 0, limit: 1).total == 11)
+                #expect(try await reader.list(ObjectFilter(module: .tariffs, party: soc, dateFrom: always), offset: 0, limit: 1).total == 8, "counted")
+                #expect(try await reader.list(ObjectFilter(module: .locations, party: soc), offset: 0, limit: 1).total == 0)
+            }
+            try await other.shutdown()
+        }
+    }
+
     /// Who presents a token is remembered for a second: a change through the same store is seen
     /// at once, one through another store on the database (another instance) within the second,
     /// and an unknown token is asked again every time.

@@ -27,6 +27,10 @@ def envelope(data):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the second waits for the
+    # CPO's delayed ACK (tens of milliseconds), which would make this eMSP, not the CPO, the
+    # limit on pushes.
+    disable_nagle_algorithm = True
 
     def log_message(self, *arguments):
         pass
