@@ -9,8 +9,8 @@ struct StoredObjects: Sendable {
 
     /// A page of a list, straight from the stored bytes.
     func page<Element>(_ filter: ObjectFilter, offset: Int, limit: Int, as _: Element.Type) async throws -> OCPIPage<Element> {
-        let (objects, total) = try await store.list(filter, offset: offset, limit: limit)
-        return OCPIPage(encodedItems: objects.map(\.json), totalCount: total)
+        let (objects, total) = try await store.listJSON(filter, offset: offset, limit: limit)
+        return OCPIPage(encodedItems: objects, totalCount: total)
     }
 
     func load<T: OCPIModel>(_ key: ObjectKey, as _: T.Type) async throws -> T? {

@@ -175,24 +175,11 @@ public final class SQLStore: Sendable {
 
     /// One page of a list in insertion order, and the size of the whole filtered list.
     public func list(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [StoredObject], total: Int) {
-        var conditions: [SQLQueryString] = ["module = \(bind: filter.module.rawValue)"]
-        if let party = filter.party {
-            conditions.append("country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())")
-        }
-        if let owners = filter.owners {
-            // No owner matches nothing: a partner without roles sees no sessions.
-            conditions.append(owners.isEmpty ? "1 = 0" : "owner IN (\(binds: owners))")
-        }
-        if let from = filter.dateFrom { conditions.append("last_updated >= \(bind: Self.microseconds(from))") }
-        if let to = filter.dateTo { conditions.append("last_updated < \(bind: Self.microseconds(to))") }
-        let clause = conditions.joined(separator: " AND ")
-        let total = try await count(filter, clause)
-        // The page's rows are chosen on the index first, and only theirs are read whole: the
-        // rows an offset skips cost an index entry each, not their JSON.
+        let clause = Self.clause(filter)
+        let total = try await count(filter, clause, operation: #function)
         let rows = try await read("""
             SELECT seq, module, country_code, party_id, object_id, kind, owner, last_updated, data FROM objects
-            WHERE seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(bind: limit) OFFSET \(bind: offset))
-            ORDER BY seq
+            WHERE \(Self.page(clause, offset: offset, limit: limit)) ORDER BY seq
             """).all()
         let objects = try rows.map { row in
             try Self.object(row, key: ObjectKey(
@@ -206,18 +193,49 @@ public final class SQLStore: Sendable {
         return (objects, total)
     }
 
+    /// The WHERE clause of a filter.
+    private static func clause(_ filter: ObjectFilter) -> SQLQueryString {
+        var conditions: [SQLQueryString] = ["module = \(bind: filter.module.rawValue)"]
+        if let party = filter.party {
+            conditions.append("country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())")
+        }
+        if let owners = filter.owners {
+            // No owner matches nothing: a partner without roles sees no sessions.
+            conditions.append(owners.isEmpty ? "1 = 0" : "owner IN (\(binds: owners))")
+        }
+        if let from = filter.dateFrom { conditions.append("last_updated >= \(bind: Self.microseconds(from))") }
+        if let to = filter.dateTo { conditions.append("last_updated < \(bind: Self.microseconds(to))") }
+        return conditions.joined(separator: " AND ")
+    }
+
+    /// One page of a list as the stored JSON alone, and the size of the whole filtered list:
+    /// what a list endpoint sends, without the columns `list` decodes for each row.
+    public func listJSON(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [[UInt8]], total: Int) {
+        let clause = Self.clause(filter)
+        let total = try await count(filter, clause, operation: #function)
+        let rows = try await read("SELECT data FROM objects WHERE \(Self.page(clause, offset: offset, limit: limit)) ORDER BY seq").all()
+        return (try rows.map { [UInt8](try $0.decode(column: "data", as: Data.self)) }, total)
+    }
+
+    /// The rows of one page: chosen on the index first, so that the rows an offset skips cost an
+    /// index entry each, not their JSON.
+    private static func page(_ clause: SQLQueryString, offset: Int, limit: Int) -> SQLQueryString {
+        "seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(bind: limit) OFFSET \(bind: offset))"
+    }
+
     /// The size of a filtered list: kept in `object_counts` for a module or a party's module,
     /// counted for a time window or an owner.
-    private func count(_ filter: ObjectFilter, _ clause: SQLQueryString) async throws -> Int {
+    /// Timed under the operation of the list that asks.
+    private func count(_ filter: ObjectFilter, _ clause: SQLQueryString, operation: String) async throws -> Int {
         guard filter.owners == nil, filter.dateFrom == nil, filter.dateTo == nil else {
-            return try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)").first()?.decode(column: "total", as: Int.self) ?? 0
+            return try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)", operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
         }
         // PostgreSQL sums BIGINTs to NUMERIC; the cast makes it an integer again.
         var kept: SQLQueryString = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total FROM object_counts WHERE module = \(bind: filter.module.rawValue)"
         if let party = filter.party {
             kept = kept + " AND country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())"
         }
-        return try await read(kept).first()?.decode(column: "total", as: Int.self) ?? 0
+        return try await read(kept, operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
     }
 
     private static func object(_ row: any SQLRow, key: ObjectKey) throws -> StoredObject {

@@ -58,7 +58,7 @@ import Testing
     func listsKeepInsertionOrderAndFilterByDateFromInclusiveToExclusive(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, _ async throws in
             for index in 0..<20 {
-                try await store.put(Self.object("T\(index)", at: Int64(1000 + index % 5)))
+                try await store.put(Self.object("T\(index)", at: Int64(1000 + index % 5), json: #"{"n":\#(index)}"#))
             }
             // An update keeps the object's place in the list.
             #expect(try await store.put(Self.object("T0", at: 1004)) == .updated)
@@ -67,13 +67,18 @@ import Testing
             #expect(page.total == 20)
             let next = try await store.list(ObjectFilter(module: .tariffs), offset: 18, limit: 3)
             #expect(next.objects.map(\.key.id) == ["T18", "T19"])
-            let window = try await store.list(
-                ObjectFilter(module: .tariffs, dateFrom: OCPIDateTime(secondsSince1970: 1001), dateTo: OCPIDateTime(secondsSince1970: 1003)),
-                offset: 0, limit: 100
-            )
+            let inWindow = ObjectFilter(module: .tariffs, dateFrom: OCPIDateTime(secondsSince1970: 1001), dateTo: OCPIDateTime(secondsSince1970: 1003))
+            let window = try await store.list(inWindow, offset: 0, limit: 100)
             // 1001 and 1002: four objects each (T0 moved to 1004).
             #expect(window.total == 8)
             #expect(window.objects.allSatisfy { [1001, 1002].contains($0.lastUpdated.secondsSince1970) })
+            // What a list endpoint reads: the same page, its JSON alone.
+            for (filter, offset) in [(ObjectFilter(module: .tariffs), 17), (inWindow, 2)] {
+                let lean = try await store.listJSON(filter, offset: offset, limit: 4)
+                let full = try await store.list(filter, offset: offset, limit: 4)
+                #expect(lean.objects == full.objects.map(\.json))
+                #expect(lean.total == full.total)
+            }
         }
     }
 
