@@ -123,12 +123,14 @@ struct RawResponse {
     }
 }
 
-/// The client of the tests' own requests: enough connections for a test that sends thirty at
-/// once, and a wait for a free one as long as the request's deadline (the shared client gives
-/// up on the pool after its five-second connect timeout, which a loaded CI machine can reach
-/// while every suite runs at once).
+/// The client of the tests' own requests: the shared client's settings (a refused connection
+/// fails at once; retrying it would turn a server that is down into a 30-second wait), with
+/// enough connections per host that a test sending thirty requests at once never waits for
+/// one (the shared client's eight made them queue past its five-second connect timeout on a
+/// loaded CI machine: getConnectionFromPoolTimeout).
 let testClient: HTTPClient = {
-    var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(30), read: .seconds(30)))
+    var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)))
+    configuration.connectionPool.retryConnectionEstablishment = false
     configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
     return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
 }()
