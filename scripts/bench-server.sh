@@ -97,7 +97,7 @@ check PUT "$token" /ocpi/cpo/2.2.1/tokens/DE/MSP/CHECK1 \
     '{"country_code":"DE","party_id":"MSP","uid":"CHECK1","type":"RFID","contract_id":"DE-MSP-C00000001-1","issuer":"Bench eMSP","valid":true,"whitelist":"ALLOWED","last_updated":"2026-12-01T00:00:00Z"}'
 check PATCH "$admin" "/admin/2.2.1/locations/LOC-00001/LOC-00001-1" '{"status":"CHARGING","last_updated":"2026-12-01T00:00:00Z"}'
 
-# wrk's summary as "requests/s p50_ms p99_ms non2xx".
+# wrk's summary as "requests/s p50_ms p99_ms errors" (errors: non-2xx answers and socket errors).
 measure() {
     local case=$1 url=$2 authorization=$3 output
     output=$(BENCH_CASE=$case BENCH_LOCATIONS=$locations wrk -t"$threads" -c"$connections" -d"${duration}s" --latency \
@@ -113,15 +113,13 @@ measure() {
         $1 == "50%" { p50 = ms($2) }
         $1 == "99%" { p99 = ms($2) }
         $1 == "Requests/sec:" { rate = $2 }
-        /Non-2xx/ { bad = $NF }
-        /Socket errors/ { bad = bad + 0 }
+        /Non-2xx/ { bad += $NF }
+        /Socket errors/ { for (i = 4; i <= NF; i += 2) bad += $i }
         END { printf "%.0f %.2f %.2f %d\n", rate, p50, p99, bad }
     ' <<<"$output"
 }
 
-results=()
 row() {  # name, then measure's four numbers
-    results+=("$1 $2 $3 $4 $5")
     printf '  %-28s %10s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "$1" "$2" "$3" "$4" "$5"
 }
 

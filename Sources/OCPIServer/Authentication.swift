@@ -20,7 +20,8 @@ extension OCPIAuthenticator {
         return nil
     }
 
-    public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy { .strict }
+    /// The policy the party was found with (`OCPIParty.validation`).
+    public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy { party.validation }
 }
 
 /// Tokens and their parties fixed at start, for servers whose partners are configured by hand.

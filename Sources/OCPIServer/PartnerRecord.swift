@@ -136,9 +136,6 @@ public struct RegistryAuthenticator<Registry: PartnerRegistry>: OCPIAuthenticato
         guard let partner = try await registry.partner(incomingToken: token), partner.status != .unregistered else { return nil }
         return partner.party
     }
-
-    /// The partner's own setting, read with its record (no second lookup per request).
-    public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy { party.validation }
 }
 
 /// New random credentials tokens: 32 bytes from the system's generator, hex (printable ASCII).

@@ -103,8 +103,6 @@ public struct StructuredLogHandler: LogHandler {
                 writer.raw(String(describing: number).utf8)
             case let number as any BinaryInteger:
                 writer.raw(String(describing: number).utf8)
-            case let number as Double where number.isFinite:
-                writer.raw(String(describing: number).utf8)
             default:
                 writer.string(convertible.description)
             }

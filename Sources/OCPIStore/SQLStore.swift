@@ -196,9 +196,7 @@ public final class SQLStore: Sendable {
     /// The WHERE clause of a filter.
     private static func clause(_ filter: ObjectFilter) -> SQLQueryString {
         var conditions: [SQLQueryString] = ["module = \(bind: filter.module.rawValue)"]
-        if let party = filter.party {
-            conditions.append("country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())")
-        }
+        if let party = filter.party { conditions.append(partyCondition(party)) }
         if let owners = filter.owners {
             // No owner matches nothing: a partner without roles sees no sessions.
             conditions.append(owners.isEmpty ? "1 = 0" : "owner IN (\(binds: owners))")
@@ -206,6 +204,10 @@ public final class SQLStore: Sendable {
         if let from = filter.dateFrom { conditions.append("last_updated >= \(bind: Self.microseconds(from))") }
         if let to = filter.dateTo { conditions.append("last_updated < \(bind: Self.microseconds(to))") }
         return conditions.joined(separator: " AND ")
+    }
+
+    private static func partyCondition(_ party: PartyIdentity) -> SQLQueryString {
+        "country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())"
     }
 
     /// One page of a list as the stored JSON alone, and the size of the whole filtered list:
@@ -224,17 +226,14 @@ public final class SQLStore: Sendable {
     }
 
     /// The size of a filtered list: kept in `object_counts` for a module or a party's module,
-    /// counted for a time window or an owner.
-    /// Timed under the operation of the list that asks.
+    /// counted for a time window or an owner; timed under the operation of the list that asks.
     private func count(_ filter: ObjectFilter, _ clause: SQLQueryString, operation: String) async throws -> Int {
         guard filter.owners == nil, filter.dateFrom == nil, filter.dateTo == nil else {
             return try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)", operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
         }
         // PostgreSQL sums BIGINTs to NUMERIC; the cast makes it an integer again.
         var kept: SQLQueryString = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total FROM object_counts WHERE module = \(bind: filter.module.rawValue)"
-        if let party = filter.party {
-            kept = kept + " AND country_code = \(bind: party.countryCode.uppercased()) AND party_id = \(bind: party.partyID.uppercased())"
-        }
+        if let party = filter.party { kept = kept + " AND " + Self.partyCondition(party) }
         return try await read(kept, operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
     }
 

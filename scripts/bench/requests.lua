@@ -8,12 +8,15 @@
 local case = os.getenv("BENCH_CASE")
 local locations = tonumber(os.getenv("BENCH_LOCATIONS") or "10000")
 local counter = 0
-local thread_number = 0
 local statuses = { "AVAILABLE", "CHARGING", "BLOCKED", "OUTOFORDER" }
 
+-- setup runs in wrk's main Lua state and gives each thread's state its own global
+-- `thread_number` (a file-level local of that name would hide it: every thread would be 0
+-- and send the same tokens and PATCHes).
+local threads_made = 0
 function setup(thread)
-    thread:set("thread_number", thread_number)
-    thread_number = thread_number + 1
+    thread:set("thread_number", threads_made)
+    threads_made = threads_made + 1
 end
 
 -- wrk.format replaces wrk.headers (and with them -H Authorization) by the table it is given.
