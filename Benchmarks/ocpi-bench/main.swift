@@ -1,6 +1,6 @@
 // Decode+validate throughput of the generated models, printed as numbers (run it in release mode):
 //
-//     swift run -c release ocpi-bench [FIXTURES_DIR] [--objects N] [--seconds S]
+//     swift run -c release ocpi-bench [FIXTURES_DIR] [--objects N] [--seconds S] [--only NAME]
 //
 // For each of Location, Tariff and CDR it builds a JSON list of N distinct objects from the
 // hand-written fixture, then measures our reader (decode, then validate), Foundation's
@@ -13,6 +13,8 @@ struct Options {
     var fixtures = "Tests/OCPI221Tests/Fixtures/valid"
     var objects = 1000
     var seconds = 2.0
+    /// Only this model (`Location`, `Tariff` or `CDR`), for a profile of one.
+    var only: String?
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
@@ -20,6 +22,7 @@ struct Options {
             switch argument {
             case "--objects": objects = rest.popFirst().flatMap(Int.init) ?? objects
             case "--seconds": seconds = rest.popFirst().flatMap(Double.init) ?? seconds
+            case "--only": only = rest.popFirst()
             default: fixtures = argument
             }
         }
@@ -46,6 +49,7 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
 }
 
 func run<T: OCPIModel>(_ type: T.Type, name: String, options: Options, vary: (inout T, Int) -> Void) throws {
+    if let only = options.only, only != name { return }
     let url = URL(fileURLWithPath: options.fixtures).appendingPathComponent("\(name).json")
     guard let template = try T.decodeJSON(Data(contentsOf: url)).value else {
         throw BenchmarkFailure(description: "\(url.path) does not hold a \(name)")

@@ -41,7 +41,8 @@ public struct ValidationContext {
     public mutating func number(_ value: Decimal, minimum: Decimal? = nil, maximum: Decimal? = nil, maxDecimals: Int? = nil, at key: String? = nil) {
         if let minimum, value < minimum { violation("must be at least \(minimum) (is \(value))", at: key) }
         if let maximum, value > maximum { violation("must be at most \(maximum) (is \(value))", at: key) }
-        if let maxDecimals, value.fractionDigitCount > maxDecimals {
+        // A value written with at most `maxDecimals` digits after the point needs no counting.
+        if let maxDecimals, value.exponent < -maxDecimals, value.fractionDigitCount > maxDecimals {
             violation("must have at most \(maxDecimals) digit\(maxDecimals == 1 ? "" : "s") after the decimal point (is \(value))", at: key)
         }
     }

@@ -163,12 +163,11 @@ import Testing
             try await emsp.run {
                 let token = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
                 let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
-                let started = ContinuousClock.now
                 let answer = try await commands.postUnlockConnector(body: UnlockConnector(
                     responseURL: Self.resultURL(emsp, "unlock-silent"), locationID: "UTR-STATION", evseUID: "UTR-STATION-1", connectorID: "1"
                 ))
                 #expect(answer == CommandResponse(result: .accepted, timeout: 1))
-                #expect(ContinuousClock.now - started < .milliseconds(900), "the eMSP is answered at once")
+                #expect(await inbox.result("unlock-silent", as: CommandResult.self) == nil, "the eMSP is answered before the command times out")
                 #expect(try await Self.commandResult(inbox, "unlock-silent") == .timeout)
             }
         }
