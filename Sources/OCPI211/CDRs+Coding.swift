@@ -22,24 +22,68 @@ extension CDR {
         var totalParkingTime: Decimal?
         var remark: String?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "stop_date_time": stopDateTime = try reader.scalarField("stop_date_time", OCPIDateTime.self)
-            case "auth_id": authID = try reader.scalarField("auth_id", String.self)
-            case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
-            case "location": location = try reader.field("location", Location.self)
-            case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "tariffs": tariffs = try reader.field("tariffs", [Tariff].self)
-            case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
-            case "total_cost": totalCost = try reader.scalarField("total_cost", Decimal.self)
-            case "total_energy": totalEnergy = try reader.scalarField("total_energy", Decimal.self)
-            case "total_time": totalTime = try reader.scalarField("total_time", Decimal.self)
-            case "total_parking_time": totalParkingTime = try reader.scalarField("total_parking_time", Decimal.self)
-            case "remark": remark = try reader.scalarField("remark", String.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "remark": remark = try reader.scalarField("remark", String.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "auth_id": authID = try reader.scalarField("auth_id", String.self)
+                case "tariffs": tariffs = try reader.field("tariffs", [Tariff].self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "location": location = try reader.field("location", Location.self)
+                case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "total_cost": totalCost = try reader.scalarField("total_cost", Decimal.self)
+                case "total_time": totalTime = try reader.scalarField("total_time", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "total_energy": totalEnergy = try reader.scalarField("total_energy", Decimal.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "stop_date_time": stopDateTime = try reader.scalarField("stop_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "total_parking_time": totalParkingTime = try reader.scalarField("total_parking_time", Decimal.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -153,10 +197,18 @@ extension CdrDimension {
         guard var scope = try reader.beginObject("CdrDimension") else { return nil }
         var type: CdrDimensionType?
         var volume: Decimal?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "type": type = try reader.scalarField("type", CdrDimensionType.self)
-            case "volume": volume = try reader.scalarField("volume", Decimal.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", CdrDimensionType.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "volume": volume = try reader.scalarField("volume", Decimal.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -200,10 +252,18 @@ extension ChargingPeriod {
         guard var scope = try reader.beginObject("ChargingPeriod") else { return nil }
         var startDateTime: OCPIDateTime?
         var dimensions: [CdrDimension]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "dimensions": dimensions = try reader.field("dimensions", [CdrDimension].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 10:
+                switch key {
+                case "dimensions": dimensions = try reader.field("dimensions", [CdrDimension].self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

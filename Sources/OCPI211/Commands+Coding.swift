@@ -7,9 +7,13 @@ extension CommandResponse {
     public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> CommandResponse? {
         guard var scope = try reader.beginObject("CommandResponse") else { return nil }
         var result: CommandResponseType?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "result": result = try reader.scalarField("result", CommandResponseType.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "result": result = try reader.scalarField("result", CommandResponseType.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -52,14 +56,34 @@ extension ReserveNow {
         var reservationID: Int?
         var locationID: String?
         var evseUID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "token": token = try reader.field("token", Token.self)
-            case "expiry_date": expiryDate = try reader.scalarField("expiry_date", OCPIDateTime.self)
-            case "reservation_id": reservationID = try reader.scalarField("reservation_id", Int.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 5:
+                switch key {
+                case "token": token = try reader.field("token", Token.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "expiry_date": expiryDate = try reader.scalarField("expiry_date", OCPIDateTime.self)
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "reservation_id": reservationID = try reader.scalarField("reservation_id", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -125,12 +149,28 @@ extension StartSession {
         var token: Token?
         var locationID: String?
         var evseUID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "token": token = try reader.field("token", Token.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 5:
+                switch key {
+                case "token": token = try reader.field("token", Token.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -184,10 +224,18 @@ extension StopSession {
         guard var scope = try reader.beginObject("StopSession") else { return nil }
         var responseURL: String?
         var sessionID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "session_id": sessionID = try reader.scalarField("session_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 10:
+                switch key {
+                case "session_id": sessionID = try reader.scalarField("session_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -233,12 +281,24 @@ extension UnlockConnector {
         var locationID: String?
         var evseUID: String?
         var connectorID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
-            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 8:
+                switch key {
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

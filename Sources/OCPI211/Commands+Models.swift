@@ -167,12 +167,28 @@ public enum CommandResponseType: OCPIEnumeration {
     public static let knownValues: [CommandResponseType] = [.notSupported, .rejected, .accepted, .timeout, .unknownSession]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "NOT_SUPPORTED": self = .notSupported
-        case "REJECTED": self = .rejected
-        case "ACCEPTED": self = .accepted
-        case "TIMEOUT": self = .timeout
-        case "UNKNOWN_SESSION": self = .unknownSession
+        switch rawValue.utf8.count {
+        case 7:
+            switch rawValue {
+            case "TIMEOUT": self = .timeout
+            default: self = .unrecognized(rawValue)
+            }
+        case 8:
+            switch rawValue {
+            case "REJECTED": self = .rejected
+            case "ACCEPTED": self = .accepted
+            default: self = .unrecognized(rawValue)
+            }
+        case 13:
+            switch rawValue {
+            case "NOT_SUPPORTED": self = .notSupported
+            default: self = .unrecognized(rawValue)
+            }
+        case 15:
+            switch rawValue {
+            case "UNKNOWN_SESSION": self = .unknownSession
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -213,11 +229,27 @@ public enum CommandType: OCPIEnumeration {
     public static let knownValues: [CommandType] = [.reserveNow, .startSession, .stopSession, .unlockConnector]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "RESERVE_NOW": self = .reserveNow
-        case "START_SESSION": self = .startSession
-        case "STOP_SESSION": self = .stopSession
-        case "UNLOCK_CONNECTOR": self = .unlockConnector
+        switch rawValue.utf8.count {
+        case 11:
+            switch rawValue {
+            case "RESERVE_NOW": self = .reserveNow
+            default: self = .unrecognized(rawValue)
+            }
+        case 12:
+            switch rawValue {
+            case "STOP_SESSION": self = .stopSession
+            default: self = .unrecognized(rawValue)
+            }
+        case 13:
+            switch rawValue {
+            case "START_SESSION": self = .startSession
+            default: self = .unrecognized(rawValue)
+            }
+        case 16:
+            switch rawValue {
+            case "UNLOCK_CONNECTOR": self = .unlockConnector
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }

@@ -11,13 +11,33 @@ extension Credentials {
         var businessDetails: BusinessDetails?
         var partyID: String?
         var countryCode: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "token": token = try reader.scalarField("token", String.self)
-            case "url": url = try reader.scalarField("url", String.self)
-            case "business_details": businessDetails = try reader.field("business_details", BusinessDetails.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "url": url = try reader.scalarField("url", String.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "token": token = try reader.scalarField("token", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "business_details": businessDetails = try reader.field("business_details", BusinessDetails.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -19,21 +19,61 @@ extension Session {
         var totalCost: Decimal?
         var status: SessionStatus?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "start_datetime": startDatetime = try reader.scalarField("start_datetime", OCPIDateTime.self)
-            case "end_datetime": endDatetime = try reader.scalarField("end_datetime", OCPIDateTime.self)
-            case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
-            case "auth_id": authID = try reader.scalarField("auth_id", String.self)
-            case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
-            case "location": location = try reader.field("location", Location.self)
-            case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
-            case "total_cost": totalCost = try reader.scalarField("total_cost", Decimal.self)
-            case "status": status = try reader.scalarField("status", SessionStatus.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 3:
+                switch key {
+                case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", SessionStatus.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "auth_id": authID = try reader.scalarField("auth_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "location": location = try reader.field("location", Location.self)
+                case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "total_cost": totalCost = try reader.scalarField("total_cost", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "end_datetime": endDatetime = try reader.scalarField("end_datetime", OCPIDateTime.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "start_datetime": startDatetime = try reader.scalarField("start_datetime", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -143,21 +183,61 @@ extension SessionPatch {
         var totalCost: Decimal?
         var status: SessionStatus?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "start_datetime": startDatetime = try reader.scalarField("start_datetime", OCPIDateTime.self)
-            case "end_datetime": endDatetime = try reader.scalarField("end_datetime", OCPIDateTime.self)
-            case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
-            case "auth_id": authID = try reader.scalarField("auth_id", String.self)
-            case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
-            case "location": location = try reader.field("location", Location.self)
-            case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
-            case "total_cost": totalCost = try reader.scalarField("total_cost", Decimal.self)
-            case "status": status = try reader.scalarField("status", SessionStatus.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 3:
+                switch key {
+                case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", SessionStatus.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "auth_id": authID = try reader.scalarField("auth_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "location": location = try reader.field("location", Location.self)
+                case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "total_cost": totalCost = try reader.scalarField("total_cost", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "end_datetime": endDatetime = try reader.scalarField("end_datetime", OCPIDateTime.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "start_datetime": startDatetime = try reader.scalarField("start_datetime", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -13,15 +13,39 @@ extension Tariff {
         var elements: [TariffElement]?
         var energyMix: EnergyMix?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "tariff_alt_text": tariffAltText = try reader.field("tariff_alt_text", [DisplayText].self)
-            case "tariff_alt_url": tariffAltURL = try reader.scalarField("tariff_alt_url", String.self)
-            case "elements": elements = try reader.field("elements", [TariffElement].self)
-            case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                case "elements": elements = try reader.field("elements", [TariffElement].self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "tariff_alt_url": tariffAltURL = try reader.scalarField("tariff_alt_url", String.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "tariff_alt_text": tariffAltText = try reader.field("tariff_alt_text", [DisplayText].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -95,15 +119,39 @@ extension TariffPatch {
         var elements: [TariffElement]?
         var energyMix: EnergyMix?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "tariff_alt_text": tariffAltText = try reader.field("tariff_alt_text", [DisplayText].self)
-            case "tariff_alt_url": tariffAltURL = try reader.scalarField("tariff_alt_url", String.self)
-            case "elements": elements = try reader.field("elements", [TariffElement].self)
-            case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                case "elements": elements = try reader.field("elements", [TariffElement].self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "tariff_alt_url": tariffAltURL = try reader.scalarField("tariff_alt_url", String.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "tariff_alt_text": tariffAltText = try reader.field("tariff_alt_text", [DisplayText].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -173,11 +221,23 @@ extension PriceComponent {
         var type: TariffDimensionType?
         var price: Decimal?
         var stepSize: Int?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "type": type = try reader.scalarField("type", TariffDimensionType.self)
-            case "price": price = try reader.scalarField("price", Decimal.self)
-            case "step_size": stepSize = try reader.scalarField("step_size", Int.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TariffDimensionType.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "price": price = try reader.scalarField("price", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "step_size": stepSize = try reader.scalarField("step_size", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -226,10 +286,18 @@ extension TariffElement {
         guard var scope = try reader.beginObject("TariffElement") else { return nil }
         var priceComponents: [PriceComponent]?
         var restrictions: TariffRestrictions?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "price_components": priceComponents = try reader.field("price_components", [PriceComponent].self)
-            case "restrictions": restrictions = try reader.field("restrictions", TariffRestrictions.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 12:
+                switch key {
+                case "restrictions": restrictions = try reader.field("restrictions", TariffRestrictions.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "price_components": priceComponents = try reader.field("price_components", [PriceComponent].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -282,19 +350,43 @@ extension TariffRestrictions {
         var minDuration: Int?
         var maxDuration: Int?
         var dayOfWeek: [DayOfWeek]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "start_time": startTime = try reader.scalarField("start_time", String.self)
-            case "end_time": endTime = try reader.scalarField("end_time", String.self)
-            case "start_date": startDate = try reader.scalarField("start_date", String.self)
-            case "end_date": endDate = try reader.scalarField("end_date", String.self)
-            case "min_kwh": minKWh = try reader.scalarField("min_kwh", Decimal.self)
-            case "max_kwh": maxKWh = try reader.scalarField("max_kwh", Decimal.self)
-            case "min_power": minPower = try reader.scalarField("min_power", Decimal.self)
-            case "max_power": maxPower = try reader.scalarField("max_power", Decimal.self)
-            case "min_duration": minDuration = try reader.scalarField("min_duration", Int.self)
-            case "max_duration": maxDuration = try reader.scalarField("max_duration", Int.self)
-            case "day_of_week": dayOfWeek = try reader.field("day_of_week", [DayOfWeek].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 7:
+                switch key {
+                case "min_kwh": minKWh = try reader.scalarField("min_kwh", Decimal.self)
+                case "max_kwh": maxKWh = try reader.scalarField("max_kwh", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "end_time": endTime = try reader.scalarField("end_time", String.self)
+                case "end_date": endDate = try reader.scalarField("end_date", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "min_power": minPower = try reader.scalarField("min_power", Decimal.self)
+                case "max_power": maxPower = try reader.scalarField("max_power", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "start_time": startTime = try reader.scalarField("start_time", String.self)
+                case "start_date": startDate = try reader.scalarField("start_date", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "day_of_week": dayOfWeek = try reader.field("day_of_week", [DayOfWeek].self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "min_duration": minDuration = try reader.scalarField("min_duration", Int.self)
+                case "max_duration": maxDuration = try reader.scalarField("max_duration", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -9,11 +9,23 @@ extension AuthorizationInfo {
         var allowed: Allowed?
         var location: LocationReferences?
         var info: DisplayText?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "allowed": allowed = try reader.scalarField("allowed", Allowed.self)
-            case "location": location = try reader.field("location", LocationReferences.self)
-            case "info": info = try reader.field("info", DisplayText.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "info": info = try reader.field("info", DisplayText.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "allowed": allowed = try reader.scalarField("allowed", Allowed.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "location": location = try reader.field("location", LocationReferences.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -69,17 +81,53 @@ extension Token {
         var whitelist: WhitelistType?
         var language: String?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "type": type = try reader.scalarField("type", TokenType.self)
-            case "auth_id": authID = try reader.scalarField("auth_id", String.self)
-            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
-            case "issuer": issuer = try reader.scalarField("issuer", String.self)
-            case "valid": valid = try reader.scalarField("valid", Bool.self)
-            case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
-            case "language": language = try reader.scalarField("language", String.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TokenType.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "valid": valid = try reader.scalarField("valid", Bool.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "issuer": issuer = try reader.scalarField("issuer", String.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "auth_id": authID = try reader.scalarField("auth_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "language": language = try reader.scalarField("language", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -165,17 +213,53 @@ extension TokenPatch {
         var whitelist: WhitelistType?
         var language: String?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "type": type = try reader.scalarField("type", TokenType.self)
-            case "auth_id": authID = try reader.scalarField("auth_id", String.self)
-            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
-            case "issuer": issuer = try reader.scalarField("issuer", String.self)
-            case "valid": valid = try reader.scalarField("valid", Bool.self)
-            case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
-            case "language": language = try reader.scalarField("language", String.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TokenType.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "valid": valid = try reader.scalarField("valid", Bool.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "issuer": issuer = try reader.scalarField("issuer", String.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "auth_id": authID = try reader.scalarField("auth_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "language": language = try reader.scalarField("language", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -255,11 +339,23 @@ extension LocationReferences {
         var locationID: String?
         var evseUids: [String]?
         var connectorIDs: [String]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uids": evseUids = try reader.field("evse_uids", [String].self)
-            case "connector_ids": connectorIDs = try reader.field("connector_ids", [String].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 9:
+                switch key {
+                case "evse_uids": evseUids = try reader.field("evse_uids", [String].self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "connector_ids": connectorIDs = try reader.field("connector_ids", [String].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

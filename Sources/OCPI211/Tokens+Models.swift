@@ -212,12 +212,24 @@ public enum Allowed: OCPIEnumeration {
     public static let knownValues: [Allowed] = [.allowed, .blocked, .expired, .noCredit, .notAllowed]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "ALLOWED": self = .allowed
-        case "BLOCKED": self = .blocked
-        case "EXPIRED": self = .expired
-        case "NO_CREDIT": self = .noCredit
-        case "NOT_ALLOWED": self = .notAllowed
+        switch rawValue.utf8.count {
+        case 7:
+            switch rawValue {
+            case "ALLOWED": self = .allowed
+            case "BLOCKED": self = .blocked
+            case "EXPIRED": self = .expired
+            default: self = .unrecognized(rawValue)
+            }
+        case 9:
+            switch rawValue {
+            case "NO_CREDIT": self = .noCredit
+            default: self = .unrecognized(rawValue)
+            }
+        case 11:
+            switch rawValue {
+            case "NOT_ALLOWED": self = .notAllowed
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -254,9 +266,17 @@ public enum TokenType: OCPIEnumeration {
     public static let knownValues: [TokenType] = [.other, .rfid]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "OTHER": self = .other
-        case "RFID": self = .rfid
+        switch rawValue.utf8.count {
+        case 4:
+            switch rawValue {
+            case "RFID": self = .rfid
+            default: self = .unrecognized(rawValue)
+            }
+        case 5:
+            switch rawValue {
+            case "OTHER": self = .other
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -294,11 +314,27 @@ public enum WhitelistType: OCPIEnumeration {
     public static let knownValues: [WhitelistType] = [.always, .allowed, .allowedOffline, .never]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "ALWAYS": self = .always
-        case "ALLOWED": self = .allowed
-        case "ALLOWED_OFFLINE": self = .allowedOffline
-        case "NEVER": self = .never
+        switch rawValue.utf8.count {
+        case 5:
+            switch rawValue {
+            case "NEVER": self = .never
+            default: self = .unrecognized(rawValue)
+            }
+        case 6:
+            switch rawValue {
+            case "ALWAYS": self = .always
+            default: self = .unrecognized(rawValue)
+            }
+        case 7:
+            switch rawValue {
+            case "ALLOWED": self = .allowed
+            default: self = .unrecognized(rawValue)
+            }
+        case 15:
+            switch rawValue {
+            case "ALLOWED_OFFLINE": self = .allowedOffline
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }

@@ -10,12 +10,28 @@ extension OCPIResponse {
         var statusCode: Int?
         var statusMessage: String?
         var timestamp: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "data": data = try reader.field("data", JSONValue.self)
-            case "status_code": statusCode = try reader.scalarField("status_code", Int.self)
-            case "status_message": statusMessage = try reader.scalarField("status_message", String.self)
-            case "timestamp": timestamp = try reader.scalarField("timestamp", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "data": data = try reader.field("data", JSONValue.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "timestamp": timestamp = try reader.scalarField("timestamp", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "status_code": statusCode = try reader.scalarField("status_code", Int.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "status_message": statusMessage = try reader.scalarField("status_message", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

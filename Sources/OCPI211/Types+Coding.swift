@@ -8,10 +8,18 @@ extension DisplayText {
         guard var scope = try reader.beginObject("DisplayText") else { return nil }
         var language: String?
         var text: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "language": language = try reader.scalarField("language", String.self)
-            case "text": text = try reader.scalarField("text", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "text": text = try reader.scalarField("text", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "language": language = try reader.scalarField("language", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -36,38 +36,110 @@ extension CDR {
         var creditReferenceID: String?
         var homeChargingCompensation: Bool?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "id": id = try reader.scalarField("id", String.self)
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
-            case "session_id": sessionID = try reader.scalarField("session_id", String.self)
-            case "cdr_token": cdrToken = try reader.field("cdr_token", CdrToken.self)
-            case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
-            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
-            case "cdr_location": cdrLocation = try reader.field("cdr_location", CdrLocation.self)
-            case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "tariffs": tariffs = try reader.field("tariffs", [Tariff].self)
-            case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
-            case "signed_data": signedData = try reader.field("signed_data", SignedData.self)
-            case "total_cost": totalCost = try reader.field("total_cost", Price.self)
-            case "total_fixed_cost": totalFixedCost = try reader.field("total_fixed_cost", Price.self)
-            case "total_energy": totalEnergy = try reader.scalarField("total_energy", Decimal.self)
-            case "total_energy_cost": totalEnergyCost = try reader.field("total_energy_cost", Price.self)
-            case "total_time": totalTime = try reader.scalarField("total_time", Decimal.self)
-            case "total_time_cost": totalTimeCost = try reader.field("total_time_cost", Price.self)
-            case "total_parking_time": totalParkingTime = try reader.scalarField("total_parking_time", Decimal.self)
-            case "total_parking_cost": totalParkingCost = try reader.field("total_parking_cost", Price.self)
-            case "total_reservation_cost": totalReservationCost = try reader.field("total_reservation_cost", Price.self)
-            case "remark": remark = try reader.scalarField("remark", String.self)
-            case "invoice_reference_id": invoiceReferenceID = try reader.scalarField("invoice_reference_id", String.self)
-            case "credit": credit = try reader.scalarField("credit", Bool.self)
-            case "credit_reference_id": creditReferenceID = try reader.scalarField("credit_reference_id", String.self)
-            case "home_charging_compensation": homeChargingCompensation = try reader.scalarField("home_charging_compensation", Bool.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "remark": remark = try reader.scalarField("remark", String.self)
+                case "credit": credit = try reader.scalarField("credit", Bool.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "tariffs": tariffs = try reader.field("tariffs", [Tariff].self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "cdr_token": cdrToken = try reader.field("cdr_token", CdrToken.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "session_id": sessionID = try reader.scalarField("session_id", String.self)
+                case "total_cost": totalCost = try reader.field("total_cost", Price.self)
+                case "total_time": totalTime = try reader.scalarField("total_time", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
+                case "signed_data": signedData = try reader.field("signed_data", SignedData.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "cdr_location": cdrLocation = try reader.field("cdr_location", CdrLocation.self)
+                case "total_energy": totalEnergy = try reader.scalarField("total_energy", Decimal.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                case "total_time_cost": totalTimeCost = try reader.field("total_time_cost", Price.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
+                case "total_fixed_cost": totalFixedCost = try reader.field("total_fixed_cost", Price.self)
+                default: try reader.skipValue()
+                }
+            case 17:
+                switch key {
+                case "total_energy_cost": totalEnergyCost = try reader.field("total_energy_cost", Price.self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "total_parking_time": totalParkingTime = try reader.scalarField("total_parking_time", Decimal.self)
+                case "total_parking_cost": totalParkingCost = try reader.field("total_parking_cost", Price.self)
+                default: try reader.skipValue()
+                }
+            case 19:
+                switch key {
+                case "credit_reference_id": creditReferenceID = try reader.scalarField("credit_reference_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "invoice_reference_id": invoiceReferenceID = try reader.scalarField("invoice_reference_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 22:
+                switch key {
+                case "total_reservation_cost": totalReservationCost = try reader.field("total_reservation_cost", Price.self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+                default: try reader.skipValue()
+                }
+            case 26:
+                switch key {
+                case "home_charging_compensation": homeChargingCompensation = try reader.scalarField("home_charging_compensation", Bool.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -251,10 +323,18 @@ extension CdrDimension {
         guard var scope = try reader.beginObject("CdrDimension") else { return nil }
         var type: CdrDimensionType?
         var volume: Decimal?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "type": type = try reader.scalarField("type", CdrDimensionType.self)
-            case "volume": volume = try reader.scalarField("volume", Decimal.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", CdrDimensionType.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "volume": volume = try reader.scalarField("volume", Decimal.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -310,22 +390,62 @@ extension CdrLocation {
         var connectorStandard: ConnectorType?
         var connectorFormat: ConnectorFormat?
         var connectorPowerType: PowerType?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "name": name = try reader.scalarField("name", String.self)
-            case "address": address = try reader.scalarField("address", String.self)
-            case "city": city = try reader.scalarField("city", String.self)
-            case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
-            case "state": state = try reader.scalarField("state", String.self)
-            case "country": country = try reader.scalarField("country", String.self)
-            case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
-            case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
-            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
-            case "connector_standard": connectorStandard = try reader.scalarField("connector_standard", ConnectorType.self)
-            case "connector_format": connectorFormat = try reader.scalarField("connector_format", ConnectorFormat.self)
-            case "connector_power_type": connectorPowerType = try reader.scalarField("connector_power_type", PowerType.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "name": name = try reader.scalarField("name", String.self)
+                case "city": city = try reader.scalarField("city", String.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "state": state = try reader.scalarField("state", String.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "address": address = try reader.scalarField("address", String.self)
+                case "country": country = try reader.scalarField("country", String.self)
+                case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
+                case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "connector_format": connectorFormat = try reader.scalarField("connector_format", ConnectorFormat.self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "connector_standard": connectorStandard = try reader.scalarField("connector_standard", ConnectorType.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "connector_power_type": connectorPowerType = try reader.scalarField("connector_power_type", PowerType.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -432,13 +552,33 @@ extension CdrToken {
         var uid: String?
         var type: TokenType?
         var contractID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "type": type = try reader.scalarField("type", TokenType.self)
-            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TokenType.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -498,11 +638,23 @@ extension ChargingPeriod {
         var startDateTime: OCPIDateTime?
         var dimensions: [CdrDimension]?
         var tariffID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "dimensions": dimensions = try reader.field("dimensions", [CdrDimension].self)
-            case "tariff_id": tariffID = try reader.scalarField("tariff_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 9:
+                switch key {
+                case "tariff_id": tariffID = try reader.scalarField("tariff_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "dimensions": dimensions = try reader.field("dimensions", [CdrDimension].self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -554,13 +706,33 @@ extension SignedData {
         var publicKey: String?
         var signedValues: [SignedValue]?
         var url: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "encoding_method": encodingMethod = try reader.scalarField("encoding_method", String.self)
-            case "encoding_method_version": encodingMethodVersion = try reader.scalarField("encoding_method_version", Int.self)
-            case "public_key": publicKey = try reader.scalarField("public_key", String.self)
-            case "signed_values": signedValues = try reader.field("signed_values", [SignedValue].self)
-            case "url": url = try reader.scalarField("url", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "url": url = try reader.scalarField("url", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "public_key": publicKey = try reader.scalarField("public_key", String.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "signed_values": signedValues = try reader.field("signed_values", [SignedValue].self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "encoding_method": encodingMethod = try reader.scalarField("encoding_method", String.self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "encoding_method_version": encodingMethodVersion = try reader.scalarField("encoding_method_version", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -620,11 +792,23 @@ extension SignedValue {
         var nature: String?
         var plainData: String?
         var signedData: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "nature": nature = try reader.scalarField("nature", String.self)
-            case "plain_data": plainData = try reader.scalarField("plain_data", String.self)
-            case "signed_data": signedData = try reader.scalarField("signed_data", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "nature": nature = try reader.scalarField("nature", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "plain_data": plainData = try reader.scalarField("plain_data", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "signed_data": signedData = try reader.scalarField("signed_data", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -8,10 +8,18 @@ extension ChargingProfileResponse {
         guard var scope = try reader.beginObject("ChargingProfileResponse") else { return nil }
         var result: ChargingProfileResponseType?
         var timeout: Int?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "result": result = try reader.scalarField("result", ChargingProfileResponseType.self)
-            case "timeout": timeout = try reader.scalarField("timeout", Int.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "result": result = try reader.scalarField("result", ChargingProfileResponseType.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "timeout": timeout = try reader.scalarField("timeout", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -55,10 +63,18 @@ extension ActiveChargingProfileResult {
         guard var scope = try reader.beginObject("ActiveChargingProfileResult") else { return nil }
         var result: ChargingProfileResultType?
         var profile: ActiveChargingProfile?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
-            case "profile": profile = try reader.field("profile", ActiveChargingProfile.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "profile": profile = try reader.field("profile", ActiveChargingProfile.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -101,9 +117,13 @@ extension ChargingProfileResult {
     public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> ChargingProfileResult? {
         guard var scope = try reader.beginObject("ChargingProfileResult") else { return nil }
         var result: ChargingProfileResultType?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -141,9 +161,13 @@ extension ClearProfileResult {
     public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> ClearProfileResult? {
         guard var scope = try reader.beginObject("ClearProfileResult") else { return nil }
         var result: ChargingProfileResultType?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "result": result = try reader.scalarField("result", ChargingProfileResultType.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -182,10 +206,18 @@ extension SetChargingProfile {
         guard var scope = try reader.beginObject("SetChargingProfile") else { return nil }
         var chargingProfile: ChargingProfile?
         var responseURL: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "charging_profile": chargingProfile = try reader.field("charging_profile", ChargingProfile.self)
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_profile": chargingProfile = try reader.field("charging_profile", ChargingProfile.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -229,10 +261,18 @@ extension ActiveChargingProfile {
         guard var scope = try reader.beginObject("ActiveChargingProfile") else { return nil }
         var startDateTime: OCPIDateTime?
         var chargingProfile: ChargingProfile?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "charging_profile": chargingProfile = try reader.field("charging_profile", ChargingProfile.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_profile": chargingProfile = try reader.field("charging_profile", ChargingProfile.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -279,13 +319,33 @@ extension ChargingProfile {
         var chargingRateUnit: ChargingRateUnit?
         var minChargingRate: Decimal?
         var chargingProfilePeriod: [ChargingProfilePeriod]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "duration": duration = try reader.scalarField("duration", Int.self)
-            case "charging_rate_unit": chargingRateUnit = try reader.scalarField("charging_rate_unit", ChargingRateUnit.self)
-            case "min_charging_rate": minChargingRate = try reader.scalarField("min_charging_rate", Decimal.self)
-            case "charging_profile_period": chargingProfilePeriod = try reader.field("charging_profile_period", [ChargingProfilePeriod].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 8:
+                switch key {
+                case "duration": duration = try reader.scalarField("duration", Int.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 17:
+                switch key {
+                case "min_charging_rate": minChargingRate = try reader.scalarField("min_charging_rate", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "charging_rate_unit": chargingRateUnit = try reader.scalarField("charging_rate_unit", ChargingRateUnit.self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "charging_profile_period": chargingProfilePeriod = try reader.field("charging_profile_period", [ChargingProfilePeriod].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -344,10 +404,18 @@ extension ChargingProfilePeriod {
         guard var scope = try reader.beginObject("ChargingProfilePeriod") else { return nil }
         var startPeriod: Int?
         var limit: Decimal?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "start_period": startPeriod = try reader.scalarField("start_period", Int.self)
-            case "limit": limit = try reader.scalarField("limit", Decimal.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 5:
+                switch key {
+                case "limit": limit = try reader.scalarField("limit", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "start_period": startPeriod = try reader.scalarField("start_period", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -198,9 +198,13 @@ public enum ChargingRateUnit: OCPIEnumeration {
     public static let knownValues: [ChargingRateUnit] = [.w, .a]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "W": self = .w
-        case "A": self = .a
+        switch rawValue.utf8.count {
+        case 1:
+            switch rawValue {
+            case "W": self = .w
+            case "A": self = .a
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -240,12 +244,28 @@ public enum ChargingProfileResponseType: OCPIEnumeration {
     public static let knownValues: [ChargingProfileResponseType] = [.accepted, .notSupported, .rejected, .tooOften, .unknownSession]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "ACCEPTED": self = .accepted
-        case "NOT_SUPPORTED": self = .notSupported
-        case "REJECTED": self = .rejected
-        case "TOO_OFTEN": self = .tooOften
-        case "UNKNOWN_SESSION": self = .unknownSession
+        switch rawValue.utf8.count {
+        case 8:
+            switch rawValue {
+            case "ACCEPTED": self = .accepted
+            case "REJECTED": self = .rejected
+            default: self = .unrecognized(rawValue)
+            }
+        case 9:
+            switch rawValue {
+            case "TOO_OFTEN": self = .tooOften
+            default: self = .unrecognized(rawValue)
+            }
+        case 13:
+            switch rawValue {
+            case "NOT_SUPPORTED": self = .notSupported
+            default: self = .unrecognized(rawValue)
+            }
+        case 15:
+            switch rawValue {
+            case "UNKNOWN_SESSION": self = .unknownSession
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -284,10 +304,18 @@ public enum ChargingProfileResultType: OCPIEnumeration {
     public static let knownValues: [ChargingProfileResultType] = [.accepted, .rejected, .unknown]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "ACCEPTED": self = .accepted
-        case "REJECTED": self = .rejected
-        case "UNKNOWN": self = .unknown
+        switch rawValue.utf8.count {
+        case 7:
+            switch rawValue {
+            case "UNKNOWN": self = .unknown
+            default: self = .unrecognized(rawValue)
+            }
+        case 8:
+            switch rawValue {
+            case "ACCEPTED": self = .accepted
+            case "REJECTED": self = .rejected
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }

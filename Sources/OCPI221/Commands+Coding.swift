@@ -8,10 +8,18 @@ extension CancelReservation {
         guard var scope = try reader.beginObject("CancelReservation") else { return nil }
         var responseURL: String?
         var reservationID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "reservation_id": reservationID = try reader.scalarField("reservation_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "reservation_id": reservationID = try reader.scalarField("reservation_id", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -56,11 +64,19 @@ extension CommandResponse {
         var result: CommandResponseType?
         var timeout: Int?
         var message: [DisplayText]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "result": result = try reader.scalarField("result", CommandResponseType.self)
-            case "timeout": timeout = try reader.scalarField("timeout", Int.self)
-            case "message": message = try reader.field("message", [DisplayText].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "result": result = try reader.scalarField("result", CommandResponseType.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "timeout": timeout = try reader.scalarField("timeout", Int.self)
+                case "message": message = try reader.field("message", [DisplayText].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -109,10 +125,18 @@ extension CommandResult {
         guard var scope = try reader.beginObject("CommandResult") else { return nil }
         var result: CommandResultType?
         var message: [DisplayText]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "result": result = try reader.scalarField("result", CommandResultType.self)
-            case "message": message = try reader.field("message", [DisplayText].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "result": result = try reader.scalarField("result", CommandResultType.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "message": message = try reader.field("message", [DisplayText].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -161,15 +185,39 @@ extension ReserveNow {
         var locationID: String?
         var evseUID: String?
         var authorizationReference: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "token": token = try reader.field("token", Token.self)
-            case "expiry_date": expiryDate = try reader.scalarField("expiry_date", OCPIDateTime.self)
-            case "reservation_id": reservationID = try reader.scalarField("reservation_id", String.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
-            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 5:
+                switch key {
+                case "token": token = try reader.field("token", Token.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "expiry_date": expiryDate = try reader.scalarField("expiry_date", OCPIDateTime.self)
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "reservation_id": reservationID = try reader.scalarField("reservation_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -242,14 +290,34 @@ extension StartSession {
         var evseUID: String?
         var connectorID: String?
         var authorizationReference: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "token": token = try reader.field("token", Token.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
-            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
-            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 5:
+                switch key {
+                case "token": token = try reader.field("token", Token.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -313,10 +381,18 @@ extension StopSession {
         guard var scope = try reader.beginObject("StopSession") else { return nil }
         var responseURL: String?
         var sessionID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "session_id": sessionID = try reader.scalarField("session_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 10:
+                switch key {
+                case "session_id": sessionID = try reader.scalarField("session_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -362,12 +438,24 @@ extension UnlockConnector {
         var locationID: String?
         var evseUID: String?
         var connectorID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "response_url": responseURL = try reader.scalarField("response_url", String.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
-            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 8:
+                switch key {
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "response_url": responseURL = try reader.scalarField("response_url", String.self)
+                case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

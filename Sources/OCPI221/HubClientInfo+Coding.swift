@@ -11,13 +11,29 @@ extension ClientInfo {
         var role: Role?
         var status: ConnectionStatus?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "role": role = try reader.scalarField("role", Role.self)
-            case "status": status = try reader.scalarField("status", ConnectionStatus.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "role": role = try reader.scalarField("role", Role.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", ConnectionStatus.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

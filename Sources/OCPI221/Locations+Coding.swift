@@ -32,34 +32,90 @@ extension Location {
         var images: [Image]?
         var energyMix: EnergyMix?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "id": id = try reader.scalarField("id", String.self)
-            case "publish": publish = try reader.scalarField("publish", Bool.self)
-            case "publish_allowed_to": publishAllowedTo = try reader.field("publish_allowed_to", [PublishTokenType].self)
-            case "name": name = try reader.scalarField("name", String.self)
-            case "address": address = try reader.scalarField("address", String.self)
-            case "city": city = try reader.scalarField("city", String.self)
-            case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
-            case "state": state = try reader.scalarField("state", String.self)
-            case "country": country = try reader.scalarField("country", String.self)
-            case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "related_locations": relatedLocations = try reader.field("related_locations", [AdditionalGeoLocation].self)
-            case "parking_type": parkingType = try reader.scalarField("parking_type", ParkingType.self)
-            case "evses": evses = try reader.field("evses", [EVSE].self)
-            case "directions": directions = try reader.field("directions", [DisplayText].self)
-            case "operator": `operator` = try reader.field("operator", BusinessDetails.self)
-            case "suboperator": suboperator = try reader.field("suboperator", BusinessDetails.self)
-            case "owner": owner = try reader.field("owner", BusinessDetails.self)
-            case "facilities": facilities = try reader.field("facilities", [Facility].self)
-            case "time_zone": timeZone = try reader.scalarField("time_zone", String.self)
-            case "opening_times": openingTimes = try reader.field("opening_times", Hours.self)
-            case "charging_when_closed": chargingWhenClosed = try reader.scalarField("charging_when_closed", Bool.self)
-            case "images": images = try reader.field("images", [Image].self)
-            case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "name": name = try reader.scalarField("name", String.self)
+                case "city": city = try reader.scalarField("city", String.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "state": state = try reader.scalarField("state", String.self)
+                case "evses": evses = try reader.field("evses", [EVSE].self)
+                case "owner": owner = try reader.field("owner", BusinessDetails.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "images": images = try reader.field("images", [Image].self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "publish": publish = try reader.scalarField("publish", Bool.self)
+                case "address": address = try reader.scalarField("address", String.self)
+                case "country": country = try reader.scalarField("country", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "operator": `operator` = try reader.field("operator", BusinessDetails.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "time_zone": timeZone = try reader.scalarField("time_zone", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "directions": directions = try reader.field("directions", [DisplayText].self)
+                case "facilities": facilities = try reader.field("facilities", [Facility].self)
+                case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
+                case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
+                case "suboperator": suboperator = try reader.field("suboperator", BusinessDetails.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "parking_type": parkingType = try reader.scalarField("parking_type", ParkingType.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "opening_times": openingTimes = try reader.field("opening_times", Hours.self)
+                default: try reader.skipValue()
+                }
+            case 17:
+                switch key {
+                case "related_locations": relatedLocations = try reader.field("related_locations", [AdditionalGeoLocation].self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "publish_allowed_to": publishAllowedTo = try reader.field("publish_allowed_to", [PublishTokenType].self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "charging_when_closed": chargingWhenClosed = try reader.scalarField("charging_when_closed", Bool.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -247,34 +303,90 @@ extension LocationPatch {
         var images: [Image]?
         var energyMix: EnergyMix?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "id": id = try reader.scalarField("id", String.self)
-            case "publish": publish = try reader.scalarField("publish", Bool.self)
-            case "publish_allowed_to": publishAllowedTo = try reader.field("publish_allowed_to", [PublishTokenType].self)
-            case "name": name = try reader.scalarField("name", String.self)
-            case "address": address = try reader.scalarField("address", String.self)
-            case "city": city = try reader.scalarField("city", String.self)
-            case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
-            case "state": state = try reader.scalarField("state", String.self)
-            case "country": country = try reader.scalarField("country", String.self)
-            case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "related_locations": relatedLocations = try reader.field("related_locations", [AdditionalGeoLocation].self)
-            case "parking_type": parkingType = try reader.scalarField("parking_type", ParkingType.self)
-            case "evses": evses = try reader.field("evses", [EVSE].self)
-            case "directions": directions = try reader.field("directions", [DisplayText].self)
-            case "operator": `operator` = try reader.field("operator", BusinessDetails.self)
-            case "suboperator": suboperator = try reader.field("suboperator", BusinessDetails.self)
-            case "owner": owner = try reader.field("owner", BusinessDetails.self)
-            case "facilities": facilities = try reader.field("facilities", [Facility].self)
-            case "time_zone": timeZone = try reader.scalarField("time_zone", String.self)
-            case "opening_times": openingTimes = try reader.field("opening_times", Hours.self)
-            case "charging_when_closed": chargingWhenClosed = try reader.scalarField("charging_when_closed", Bool.self)
-            case "images": images = try reader.field("images", [Image].self)
-            case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "name": name = try reader.scalarField("name", String.self)
+                case "city": city = try reader.scalarField("city", String.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "state": state = try reader.scalarField("state", String.self)
+                case "evses": evses = try reader.field("evses", [EVSE].self)
+                case "owner": owner = try reader.field("owner", BusinessDetails.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "images": images = try reader.field("images", [Image].self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "publish": publish = try reader.scalarField("publish", Bool.self)
+                case "address": address = try reader.scalarField("address", String.self)
+                case "country": country = try reader.scalarField("country", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "operator": `operator` = try reader.field("operator", BusinessDetails.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "time_zone": timeZone = try reader.scalarField("time_zone", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "directions": directions = try reader.field("directions", [DisplayText].self)
+                case "facilities": facilities = try reader.field("facilities", [Facility].self)
+                case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "postal_code": postalCode = try reader.scalarField("postal_code", String.self)
+                case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
+                case "suboperator": suboperator = try reader.field("suboperator", BusinessDetails.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "parking_type": parkingType = try reader.scalarField("parking_type", ParkingType.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "opening_times": openingTimes = try reader.field("opening_times", Hours.self)
+                default: try reader.skipValue()
+                }
+            case 17:
+                switch key {
+                case "related_locations": relatedLocations = try reader.field("related_locations", [AdditionalGeoLocation].self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "publish_allowed_to": publishAllowedTo = try reader.field("publish_allowed_to", [PublishTokenType].self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "charging_when_closed": chargingWhenClosed = try reader.scalarField("charging_when_closed", Bool.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -449,21 +561,57 @@ extension EVSE {
         var parkingRestrictions: [ParkingRestriction]?
         var images: [Image]?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
-            case "status": status = try reader.scalarField("status", Status.self)
-            case "status_schedule": statusSchedule = try reader.field("status_schedule", [StatusSchedule].self)
-            case "capabilities": capabilities = try reader.field("capabilities", [Capability].self)
-            case "connectors": connectors = try reader.field("connectors", [Connector].self)
-            case "floor_level": floorLevel = try reader.scalarField("floor_level", String.self)
-            case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "physical_reference": physicalReference = try reader.scalarField("physical_reference", String.self)
-            case "directions": directions = try reader.field("directions", [DisplayText].self)
-            case "parking_restrictions": parkingRestrictions = try reader.field("parking_restrictions", [ParkingRestriction].self)
-            case "images": images = try reader.field("images", [Image].self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", Status.self)
+                case "images": images = try reader.field("images", [Image].self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "connectors": connectors = try reader.field("connectors", [Connector].self)
+                case "directions": directions = try reader.field("directions", [DisplayText].self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "floor_level": floorLevel = try reader.scalarField("floor_level", String.self)
+                case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "capabilities": capabilities = try reader.field("capabilities", [Capability].self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "status_schedule": statusSchedule = try reader.field("status_schedule", [StatusSchedule].self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "physical_reference": physicalReference = try reader.scalarField("physical_reference", String.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "parking_restrictions": parkingRestrictions = try reader.field("parking_restrictions", [ParkingRestriction].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -573,21 +721,57 @@ extension EVSEPatch {
         var parkingRestrictions: [ParkingRestriction]?
         var images: [Image]?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
-            case "status": status = try reader.scalarField("status", Status.self)
-            case "status_schedule": statusSchedule = try reader.field("status_schedule", [StatusSchedule].self)
-            case "capabilities": capabilities = try reader.field("capabilities", [Capability].self)
-            case "connectors": connectors = try reader.field("connectors", [Connector].self)
-            case "floor_level": floorLevel = try reader.scalarField("floor_level", String.self)
-            case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
-            case "physical_reference": physicalReference = try reader.scalarField("physical_reference", String.self)
-            case "directions": directions = try reader.field("directions", [DisplayText].self)
-            case "parking_restrictions": parkingRestrictions = try reader.field("parking_restrictions", [ParkingRestriction].self)
-            case "images": images = try reader.field("images", [Image].self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", Status.self)
+                case "images": images = try reader.field("images", [Image].self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "evse_id": evseID = try reader.scalarField("evse_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "connectors": connectors = try reader.field("connectors", [Connector].self)
+                case "directions": directions = try reader.field("directions", [DisplayText].self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "floor_level": floorLevel = try reader.scalarField("floor_level", String.self)
+                case "coordinates": coordinates = try reader.field("coordinates", GeoLocation.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "capabilities": capabilities = try reader.field("capabilities", [Capability].self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "status_schedule": statusSchedule = try reader.field("status_schedule", [StatusSchedule].self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "physical_reference": physicalReference = try reader.scalarField("physical_reference", String.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "parking_restrictions": parkingRestrictions = try reader.field("parking_restrictions", [ParkingRestriction].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -694,18 +878,50 @@ extension Connector {
         var tariffIDs: [String]?
         var termsAndConditions: String?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "standard": standard = try reader.scalarField("standard", ConnectorType.self)
-            case "format": format = try reader.scalarField("format", ConnectorFormat.self)
-            case "power_type": powerType = try reader.scalarField("power_type", PowerType.self)
-            case "max_voltage": maxVoltage = try reader.scalarField("max_voltage", Int.self)
-            case "max_amperage": maxAmperage = try reader.scalarField("max_amperage", Int.self)
-            case "max_electric_power": maxElectricPower = try reader.scalarField("max_electric_power", Int.self)
-            case "tariff_ids": tariffIDs = try reader.field("tariff_ids", [String].self)
-            case "terms_and_conditions": termsAndConditions = try reader.scalarField("terms_and_conditions", String.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "format": format = try reader.scalarField("format", ConnectorFormat.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "standard": standard = try reader.scalarField("standard", ConnectorType.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "power_type": powerType = try reader.scalarField("power_type", PowerType.self)
+                case "tariff_ids": tariffIDs = try reader.field("tariff_ids", [String].self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "max_voltage": maxVoltage = try reader.scalarField("max_voltage", Int.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "max_amperage": maxAmperage = try reader.scalarField("max_amperage", Int.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "max_electric_power": maxElectricPower = try reader.scalarField("max_electric_power", Int.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "terms_and_conditions": termsAndConditions = try reader.scalarField("terms_and_conditions", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -797,18 +1013,50 @@ extension ConnectorPatch {
         var tariffIDs: [String]?
         var termsAndConditions: String?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "id": id = try reader.scalarField("id", String.self)
-            case "standard": standard = try reader.scalarField("standard", ConnectorType.self)
-            case "format": format = try reader.scalarField("format", ConnectorFormat.self)
-            case "power_type": powerType = try reader.scalarField("power_type", PowerType.self)
-            case "max_voltage": maxVoltage = try reader.scalarField("max_voltage", Int.self)
-            case "max_amperage": maxAmperage = try reader.scalarField("max_amperage", Int.self)
-            case "max_electric_power": maxElectricPower = try reader.scalarField("max_electric_power", Int.self)
-            case "tariff_ids": tariffIDs = try reader.field("tariff_ids", [String].self)
-            case "terms_and_conditions": termsAndConditions = try reader.scalarField("terms_and_conditions", String.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "format": format = try reader.scalarField("format", ConnectorFormat.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "standard": standard = try reader.scalarField("standard", ConnectorType.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "power_type": powerType = try reader.scalarField("power_type", PowerType.self)
+                case "tariff_ids": tariffIDs = try reader.field("tariff_ids", [String].self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "max_voltage": maxVoltage = try reader.scalarField("max_voltage", Int.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "max_amperage": maxAmperage = try reader.scalarField("max_amperage", Int.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 18:
+                switch key {
+                case "max_electric_power": maxElectricPower = try reader.scalarField("max_electric_power", Int.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "terms_and_conditions": termsAndConditions = try reader.scalarField("terms_and_conditions", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -893,11 +1141,23 @@ extension AdditionalGeoLocation {
         var latitude: String?
         var longitude: String?
         var name: DisplayText?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "latitude": latitude = try reader.scalarField("latitude", String.self)
-            case "longitude": longitude = try reader.scalarField("longitude", String.self)
-            case "name": name = try reader.field("name", DisplayText.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "name": name = try reader.field("name", DisplayText.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "latitude": latitude = try reader.scalarField("latitude", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "longitude": longitude = try reader.scalarField("longitude", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -947,11 +1207,19 @@ extension BusinessDetails {
         var name: String?
         var website: String?
         var logo: Image?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "name": name = try reader.scalarField("name", String.self)
-            case "website": website = try reader.scalarField("website", String.self)
-            case "logo": logo = try reader.field("logo", Image.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "name": name = try reader.scalarField("name", String.self)
+                case "logo": logo = try reader.field("logo", Image.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "website": website = try reader.scalarField("website", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1003,13 +1271,29 @@ extension EnergyMix {
         var environImpact: [EnvironmentalImpact]?
         var supplierName: String?
         var energyProductName: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "is_green_energy": isGreenEnergy = try reader.scalarField("is_green_energy", Bool.self)
-            case "energy_sources": energySources = try reader.field("energy_sources", [EnergySource].self)
-            case "environ_impact": environImpact = try reader.field("environ_impact", [EnvironmentalImpact].self)
-            case "supplier_name": supplierName = try reader.scalarField("supplier_name", String.self)
-            case "energy_product_name": energyProductName = try reader.scalarField("energy_product_name", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 13:
+                switch key {
+                case "supplier_name": supplierName = try reader.scalarField("supplier_name", String.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "energy_sources": energySources = try reader.field("energy_sources", [EnergySource].self)
+                case "environ_impact": environImpact = try reader.field("environ_impact", [EnvironmentalImpact].self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "is_green_energy": isGreenEnergy = try reader.scalarField("is_green_energy", Bool.self)
+                default: try reader.skipValue()
+                }
+            case 19:
+                switch key {
+                case "energy_product_name": energyProductName = try reader.scalarField("energy_product_name", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1068,10 +1352,18 @@ extension EnergySource {
         guard var scope = try reader.beginObject("EnergySource") else { return nil }
         var source: EnergySourceCategory?
         var percentage: Decimal?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "source": source = try reader.scalarField("source", EnergySourceCategory.self)
-            case "percentage": percentage = try reader.scalarField("percentage", Decimal.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "source": source = try reader.scalarField("source", EnergySourceCategory.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "percentage": percentage = try reader.scalarField("percentage", Decimal.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1115,10 +1407,18 @@ extension EnvironmentalImpact {
         guard var scope = try reader.beginObject("EnvironmentalImpact") else { return nil }
         var category: EnvironmentalImpactCategory?
         var amount: Decimal?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "category": category = try reader.scalarField("category", EnvironmentalImpactCategory.self)
-            case "amount": amount = try reader.scalarField("amount", Decimal.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "amount": amount = try reader.scalarField("amount", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "category": category = try reader.scalarField("category", EnvironmentalImpactCategory.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1162,10 +1462,18 @@ extension ExceptionalPeriod {
         guard var scope = try reader.beginObject("ExceptionalPeriod") else { return nil }
         var periodBegin: OCPIDateTime?
         var periodEnd: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "period_begin": periodBegin = try reader.scalarField("period_begin", OCPIDateTime.self)
-            case "period_end": periodEnd = try reader.scalarField("period_end", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 10:
+                switch key {
+                case "period_end": periodEnd = try reader.scalarField("period_end", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "period_begin": periodBegin = try reader.scalarField("period_begin", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1209,10 +1517,18 @@ extension GeoLocation {
         guard var scope = try reader.beginObject("GeoLocation") else { return nil }
         var latitude: String?
         var longitude: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "latitude": latitude = try reader.scalarField("latitude", String.self)
-            case "longitude": longitude = try reader.scalarField("longitude", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 8:
+                switch key {
+                case "latitude": latitude = try reader.scalarField("latitude", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "longitude": longitude = try reader.scalarField("longitude", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1258,12 +1574,24 @@ extension Hours {
         var regularHours: [RegularHours]?
         var exceptionalOpenings: [ExceptionalPeriod]?
         var exceptionalClosings: [ExceptionalPeriod]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "twentyfourseven": twentyfourseven = try reader.scalarField("twentyfourseven", Bool.self)
-            case "regular_hours": regularHours = try reader.field("regular_hours", [RegularHours].self)
-            case "exceptional_openings": exceptionalOpenings = try reader.field("exceptional_openings", [ExceptionalPeriod].self)
-            case "exceptional_closings": exceptionalClosings = try reader.field("exceptional_closings", [ExceptionalPeriod].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 13:
+                switch key {
+                case "regular_hours": regularHours = try reader.field("regular_hours", [RegularHours].self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "twentyfourseven": twentyfourseven = try reader.scalarField("twentyfourseven", Bool.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "exceptional_openings": exceptionalOpenings = try reader.field("exceptional_openings", [ExceptionalPeriod].self)
+                case "exceptional_closings": exceptionalClosings = try reader.field("exceptional_closings", [ExceptionalPeriod].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1321,14 +1649,38 @@ extension Image {
         var type: String?
         var width: Int?
         var height: Int?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "url": url = try reader.scalarField("url", String.self)
-            case "thumbnail": thumbnail = try reader.scalarField("thumbnail", String.self)
-            case "category": category = try reader.scalarField("category", ImageCategory.self)
-            case "type": type = try reader.scalarField("type", String.self)
-            case "width": width = try reader.scalarField("width", Int.self)
-            case "height": height = try reader.scalarField("height", Int.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "url": url = try reader.scalarField("url", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", String.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "width": width = try reader.scalarField("width", Int.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "height": height = try reader.scalarField("height", Int.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "category": category = try reader.scalarField("category", ImageCategory.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "thumbnail": thumbnail = try reader.scalarField("thumbnail", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1395,13 +1747,33 @@ extension PublishTokenType {
         var visualNumber: String?
         var issuer: String?
         var groupID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "type": type = try reader.scalarField("type", TokenType.self)
-            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
-            case "issuer": issuer = try reader.scalarField("issuer", String.self)
-            case "group_id": groupID = try reader.scalarField("group_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TokenType.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "issuer": issuer = try reader.scalarField("issuer", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "group_id": groupID = try reader.scalarField("group_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1461,11 +1833,23 @@ extension RegularHours {
         var weekday: Int?
         var periodBegin: String?
         var periodEnd: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "weekday": weekday = try reader.scalarField("weekday", Int.self)
-            case "period_begin": periodBegin = try reader.scalarField("period_begin", String.self)
-            case "period_end": periodEnd = try reader.scalarField("period_end", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 7:
+                switch key {
+                case "weekday": weekday = try reader.scalarField("weekday", Int.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "period_end": periodEnd = try reader.scalarField("period_end", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "period_begin": periodBegin = try reader.scalarField("period_begin", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -1515,11 +1899,23 @@ extension StatusSchedule {
         var periodBegin: OCPIDateTime?
         var periodEnd: OCPIDateTime?
         var status: Status?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "period_begin": periodBegin = try reader.scalarField("period_begin", OCPIDateTime.self)
-            case "period_end": periodEnd = try reader.scalarField("period_end", OCPIDateTime.self)
-            case "status": status = try reader.scalarField("status", Status.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", Status.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "period_end": periodEnd = try reader.scalarField("period_end", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "period_begin": periodBegin = try reader.scalarField("period_begin", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

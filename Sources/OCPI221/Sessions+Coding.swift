@@ -24,26 +24,74 @@ extension Session {
         var totalCost: Price?
         var status: SessionStatus?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "id": id = try reader.scalarField("id", String.self)
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
-            case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
-            case "cdr_token": cdrToken = try reader.field("cdr_token", CdrToken.self)
-            case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
-            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
-            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
-            case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
-            case "total_cost": totalCost = try reader.field("total_cost", Price.self)
-            case "status": status = try reader.scalarField("status", SessionStatus.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 3:
+                switch key {
+                case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", SessionStatus.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "cdr_token": cdrToken = try reader.field("cdr_token", CdrToken.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "total_cost": totalCost = try reader.field("total_cost", Price.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -183,26 +231,74 @@ extension SessionPatch {
         var totalCost: Price?
         var status: SessionStatus?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "id": id = try reader.scalarField("id", String.self)
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
-            case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
-            case "cdr_token": cdrToken = try reader.field("cdr_token", CdrToken.self)
-            case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
-            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
-            case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
-            case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
-            case "total_cost": totalCost = try reader.field("total_cost", Price.self)
-            case "status": status = try reader.scalarField("status", SessionStatus.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 3:
+                switch key {
+                case "kwh": kwh = try reader.scalarField("kwh", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "status": status = try reader.scalarField("status", SessionStatus.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "evse_uid": evseUID = try reader.scalarField("evse_uid", String.self)
+                case "meter_id": meterID = try reader.scalarField("meter_id", String.self)
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "cdr_token": cdrToken = try reader.field("cdr_token", CdrToken.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "total_cost": totalCost = try reader.field("total_cost", Price.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "auth_method": authMethod = try reader.scalarField("auth_method", AuthMethod.self)
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "connector_id": connectorID = try reader.scalarField("connector_id", String.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "charging_periods": chargingPeriods = try reader.field("charging_periods", [ChargingPeriod].self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -328,12 +424,28 @@ extension ChargingPreferences {
         var departureTime: OCPIDateTime?
         var energyNeed: Decimal?
         var dischargeAllowed: Bool?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "profile_type": profileType = try reader.scalarField("profile_type", ProfileType.self)
-            case "departure_time": departureTime = try reader.scalarField("departure_time", OCPIDateTime.self)
-            case "energy_need": energyNeed = try reader.scalarField("energy_need", Decimal.self)
-            case "discharge_allowed": dischargeAllowed = try reader.scalarField("discharge_allowed", Bool.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 11:
+                switch key {
+                case "energy_need": energyNeed = try reader.scalarField("energy_need", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "profile_type": profileType = try reader.scalarField("profile_type", ProfileType.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "departure_time": departureTime = try reader.scalarField("departure_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 17:
+                switch key {
+                case "discharge_allowed": dischargeAllowed = try reader.scalarField("discharge_allowed", Bool.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -284,12 +284,32 @@ public enum ChargingPreferencesResponse: OCPIEnumeration {
     public static let knownValues: [ChargingPreferencesResponse] = [.accepted, .departureRequired, .energyNeedRequired, .notPossible, .profileTypeNotSupported]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "ACCEPTED": self = .accepted
-        case "DEPARTURE_REQUIRED": self = .departureRequired
-        case "ENERGY_NEED_REQUIRED": self = .energyNeedRequired
-        case "NOT_POSSIBLE": self = .notPossible
-        case "PROFILE_TYPE_NOT_SUPPORTED": self = .profileTypeNotSupported
+        switch rawValue.utf8.count {
+        case 8:
+            switch rawValue {
+            case "ACCEPTED": self = .accepted
+            default: self = .unrecognized(rawValue)
+            }
+        case 12:
+            switch rawValue {
+            case "NOT_POSSIBLE": self = .notPossible
+            default: self = .unrecognized(rawValue)
+            }
+        case 18:
+            switch rawValue {
+            case "DEPARTURE_REQUIRED": self = .departureRequired
+            default: self = .unrecognized(rawValue)
+            }
+        case 20:
+            switch rawValue {
+            case "ENERGY_NEED_REQUIRED": self = .energyNeedRequired
+            default: self = .unrecognized(rawValue)
+            }
+        case 26:
+            switch rawValue {
+            case "PROFILE_TYPE_NOT_SUPPORTED": self = .profileTypeNotSupported
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -330,11 +350,23 @@ public enum ProfileType: OCPIEnumeration {
     public static let knownValues: [ProfileType] = [.cheap, .fast, .green, .regular]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "CHEAP": self = .cheap
-        case "FAST": self = .fast
-        case "GREEN": self = .green
-        case "REGULAR": self = .regular
+        switch rawValue.utf8.count {
+        case 4:
+            switch rawValue {
+            case "FAST": self = .fast
+            default: self = .unrecognized(rawValue)
+            }
+        case 5:
+            switch rawValue {
+            case "CHEAP": self = .cheap
+            case "GREEN": self = .green
+            default: self = .unrecognized(rawValue)
+            }
+        case 7:
+            switch rawValue {
+            case "REGULAR": self = .regular
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -378,12 +410,28 @@ public enum SessionStatus: OCPIEnumeration {
     public static let knownValues: [SessionStatus] = [.active, .completed, .invalid, .pending, .reservation]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "ACTIVE": self = .active
-        case "COMPLETED": self = .completed
-        case "INVALID": self = .invalid
-        case "PENDING": self = .pending
-        case "RESERVATION": self = .reservation
+        switch rawValue.utf8.count {
+        case 6:
+            switch rawValue {
+            case "ACTIVE": self = .active
+            default: self = .unrecognized(rawValue)
+            }
+        case 7:
+            switch rawValue {
+            case "INVALID": self = .invalid
+            case "PENDING": self = .pending
+            default: self = .unrecognized(rawValue)
+            }
+        case 9:
+            switch rawValue {
+            case "COMPLETED": self = .completed
+            default: self = .unrecognized(rawValue)
+            }
+        case 11:
+            switch rawValue {
+            case "RESERVATION": self = .reservation
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }

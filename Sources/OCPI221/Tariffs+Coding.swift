@@ -20,22 +20,58 @@ extension Tariff {
         var endDateTime: OCPIDateTime?
         var energyMix: EnergyMix?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "id": id = try reader.scalarField("id", String.self)
-            case "currency": currency = try reader.scalarField("currency", String.self)
-            case "type": type = try reader.scalarField("type", TariffType.self)
-            case "tariff_alt_text": tariffAltText = try reader.field("tariff_alt_text", [DisplayText].self)
-            case "tariff_alt_url": tariffAltURL = try reader.scalarField("tariff_alt_url", String.self)
-            case "min_price": minPrice = try reader.field("min_price", Price.self)
-            case "max_price": maxPrice = try reader.field("max_price", Price.self)
-            case "elements": elements = try reader.field("elements", [TariffElement].self)
-            case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
-            case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
-            case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 2:
+                switch key {
+                case "id": id = try reader.scalarField("id", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TariffType.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "currency": currency = try reader.scalarField("currency", String.self)
+                case "elements": elements = try reader.field("elements", [TariffElement].self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "min_price": minPrice = try reader.field("min_price", Price.self)
+                case "max_price": maxPrice = try reader.field("max_price", Price.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "energy_mix": energyMix = try reader.field("energy_mix", EnergyMix.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "end_date_time": endDateTime = try reader.scalarField("end_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 14:
+                switch key {
+                case "tariff_alt_url": tariffAltURL = try reader.scalarField("tariff_alt_url", String.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "tariff_alt_text": tariffAltText = try reader.field("tariff_alt_text", [DisplayText].self)
+                case "start_date_time": startDateTime = try reader.scalarField("start_date_time", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -141,12 +177,28 @@ extension PriceComponent {
         var price: Decimal?
         var vat: Decimal?
         var stepSize: Int?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "type": type = try reader.scalarField("type", TariffDimensionType.self)
-            case "price": price = try reader.scalarField("price", Decimal.self)
-            case "vat": vat = try reader.scalarField("vat", Decimal.self)
-            case "step_size": stepSize = try reader.scalarField("step_size", Int.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "vat": vat = try reader.scalarField("vat", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TariffDimensionType.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "price": price = try reader.scalarField("price", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "step_size": stepSize = try reader.scalarField("step_size", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -200,10 +252,18 @@ extension TariffElement {
         guard var scope = try reader.beginObject("TariffElement") else { return nil }
         var priceComponents: [PriceComponent]?
         var restrictions: TariffRestrictions?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "price_components": priceComponents = try reader.field("price_components", [PriceComponent].self)
-            case "restrictions": restrictions = try reader.field("restrictions", TariffRestrictions.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 12:
+                switch key {
+                case "restrictions": restrictions = try reader.field("restrictions", TariffRestrictions.self)
+                default: try reader.skipValue()
+                }
+            case 16:
+                switch key {
+                case "price_components": priceComponents = try reader.field("price_components", [PriceComponent].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -259,22 +319,46 @@ extension TariffRestrictions {
         var maxDuration: Int?
         var dayOfWeek: [DayOfWeek]?
         var reservation: ReservationRestrictionType?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "start_time": startTime = try reader.scalarField("start_time", String.self)
-            case "end_time": endTime = try reader.scalarField("end_time", String.self)
-            case "start_date": startDate = try reader.scalarField("start_date", String.self)
-            case "end_date": endDate = try reader.scalarField("end_date", String.self)
-            case "min_kwh": minKWh = try reader.scalarField("min_kwh", Decimal.self)
-            case "max_kwh": maxKWh = try reader.scalarField("max_kwh", Decimal.self)
-            case "min_current": minCurrent = try reader.scalarField("min_current", Decimal.self)
-            case "max_current": maxCurrent = try reader.scalarField("max_current", Decimal.self)
-            case "min_power": minPower = try reader.scalarField("min_power", Decimal.self)
-            case "max_power": maxPower = try reader.scalarField("max_power", Decimal.self)
-            case "min_duration": minDuration = try reader.scalarField("min_duration", Int.self)
-            case "max_duration": maxDuration = try reader.scalarField("max_duration", Int.self)
-            case "day_of_week": dayOfWeek = try reader.field("day_of_week", [DayOfWeek].self)
-            case "reservation": reservation = try reader.scalarField("reservation", ReservationRestrictionType.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 7:
+                switch key {
+                case "min_kwh": minKWh = try reader.scalarField("min_kwh", Decimal.self)
+                case "max_kwh": maxKWh = try reader.scalarField("max_kwh", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "end_time": endTime = try reader.scalarField("end_time", String.self)
+                case "end_date": endDate = try reader.scalarField("end_date", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "min_power": minPower = try reader.scalarField("min_power", Decimal.self)
+                case "max_power": maxPower = try reader.scalarField("max_power", Decimal.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "start_time": startTime = try reader.scalarField("start_time", String.self)
+                case "start_date": startDate = try reader.scalarField("start_date", String.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "min_current": minCurrent = try reader.scalarField("min_current", Decimal.self)
+                case "max_current": maxCurrent = try reader.scalarField("max_current", Decimal.self)
+                case "day_of_week": dayOfWeek = try reader.field("day_of_week", [DayOfWeek].self)
+                case "reservation": reservation = try reader.scalarField("reservation", ReservationRestrictionType.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "min_duration": minDuration = try reader.scalarField("min_duration", Int.self)
+                case "max_duration": maxDuration = try reader.scalarField("max_duration", Int.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

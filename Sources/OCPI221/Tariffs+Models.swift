@@ -249,14 +249,30 @@ public enum DayOfWeek: OCPIEnumeration {
     public static let knownValues: [DayOfWeek] = [.monday, .tuesday, .wednesday, .thursday, .friday, .saturday, .sunday]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "MONDAY": self = .monday
-        case "TUESDAY": self = .tuesday
-        case "WEDNESDAY": self = .wednesday
-        case "THURSDAY": self = .thursday
-        case "FRIDAY": self = .friday
-        case "SATURDAY": self = .saturday
-        case "SUNDAY": self = .sunday
+        switch rawValue.utf8.count {
+        case 6:
+            switch rawValue {
+            case "MONDAY": self = .monday
+            case "FRIDAY": self = .friday
+            case "SUNDAY": self = .sunday
+            default: self = .unrecognized(rawValue)
+            }
+        case 7:
+            switch rawValue {
+            case "TUESDAY": self = .tuesday
+            default: self = .unrecognized(rawValue)
+            }
+        case 8:
+            switch rawValue {
+            case "THURSDAY": self = .thursday
+            case "SATURDAY": self = .saturday
+            default: self = .unrecognized(rawValue)
+            }
+        case 9:
+            switch rawValue {
+            case "WEDNESDAY": self = .wednesday
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -295,9 +311,17 @@ public enum ReservationRestrictionType: OCPIEnumeration {
     public static let knownValues: [ReservationRestrictionType] = [.reservation, .reservationExpires]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "RESERVATION": self = .reservation
-        case "RESERVATION_EXPIRES": self = .reservationExpires
+        switch rawValue.utf8.count {
+        case 11:
+            switch rawValue {
+            case "RESERVATION": self = .reservation
+            default: self = .unrecognized(rawValue)
+            }
+        case 19:
+            switch rawValue {
+            case "RESERVATION_EXPIRES": self = .reservationExpires
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -337,11 +361,23 @@ public enum TariffDimensionType: OCPIEnumeration {
     public static let knownValues: [TariffDimensionType] = [.energy, .flat, .parkingTime, .time]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "ENERGY": self = .energy
-        case "FLAT": self = .flat
-        case "PARKING_TIME": self = .parkingTime
-        case "TIME": self = .time
+        switch rawValue.utf8.count {
+        case 4:
+            switch rawValue {
+            case "FLAT": self = .flat
+            case "TIME": self = .time
+            default: self = .unrecognized(rawValue)
+            }
+        case 6:
+            switch rawValue {
+            case "ENERGY": self = .energy
+            default: self = .unrecognized(rawValue)
+            }
+        case 12:
+            switch rawValue {
+            case "PARKING_TIME": self = .parkingTime
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }
@@ -383,12 +419,28 @@ public enum TariffType: OCPIEnumeration {
     public static let knownValues: [TariffType] = [.adHocPayment, .profileCheap, .profileFast, .profileGreen, .regular]
 
     public init(rawValue: String) {
-        switch rawValue {
-        case "AD_HOC_PAYMENT": self = .adHocPayment
-        case "PROFILE_CHEAP": self = .profileCheap
-        case "PROFILE_FAST": self = .profileFast
-        case "PROFILE_GREEN": self = .profileGreen
-        case "REGULAR": self = .regular
+        switch rawValue.utf8.count {
+        case 7:
+            switch rawValue {
+            case "REGULAR": self = .regular
+            default: self = .unrecognized(rawValue)
+            }
+        case 12:
+            switch rawValue {
+            case "PROFILE_FAST": self = .profileFast
+            default: self = .unrecognized(rawValue)
+            }
+        case 13:
+            switch rawValue {
+            case "PROFILE_CHEAP": self = .profileCheap
+            case "PROFILE_GREEN": self = .profileGreen
+            default: self = .unrecognized(rawValue)
+            }
+        case 14:
+            switch rawValue {
+            case "AD_HOC_PAYMENT": self = .adHocPayment
+            default: self = .unrecognized(rawValue)
+            }
         default: self = .unrecognized(rawValue)
         }
     }

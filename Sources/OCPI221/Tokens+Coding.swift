@@ -11,13 +11,33 @@ extension AuthorizationInfo {
         var location: LocationReferences?
         var authorizationReference: String?
         var info: DisplayText?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "allowed": allowed = try reader.scalarField("allowed", AllowedType.self)
-            case "token": token = try reader.field("token", Token.self)
-            case "location": location = try reader.field("location", LocationReferences.self)
-            case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
-            case "info": info = try reader.field("info", DisplayText.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "info": info = try reader.field("info", DisplayText.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "token": token = try reader.field("token", Token.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "allowed": allowed = try reader.scalarField("allowed", AllowedType.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "location": location = try reader.field("location", LocationReferences.self)
+                default: try reader.skipValue()
+                }
+            case 23:
+                switch key {
+                case "authorization_reference": authorizationReference = try reader.scalarField("authorization_reference", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -88,22 +108,66 @@ extension Token {
         var defaultProfileType: ProfileType?
         var energyContract: EnergyContract?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "type": type = try reader.scalarField("type", TokenType.self)
-            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
-            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
-            case "issuer": issuer = try reader.scalarField("issuer", String.self)
-            case "group_id": groupID = try reader.scalarField("group_id", String.self)
-            case "valid": valid = try reader.scalarField("valid", Bool.self)
-            case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
-            case "language": language = try reader.scalarField("language", String.self)
-            case "default_profile_type": defaultProfileType = try reader.scalarField("default_profile_type", ProfileType.self)
-            case "energy_contract": energyContract = try reader.field("energy_contract", EnergyContract.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TokenType.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "valid": valid = try reader.scalarField("valid", Bool.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "issuer": issuer = try reader.scalarField("issuer", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "group_id": groupID = try reader.scalarField("group_id", String.self)
+                case "language": language = try reader.scalarField("language", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "energy_contract": energyContract = try reader.field("energy_contract", EnergyContract.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "default_profile_type": defaultProfileType = try reader.scalarField("default_profile_type", ProfileType.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -219,22 +283,66 @@ extension TokenPatch {
         var defaultProfileType: ProfileType?
         var energyContract: EnergyContract?
         var lastUpdated: OCPIDateTime?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "country_code": countryCode = try reader.scalarField("country_code", String.self)
-            case "party_id": partyID = try reader.scalarField("party_id", String.self)
-            case "uid": uid = try reader.scalarField("uid", String.self)
-            case "type": type = try reader.scalarField("type", TokenType.self)
-            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
-            case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
-            case "issuer": issuer = try reader.scalarField("issuer", String.self)
-            case "group_id": groupID = try reader.scalarField("group_id", String.self)
-            case "valid": valid = try reader.scalarField("valid", Bool.self)
-            case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
-            case "language": language = try reader.scalarField("language", String.self)
-            case "default_profile_type": defaultProfileType = try reader.scalarField("default_profile_type", ProfileType.self)
-            case "energy_contract": energyContract = try reader.field("energy_contract", EnergyContract.self)
-            case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "uid": uid = try reader.scalarField("uid", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "type": type = try reader.scalarField("type", TokenType.self)
+                default: try reader.skipValue()
+                }
+            case 5:
+                switch key {
+                case "valid": valid = try reader.scalarField("valid", Bool.self)
+                default: try reader.skipValue()
+                }
+            case 6:
+                switch key {
+                case "issuer": issuer = try reader.scalarField("issuer", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "party_id": partyID = try reader.scalarField("party_id", String.self)
+                case "group_id": groupID = try reader.scalarField("group_id", String.self)
+                case "language": language = try reader.scalarField("language", String.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "whitelist": whitelist = try reader.scalarField("whitelist", WhitelistType.self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 12:
+                switch key {
+                case "country_code": countryCode = try reader.scalarField("country_code", String.self)
+                case "last_updated": lastUpdated = try reader.scalarField("last_updated", OCPIDateTime.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "visual_number": visualNumber = try reader.scalarField("visual_number", String.self)
+                default: try reader.skipValue()
+                }
+            case 15:
+                switch key {
+                case "energy_contract": energyContract = try reader.field("energy_contract", EnergyContract.self)
+                default: try reader.skipValue()
+                }
+            case 20:
+                switch key {
+                case "default_profile_type": defaultProfileType = try reader.scalarField("default_profile_type", ProfileType.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -338,10 +446,18 @@ extension EnergyContract {
         guard var scope = try reader.beginObject("EnergyContract") else { return nil }
         var supplierName: String?
         var contractID: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "supplier_name": supplierName = try reader.scalarField("supplier_name", String.self)
-            case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 11:
+                switch key {
+                case "contract_id": contractID = try reader.scalarField("contract_id", String.self)
+                default: try reader.skipValue()
+                }
+            case 13:
+                switch key {
+                case "supplier_name": supplierName = try reader.scalarField("supplier_name", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -385,10 +501,18 @@ extension LocationReferences {
         guard var scope = try reader.beginObject("LocationReferences") else { return nil }
         var locationID: String?
         var evseUids: [String]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "location_id": locationID = try reader.scalarField("location_id", String.self)
-            case "evse_uids": evseUids = try reader.field("evse_uids", [String].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 9:
+                switch key {
+                case "evse_uids": evseUids = try reader.field("evse_uids", [String].self)
+                default: try reader.skipValue()
+                }
+            case 11:
+                switch key {
+                case "location_id": locationID = try reader.scalarField("location_id", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

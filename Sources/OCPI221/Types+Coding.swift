@@ -8,10 +8,18 @@ extension DisplayText {
         guard var scope = try reader.beginObject("DisplayText") else { return nil }
         var language: String?
         var text: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "language": language = try reader.scalarField("language", String.self)
-            case "text": text = try reader.scalarField("text", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 4:
+                switch key {
+                case "text": text = try reader.scalarField("text", String.self)
+                default: try reader.skipValue()
+                }
+            case 8:
+                switch key {
+                case "language": language = try reader.scalarField("language", String.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -55,10 +63,14 @@ extension Price {
         guard var scope = try reader.beginObject("Price") else { return nil }
         var exclVAT: Decimal?
         var inclVAT: Decimal?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "excl_vat": exclVAT = try reader.scalarField("excl_vat", Decimal.self)
-            case "incl_vat": inclVAT = try reader.scalarField("incl_vat", Decimal.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 8:
+                switch key {
+                case "excl_vat": exclVAT = try reader.scalarField("excl_vat", Decimal.self)
+                case "incl_vat": inclVAT = try reader.scalarField("incl_vat", Decimal.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

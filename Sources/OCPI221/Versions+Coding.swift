@@ -8,10 +8,18 @@ extension Version {
         guard var scope = try reader.beginObject("Version") else { return nil }
         var version: VersionNumber?
         var url: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "version": version = try reader.scalarField("version", VersionNumber.self)
-            case "url": url = try reader.scalarField("url", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "url": url = try reader.scalarField("url", String.self)
+                default: try reader.skipValue()
+                }
+            case 7:
+                switch key {
+                case "version": version = try reader.scalarField("version", VersionNumber.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -55,10 +63,18 @@ extension VersionDetails {
         guard var scope = try reader.beginObject("VersionDetails") else { return nil }
         var version: VersionNumber?
         var endpoints: [Endpoint]?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "version": version = try reader.scalarField("version", VersionNumber.self)
-            case "endpoints": endpoints = try reader.field("endpoints", [Endpoint].self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 7:
+                switch key {
+                case "version": version = try reader.scalarField("version", VersionNumber.self)
+                default: try reader.skipValue()
+                }
+            case 9:
+                switch key {
+                case "endpoints": endpoints = try reader.field("endpoints", [Endpoint].self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }
@@ -103,11 +119,23 @@ extension Endpoint {
         var identifier: ModuleID?
         var role: InterfaceRole?
         var url: String?
-        while let key = try reader.nextKey(&scope) {
-            switch key {
-            case "identifier": identifier = try reader.scalarField("identifier", ModuleID.self)
-            case "role": role = try reader.scalarField("role", InterfaceRole.self)
-            case "url": url = try reader.scalarField("url", String.self)
+        while let key = try reader.nextField(&scope) {
+            switch key.count {
+            case 3:
+                switch key {
+                case "url": url = try reader.scalarField("url", String.self)
+                default: try reader.skipValue()
+                }
+            case 4:
+                switch key {
+                case "role": role = try reader.scalarField("role", InterfaceRole.self)
+                default: try reader.skipValue()
+                }
+            case 10:
+                switch key {
+                case "identifier": identifier = try reader.scalarField("identifier", ModuleID.self)
+                default: try reader.skipValue()
+                }
             default: try reader.skipValue()
             }
         }

@@ -109,7 +109,8 @@ public struct JSONReader {
 
     /// Consumes a `null` if one is next.
     public mutating func skipNull() throws(JSONSyntaxError) -> Bool {
-        guard try peekKind() == .null else { return false }
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "n") else { return false }
         try expectLiteral("null")
         return true
     }
@@ -129,12 +130,37 @@ public struct JSONReader {
 
     /// The next key of an object, or `nil` after its `}`.
     public mutating func nextKey(_ scope: inout Scope) throws(JSONSyntaxError) -> String? {
+        guard try enterMember(&scope) else { return nil }
+        let key = try readString()
+        try expectColon()
+        return key
+    }
+
+    /// The next key of an object as its bytes, or `nil` after its `}`: what generated decoders
+    /// match against their field names without making a `String` of every key.
+    public mutating func nextField(_ scope: inout Scope) throws(JSONSyntaxError) -> JSONKey? {
+        guard try enterMember(&scope) else { return nil }
+        let scanned = try scanString()
+        if !scanned.isASCII || scanned.unescaped != nil {
+            // Rare: keys outside ASCII are checked as UTF-8 and kept unescaped.
+            let bytes = scanned.unescaped ?? Array(bytes[scanned.range])
+            guard String(validating: bytes, as: UTF8.self) != nil else { throw error("invalid UTF-8 in a string", at: scanned.range.lowerBound) }
+            try expectColon()
+            return JSONKey(raw: UnsafeBufferPointer(start: nil, count: 0), unescaped: bytes)
+        }
+        try expectColon()
+        return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[scanned.range]), unescaped: nil)
+    }
+
+    /// Before a member: `false` (consuming the `}`) at the object's end, otherwise `true` with
+    /// the separating `,` consumed and the key's quote next.
+    private mutating func enterMember(_ scope: inout Scope) throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         guard index < bytes.count else { throw error("unexpected end of input in an object") }
         if bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return nil
+            return false
         }
         if scope.first {
             scope.first = false
@@ -144,11 +170,13 @@ public struct JSONReader {
             skipWhitespace()
         }
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key in double quotes") }
-        let key = try readString()
+        return true
+    }
+
+    private mutating func expectColon() throws(JSONSyntaxError) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
         index += 1
-        return key
     }
 
     /// Starts a list; for anything else records "expected a list" and skips it.
@@ -189,7 +217,7 @@ public struct JSONReader {
             try enter()
             index += 1
             var scope = Scope()
-            while try nextKey(&scope) != nil { try skipValue() }
+            while try nextField(&scope) != nil { try skipValue() }
         case .array:
             try enter()
             index += 1
@@ -212,20 +240,58 @@ public struct JSONReader {
 
     /// A string value; assumes the next value is a string.
     public mutating func readString() throws(JSONSyntaxError) -> String {
+        let scanned = try scanString()
+        let text: String?
+        if let unescaped = scanned.unescaped {
+            text = String(validating: unescaped, as: UTF8.self)
+        } else {
+            let slice = UnsafeBufferPointer(rebasing: bytes[scanned.range])
+            // ASCII needs no checking, and `String(decoding:)` is the faster way in.
+            text = scanned.isASCII ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+        }
+        guard let text else { throw error("invalid UTF-8 in a string", at: scanned.range.lowerBound) }
+        return text
+    }
+
+    /// A string value's UTF-8 bytes, checked like `readString`'s, handed to `body` without making
+    /// a `String` (the raw bytes in the document when the string has no escapes).
+    public mutating func readStringBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) throws(JSONSyntaxError) -> T {
+        let scanned = try scanString()
+        if let unescaped = scanned.unescaped {
+            guard String(validating: unescaped, as: UTF8.self) != nil else { throw error("invalid UTF-8 in a string", at: scanned.range.lowerBound) }
+            return unescaped.withUnsafeBufferPointer(body)
+        }
+        let slice = UnsafeBufferPointer(rebasing: bytes[scanned.range])
+        if !scanned.isASCII, String(validating: slice, as: UTF8.self) == nil {
+            throw error("invalid UTF-8 in a string", at: scanned.range.lowerBound)
+        }
+        return body(slice)
+    }
+
+    /// Reads a string up to its closing quote: its range in the document, whether every byte is
+    /// ASCII, and, only when it has escapes, its unescaped bytes (UTF-8 not yet checked).
+    private mutating func scanString() throws(JSONSyntaxError) -> (range: Range<Int>, isASCII: Bool, unescaped: [UInt8]?) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string") }
         index += 1
         let start = index
-        var isASCII = true
-        // Fast path: no escapes, and no UTF-8 to check when all of it is ASCII.
+        var highBits: UInt64 = 0
+        // Eight bytes at a time while none of them is a quote, a backslash or a control character.
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                guard !Self.hasSpecialByte(word) else { break }
+                highBits |= word
+                index += 8
+            }
+        }
+        var isASCII = highBits & 0x8080_8080_8080_8080 == 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                if isASCII { return String(decoding: slice, as: UTF8.self) }
-                guard let text = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in a string", at: start) }
-                return text
+                return (start..<index - 1, isASCII, nil)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character in a string") }
@@ -238,8 +304,7 @@ public struct JSONReader {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let text = String(validating: buffer, as: UTF8.self) else { throw error("invalid UTF-8 in a string", at: start) }
-                return text
+                return (start..<index - 1, false, buffer)
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { break }
@@ -277,6 +342,20 @@ public struct JSONReader {
             }
         }
         throw error("unterminated string", at: start - 1)
+    }
+
+    /// Whether any byte of `word` is `"`, `\\` or below 0x20 (the classic "has zero byte" and
+    /// "has byte less than" bit tricks; exact for "any", which is all the scan needs).
+    @inline(__always)
+    private static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroInQuote = (quote &- ones) & ~quote
+        let zeroInBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- ones &* 0x20) & ~word
+        return (zeroInQuote | zeroInBackslash | control) & highs != 0
     }
 
     /// The text of a number value, checked against JSON's number grammar.
@@ -392,6 +471,29 @@ public struct JSONReader {
 
     private func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
         JSONSyntaxError(offset: offset ?? index, message: message)
+    }
+}
+
+/// An object's key as read from the document, matched against field names in a `switch`
+/// (`case "country_code":`) byte for byte. Valid only while its reader's bytes are.
+public struct JSONKey {
+    @usableFromInline let raw: UnsafeBufferPointer<UInt8>
+    /// The key's bytes when it had escapes or non-ASCII characters (then `raw` is empty).
+    @usableFromInline let unescaped: [UInt8]?
+
+    /// The key's length in UTF-8 bytes.
+    @inlinable
+    public var count: Int { unescaped?.count ?? raw.count }
+
+    public var string: String { unescaped.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: raw, as: UTF8.self) }
+
+    @inlinable
+    public static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
+        let expected = UnsafeBufferPointer(start: pattern.utf8Start, count: pattern.utf8CodeUnitCount)
+        if let unescaped = key.unescaped { return unescaped.elementsEqual(expected) }
+        guard key.raw.count == expected.count else { return false }
+        guard let start = key.raw.baseAddress, expected.count > 0 else { return true }
+        return memcmp(start, pattern.utf8Start, expected.count) == 0
     }
 }
 

@@ -225,12 +225,28 @@ extension OCPIDateTime: Codable {
 
 extension OCPIDateTime: JSONDecodable {
     public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> OCPIDateTime? {
-        guard let text = try String.decode(from: &reader) else { return nil }
-        guard let value = OCPIDateTime(text) else {
-            reader.violation("'\(text)' is not a DateTime (expected YYYY-MM-DDThh:mm:ss with optional fraction and Z)")
+        let kind = try reader.peekKind()
+        guard kind == .string else {
+            reader.violation("expected a string, found \(kind)")
+            try reader.skipValue()
             return nil
         }
-        return value
+        // Parsed from the document's bytes: no `String` is made unless the value is wrong.
+        let parsed: Result<OCPIDateTime, Unparsed> = try reader.readStringBytes { bytes in
+            OCPIDateTime(utf8: bytes).map { .success($0) } ?? .failure(Unparsed(text: String(decoding: bytes, as: UTF8.self)))
+        }
+        switch parsed {
+        case .success(let value):
+            return value
+        case .failure(let unparsed):
+            reader.violation("'\(unparsed.text)' is not a DateTime (expected YYYY-MM-DDThh:mm:ss with optional fraction and Z)")
+            return nil
+        }
+    }
+
+    /// The text of a value that is no DateTime, for the violation's message.
+    private struct Unparsed: Error {
+        var text: String
     }
 
     public static var placeholder: OCPIDateTime { OCPIDateTime(secondsSince1970: 0) }

@@ -193,12 +193,7 @@ struct SwiftModelRenderer {
             writer.line("public static let knownValues: [\(enumeration.swiftName)] = [\(enumeration.cases.map { "." + $0.name }.joined(separator: ", "))]")
             writer.line()
             writer.block("public init(rawValue: String) {") { writer in
-                writer.line("switch rawValue {")
-                for entry in enumeration.cases {
-                    writer.line("case \(swiftString(entry.value)): self = .\(entry.name)")
-                }
-                writer.line("default: self = .unrecognized(rawValue)")
-                writer.line("}")
+                writer.stringSwitch("rawValue", length: "rawValue.utf8.count", enumeration.cases.map { ($0.value, "self = .\($0.name)") }, fallback: "self = .unrecognized(rawValue)")
             }
             writer.line()
             writer.block("public var rawValue: String {") { writer in
@@ -299,14 +294,11 @@ struct SwiftModelRenderer {
                 for property in properties {
                     writer.line("var \(property.name): \(decodedType(property))?")
                 }
-                writer.block("while let key = try reader.nextKey(&scope) {") { writer in
-                    writer.line("switch key {")
-                    for property in properties {
+                writer.block("while let key = try reader.nextField(&scope) {") { writer in
+                    writer.stringSwitch("key", length: "key.count", properties.map { property in
                         let read = property.isScalar ? "scalarField" : "field"
-                        writer.line("case \(swiftString(property.field.name)): \(property.name) = try reader.\(read)(\(swiftString(property.field.name)), \(decodedType(property)).self)")
-                    }
-                    writer.line("default: try reader.skipValue()")
-                    writer.line("}")
+                        return (property.field.name, "\(property.name) = try reader.\(read)(\(swiftString(property.field.name)), \(decodedType(property)).self)")
+                    }, fallback: "try reader.skipValue()")
                 }
                 writer.line("return \(typeName)(")
                 for (index, property) in properties.enumerated() {
