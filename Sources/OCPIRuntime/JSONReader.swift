@@ -485,8 +485,6 @@ public struct JSONKey {
     @inlinable
     public var count: Int { unescaped?.count ?? raw.count }
 
-    public var string: String { unescaped.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: raw, as: UTF8.self) }
-
     @inlinable
     public static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
         let expected = UnsafeBufferPointer(start: pattern.utf8Start, count: pattern.utf8CodeUnitCount)

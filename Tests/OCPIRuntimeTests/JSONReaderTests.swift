@@ -51,6 +51,33 @@ import Testing
         #expect(throws: JSONSyntaxError.self) { try JSONValue.decodeJSON(Data(text.utf8)) }
     }
 
+    /// Strings are scanned eight bytes at a time: an escape, a non-ASCII character or a control
+    /// character is found wherever it falls in a word.
+    @Test func everyPositionInAWordIsChecked() throws {
+        for position in 0..<20 {
+            let before = String(repeating: "a", count: position)
+            let after = String(repeating: "b", count: 19 - position)
+            #expect(try decode(String.self, "\"\(before)\\n\(after)\"").0 == before + "\n" + after, "escape at \(position)")
+            #expect(try decode(String.self, "\"\(before)é\(after)\"").0 == before + "é" + after, "UTF-8 at \(position)")
+            #expect(try decode(String.self, "\"\(before)\"").0 == before, "closing quote at \(position)")
+            #expect(throws: JSONSyntaxError.self, "control character at \(position)") {
+                try String.decodeJSON(Data("\"\(before)\t\(after)\"".utf8))
+            }
+            var invalid = Data("\"\(before)".utf8)
+            invalid.append(contentsOf: [0xFF])
+            invalid.append(contentsOf: Data("\(after)\"".utf8))
+            #expect(throws: JSONSyntaxError.self, "invalid UTF-8 at \(position)") { try String.decodeJSON(invalid) }
+        }
+    }
+
+    @Test func dateTimesAreReadFromTheirBytesEscapesAndAll() throws {
+        #expect(try decode(OCPIDateTime.self, #""2026-01-01T00:00:00Z""#).0 == OCPIDateTime("2026-01-01T00:00:00Z"))
+        #expect(try decode(OCPIDateTime.self, #""2026-01-01T00:00:00\u005A""#).0 == OCPIDateTime("2026-01-01T00:00:00Z"))
+        #expect(try decode(OCPIDateTime.self, #""yesterday""#).1 == ["/: 'yesterday' is not a DateTime (expected YYYY-MM-DDThh:mm:ss with optional fraction and Z)"])
+        #expect(try decode(OCPIDateTime.self, "12").1 == ["/: expected a string, found a number"])
+        #expect(throws: JSONSyntaxError.self) { try OCPIDateTime.decodeJSON(Data([0x22, 0x32, 0xFF, 0x22])) }
+    }
+
     @Test func invalidUTF8Throws() {
         #expect(throws: JSONSyntaxError.self) { try JSONValue.decodeJSON(Data([0x22, 0xFF, 0xFE, 0x22])) }
     }
