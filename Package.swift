@@ -106,11 +106,13 @@ let package = Package(
             dependencies: ["OCPI221", "OCPIRuntime"],
             path: "Sources/OCPITariffs"
         ),
+        // glibc's allocator settings for the server (`mallopt`, which Swift's Glibc does not import).
+        .target(name: "CMallocTuning", path: "Sources/CMallocTuning"),
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "ocpi-cpo",
             dependencies: [
-                "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO", "OCPITariffs",
+                "CMallocTuning", "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO", "OCPITariffs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,7 +163,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPIStoreTests",
-            dependencies: ["OCPIStore", "OCPIRuntime", "OCPITestSupport"],
+            dependencies: [
+                "OCPIStore", "OCPIRuntime", "OCPITestSupport",
+                .product(name: "SQLKit", package: "sql-kit"), .product(name: "SQLiteKit", package: "sqlite-kit"),
+            ],
             path: "Tests/OCPIStoreTests"
         ),
         .testTarget(

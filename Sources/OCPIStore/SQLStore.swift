@@ -216,13 +216,16 @@ public final class SQLStore: Sendable {
         let clause = Self.clause(filter)
         let total = try await count(filter, clause, operation: #function)
         let rows = try await read("SELECT data FROM objects WHERE \(Self.page(clause, offset: offset, limit: limit)) ORDER BY seq").all()
-        return (try rows.map { [UInt8](try $0.decode(column: "data", as: Data.self)) }, total)
+        return (try rows.map(Self.json), total)
     }
 
     /// The rows of one page: chosen on the index first, so that the rows an offset skips cost an
-    /// index entry each, not their JSON.
+    /// index entry each, not their JSON. The limit is written into the statement, an integer and
+    /// never text: SQLite plans a statement for the value bound to its LIMIT and prepares it again
+    /// whenever that is bound anew, which made every page prepare its statement twice; clients
+    /// use a few limits, so the statements kept per connection stay few.
     private static func page(_ clause: SQLQueryString, offset: Int, limit: Int) -> SQLQueryString {
-        "seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(bind: limit) OFFSET \(bind: offset))"
+        "seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(unsafeRaw: String(limit)) OFFSET \(bind: offset))"
     }
 
     /// The size of a filtered list: kept in `object_counts` for a module or a party's module,
@@ -244,10 +247,16 @@ public final class SQLStore: Sendable {
             key: key,
             owner: try row.decode(column: "owner", as: String.self),
             lastUpdated: OCPIDateTime(secondsSince1970: seconds, nanoseconds: Int32((microseconds - seconds * 1_000_000) * 1000), fractionDigits: 6),
-            json: [UInt8](try row.decode(column: "data", as: Data.self)),
+            json: try json(row),
             sequence: try row.decode(column: "seq", as: Int64.self),
             revision: row.contains(column: "revision") ? try row.decode(column: "revision", as: Int64.self) : 0
         )
+    }
+
+    /// A row's stored JSON: a direct read's bytes as they are, any other row's through `Data`.
+    private static func json(_ row: any SQLRow) throws -> [UInt8] {
+        if let row = row as? SQLiteDirectRow { return try row.bytes(column: "data") }
+        return [UInt8](try row.decode(column: "data", as: Data.self))
     }
 
     // MARK: Partners

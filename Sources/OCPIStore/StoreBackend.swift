@@ -46,7 +46,7 @@ enum StoreBackend: Sendable {
                     // A reader that is sent a write by mistake fails instead of writing.
                     try await readerDatabase.raw("PRAGMA query_only = ON").run()
                 }
-                return .sqlite(writer, readers: SQLiteReaders(readers), threads: threads)
+                return .sqlite(writer, readers: SQLiteReaders(readers, direct: SQLiteDirectReaders(path: path)), threads: threads)
             } catch {
                 for pool in threads { try? await pool.shutdownGracefully() }
                 throw error
@@ -55,7 +55,7 @@ enum StoreBackend: Sendable {
             // One connection: another would open a database of its own.
             var threads: [NIOThreadPool] = []
             let connection = try await openSQLite(.memory, threads: &threads, logger: logger)
-            return .sqlite(connection, readers: SQLiteReaders([]), threads: threads)
+            return .sqlite(connection, readers: SQLiteReaders([], direct: nil), threads: threads)
         case .postgres(let location):
             return try await openPostgres(location, logger: logger)
         }
@@ -122,6 +122,10 @@ enum StoreBackend: Sendable {
     func withDatabase<T: Sendable>(reading: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         switch self {
         case .sqlite(let writer, let readers, _):
+            if reading, let direct = readers.direct, let threaded = readers.next() {
+                let fallback = threaded.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
+                return try await body(SQLiteDirectDatabase(readers: direct, fallback: fallback))
+            }
             let connection = reading ? readers.next() ?? writer : writer
             return try await body(connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
         case .postgres(let client, _):
@@ -156,6 +160,7 @@ enum StoreBackend: Sendable {
     func close() async throws {
         switch self {
         case .sqlite(let writer, let readers, let threads):
+            readers.direct?.close()
             for reader in readers.connections { try await reader.close().get() }
             try await writer.close().get()
             for pool in threads { try await pool.shutdownGracefully() }
@@ -167,13 +172,16 @@ enum StoreBackend: Sendable {
     }
 }
 
-/// SQLite's read-only connections, lent in turn.
+/// SQLite's read-only connections: those used on the caller's thread (`direct`, on a file),
+/// and threaded ones, lent in turn, for when the file is busy.
 final class SQLiteReaders: Sendable {
     let connections: [SQLiteConnection]
+    let direct: SQLiteDirectReaders?
     private let turn = Atomic<Int>(0)
 
-    init(_ connections: [SQLiteConnection]) {
+    init(_ connections: [SQLiteConnection], direct: SQLiteDirectReaders?) {
         self.connections = connections
+        self.direct = direct
     }
 
     func next() -> SQLiteConnection? {
