@@ -59,10 +59,17 @@ public struct StructuredLogHandler: LogHandler {
     private static let reserved: Set<String> = ["time", "level", "logger", "message"]
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { $1 } }
-        if let own = event.metadata { fields.merge(own) { $1 } }
-        write(Self.line(time: Date(), level: event.level, label: label, message: "\(event.message)", fields: fields))
+        let provided = metadataProvider?.get() ?? [:]
+        var fields: Logger.Metadata
+        if metadata.isEmpty, provided.isEmpty {
+            // The usual case (a request's line): the event's own fields, not merged into a copy.
+            fields = event.metadata ?? [:]
+        } else {
+            fields = metadata
+            fields.merge(provided) { $1 }
+            if let own = event.metadata { fields.merge(own) { $1 } }
+        }
+        write(Self.line(time: Date(), level: event.level, label: label, message: event.message.description, fields: fields))
     }
 
     /// One event as its line; fields in key order, so that equal events give equal lines.
@@ -86,7 +93,7 @@ public struct StructuredLogHandler: LogHandler {
             write(value, into: &writer)
         }
         writer.endObject()
-        return writer.bytes + [UInt8(ascii: "\n")]
+        return writer.bytes(terminatedBy: UInt8(ascii: "\n"))
     }
 
     private static func write(_ value: Logger.Metadata.Value, into writer: inout JSONWriter) {

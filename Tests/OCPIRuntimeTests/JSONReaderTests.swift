@@ -120,6 +120,26 @@ import Testing
         #expect(String(decoding: try #require(value).jsonBytes(), as: UTF8.self) == text)
     }
 
+    /// The writer copies the runs between escapes whole: every character JSON must escape, alone,
+    /// first, last and between others, reads back as it was.
+    @Test func writtenStringsEscapeWhatTheyMustAndKeepTheRest() throws {
+        var texts = ["", "plain", "café 😀", #"a"b\c"#, "\u{7F}"]
+        for byte in UInt8(0)..<0x20 {
+            let character = String(UnicodeScalar(byte))
+            texts += [character, character + "x", "x" + character, "ab" + character + character + "cd"]
+        }
+        for text in texts {
+            var writer = JSONWriter()
+            writer.string(text)
+            let bytes = writer.bytes
+            #expect(!bytes.contains { $0 < 0x20 }, "no raw control byte in \(bytes)")
+            #expect(try decode(String.self, String(decoding: bytes, as: UTF8.self)).0 == text)
+        }
+        var writer = JSONWriter()
+        writer.string("\u{1}\n\"")
+        #expect(String(decoding: writer.bytes(terminatedBy: 0x0A), as: UTF8.self) == #""\u0001\n\"""# + "\n")
+    }
+
     @Test func jsonPointersEscapeTildeAndSlash() {
         #expect(JSONPath([.key("a/b"), .index(0), .key("m~n")]).pointer == "/a~1b/0/m~0n")
         #expect(JSONPath().pointer == "")
