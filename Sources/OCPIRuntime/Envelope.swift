@@ -6,11 +6,32 @@ public enum Envelope {
     /// Writes an envelope around `data`: bytes that already are one JSON value (a stored object,
     /// a page), or `nil` to leave `data` out, as the spec asks when it defines none.
     public static func write(data: [UInt8]?, statusCode: Int, message: String?, timestamp: OCPIDateTime = .now()) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: (data?.count ?? 0) + 96)
+        write(dataSize: data?.count, statusCode: statusCode, message: message, timestamp: timestamp) { writer in
+            if let data { writer.raw(data) }
+        }
+    }
+
+    /// Writes an envelope whose `data` is the list of `items`, each already one JSON value (a
+    /// page's objects), copied once into the envelope rather than into a list first.
+    public static func write(list items: [[UInt8]], statusCode: Int, message: String?, timestamp: OCPIDateTime = .now()) -> [UInt8] {
+        let size = items.reduce(2) { $0 + $1.count + 1 }
+        return write(dataSize: size, statusCode: statusCode, message: message, timestamp: timestamp) { writer in
+            writer.beginArray()
+            for item in items { writer.raw(item) }
+            writer.endArray()
+        }
+    }
+
+    /// The envelope, with `data` written by `writeData` when `dataSize` (its size, to reserve)
+    /// is not `nil`.
+    private static func write(
+        dataSize: Int?, statusCode: Int, message: String?, timestamp: OCPIDateTime, writeData: (inout JSONWriter) -> Void
+    ) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: (dataSize ?? 0) + 96 + (message?.utf8.count ?? 0))
         writer.beginObject()
-        if let data {
+        if dataSize != nil {
             writer.key("data")
-            writer.raw(data)
+            writeData(&writer)
         }
         writer.key("status_code")
         writer.int(statusCode)

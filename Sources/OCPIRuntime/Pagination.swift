@@ -11,15 +11,6 @@ public struct OCPIPage<Element>: Sendable {
         self.encodedItems = encodedItems
         self.totalCount = totalCount
     }
-
-    /// The items as a JSON list.
-    public var jsonList: [UInt8] {
-        var writer = JSONWriter(reservingCapacity: encodedItems.reduce(2) { $0 + $1.count + 1 })
-        writer.beginArray()
-        for item in encodedItems { writer.raw(item) }
-        writer.endArray()
-        return writer.bytes
-    }
 }
 
 extension OCPIPage where Element: JSONEncodable {

@@ -275,7 +275,7 @@ public struct OCPIServerResponse: Sendable {
             offset: offset, limit: limit, returned: page.encodedItems.count, totalCount: page.totalCount,
             publicURL: request.context.publicURL, query: request.query
         )
-        return OCPIServerResponse(status: 200, headers: headers, body: Envelope.write(data: page.jsonList, statusCode: 1000, message: "Success"), statusCode: 1000)
+        return OCPIServerResponse(status: 200, headers: headers, body: Envelope.write(list: page.encodedItems, statusCode: 1000, message: "Success"), statusCode: 1000)
     }
 
     /// The envelope of an error, by the one table in `OCPIError`.

@@ -174,7 +174,7 @@ struct RequestIDs: Sendable {
     let correlation: String
 
     init(_ requestID: String?, _ correlationID: String?) {
-        request = requestID.flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        request = requestID.flatMap { $0.isEmpty ? nil : $0 } ?? RequestID.next()
         correlation = correlationID.flatMap { $0.isEmpty ? nil : $0 } ?? request
     }
 }
