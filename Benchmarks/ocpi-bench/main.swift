@@ -4,7 +4,8 @@
 //
 // For each of Location, Tariff and CDR it builds a JSON list of N distinct objects from the
 // hand-written fixture, then measures our reader (decode, then validate), Foundation's
-// JSONDecoder on the same bytes for comparison, and our writer.
+// JSONDecoder on the same bytes for comparison, and our writer. Each figure is the median of
+// rounds of 50 ms (`measure`).
 import Foundation
 import OCPI221
 import OCPIRuntime
@@ -29,19 +30,28 @@ struct Options {
     }
 }
 
-/// Runs `body` repeatedly for about `seconds`; returns runs per second.
+/// Runs `body` repeatedly for about `seconds`, in rounds of at least 50 ms; returns the runs per
+/// second of the median round. The machine this runs on is shared: a neighbour taking the core
+/// for a while made a plain average over the whole time swing by a third from one run to the
+/// next, and the median round is what the code does when it has the core.
 func measure(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
     try body()  // warm up
     let clock = ContinuousClock()
-    let start = clock.now
-    var runs = 0
-    while true {
-        try body()
-        runs += 1
-        let elapsed = clock.now - start
-        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        if total >= seconds { return Double(runs) / total }
-    }
+    let end = clock.now + .seconds(seconds)
+    var rounds: [Double] = []
+    repeat {
+        let start = clock.now
+        var runs = 0
+        var elapsed = Duration.zero
+        while elapsed < .milliseconds(50) {
+            try body()
+            runs += 1
+            elapsed = clock.now - start
+        }
+        rounds.append(Double(runs) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+    } while clock.now < end
+    rounds.sort()
+    return rounds[rounds.count / 2]
 }
 
 struct BenchmarkFailure: Error, CustomStringConvertible {

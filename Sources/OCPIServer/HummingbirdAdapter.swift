@@ -150,7 +150,9 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         }
         var pathParameters: [String: String] = [:]
         for (name, value) in parameters {
-            pathParameters[String(name)] = String(value).removingPercentEncoding ?? String(value)
+            // Foundation's decoding is looked for only where there is something to decode.
+            let text = String(value)
+            pathParameters[String(name)] = text.utf8.contains(UInt8(ascii: "%")) ? text.removingPercentEncoding ?? text : text
         }
         let context = OCPIRequestContext(
             party: party, routing: routing, requestID: ids.request, correlationID: ids.correlation,
