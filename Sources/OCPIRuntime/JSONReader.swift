@@ -280,8 +280,16 @@ public struct JSONReader {
         if let base = bytes.baseAddress {
             let raw = UnsafeRawPointer(base)
             while index + 8 <= bytes.count {
-                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                guard !Self.hasSpecialByte(word) else { break }
+                // Byte order fixed, so that the first byte is the lowest on every platform.
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let special = Self.specialBytes(word)
+                if special != 0 {
+                    // Straight to the first special byte; the bytes before it are plain.
+                    let plain = special.trailingZeroBitCount / 8
+                    highBits |= word & ((1 << UInt64(plain * 8)) &- 1)
+                    index += plain
+                    break
+                }
                 highBits |= word
                 index += 8
             }
@@ -344,10 +352,11 @@ public struct JSONReader {
         throw error("unterminated string", at: start - 1)
     }
 
-    /// Whether any byte of `word` is `"`, `\\` or below 0x20 (the classic "has zero byte" and
-    /// "has byte less than" bit tricks; exact for "any", which is all the scan needs).
-    @inline(__always)
-    private static func hasSpecialByte(_ word: UInt64) -> Bool {
+    /// The bytes of `word` (first byte lowest) that are `"`, `\\` or below 0x20, each marked by
+    /// its high bit; 0 when there are none. The classic "has zero byte" and "has byte less than"
+    /// bit tricks: a borrow can mark a byte after the first special one, never one before it,
+    /// so the lowest mark is exact, which is all the scan uses.
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = word ^ (ones &* 0x22)
@@ -355,7 +364,7 @@ public struct JSONReader {
         let zeroInQuote = (quote &- ones) & ~quote
         let zeroInBackslash = (backslash &- ones) & ~backslash
         let control = (word &- ones &* 0x20) & ~word
-        return (zeroInQuote | zeroInBackslash | control) & highs != 0
+        return (zeroInQuote | zeroInBackslash | control) & highs
     }
 
     /// The text of a number value, checked against JSON's number grammar.
