@@ -16,28 +16,15 @@ public struct StructuredLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     let label: String
     let write: @Sendable ([UInt8]) -> Void
+    private var flushAfterError: (@Sendable () -> Void)?
 
-    /// A handler writing to standard error, as `LoggingSystem.bootstrap` takes it.
+    /// A handler writing to standard error (through `LogOutput.standardError`, which a thread
+    /// of its own writes), as `LoggingSystem.bootstrap` takes it. An error's line is written
+    /// before the call returns, with everything logged before it.
     public init(label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil) {
-        self.init(label: label, level: level, metadataProvider: metadataProvider, write: Self.writeToStandardError)
-    }
-
-    /// One `write(2)` per line where the system takes it whole (lines from several threads
-    /// do not interleave), without Foundation's copy into `Data`.
-    @Sendable static func writeToStandardError(_ line: [UInt8]) {
-        line.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno == EINTR {
-                    continue
-                } else {
-                    return  // standard error is gone: the line is dropped rather than the server stopped
-                }
-            }
-        }
+        let output = LogOutput.standardError
+        self.init(label: label, level: level, metadataProvider: metadataProvider, write: { output.write($0) })
+        flushAfterError = { output.flush() }
     }
 
     /// A handler handing each line (newline included) to `write`.
@@ -70,6 +57,7 @@ public struct StructuredLogHandler: LogHandler {
             if let own = event.metadata { fields.merge(own) { $1 } }
         }
         write(Self.line(time: Date(), level: event.level, label: label, message: event.message.description, fields: fields))
+        if event.level >= .error { flushAfterError?() }
     }
 
     /// One event as its line; fields in key order, so that equal events give equal lines.
