@@ -14,14 +14,10 @@ import Testing
 
         init() throws {
             var ends: [Int32] = [0, 0]
-            // Close-on-exec: a server another test starts meanwhile must not inherit the write
-            // end, or the read end sees its end only when that server exits.
-            #if os(Linux)
-            guard pipe2(&ends, O_CLOEXEC) == 0 else { throw POSIXError(.EMFILE) }
-            #else
             guard pipe(&ends) == 0 else { throw POSIXError(.EMFILE) }
+            // Close-on-exec: a server another test starts must not inherit the write end, or
+            // the read end would see its end only when that server exits.
             for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-            #endif
             (read, write) = (ends[0], ends[1])
         }
 
