@@ -48,7 +48,7 @@ func measure(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
             runs += 1
             elapsed = clock.now - start
         }
-        rounds.append(Double(runs) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        rounds.append(Double(runs) * 1e9 / Double(elapsed.nanoseconds))
     } while clock.now < end
     rounds.sort()
     return rounds[rounds.count / 2]

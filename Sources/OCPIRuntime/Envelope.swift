@@ -6,30 +6,28 @@ public enum Envelope {
     /// Writes an envelope around `data`: bytes that already are one JSON value (a stored object,
     /// a page), or `nil` to leave `data` out, as the spec asks when it defines none.
     public static func write(data: [UInt8]?, statusCode: Int, message: String?, timestamp: OCPIDateTime = .now()) -> [UInt8] {
-        write(dataSize: data?.count, statusCode: statusCode, message: message, timestamp: timestamp) { writer in
-            if let data { writer.raw(data) }
-        }
+        let writeData = data.map { data in { (writer: inout JSONWriter) in writer.raw(data) } }
+        return write(reserving: data?.count ?? 0, statusCode: statusCode, message: message, timestamp: timestamp, data: writeData)
     }
 
     /// Writes an envelope whose `data` is the list of `items`, each already one JSON value (a
     /// page's objects), copied once into the envelope rather than into a list first.
     public static func write(list items: [[UInt8]], statusCode: Int, message: String?, timestamp: OCPIDateTime = .now()) -> [UInt8] {
-        let size = items.reduce(2) { $0 + $1.count + 1 }
-        return write(dataSize: size, statusCode: statusCode, message: message, timestamp: timestamp) { writer in
+        write(reserving: items.reduce(2) { $0 + $1.count + 1 }, statusCode: statusCode, message: message, timestamp: timestamp) { writer in
             writer.beginArray()
             for item in items { writer.raw(item) }
             writer.endArray()
         }
     }
 
-    /// The envelope, with `data` written by `writeData` when `dataSize` (its size, to reserve)
-    /// is not `nil`.
+    /// The envelope, with `data` written by `writeData` (left out when there is none) and room
+    /// reserved for `dataSize` bytes of it.
     private static func write(
-        dataSize: Int?, statusCode: Int, message: String?, timestamp: OCPIDateTime, writeData: (inout JSONWriter) -> Void
+        reserving dataSize: Int, statusCode: Int, message: String?, timestamp: OCPIDateTime, data writeData: ((inout JSONWriter) -> Void)?
     ) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: (dataSize ?? 0) + 96 + (message?.utf8.count ?? 0))
+        var writer = JSONWriter(reservingCapacity: dataSize + 96 + (message?.utf8.count ?? 0))
         writer.beginObject()
-        if dataSize != nil {
+        if let writeData {
             writer.key("data")
             writeData(&writer)
         }

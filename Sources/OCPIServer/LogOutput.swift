@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OCPIRuntime
 
 /// Where log lines go: a file descriptor (standard error by default), written by a thread of its
 /// own. Handing a line over appends it to a buffer, so a request never waits for the descriptor
@@ -33,11 +34,12 @@ public final class LogOutput: @unchecked Sendable {
     private var writing = false
     private var flushes = 0
 
-    /// An output to `fileDescriptor`, which stays open and is never closed here.
+    /// An output to `fileDescriptor`, which stays open and is never closed here; its writing
+    /// thread lives as long as the process.
     public init(fileDescriptor: Int32, capacity: Int = 8 << 20, delay: Duration = .milliseconds(10)) {
         self.fileDescriptor = fileDescriptor
         self.capacity = capacity
-        self.delay = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        self.delay = Double(delay.nanoseconds) / 1e9
         let thread = Thread { [self] in run() }
         thread.name = "ocpi-log"
         thread.start()

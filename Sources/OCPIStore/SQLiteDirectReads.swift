@@ -77,7 +77,8 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: PreparedStatement] = [:]
     /// Statements kept per connection. The store's statements are a fixed set apart from lists
-    /// of owners (one placeholder each), so this is only reached by unusual filters.
+    /// of owners (one placeholder each) and page limits (written into the statement), so this is
+    /// only reached by unusual filters or limits.
     private static let statementLimit = 64
 
     private struct PreparedStatement {
@@ -255,21 +256,21 @@ struct SQLiteDirectRow: SQLRow {
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         let value = try value(column)
         if D.self == Data.self, let bytes = value.bytes, let data = Data(bytes) as? D { return data }
-        return try D(from: SQLiteDirectValueDecoder(value: value, codingPath: [SQLiteDirectColumnKey(column)]))
+        return try D(from: SQLiteDirectValueDecoder(value: value, codingPath: [SomeCodingKey(stringValue: column)]))
     }
 
     /// A text or blob column's bytes as they are stored, without a `Data` between.
     func bytes(column: String) throws -> [UInt8] {
         let value = try value(column)
         guard let bytes = value.bytes else {
-            throw DecodingError.typeMismatch([UInt8].self, .init(codingPath: [SQLiteDirectColumnKey(column)], debugDescription: "not text or a blob: \(value)"))
+            throw DecodingError.typeMismatch([UInt8].self, .init(codingPath: [SomeCodingKey(stringValue: column)], debugDescription: "not text or a blob: \(value)"))
         }
         return bytes
     }
 
     private func value(_ column: String) throws -> SQLiteDirectValue {
         guard let index = columns.names.firstIndex(of: column) else {
-            throw DecodingError.keyNotFound(SQLiteDirectColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column) in \(columns.names)"))
+            throw DecodingError.keyNotFound(SomeCodingKey(stringValue: column), .init(codingPath: [], debugDescription: "no column \(column) in \(columns.names)"))
         }
         return values[index]
     }
@@ -283,15 +284,6 @@ extension SQLiteDirectValue {
         default: nil
         }
     }
-}
-
-struct SQLiteDirectColumnKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-
-    init(_ name: String) { stringValue = name }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
 
 /// Decodes one column's value: the scalars and optionals the store reads.

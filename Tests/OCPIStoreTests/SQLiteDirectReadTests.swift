@@ -10,19 +10,15 @@ import Testing
 /// SQLite's reads on the calling thread (`SQLiteDirectReaders`): what they give back, that they
 /// never see an old state, and that a busy file sends them to a reader that waits.
 @Suite struct SQLiteDirectReadTests {
-    /// A store on a new SQLite file, shut down whatever `body` does.
+    /// `StoreSuite.withStore` on a new SQLite file, with the file's path.
     static func withStore(_ body: (SQLStore, String) async throws -> Void) async throws {
-        let location = try TestDatabase.sqlite.makeLocation()
-        defer { TestDatabase.sqlite.remove(location) }
-        guard case .sqlite(let path) = location else { return }
-        let store = try await SQLStore.open(location)
-        do {
+        try await StoreSuite.withStore(.sqlite) { store, location in
+            guard case .sqlite(let path) = location else {
+                Issue.record("an SQLite test database is a file, not \(location)")
+                return
+            }
             try await body(store, path)
-        } catch {
-            try await store.shutdown()
-            throw error
         }
-        try await store.shutdown()
     }
 
     @Test func everyBoundTypeAndColumnTypeComesBackAsWritten() async throws {
