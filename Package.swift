@@ -26,7 +26,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
         // Already in the graph through Hummingbird; named for ocpi-cpo's executor (NIOPosix).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        // Already in the graph through Hummingbird; named for the test servers' graceful shutdown.
+        // Already in the graph through Hummingbird; named for OCPIHTTPServer's graceful shutdown.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // Already in the graph through Hummingbird; named for the servers' graceful shutdown.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
@@ -61,12 +63,18 @@ let package = Package(
             path: "Sources/OCPI211",
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/docs")]
         ),
-        // Any OCPI party's plumbing: the Hummingbird adapter and the HTTP client transport.
+        // Any OCPI party's plumbing: the HTTP server (SwiftNIO), the Hummingbird adapter and the
+        // HTTP client transport.
         .target(
             name: "OCPIServer",
             dependencies: [
                 "OCPIRuntime",
                 "OCPI221",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -93,7 +101,7 @@ let package = Package(
             name: "OCPICPO",
             dependencies: [
                 "OCPIRuntime", "OCPI221", "OCPIServer", "OCPIStore", "OCPITariffs",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -114,10 +122,10 @@ let package = Package(
             dependencies: [
                 "CMallocTuning", "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO", "OCPITariffs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/ocpi-cpo"
         ),

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Logging
 import NIOCore
 import OCPI221
@@ -149,14 +148,13 @@ public struct CPOServer: Sendable {
     }
 
     /// Every route: versions, the CPO's modules, the admin API, `/health`, `/metrics`, `/docs`.
-    public func router(logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+    public func router(logger: Logger) -> HTTPRouter {
         let requestMetrics = RequestMetrics(factory: ServerMetrics.factory(metrics))
-        router.add(middleware: OCPIEnvelopeMiddleware(logger: logger, metrics: requestMetrics))
         let serverConfiguration = OCPIServerConfiguration(
             publicURL: configuration.publicURL, ownParties: profile.parties,
             pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize), metrics: requestMetrics
         )
+        var router = HTTPRouter(maximumBodySize: serverConfiguration.maximumBodySize, logger: logger, metrics: requestMetrics)
         let authenticator = RegistryAuthenticator(registry: registry)
         for (basePath, routes) in ocpiRoutes(logger: logger) {
             router.addOCPIRoutes(routes, at: basePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
@@ -166,36 +164,37 @@ public struct CPOServer: Sendable {
             authenticator: AdminAuthenticator(token: configuration.adminToken, party: configuration.party), logger: logger
         )
         router.get("/health") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+            HTTPServerResponse(status: 200, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8))
         }
-        ServerMetrics.addEndpoint(to: router, registry: metrics)
-        Self.addDocumentation(to: router)
+        ServerMetrics.addEndpoint(to: &router, registry: metrics)
+        Self.addDocumentation(to: &router)
         return router
     }
 
     /// The HTML reference of the release and its OpenAPI document, below `/docs` (no credentials:
     /// it describes the protocol, nothing of this server's data).
-    static func addDocumentation(to router: Router<BasicRequestContext>) {
+    static func addDocumentation(to router: inout HTTPRouter) {
         router.get("/docs") { _, _ in
-            Response(status: .movedPermanently, headers: [.location: "/docs/index.html"])
+            HTTPServerResponse(status: 301, headers: [("Location", "/docs/index.html")])
         }
-        router.get("/docs/openapi.yaml") { _, _ in
-            guard let document = OCPIRelease.openAPIDocument else { throw HTTPError(.notFound) }
-            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: document)))
+        router.get("/docs/openapi.yaml") { request, _ in
+            guard let document = OCPIRelease.openAPIDocument else { return .error(OCPIError(.notFound, "No such document: \(request.path)")) }
+            return HTTPServerResponse(status: 200, contentType: "application/yaml", body: Array(document))
         }
-        router.get("/docs/{page}") { _, context in
-            guard let page = context.parameters.get("page"), let html = OCPIRelease.documentationPage(page) else { throw HTTPError(.notFound) }
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: html)))
+        router.get("/docs/{page}") { request, parameters in
+            guard let page = parameters.first?.value, let html = OCPIRelease.documentationPage(page) else {
+                return .error(OCPIError(.notFound, "No such document: \(request.path)"))
+            }
+            return HTTPServerResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(html))
         }
     }
 
-    /// The HTTP application, listening where the configuration says.
-    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+    /// The HTTP server, listening where the configuration says.
+    public func httpServer(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> OCPIHTTPServer {
+        OCPIHTTPServer(
             router: router(logger: logger),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ocpi-cpo"),
-            onServerRunning: onServerRunning,
-            logger: logger
+            configuration: .init(host: configuration.host, port: configuration.port, serverName: "ocpi-cpo"),
+            logger: logger, onServerRunning: onServerRunning
         )
     }
 }

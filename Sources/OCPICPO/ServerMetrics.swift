@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+import OCPIServer
 import NIOCore
 import Prometheus
 
@@ -35,13 +35,11 @@ public enum ServerMetrics {
     /// Prometheus's text exposition format, version 0.0.4.
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    static func addEndpoint(to router: Router<BasicRequestContext>, registry: PrometheusCollectorRegistry) {
+    static func addEndpoint(to router: inout HTTPRouter, registry: PrometheusCollectorRegistry) {
         let memory = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory of the server process, in bytes.")
         router.get("/metrics") { _, _ in
             if let bytes = residentMemory() { memory.set(Double(bytes)) }
-            return Response(
-                status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
-            )
+            return HTTPServerResponse(status: 200, contentType: contentType, body: registry.emitToBuffer())
         }
     }
 

@@ -7,8 +7,7 @@ public struct HeaderFields: Sendable, Hashable, Sequence {
     }
 
     public subscript(name: String) -> String? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }?.value
+        fields.first { Self.sameName($0.name, name) }?.value
     }
 
     public mutating func add(_ name: String, _ value: String) {
@@ -17,9 +16,16 @@ public struct HeaderFields: Sendable, Hashable, Sequence {
 
     /// Replaces every field of that name with one.
     public mutating func set(_ name: String, _ value: String) {
-        let lowered = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lowered }
+        fields.removeAll { Self.sameName($0.name, name) }
         fields.append((name, value))
+    }
+
+    /// Header names are ASCII tokens; they are compared with ASCII letters folded, without
+    /// making lowercased copies (a request's lookups went through every field that way).
+    static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8) { left, right in
+            left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= UInt8(ascii: "a") && (left | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }

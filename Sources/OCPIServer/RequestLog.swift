@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Logging
 import OCPIRuntime
 
@@ -16,14 +15,14 @@ struct RequestLog: Sendable {
     let metrics: RouteMetrics
 
     func record(
-        _ request: Request, _ response: OCPIServerResponse, party: OCPIParty?, ids: RequestIDs,
+        method: String, path: String, _ response: OCPIServerResponse, party: OCPIParty?, ids: RequestIDs,
         since start: ContinuousClock.Instant, unexpected: (any Error)? = nil
     ) {
         let duration = ContinuousClock.now - start
         metrics.record(status: response.status, statusCode: response.statusCode, duration: duration)
         var metadata: Logger.Metadata = [
-            "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
+            "method": .string(method),
+            "path": .string(path),
             "status": .stringConvertible(response.status),
             "module": .string(metrics.module),
             "operation": .string(metrics.operation),

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import OCPICPO
 import OCPIServer
 import OCPIStore
+import ServiceLifecycle
 
 /// `ocpi-cpo serve`: the CPO server, with demo data on first run.
 struct Serve: AsyncParsableCommand {
@@ -100,9 +100,13 @@ struct Serve: AsyncParsableCommand {
             """
         // Written once the server listens (a script may connect as soon as it reads it), at once
         // rather than buffered.
-        try await server.application(logger: logger, onServerRunning: { _ in
+        let http = server.httpServer(logger: logger, onServerRunning: { _ in
             FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-        }).runService()
+        })
+        // SIGTERM or SIGINT: no new connections, the requests under way answered, then the store
+        // closed.
+        let services = ServiceGroup(configuration: .init(services: [http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await services.run()
         try await server.shutdown()
     }
 }

@@ -99,7 +99,9 @@ struct CPOPeer {
     /// Serves while `body` runs, then closes the store.
     func run(logger: Logger = LiveServer.quietLogger, _ body: () async throws -> Void) async throws {
         do {
-            try await LiveServer.run(server.router(logger: logger), port: server.configuration.port, body)
+            try await LiveServer.run(serving: { running in
+                server.httpServer(logger: logger, onServerRunning: { _ in running() })
+            }, port: server.configuration.port, body)
         } catch {
             try await server.shutdown()
             throw error

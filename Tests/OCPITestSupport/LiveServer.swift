@@ -43,15 +43,26 @@ public enum LiveServer {
         return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) } } == 0
     }
 
-    /// Serves `router` on `port` while `body` runs.
+    /// Serves `router` with Hummingbird on `port` while `body` runs.
     public static func run(
         _ router: Router<BasicRequestContext>, port: Int, logger: Logger = serverLogger, _ body: () async throws -> Void
     ) async throws {
+        try await run(serving: { running in
+            Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { _ in running() }, logger: logger
+            )
+        }, port: port, logger: logger, body)
+    }
+
+    /// Runs the server `make` builds while `body` runs; the server calls the function it is
+    /// given once it listens on `port`.
+    public static func run(
+        serving make: (_ running: @escaping @Sendable () -> Void) -> some Service, port: Int, logger: Logger = serverLogger,
+        _ body: () async throws -> Void
+    ) async throws {
         let (started, signal) = AsyncStream<Void>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in signal.yield() }, logger: logger
-        )
+        let app = make { signal.yield() }
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         // Not a child task: a server that will not stop must not hold the test for ever (a task
         // group waits for its children, cancelled or not).
