@@ -5,6 +5,16 @@ import OCPIServer
 import Testing
 
 @Suite struct HeaderTests {
+    @Test func namesAreLookedUpWithoutRegardToCase() {
+        var fields = HeaderFields([("X-Request-ID", "a"), ("content-type", "application/json"), ("X-[", "bracket")])
+        #expect(fields["x-request-id"] == "a" && fields["X-REQUEST-ID"] == "a" && fields["Content-Type"] == "application/json")
+        // Only letters fold: "[" and "{" differ by the same bit as "A" and "a".
+        #expect(fields["X-{"] == nil && fields["X-["] == "bracket")
+        #expect(fields["X-Request"] == nil && fields["X-Request-IDs"] == nil)
+        fields.set("CONTENT-TYPE", "text/plain")
+        #expect(fields.fields.count == 3 && fields["content-type"] == "text/plain")
+    }
+
     @Test func requestAndCorrelationIDsRoundTripOrAreMade() async throws {
         let book = LocationBook()
         await book.add(makeLocation("KNOWN", updated: 1_700_000_000))

@@ -24,9 +24,15 @@ enum TestServer {
         policies: ["other": .lenient]
     )
 
+    /// The two ways the OCPI pipeline is served: our own server (`ocpi-cpo`'s), and mounted on
+    /// a Hummingbird router (for applications that run Hummingbird).
+    enum Stack: String, CaseIterable, Sendable {
+        case ours, hummingbird
+    }
+
     /// Serves `mounts` (base path → routes) and hands `body` the server's base URL.
     static func run(
-        _ mounts: [(String, [OCPIRoute])], maximumLimit: Int = 100, maximumBodySize: Int = 1 << 20,
+        _ mounts: [(String, [OCPIRoute])], maximumLimit: Int = 100, maximumBodySize: Int = 1 << 20, stack: Stack = .ours,
         _ body: @Sendable (String) async throws -> Void
     ) async throws {
         let port = try LiveServer.freePort()
@@ -35,6 +41,16 @@ enum TestServer {
             publicURL: baseURL, ownParties: [cpo], pagination: PaginationPolicy(maximumLimit: maximumLimit), maximumBodySize: maximumBodySize
         )
         let logger = LiveServer.quietLogger
+        guard stack == .hummingbird else {
+            var router = HTTPRouter(maximumBodySize: maximumBodySize, logger: logger)
+            for (base, routes) in mounts {
+                router.addOCPIRoutes(routes, at: base, configuration: configuration, authenticator: authenticator, logger: logger)
+            }
+            try await LiveServer.run(serving: { running in
+                OCPIHTTPServer(router: router, configuration: .init(port: port), logger: LiveServer.serverLogger, onServerRunning: { _ in running() })
+            }, port: port) { try await body(baseURL) }
+            return
+        }
         let router = Router()
         router.add(middleware: OCPIEnvelopeMiddleware())
         for (base, routes) in mounts {

@@ -1,0 +1,296 @@
+import Foundation
+import NIOCore
+import OCPIRuntime
+@testable import OCPIServer
+import OCPITestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `OCPIHTTPServer` over raw TCP: what an HTTP client library hides (pipelining, bytes that are
+/// not HTTP, closes, shutdown with a request under way).
+@Suite struct HTTPServerTests {
+    /// One TCP connection to loopback: bytes out as given, bytes in as they come.
+    final class Connection {
+        let socketFD: Int32
+        private var received: [UInt8] = []
+        private(set) var closedByServer = false
+
+        init(port: Int) throws {
+            socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard socketFD >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+            // No read waits longer than this: a server that does not answer fails the test.
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(socketFD) }
+
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { Glibc.send(socketFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        /// Reads until `count` whole responses have come, the server closes, or a read times out.
+        func responses(_ count: Int) async -> [Response] {
+            while true {
+                let parsed = Response.parse(received)
+                if parsed.count >= count || closedByServer { return parsed }
+                guard let chunk = await receive() else { return Response.parse(received) }
+                received += chunk
+            }
+        }
+
+        /// Whether the server closes the connection (rather than the read timing out).
+        func waitForClose() async -> Bool {
+            _ = await responses(Int.max)
+            return closedByServer
+        }
+
+        /// One `recv`, on a thread of its own: a blocking read on one of Swift's few pool threads
+        /// would hold back the tasks that answer it.
+        private func receive() async -> [UInt8]? {
+            let socketFD = socketFD
+            let (bytes, read) = await withCheckedContinuation { (done: CheckedContinuation<([UInt8], Int), Never>) in
+                Thread {
+                    var chunk = [UInt8](repeating: 0, count: 65_536)
+                    let read = chunk.withUnsafeMutableBytes { recv(socketFD, $0.baseAddress, $0.count, 0) }
+                    done.resume(returning: (chunk, read))
+                }.start()
+            }
+            if read <= 0 {
+                closedByServer = read == 0
+                return nil
+            }
+            return Array(bytes[..<read])
+        }
+    }
+
+    struct Response {
+        var status: Int
+        var headers: [(String, String)]
+        var body: String
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+
+        var statusCode: Int? {
+            guard case .number(let value)? = (try? JSONValue.decodeJSON(Array(body.utf8)).value)?["status_code"] else { return nil }
+            return NSDecimalNumber(decimal: value).intValue
+        }
+
+        /// The whole responses at the start of `bytes` (bodies by Content-Length).
+        static func parse(_ bytes: [UInt8]) -> [Response] {
+            var responses: [Response] = []
+            var rest = bytes[...]
+            let separator: [UInt8] = Array("\r\n\r\n".utf8)
+            while let end = rest.firstRange(of: separator) {
+                let lines = String(decoding: rest[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+                let status = lines[0].split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+                let headers = lines.dropFirst().compactMap { line -> (String, String)? in
+                    guard let colon = line.firstIndex(of: ":") else { return nil }
+                    return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+                }
+                let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
+                guard rest[end.upperBound...].count >= length else { break }
+                let body = rest[end.upperBound...].prefix(length)
+                responses.append(Response(status: status, headers: headers, body: String(decoding: body, as: UTF8.self)))
+                rest = rest[(end.upperBound + length)...]
+            }
+            return responses
+        }
+    }
+
+    static func router() -> HTTPRouter {
+        var router = HTTPRouter(maximumBodySize: 1_000, logger: LiveServer.quietLogger)
+        router.get("/fast") { _, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("fast".utf8)) }
+        router.get("/slow") { _, _ in
+            try? await Task.sleep(for: .milliseconds(300))
+            return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("slow".utf8))
+        }
+        router.on("PUT", "/echo") { request, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: request.body) }
+        router.get("/echo") { request, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array((request.query ?? "").utf8)) }
+        router.get("/docs/{page}") { _, parameters in
+            HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("page \(parameters.first?.value ?? "")".utf8))
+        }
+        router.get("/docs/openapi.yaml") { _, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("document".utf8)) }
+        router.get("/injected") { _, _ in
+            HTTPServerResponse(status: 200, headers: [("X-Fine", "yes"), ("X-Evil", "a\r\nSet-Cookie: stolen"), ("Bad Name", "x")])
+        }
+        return router
+    }
+
+    static func withServer(idleTimeout: TimeAmount = .seconds(60), _ body: (Int) async throws -> Void) async throws {
+        let port = try LiveServer.freePort()
+        try await LiveServer.run(serving: { running in
+            OCPIHTTPServer(
+                router: router(), configuration: .init(port: port, idleTimeout: idleTimeout), logger: LiveServer.serverLogger,
+                onServerRunning: { _ in running() }
+            )
+        }, port: port) {
+            try await body(port)
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInTheirOrder() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /echo?a=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let responses = await connection.responses(3)
+            #expect(responses.map(\.body) == ["slow", "fast", "a=1"])
+            #expect(responses.allSatisfy { $0.status == 200 && $0.header("Connection") == nil })
+            // Still open: a fourth request on the same connection.
+            connection.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await connection.responses(4).last?.body == "fast")
+        }
+    }
+
+    @Test func everyResponseHasLengthDateAndServer() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(await connection.responses(1).first)
+            #expect(response.header("Content-Length") == "4")
+            #expect(response.header("Content-Type") == "text/plain")
+            #expect(response.header("Server") == "ocpi-cpo")
+            let date = try #require(response.header("Date"))
+            #expect(date.hasSuffix(" GMT") && date.count == 29, "\(date)")
+        }
+    }
+
+    @Test func theDateHeaderIsRFC9110sIMFFixdate() {
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(1_700_000_000) == "Tue, 14 Nov 2023 22:13:20 GMT")
+        #expect(HTTPDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+    }
+
+    @Test func http10ClosesUnlessAskedToKeepAlive() async throws {
+        try await Self.withServer { port in
+            let keep = try Connection(port: port)
+            keep.send("GET /fast HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let kept = try #require(await keep.responses(1).first)
+            #expect(kept.header("Connection") == "keep-alive")
+            keep.send("GET /fast HTTP/1.0\r\n\r\n")
+            let last = await keep.responses(2)
+            #expect(last.count == 2 && last[1].header("Connection") == "close")
+            #expect(await keep.waitForClose())
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(await connection.responses(1).first?.header("Connection") == "close")
+            #expect(await connection.waitForClose())
+        }
+    }
+
+    @Test func bytesThatAreNotHTTPGetAnEnvelopeAndAClose() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\nthis is not HTTP\r\n\r\n")
+            let responses = await connection.responses(2)
+            #expect(responses.first?.body == "fast", "the request before the bad bytes is answered")
+            let bad = try #require(responses.count == 2 ? responses[1] : nil)
+            #expect(bad.status == 400 && bad.statusCode == 2001)
+            #expect(bad.header("Content-Type") == "application/json")
+            #expect(await connection.waitForClose())
+        }
+    }
+
+    @Test func unknownPathsAndMethodsAreOCPIErrors() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("GET /nothing/here HTTP/1.1\r\nHost: x\r\nX-Request-ID: r-1\r\n\r\nDELETE /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+            let responses = await connection.responses(2)
+            try #require(responses.count == 2)
+            #expect(responses[0].status == 404 && responses[0].statusCode == 2000)
+            #expect(responses[0].header("X-Request-ID") == "r-1")
+            #expect(responses[0].body.contains("/nothing/here"))
+            #expect(responses[1].status == 405 && responses[1].statusCode == 2000)
+            #expect(responses[1].header("Allow") == "GET")
+        }
+    }
+
+    @Test func aFixedSegmentWinsOverAParameter() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("GET /docs/openapi.yaml HTTP/1.1\r\nHost: x\r\n\r\nGET /docs/index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await connection.responses(2).map(\.body) == ["document", "page index.html"])
+        }
+    }
+
+    @Test func aBodyOverTheLimitIs413AndTheConnectionGoesOn() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            let large = String(repeating: "x", count: 1_001)
+            // Declared too large, then sent in chunks too large: both refused.
+            connection.send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n\(large)")
+            connection.send("PUT /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n\(large.prefix(1_000))\r\n1\r\nx\r\n0\r\n\r\n")
+            connection.send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n\(large.prefix(1_000))")
+            let responses = await connection.responses(3)
+            try #require(responses.count == 3)
+            #expect(responses[0].status == 413 && responses[0].statusCode == 2000)
+            #expect(responses[1].status == 413 && responses[1].statusCode == 2000)
+            #expect(responses[2].status == 200 && responses[2].body.count == 1_000, "exactly the limit is read")
+        }
+    }
+
+    @Test func expectContinueIsAnswered() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+            let interim = await connection.responses(1)
+            #expect(interim.first?.status == 100)
+            connection.send("ok")
+            #expect(await connection.responses(2).last?.body == "ok")
+        }
+    }
+
+    @Test func headersThatWouldSplitTheResponseAreNotWritten() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("GET /injected HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(await connection.responses(1).first)
+            #expect(response.header("X-Fine") == "yes")
+            #expect(response.header("X-Evil") == nil && response.header("Set-Cookie") == nil && response.header("Bad Name") == nil)
+        }
+    }
+
+    @Test func anIdleConnectionIsClosed() async throws {
+        try await Self.withServer(idleTimeout: .milliseconds(200)) { port in
+            // Nothing is sent: the server closes it (the read would give up after 10 s), while a
+            // connection kept busy past the timeout is not closed.
+            let idle = try Connection(port: port)
+            let busy = try Connection(port: port)
+            busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await idle.waitForClose())
+            #expect(await busy.responses(2).map(\.body) == ["slow", "slow"])
+        }
+    }
+
+    @Test func aRequestUnderWayWhenTheServerStopsIsAnsweredThenClosed() async throws {
+        var connection: Connection?
+        var idle: Connection?
+        try await Self.withServer { port in
+            idle = try Connection(port: port)
+            connection = try Connection(port: port)
+            connection?.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // The server has shut down gracefully: the slow answer was still written, saying close.
+        let response = try #require(await connection?.responses(1).first)
+        #expect(response.body == "slow" && response.header("Connection") == "close")
+        #expect(await connection?.waitForClose() == true)
+        #expect(await idle?.waitForClose() == true)
+    }
+}
