@@ -74,7 +74,10 @@ public struct OCPIHTTPServer: Service {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(
-                        HTTPConnectionHandler(router: router, serverName: configuration.serverName, idleTimeout: configuration.idleTimeout)
+                        HTTPConnectionHandler(
+                            router: router, serverName: configuration.serverName, idleTimeout: configuration.idleTimeout,
+                            eventLoop: channel.eventLoop
+                        )
                     )
                 }
             }
@@ -146,10 +149,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
-    init(router: HTTPRouter, serverName: String, idleTimeout: TimeAmount) {
+    /// Where the routes' tasks run: this connection's event loop (an `EventLoopTaskExecutor`).
+    private let executor: (any Sendable)?
+
+    init(router: HTTPRouter, serverName: String, idleTimeout: TimeAmount, eventLoop: any EventLoop) {
         self.router = router
         self.serverName = serverName
         self.idleTimeout = idleTimeout
+        if #available(macOS 15, *) {
+            executor = EventLoopTaskExecutor(eventLoop)
+        } else {
+            executor = nil
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -234,12 +245,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         answering = true
         let router = router
         let request = next.request
-        let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
-        promise.completeWithTask { await router.respond(to: request) }
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        promise.futureResult.assumeIsolated().whenSuccess { response in
-            self.answering = false
-            self.write(response, to: next.head, context: bound.value)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let answer: @Sendable () async -> Void = {
+            let response = await router.respond(to: request)
+            let reply: @Sendable () -> Void = {
+                let (handler, context) = bound.value
+                handler.answering = false
+                handler.write(response, to: next.head, context: context)
+            }
+            // The task ends on the loop itself (its executor), where the answer is written at once.
+            if bound.eventLoop.inEventLoop { reply() } else { bound.eventLoop.execute(reply) }
+        }
+        if #available(macOS 15, *), let executor = executor as? EventLoopTaskExecutor {
+            Task(executorPreference: executor, operation: answer)
+        } else {
+            Task(operation: answer)
         }
     }
 
@@ -295,6 +315,29 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         parseFailed = true
         head = nil
         if !answering, queue.isEmpty { answerNext(context) }
+    }
+}
+
+/// Swift's task executor over one NIO event loop: a route's task, and every nonisolated async
+/// function it calls, runs on the connection's own thread.
+///
+/// Without it, a task started from the handler runs on the global executor; in `ocpi-cpo` that
+/// is NIO's event loops too (`unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`),
+/// but NIO runs those jobs as the loop's serial executor, so each call into a nonisolated async
+/// function (SQLKit's, ours) went back through the loop's queue to reach the generic executor:
+/// a loop tick per call, about 7% of a request for one location.
+@available(macOS 15, *)
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        eventLoop.execute { job.runSynchronously(on: executor) }
     }
 }
 
