@@ -3,6 +3,7 @@ import NIOCore
 import OCPIRuntime
 @testable import OCPIServer
 import OCPITestSupport
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -109,10 +110,18 @@ import Glibc
         }
     }
 
+    static let shutdownRequestStarted = Atomic(false)
+
     static func router() -> HTTPRouter {
         var router = HTTPRouter(maximumBodySize: 1_000, logger: LiveServer.quietLogger)
         router.get("/fast") { _, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("fast".utf8)) }
         router.get("/slow") { _, _ in
+            try? await Task.sleep(for: .milliseconds(300))
+            return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("slow".utf8))
+        }
+        // The shutdown test's request: it says when its route has started.
+        router.get("/slow-started") { _, _ in
+            shutdownRequestStarted.store(true, ordering: .sequentiallyConsistent)
             try? await Task.sleep(for: .milliseconds(300))
             return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("slow".utf8))
         }
@@ -284,8 +293,12 @@ import Glibc
         try await Self.withServer { port in
             idle = try Connection(port: port)
             connection = try Connection(port: port)
-            connection?.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(50))
+            connection?.send("GET /slow-started HTTP/1.1\r\nHost: x\r\n\r\n")
+            // The server stops only once the route runs: a request it has not read yet is not
+            // under way (a loaded machine may take a while to get there).
+            while !Self.shutdownRequestStarted.load(ordering: .sequentiallyConsistent) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
         }
         // The server has shut down gracefully: the slow answer was still written, saying close.
         let response = try #require(await connection?.responses(1).first)
