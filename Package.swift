@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "swift-ocpi",
-    platforms: [.macOS(.v14)],
+    // macOS 15: Swift's task executors, which OCPIHTTPServer runs routes on.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "OCPI", targets: ["OCPIRuntime", "OCPI221"]),
         .library(name: "OCPIServer", targets: ["OCPIServer"]),

@@ -82,7 +82,7 @@ public struct HTTPRouter: Sendable {
 
     public init(maximumBodySize: Int = 1 << 20, logger: Logger = Logger(label: "ocpi.server"), metrics: RequestMetrics = RequestMetrics()) {
         self.maximumBodySize = maximumBodySize
-        unrouted = RequestLog(logger: logger, metrics: metrics.route(module: RequestMetrics.unrouted, operation: RequestMetrics.unrouted))
+        unrouted = RequestLog.unrouted(logger: logger, metrics: metrics)
     }
 
     /// Answers `method` on `pattern` (`/docs/{page}`) with `handler`; a later route on the same
@@ -122,10 +122,7 @@ public struct HTTPRouter: Sendable {
         authenticator: some OCPIAuthenticator, logger: Logger
     ) {
         for route in routes {
-            let responder = OCPIRouteResponder(
-                route: route, configuration: configuration, authenticator: authenticator,
-                log: RequestLog(logger: logger, metrics: configuration.metrics.route(module: route.module, operation: route.operation))
-            )
+            let responder = OCPIRouteResponder(route: route, configuration: configuration, authenticator: authenticator, logger: logger)
             let limit = configuration.maximumBodySize
             on(route.method.rawValue, basePath + route.mountPath) { request, parameters in
                 let parts = OCPIHTTPRequest(
@@ -149,7 +146,8 @@ public struct HTTPRouter: Sendable {
         }
     }
 
-    /// A request refused before any route saw it (a body over the limit), as its OCPI error.
+    /// A request refused before any route saw it (a body over the limit, bytes that are not
+    /// HTTP), as its OCPI error, logged and counted under the `-` route.
     public func refuse(_ request: HTTPServerRequest, _ error: OCPIError, headers extra: [(String, String)] = []) -> HTTPServerResponse {
         let start = ContinuousClock.now
         let ids = RequestIDs(request.headers[OCPIHeader.requestID], request.headers[OCPIHeader.correlationID])

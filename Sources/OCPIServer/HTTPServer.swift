@@ -9,8 +9,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// An HTTP/1.1 server for an `HTTPRouter`, straight on SwiftNIO: one channel handler per
-/// connection reads a request, runs its route as a task on the connection's own event loop
-/// (where NIO is Swift's executor, as in `ocpi-cpo`), and writes the answer.
+/// connection reads a request, runs its route as a task whose executor is the connection's own
+/// event loop (`EventLoopTaskExecutor`), and writes the answer.
 ///
 /// It keeps connections alive, answers pipelined requests in order, refuses bodies over the
 /// router's limit with 413 before routing, closes connections idle for `idleTimeout`, answers
@@ -141,7 +141,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var answering = false
     /// The server is shutting down: the connection closes after what it has read is answered.
     private var quiescing = false
-    /// Nothing more is answered (unparsable input); the connection closes.
+    /// A response saying `Connection: close` is written: nothing more is answered, and the
+    /// connection closes once it is out.
     private var closing = false
     private var readHeld = false
     /// The decoder met bytes that are not HTTP: a 400 is owed after the queue, then the close.
@@ -149,18 +150,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
-    /// Where the routes' tasks run: this connection's event loop (an `EventLoopTaskExecutor`).
-    private let executor: (any Sendable)?
+    /// Where the routes' tasks run: this connection's event loop.
+    private let executor: EventLoopTaskExecutor
 
     init(router: HTTPRouter, serverName: String, idleTimeout: TimeAmount, eventLoop: any EventLoop) {
         self.router = router
         self.serverName = serverName
         self.idleTimeout = idleTimeout
-        if #available(macOS 15, *) {
-            executor = EventLoopTaskExecutor(eventLoop)
-        } else {
-            executor = nil
-        }
+        executor = EventLoopTaskExecutor(eventLoop)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -226,8 +223,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         guard !closing else { return }
         guard let next = queue.popFirst() else {
             if parseFailed {
-                let bad = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["connection": "close"])
-                write(.error(OCPIError(.invalidParameter, "The request is not valid HTTP/1.1")), to: bad, context: context)
+                // Logged and counted as any request no route took, under the path `-`.
+                let error = OCPIError(.invalidParameter, "The request is not valid HTTP/1.1")
+                write(router.refuse(HTTPServerRequest(method: "-", path: "-"), error), version: .http1_1, keepAlive: false, context: context)
             } else if quiescing, head == nil {
                 context.close(promise: nil)
             }
@@ -239,7 +237,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         if next.tooLarge {
             let error = OCPIError(.payloadTooLarge, "The body is larger than \(router.maximumBodySize) bytes")
-            write(router.refuse(next.request, error), to: next.head, context: context)
+            write(router.refuse(next.request, error), version: next.head.version, keepAlive: next.head.isKeepAlive, context: context)
             return
         }
         answering = true
@@ -251,26 +249,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             let reply: @Sendable () -> Void = {
                 let (handler, context) = bound.value
                 handler.answering = false
-                handler.write(response, to: next.head, context: context)
+                handler.write(response, version: next.head.version, keepAlive: next.head.isKeepAlive, context: context)
             }
             // The task ends on the loop itself (its executor), where the answer is written at once.
             if bound.eventLoop.inEventLoop { reply() } else { bound.eventLoop.execute(reply) }
         }
-        if #available(macOS 15, *), let executor = executor as? EventLoopTaskExecutor {
-            Task(executorPreference: executor, operation: answer)
-        } else {
-            Task(operation: answer)
-        }
+        Task(executorPreference: executor, operation: answer)
     }
 
-    private func write(_ response: HTTPServerResponse, to request: HTTPRequestHead, context: ChannelHandlerContext) {
+    /// Writes one answer (`keepAlive`: what the request asked for), then answers the next.
+    private func write(_ response: HTTPServerResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
         lastActivity = .now()
         // The last answer of a connection that is shutting down says so.
-        let close = !request.isKeepAlive || (quiescing && queue.isEmpty && head == nil && !parseFailed)
+        let close = !keepAlive || (quiescing && queue.isEmpty && head == nil && !parseFailed)
         var buffer = context.channel.allocator.buffer(capacity: response.body.count + 256)
-        HTTPResponseWriter.write(
-            response, version: request.version, close: close, date: HTTPDate.now(), server: serverName, into: &buffer
-        )
+        HTTPResponseWriter.write(response, version: version, close: close, date: HTTPDate.now(), server: serverName, into: &buffer)
         let written = context.writeAndFlush(wrapOutboundOut(buffer))
         if close {
             closing = true
@@ -326,7 +319,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 /// but NIO runs those jobs as the loop's serial executor, so each call into a nonisolated async
 /// function (SQLKit's, ours) went back through the loop's queue to reach the generic executor:
 /// a loop tick per call, about 7% of a request for one location.
-@available(macOS 15, *)
 final class EventLoopTaskExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 

@@ -15,10 +15,7 @@ extension Router {
     ) {
         for route in routes {
             let path = basePath + route.mountPath
-            let responder = OCPIRouteResponder(
-                route: route, configuration: configuration, authenticator: authenticator,
-                log: RequestLog(logger: logger, metrics: configuration.metrics.route(module: route.module, operation: route.operation))
-            )
+            let responder = OCPIRouteResponder(route: route, configuration: configuration, authenticator: authenticator, logger: logger)
             let limit = configuration.maximumBodySize
             on(RouterPath(path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) { request, context in
                 let parts = OCPIHTTPRequest(
@@ -43,7 +40,7 @@ public struct OCPIEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware 
     let log: RequestLog
 
     public init(logger: Logger = Logger(label: "ocpi.server"), metrics: RequestMetrics = RequestMetrics()) {
-        log = RequestLog(logger: logger, metrics: metrics.route(module: RequestMetrics.unrouted, operation: RequestMetrics.unrouted))
+        log = RequestLog.unrouted(logger: logger, metrics: metrics)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

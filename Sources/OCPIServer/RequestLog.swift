@@ -14,6 +14,12 @@ struct RequestLog: Sendable {
     /// The route's (or, for requests no route took, the `-` route's).
     let metrics: RouteMetrics
 
+    /// The log of requests no route took (unknown path or method, a body too large, bytes that
+    /// are not HTTP), counted under the `-` route.
+    static func unrouted(logger: Logger, metrics: RequestMetrics) -> RequestLog {
+        RequestLog(logger: logger, metrics: metrics.route(module: RequestMetrics.unrouted, operation: RequestMetrics.unrouted))
+    }
+
     func record(
         method: String, path: String, _ response: OCPIServerResponse, party: OCPIParty?, ids: RequestIDs,
         since start: ContinuousClock.Instant, unexpected: (any Error)? = nil

@@ -50,6 +50,15 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
     let authenticator: Authenticator
     let log: RequestLog
 
+    /// The route's pipeline, logging through `logger` and counting under the route's module and
+    /// operation.
+    init(route: OCPIRoute, configuration: OCPIServerConfiguration, authenticator: Authenticator, logger: Logger) {
+        self.route = route
+        self.configuration = configuration
+        self.authenticator = authenticator
+        log = RequestLog(logger: logger, metrics: configuration.metrics.route(module: route.module, operation: route.operation))
+    }
+
     /// The response and the IDs it goes out with. `body` reads the request's body, or returns
     /// `nil` when it is larger than `configuration.maximumBodySize`; it is called only once the
     /// caller is known to be allowed here.
