@@ -7,7 +7,8 @@
 # Settings (environment): BENCH_LOCATIONS (10000), BENCH_DURATION seconds per run (10),
 # BENCH_ROUNDS (3: ocpi-cpo and nginx take turns this many times on one location and on the
 # page, and the median run of each counts), BENCH_CONNECTIONS (16), BENCH_THREADS wrk threads
-# (2), BENCH_STRICT=1 to exit 1 when a target is missed. Needs wrk, nginx, curl and python3 (Debian: apt-get install wrk nginx-light curl).
+# (2), BENCH_STRICT=1 to exit 1 when a target is missed. Needs wrk, nginx, curl and python3
+# (Debian: apt-get install wrk nginx-light curl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
