@@ -21,12 +21,15 @@ public struct CPOLocations: LocationsSender {
     }
 
     public func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<Location> {
-        guard let stored = try await objects.store.get(key(locationID)) else { throw OCPIError.notFound("Location \(locationID)") }
+        guard let stored = try await objects.store.recent(key(locationID)) else { throw OCPIError.notFound("Location \(locationID)") }
         return .ok(encoded: stored.json)
     }
 
+    /// Partners' GETs read through the store's memory of recent reads (`SQLStore.recent(_:)`).
     func location(_ id: String) async throws -> Location {
-        guard let location = try await objects.load(key(id), as: Location.self) else { throw OCPIError.notFound("Location \(id)") }
+        guard let stored = try await objects.store.recent(key(id)), let location = try Location.decodeJSON(stored.json).value else {
+            throw OCPIError.notFound("Location \(id)")
+        }
         return location
     }
 

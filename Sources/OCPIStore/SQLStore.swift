@@ -18,13 +18,21 @@ public final class SQLStore: Sendable {
     /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
     /// (`ocpi_store_errors_total`), by the store operation that sent it.
     let metrics: StoreMetrics
-    /// Partners by the token they present, for a second (`partner(incomingToken:decode:)`).
-    private let partnersByToken = RecentPartners(lifetime: .seconds(1))
+    /// Partners by the token they present, for a second (`partner(incomingToken:decode:)`):
+    /// more tokens than any platform has partners.
+    private let partnersByToken = RecentValues<String, any Sendable>(lifetime: .seconds(1), capacity: 4096)
+    /// Objects as `recent(_:)` read them, for a second, up to 16 MiB of JSON; only on SQLite
+    /// (see `recent(_:)`).
+    private let recentObjects: RecentValues<ObjectKey, StoredObject>?
 
     private init(backend: StoreBackend, location: StoreLocation, metrics: any MetricsFactory) {
         self.backend = backend
         self.location = location
         self.metrics = StoreMetrics(factory: metrics)
+        switch location {
+        case .sqlite, .memory: recentObjects = RecentValues(lifetime: .seconds(1), capacity: 16 << 20)
+        case .postgres: recentObjects = nil
+        }
     }
 
     /// Opens (creating and migrating when needed) the store.
@@ -100,6 +108,7 @@ public final class SQLStore: Sendable {
     @discardableResult
     public func put(_ object: StoredObject) async throws -> WriteOutcome {
         let key = object.key
+        defer { recentObjects?.forget(key) }
         let row = try await query("""
             INSERT INTO objects (module, country_code, party_id, object_id, kind, owner, last_updated, data)
             VALUES (\(bind: key.module.rawValue), \(bind: key.countryCode), \(bind: key.partyID), \(bind: key.id), \(bind: key.kind),
@@ -117,6 +126,7 @@ public final class SQLStore: Sendable {
     /// another writer (another instance on the database) and must read again.
     public func put(_ object: StoredObject, ifRevision revision: Int64) async throws -> Bool {
         let key = object.key
+        defer { recentObjects?.forget(key) }
         if revision == 0 {
             return try await query("""
                 INSERT INTO objects (module, country_code, party_id, object_id, kind, owner, last_updated, data)
@@ -143,6 +153,27 @@ public final class SQLStore: Sendable {
             """).first().map { try Self.object($0, key: key) }
     }
 
+    /// The object at `key` as `get` reads it, or as a read of it within the last second found
+    /// it: for answering partners' GETs, which ask for the same objects again and again. Never
+    /// for a read-modify-write (`put(_:ifRevision:)` needs the revision as it is now).
+    ///
+    /// A write through this store is seen at once: it forgets the key. Only on SQLite, where one
+    /// server process owns the file and the other processes that write it are the command-line
+    /// tools (`ocpi-cpo import`, `parties`), whose writes are seen within the second. On
+    /// PostgreSQL every read goes to the database: another instance may have just pushed a
+    /// change, and a partner that GETs the object after that push must not be answered with the
+    /// state before it.
+    public func recent(_ key: ObjectKey) async throws -> StoredObject? {
+        guard let recentObjects else { return try await get(key) }
+        let now = ContinuousClock.now
+        if let object = recentObjects.value(for: key, at: now) { return object }
+        let generation = recentObjects.generation
+        guard let object = try await get(key) else { return nil }
+        // What a key and its entry hold besides the JSON, roughly.
+        recentObjects.remember(object, for: key, cost: object.json.count + 256, at: now, generation: generation)
+        return object
+    }
+
     /// The objects of `module` with this id and kind, of whichever party (a token uid, which
     /// only its eMSP makes unique, may be known under several).
     public func find(_ module: ObjectModule, id: String, kind: String) async throws -> [StoredObject] {
@@ -164,6 +195,7 @@ public final class SQLStore: Sendable {
     }
 
     public func delete(_ key: ObjectKey) async throws -> Bool {
+        defer { recentObjects?.forget(key) }
         let rows = try await query("""
             DELETE FROM objects
             WHERE module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID)

@@ -25,10 +25,16 @@ import Testing
             #expect(created.status == 201)
             #expect(created.statusCode == 1000)
             #expect(try await send("PUT", admin + "/NEW-1", authorization: Self.bearer, body: Self.locationJSON("NEW-1")).status == 200)
+            // An eMSP reads the EVSE (remembered by the store for a second) before and after
+            // the change: a write through the server is seen at once.
+            let emsp = CredentialsToken.header(for: try await ModuleTests.registerEMSP(cpo, countryCode: "DE", partyID: "MSP"))
+            let evse = cpo.baseURL + "/ocpi/cpo/2.2.1/locations/NEW-1/UTR-MALIEBAAN-1"
+            #expect(try await send("GET", evse, authorization: emsp).text.contains(#""status":"AVAILABLE""#))
             // An EVSE status change, by PATCH.
             let patch = try await send("PATCH", admin + "/NEW-1/UTR-MALIEBAAN-1", authorization: Self.bearer,
                                        body: #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#)
             #expect(patch.statusCode == 1000)
+            #expect(try await send("GET", evse, authorization: emsp).text.contains(#""status":"CHARGING""#))
             let stored = try #require(try await cpo.server.store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "NEW-1")))
             let location = try #require(try Location.decodeJSON(stored.json).value)
             #expect(location.evses.first?.status == .charging)

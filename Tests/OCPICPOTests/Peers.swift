@@ -119,6 +119,7 @@ struct RawResponse {
     var headers = HeaderFields()
     var body: [UInt8]
     var envelope: JSONValue? { try? JSONValue.decodeJSON(body).value }
+    var text: String { String(decoding: body, as: UTF8.self) }
     var statusCode: Int? {
         if case .number(let value)? = envelope?["status_code"] { return NSDecimalNumber(decimal: value).intValue }
         return nil

@@ -196,6 +196,40 @@ import Testing
         }
     }
 
+    /// `recent(_:)` answers from memory for a second on SQLite: every write through the same
+    /// store is seen at once, one through another store on the file within the second. On
+    /// PostgreSQL it reads the database every time, so another instance's write is seen at once.
+    @Test(arguments: TestDatabase.all)
+    func recentReadsSeeWritesThroughTheStoreAtOnce(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, location async throws in
+            let key = Self.object("R1").key
+            #expect(try await store.recent(key) == nil)
+            try await store.put(Self.object("R1", json: #"{"v":1}"#))
+            #expect(try await store.recent(key)?.json == Array(#"{"v":1}"#.utf8), "an absent object is not remembered")
+            #expect(try await store.recent(key)?.json == Array(#"{"v":1}"#.utf8))
+
+            try await store.put(Self.object("r1", json: #"{"v":2}"#))
+            #expect(try await store.recent(key)?.json == Array(#"{"v":2}"#.utf8), "put is seen at once, whatever the id's case")
+            let revision = try #require(try await store.get(key)).revision
+            #expect(try await store.put(Self.object("R1", json: #"{"v":3}"#), ifRevision: revision))
+            #expect(try await store.recent(key)?.json == Array(#"{"v":3}"#.utf8), "a conditional put is seen at once")
+            #expect(try await store.delete(key))
+            #expect(try await store.recent(key) == nil, "a delete is seen at once")
+
+            try await store.put(Self.object("R1", json: #"{"v":4}"#))
+            #expect(try await store.recent(key)?.json == Array(#"{"v":4}"#.utf8))
+            let other = try await SQLStore.open(location)
+            try await other.put(Self.object("R1", json: #"{"v":5}"#))
+            try await other.shutdown()
+            #expect(try await store.get(key)?.json == Array(#"{"v":5}"#.utf8), "get always reads the database")
+            if database == .postgres {
+                #expect(try await store.recent(key)?.json == Array(#"{"v":5}"#.utf8), "another instance's write is seen at once")
+            }
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await store.recent(key)?.json == Array(#"{"v":5}"#.utf8), "another process's write is seen within a second")
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func dataAndSchemaSurviveReopeningAndMigrationsRunOnce(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, location async throws in
