@@ -62,7 +62,34 @@ public struct StructuredLogHandler: LogHandler {
 
     /// One event as its line; fields in key order, so that equal events give equal lines.
     static func line(time: Date, level: Logger.Level, label: String, message: String, fields: Logger.Metadata) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: 256)
+        var writer = begin(time: time, level: level, label: label, message: message)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !reserved.contains(key) {
+            writer.key(key)
+            write(value, into: &writer)
+        }
+        writer.endObject()
+        return writer.bytes(terminatedBy: UInt8(ascii: "\n"))
+    }
+
+    /// Whether `line(level:message:fields:)` writes what `log(event:)` would: nothing of the
+    /// handler's own or from a provider to merge in, and the level let through.
+    func writesDirectly(_ level: Logger.Level) -> Bool {
+        metadata.isEmpty && metadataProvider == nil && level >= logLevel
+    }
+
+    /// Writes a line whose fields `fields` writes itself, in key order, straight into the line:
+    /// the same line `log(event:)` makes of them as metadata, without building the dictionary
+    /// and sorting it. For the one line of every request (`RequestLog`); only where
+    /// `writesDirectly` says so.
+    func line(level: Logger.Level, message: String, fields: (inout JSONWriter) -> Void) {
+        var writer = Self.begin(time: Date(), level: level, label: label, message: message)
+        fields(&writer)
+        writer.endObject()
+        write(writer.bytes(terminatedBy: UInt8(ascii: "\n")))
+    }
+
+    private static func begin(time: Date, level: Logger.Level, label: String, message: String) -> JSONWriter {
+        var writer = JSONWriter(reservingCapacity: 320)
         writer.beginObject()
         writer.key("time")
         // To the millisecond, always with three digits; our own writer (Foundation's ISO 8601
@@ -76,12 +103,7 @@ public struct StructuredLogHandler: LogHandler {
         writer.string(label)
         writer.key("message")
         writer.string(message)
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !reserved.contains(key) {
-            writer.key(key)
-            write(value, into: &writer)
-        }
-        writer.endObject()
-        return writer.bytes(terminatedBy: UInt8(ascii: "\n"))
+        return writer
     }
 
     private static func write(_ value: Logger.Metadata.Value, into writer: inout JSONWriter) {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OCPIRuntime
 @testable import OCPIServer
 import Synchronization
 import Testing
@@ -54,5 +55,30 @@ import Testing
         let written = lines.withLock { $0 }
         #expect(written.count == 1)
         #expect(written.first?.hasSuffix(#""instance":"A","shared":"event","trace":"T1"}"# + "\n") == true)
+    }
+
+    /// A request's line is written without `Logger.Metadata` when nothing needs merging in; it
+    /// is the same line, field for field and in the same order, as the metadata would make.
+    @Test(arguments: [nil, 1000] as [Int?])
+    func aRequestsLineWrittenDirectlyIsTheLineTheMetadataMakes(_ statusCode: Int?) throws {
+        let lines = Mutex<[String]>([])
+        let collect: @Sendable ([UInt8]) -> Void = { bytes in lines.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) } }
+        let plain = Logger(label: "ocpi-cpo") { StructuredLogHandler(label: $0, write: collect) }
+        // A provider (giving nothing) makes the handler merge: the metadata path.
+        let merging = Logger(label: "ocpi-cpo") { StructuredLogHandler(label: $0, metadataProvider: .init { [:] }, write: collect) }
+        let metrics = RequestMetrics().route(module: "locations", operation: "getLocation")
+        let response = OCPIServerResponse(status: 200, headers: [], body: [], statusCode: statusCode)
+        let party = OCPIParty(id: "p\"1", roles: [])
+        let ids = RequestIDs("r-1", "c-1")
+        for logger in [plain, merging] {
+            RequestLog(logger: logger, metrics: metrics).record(method: "GET", path: "/ocpi/x\ny", response, party: party, ids: ids, since: .now)
+        }
+        let written = lines.withLock { $0 }
+        try #require(written.count == 2)
+        // Only the time and the duration may differ.
+        let variable = try Regex(#""time":"[^"]*"|"duration_ms":[0-9.e-]+"#)
+        #expect(written[0].replacing(variable, with: "") == written[1].replacing(variable, with: ""))
+        #expect(written[0].contains(#""duration_ms":"#))
+        #expect(written[0].contains(#""ocpi_status":1000"#) == (statusCode != nil))
     }
 }
