@@ -30,11 +30,11 @@ import Testing
     }
 
     /// A registered eMSP that receives Locations only, at `url` (a stand-in that misbehaves).
-    static func insertLocationsReceiver(_ cpo: CPOPeer, id: String, url: String, partyID: String) async throws {
+    static func insertLocationsReceiver(_ cpo: CPOPeer, id: String, url: String, partyID: String, catchUp: Bool = true) async throws {
         try await cpo.server.registry.insert(PartnerRecord(
             id: id, status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
             endpoints: [.init(identifier: "locations", role: "RECEIVER", url: url)],
-            roles: [.init(role: "EMSP", countryCode: "FR", partyID: partyID)]
+            roles: [.init(role: "EMSP", countryCode: "FR", partyID: partyID)], catchUp: catchUp
         ))
     }
 
@@ -270,6 +270,47 @@ import Testing
         }
     }
 
+    /// A partner slower than the changes does not make the server keep an ever longer queue of
+    /// messages for it: past `maximumQueuedPerPartner`, changes wait for the catch-up (or, for a
+    /// partner switched off catch-ups, are not sent), and the catch-up brings it to the current
+    /// state.
+    @Test func aSlowPartnersQueueIsBoundedAndTheRestIsCaughtUp() async throws {
+        let push = PushConfiguration(catchUpInterval: .seconds(3600), catchUpGrace: .zero, maximumQueuedPerPartner: 2)
+        let cpo = try await CPOPeer.open(demoData: false, push: push)
+        // Both partners' server holds every PUT until the gate opens.
+        let gate = Gate()
+        let received = Received()
+        let slowPort = try LiveServer.freePort()
+        let slow = Router()
+        slow.put("/{partner}/locations/**") { request, context -> Response in
+            await gate.wait()
+            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
+        }
+        try await cpo.run {
+            try await LiveServer.run(slow, port: slowPort) {
+                try await Self.insertLocationsReceiver(cpo, id: "slow", url: "http://127.0.0.1:\(slowPort)/slow/locations", partyID: "SLW")
+                try await Self.insertLocationsReceiver(cpo, id: "slow-gets", url: "http://127.0.0.1:\(slowPort)/gets/locations", partyID: "SLG", catchUp: false)
+                try await Self.putLocations(cpo, prefix: "SLOW", count: 6)
+                // One message is being sent and one waits, for each partner; four were turned away.
+                #expect(Self.pushes(cpo, "slow", "deferred") == 4)
+                #expect(Self.pushes(cpo, "slow-gets", "dropped") == 4)
+                await gate.open()
+                await cpo.server.pusher.drain()
+                #expect(Self.pushes(cpo, "slow", "delivered") == 2)
+                #expect(Self.pushes(cpo, "slow-gets", "delivered") == 2)
+                #expect(try await cpo.server.store.pendingCount(partnerID: "slow") == 4, "the changes turned away are noted for the catch-up")
+                await cpo.server.pusher.catchUp()
+                await cpo.server.pusher.drain()
+                #expect(await received.paths("slow").count == 6, "the catch-up sent the rest")
+                #expect(Set(await received.paths("slow").map { $0.split(separator: "/").last.map(String.init) ?? "" }) == Set((0..<6).map { "SLOW-\($0)" }))
+                #expect(await received.paths("gets").count == 2)
+                #expect(try await cpo.server.store.pendingCount(partnerID: "slow") == 0)
+            }
+        }
+    }
+
     /// Partners that answer, but with garbage: HTML, JSON that is no envelope, a body that
     /// trickles in byte by byte and never ends, a body far larger than any answer. Each push ends
     /// within the timeout, a good partner gets everything meanwhile, and the server goes on
@@ -336,4 +377,30 @@ import Testing
         let metrics = cpo.server.metrics.emitToString()
         return Int(ObservabilityTests.value(metrics, "ocpi_pushes_total", [("partner", partner), ("module", "locations"), ("outcome", outcome)]) ?? 0)
     }
+}
+
+/// Holds whoever waits until it is opened.
+actor Gate {
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for continuation in waiting { continuation.resume() }
+        waiting = []
+    }
+}
+
+/// The paths a stand-in partner was sent, by the partner the path names.
+actor Received {
+    private var byPartner: [String: [String]] = [:]
+
+    func add(_ partner: String, _ path: String) { byPartner[partner, default: []].append(path) }
+
+    func paths(_ partner: String) -> [String] { byPartner[partner] ?? [] }
 }

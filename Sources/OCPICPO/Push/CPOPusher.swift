@@ -20,15 +20,21 @@ public struct PushConfiguration: Sendable {
     /// After a partner failed to answer, how long new changes wait for the catch-up instead of
     /// being tried (and timing out) one by one.
     public var offlinePause: Duration
+    /// How many messages may wait for one partner. A partner that answers more slowly than
+    /// changes come keeps a queue in memory; past this many, a change is left to the catch-up
+    /// (which sends the current state of the object), or, for a partner switched off catch-ups,
+    /// to the partner's own GETs.
+    public var maximumQueuedPerPartner: Int
 
     public init(
         catchUpInterval: Duration = .seconds(15), catchUpGrace: Duration = .seconds(10),
-        maximumConcurrentPartners: Int = 16, offlinePause: Duration = .seconds(30)
+        maximumConcurrentPartners: Int = 16, offlinePause: Duration = .seconds(30), maximumQueuedPerPartner: Int = 1000
     ) {
         self.catchUpInterval = catchUpInterval
         self.catchUpGrace = catchUpGrace
         self.maximumConcurrentPartners = maximumConcurrentPartners
         self.offlinePause = offlinePause
+        self.maximumQueuedPerPartner = maximumQueuedPerPartner
     }
 }
 
@@ -78,8 +84,19 @@ public final class CPOPusher: CPOChangeObserver {
     public func changed(_ change: CPOChange, owner: String?) async {
         for partner in await note(change, owner: owner) {
             let key = change.key(of: party)
-            lane(partner.id).enqueue { [self] in
+            let admission = lane(partner.id).enqueue(limit: configuration.maximumQueuedPerPartner) { [self] in
                 await self.deliver(change, key: key, to: partner)
+            }
+            guard case .full(let first) = admission else { continue }
+            // The change's note stays in the store for the catch-up.
+            metrics.record(partner.catchUp ? .deferred : .dropped, partner: partner.id, module: key.module)
+            if first {
+                logger.warning(
+                    partner.catchUp
+                        ? "partner answers more slowly than changes come; further changes wait for the catch-up"
+                        : "partner answers more slowly than changes come; further changes are left to its own GETs",
+                    metadata: ["partner": .string(partner.id), "queued": "\(configuration.maximumQueuedPerPartner)"]
+                )
             }
         }
     }

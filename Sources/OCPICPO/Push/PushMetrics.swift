@@ -21,8 +21,11 @@ struct PushMetrics: Sendable {
         case refused
         /// The partner did not answer, or answered with a server error: it is caught up later.
         case failed
-        /// The partner was unreachable a moment ago: the change waits for the catch-up.
+        /// The partner was unreachable a moment ago, or has `maximumQueuedPerPartner` messages
+        /// waiting: the change waits for the catch-up.
         case deferred
+        /// As `deferred`, for a partner switched off catch-ups: the change is not sent.
+        case dropped
     }
 
     let factory: any MetricsFactory
