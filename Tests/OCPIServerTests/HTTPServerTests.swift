@@ -111,6 +111,8 @@ import Glibc
     }
 
     static let shutdownRequestStarted = Atomic(false)
+    /// The port of the server that `/slow-started` waits to see stop listening.
+    static let shutdownPort = Atomic(0)
 
     static func router() -> HTTPRouter {
         var router = HTTPRouter(maximumBodySize: 1_000, logger: LiveServer.quietLogger)
@@ -122,7 +124,15 @@ import Glibc
         // The shutdown test's request: it says when its route has started.
         router.get("/slow-started") { _, _ in
             shutdownRequestStarted.store(true, ordering: .sequentiallyConsistent)
-            try? await Task.sleep(for: .milliseconds(300))
+            // Answers only once the server has stopped listening (the shutdown under way, on a
+            // loaded machine perhaps seconds after the test asked for it), and a moment more
+            // for the connections to be told.
+            let port = shutdownPort.load(ordering: .sequentiallyConsistent)
+            let started = ContinuousClock.now
+            while (try? Connection(port: port)) != nil, ContinuousClock.now - started < .seconds(20) {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            try? await Task.sleep(for: .milliseconds(200))
             return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("slow".utf8))
         }
         router.on("PUT", "/echo") { request, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: request.body) }
@@ -291,6 +301,7 @@ import Glibc
         var connection: Connection?
         var idle: Connection?
         try await Self.withServer { port in
+            Self.shutdownPort.store(port, ordering: .sequentiallyConsistent)
             idle = try Connection(port: port)
             connection = try Connection(port: port)
             connection?.send("GET /slow-started HTTP/1.1\r\nHost: x\r\n\r\n")
