@@ -169,6 +169,22 @@ public enum AuthMethod: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "WHITELIST": self = .whitelist
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "AUTH_REQUEST": self = .authRequest
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .authRequest: "AUTH_REQUEST"
@@ -230,6 +246,34 @@ public enum CdrDimensionType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "FLAT": self = .flat
+            case "TIME": self = .time
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "ENERGY": self = .energy
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "MAX_CURRENT": self = .maxCurrent
+            case "MIN_CURRENT": self = .minCurrent
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "PARKING_TIME": self = .parkingTime
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

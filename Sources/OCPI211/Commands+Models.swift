@@ -193,6 +193,33 @@ public enum CommandResponseType: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "TIMEOUT": self = .timeout
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "REJECTED": self = .rejected
+            case "ACCEPTED": self = .accepted
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "NOT_SUPPORTED": self = .notSupported
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 15:
+            switch JSONKey(bytes: bytes) {
+            case "UNKNOWN_SESSION": self = .unknownSession
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .notSupported: "NOT_SUPPORTED"
@@ -251,6 +278,32 @@ public enum CommandType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "RESERVE_NOW": self = .reserveNow
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "STOP_SESSION": self = .stopSession
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "START_SESSION": self = .startSession
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 16:
+            switch JSONKey(bytes: bytes) {
+            case "UNLOCK_CONNECTOR": self = .unlockConnector
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

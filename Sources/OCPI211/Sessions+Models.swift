@@ -223,6 +223,28 @@ public enum SessionStatus: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "ACTIVE": self = .active
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "INVALID": self = .invalid
+            case "PENDING": self = .pending
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "COMPLETED": self = .completed
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .active: "ACTIVE"

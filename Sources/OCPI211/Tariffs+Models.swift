@@ -285,6 +285,35 @@ public enum DayOfWeek: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "MONDAY": self = .monday
+            case "FRIDAY": self = .friday
+            case "SUNDAY": self = .sunday
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "TUESDAY": self = .tuesday
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "THURSDAY": self = .thursday
+            case "SATURDAY": self = .saturday
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "WEDNESDAY": self = .wednesday
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .monday: "MONDAY"
@@ -341,6 +370,28 @@ public enum TariffDimensionType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "FLAT": self = .flat
+            case "TIME": self = .time
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "ENERGY": self = .energy
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "PARKING_TIME": self = .parkingTime
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

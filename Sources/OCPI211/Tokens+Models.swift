@@ -234,6 +234,29 @@ public enum Allowed: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "ALLOWED": self = .allowed
+            case "BLOCKED": self = .blocked
+            case "EXPIRED": self = .expired
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "NO_CREDIT": self = .noCredit
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "NOT_ALLOWED": self = .notAllowed
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .allowed: "ALLOWED"
@@ -278,6 +301,22 @@ public enum TokenType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "RFID": self = .rfid
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "OTHER": self = .other
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -336,6 +375,32 @@ public enum WhitelistType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "NEVER": self = .never
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "ALWAYS": self = .always
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "ALLOWED": self = .allowed
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 15:
+            switch JSONKey(bytes: bytes) {
+            case "ALLOWED_OFFLINE": self = .allowedOffline
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

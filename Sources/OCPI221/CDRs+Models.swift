@@ -442,6 +442,27 @@ public enum AuthMethod: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "COMMAND": self = .command
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "WHITELIST": self = .whitelist
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "AUTH_REQUEST": self = .authRequest
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .authRequest: "AUTH_REQUEST"
@@ -555,6 +576,65 @@ public enum CdrDimensionType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "TIME": self = .time
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "POWER": self = .power
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "ENERGY": self = .energy
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "CURRENT": self = .current
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "MAX_POWER": self = .maxPower
+            case "MIN_POWER": self = .minPower
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "MAX_CURRENT": self = .maxCurrent
+            case "MIN_CURRENT": self = .minCurrent
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "PARKING_TIME": self = .parkingTime
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "ENERGY_EXPORT": self = .energyExport
+            case "ENERGY_IMPORT": self = .energyImport
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 15:
+            switch JSONKey(bytes: bytes) {
+            case "STATE_OF_CHARGE": self = .stateOfCharge
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 16:
+            switch JSONKey(bytes: bytes) {
+            case "RESERVATION_TIME": self = .reservationTime
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

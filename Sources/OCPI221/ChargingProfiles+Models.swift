@@ -209,6 +209,18 @@ public enum ChargingRateUnit: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 1:
+            switch JSONKey(bytes: bytes) {
+            case "W": self = .w
+            case "A": self = .a
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .w: "W"
@@ -270,6 +282,33 @@ public enum ChargingProfileResponseType: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "ACCEPTED": self = .accepted
+            case "REJECTED": self = .rejected
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "TOO_OFTEN": self = .tooOften
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "NOT_SUPPORTED": self = .notSupported
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 15:
+            switch JSONKey(bytes: bytes) {
+            case "UNKNOWN_SESSION": self = .unknownSession
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .accepted: "ACCEPTED"
@@ -317,6 +356,23 @@ public enum ChargingProfileResultType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "UNKNOWN": self = .unknown
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "ACCEPTED": self = .accepted
+            case "REJECTED": self = .rejected
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

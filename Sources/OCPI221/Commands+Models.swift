@@ -253,6 +253,28 @@ public enum CommandResponseType: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "REJECTED": self = .rejected
+            case "ACCEPTED": self = .accepted
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "NOT_SUPPORTED": self = .notSupported
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 15:
+            switch JSONKey(bytes: bytes) {
+            case "UNKNOWN_SESSION": self = .unknownSession
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .notSupported: "NOT_SUPPORTED"
@@ -340,6 +362,49 @@ public enum CommandResultType: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "FAILED": self = .failed
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "TIMEOUT": self = .timeout
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "ACCEPTED": self = .accepted
+            case "REJECTED": self = .rejected
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "EVSE_OCCUPIED": self = .evseOccupied
+            case "NOT_SUPPORTED": self = .notSupported
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 16:
+            switch JSONKey(bytes: bytes) {
+            case "EVSE_INOPERATIVE": self = .evseInoperative
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 19:
+            switch JSONKey(bytes: bytes) {
+            case "UNKNOWN_RESERVATION": self = .unknownReservation
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 20:
+            switch JSONKey(bytes: bytes) {
+            case "CANCELED_RESERVATION": self = .canceledReservation
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .accepted: "ACCEPTED"
@@ -409,6 +474,37 @@ public enum CommandType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "RESERVE_NOW": self = .reserveNow
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "STOP_SESSION": self = .stopSession
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "START_SESSION": self = .startSession
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 16:
+            switch JSONKey(bytes: bytes) {
+            case "UNLOCK_CONNECTOR": self = .unlockConnector
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 18:
+            switch JSONKey(bytes: bytes) {
+            case "CANCEL_RESERVATION": self = .cancelReservation
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

@@ -78,6 +78,24 @@ public enum ConnectionStatus: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "OFFLINE": self = .offline
+            case "PLANNED": self = .planned
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "CONNECTED": self = .connected
+            case "SUSPENDED": self = .suspended
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .connected: "CONNECTED"

@@ -1096,6 +1096,69 @@ public enum Capability: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 10:
+            switch JSONKey(bytes: bytes) {
+            case "RESERVABLE": self = .reservable
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "RFID_READER": self = .rfidReader
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "PED_TERMINAL": self = .pedTerminal
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 14:
+            switch JSONKey(bytes: bytes) {
+            case "UNLOCK_CAPABLE": self = .unlockCapable
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 17:
+            switch JSONKey(bytes: bytes) {
+            case "CHIP_CARD_SUPPORT": self = .chipCardSupport
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 18:
+            switch JSONKey(bytes: bytes) {
+            case "DEBIT_CARD_PAYABLE": self = .debitCardPayable
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 19:
+            switch JSONKey(bytes: bytes) {
+            case "CREDIT_CARD_PAYABLE": self = .creditCardPayable
+            case "TOKEN_GROUP_CAPABLE": self = .tokenGroupCapable
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 24:
+            switch JSONKey(bytes: bytes) {
+            case "CHARGING_PROFILE_CAPABLE": self = .chargingProfileCapable
+            case "CONTACTLESS_CARD_SUPPORT": self = .contactlessCardSupport
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 25:
+            switch JSONKey(bytes: bytes) {
+            case "REMOTE_START_STOP_CAPABLE": self = .remoteStartStopCapable
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 28:
+            switch JSONKey(bytes: bytes) {
+            case "CHARGING_PREFERENCES_CAPABLE": self = .chargingPreferencesCapable
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 32:
+            switch JSONKey(bytes: bytes) {
+            case "START_SESSION_CONNECTOR_REQUIRED": self = .startSessionConnectorRequired
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .chargingProfileCapable: "CHARGING_PROFILE_CAPABLE"
@@ -1148,6 +1211,22 @@ public enum ConnectorFormat: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "CABLE": self = .cable
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "SOCKET": self = .socket
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -1341,6 +1420,92 @@ public enum ConnectorType: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "CHAOJI": self = .chaoji
+            case "GBT_AC": self = .gbtAc
+            case "GBT_DC": self = .gbtDc
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "CHADEMO": self = .chademo
+            case "TESLA_R": self = .teslaR
+            case "TESLA_S": self = .teslaS
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "NEMA_5_20": self = .nema5_20
+            case "NEMA_6_30": self = .nema6_30
+            case "NEMA_6_50": self = .nema6_50
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 10:
+            switch JSONKey(bytes: bytes) {
+            case "DOMESTIC_A": self = .domesticA
+            case "DOMESTIC_B": self = .domesticB
+            case "DOMESTIC_C": self = .domesticC
+            case "DOMESTIC_D": self = .domesticD
+            case "DOMESTIC_E": self = .domesticE
+            case "DOMESTIC_F": self = .domesticF
+            case "DOMESTIC_G": self = .domesticG
+            case "DOMESTIC_H": self = .domesticH
+            case "DOMESTIC_I": self = .domesticI
+            case "DOMESTIC_J": self = .domesticJ
+            case "DOMESTIC_K": self = .domesticK
+            case "DOMESTIC_L": self = .domesticL
+            case "DOMESTIC_M": self = .domesticM
+            case "DOMESTIC_N": self = .domesticN
+            case "DOMESTIC_O": self = .domesticO
+            case "NEMA_10_30": self = .nema10_30
+            case "NEMA_10_50": self = .nema10_50
+            case "NEMA_14_30": self = .nema14_30
+            case "NEMA_14_50": self = .nema14_50
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "IEC_62196_T1": self = .iec62196T1
+            case "IEC_62196_T2": self = .iec62196T2
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "IEC_62196_T3A": self = .iec62196T3a
+            case "IEC_62196_T3C": self = .iec62196T3c
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 18:
+            switch JSONKey(bytes: bytes) {
+            case "IEC_62196_T1_COMBO": self = .iec62196T1Combo
+            case "IEC_62196_T2_COMBO": self = .iec62196T2Combo
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 19:
+            switch JSONKey(bytes: bytes) {
+            case "PANTOGRAPH_TOP_DOWN": self = .pantographTopDown
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 20:
+            switch JSONKey(bytes: bytes) {
+            case "IEC_60309_2_three_16": self = .iec60309_2Three16
+            case "IEC_60309_2_three_32": self = .iec60309_2Three32
+            case "IEC_60309_2_three_64": self = .iec60309_2Three64
+            case "PANTOGRAPH_BOTTOM_UP": self = .pantographBottomUp
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 21:
+            switch JSONKey(bytes: bytes) {
+            case "IEC_60309_2_single_16": self = .iec60309_2Single16
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .chademo: "CHADEMO"
@@ -1457,6 +1622,44 @@ public enum EnergySourceCategory: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 3:
+            switch JSONKey(bytes: bytes) {
+            case "GAS": self = .gas
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "COAL": self = .coal
+            case "WIND": self = .wind
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "SOLAR": self = .solar
+            case "WATER": self = .water
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "NUCLEAR": self = .nuclear
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "GENERAL_GREEN": self = .generalGreen
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 14:
+            switch JSONKey(bytes: bytes) {
+            case "GENERAL_FOSSIL": self = .generalFossil
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .nuclear: "NUCLEAR"
@@ -1504,6 +1707,22 @@ public enum EnvironmentalImpactCategory: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "NUCLEAR_WASTE": self = .nuclearWaste
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 14:
+            switch JSONKey(bytes: bytes) {
+            case "CARBON_DIOXIDE": self = .carbonDioxide
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -1641,6 +1860,76 @@ public enum Facility: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "CAFE": self = .cafe
+            case "MALL": self = .mall
+            case "WIFI": self = .wifi
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "HOTEL": self = .hotel
+            case "SPORT": self = .sport
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "NATURE": self = .nature
+            case "MUSEUM": self = .museum
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "AIRPORT": self = .airport
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "BUS_STOP": self = .busStop
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "TRAM_STOP": self = .tramStop
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 10:
+            switch JSONKey(bytes: bytes) {
+            case "RESTAURANT": self = .restaurant
+            case "TAXI_STAND": self = .taxiStand
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "SUPERMARKET": self = .supermarket
+            case "PARKING_LOT": self = .parkingLot
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "BIKE_SHARING": self = .bikeSharing
+            case "FUEL_STATION": self = .fuelStation
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 13:
+            switch JSONKey(bytes: bytes) {
+            case "METRO_STATION": self = .metroStation
+            case "TRAIN_STATION": self = .trainStation
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 15:
+            switch JSONKey(bytes: bytes) {
+            case "RECREATION_AREA": self = .recreationArea
+            case "CARPOOL_PARKING": self = .carpoolParking
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .hotel: "HOTEL"
@@ -1722,6 +2011,31 @@ public enum ImageCategory: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "OTHER": self = .other
+            case "OWNER": self = .owner
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "CHARGER": self = .charger
+            case "NETWORK": self = .network
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "ENTRANCE": self = .entrance
+            case "LOCATION": self = .location
+            case "OPERATOR": self = .`operator`
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .charger: "CHARGER"
@@ -1785,6 +2099,33 @@ public enum ParkingRestriction: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "EV_ONLY": self = .evOnly
+            case "PLUGGED": self = .plugged
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "DISABLED": self = .disabled
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "CUSTOMERS": self = .customers
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "MOTORCYCLES": self = .motorcycles
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -1855,6 +2196,34 @@ public enum ParkingType: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "ON_STREET": self = .onStreet
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "PARKING_LOT": self = .parkingLot
+            case "ON_DRIVEWAY": self = .onDriveway
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 14:
+            switch JSONKey(bytes: bytes) {
+            case "ALONG_MOTORWAY": self = .alongMotorway
+            case "PARKING_GARAGE": self = .parkingGarage
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 18:
+            switch JSONKey(bytes: bytes) {
+            case "UNDERGROUND_GARAGE": self = .undergroundGarage
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .alongMotorway: "ALONG_MOTORWAY"
@@ -1913,6 +2282,29 @@ public enum PowerType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 2:
+            switch JSONKey(bytes: bytes) {
+            case "DC": self = .dc
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 10:
+            switch JSONKey(bytes: bytes) {
+            case "AC_1_PHASE": self = .ac1Phase
+            case "AC_2_PHASE": self = .ac2Phase
+            case "AC_3_PHASE": self = .ac3Phase
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 16:
+            switch JSONKey(bytes: bytes) {
+            case "AC_2_PHASE_SPLIT": self = .ac2PhaseSplit
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -1993,6 +2385,41 @@ public enum Status: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "BLOCKED": self = .blocked
+            case "PLANNED": self = .planned
+            case "REMOVED": self = .removed
+            case "UNKNOWN": self = .unknown
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "CHARGING": self = .charging
+            case "RESERVED": self = .reserved
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "AVAILABLE": self = .available
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 10:
+            switch JSONKey(bytes: bytes) {
+            case "OUTOFORDER": self = .outoforder
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "INOPERATIVE": self = .inoperative
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

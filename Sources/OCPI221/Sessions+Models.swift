@@ -314,6 +314,37 @@ public enum ChargingPreferencesResponse: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 8:
+            switch JSONKey(bytes: bytes) {
+            case "ACCEPTED": self = .accepted
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 12:
+            switch JSONKey(bytes: bytes) {
+            case "NOT_POSSIBLE": self = .notPossible
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 18:
+            switch JSONKey(bytes: bytes) {
+            case "DEPARTURE_REQUIRED": self = .departureRequired
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 20:
+            switch JSONKey(bytes: bytes) {
+            case "ENERGY_NEED_REQUIRED": self = .energyNeedRequired
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 26:
+            switch JSONKey(bytes: bytes) {
+            case "PROFILE_TYPE_NOT_SUPPORTED": self = .profileTypeNotSupported
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .accepted: "ACCEPTED"
@@ -368,6 +399,28 @@ public enum ProfileType: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "FAST": self = .fast
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "CHEAP": self = .cheap
+            case "GREEN": self = .green
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "REGULAR": self = .regular
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -433,6 +486,33 @@ public enum SessionStatus: OCPIEnumeration {
             default: self = .unrecognized(rawValue)
             }
         default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 6:
+            switch JSONKey(bytes: bytes) {
+            case "ACTIVE": self = .active
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 7:
+            switch JSONKey(bytes: bytes) {
+            case "INVALID": self = .invalid
+            case "PENDING": self = .pending
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 9:
+            switch JSONKey(bytes: bytes) {
+            case "COMPLETED": self = .completed
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 11:
+            switch JSONKey(bytes: bytes) {
+            case "RESERVATION": self = .reservation
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
         }
     }
 

@@ -97,6 +97,31 @@ public enum Role: OCPIEnumeration {
         }
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        switch bytes.count {
+        case 3:
+            switch JSONKey(bytes: bytes) {
+            case "CPO": self = .cpo
+            case "HUB": self = .hub
+            case "NAP": self = .nap
+            case "NSP": self = .nsp
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 4:
+            switch JSONKey(bytes: bytes) {
+            case "EMSP": self = .emsp
+            case "SCSP": self = .scsp
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        case 5:
+            switch JSONKey(bytes: bytes) {
+            case "OTHER": self = .other
+            default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+            }
+        default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .cpo: "CPO"

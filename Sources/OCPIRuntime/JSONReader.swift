@@ -490,6 +490,19 @@ public struct JSONKey {
     /// The key's bytes when it had escapes or non-ASCII characters (then `raw` is empty).
     @usableFromInline let unescaped: [UInt8]?
 
+    /// Text's UTF-8 bytes, to match against names the way keys are (`switch`, `~=`).
+    @inlinable
+    public init(bytes: UnsafeBufferPointer<UInt8>) {
+        raw = bytes
+        unescaped = nil
+    }
+
+    @usableFromInline
+    init(raw: UnsafeBufferPointer<UInt8>, unescaped: [UInt8]?) {
+        self.raw = raw
+        self.unescaped = unescaped
+    }
+
     /// The key's length in UTF-8 bytes.
     @inlinable
     public var count: Int { unescaped?.count ?? raw.count }

@@ -65,53 +65,36 @@ public struct OCPIDateTime: Hashable, Sendable, Comparable, CustomStringConverti
     }
 
     init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        var cursor = 0
-        func number(_ width: Int) -> Int? {
-            guard cursor + width <= bytes.count else { return nil }
-            var value = 0
-            for _ in 0..<width {
-                let byte = bytes[cursor]
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int(byte - UInt8(ascii: "0"))
-                cursor += 1
-            }
-            return value
-        }
-        func expect(_ character: UInt8) -> Bool {
-            guard cursor < bytes.count, bytes[cursor] == character else { return false }
-            cursor += 1
-            return true
-        }
-        guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2), expect(UInt8(ascii: "-")),
-            let day = number(2), expect(UInt8(ascii: "T")), let hour = number(2), expect(UInt8(ascii: ":")),
-            let minute = number(2), expect(UInt8(ascii: ":")), let second = number(2)
+        // A struct, not nested functions: a function capturing `cursor` made every access to
+        // it a dynamic exclusivity check, 4% of decoding a Location.
+        var text = TimestampCursor(bytes: bytes)
+        guard let year = text.number(4), text.expect(UInt8(ascii: "-")), let month = text.number(2), text.expect(UInt8(ascii: "-")),
+            let day = text.number(2), text.expect(UInt8(ascii: "T")), let hour = text.number(2), text.expect(UInt8(ascii: ":")),
+            let minute = text.number(2), text.expect(UInt8(ascii: ":")), let second = text.number(2)
         else { return nil }
         guard (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day),
             hour <= 23, minute <= 59, second <= 59
         else { return nil }
         var nanoseconds = 0
         var digits = 0
-        if expect(UInt8(ascii: ".")) {
-            while cursor < bytes.count, bytes[cursor] >= UInt8(ascii: "0"), bytes[cursor] <= UInt8(ascii: "9") {
+        if text.expect(UInt8(ascii: ".")) {
+            while let digit = text.digit() {
                 if digits < 9 {
-                    nanoseconds = nanoseconds * 10 + Int(bytes[cursor] - UInt8(ascii: "0"))
+                    nanoseconds = nanoseconds * 10 + digit
                     digits += 1
                 }
-                cursor += 1
             }
             guard digits > 0 else { return nil }
             for _ in digits..<9 { nanoseconds *= 10 }
         }
         var offset: Int?
-        if expect(UInt8(ascii: "Z")) || expect(UInt8(ascii: "z")) {
+        if text.expect(UInt8(ascii: "Z")) || text.expect(UInt8(ascii: "z")) {
             offset = nil
-        } else if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "+") || bytes[cursor] == UInt8(ascii: "-") {
-            let sign = bytes[cursor] == UInt8(ascii: "-") ? -1 : 1
-            cursor += 1
-            guard let hours = number(2), expect(UInt8(ascii: ":")), let minutes = number(2), hours <= 23, minutes <= 59 else { return nil }
+        } else if let sign = text.sign() {
+            guard let hours = text.number(2), text.expect(UInt8(ascii: ":")), let minutes = text.number(2), hours <= 23, minutes <= 59 else { return nil }
             offset = sign * (hours * 60 + minutes)
         }
-        guard cursor == bytes.count else { return nil }
+        guard text.isAtEnd else { return nil }
         let days = Self.daysSince1970(year: year, month: month, day: day)
         let local = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         self.secondsSince1970 = local - Int64((offset ?? 0) * 60)
@@ -250,4 +233,46 @@ extension OCPIDateTime: JSONDecodable {
     }
 
     public static var placeholder: OCPIDateTime { OCPIDateTime(secondsSince1970: 0) }
+}
+
+/// Reads a timestamp's text from the front.
+private struct TimestampCursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    var isAtEnd: Bool { index == bytes.count }
+
+    /// The next `width` bytes as a decimal number, when they are all digits.
+    mutating func number(_ width: Int) -> Int? {
+        guard index + width <= bytes.count else { return nil }
+        var value = 0
+        for offset in index..<index + width {
+            let byte = bytes[offset]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        index += width
+        return value
+    }
+
+    /// The next byte's value when it is a digit.
+    mutating func digit() -> Int? {
+        guard index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else { return nil }
+        defer { index += 1 }
+        return Int(bytes[index] - UInt8(ascii: "0"))
+    }
+
+    /// Consumes `character` if it is next.
+    mutating func expect(_ character: UInt8) -> Bool {
+        guard index < bytes.count, bytes[index] == character else { return false }
+        index += 1
+        return true
+    }
+
+    /// Consumes a `+` (1) or `-` (-1) if one is next.
+    mutating func sign() -> Int? {
+        if expect(UInt8(ascii: "+")) { return 1 }
+        if expect(UInt8(ascii: "-")) { return -1 }
+        return nil
+    }
 }

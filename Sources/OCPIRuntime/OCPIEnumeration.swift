@@ -9,6 +9,9 @@ public protocol OCPIEnumeration: Hashable, Sendable, Codable, JSONDecodable, JSO
     /// The value as written in JSON.
     var rawValue: String { get }
     init(rawValue: String)
+    /// The value written as these UTF-8 bytes (valid UTF-8); generated enums match the bytes
+    /// themselves, without making a `String` unless the value is unknown.
+    init(utf8 bytes: UnsafeBufferPointer<UInt8>)
     /// Whether the value is one this release defines.
     var isKnown: Bool { get }
 }
@@ -23,8 +26,18 @@ extension OCPIEnumeration {
         try container.encode(rawValue)
     }
 
+    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        self.init(rawValue: String(decoding: bytes, as: UTF8.self))
+    }
+
     public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> Self? {
-        try String.decode(from: &reader).map(Self.init(rawValue:))
+        let kind = try reader.peekKind()
+        guard kind == .string else {
+            reader.violation("expected a string, found \(kind)")
+            try reader.skipValue()
+            return nil
+        }
+        return try reader.readStringBytes(Self.init(utf8:))
     }
 
     public static var placeholder: Self { Self(rawValue: "") }

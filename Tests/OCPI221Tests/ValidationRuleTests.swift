@@ -88,6 +88,24 @@ import Testing
         #expect(ConnectorType(rawValue: "IEC_62196_T2") == .iec62196T2)
         #expect(VersionNumber(rawValue: "2.2.1") == .v2_2_1)
     }
+
+    /// Decoding matches an enum's bytes as they stand in the document, escapes undone first;
+    /// it finds what `init(rawValue:)` finds for every value of every enum of the release.
+    @Test func enumValuesAreMatchedFromTheirBytes() throws {
+        #expect(try Status.decodeJSON(Data(#""OUT\u004FFORDER""#.utf8)).value == .outoforder, "an escape is undone before matching")
+        #expect(try ConnectorType.decodeJSON(Data(#""IEC_62196_T2""#.utf8)).value == .iec62196T2)
+        #expect(try Status.decodeJSON(Data(#""Available""#.utf8)).value == .unrecognized("Available"), "values are case-sensitive")
+        #expect(try Status.decodeJSON(Data(#""ÉTAT""#.utf8)).value == .unrecognized("ÉTAT"))
+        let wrongKind = try Status.decodeJSON(Data("42".utf8))
+        #expect(wrongKind.value == nil && wrongKind.violations.first?.message == "expected a string, found a number")
+        func agrees<E: OCPIEnumeration>(_: E.Type) -> Bool {
+            E.knownValues.allSatisfy { value in
+                var raw = value.rawValue
+                return raw.withUTF8 { E(utf8: $0) } == value && raw.withUTF8 { E(utf8: UnsafeBufferPointer(rebasing: $0.dropLast())) } == E(rawValue: String(raw.dropLast()))
+            }
+        }
+        #expect(agrees(Status.self) && agrees(ConnectorType.self) && agrees(Capability.self) && agrees(ParkingType.self) && agrees(TariffDimensionType.self))
+    }
 }
 
 extension JSONValue {

@@ -196,6 +196,13 @@ struct SwiftModelRenderer {
                 writer.stringSwitch("rawValue", length: "rawValue.utf8.count", enumeration.cases.map { ($0.value, "self = .\($0.name)") }, fallback: "self = .unrecognized(rawValue)")
             }
             writer.line()
+            writer.block("public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {") { writer in
+                writer.stringSwitch(
+                    "JSONKey(bytes: bytes)", length: "bytes.count", enumeration.cases.map { ($0.value, "self = .\($0.name)") },
+                    fallback: "self = .unrecognized(String(decoding: bytes, as: UTF8.self))"
+                )
+            }
+            writer.line()
             writer.block("public var rawValue: String {") { writer in
                 writer.line("switch self {")
                 for entry in enumeration.cases {
