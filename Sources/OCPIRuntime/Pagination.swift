@@ -66,28 +66,75 @@ public struct PaginationPolicy: Sendable, Hashable {
 
 /// Query strings: percent-encoding the way URLs need it.
 public enum QueryString {
-    private static let allowed: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._~")
-        return set
-    }()
-
     public static func encode(_ items: [(String, String)]) -> String {
         items.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
 
+    /// `text` with every byte but RFC 3986's unreserved ASCII (letters, digits, `-._~`)
+    /// percent-encoded, UTF-8 byte by byte.
     public static func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        let utf8 = text.utf8
+        guard !utf8.allSatisfy(isUnreserved) else { return text }
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(utf8.count * 3)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in utf8 {
+            if isUnreserved(byte) {
+                escaped.append(byte)
+            } else {
+                escaped.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            }
+        }
+        return String(decoding: escaped, as: UTF8.self)
+    }
+
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            true
+        default: false
+        }
     }
 
     /// `a=1&b=x%20y` → [("a", "1"), ("b", "x y")]; `+` stays a plus (OCPI timestamps never hold
-    /// one, and some clients send `+` unencoded in offsets they should not send at all).
+    /// one, and some clients send `+` unencoded in offsets they should not send at all). A part
+    /// whose escapes are malformed, or do not make UTF-8, is kept as it was written.
     public static func decode(_ query: String) -> [(String, String)] {
-        query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
-            return (name, value)
+        query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            return (unescape(parts[0]), parts.count > 1 ? unescape(parts[1]) : "")
+        }
+    }
+
+    private static func unescape(_ part: Substring.UTF8View) -> String {
+        guard part.contains(UInt8(ascii: "%")) else { return String(Substring(part)) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(part.count)
+        var index = part.startIndex
+        while index < part.endIndex {
+            let byte = part[index]
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                index = part.index(after: index)
+                continue
+            }
+            let high = part.index(after: index)
+            guard high < part.endIndex, part.index(after: high) < part.endIndex,
+                let upper = hexValue(part[high]), let lower = hexValue(part[part.index(after: high)])
+            else { return String(Substring(part)) }
+            bytes.append(upper << 4 | lower)
+            index = part.index(high, offsetBy: 2)
+        }
+        return String(validating: bytes, as: UTF8.self) ?? String(Substring(part))
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
         }
     }
 }
