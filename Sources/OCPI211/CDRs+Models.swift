@@ -153,22 +153,6 @@ public enum AuthMethod: OCPIEnumeration {
 
     public static let knownValues: [AuthMethod] = [.authRequest, .whitelist]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 9:
-            switch rawValue {
-            case "WHITELIST": self = .whitelist
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "AUTH_REQUEST": self = .authRequest
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 9:
@@ -220,34 +204,6 @@ public enum CdrDimensionType: OCPIEnumeration {
     public static let ocpiName = "CdrDimensionType"
 
     public static let knownValues: [CdrDimensionType] = [.energy, .flat, .maxCurrent, .minCurrent, .parkingTime, .time]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "FLAT": self = .flat
-            case "TIME": self = .time
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "ENERGY": self = .energy
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "MAX_CURRENT": self = .maxCurrent
-            case "MIN_CURRENT": self = .minCurrent
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "PARKING_TIME": self = .parkingTime
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

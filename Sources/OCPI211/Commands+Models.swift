@@ -166,33 +166,6 @@ public enum CommandResponseType: OCPIEnumeration {
 
     public static let knownValues: [CommandResponseType] = [.notSupported, .rejected, .accepted, .timeout, .unknownSession]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "TIMEOUT": self = .timeout
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "REJECTED": self = .rejected
-            case "ACCEPTED": self = .accepted
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "NOT_SUPPORTED": self = .notSupported
-            default: self = .unrecognized(rawValue)
-            }
-        case 15:
-            switch rawValue {
-            case "UNKNOWN_SESSION": self = .unknownSession
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 7:
@@ -254,32 +227,6 @@ public enum CommandType: OCPIEnumeration {
     public static let ocpiName = "CommandType"
 
     public static let knownValues: [CommandType] = [.reserveNow, .startSession, .stopSession, .unlockConnector]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 11:
-            switch rawValue {
-            case "RESERVE_NOW": self = .reserveNow
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "STOP_SESSION": self = .stopSession
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "START_SESSION": self = .startSession
-            default: self = .unrecognized(rawValue)
-            }
-        case 16:
-            switch rawValue {
-            case "UNLOCK_CONNECTOR": self = .unlockConnector
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

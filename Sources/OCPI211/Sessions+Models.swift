@@ -201,28 +201,6 @@ public enum SessionStatus: OCPIEnumeration {
 
     public static let knownValues: [SessionStatus] = [.active, .completed, .invalid, .pending]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 6:
-            switch rawValue {
-            case "ACTIVE": self = .active
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "INVALID": self = .invalid
-            case "PENDING": self = .pending
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "COMPLETED": self = .completed
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 6:

@@ -256,35 +256,6 @@ public enum DayOfWeek: OCPIEnumeration {
 
     public static let knownValues: [DayOfWeek] = [.monday, .tuesday, .wednesday, .thursday, .friday, .saturday, .sunday]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 6:
-            switch rawValue {
-            case "MONDAY": self = .monday
-            case "FRIDAY": self = .friday
-            case "SUNDAY": self = .sunday
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "TUESDAY": self = .tuesday
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "THURSDAY": self = .thursday
-            case "SATURDAY": self = .saturday
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "WEDNESDAY": self = .wednesday
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 6:
@@ -350,28 +321,6 @@ public enum TariffDimensionType: OCPIEnumeration {
     public static let ocpiName = "TariffDimensionType"
 
     public static let knownValues: [TariffDimensionType] = [.energy, .flat, .parkingTime, .time]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "FLAT": self = .flat
-            case "TIME": self = .time
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "ENERGY": self = .energy
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "PARKING_TIME": self = .parkingTime
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

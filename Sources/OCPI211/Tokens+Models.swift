@@ -211,29 +211,6 @@ public enum Allowed: OCPIEnumeration {
 
     public static let knownValues: [Allowed] = [.allowed, .blocked, .expired, .noCredit, .notAllowed]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "ALLOWED": self = .allowed
-            case "BLOCKED": self = .blocked
-            case "EXPIRED": self = .expired
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "NO_CREDIT": self = .noCredit
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "NOT_ALLOWED": self = .notAllowed
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 7:
@@ -288,22 +265,6 @@ public enum TokenType: OCPIEnumeration {
 
     public static let knownValues: [TokenType] = [.other, .rfid]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "RFID": self = .rfid
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "OTHER": self = .other
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 4:
@@ -351,32 +312,6 @@ public enum WhitelistType: OCPIEnumeration {
     public static let ocpiName = "WhitelistType"
 
     public static let knownValues: [WhitelistType] = [.always, .allowed, .allowedOffline, .never]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 5:
-            switch rawValue {
-            case "NEVER": self = .never
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "ALWAYS": self = .always
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "ALLOWED": self = .allowed
-            default: self = .unrecognized(rawValue)
-            }
-        case 15:
-            switch rawValue {
-            case "ALLOWED_OFFLINE": self = .allowedOffline
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

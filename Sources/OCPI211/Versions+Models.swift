@@ -99,43 +99,6 @@ public enum ModuleID: OCPIEnumeration {
 
     public static let knownValues: [ModuleID] = [.cdrs, .commands, .credentials, .locations, .sessions, .tariffs, .tokens]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "cdrs": self = .cdrs
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "tokens": self = .tokens
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "tariffs": self = .tariffs
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "commands": self = .commands
-            case "sessions": self = .sessions
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "locations": self = .locations
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "credentials": self = .credentials
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 4:
@@ -207,23 +170,6 @@ public enum VersionNumber: OCPIEnumeration {
     public static let ocpiName = "VersionNumber"
 
     public static let knownValues: [VersionNumber] = [.v2_0, .v2_1, .v2_1_1]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 3:
-            switch rawValue {
-            case "2.0": self = .v2_0
-            case "2.1": self = .v2_1
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "2.1.1": self = .v2_1_1
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

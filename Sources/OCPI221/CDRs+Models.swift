@@ -421,27 +421,6 @@ public enum AuthMethod: OCPIEnumeration {
 
     public static let knownValues: [AuthMethod] = [.authRequest, .command, .whitelist]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "COMMAND": self = .command
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "WHITELIST": self = .whitelist
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "AUTH_REQUEST": self = .authRequest
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 7:
@@ -519,65 +498,6 @@ public enum CdrDimensionType: OCPIEnumeration {
     public static let ocpiName = "CdrDimensionType"
 
     public static let knownValues: [CdrDimensionType] = [.current, .energy, .energyExport, .energyImport, .maxCurrent, .minCurrent, .maxPower, .minPower, .parkingTime, .power, .reservationTime, .stateOfCharge, .time]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "TIME": self = .time
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "POWER": self = .power
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "ENERGY": self = .energy
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "CURRENT": self = .current
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "MAX_POWER": self = .maxPower
-            case "MIN_POWER": self = .minPower
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "MAX_CURRENT": self = .maxCurrent
-            case "MIN_CURRENT": self = .minCurrent
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "PARKING_TIME": self = .parkingTime
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "ENERGY_EXPORT": self = .energyExport
-            case "ENERGY_IMPORT": self = .energyImport
-            default: self = .unrecognized(rawValue)
-            }
-        case 15:
-            switch rawValue {
-            case "STATE_OF_CHARGE": self = .stateOfCharge
-            default: self = .unrecognized(rawValue)
-            }
-        case 16:
-            switch rawValue {
-            case "RESERVATION_TIME": self = .reservationTime
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

@@ -197,18 +197,6 @@ public enum ChargingRateUnit: OCPIEnumeration {
 
     public static let knownValues: [ChargingRateUnit] = [.w, .a]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 1:
-            switch rawValue {
-            case "W": self = .w
-            case "A": self = .a
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 1:
@@ -254,33 +242,6 @@ public enum ChargingProfileResponseType: OCPIEnumeration {
     public static let ocpiName = "ChargingProfileResponseType"
 
     public static let knownValues: [ChargingProfileResponseType] = [.accepted, .notSupported, .rejected, .tooOften, .unknownSession]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 8:
-            switch rawValue {
-            case "ACCEPTED": self = .accepted
-            case "REJECTED": self = .rejected
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "TOO_OFTEN": self = .tooOften
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "NOT_SUPPORTED": self = .notSupported
-            default: self = .unrecognized(rawValue)
-            }
-        case 15:
-            switch rawValue {
-            case "UNKNOWN_SESSION": self = .unknownSession
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -341,23 +302,6 @@ public enum ChargingProfileResultType: OCPIEnumeration {
     public static let ocpiName = "ChargingProfileResultType"
 
     public static let knownValues: [ChargingProfileResultType] = [.accepted, .rejected, .unknown]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "UNKNOWN": self = .unknown
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "ACCEPTED": self = .accepted
-            case "REJECTED": self = .rejected
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

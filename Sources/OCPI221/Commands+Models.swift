@@ -231,28 +231,6 @@ public enum CommandResponseType: OCPIEnumeration {
 
     public static let knownValues: [CommandResponseType] = [.notSupported, .rejected, .accepted, .unknownSession]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 8:
-            switch rawValue {
-            case "REJECTED": self = .rejected
-            case "ACCEPTED": self = .accepted
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "NOT_SUPPORTED": self = .notSupported
-            default: self = .unrecognized(rawValue)
-            }
-        case 15:
-            switch rawValue {
-            case "UNKNOWN_SESSION": self = .unknownSession
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 8:
@@ -318,49 +296,6 @@ public enum CommandResultType: OCPIEnumeration {
     public static let ocpiName = "CommandResultType"
 
     public static let knownValues: [CommandResultType] = [.accepted, .canceledReservation, .evseOccupied, .evseInoperative, .failed, .notSupported, .rejected, .timeout, .unknownReservation]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 6:
-            switch rawValue {
-            case "FAILED": self = .failed
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "TIMEOUT": self = .timeout
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "ACCEPTED": self = .accepted
-            case "REJECTED": self = .rejected
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "EVSE_OCCUPIED": self = .evseOccupied
-            case "NOT_SUPPORTED": self = .notSupported
-            default: self = .unrecognized(rawValue)
-            }
-        case 16:
-            switch rawValue {
-            case "EVSE_INOPERATIVE": self = .evseInoperative
-            default: self = .unrecognized(rawValue)
-            }
-        case 19:
-            switch rawValue {
-            case "UNKNOWN_RESERVATION": self = .unknownReservation
-            default: self = .unrecognized(rawValue)
-            }
-        case 20:
-            switch rawValue {
-            case "CANCELED_RESERVATION": self = .canceledReservation
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -445,37 +380,6 @@ public enum CommandType: OCPIEnumeration {
     public static let ocpiName = "CommandType"
 
     public static let knownValues: [CommandType] = [.cancelReservation, .reserveNow, .startSession, .stopSession, .unlockConnector]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 11:
-            switch rawValue {
-            case "RESERVE_NOW": self = .reserveNow
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "STOP_SESSION": self = .stopSession
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "START_SESSION": self = .startSession
-            default: self = .unrecognized(rawValue)
-            }
-        case 16:
-            switch rawValue {
-            case "UNLOCK_CONNECTOR": self = .unlockConnector
-            default: self = .unrecognized(rawValue)
-            }
-        case 18:
-            switch rawValue {
-            case "CANCEL_RESERVATION": self = .cancelReservation
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

@@ -60,24 +60,6 @@ public enum ConnectionStatus: OCPIEnumeration {
 
     public static let knownValues: [ConnectionStatus] = [.connected, .offline, .planned, .suspended]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "OFFLINE": self = .offline
-            case "PLANNED": self = .planned
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "CONNECTED": self = .connected
-            case "SUSPENDED": self = .suspended
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 7:

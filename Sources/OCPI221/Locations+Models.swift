@@ -1033,69 +1033,6 @@ public enum Capability: OCPIEnumeration {
 
     public static let knownValues: [Capability] = [.chargingProfileCapable, .chargingPreferencesCapable, .chipCardSupport, .contactlessCardSupport, .creditCardPayable, .debitCardPayable, .pedTerminal, .remoteStartStopCapable, .reservable, .rfidReader, .startSessionConnectorRequired, .tokenGroupCapable, .unlockCapable]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 10:
-            switch rawValue {
-            case "RESERVABLE": self = .reservable
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "RFID_READER": self = .rfidReader
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "PED_TERMINAL": self = .pedTerminal
-            default: self = .unrecognized(rawValue)
-            }
-        case 14:
-            switch rawValue {
-            case "UNLOCK_CAPABLE": self = .unlockCapable
-            default: self = .unrecognized(rawValue)
-            }
-        case 17:
-            switch rawValue {
-            case "CHIP_CARD_SUPPORT": self = .chipCardSupport
-            default: self = .unrecognized(rawValue)
-            }
-        case 18:
-            switch rawValue {
-            case "DEBIT_CARD_PAYABLE": self = .debitCardPayable
-            default: self = .unrecognized(rawValue)
-            }
-        case 19:
-            switch rawValue {
-            case "CREDIT_CARD_PAYABLE": self = .creditCardPayable
-            case "TOKEN_GROUP_CAPABLE": self = .tokenGroupCapable
-            default: self = .unrecognized(rawValue)
-            }
-        case 24:
-            switch rawValue {
-            case "CHARGING_PROFILE_CAPABLE": self = .chargingProfileCapable
-            case "CONTACTLESS_CARD_SUPPORT": self = .contactlessCardSupport
-            default: self = .unrecognized(rawValue)
-            }
-        case 25:
-            switch rawValue {
-            case "REMOTE_START_STOP_CAPABLE": self = .remoteStartStopCapable
-            default: self = .unrecognized(rawValue)
-            }
-        case 28:
-            switch rawValue {
-            case "CHARGING_PREFERENCES_CAPABLE": self = .chargingPreferencesCapable
-            default: self = .unrecognized(rawValue)
-            }
-        case 32:
-            switch rawValue {
-            case "START_SESSION_CONNECTOR_REQUIRED": self = .startSessionConnectorRequired
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 10:
@@ -1197,22 +1134,6 @@ public enum ConnectorFormat: OCPIEnumeration {
     public static let ocpiName = "ConnectorFormat"
 
     public static let knownValues: [ConnectorFormat] = [.socket, .cable]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 5:
-            switch rawValue {
-            case "CABLE": self = .cable
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "SOCKET": self = .socket
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -1333,92 +1254,6 @@ public enum ConnectorType: OCPIEnumeration {
     public static let ocpiName = "ConnectorType"
 
     public static let knownValues: [ConnectorType] = [.chademo, .chaoji, .domesticA, .domesticB, .domesticC, .domesticD, .domesticE, .domesticF, .domesticG, .domesticH, .domesticI, .domesticJ, .domesticK, .domesticL, .domesticM, .domesticN, .domesticO, .gbtAc, .gbtDc, .iec60309_2Single16, .iec60309_2Three16, .iec60309_2Three32, .iec60309_2Three64, .iec62196T1, .iec62196T1Combo, .iec62196T2, .iec62196T2Combo, .iec62196T3a, .iec62196T3c, .nema5_20, .nema6_30, .nema6_50, .nema10_30, .nema10_50, .nema14_30, .nema14_50, .pantographBottomUp, .pantographTopDown, .teslaR, .teslaS]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 6:
-            switch rawValue {
-            case "CHAOJI": self = .chaoji
-            case "GBT_AC": self = .gbtAc
-            case "GBT_DC": self = .gbtDc
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "CHADEMO": self = .chademo
-            case "TESLA_R": self = .teslaR
-            case "TESLA_S": self = .teslaS
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "NEMA_5_20": self = .nema5_20
-            case "NEMA_6_30": self = .nema6_30
-            case "NEMA_6_50": self = .nema6_50
-            default: self = .unrecognized(rawValue)
-            }
-        case 10:
-            switch rawValue {
-            case "DOMESTIC_A": self = .domesticA
-            case "DOMESTIC_B": self = .domesticB
-            case "DOMESTIC_C": self = .domesticC
-            case "DOMESTIC_D": self = .domesticD
-            case "DOMESTIC_E": self = .domesticE
-            case "DOMESTIC_F": self = .domesticF
-            case "DOMESTIC_G": self = .domesticG
-            case "DOMESTIC_H": self = .domesticH
-            case "DOMESTIC_I": self = .domesticI
-            case "DOMESTIC_J": self = .domesticJ
-            case "DOMESTIC_K": self = .domesticK
-            case "DOMESTIC_L": self = .domesticL
-            case "DOMESTIC_M": self = .domesticM
-            case "DOMESTIC_N": self = .domesticN
-            case "DOMESTIC_O": self = .domesticO
-            case "NEMA_10_30": self = .nema10_30
-            case "NEMA_10_50": self = .nema10_50
-            case "NEMA_14_30": self = .nema14_30
-            case "NEMA_14_50": self = .nema14_50
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "IEC_62196_T1": self = .iec62196T1
-            case "IEC_62196_T2": self = .iec62196T2
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "IEC_62196_T3A": self = .iec62196T3a
-            case "IEC_62196_T3C": self = .iec62196T3c
-            default: self = .unrecognized(rawValue)
-            }
-        case 18:
-            switch rawValue {
-            case "IEC_62196_T1_COMBO": self = .iec62196T1Combo
-            case "IEC_62196_T2_COMBO": self = .iec62196T2Combo
-            default: self = .unrecognized(rawValue)
-            }
-        case 19:
-            switch rawValue {
-            case "PANTOGRAPH_TOP_DOWN": self = .pantographTopDown
-            default: self = .unrecognized(rawValue)
-            }
-        case 20:
-            switch rawValue {
-            case "IEC_60309_2_three_16": self = .iec60309_2Three16
-            case "IEC_60309_2_three_32": self = .iec60309_2Three32
-            case "IEC_60309_2_three_64": self = .iec60309_2Three64
-            case "PANTOGRAPH_BOTTOM_UP": self = .pantographBottomUp
-            default: self = .unrecognized(rawValue)
-            }
-        case 21:
-            switch rawValue {
-            case "IEC_60309_2_single_16": self = .iec60309_2Single16
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -1584,44 +1419,6 @@ public enum EnergySourceCategory: OCPIEnumeration {
 
     public static let knownValues: [EnergySourceCategory] = [.nuclear, .generalFossil, .coal, .gas, .generalGreen, .solar, .wind, .water]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 3:
-            switch rawValue {
-            case "GAS": self = .gas
-            default: self = .unrecognized(rawValue)
-            }
-        case 4:
-            switch rawValue {
-            case "COAL": self = .coal
-            case "WIND": self = .wind
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "SOLAR": self = .solar
-            case "WATER": self = .water
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "NUCLEAR": self = .nuclear
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "GENERAL_GREEN": self = .generalGreen
-            default: self = .unrecognized(rawValue)
-            }
-        case 14:
-            switch rawValue {
-            case "GENERAL_FOSSIL": self = .generalFossil
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 3:
@@ -1693,22 +1490,6 @@ public enum EnvironmentalImpactCategory: OCPIEnumeration {
     public static let ocpiName = "EnvironmentalImpactCategory"
 
     public static let knownValues: [EnvironmentalImpactCategory] = [.nuclearWaste, .carbonDioxide]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 13:
-            switch rawValue {
-            case "NUCLEAR_WASTE": self = .nuclearWaste
-            default: self = .unrecognized(rawValue)
-            }
-        case 14:
-            switch rawValue {
-            case "CARBON_DIOXIDE": self = .carbonDioxide
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -1789,76 +1570,6 @@ public enum Facility: OCPIEnumeration {
     public static let ocpiName = "Facility"
 
     public static let knownValues: [Facility] = [.hotel, .restaurant, .cafe, .mall, .supermarket, .sport, .recreationArea, .nature, .museum, .bikeSharing, .busStop, .taxiStand, .tramStop, .metroStation, .trainStation, .airport, .parkingLot, .carpoolParking, .fuelStation, .wifi]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "CAFE": self = .cafe
-            case "MALL": self = .mall
-            case "WIFI": self = .wifi
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "HOTEL": self = .hotel
-            case "SPORT": self = .sport
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "NATURE": self = .nature
-            case "MUSEUM": self = .museum
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "AIRPORT": self = .airport
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "BUS_STOP": self = .busStop
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "TRAM_STOP": self = .tramStop
-            default: self = .unrecognized(rawValue)
-            }
-        case 10:
-            switch rawValue {
-            case "RESTAURANT": self = .restaurant
-            case "TAXI_STAND": self = .taxiStand
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "SUPERMARKET": self = .supermarket
-            case "PARKING_LOT": self = .parkingLot
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "BIKE_SHARING": self = .bikeSharing
-            case "FUEL_STATION": self = .fuelStation
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "METRO_STATION": self = .metroStation
-            case "TRAIN_STATION": self = .trainStation
-            default: self = .unrecognized(rawValue)
-            }
-        case 15:
-            switch rawValue {
-            case "RECREATION_AREA": self = .recreationArea
-            case "CARPOOL_PARKING": self = .carpoolParking
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -1986,31 +1697,6 @@ public enum ImageCategory: OCPIEnumeration {
 
     public static let knownValues: [ImageCategory] = [.charger, .entrance, .location, .network, .`operator`, .other, .owner]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 5:
-            switch rawValue {
-            case "OTHER": self = .other
-            case "OWNER": self = .owner
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "CHARGER": self = .charger
-            case "NETWORK": self = .network
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "ENTRANCE": self = .entrance
-            case "LOCATION": self = .location
-            case "OPERATOR": self = .`operator`
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 5:
@@ -2074,33 +1760,6 @@ public enum ParkingRestriction: OCPIEnumeration {
     public static let ocpiName = "ParkingRestriction"
 
     public static let knownValues: [ParkingRestriction] = [.evOnly, .plugged, .disabled, .customers, .motorcycles]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "EV_ONLY": self = .evOnly
-            case "PLUGGED": self = .plugged
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "DISABLED": self = .disabled
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "CUSTOMERS": self = .customers
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "MOTORCYCLES": self = .motorcycles
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -2168,34 +1827,6 @@ public enum ParkingType: OCPIEnumeration {
 
     public static let knownValues: [ParkingType] = [.alongMotorway, .parkingGarage, .parkingLot, .onDriveway, .onStreet, .undergroundGarage]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 9:
-            switch rawValue {
-            case "ON_STREET": self = .onStreet
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "PARKING_LOT": self = .parkingLot
-            case "ON_DRIVEWAY": self = .onDriveway
-            default: self = .unrecognized(rawValue)
-            }
-        case 14:
-            switch rawValue {
-            case "ALONG_MOTORWAY": self = .alongMotorway
-            case "PARKING_GARAGE": self = .parkingGarage
-            default: self = .unrecognized(rawValue)
-            }
-        case 18:
-            switch rawValue {
-            case "UNDERGROUND_GARAGE": self = .undergroundGarage
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 9:
@@ -2261,29 +1892,6 @@ public enum PowerType: OCPIEnumeration {
     public static let ocpiName = "PowerType"
 
     public static let knownValues: [PowerType] = [.ac1Phase, .ac2Phase, .ac2PhaseSplit, .ac3Phase, .dc]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 2:
-            switch rawValue {
-            case "DC": self = .dc
-            default: self = .unrecognized(rawValue)
-            }
-        case 10:
-            switch rawValue {
-            case "AC_1_PHASE": self = .ac1Phase
-            case "AC_2_PHASE": self = .ac2Phase
-            case "AC_3_PHASE": self = .ac3Phase
-            default: self = .unrecognized(rawValue)
-            }
-        case 16:
-            switch rawValue {
-            case "AC_2_PHASE_SPLIT": self = .ac2PhaseSplit
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -2352,41 +1960,6 @@ public enum Status: OCPIEnumeration {
     public static let ocpiName = "Status"
 
     public static let knownValues: [Status] = [.available, .blocked, .charging, .inoperative, .outoforder, .planned, .removed, .reserved, .unknown]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "BLOCKED": self = .blocked
-            case "PLANNED": self = .planned
-            case "REMOVED": self = .removed
-            case "UNKNOWN": self = .unknown
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "CHARGING": self = .charging
-            case "RESERVED": self = .reserved
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "AVAILABLE": self = .available
-            default: self = .unrecognized(rawValue)
-            }
-        case 10:
-            switch rawValue {
-            case "OUTOFORDER": self = .outoforder
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "INOPERATIVE": self = .inoperative
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

@@ -283,37 +283,6 @@ public enum ChargingPreferencesResponse: OCPIEnumeration {
 
     public static let knownValues: [ChargingPreferencesResponse] = [.accepted, .departureRequired, .energyNeedRequired, .notPossible, .profileTypeNotSupported]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 8:
-            switch rawValue {
-            case "ACCEPTED": self = .accepted
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "NOT_POSSIBLE": self = .notPossible
-            default: self = .unrecognized(rawValue)
-            }
-        case 18:
-            switch rawValue {
-            case "DEPARTURE_REQUIRED": self = .departureRequired
-            default: self = .unrecognized(rawValue)
-            }
-        case 20:
-            switch rawValue {
-            case "ENERGY_NEED_REQUIRED": self = .energyNeedRequired
-            default: self = .unrecognized(rawValue)
-            }
-        case 26:
-            switch rawValue {
-            case "PROFILE_TYPE_NOT_SUPPORTED": self = .profileTypeNotSupported
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 8:
@@ -380,28 +349,6 @@ public enum ProfileType: OCPIEnumeration {
 
     public static let knownValues: [ProfileType] = [.cheap, .fast, .green, .regular]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "FAST": self = .fast
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "CHEAP": self = .cheap
-            case "GREEN": self = .green
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "REGULAR": self = .regular
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 4:
@@ -461,33 +408,6 @@ public enum SessionStatus: OCPIEnumeration {
     public static let ocpiName = "SessionStatus"
 
     public static let knownValues: [SessionStatus] = [.active, .completed, .invalid, .pending, .reservation]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 6:
-            switch rawValue {
-            case "ACTIVE": self = .active
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "INVALID": self = .invalid
-            case "PENDING": self = .pending
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "COMPLETED": self = .completed
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "RESERVATION": self = .reservation
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

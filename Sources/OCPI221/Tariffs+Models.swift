@@ -248,35 +248,6 @@ public enum DayOfWeek: OCPIEnumeration {
 
     public static let knownValues: [DayOfWeek] = [.monday, .tuesday, .wednesday, .thursday, .friday, .saturday, .sunday]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 6:
-            switch rawValue {
-            case "MONDAY": self = .monday
-            case "FRIDAY": self = .friday
-            case "SUNDAY": self = .sunday
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "TUESDAY": self = .tuesday
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "THURSDAY": self = .thursday
-            case "SATURDAY": self = .saturday
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "WEDNESDAY": self = .wednesday
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 6:
@@ -339,22 +310,6 @@ public enum ReservationRestrictionType: OCPIEnumeration {
 
     public static let knownValues: [ReservationRestrictionType] = [.reservation, .reservationExpires]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 11:
-            switch rawValue {
-            case "RESERVATION": self = .reservation
-            default: self = .unrecognized(rawValue)
-            }
-        case 19:
-            switch rawValue {
-            case "RESERVATION_EXPIRES": self = .reservationExpires
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 11:
@@ -404,28 +359,6 @@ public enum TariffDimensionType: OCPIEnumeration {
     public static let ocpiName = "TariffDimensionType"
 
     public static let knownValues: [TariffDimensionType] = [.energy, .flat, .parkingTime, .time]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "FLAT": self = .flat
-            case "TIME": self = .time
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "ENERGY": self = .energy
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "PARKING_TIME": self = .parkingTime
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -484,33 +417,6 @@ public enum TariffType: OCPIEnumeration {
     public static let ocpiName = "TariffType"
 
     public static let knownValues: [TariffType] = [.adHocPayment, .profileCheap, .profileFast, .profileGreen, .regular]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 7:
-            switch rawValue {
-            case "REGULAR": self = .regular
-            default: self = .unrecognized(rawValue)
-            }
-        case 12:
-            switch rawValue {
-            case "PROFILE_FAST": self = .profileFast
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "PROFILE_CHEAP": self = .profileCheap
-            case "PROFILE_GREEN": self = .profileGreen
-            default: self = .unrecognized(rawValue)
-            }
-        case 14:
-            switch rawValue {
-            case "AD_HOC_PAYMENT": self = .adHocPayment
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

@@ -72,31 +72,6 @@ public enum Role: OCPIEnumeration {
 
     public static let knownValues: [Role] = [.cpo, .emsp, .hub, .nap, .nsp, .other, .scsp]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 3:
-            switch rawValue {
-            case "CPO": self = .cpo
-            case "HUB": self = .hub
-            case "NAP": self = .nap
-            case "NSP": self = .nsp
-            default: self = .unrecognized(rawValue)
-            }
-        case 4:
-            switch rawValue {
-            case "EMSP": self = .emsp
-            case "SCSP": self = .scsp
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "OTHER": self = .other
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 3:

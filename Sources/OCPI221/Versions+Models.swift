@@ -90,22 +90,6 @@ public enum InterfaceRole: OCPIEnumeration {
 
     public static let knownValues: [InterfaceRole] = [.sender, .receiver]
 
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 6:
-            switch rawValue {
-            case "SENDER": self = .sender
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "RECEIVER": self = .receiver
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
-
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 6:
@@ -165,53 +149,6 @@ public enum ModuleID: OCPIEnumeration {
     public static let ocpiName = "ModuleID"
 
     public static let knownValues: [ModuleID] = [.cdrs, .chargingprofiles, .commands, .credentials, .hubclientinfo, .locations, .sessions, .tariffs, .tokens]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 4:
-            switch rawValue {
-            case "cdrs": self = .cdrs
-            default: self = .unrecognized(rawValue)
-            }
-        case 6:
-            switch rawValue {
-            case "tokens": self = .tokens
-            default: self = .unrecognized(rawValue)
-            }
-        case 7:
-            switch rawValue {
-            case "tariffs": self = .tariffs
-            default: self = .unrecognized(rawValue)
-            }
-        case 8:
-            switch rawValue {
-            case "commands": self = .commands
-            case "sessions": self = .sessions
-            default: self = .unrecognized(rawValue)
-            }
-        case 9:
-            switch rawValue {
-            case "locations": self = .locations
-            default: self = .unrecognized(rawValue)
-            }
-        case 11:
-            switch rawValue {
-            case "credentials": self = .credentials
-            default: self = .unrecognized(rawValue)
-            }
-        case 13:
-            switch rawValue {
-            case "hubclientinfo": self = .hubclientinfo
-            default: self = .unrecognized(rawValue)
-            }
-        case 16:
-            switch rawValue {
-            case "chargingprofiles": self = .chargingprofiles
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
@@ -300,25 +237,6 @@ public enum VersionNumber: OCPIEnumeration {
     public static let ocpiName = "VersionNumber"
 
     public static let knownValues: [VersionNumber] = [.v2_0, .v2_1, .v2_1_1, .v2_2, .v2_2_1]
-
-    public init(rawValue: String) {
-        switch rawValue.utf8.count {
-        case 3:
-            switch rawValue {
-            case "2.0": self = .v2_0
-            case "2.1": self = .v2_1
-            case "2.2": self = .v2_2
-            default: self = .unrecognized(rawValue)
-            }
-        case 5:
-            switch rawValue {
-            case "2.1.1": self = .v2_1_1
-            case "2.2.1": self = .v2_2_1
-            default: self = .unrecognized(rawValue)
-            }
-        default: self = .unrecognized(rawValue)
-        }
-    }
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {

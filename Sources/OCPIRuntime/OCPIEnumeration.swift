@@ -8,9 +8,10 @@ public protocol OCPIEnumeration: Hashable, Sendable, Codable, JSONDecodable, JSO
     static var knownValues: [Self] { get }
     /// The value as written in JSON.
     var rawValue: String { get }
+    /// The value written as this text; by default through `init(utf8:)`.
     init(rawValue: String)
-    /// The value written as these UTF-8 bytes (valid UTF-8); generated enums match the bytes
-    /// themselves, without making a `String` unless the value is unknown.
+    /// The value written as these UTF-8 bytes (valid UTF-8): generated enums match the bytes
+    /// themselves, so that decoding makes no `String` unless the value is unknown.
     init(utf8 bytes: UnsafeBufferPointer<UInt8>)
     /// Whether the value is one this release defines.
     var isKnown: Bool { get }
@@ -26,8 +27,10 @@ extension OCPIEnumeration {
         try container.encode(rawValue)
     }
 
-    public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        self.init(rawValue: String(decoding: bytes, as: UTF8.self))
+    /// One match of the values, on bytes, for both ways in.
+    public init(rawValue: String) {
+        var text = rawValue
+        self = text.withUTF8 { Self(utf8: $0) }
     }
 
     public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> Self? {

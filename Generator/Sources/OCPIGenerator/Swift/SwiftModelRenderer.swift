@@ -192,10 +192,6 @@ struct SwiftModelRenderer {
             writer.line()
             writer.line("public static let knownValues: [\(enumeration.swiftName)] = [\(enumeration.cases.map { "." + $0.name }.joined(separator: ", "))]")
             writer.line()
-            writer.block("public init(rawValue: String) {") { writer in
-                writer.stringSwitch("rawValue", length: "rawValue.utf8.count", enumeration.cases.map { ($0.value, "self = .\($0.name)") }, fallback: "self = .unrecognized(rawValue)")
-            }
-            writer.line()
             writer.block("public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {") { writer in
                 writer.stringSwitch(
                     "JSONKey(bytes: bytes)", length: "bytes.count", enumeration.cases.map { ($0.value, "self = .\($0.name)") },
