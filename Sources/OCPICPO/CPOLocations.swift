@@ -25,11 +25,8 @@ public struct CPOLocations: LocationsSender {
         return .ok(encoded: stored.json)
     }
 
-    /// Partners' GETs read through the store's memory of recent reads (`SQLStore.recent(_:)`).
     func location(_ id: String) async throws -> Location {
-        guard let stored = try await objects.store.recent(key(id)), let location = try Location.decodeJSON(stored.json).value else {
-            throw OCPIError.notFound("Location \(id)")
-        }
+        guard let location = try await objects.load(key(id), as: Location.self, recent: true) else { throw OCPIError.notFound("Location \(id)") }
         return location
     }
 

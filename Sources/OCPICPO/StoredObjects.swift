@@ -13,8 +13,10 @@ struct StoredObjects: Sendable {
         return OCPIPage(encodedItems: objects, totalCount: total)
     }
 
-    func load<T: OCPIModel>(_ key: ObjectKey, as _: T.Type) async throws -> T? {
-        guard let stored = try await store.get(key) else { return nil }
+    /// `recent`: a partner's GET, which may be answered from the last second's reads
+    /// (`SQLStore.recent(_:)`); never for a read-modify-write.
+    func load<T: OCPIModel>(_ key: ObjectKey, as _: T.Type, recent: Bool = false) async throws -> T? {
+        guard let stored = try await recent ? store.recent(key) : store.get(key) else { return nil }
         return try T.decodeJSON(stored.json).value
     }
 
