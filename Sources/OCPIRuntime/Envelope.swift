@@ -78,25 +78,27 @@ public enum Envelope {
     /// bytes are not JSON.
     public static func read<Data: JSONDecodable>(_ bytes: [UInt8], as _: Data.Type) throws(JSONSyntaxError) -> Read<Data> {
         let result: Result<Read<Data>, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
-            var reader = JSONReader(bytes: buffer)
-            var read = Read<Data>(violations: [])
             do throws(JSONSyntaxError) {
-                guard var scope = try reader.beginObject("response envelope") else {
-                    try reader.finish()
-                    return .success(Read(violations: reader.violations))
-                }
-                while let key = try reader.nextKey(&scope) {
-                    switch key {
-                    case "data": read.data = try reader.field("data", Data.self)
-                    case "status_code": read.statusCode = try reader.scalarField("status_code", Int.self)
-                    case "status_message": read.statusMessage = try reader.scalarField("status_message", String.self)
-                    case "timestamp": read.timestamp = try reader.scalarField("timestamp", OCPIDateTime.self)
-                    default: try reader.skipValue()
+                var (read, violations) = try JSONReader.read(buffer) { (reader) throws(JSONSyntaxError) -> Read<Data> in
+                    var read = Read<Data>(violations: [])
+                    guard var scope = try reader.beginObject("response envelope") else {
+                        try reader.finish()
+                        return read
                     }
+                    while let key = try reader.nextKey(&scope) {
+                        switch key {
+                        case "data": read.data = try reader.field("data", Data.self)
+                        case "status_code": read.statusCode = try reader.scalarField("status_code", Int.self)
+                        case "status_message": read.statusMessage = try reader.scalarField("status_message", String.self)
+                        case "timestamp": read.timestamp = try reader.scalarField("timestamp", OCPIDateTime.self)
+                        default: try reader.skipValue()
+                        }
+                    }
+                    try reader.finish()
+                    if read.statusCode == nil { reader.reportMissing("status_code") }
+                    return read
                 }
-                try reader.finish()
-                if read.statusCode == nil { reader.reportMissing("status_code") }
-                read.violations = reader.violations
+                read.violations = violations
                 return .success(read)
             } catch {
                 return .failure(error)

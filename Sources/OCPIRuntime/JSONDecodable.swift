@@ -85,11 +85,14 @@ extension Array: JSONDecodable where Element: JSONDecodable {
         var elements: [Element] = []
         var index = 0
         while try reader.nextElement(&scope) {
-            reader.path.push(.index(index))
+            reader.enter(.index(index))
             if let element = try Element.decode(from: &reader) {
+                // Room for a few at once: lists of EVSEs, connectors and images mostly have
+                // several, and growing 1, 2, 4 copies the large elements twice.
+                if elements.capacity == 0 { elements.reserveCapacity(4) }
                 elements.append(element)
             }
-            reader.path.pop()
+            reader.leave()
             index += 1
         }
         return elements
@@ -103,8 +106,8 @@ extension JSONReader {
     /// Reads the value of the field `key` (already consumed); `null` counts as absent.
     @inlinable
     public mutating func field<T: JSONDecodable>(_ key: String, _: T.Type) throws(JSONSyntaxError) -> T? {
-        path.push(.key(key))
-        defer { path.pop() }
+        enter(.key(key))
+        defer { leave() }
         if try skipNull() { return nil }
         return try T.decode(from: &self)
     }
@@ -113,6 +116,10 @@ extension JSONReader {
     /// `field`, without growing the path unless there is a violation to report.
     @inlinable
     public mutating func scalarField<T: JSONDecodable>(_ key: String, _: T.Type) throws(JSONSyntaxError) -> T? {
+        guard tracksPath else {
+            if try skipNull() { return nil }
+            return try T.decode(from: &self)
+        }
         pendingKey = key
         defer { pendingKey = nil }
         if try skipNull() { return nil }
@@ -138,14 +145,16 @@ extension Decoded: Sendable where Value: Sendable {}
 extension JSONDecodable {
     /// Decodes one document. Throws only when the bytes are not JSON; everything else is in
     /// the result's violations. `nil` value when the document is not even of the right kind.
+    /// (Inlinable, so that a caller's concrete type reads its list without generic copies.)
+    @inlinable
     public static func decodeJSON<Bytes: ContiguousBytes>(_ bytes: Bytes) throws(JSONSyntaxError) -> (value: Self?, violations: [Violation]) {
-        let result: Result<(Self?, [Violation]), JSONSyntaxError> = bytes.withUnsafeBytes { raw in
-            let buffer = raw.bindMemory(to: UInt8.self)
-            var reader = JSONReader(bytes: buffer)
+        let result: Result<(value: Self?, violations: [Violation]), JSONSyntaxError> = bytes.withUnsafeBytes { raw in
             do throws(JSONSyntaxError) {
-                let value = try Self.decode(from: &reader)
-                try reader.finish()
-                return .success((value, reader.violations))
+                return .success(try JSONReader.read(raw.bindMemory(to: UInt8.self)) { (reader) throws(JSONSyntaxError) in
+                    let value = try Self.decode(from: &reader)
+                    try reader.finish()
+                    return value
+                })
             } catch {
                 return .failure(error)
             }

@@ -43,13 +43,35 @@ public struct JSONReader {
     @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     @usableFromInline var index = 0
     private var depth = 0
-    public var path = JSONPath()
+    /// Whether `path` is kept while walking. Without it, violations are still found, but each is
+    /// at the empty path: see `read(_:_:)`, which walks a document without the path first.
+    @usableFromInline let tracksPath: Bool
+    /// Where the reader is, when `tracksPath`.
+    public private(set) var path = JSONPath()
     public private(set) var violations: [Violation] = []
     /// The key of the scalar member being read, not pushed on `path` unless a violation needs it.
     @usableFromInline var pendingKey: String?
 
-    public init(bytes: UnsafeBufferPointer<UInt8>) {
+    /// A reader of `bytes`; with `tracksPath: false` every violation is at the empty path.
+    public init(bytes: UnsafeBufferPointer<UInt8>, tracksPath: Bool = true) {
         self.bytes = bytes
+        self.tracksPath = tracksPath
+    }
+
+    /// Reads a document with `body`, which must do the same on every call: first without the path,
+    /// which almost every document (a valid one) needs no more than; only when that pass finds
+    /// a violation is the document read again with the path, to say where each one is.
+    /// Keeping the path costs a push and a pop for every object, list and element on the way.
+    @inlinable
+    public static func read<T>(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ body: (inout JSONReader) throws(JSONSyntaxError) -> T
+    ) throws(JSONSyntaxError) -> (value: T, violations: [Violation]) {
+        var fast = JSONReader(bytes: bytes, tracksPath: false)
+        let value = try body(&fast)
+        if fast.violations.isEmpty { return (value, []) }
+        var tracked = JSONReader(bytes: bytes, tracksPath: true)
+        return (try body(&tracked), tracked.violations)
     }
 
     // MARK: Violations and paths
@@ -60,11 +82,29 @@ public struct JSONReader {
         violations.append(Violation(path: at, message: message))
     }
 
+    /// Pushes `component` on the path, when the path is kept.
+    @inlinable
+    public mutating func enter(_ component: JSONPath.Component) {
+        if tracksPath { pushPath(component) }
+    }
+
+    /// Pops what `enter(_:)` pushed.
+    @inlinable
+    public mutating func leave() {
+        if tracksPath { popPath() }
+    }
+
+    @usableFromInline
+    mutating func pushPath(_ component: JSONPath.Component) { path.push(component) }
+
+    @usableFromInline
+    mutating func popPath() { path.pop() }
+
     /// Runs `body` with `key` pushed on the path.
     @inlinable
     public mutating func at<T>(_ key: String, _ body: (inout JSONReader) throws(JSONSyntaxError) -> T) throws(JSONSyntaxError) -> T {
-        path.push(.key(key))
-        defer { path.pop() }
+        enter(.key(key))
+        defer { leave() }
         return try body(&self)
     }
 
@@ -77,12 +117,14 @@ public struct JSONReader {
     }
 
     public mutating func reportMissing(_ key: String) {
-        path.push(.key(key))
+        enter(.key(key))
         // A value of the wrong shape was already reported where it stands; it is not also missing.
+        // (Without the path every violation is at the same place; that pass only needs to know
+        // whether there is one, and a second violation changes nothing.)
         if !violations.contains(where: { $0.path == path }) {
             violation("is required but missing")
         }
-        path.pop()
+        leave()
     }
 
     // MARK: Structure
@@ -93,9 +135,11 @@ public struct JSONReader {
     }
 
     /// The kind of the next value, without consuming it.
+    /// (Inlinable, with its errors out of line: it runs before every value.)
+    @inlinable
     public mutating func peekKind() throws(JSONSyntaxError) -> Kind {
         skipWhitespace()
-        guard index < bytes.count else { throw error("unexpected end of input") }
+        guard index < bytes.count else { throw unexpectedByte() }
         switch bytes[index] {
         case UInt8(ascii: "{"): return .object
         case UInt8(ascii: "["): return .array
@@ -103,16 +147,29 @@ public struct JSONReader {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
         case UInt8(ascii: "n"): return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
-        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+        default: throw unexpectedByte()
         }
     }
 
+    /// The error for what is at `index` where a value should start.
+    @usableFromInline @inline(never)
+    func unexpectedByte() -> JSONSyntaxError {
+        guard index < bytes.count else { return error("unexpected end of input") }
+        return error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+    }
+
     /// Consumes a `null` if one is next.
+    @inlinable
     public mutating func skipNull() throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "n") else { return false }
-        try expectLiteral("null")
+        try expectNull()
         return true
+    }
+
+    @usableFromInline
+    mutating func expectNull() throws(JSONSyntaxError) {
+        try expectLiteral("null")
     }
 
     /// Starts an object; for anything else records "expected an object" and skips it.
@@ -435,7 +492,7 @@ public struct JSONReader {
     @inline(__always)
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    @usableFromInline
+    @inlinable
     mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {

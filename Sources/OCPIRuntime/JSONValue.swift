@@ -70,9 +70,9 @@ extension JSONValue: JSONDecodable {
             guard var scope = try reader.beginObject("object") else { return nil }
             var members: [Member] = []
             while let key = try reader.nextKey(&scope) {
-                reader.path.push(.key(key))
+                reader.enter(.key(key))
                 let value = try JSONValue.decode(from: &reader) ?? .null
-                reader.path.pop()
+                reader.leave()
                 members.append(Member(key: key, value: value))
             }
             return .object(members)

@@ -4,9 +4,13 @@ import Foundation
 public struct ValidationContext {
     public var path: JSONPath
     public private(set) var violations: [Violation] = []
+    /// Whether `path` follows the walk. Without it every violation is at the starting path:
+    /// `OCPIValidatable.validate()` walks without it first, as `JSONReader.read` does.
+    @usableFromInline let tracksPath: Bool
 
-    public init(path: JSONPath = JSONPath()) {
+    public init(path: JSONPath = JSONPath(), tracksPath: Bool = true) {
         self.path = path
+        self.tracksPath = tracksPath
     }
 
     public mutating func violation(_ message: String) {
@@ -22,9 +26,9 @@ public struct ValidationContext {
     /// Runs `body` with `key` pushed on the path.
     @inlinable
     public mutating func at(_ key: String, _ body: (inout ValidationContext) -> Void) {
-        path.push(.key(key))
+        if tracksPath { path.push(.key(key)) }
         body(&self)
-        path.pop()
+        if tracksPath { path.pop() }
     }
 
     // Scalar checks take the member's key, so that the path grows only for a violation.
@@ -71,9 +75,9 @@ public struct ValidationContext {
         if nonEmpty, values.isEmpty { violation("must have at least one element") }
         var index = 0
         for value in values {
-            path.push(.index(index))
+            if tracksPath { path.push(.index(index)) }
             element(&self, value)
-            path.pop()
+            if tracksPath { path.pop() }
             index += 1
         }
     }
@@ -96,7 +100,12 @@ public protocol OCPIValidatable {
 
 extension OCPIValidatable {
     /// Every rule the value breaks, each with its JSON pointer.
+    /// A valid value (the usual case) is walked once without the path; only one that breaks
+    /// a rule is walked again with it.
     public func validate() -> [Violation] {
+        var fast = ValidationContext(tracksPath: false)
+        validate(into: &fast)
+        if fast.violations.isEmpty { return [] }
         var context = ValidationContext()
         validate(into: &context)
         return context.violations

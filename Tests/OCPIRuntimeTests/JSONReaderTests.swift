@@ -144,4 +144,58 @@ import Testing
         #expect(JSONPath([.key("a/b"), .index(0), .key("m~n")]).pointer == "/a~1b/0/m~0n")
         #expect(JSONPath().pointer == "")
     }
+
+    /// A document is read without the path first; only one with a violation is read again,
+    /// with it, so that every violation still says where it is.
+    @Test func theSecondPassWithThePathIsOnlyForADocumentWithViolations() throws {
+        func read(_ json: String) throws -> (passes: Int, value: [[Int]]?, violations: [String]) {
+            var passes = 0
+            let bytes = Array(json.utf8)
+            let (value, violations) = try bytes.withUnsafeBufferPointer { buffer in
+                try JSONReader.read(buffer) { (reader) throws(JSONSyntaxError) -> [[Int]]? in
+                    passes += 1
+                    let value = try [[Int]].decode(from: &reader)
+                    try reader.finish()
+                    return value
+                }
+            }
+            return (passes, value, violations.map(\.description))
+        }
+        let valid = try read("[[1, 2], [3]]")
+        #expect(valid.passes == 1)
+        #expect(valid.value == [[1, 2], [3]])
+        #expect(valid.violations.isEmpty)
+
+        let invalid = try read(#"[[1], [2, "three"]]"#)
+        #expect(invalid.passes == 2)
+        #expect(invalid.value == [[1], [2]])
+        #expect(invalid.violations == ["/1/1: expected an integer, found a string"])
+
+        // The first pass alone finds the violation but not its place.
+        let bytes = Array(#"[[1], [2, "three"]]"#.utf8)
+        let untracked = try bytes.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(bytes: buffer, tracksPath: false)
+            _ = try [[Int]].decode(from: &reader)
+            return reader.violations
+        }
+        #expect(untracked.map(\.description) == ["/: expected an integer, found a string"])
+        // Syntax errors are thrown by the first pass, with their offset.
+        #expect(throws: JSONSyntaxError(offset: 5, message: "expected ',' or ']' in a list")) { try read("[[1] [2]]") }
+    }
+
+    @Test func validationWithoutThePathFindsTheSameViolationsAtTheStart() {
+        struct Pair: OCPIValidatable {
+            var names: [String]
+            func validate(into context: inout ValidationContext) {
+                context.at("names") { $0.list(names, nonEmpty: true) { $0.text($1, TextRule(.printableASCII, maxLength: 3)) } }
+            }
+        }
+        let value = Pair(names: ["abc", "abcd"])
+        var untracked = ValidationContext(tracksPath: false)
+        value.validate(into: &untracked)
+        #expect(untracked.violations.map(\.pointer) == [""])
+        #expect(value.validate().map(\.pointer) == ["/names/1"])
+        #expect(value.validate().map(\.message) == untracked.violations.map(\.message))
+        #expect(Pair(names: ["abc"]).validate().isEmpty)
+    }
 }
