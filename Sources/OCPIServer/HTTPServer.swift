@@ -125,6 +125,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         let head: HTTPRequestHead
         let request: HTTPServerRequest
         let tooLarge: Bool
+        /// The answer closes the connection whatever the request asked for.
+        var closes = false
     }
 
     private let router: HTTPRouter
@@ -179,7 +181,19 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             body = nil
             let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
             tooLarge = declared > router.maximumBodySize
-            if !tooLarge, head.version.minor >= 1, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            let expectsContinue = head.version.minor >= 1 && head.headers.first(name: "expect")?.lowercased() == "100-continue"
+            if expectsContinue, tooLarge {
+                // RFC 9110 §10.1.1: the final answer instead of the 100, in its turn, so that the
+                // client need not send the body at all. Whatever body it sends anyway is not
+                // read as a next request: the answer closes the connection.
+                let request = HTTPServerRequest(
+                    method: head.method.rawValue, target: head.uri,
+                    headers: HeaderFields(pairs: head.headers), body: []
+                )
+                self.head = nil
+                queue.append(Pending(head: head, request: request, tooLarge: true, closes: true))
+                if !answering { answerNext(context) }
+            } else if expectsContinue {
                 var buffer = context.channel.allocator.buffer(capacity: 32)
                 buffer.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
                 context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
@@ -200,7 +214,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             self.head = nil
             let request = HTTPServerRequest(
                 method: head.method.rawValue, target: head.uri,
-                headers: HeaderFields(head.headers.map { ($0.name, $0.value) }),
+                headers: HeaderFields(pairs: head.headers),
                 body: body.map { Array($0.readableBytesView) } ?? []
             )
             body = nil
@@ -237,7 +251,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         if next.tooLarge {
             let error = OCPIError(.payloadTooLarge, "The body is larger than \(router.maximumBodySize) bytes")
-            write(router.refuse(next.request, error), version: next.head.version, keepAlive: next.head.isKeepAlive, context: context)
+            write(router.refuse(next.request, error), version: next.head.version, keepAlive: next.head.isKeepAlive && !next.closes, context: context)
             return
         }
         answering = true

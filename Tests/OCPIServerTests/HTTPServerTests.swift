@@ -279,6 +279,23 @@ import Glibc
         }
     }
 
+    /// A body declared too large is refused before it is sent: the client waiting for its 100
+    /// gets the 413 at once, and the connection closes, since the body may follow regardless.
+    @Test func expectContinueWithABodyTooLargeGetsThe413AtOnce() async throws {
+        try await Self.withServer { port in
+            let connection = try Connection(port: port)
+            connection.send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+            connection.send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+            let responses = await connection.responses(2)
+            try #require(responses.count == 2)
+            #expect(responses[0].status == 200 && responses[0].body == "hi", "the request before it is answered first")
+            #expect(responses[1].status == 413 && responses[1].statusCode == 2000)
+            #expect(responses[1].header("Connection")?.lowercased() == "close")
+            #expect(!responses.contains { $0.status == 100 })
+            #expect(await connection.waitForClose())
+        }
+    }
+
     @Test func headersThatWouldSplitTheResponseAreNotWritten() async throws {
         try await Self.withServer { port in
             let connection = try Connection(port: port)
