@@ -6,6 +6,11 @@ public struct HeaderFields: Sendable, Hashable, Sequence {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// The fields of a sequence of named pairs (NIO's `HTTPHeaders`), copied once.
+    public init<Pairs: Sequence>(pairs: Pairs) where Pairs.Element == (name: String, value: String) {
+        fields = Array(pairs)
+    }
+
     public subscript(name: String) -> String? {
         fields.first { Self.sameName($0.name, name) }?.value
     }

@@ -48,7 +48,7 @@ public struct HTTPClientTransport: OCPIClientTransport {
         let body = try await Self.collect(response.body, upTo: maximumResponseSize, before: deadline)
         return OCPIClientResponse(
             status: Int(response.status.code),
-            headers: HeaderFields(response.headers.map { ($0.name, $0.value) }),
+            headers: HeaderFields(pairs: response.headers),
             body: Array(body.readableBytesView)
         )
     }
