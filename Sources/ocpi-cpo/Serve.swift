@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("country-code"), help: "This CPO's ISO 3166-1 alpha-2 country code (default NL).") var countryCode: String?
     @Option(name: .customLong("party-id"), help: "This CPO's party id (default SOC).") var partyID: String?
     @Option(name: .customLong("max-page-size"), help: "The largest page a list returns (X-Limit; default 100).") var maxPageSize: Int?
+    @Option(name: .customLong("push-queue-limit"), help: "How many pushes may wait for one slow partner before changes are left to the catch-up (default 1000).")
+    var pushQueueLimit: Int?
     @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
     @Option(name: .customLong("log-format"), help: "json (one JSON object per line, default) or text.") var logFormat: LogFormat?
     @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String?
@@ -35,6 +37,8 @@ struct Serve: AsyncParsableCommand {
         }
         let pageSize = try maxPageSize ?? Environment.value("max-page-size").map(parseInt("max-page-size")) ?? 100
         guard pageSize >= 1 else { throw ValidationError("--max-page-size must be at least 1") }
+        let queueLimit = try pushQueueLimit ?? Environment.value("push-queue-limit").map(parseInt("push-queue-limit")) ?? PushConfiguration().maximumQueuedPerPartner
+        guard queueLimit >= 1 else { throw ValidationError("--push-queue-limit must be at least 1") }
         let countryCode = countryCode ?? Environment.value("country-code") ?? "NL"
         let partyID = partyID ?? Environment.value("party-id") ?? "SOC"
         guard countryCode.count == 2, countryCode.allSatisfy({ $0.isASCII && $0.isLetter }) else {
@@ -49,6 +53,7 @@ struct Serve: AsyncParsableCommand {
             database: try database.location(),
             adminToken: adminToken ?? Environment.value("admin-token") ?? TokenGenerator.make(),
             countryCode: countryCode, partyID: partyID, maximumPageSize: pageSize, demoData: !(noDemoData || demoFlag),
+            push: PushConfiguration(maximumQueuedPerPartner: queueLimit),
             // Demo mode has charge points to command: simulated ones.
             simulator: noDemoData || demoFlag ? nil : ChargePointSimulator.Configuration()
         )

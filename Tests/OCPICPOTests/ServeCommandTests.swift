@@ -6,6 +6,7 @@ import OCPIServer
 import OCPIStore
 import OCPITestSupport
 import Testing
+@testable import ocpi_cpo
 
 /// `ocpi-cpo serve`, `parties` and `import` as an operator runs them: real processes on one
 /// database, an eMSP registering over real HTTP.
@@ -151,6 +152,17 @@ import Testing
             }
         }
         #expect(requests == 1, "one line for the one OCPI request (/metrics is not logged)")
+    }
+
+    @Test func thePushQueueLimitComesFromItsFlagOrVariable() async throws {
+        #expect(try Serve.parse([]).resolvedConfiguration().push.maximumQueuedPerPartner == 1000)
+        #expect(try Serve.parse(["--push-queue-limit", "50"]).resolvedConfiguration().push.maximumQueuedPerPartner == 50)
+        let zero = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--push-queue-limit", "0", "--database", ":memory:"])
+        #expect(zero.status == 64)
+        #expect(zero.error.contains("--push-queue-limit must be at least 1"), "\(zero.error)")
+        let word = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--database", ":memory:"], environment: ["OCPI_CPO_PUSH_QUEUE_LIMIT": "many"])
+        #expect(word.status == 64)
+        #expect(word.error.contains("OCPI_CPO_PUSH_QUEUE_LIMIT must be a number"), "\(word.error)")
     }
 
     @Test func anUnknownLogFormatOrLevelIsRefused() async throws {
