@@ -12,7 +12,8 @@ is `check-spec-against-text: N passed, M failed`. The exit status is 0 when noth
 
 1. Facts. Every object/class table of the text (headings `_X_ Object`, `X _class_`,
    `X object`, plus the version-details "Data" table and the transport chapter's response
-   format) and every enum table (`X _enum_`) is parsed and compared with the YAML: the same
+   format) and every enum table (`X _enum_`; 2.3.0's `X _OpenEnum_` must be `open: true`) is
+   parsed and compared with the YAML: the same
    object and enum names, each in the file of its chapter and in the text's order, the same
    kind (object or class), an existing `ref:` anchor, the same fields in the same order with
    the same type (`<<...,CiString>>(36)` is `CiString(36)`, links are read by their displayed
@@ -59,7 +60,10 @@ import yaml
 #           so whichever the YAML takes is a decision)
 #   text:   what the text says (`name`: the anchor of the unnamed table; `link`: both readings)
 #   yaml:   what the YAML says
+#   releases: the releases whose text has it (default: DEFAULT_RELEASES); only the deviations of
+#           the manifest's release are applied and required to occur
 # --------------------------------------------------------------------------------------------
+DEFAULT_RELEASES = ("2.2.1", "2.3.0")
 DEVIATIONS = [
     dict(item="VersionDetails", aspect="name", text="version_information_get_details_endpoint_data",
          yaml="VersionDetails", reason="the version-details \"Data\" table has no name; it needs one"),
@@ -197,7 +201,7 @@ class Section:
 
 @dataclass
 class TextItem:
-    kind: str          # object, class, enum
+    kind: str          # object, class, enum (an OpenEnum too: then `open` is set)
     name: str          # the YAML name (after deviation mapping for unnamed tables)
     title: str         # heading as written
     file: str
@@ -206,6 +210,7 @@ class TextItem:
     section: Section
     rows: list = field(default_factory=list)   # objects: (name, type, card, desc, line, link)
     values: list = field(default_factory=list)  # enums: (value, desc, line)
+    open: bool = False  # an OpenEnum (2.3.0): a party may use values of its own
 
 
 HEADING = re.compile(r"^(=+)\s+(.*?)\s*$")
@@ -426,6 +431,10 @@ def classify(sec: Section) -> tuple[str, str] | None:
     m = re.fullmatch(r"(\w+)\s+_enum_", t)
     if m:
         return "enum", m.group(1)
+    # 2.3.0: an enum whose values a party may extend; the YAML says `open: true`
+    m = re.fullmatch(r"(\w+)\s+_OpenEnum_", t)
+    if m:
+        return "openenum", m.group(1)
     return None
 
 
@@ -445,7 +454,10 @@ def text_items(text: Text, rep: Report) -> list[TextItem]:
         if c is None:
             continue
         kind, name = c
-        item = TextItem(kind, name, sec.title, sec.file, sec.line, sec.anchor, sec)
+        is_open = kind == "openenum"
+        if is_open:
+            kind = "enum"
+        item = TextItem(kind, name, sec.title, sec.file, sec.line, sec.anchor, sec, open=is_open)
         if kind in ("object", "class"):
             tab = next((t for t in sec.tables if t.header and col_index(t.header, "Property") == 0), None)
             if tab is None:
@@ -705,6 +717,8 @@ def main() -> int:
         print(f"{manifest_path}:1: cannot read the manifest: {e}")
         print(f"{PROG}: 0 passed, 1 failed")
         return 1
+    release = str(manifest.get("ocpi", ""))
+    DEVIATIONS[:] = [d for d in DEVIATIONS if release in d.get("releases", DEFAULT_RELEASES)]
     files: dict[str, LDict] = {}
     for fn in manifest.get("files", []):
         p = os.path.join(args.spec_dir, fn)
@@ -874,6 +888,9 @@ def main() -> int:
         if t.anchor:
             rep.check(e.get("ref") == t.anchor, yw(p, e, "ref"),
                       f"{t.name}: ref is {e.get('ref')!r}, the text's anchor is {t.anchor!r}", f"{t.name} ref")
+        rep.check(bool(e.get("open")) == t.open, yw(p, e),
+                  f"{t.name}: the text's heading says {'OpenEnum' if t.open else 'enum'}, the YAML "
+                  f"{'has' if e.get('open') else 'lacks'} open: true", f"{t.name} open or closed")
         yvals = [str(v.get("value")) for v in (e.get("values") or [])]
         tvals = [v[0] for v in t.values]
         for v, _, vline in t.values:
