@@ -6,7 +6,7 @@ import OCPIStore
 
 /// The operator's side: the CPO's own systems feed the server through these routes, below
 /// `/admin/2.2.1`, with `Authorization: Bearer <admin token>`. Every write is validated as
-/// strictly as an OCPI request and answered in the same envelope.
+/// strictly as an OCPI request, held to `OperatorRules`, and answered in the same envelope.
 public struct AdminAPI: Sendable {
     let objects: CPOObjects
 
@@ -71,7 +71,7 @@ public struct AdminAPI: Sendable {
             },
             route(.post, "/cdrs", "post_cdr") { request in
                 var request = request
-                try await objects.postCDR(try request.body(CDR.self))
+                try await objects.postCDR(try request.operatorBody(CDR.self))
                 return .reply(OCPIReply<OCPINoData>.created)
             },
             // A driver holds a token to a simulated charge point's reader.
@@ -145,9 +145,17 @@ extension OCPIServerRequest {
     fileprivate func body<T: OCPIModel>(_: T.Type, id: (T) -> String?, field: String, parameter: String) throws -> T {
         var request = self
         for name in pathParameters.keys.sorted() { _ = try path(name) }
-        let body = try request.body(T.self)
+        let body = try request.operatorBody(T.self)
         try request.requireMatch(id(body), field: field, parameter: parameter)
         return body
+    }
+
+    /// The body, valid OCPI that also keeps `OperatorRules`.
+    fileprivate mutating func operatorBody<T: OCPIModel>(_: T.Type) throws -> T {
+        let value = try body(T.self)
+        let broken = OperatorRules.violations(of: body)
+        guard broken.isEmpty else { throw OCPIError.invalid(broken) }
+        return value
     }
 }
 

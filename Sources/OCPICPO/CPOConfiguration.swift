@@ -20,12 +20,15 @@ public struct CPOConfiguration: Sendable {
     public var simulator: ChargePointSimulator.Configuration?
     /// How long a charge point has to answer a command before the eMSP is told TIMEOUT.
     public var commandTimeout: Duration
+    /// What one connection may hold and for how long (`serve --read-timeout` and the rest).
+    public var connections: ConnectionLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, database: StoreLocation = .sqlite(path: "ocpi-cpo.sqlite"),
         adminToken: String, countryCode: String = "NL", partyID: String = "SOC", businessName: String = "Swift OCPI Charging",
         maximumPageSize: Int = 100, demoData: Bool = true, push: PushConfiguration = PushConfiguration(),
-        simulator: ChargePointSimulator.Configuration? = nil, commandTimeout: Duration = .seconds(30)
+        simulator: ChargePointSimulator.Configuration? = nil, commandTimeout: Duration = .seconds(30),
+        connections: ConnectionLimits = ConnectionLimits()
     ) {
         self.host = host
         self.port = port
@@ -40,10 +43,30 @@ public struct CPOConfiguration: Sendable {
         self.push = push
         self.simulator = simulator
         self.commandTimeout = commandTimeout
+        self.connections = connections
     }
 
     /// This platform as OCPI names it.
     public var party: PartyIdentity { PartyIdentity(countryCode: countryCode, partyID: partyID) }
+
+    /// What a connection from the internet may hold and for how long.
+    public struct ConnectionLimits: Sendable, Equatable {
+        /// A request's head and body must come within this time of its first bytes (408 otherwise).
+        public var readTimeout: Duration
+        /// A connection with nothing to do, or whose client reads nothing, is closed after this.
+        public var idleTimeout: Duration
+        /// Connections open at once; more are closed as they come.
+        public var maximumConnections: Int
+        /// The largest request body, in bytes (413 above it).
+        public var maximumBodySize: Int
+
+        public init(readTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), maximumConnections: Int = 4096, maximumBodySize: Int = 1 << 20) {
+            self.readTimeout = readTimeout
+            self.idleTimeout = idleTimeout
+            self.maximumConnections = maximumConnections
+            self.maximumBodySize = maximumBodySize
+        }
+    }
 
     /// The settings key under which `serve` records its public URL, for `parties invite`.
     public static let publicURLSetting = "public_url"

@@ -3,7 +3,7 @@ import OCPIRuntime
 import OCPIStore
 
 /// `ocpi-cpo import`: Locations and Tariffs from JSON files, written as the admin API writes
-/// them (validated strictly, our own country code and party id only).
+/// them (validated strictly, held to `OperatorRules`, our own country code and party id only).
 ///
 /// A file holds one object, a JSON list of them, or a whole OCPI response envelope (as a GET of
 /// another platform returns it). Which type an object is follows from its fields: a Tariff has
@@ -110,6 +110,8 @@ public struct CPOImport: Sendable {
         }
         // The bytes were written by JSONWriter, so they are JSON: decoding cannot throw.
         let bytes = value.jsonBytes()
+        let broken = OperatorRules.violations(of: bytes)
+        guard broken.isEmpty else { return (nil, broken) }
         if value["elements"] != nil || value["address"] == nil {
             guard let decoded = try? Tariff.decodeAndValidate(bytes) else { return (nil, []) }
             guard decoded.isValid, let tariff = decoded.value else { return (nil, decoded.violations) }

@@ -152,7 +152,8 @@ public struct CPOServer: Sendable {
         let requestMetrics = RequestMetrics(factory: ServerMetrics.factory(metrics))
         let serverConfiguration = OCPIServerConfiguration(
             publicURL: configuration.publicURL, ownParties: profile.parties,
-            pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize), metrics: requestMetrics
+            pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize),
+            maximumBodySize: configuration.connections.maximumBodySize, metrics: requestMetrics
         )
         var router = HTTPRouter(maximumBodySize: serverConfiguration.maximumBodySize, logger: logger, metrics: requestMetrics)
         let authenticator = RegistryAuthenticator(registry: registry)
@@ -193,7 +194,11 @@ public struct CPOServer: Sendable {
     public func httpServer(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> OCPIHTTPServer {
         OCPIHTTPServer(
             router: router(logger: logger),
-            configuration: .init(host: configuration.host, port: configuration.port, serverName: "ocpi-cpo"),
+            configuration: .init(
+                host: configuration.host, port: configuration.port, serverName: "ocpi-cpo",
+                idleTimeout: TimeAmount(configuration.connections.idleTimeout), readTimeout: TimeAmount(configuration.connections.readTimeout),
+                maximumConnections: configuration.connections.maximumConnections
+            ),
             logger: logger, onServerRunning: onServerRunning
         )
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OCPIRuntime
 import OCPIServer
 import OCPIStore
 
@@ -24,9 +25,9 @@ public struct StoreRegistry: PartnerRegistry {
     }
 
     /// Asked on every OCPI request: remembered by the store for a second (see
-    /// `SQLStore.partner(incomingToken:decode:)`).
+    /// `SQLStore.partner(tokenHash:decode:)`).
     public func partner(incomingToken: String) async throws -> PartnerRecord? {
-        try await store.partner(incomingToken: incomingToken, decode: Self.decode)
+        try await store.partner(tokenHash: CredentialsTokenDigest.of(incomingToken), decode: Self.decode)
     }
 
     public func partner(id: String) async throws -> PartnerRecord? {
@@ -34,23 +35,53 @@ public struct StoreRegistry: PartnerRegistry {
     }
 
     public func insert(_ partner: PartnerRecord) async throws {
-        try await store.insertPartner(id: partner.id, incomingToken: partner.incomingToken, document: Array(try Self.encoder.encode(partner)))
+        try await held {
+            try await store.insertPartner(
+                id: partner.id, tokenHash: partner.incomingTokenHash, parties: partner.heldParties, document: Array(try Self.encoder.encode(partner))
+            )
+        }
     }
 
     public func update(_ partner: PartnerRecord) async throws {
         var partner = partner
         partner.updatedAt = Date()
-        try await store.updatePartner(id: partner.id, incomingToken: partner.incomingToken, document: Array(try Self.encoder.encode(partner)))
+        try await held {
+            try await store.updatePartner(
+                id: partner.id, tokenHash: partner.incomingTokenHash, parties: partner.heldParties, document: Array(try Self.encoder.encode(partner))
+            )
+        }
+    }
+
+    /// The store's refusal of a party another partner holds, as the server knows it.
+    private func held(_ write: () async throws -> Void) async throws {
+        do {
+            try await write()
+        } catch StoreError.partyTaken(let party, let holder) {
+            throw PartyTakenError(party: party, holder: holder)
+        }
     }
 
     public func partners() async throws -> [PartnerRecord] {
         try await store.partners().map(Self.decode)
     }
 
-    /// Mints a registration token (token A) for a new partner.
-    public func invite() async throws -> PartnerRecord {
-        let partner = PartnerRecord(id: UUID().uuidString.lowercased(), status: .invited, incomingToken: TokenGenerator.make())
+    public func holder(of party: PartyIdentity) async throws -> String? {
+        try await store.partyHolder(party)
+    }
+
+    /// A new partner's registration token (token A), shown once: only its digest is kept.
+    public struct Invitation: Sendable {
+        public var partner: PartnerRecord
+        public var token: String
+    }
+
+    /// Mints a registration token (token A) for a new partner; with `party`, the partner may
+    /// register only as that party, which is held for it from now on (`PartyTakenError` when
+    /// another partner holds it).
+    public func invite(as party: PartyIdentity? = nil) async throws -> Invitation {
+        let token = TokenGenerator.make()
+        let partner = PartnerRecord(id: UUID().uuidString.lowercased(), status: .invited, incomingToken: token, reservedParty: party?.normalized)
         try await insert(partner)
-        return partner
+        return Invitation(partner: partner, token: token)
     }
 }

@@ -14,6 +14,7 @@
 /// | missing or unknown credentials token | 401 | 2000 |
 /// | credentials call not allowed in the party's state | 405 | 2000 |
 /// | body larger than the server accepts | 413 | 2000 |
+/// | request not complete within the server's read timeout | 408 | 2000 |
 /// | a partner's API could not be used | 200 | 3001 |
 /// | unsupported version | 200 | 3002 |
 /// | no matching endpoints | 200 | 3003 |
@@ -31,6 +32,7 @@ public struct OCPIError: Error, Sendable, CustomStringConvertible {
         case unauthorized
         case methodNotAllowed
         case payloadTooLarge
+        case requestTimeout
         case unableToUseClientAPI
         case unsupportedVersion
         case noMatchingEndpoints
@@ -61,6 +63,7 @@ public struct OCPIError: Error, Sendable, CustomStringConvertible {
         case .unauthorized: (401, 2000)
         case .methodNotAllowed: (405, 2000)
         case .payloadTooLarge: (413, 2000)
+        case .requestTimeout: (408, 2000)
         case .unableToUseClientAPI: (200, 3001)
         case .unsupportedVersion: (200, 3002)
         case .noMatchingEndpoints: (200, 3003)

@@ -11,6 +11,9 @@ public struct OCPIParty: Sendable, Hashable {
     public var isRegistering: Bool
     /// How strictly the partner's payloads are judged.
     public var validation: ValidationPolicy
+    /// The credentials token the partner presented with this request, as the authenticator
+    /// found it (`GET credentials` answers with it: the server keeps only its digest).
+    public var credentialsToken: String?
 
     public struct Role: Sendable, Hashable {
         public var party: PartyIdentity

@@ -33,8 +33,12 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         return partner
     }
 
+    /// Our credentials with the token the partner presented: the one it uses with us (we keep
+    /// only its digest, so it is the request's own).
     public func getCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<Credentials> {
-        .ok(profile.credentials(token: try await caller(context).incomingToken))
+        _ = try await caller(context)
+        guard let token = context.party?.credentialsToken else { throw OCPIError(.unauthorized, "Unknown credentials token") }
+        return .ok(profile.credentials(token: token))
     }
 
     public func postCredentials(_ context: OCPIRequestContext, body: Credentials) async throws -> OCPIReply<Credentials> {
@@ -42,8 +46,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         guard partner.status == .invited else {
             throw OCPIError(.methodNotAllowed, "Already registered: use PUT to update the credentials, or DELETE to unregister")
         }
-        try await connect(&partner, with: body)
-        return .ok(profile.credentials(token: partner.incomingToken))
+        return .ok(profile.credentials(token: try await connect(&partner, with: body)))
     }
 
     public func putCredentials(_ context: OCPIRequestContext, body: Credentials) async throws -> OCPIReply<Credentials> {
@@ -51,8 +54,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         guard partner.status == .registered else {
             throw OCPIError(.methodNotAllowed, "Not registered: register with POST first")
         }
-        try await connect(&partner, with: body)
-        return .ok(profile.credentials(token: partner.incomingToken))
+        return .ok(profile.credentials(token: try await connect(&partner, with: body)))
     }
 
     public func deleteCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPINoData> {
@@ -66,21 +68,69 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         return .ok
     }
 
-    /// Learns the partner's platform from its credentials, then issues a new token for it.
-    private func connect(_ partner: inout PartnerRecord, with credentials: Credentials) async throws {
-        let (version, endpoints, encoding) = try await discover(versionsURL: credentials.url, token: credentials.token)
-        partner.status = .registered
-        partner.outgoingToken = credentials.token
-        partner.tokenEncoding = encoding
-        partner.versionsURL = credentials.url
-        partner.version = version
-        partner.endpoints = endpoints
-        partner.roles = credentials.roles.map {
+    /// Learns the partner's platform from its credentials, then issues a new token for it, which
+    /// it returns. Refused, with nothing changed, when a role names a party that is ours, that
+    /// another partner holds, or that the partner's invitation does not allow.
+    private func connect(_ partner: inout PartnerRecord, with credentials: Credentials) async throws -> String {
+        let roles = credentials.roles.map {
             PartnerRecord.Role(role: $0.role.rawValue, countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
         }
-        partner.incomingToken = TokenGenerator.make()
-        try await registry.update(partner)
+        try await checkParties(of: roles, for: partner)
+        let (version, endpoints, encoding) = try await discover(versionsURL: credentials.url, token: credentials.token)
+        var updated = partner
+        updated.status = .registered
+        updated.outgoingToken = credentials.token
+        updated.tokenEncoding = encoding
+        updated.versionsURL = credentials.url
+        updated.version = version
+        updated.endpoints = endpoints
+        updated.roles = roles
+        let token = TokenGenerator.make()
+        updated.setIncomingToken(token)
+        do {
+            try await registry.update(updated)
+        } catch let taken as PartyTakenError {
+            throw Self.refusal(taken, in: roles)
+        }
+        partner = updated
         logger.info("partner registered", metadata: ["partner": .string(partner.id), "version": .string(version)])
+        return token
+    }
+
+    /// The parties a partner may not register as: ours, any but the one its invitation reserves,
+    /// and those another partner holds, found before the partner's platform is called. (Two
+    /// partners racing for one party are told apart by the registry's write.)
+    ///
+    /// `replacing`: when we start the registration (the operator chose the platform), a party
+    /// held by an earlier record of the same platform (the same versions URL, registered before
+    /// and forgotten by the other side) is given up by that record instead of refused. A partner
+    /// that registers with us gets no such leeway: anyone can name another platform's URL.
+    private func checkParties(of roles: [PartnerRecord.Role], for partner: PartnerRecord, replacing versionsURL: String? = nil) async throws {
+        for (index, role) in roles.enumerated() {
+            let pointer = JSONPath([.key("roles"), .index(index)])
+            let party = PartyIdentity(countryCode: role.countryCode, partyID: role.partyID)
+            if let holder = try await registry.holder(of: party), holder != partner.id {
+                if let versionsURL, var earlier = try await registry.partner(id: holder), earlier.versionsURL == versionsURL {
+                    earlier.status = .unregistered
+                    try await registry.update(earlier)
+                    logger.info("earlier registration replaced", metadata: ["partner": .string(earlier.id), "by": .string(partner.id)])
+                } else {
+                    throw Self.refusal(PartyTakenError(party: party.normalized, holder: holder), in: roles)
+                }
+            }
+            if profile.parties.contains(where: { $0.matches(countryCode: role.countryCode, partyID: role.partyID) }) {
+                throw OCPIError.invalid([Violation(path: pointer, message: "names \(role.countryCode)/\(role.partyID), which is this platform")])
+            }
+            if let reserved = partner.reservedParty, !reserved.matches(countryCode: role.countryCode, partyID: role.partyID) {
+                throw OCPIError.invalid([Violation(path: pointer, message: "names \(role.countryCode)/\(role.partyID); this registration token is for \(reserved) only")])
+            }
+        }
+    }
+
+    /// The client error for a party another partner holds, pointing at the role that names it.
+    static func refusal(_ taken: PartyTakenError, in roles: [PartnerRecord.Role]) -> OCPIError {
+        let index = roles.firstIndex { taken.party.matches(countryCode: $0.countryCode, partyID: $0.partyID) } ?? 0
+        return OCPIError.invalid([Violation(path: JSONPath([.key("roles"), .index(index)]), message: "names \(taken.party), which another partner holds")])
     }
 
     /// Fetches a partner's versions and the endpoints of the best common release. A partner that
@@ -126,27 +176,42 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
             throw OCPIError(.noMatchingEndpoints, "The partner's version details list no credentials endpoint")
         }
         // The partner may call us back with token B while it handles our POST.
+        let tokenB = TokenGenerator.make()
         var partner = PartnerRecord(
-            id: UUID().uuidString.lowercased(), status: .invited, incomingToken: TokenGenerator.make(), versionsURL: versionsURL,
+            id: UUID().uuidString.lowercased(), status: .invited, incomingToken: tokenB, versionsURL: versionsURL,
             version: version, endpoints: endpoints, tokenEncoding: encoding
         )
         try await registry.insert(partner)
         let connection = OCPIConnection(transport: transport, endpointURL: credentialsEndpoint.url, token: tokenA, tokenEncoding: encoding)
         let theirs: Credentials
         do {
-            theirs = try await CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials(token: partner.incomingToken))
+            theirs = try await CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials(token: tokenB))
         } catch {
             partner.status = .unregistered
             try await registry.update(partner)
             throw error
         }
-        partner.status = .registered
-        partner.outgoingToken = theirs.token
-        partner.roles = theirs.roles.map {
+        var registered = partner
+        registered.status = .registered
+        registered.outgoingToken = theirs.token
+        registered.roles = theirs.roles.map {
             PartnerRecord.Role(role: $0.role.rawValue, countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
         }
-        try await registry.update(partner)
-        logger.info("registered with partner", metadata: ["partner": .string(partner.id), "version": .string(version)])
-        return partner
+        do {
+            try await checkParties(of: registered.roles, for: partner, replacing: versionsURL)
+            try await registry.update(registered)
+        } catch {
+            // The partner now counts us as registered: it is told we are not (its token C,
+            // once), and nothing of it stays usable here.
+            partner.status = .unregistered
+            try await registry.update(partner)
+            var theirConnection = connection
+            theirConnection.token = theirs.token
+            _ = try? await CredentialsSenderClient(connection: theirConnection).deleteCredentials()
+            if let taken = error as? PartyTakenError { throw Self.refusal(taken, in: registered.roles) }
+            throw error
+        }
+        logger.info("registered with partner", metadata: ["partner": .string(registered.id), "version": .string(version)])
+        return registered
     }
 }

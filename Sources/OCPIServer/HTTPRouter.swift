@@ -19,15 +19,37 @@ public struct HTTPServerRequest: Sendable {
         self.body = body
     }
 
-    /// Splits a request target (`/ocpi/versions?x=1`) into its path and query.
+    /// Splits a request target into its path and query: origin form (`/ocpi/versions?x=1`), or
+    /// absolute form (`http://host/ocpi/versions?x=1`, which RFC 9112 §3.2.2 says a server must
+    /// accept), routed by its path whatever the authority says.
     public init(method: String, target: String, headers: HeaderFields, body: [UInt8]) {
+        let target = Self.originForm(of: target)
         if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
             self.init(
                 method: method, path: String(target[..<mark]), query: String(target[target.index(after: mark)...]), headers: headers, body: body
             )
         } else {
-            self.init(method: method, path: target, headers: headers, body: body)
+            self.init(method: method, path: String(target), headers: headers, body: body)
         }
+    }
+
+    /// The path and query of an absolute-form target (`scheme://authority/path?query`; `/` when
+    /// it has no path), or the target itself.
+    static func originForm(of target: String) -> Substring {
+        let bytes = target.utf8
+        guard bytes.first != UInt8(ascii: "/"), let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+            bytes[colon...].starts(with: "://".utf8),
+            bytes[..<colon].allSatisfy({ byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."): true
+                default: false
+                }
+            })
+        else { return target[...] }
+        let authorityStart = bytes.index(colon, offsetBy: 3)
+        guard let end = bytes[authorityStart...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) else { return "/" }
+        return bytes[end] == UInt8(ascii: "/") ? target[end...] : Substring("/" + target[end...])
     }
 }
 
@@ -169,8 +191,10 @@ public struct HTTPRouter: Sendable {
         guard let bucket = entries[parts.count] else { return .notFound }
         var allowed: Set<String> = []
         for entry in bucket where Self.matches(entry.segments, parts) {
-            guard let handler = entry.handlers[method] else {
+            // HEAD is GET without the body (RFC 9110 §9.3.2), which the server leaves out.
+            guard let handler = entry.handlers[method] ?? (method == "HEAD" ? entry.handlers["GET"] : nil) else {
                 allowed.formUnion(entry.handlers.keys)
+                if entry.handlers["GET"] != nil { allowed.insert("HEAD") }
                 continue
             }
             var parameters: [(name: String, value: String)] = []

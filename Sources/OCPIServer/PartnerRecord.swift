@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OCPIRuntime
 
@@ -40,8 +41,12 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
 
     public var id: String
     public var status: Status
-    /// The token the partner presents to us: token A while invited, then the one we issued.
-    public var incomingToken: String
+    /// The digest (`CredentialsTokenDigest`) of the token the partner presents to us: token A
+    /// while invited, then the one we issued. The token itself is kept nowhere.
+    public private(set) var incomingTokenHash: String
+    /// The only party an invited partner may register as (`parties invite --party`); held for
+    /// it from the invitation on.
+    public var reservedParty: PartyIdentity?
     /// The token we present to the partner (the one it gave us).
     public var outgoingToken: String?
     public var versionsURL: String?
@@ -56,14 +61,17 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
     public var createdAt: Date
     public var updatedAt: Date
 
+    /// `incomingToken`: the token the partner will present, of which only the digest is kept.
     public init(
-        id: String, status: Status, incomingToken: String, outgoingToken: String? = nil, versionsURL: String? = nil,
-        version: String? = nil, endpoints: [Endpoint] = [], roles: [Role] = [], tokenEncoding: CredentialsToken.Encoding = .base64,
-        validation: ValidationPolicy = .strict, catchUp: Bool = true, createdAt: Date = Date(), updatedAt: Date = Date()
+        id: String, status: Status, incomingToken: String, reservedParty: PartyIdentity? = nil, outgoingToken: String? = nil,
+        versionsURL: String? = nil, version: String? = nil, endpoints: [Endpoint] = [], roles: [Role] = [],
+        tokenEncoding: CredentialsToken.Encoding = .base64, validation: ValidationPolicy = .strict, catchUp: Bool = true,
+        createdAt: Date = Date(), updatedAt: Date = Date()
     ) {
         self.id = id
         self.status = status
-        self.incomingToken = incomingToken
+        incomingTokenHash = CredentialsTokenDigest.of(incomingToken)
+        self.reservedParty = reservedParty
         self.outgoingToken = outgoingToken
         self.versionsURL = versionsURL
         self.version = version
@@ -77,7 +85,7 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, status, incomingToken, outgoingToken, versionsURL, version, endpoints, roles, tokenEncoding, validation, catchUp, createdAt, updatedAt
+        case id, status, incomingTokenHash, reservedParty, outgoingToken, versionsURL, version, endpoints, roles, tokenEncoding, validation, catchUp, createdAt, updatedAt
     }
 
     /// Reads records written before a field existed with that field's default.
@@ -85,7 +93,8 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
         status = try container.decode(Status.self, forKey: .status)
-        incomingToken = try container.decode(String.self, forKey: .incomingToken)
+        incomingTokenHash = try container.decode(String.self, forKey: .incomingTokenHash)
+        reservedParty = try container.decodeIfPresent(PartyIdentity.self, forKey: .reservedParty)
         outgoingToken = try container.decodeIfPresent(String.self, forKey: .outgoingToken)
         versionsURL = try container.decodeIfPresent(String.self, forKey: .versionsURL)
         version = try container.decodeIfPresent(String.self, forKey: .version)
@@ -96,6 +105,21 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
         catchUp = try container.decodeIfPresent(Bool.self, forKey: .catchUp) ?? true
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+    }
+
+    /// Replaces the token the partner presents (a new token C, a rotated one).
+    public mutating func setIncomingToken(_ token: String) {
+        incomingTokenHash = CredentialsTokenDigest.of(token)
+    }
+
+    /// The parties the partner holds, which no other partner may hold: those it registered as,
+    /// or the party an invitation reserves for it; none once unregistered.
+    public var heldParties: [PartyIdentity] {
+        switch status {
+        case .registered: Array(Set(roles.map { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID).normalized }))
+        case .invited: reservedParty.map { [$0.normalized] } ?? []
+        case .unregistered: []
+        }
     }
 
     /// The partner as the request pipeline sees it.
@@ -113,13 +137,17 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
     }
 }
 
-/// Where partners are kept: the CPO server backs it with its store.
+/// Where partners are kept: the CPO server backs it with its store. `insert` and `update` throw
+/// `PartyTakenError` when the partner would hold a party that another partner holds.
 public protocol PartnerRegistry: Sendable {
+    /// The partner that presents `incomingToken` (looked up by its digest).
     func partner(incomingToken: String) async throws -> PartnerRecord?
     func partner(id: String) async throws -> PartnerRecord?
     func insert(_ partner: PartnerRecord) async throws
     func update(_ partner: PartnerRecord) async throws
     func partners() async throws -> [PartnerRecord]
+    /// The id of the partner that holds `party`, if one does.
+    func holder(of party: PartyIdentity) async throws -> String?
 }
 
 /// Authenticates requests by the partners of a registry: a registered partner's token opens
@@ -134,7 +162,39 @@ public struct RegistryAuthenticator<Registry: PartnerRegistry>: OCPIAuthenticato
 
     public func party(forToken token: String) async throws -> OCPIParty? {
         guard let partner = try await registry.partner(incomingToken: token), partner.status != .unregistered else { return nil }
-        return partner.party
+        var party = partner.party
+        party.credentialsToken = token
+        return party
+    }
+}
+
+/// A party (country code and party id) is held by another partner.
+public struct PartyTakenError: Error, Sendable, CustomStringConvertible {
+    public var party: PartyIdentity
+    /// The id of the partner that holds it.
+    public var holder: String
+
+    public init(party: PartyIdentity, holder: String) {
+        self.party = party
+        self.holder = holder
+    }
+
+    public var description: String { "\(party) is held by another partner" }
+}
+
+/// How a credentials token is kept: its SHA-256, in lower-case hex. The tokens this platform
+/// accepts are ones it minted (`TokenGenerator`: 32 random bytes), so a digest without salt or
+/// stretching is as hard to reverse as the token is to guess, and it can be looked up.
+public enum CredentialsTokenDigest {
+    public static func of(_ token: String) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(token.utf8)) {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

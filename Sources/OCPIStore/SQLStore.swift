@@ -18,8 +18,8 @@ public final class SQLStore: Sendable {
     /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
     /// (`ocpi_store_errors_total`), by the store operation that sent it.
     let metrics: StoreMetrics
-    /// Partners by the token they present, for a second (`partner(incomingToken:decode:)`):
-    /// more tokens than any platform has partners.
+    /// Partners by the digest of the token they present, for a second
+    /// (`partner(tokenHash:decode:)`): more tokens than any platform has partners.
     private let partnersByToken = RecentValues<String, any Sendable>(lifetime: .seconds(1), capacity: 4096)
     /// Objects as `recent(_:)` read them, for a second, up to 16 MiB of JSON; only on SQLite
     /// (see `recent(_:)`).
@@ -39,10 +39,18 @@ public final class SQLStore: Sendable {
     public static func open(
         _ location: StoreLocation, logger: Logger = Logger(label: "ocpi.store"), metrics: any MetricsFactory = MetricsSystem.factory
     ) async throws -> SQLStore {
+        try await open(location, logger: logger, metrics: metrics, schemaVersion: latestSchemaVersion)
+    }
+
+    /// Opens the store migrated up to `schemaVersion` only: for tests of a later migration on a
+    /// database as an earlier release left it.
+    static func open(
+        _ location: StoreLocation, logger: Logger = Logger(label: "ocpi.store"), metrics: any MetricsFactory = MetricsSystem.factory, schemaVersion: Int
+    ) async throws -> SQLStore {
         let backend = try await StoreBackend.open(location, logger: logger)
         let store = SQLStore(backend: backend, location: location, metrics: metrics)
         do {
-            try await store.migrate()
+            try await store.migrate(upTo: schemaVersion)
         } catch {
             try? await backend.close()
             throw error
@@ -77,14 +85,15 @@ public final class SQLStore: Sendable {
 
     /// Applies the versioned schema changes the database lacks, in order, each once; several
     /// instances starting together on one PostgreSQL database take turns.
-    private func migrate() async throws {
+    private func migrate(upTo version: Int) async throws {
         try await backend.exclusiveTransaction { database in
             try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)").run()
             let applied = Set(try await database.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
-            for migration in StoreSchema.migrations where !applied.contains(migration.version) {
+            for migration in StoreSchema.migrations where !applied.contains(migration.version) && migration.version <= version {
                 for statement in migration.statements(backend.dialect) {
                     try await database.raw(SQLQueryString(statement)).run()
                 }
+                try await migration.transform?(database)
                 try await database.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: OCPIDateTime.now().description))").run()
             }
         }
@@ -293,41 +302,103 @@ public final class SQLStore: Sendable {
 
     // MARK: Partners
 
-    /// Partners are kept as JSON documents the caller defines, found by their id or by the token
-    /// they present.
-    public func insertPartner(id: String, incomingToken: String, document: [UInt8]) async throws {
+    /// Partners are kept as JSON documents the caller defines, found by their id or by the
+    /// digest of the token they present (`tokenHash`: the store never sees a partner's token, so
+    /// a copy of the database opens nothing). Each holds the parties (country code and party id)
+    /// it acts as, and no party is held by two partners: a write that would take another's
+    /// throws `StoreError.partyTaken` and changes nothing.
+    public func insertPartner(id: String, tokenHash: String, parties: [PartyIdentity], document: [UInt8]) async throws {
         defer { partnersByToken.forgetAll() }
-        try await query("""
-            INSERT INTO partners (id, incoming_token, data, created_at)
-            VALUES (\(bind: id), \(bind: incomingToken), \(bind: String(decoding: document, as: UTF8.self)), \(bind: Int64(Date().timeIntervalSince1970 * 1000)))
-            """).run()
+        let claimed = try await claim(parties, for: id)
+        do {
+            try await query("""
+                INSERT INTO partners (id, incoming_token, data, created_at)
+                VALUES (\(bind: id), \(bind: tokenHash), \(bind: String(decoding: document, as: UTF8.self)), \(bind: Int64(Date().timeIntervalSince1970 * 1000)))
+                """).run()
+        } catch {
+            try? await release(claimed, of: id)
+            throw error
+        }
     }
 
-    public func updatePartner(id: String, incomingToken: String, document: [UInt8]) async throws {
+    /// Replaces a partner's token digest, parties and document; the parties it no longer lists
+    /// are free for others once this returns.
+    public func updatePartner(id: String, tokenHash: String, parties: [PartyIdentity], document: [UInt8]) async throws {
         defer { partnersByToken.forgetAll() }
-        try await query("""
-            UPDATE partners SET incoming_token = \(bind: incomingToken), data = \(bind: String(decoding: document, as: UTF8.self)) WHERE id = \(bind: id)
-            """).run()
+        let claimed = try await claim(parties, for: id)
+        do {
+            try await query("""
+                UPDATE partners SET incoming_token = \(bind: tokenHash), data = \(bind: String(decoding: document, as: UTF8.self)) WHERE id = \(bind: id)
+                """).run()
+        } catch {
+            try? await release(claimed, of: id)
+            throw error
+        }
+        let kept = Set(parties.map(\.normalized))
+        let held = try await read("SELECT country_code, party_id FROM partner_parties WHERE partner_id = \(bind: id)").all().map {
+            PartyIdentity(countryCode: try $0.decode(column: "country_code", as: String.self), partyID: try $0.decode(column: "party_id", as: String.self))
+        }
+        try await release(held.filter { !kept.contains($0) }, of: id)
     }
 
-    /// The document of the partner that presents `token`, read from the database (so that a
-    /// token minted by another process works at once).
-    public func partner(incomingToken token: String) async throws -> [UInt8]? {
-        try await read("SELECT data FROM partners WHERE incoming_token = \(bind: token)").first().map(Self.document)
+    /// The partner that holds `party`, if one does.
+    public func partyHolder(_ party: PartyIdentity) async throws -> String? {
+        let party = party.normalized
+        return try await read("""
+            SELECT partner_id FROM partner_parties WHERE country_code = \(bind: party.countryCode) AND party_id = \(bind: party.partyID)
+            """).first()?.decode(column: "partner_id", as: String.self)
     }
 
-    /// The partner that presents `token`, as `decode` makes it of the document, remembered for
-    /// up to a second: every OCPI request asks, and most within a second of the last one. A
-    /// change to a partner through this store is seen at once; one by another process (another
-    /// instance, `ocpi-cpo parties`) within the second. A token nobody presents is not
-    /// remembered, so one minted elsewhere works at once.
-    public func partner<Partner: Sendable>(incomingToken token: String, decode: ([UInt8]) throws -> Partner) async throws -> Partner? {
+    /// Takes each party for `partner` unless another holds it: one statement per party, so
+    /// that of two writers (two instances on one database) racing for it one wins. On a
+    /// conflict what this call took is given back. Returns the parties it newly took.
+    private func claim(_ parties: [PartyIdentity], for partner: String) async throws -> [PartyIdentity] {
+        var taken: [PartyIdentity] = []
+        for party in Set(parties.map(\.normalized)).sorted(by: { $0.description < $1.description }) {
+            let inserted = try await query("""
+                INSERT INTO partner_parties (country_code, party_id, partner_id) VALUES (\(bind: party.countryCode), \(bind: party.partyID), \(bind: partner))
+                ON CONFLICT (country_code, party_id) DO NOTHING
+                RETURNING partner_id
+                """).first() != nil
+            if inserted {
+                taken.append(party)
+                continue
+            }
+            if let holder = try await partyHolder(party), holder != partner {
+                try? await release(taken, of: partner)
+                throw StoreError.partyTaken(party, holder: holder)
+            }
+        }
+        return taken
+    }
+
+    private func release(_ parties: [PartyIdentity], of partner: String) async throws {
+        for party in parties {
+            try await query("""
+                DELETE FROM partner_parties
+                WHERE country_code = \(bind: party.countryCode) AND party_id = \(bind: party.partyID) AND partner_id = \(bind: partner)
+                """).run()
+        }
+    }
+
+    /// The document of the partner whose token has the digest `tokenHash`, read from the
+    /// database (so that a token minted by another process works at once).
+    public func partner(tokenHash: String) async throws -> [UInt8]? {
+        try await read("SELECT data FROM partners WHERE incoming_token = \(bind: tokenHash)").first().map(Self.document)
+    }
+
+    /// The partner whose token has the digest `tokenHash`, as `decode` makes it of the document,
+    /// remembered for up to a second: every OCPI request asks, and most within a second of the
+    /// last one. A change to a partner through this store is seen at once; one by another
+    /// process (another instance, `ocpi-cpo parties`) within the second. A token nobody
+    /// presents is not remembered, so one minted elsewhere works at once.
+    public func partner<Partner: Sendable>(tokenHash: String, decode: ([UInt8]) throws -> Partner) async throws -> Partner? {
         let now = ContinuousClock.now
-        if let partner = partnersByToken.value(for: token, at: now) as? Partner { return partner }
+        if let partner = partnersByToken.value(for: tokenHash, at: now) as? Partner { return partner }
         let generation = partnersByToken.generation
-        guard let document = try await partner(incomingToken: token) else { return nil }
+        guard let document = try await partner(tokenHash: tokenHash) else { return nil }
         let partner = try decode(document)
-        partnersByToken.remember(partner, for: token, at: now, generation: generation)
+        partnersByToken.remember(partner, for: tokenHash, at: now, generation: generation)
         return partner
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OCPIRuntime
 
 /// Where the store keeps its data.
 public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
@@ -95,10 +96,13 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     case badLocation(String)
     case unavailable(String)
+    /// The party is held by another partner (`holder`, its id).
+    case partyTaken(PartyIdentity, holder: String)
 
     public var description: String {
         switch self {
         case .badLocation(let message), .unavailable(let message): message
+        case .partyTaken(let party, let holder): "\(party) is held by partner \(holder)"
         }
     }
 }

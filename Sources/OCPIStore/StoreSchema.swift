@@ -1,3 +1,7 @@
+import Crypto
+import Foundation
+import SQLKit
+
 /// The store's tables, as versioned migrations: each is applied once, in order, and never
 /// changed after it has shipped (a change to the schema is a new migration).
 enum StoreSchema {
@@ -24,6 +28,18 @@ enum StoreSchema {
     struct Migration: Sendable {
         let version: Int
         let statements: @Sendable (Dialect) -> [String]
+        /// Run after the statements, in the same transaction: a change SQL alone cannot make.
+        var transform: (@Sendable (any SQLDatabase) async throws -> Void)?
+
+        init(version: Int, statements: @escaping @Sendable (Dialect) -> [String], transform: (@Sendable (any SQLDatabase) async throws -> Void)? = nil) {
+            self.version = version
+            self.statements = statements
+            self.transform = transform
+        }
+
+        init(version: Int, _ statements: @escaping @Sendable (Dialect) -> [String]) {
+            self.init(version: version, statements: statements)
+        }
     }
 
     static let migrations: [Migration] = [
@@ -157,5 +173,67 @@ enum StoreSchema {
             }
             return statements
         },
+        // Credentials tokens that partners present are kept as their SHA-256 (hex), in the
+        // column and in the document, so that a copy of the database is no set of working
+        // credentials. The tokens are ones this platform minted (32 random bytes), so a digest
+        // without salt or stretching is as hard to reverse as the token is to guess.
+        Migration(version: 6, statements: { _ in [] }, transform: hashIncomingTokens),
+        // Which partner holds each party (country code, party id): one partner per party, kept
+        // by the primary key whichever instance writes.
+        Migration(version: 7, statements: { _ in
+            [
+                """
+                CREATE TABLE partner_parties (
+                    country_code TEXT NOT NULL,
+                    party_id TEXT NOT NULL,
+                    partner_id TEXT NOT NULL,
+                    PRIMARY KEY (country_code, party_id)
+                )
+                """,
+                "CREATE INDEX partner_parties_by_partner ON partner_parties (partner_id)",
+            ]
+        }, transform: claimRegisteredParties),
     ]
+
+    /// Partner documents as OCPIServer's `PartnerRecord` wrote them up to schema 5: the token
+    /// under `incomingToken`, registered partners' parties under `roles`. These two functions
+    /// convert that shape once; they stay as they are whatever the record becomes.
+    private static func legacyPartners(_ database: any SQLDatabase) async throws -> [(id: String, token: String, document: [String: Any])] {
+        try await database.raw("SELECT id, incoming_token, data FROM partners ORDER BY created_at, id").all().map { row in
+            let data = try row.decode(column: "data", as: String.self)
+            let document = try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] ?? [:]
+            return (try row.decode(column: "id", as: String.self), try row.decode(column: "incoming_token", as: String.self), document)
+        }
+    }
+
+    @Sendable private static func hashIncomingTokens(_ database: any SQLDatabase) async throws {
+        for partner in try await legacyPartners(database) {
+            let digest = SHA256.hash(data: Array(partner.token.utf8)).map { byte in
+                let hex = String(byte, radix: 16)
+                return byte < 16 ? "0" + hex : hex
+            }.joined()
+            var document = partner.document
+            document["incomingToken"] = nil
+            document["incomingTokenHash"] = digest
+            let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
+            try await database.raw("""
+                UPDATE partners SET incoming_token = \(bind: digest), data = \(bind: String(decoding: data, as: UTF8.self)) WHERE id = \(bind: partner.id)
+                """).run()
+        }
+    }
+
+    /// Registered partners' parties, the earliest registered first: where two partners listed
+    /// one party (which the previous release let happen), the first keeps it.
+    @Sendable private static func claimRegisteredParties(_ database: any SQLDatabase) async throws {
+        for partner in try await legacyPartners(database) where partner.document["status"] as? String == "registered" {
+            for role in partner.document["roles"] as? [[String: Any]] ?? [] {
+                guard let countryCode = role["countryCode"] as? String, let partyID = role["partyID"] as? String else { continue }
+                try await database.raw("""
+                    INSERT INTO partner_parties (country_code, party_id, partner_id)
+                    VALUES (\(bind: countryCode.uppercased()), \(bind: partyID.uppercased()), \(bind: partner.id))
+                    ON CONFLICT (country_code, party_id) DO NOTHING
+                    """).run()
+            }
+        }
+    }
 }

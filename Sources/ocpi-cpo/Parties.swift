@@ -29,26 +29,49 @@ struct Parties: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOption
         @Flag(help: "Print one line of JSON: {\"versions_url\": \"...\", \"token\": \"...\"}.") var json = false
+        @Option(help: "CC/PID: the token registers only as this party (country code / party id), held for it from now on.")
+        var party: String?
 
         func run() async throws {
+            let reserved = try party.map(Self.parseParty)
             let (store, registry) = try await Parties.open(database)
             guard let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) else {
+                try await store.shutdown()
                 throw ValidationError("the database has no public URL yet: start `ocpi-cpo serve` on it once")
             }
-            let partner = try await registry.invite()
+            let invitation: StoreRegistry.Invitation
+            do {
+                invitation = try await registry.invite(as: reserved)
+            } catch let taken as PartyTakenError {
+                try await store.shutdown()
+                throw ValidationError("\(taken.party) is held by partner \(taken.holder) (`ocpi-cpo parties list`)")
+            }
             let versionsURL = publicURL + "/ocpi/versions"
             if json {
                 var writer = JSONWriter()
                 writer.string(versionsURL)
                 let url = String(decoding: writer.bytes, as: UTF8.self)
                 writer = JSONWriter()
-                writer.string(partner.incomingToken)
+                writer.string(invitation.token)
                 print("{\"versions_url\": \(url), \"token\": \(String(decoding: writer.bytes, as: UTF8.self))}")
             } else {
                 print("versions URL  \(versionsURL)")
-                print("token A       \(partner.incomingToken)")
+                print("token A       \(invitation.token)")
+                if let reserved { print("party         \(reserved) (the only party this token registers as)") }
+                print("(kept only as a digest: this is the one time it is shown)")
             }
             try await store.shutdown()
+        }
+
+        /// `CC/PID`: two letters, a slash, three letters or digits (OCPI's country code and party id).
+        static func parseParty(_ text: String) throws -> PartyIdentity {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isLetter }), parts[1].count == 3,
+                parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            else {
+                throw ValidationError("--party must be COUNTRY_CODE/PARTY_ID, such as DE/MSP, not '\(text)'")
+            }
+            return PartyIdentity(countryCode: String(parts[0]), partyID: String(parts[1])).normalized
         }
     }
 
@@ -94,7 +117,8 @@ struct Parties: AsyncParsableCommand {
             let partners = try await registry.partners()
             if partners.isEmpty { print("no partners yet: `ocpi-cpo parties invite` makes a registration token") }
             for partner in partners {
-                let roles = partner.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role)" }.joined(separator: ", ")
+                var roles = partner.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role)" }.joined(separator: ", ")
+                if roles.isEmpty, partner.status == .invited, let reserved = partner.reservedParty { roles = "for \(reserved)" }
                 print([
                     partner.id, partner.status.rawValue, roles.isEmpty ? "-" : roles, partner.version ?? "-", partner.versionsURL ?? "-",
                     partner.catchUp ? "catch-up" : "no-catch-up",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import OCPICPO
+import OCPIRuntime
 import OCPIServer
 import OCPIStore
 import ServiceLifecycle
@@ -22,6 +23,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-page-size"), help: "The largest page a list returns (X-Limit; default 100).") var maxPageSize: Int?
     @Option(name: .customLong("push-queue-limit"), help: "How many pushes may wait for one slow partner before changes are left to the catch-up (default 1000).")
     var pushQueueLimit: Int?
+    @Option(name: .customLong("read-timeout"), help: "Seconds a request's head and body may take to arrive; then 408 and the connection closes (default 30).")
+    var readTimeout: Int?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle, or leave its answers unread, before it is closed (default 60).")
+    var idleTimeout: Int?
+    @Option(name: .customLong("max-connections"), help: "Connections open at once; more are closed as they come (default 4096, lowered to fit the open-file limit).")
+    var maxConnections: Int?
+    @Option(name: .customLong("max-body-size"), help: "The largest request body in bytes; larger ones are refused with 413 (default 1048576).")
+    var maxBodySize: Int?
     @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
     @Option(name: .customLong("log-format"), help: "json (one JSON object per line, default) or text.") var logFormat: LogFormat?
     @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String?
@@ -39,6 +48,7 @@ struct Serve: AsyncParsableCommand {
         guard pageSize >= 1 else { throw ValidationError("--max-page-size must be at least 1") }
         let queueLimit = try pushQueueLimit ?? Environment.value("push-queue-limit").map(parseInt("push-queue-limit")) ?? PushConfiguration().maximumQueuedPerPartner
         guard queueLimit >= 1 else { throw ValidationError("--push-queue-limit must be at least 1") }
+        let connections = try resolvedConnectionLimits()
         let countryCode = countryCode ?? Environment.value("country-code") ?? "NL"
         let partyID = partyID ?? Environment.value("party-id") ?? "SOC"
         guard countryCode.count == 2, countryCode.allSatisfy({ $0.isASCII && $0.isLetter }) else {
@@ -55,7 +65,24 @@ struct Serve: AsyncParsableCommand {
             countryCode: countryCode, partyID: partyID, maximumPageSize: pageSize, demoData: !(noDemoData || demoFlag),
             push: PushConfiguration(maximumQueuedPerPartner: queueLimit),
             // Demo mode has charge points to command: simulated ones.
-            simulator: noDemoData || demoFlag ? nil : ChargePointSimulator.Configuration()
+            simulator: noDemoData || demoFlag ? nil : ChargePointSimulator.Configuration(),
+            connections: connections
+        )
+    }
+
+    /// The connection limits from the flags or their variables, each checked to be at least 1.
+    private func resolvedConnectionLimits() throws -> CPOConfiguration.ConnectionLimits {
+        let defaults = CPOConfiguration.ConnectionLimits()
+        func value(_ flag: Int?, _ name: String) throws -> Int? {
+            guard let value = try flag ?? Environment.value(name).map(parseInt(name)) else { return nil }
+            guard value >= 1 else { throw ValidationError("--\(name) must be at least 1") }
+            return value
+        }
+        return CPOConfiguration.ConnectionLimits(
+            readTimeout: try value(readTimeout, "read-timeout").map { .seconds($0) } ?? defaults.readTimeout,
+            idleTimeout: try value(idleTimeout, "idle-timeout").map { .seconds($0) } ?? defaults.idleTimeout,
+            maximumConnections: try value(maxConnections, "max-connections") ?? defaults.maximumConnections,
+            maximumBodySize: try value(maxBodySize, "max-body-size") ?? defaults.maximumBodySize
         )
     }
 
@@ -80,7 +107,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try resolvedConfiguration()
+        var configuration = try resolvedConfiguration()
         let (format, level) = try resolvedLogging()
         LoggingSystem.bootstrap { label in
             guard format == .text else { return StructuredLogHandler(label: label, level: level) }
@@ -90,17 +117,30 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "ocpi-cpo")
         logger.logLevel = level
+        let fitted = OpenFileLimit.connections(fitting: configuration.connections.maximumConnections)
+        if fitted < configuration.connections.maximumConnections {
+            logger.warning(
+                "fewer connections than asked: the open-file limit is too low",
+                metadata: ["asked": "\(configuration.connections.maximumConnections)", "maximum": "\(fitted)"]
+            )
+            configuration.connections.maximumConnections = fitted
+        }
         // Every call to a partner (handshake, push) ends within 10 seconds.
         let server = try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: .seconds(10)), logger: logger)
-        // One registration token stays on offer until a partner uses it.
-        var invitation = try await server.registry.partners().last { $0.status == .invited }
-        if invitation == nil { invitation = try await server.registry.invite() }
-        let tokenA = invitation?.incomingToken ?? ""
+        // One registration token stays on offer until a partner uses it. Only its digest is
+        // kept, so it is shown when it is made, on the first start.
+        let tokenA: String
+        if let open = try await server.registry.partners().last(where: { $0.status == .invited && $0.reservedParty == nil }) {
+            let since = OCPIDateTime(open.createdAt).description
+            tokenA = "(the one shown at the start of \(since) is still open; `ocpi-cpo parties invite` makes another)"
+        } else {
+            tokenA = try await server.registry.invite().token + "   (give both to an eMSP to register; more with `ocpi-cpo parties invite`)"
+        }
         let banner = """
             ocpi-cpo \(configuration.countryCode)/\(configuration.partyID) on \(configuration.database)
               listening on      http://\(configuration.host):\(configuration.port)
               versions URL      \(server.profile.versionsURL)
-              token A           \(tokenA)   (give both to an eMSP to register; more with `ocpi-cpo parties invite`)
+              token A           \(tokenA)
               admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1)
             """
         // Written once the server listens (a script may connect as soon as it reads it), at once

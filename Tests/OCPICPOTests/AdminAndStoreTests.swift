@@ -65,7 +65,7 @@ import Testing
             #expect(unknown.status == 404)
             #expect(unknown.statusCode == 2003)
             // OCPI credentials do not open the admin API, nor the admin token OCPI.
-            let tokenA = try await cpo.server.registry.invite().incomingToken
+            let tokenA = try await cpo.server.registry.invite().token
             #expect(try await send("PUT", admin + "/X", authorization: CredentialsToken.header(for: tokenA), body: Self.locationJSON("X")).status == 401)
             #expect(try await send("GET", cpo.baseURL + "/ocpi/versions", authorization: Self.bearer).status == 401)
         }
@@ -76,7 +76,7 @@ import Testing
         let location = try database.makeLocation()
         defer { database.remove(location) }
         let first = try await CPOPeer.open(database: location, demoData: false)
-        let tokenA = try await first.server.registry.invite().incomingToken
+        let tokenA = try await first.server.registry.invite().token
         try await first.run {
             let response = try await send("PUT", first.baseURL + "/admin/2.2.1/locations/KEEP", authorization: Self.bearer, body: Self.locationJSON("KEEP"))
             #expect(response.status == 201)
@@ -182,5 +182,55 @@ import Testing
             }
             #expect(outcomes.filter { $0 }.count == 1 && outcomes.count == 2, "one success, one refusal: \(outcomes)")
         }
+    }
+}
+
+/// The operator's writes are held to `OperatorRules` besides the spec: a negative price, power,
+/// voltage or amperage is valid OCPI yet nonsense, and is refused like invalid OCPI.
+@Suite struct OperatorRulesTests {
+    static func location(_ change: (inout Location) -> Void) -> String {
+        var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[1]
+        change(&location)
+        return String(decoding: location.jsonBytes(), as: UTF8.self)
+    }
+
+    @Test func writesThatMakeNoBusinessSenseAreRefusedWithTheirPointers() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        try await cpo.run {
+            let admin = cpo.baseURL + "/admin/2.2.1"
+            let id = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[1].id
+            let negative = try await send("PUT", admin + "/locations/\(id)", authorization: AdminAndStoreTests.bearer, body: Self.location {
+                $0.evses[0].connectors[0].maxVoltage = -230
+                $0.evses[0].connectors[0].maxAmperage = 0
+            })
+            #expect(negative.status == 200 && negative.statusCode == 2001, "\(negative.text)")
+            #expect(negative.text.contains("/evses/0/connectors/0/max_voltage") && negative.text.contains("/evses/0/connectors/0/max_amperage"), "\(negative.text)")
+            #expect(try await cpo.server.store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: id)) == nil, "nothing is written")
+
+            let patch = try await send("PATCH", admin + "/locations/\(id)", authorization: AdminAndStoreTests.bearer, body: #"{"last_updated": "2030-01-01T00:00:00Z", "evses": [{"uid": "E", "status": "AVAILABLE", "last_updated": "2030-01-01T00:00:00Z", "connectors": [{"id": "1", "standard": "IEC_62196_T2", "format": "SOCKET", "power_type": "AC_3_PHASE", "max_voltage": 230, "max_amperage": 16, "max_electric_power": -1, "last_updated": "2030-01-01T00:00:00Z"}]}]}"#)
+            #expect(patch.statusCode == 2001 && patch.text.contains("/evses/0/connectors/0/max_electric_power"), "\(patch.text)")
+
+            var tariff = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
+            tariff.elements[0].priceComponents[0].price = -0.25
+            let cheap = try await send("PUT", admin + "/tariffs/\(tariff.id)", authorization: AdminAndStoreTests.bearer, body: String(decoding: tariff.jsonBytes(), as: UTF8.self))
+            #expect(cheap.statusCode == 2001 && cheap.text.contains("/elements/0/price_components/0/price"), "\(cheap.text)")
+
+            // A valid one still goes through.
+            #expect(try await send("PUT", admin + "/locations/\(id)", authorization: AdminAndStoreTests.bearer, body: Self.location { _ in }).status == 201)
+        }
+    }
+
+    @Test func importRefusesAFileWithANegativePrice() async throws {
+        var tariff = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
+        tariff.minPrice = Price(exclVAT: -1, inclVAT: -1.21)
+        let cpo = try await CPOPeer.open(demoData: false)
+        let reader = CPOImport(store: cpo.server.store, party: PartyIdentity(countryCode: "NL", partyID: "SOC"))
+        do {
+            _ = try reader.read(tariff.jsonBytes())
+            Issue.record("a tariff with a negative price was read")
+        } catch {
+            #expect("\(error)".contains("/min_price/excl_vat") && "\(error)".contains("/min_price/incl_vat"), "\(error)")
+        }
+        try await cpo.server.shutdown()
     }
 }

@@ -45,7 +45,7 @@ import Testing
         let emsp = try EMSPPeer(inbox: inbox)
         try await cpo.run {
             try await emsp.run {
-                let token = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                let token = try await PushTests.registerForToken(emsp, with: cpo)
                 let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
 
                 let start = StartSession(responseURL: Self.resultURL(emsp, "start-1"), token: Self.driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1")
@@ -109,7 +109,7 @@ import Testing
         let emsp = try EMSPPeer(inbox: inbox)
         try await cpo.run {
             try await emsp.run {
-                let token = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                let token = try await PushTests.registerForToken(emsp, with: cpo)
                 let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
                 let expiry = OCPIDateTime(secondsSince1970: OCPIDateTime.now().secondsSince1970 + 3600)
                 let reserve = ReserveNow(responseURL: Self.resultURL(emsp, "reserve-1"), token: Self.driver, expiryDate: expiry, reservationID: "R1",
@@ -161,7 +161,7 @@ import Testing
         let emsp = try EMSPPeer(inbox: inbox)
         try await cpo.run {
             try await emsp.run {
-                let token = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                let token = try await PushTests.registerForToken(emsp, with: cpo)
                 let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
                 let answer = try await commands.postUnlockConnector(body: UnlockConnector(
                     responseURL: Self.resultURL(emsp, "unlock-silent"), locationID: "UTR-STATION", evseUID: "UTR-STATION-1", connectorID: "1"
@@ -182,7 +182,7 @@ import Testing
         try await emsp.run {
             var stopped = ContinuousClock.now
             try await cpo.run {
-                let token = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                let token = try await PushTests.registerForToken(emsp, with: cpo)
                 let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
                 let answer = try await commands.postUnlockConnector(body: UnlockConnector(
                     responseURL: Self.resultURL(emsp, "unlock-owed"), locationID: "UTR-STATION", evseUID: "UTR-STATION-1", connectorID: "1"
@@ -202,7 +202,7 @@ import Testing
         let emsp = try EMSPPeer(inbox: inbox)
         try await cpo.run {
             try await emsp.run {
-                let token = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                let token = try await PushTests.registerForToken(emsp, with: cpo)
                 let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
                 _ = try await commands.postStartSession(body: StartSession(responseURL: Self.resultURL(emsp, "start"), token: Self.driver, locationID: "UTR-STATION"))
                 #expect(try await Self.commandResult(inbox, "start") == .accepted)

@@ -28,7 +28,7 @@ import Testing
         try await cpo.run {
             try await emsp.run {
                 let partner = try await PushTests.register(emsp, with: cpo)
-                let token = partner.incomingToken
+                let token = try await PushTests.tokenC(emsp)
                 let locations = cpo.baseURL + "/ocpi/cpo/2.2.1/locations"
                 for _ in 0..<3 {
                     #expect(try await send("GET", locations, authorization: CredentialsToken.header(for: token)).status == 200)

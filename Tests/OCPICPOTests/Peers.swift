@@ -14,16 +14,23 @@ import OCPITestSupport
 actor MemoryRegistry: PartnerRegistry {
     private var records: [String: PartnerRecord] = [:]
 
-    func partner(incomingToken: String) async throws -> PartnerRecord? { records.values.first { $0.incomingToken == incomingToken } }
+    func partner(incomingToken: String) async throws -> PartnerRecord? {
+        records.values.first { $0.incomingTokenHash == CredentialsTokenDigest.of(incomingToken) }
+    }
     func partner(id: String) async throws -> PartnerRecord? { records[id] }
     func insert(_ partner: PartnerRecord) async throws { records[partner.id] = partner }
     func update(_ partner: PartnerRecord) async throws { records[partner.id] = partner }
     func partners() async throws -> [PartnerRecord] { Array(records.values) }
+    func holder(of party: PartyIdentity) async throws -> String? {
+        records.values.first { $0.heldParties.contains(party.normalized) }?.id
+    }
 
-    func invite() -> PartnerRecord {
-        let partner = PartnerRecord(id: UUID().uuidString, status: .invited, incomingToken: TokenGenerator.make())
+    /// A new registration token (token A).
+    func invite() -> String {
+        let token = TokenGenerator.make()
+        let partner = PartnerRecord(id: UUID().uuidString, status: .invited, incomingToken: token)
         records[partner.id] = partner
-        return partner
+        return token
     }
 }
 

@@ -15,9 +15,20 @@ import Testing
 
     /// The eMSP registers (it starts the handshake); the CPO's record of it.
     static func register(_ emsp: EMSPPeer, with cpo: CPOPeer) async throws -> PartnerRecord {
-        let tokenA = try await cpo.server.registry.invite().incomingToken
+        let tokenA = try await cpo.server.registry.invite().token
         _ = try await emsp.credentials.register(versionsURL: cpo.server.profile.versionsURL, tokenA: tokenA)
         return try #require(try await cpo.server.registry.partners().first { $0.status == .registered && $0.roles.first?.partyID == emsp.profile.roles.first?.partyID })
+    }
+
+    /// The eMSP registers; the token it calls the CPO with (token C, which the CPO keeps only as
+    /// a digest, so it is read from the eMSP's side).
+    static func registerForToken(_ emsp: EMSPPeer, with cpo: CPOPeer) async throws -> String {
+        _ = try await register(emsp, with: cpo)
+        return try await tokenC(emsp)
+    }
+
+    static func tokenC(_ emsp: EMSPPeer) async throws -> String {
+        try #require(try await emsp.registry.partners().first { $0.status == .registered }?.outgoingToken)
     }
 
     static func stored<T: OCPIModel>(_ cpo: CPOPeer, _ module: ObjectModule, _ id: String, as _: T.Type) async throws -> T {

@@ -57,7 +57,7 @@ import Testing
         try await cpo.run {
             var tokenC = ""
             try await emsp.run {
-                tokenC = try #require(try await PushTests.register(emsp, with: cpo).incomingToken)
+                tokenC = try await PushTests.registerForToken(emsp, with: cpo)
                 let tokens = TokensReceiverClient(connection: cpo.connection("tokens", token: tokenC))
                 for (uid, rule) in [("ALWAYS-1", WhitelistType.always), ("OFFLINE-1", .allowedOffline), ("NEVER-1", .never)] {
                     _ = try await tokens.putToken(countryCode: "DE", partyID: "MSP", tokenUID: uid, body: Self.token(uid, whitelist: rule))

@@ -117,7 +117,7 @@ import Testing
         let cpo = CPOPeer(server: server)
         var secrets = [adminToken] + sentSecrets
         try await cpo.run(logger: recorder.logger()) {
-            let tokenA = try await server.registry.invite().incomingToken
+            let tokenA = try await server.registry.invite().token
             let mine = try await ModuleTests.registerEMSP(cpo, countryCode: "DE", partyID: "MSP")
             let theirs = try await ModuleTests.registerEMSP(cpo, countryCode: "FR", partyID: "OTH")
             secrets += [tokenA, mine, theirs]

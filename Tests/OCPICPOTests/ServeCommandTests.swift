@@ -165,6 +165,35 @@ import Testing
         #expect(word.error.contains("OCPI_CPO_PUSH_QUEUE_LIMIT must be a number"), "\(word.error)")
     }
 
+    @Test func theConnectionLimitsComeFromTheirFlagsOrVariables() async throws {
+        let defaults = try Serve.parse([]).resolvedConfiguration().connections
+        #expect(defaults == CPOConfiguration.ConnectionLimits(readTimeout: .seconds(30), idleTimeout: .seconds(60), maximumConnections: 4096, maximumBodySize: 1 << 20))
+        let set = try Serve.parse(["--read-timeout", "5", "--idle-timeout", "9", "--max-connections", "10", "--max-body-size", "2048"]).resolvedConfiguration().connections
+        #expect(set == CPOConfiguration.ConnectionLimits(readTimeout: .seconds(5), idleTimeout: .seconds(9), maximumConnections: 10, maximumBodySize: 2048))
+        let zero = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--read-timeout", "0", "--database", ":memory:"])
+        #expect(zero.status == 64 && zero.error.contains("--read-timeout must be at least 1"), "\(zero.error)")
+        let word = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--database", ":memory:"], environment: ["OCPI_CPO_MAX_CONNECTIONS": "lots"])
+        #expect(word.status == 64 && word.error.contains("OCPI_CPO_MAX_CONNECTIONS must be a number"), "\(word.error)")
+    }
+
+    /// `parties invite --party CC/PID`: the party is checked, held for the invitation, and a
+    /// second invitation for it is refused.
+    @Test func anInvitationCanBeForOneParty() async throws {
+        let databaseArgument = try TestDatabase.sqlite.makeDatabaseArgument()
+        defer { TestDatabase.sqlite.remove(.sqlite(path: databaseArgument)) }
+        let store = try await SQLStore.open(.sqlite(path: databaseArgument))
+        try await store.setSetting(CPOConfiguration.publicURLSetting, "http://127.0.0.1:1")
+        try await store.shutdown()
+        let bad = try await BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--party", "DEU/MSP", "--database", databaseArgument])
+        #expect(bad.status == 64 && bad.error.contains("--party must be COUNTRY_CODE/PARTY_ID"), "\(bad.error)")
+        let first = try await BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--party", "de/msp", "--database", databaseArgument])
+        #expect(first.status == 0 && first.output.contains("party         DE/MSP"), "\(first.output)\(first.error)")
+        let second = try await BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--party", "DE/MSP", "--database", databaseArgument])
+        #expect(second.status != 0 && second.error.contains("DE/MSP is held by partner"), "\(second.error)")
+        let list = try await BuiltExecutable.run("ocpi-cpo", ["parties", "list", "--database", databaseArgument])
+        #expect(list.output.contains("invited  for DE/MSP"), "\(list.output)")
+    }
+
     @Test func anUnknownLogFormatOrLevelIsRefused() async throws {
         let format = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--log-format", "xml"])
         #expect(format.status == 64)

@@ -116,16 +116,16 @@ import Testing
     @Test(arguments: TestDatabase.all)
     func partnersAreFoundByIDAndByTokenAndSettingsAreKept(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, _ async throws in
-            try await store.insertPartner(id: "p1", incomingToken: "token-a", document: Array(#"{"n":1}"#.utf8))
-            try await store.insertPartner(id: "p2", incomingToken: "token-b", document: Array(#"{"n":2}"#.utf8))
-            #expect(try await store.partner(incomingToken: "token-a") == Array(#"{"n":1}"#.utf8))
-            try await store.updatePartner(id: "p1", incomingToken: "token-c", document: Array(#"{"n":3}"#.utf8))
-            #expect(try await store.partner(incomingToken: "token-a") == nil, "a rotated token opens nothing")
-            #expect(try await store.partner(incomingToken: "token-c") == Array(#"{"n":3}"#.utf8))
+            try await store.insertPartner(id: "p1", tokenHash: "token-a", parties: [], document: Array(#"{"n":1}"#.utf8))
+            try await store.insertPartner(id: "p2", tokenHash: "token-b", parties: [], document: Array(#"{"n":2}"#.utf8))
+            #expect(try await store.partner(tokenHash: "token-a") == Array(#"{"n":1}"#.utf8))
+            try await store.updatePartner(id: "p1", tokenHash: "token-c", parties: [], document: Array(#"{"n":3}"#.utf8))
+            #expect(try await store.partner(tokenHash: "token-a") == nil, "a rotated token opens nothing")
+            #expect(try await store.partner(tokenHash: "token-c") == Array(#"{"n":3}"#.utf8))
             #expect(try await store.partner(id: "p2") == Array(#"{"n":2}"#.utf8))
             #expect(try await store.partners().count == 2)
             await #expect(throws: (any Error).self, "a token belongs to one partner") {
-                try await store.insertPartner(id: "p3", incomingToken: "token-b", document: Array("{}".utf8))
+                try await store.insertPartner(id: "p3", tokenHash: "token-b", parties: [], document: Array("{}".utf8))
             }
             #expect(try await store.setting("public_url") == nil)
             try await store.setSetting("public_url", "http://a")
@@ -178,21 +178,21 @@ import Testing
                 decodes.withLock { $0 += 1 }
                 return String(decoding: document, as: UTF8.self)
             }
-            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == nil)
-            try await store.insertPartner(id: "p1", incomingToken: "token-a", document: Array("one".utf8))
-            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == "one", "an unknown token is not remembered")
-            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == "one")
+            #expect(try await store.partner(tokenHash: "token-a", decode: decode) == nil)
+            try await store.insertPartner(id: "p1", tokenHash: "token-a", parties: [], document: Array("one".utf8))
+            #expect(try await store.partner(tokenHash: "token-a", decode: decode) == "one", "an unknown token is not remembered")
+            #expect(try await store.partner(tokenHash: "token-a", decode: decode) == "one")
             #expect(decodes.withLock { $0 } == 1, "the second ask is answered from memory")
 
-            try await store.updatePartner(id: "p1", incomingToken: "token-a", document: Array("two".utf8))
-            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == "two", "a change here is seen at once")
+            try await store.updatePartner(id: "p1", tokenHash: "token-a", parties: [], document: Array("two".utf8))
+            #expect(try await store.partner(tokenHash: "token-a", decode: decode) == "two", "a change here is seen at once")
 
             let other = try await SQLStore.open(location)
-            try await other.updatePartner(id: "p1", incomingToken: "token-b", document: Array("three".utf8))
+            try await other.updatePartner(id: "p1", tokenHash: "token-b", parties: [], document: Array("three".utf8))
             try await other.shutdown()
             try await Task.sleep(for: .milliseconds(1100))
-            #expect(try await store.partner(incomingToken: "token-a", decode: decode) == nil, "a token revoked elsewhere stops working within a second")
-            #expect(try await store.partner(incomingToken: "token-b", decode: decode) == "three")
+            #expect(try await store.partner(tokenHash: "token-a", decode: decode) == nil, "a token revoked elsewhere stops working within a second")
+            #expect(try await store.partner(tokenHash: "token-b", decode: decode) == "three")
         }
     }
 

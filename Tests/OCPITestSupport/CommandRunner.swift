@@ -129,8 +129,13 @@ public final class RunningCommand: @unchecked Sendable {
         let bytes = Mutex(Data())
     }
 
-    public init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    public convenience init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         guard let executable = BuiltExecutable.url(name) else { throw BuiltExecutable.NotBuilt(name: name) }
+        try self.init(executable: executable, arguments, environment: environment)
+    }
+
+    /// Any program (`/bin/sh -c '... exec ocpi-cpo ...'` to run it under limits of its own).
+    public init(executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
         process = BuiltExecutable.makeProcess(executable, arguments, environment: environment)
         let outputPipe = try ChildPipe()
         let errorPipe = try ChildPipe()
@@ -152,6 +157,7 @@ public final class RunningCommand: @unchecked Sendable {
     public var standardOutput: String { String(decoding: output.bytes.withLock { $0 }, as: UTF8.self) }
     public var standardError: String { String(decoding: error.bytes.withLock { $0 }, as: UTF8.self) }
     public var isRunning: Bool { process.isRunning }
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     public struct TimedOut: Error, CustomStringConvertible {
         public var description: String

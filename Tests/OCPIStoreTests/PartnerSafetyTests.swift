@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import OCPIRuntime
+@testable import OCPIStore
+import OCPITestSupport
+import Testing
+
+/// What keeps partners apart in the store: one partner per party, on both databases and across
+/// stores racing for it, and credentials tokens kept only as digests, also in a database an
+/// earlier release made.
+@Suite struct PartnerSafetyTests {
+    static let de = PartyIdentity(countryCode: "DE", partyID: "MSP")
+
+    @Test(arguments: TestDatabase.all)
+    func aPartyIsHeldByOnePartnerAtATime(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, _ async throws in
+            try await store.insertPartner(id: "p1", tokenHash: "h1", parties: [Self.de], document: Array("one".utf8))
+            #expect(try await store.partyHolder(PartyIdentity(countryCode: "de", partyID: "msp")) == "p1", "parties are CiStrings")
+
+            // Another partner can neither be made with it nor switch to it; nothing changes.
+            await #expect(throws: StoreError.self) {
+                try await store.insertPartner(id: "p2", tokenHash: "h2", parties: [Self.de], document: Array("two".utf8))
+            }
+            #expect(try await store.partner(id: "p2") == nil)
+            try await store.insertPartner(id: "p2", tokenHash: "h2", parties: [PartyIdentity(countryCode: "FR", partyID: "ABC")], document: Array("two".utf8))
+            await #expect(throws: StoreError.self) {
+                try await store.updatePartner(
+                    id: "p2", tokenHash: "h2", parties: [PartyIdentity(countryCode: "NL", partyID: "NEW"), Self.de], document: Array("taken".utf8)
+                )
+            }
+            #expect(try await store.partner(id: "p2") == Array("two".utf8))
+            #expect(try await store.partyHolder(PartyIdentity(countryCode: "NL", partyID: "NEW")) == nil, "a refused write takes nothing")
+            #expect(try await store.partyHolder(PartyIdentity(countryCode: "FR", partyID: "ABC")) == "p2")
+
+            // A party given up is free for the next.
+            try await store.updatePartner(id: "p1", tokenHash: "h1", parties: [], document: Array("gone".utf8))
+            #expect(try await store.partyHolder(Self.de) == nil)
+            try await store.updatePartner(id: "p2", tokenHash: "h2", parties: [Self.de], document: Array("moved".utf8))
+            #expect(try await store.partyHolder(Self.de) == "p2")
+            #expect(try await store.partyHolder(PartyIdentity(countryCode: "FR", partyID: "ABC")) == nil)
+        }
+    }
+
+    /// Two stores on one database (two instances) racing for one party: one gets it.
+    @Test(arguments: TestDatabase.all)
+    func ofTwoInstancesRacingForAPartyOneGetsIt(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, location async throws in
+            let other = try await SQLStore.open(location)
+            for round in 0..<10 {
+                let party = PartyIdentity(countryCode: "DE", partyID: "R\(round)")
+                async let first: Bool = (try? await store.insertPartner(id: "a\(round)", tokenHash: "a\(round)", parties: [party], document: [])) != nil
+                async let second: Bool = (try? await other.insertPartner(id: "b\(round)", tokenHash: "b\(round)", parties: [party], document: [])) != nil
+                let outcomes = await [first, second]
+                #expect(outcomes.filter { $0 }.count == 1, "round \(round): \(outcomes)")
+                let holder = try await store.partyHolder(party)
+                #expect(holder == (outcomes[0] ? "a\(round)" : "b\(round)"))
+            }
+            try await other.shutdown()
+        }
+    }
+
+    /// A database as the previous release left it (schema 5: tokens in plain text, in the column
+    /// and in the document; two partners registered as one party, which it allowed): opened by
+    /// this release, the tokens are digests everywhere, and the earlier partner holds the party.
+    @Test(arguments: TestDatabase.all)
+    func anEarlierDatabaseKeepsOnlyDigests(_ database: TestDatabase) async throws {
+        let location = try database.makeLocation()
+        defer { database.remove(location) }
+        let old = try await SQLStore.open(location, schemaVersion: 5)
+        let partners = [
+            ("first", "token-of-first", "registered", 1_000),
+            ("second", "token-of-second", "registered", 2_000),
+            ("invited", "token-a-open", "invited", 3_000),
+        ]
+        for (id, token, status, created) in partners {
+            let document = """
+                {"catchUp":true,"createdAt":1733000000,"endpoints":[],"id":"\(id)","incomingToken":"\(token)",\
+                "roles":[{"countryCode":"de","partyID":"msp","role":"EMSP"}],"status":"\(status)","tokenEncoding":"base64",\
+                "updatedAt":1733000000,"validation":"strict"}
+                """
+            try await old.query("""
+                INSERT INTO partners (id, incoming_token, data, created_at) VALUES (\(bind: id), \(bind: token), \(bind: document), \(bind: created))
+                """).run()
+        }
+        try await old.shutdown()
+
+        let store = try await SQLStore.open(location)
+        #expect(try await store.schemaVersion() == SQLStore.latestSchemaVersion)
+        for (id, token, _, _) in partners {
+            let digest = SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(try await store.partner(tokenHash: token) == nil, "\(id): the plain token finds nothing")
+            let document = try #require(try await store.partner(tokenHash: digest), "\(id) is found by the digest")
+            let text = String(decoding: document, as: UTF8.self)
+            #expect(!text.contains(token), "\(id): the document keeps no token")
+            let fields = try #require(try JSONSerialization.jsonObject(with: Data(document)) as? [String: Any])
+            #expect(fields["incomingTokenHash"] as? String == digest)
+            #expect(fields["incomingToken"] == nil)
+            #expect(fields["status"] != nil && fields["roles"] != nil && fields["createdAt"] != nil, "the rest is kept")
+        }
+        #expect(try await store.partyHolder(Self.de) == "first", "of two registered as one party, the first keeps it")
+        try await store.shutdown()
+    }
+}
