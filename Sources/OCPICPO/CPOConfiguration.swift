@@ -22,13 +22,15 @@ public struct CPOConfiguration: Sendable {
     public var commandTimeout: Duration
     /// What one connection may hold and for how long (`serve --read-timeout` and the rest).
     public var connections: ConnectionLimits
+    /// How often every eMSP's token list is pulled (`TokenSync`); zero: only after registration.
+    public var tokenSyncInterval: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, database: StoreLocation = .sqlite(path: "ocpi-cpo.sqlite"),
         adminToken: String, countryCode: String = "NL", partyID: String = "SOC", businessName: String = "Swift OCPI Charging",
         maximumPageSize: Int = 100, demoData: Bool = true, push: PushConfiguration = PushConfiguration(),
         simulator: ChargePointSimulator.Configuration? = nil, commandTimeout: Duration = .seconds(30),
-        connections: ConnectionLimits = ConnectionLimits()
+        connections: ConnectionLimits = ConnectionLimits(), tokenSyncInterval: Duration = .seconds(3600)
     ) {
         self.host = host
         self.port = port
@@ -44,6 +46,7 @@ public struct CPOConfiguration: Sendable {
         self.simulator = simulator
         self.commandTimeout = commandTimeout
         self.connections = connections
+        self.tokenSyncInterval = tokenSyncInterval
     }
 
     /// This platform as OCPI names it.

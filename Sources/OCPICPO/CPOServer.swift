@@ -6,6 +6,7 @@ import OCPIRuntime
 import OCPIServer
 import OCPIStore
 import Prometheus
+import ServiceLifecycle
 
 /// The CPO server: its store, its partners and every route it serves. `ocpi-cpo serve` and the
 /// tests build it the same way.
@@ -23,6 +24,9 @@ public struct CPOServer: Sendable {
     public let chargePoints: (any ChargePointLink)?
     /// Every metric of this server, served at `/metrics` in Prometheus's text format.
     public let metrics: PrometheusCollectorRegistry
+    /// Pulls eMSPs' token lists: every `configuration.tokenSyncInterval`, and after each
+    /// registration. Runs beside the HTTP server (`services(logger:onServerRunning:)`).
+    public let tokenSync: TokenSyncService
     /// Command and charging-profile results still owed to eMSPs.
     let pendingResults = PendingResults()
     let logger: Logger
@@ -70,6 +74,13 @@ public struct CPOServer: Sendable {
         )
         let objects = CPOObjects(store: store, party: configuration.party, observer: pusher)
         self.objects = objects
+        tokenSync = TokenSyncService(
+            sync: TokenSync(
+                store: store, registry: registry, transport: transport, ourParty: configuration.party, logger: logger,
+                metrics: ServerMetrics.factory(metrics)
+            ),
+            interval: configuration.tokenSyncInterval
+        )
         let authorizer = TokenAuthorizer(store: store, registry: registry, transport: transport, logger: logger)
         self.chargePoints = chargePoints ?? configuration.simulator.map {
             ChargePointSimulator(objects: objects, configuration: $0, authorizer: authorizer, logger: logger)
@@ -109,7 +120,10 @@ public struct CPOServer: Sendable {
     }
 
     public func credentials(logger: Logger) -> CredentialsService<StoreRegistry> {
-        CredentialsService(registry: registry, profile: profile, transport: transport, logger: logger)
+        let tokenSync = tokenSync
+        return CredentialsService(registry: registry, profile: profile, transport: transport, logger: logger) { partner in
+            tokenSync.request(partner.id)
+        }
     }
 
     /// The OCPI routes partners call with their credentials token, by base path: versions and
@@ -188,6 +202,11 @@ public struct CPOServer: Sendable {
             }
             return HTTPServerResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(html))
         }
+    }
+
+    /// What `ocpi-cpo serve` runs in its service group: the HTTP server and the token sync.
+    public func services(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
+        [httpServer(logger: logger, onServerRunning: onServerRunning), tokenSync]
     }
 
     /// The HTTP server, listening where the configuration says.

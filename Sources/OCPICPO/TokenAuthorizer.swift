@@ -60,8 +60,7 @@ public struct TokenAuthorizer: Sendable {
             return partner.roles.contains { $0.countryCode.caseInsensitiveCompare(issuer.countryCode) == .orderedSame && $0.partyID.caseInsensitiveCompare(issuer.partyID) == .orderedSame }
         }
         for partner in partners {
-            guard let endpoint = partner.endpoint("tokens", role: "SENDER"), let token = partner.outgoingToken else { continue }
-            let connection = OCPIConnection(transport: transport, endpointURL: endpoint.url, token: token, tokenEncoding: partner.tokenEncoding)
+            guard let connection = partner.connection(to: "tokens", role: "SENDER", transport: transport) else { continue }
             do {
                 let info = try await TokensSenderClient(connection: connection).postAuthorize(tokenUID: uid, type: type, body: location)
                 return Decision(allowed: info.allowed, token: info.token, authMethod: .authRequest, authorizationReference: info.authorizationReference)

@@ -67,6 +67,9 @@ public struct OCPIClientResult<Data: Sendable>: Sendable {
     public var statusMessage: String?
     public var headers: HeaderFields
     public var data: Data?
+    /// Where `data` breaks the spec, with pointers below `data` (`/3/cdr_location/evse_uid`):
+    /// always empty under the strict reading policy, which throws instead.
+    public var violations: [Violation] = []
 }
 
 /// A partner's module interface as a client sees it: where it is, how to authenticate, and the
@@ -84,10 +87,16 @@ public struct OCPIConnection: Sendable {
     public var requestIDs: @Sendable () -> String
     /// Copied into X-Correlation-ID; a new one per request when `nil`.
     public var correlationID: String?
+    /// How what the partner answers is read. Strict: data that cannot be read as its type (a
+    /// required field missing, a value of the wrong kind) throws, the whole page with it.
+    /// Lenient: each object is read as far as it can be and handed over with its violations
+    /// (`OCPIClientResult.violations`, `OCPIPageSequence.withViolations`), so that one bad
+    /// object of a partner does not lose the page.
+    public var readingPolicy: ValidationPolicy
 
     public init(
         transport: any OCPIClientTransport, endpointURL: String, token: String, tokenEncoding: CredentialsToken.Encoding = .base64,
-        routing: RoutingHeaders = RoutingHeaders(), correlationID: String? = nil,
+        routing: RoutingHeaders = RoutingHeaders(), correlationID: String? = nil, readingPolicy: ValidationPolicy = .strict,
         requestIDs: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
         self.transport = transport
@@ -96,22 +105,27 @@ public struct OCPIConnection: Sendable {
         self.tokenEncoding = tokenEncoding
         self.routing = routing
         self.correlationID = correlationID
+        self.readingPolicy = readingPolicy
         self.requestIDs = requestIDs
     }
 
-    /// The URL of a route: the endpoint URL, then the spec path without its module segment, with
-    /// parameters substituted and escaped. A run-time URL parameter is used as it is.
+    /// The URL of a route: the endpoint URL exactly as the partner's version details give it
+    /// (with its trailing slash, if it has one: frameworks such as FastAPI redirect the other
+    /// form, and a redirected write is not sent again), then the spec path without its module
+    /// segment, with parameters substituted and escaped, joined by single slashes. A run-time
+    /// URL parameter is used as it is.
     public func url(for specPath: String, parameters: [String: String], query: [(String, String)] = []) -> String {
         var url: String
         if specPath.hasPrefix("{"), specPath.hasSuffix("}"), let runtime = parameters[String(specPath.dropFirst().dropLast())] {
             url = runtime
         } else {
-            url = endpointURL.hasSuffix("/") ? String(endpointURL.dropLast()) : endpointURL
+            url = endpointURL
             for segment in specPath.split(separator: "/").dropFirst() {
+                if !url.hasSuffix("/") { url += "/" }
                 if segment.hasPrefix("{"), segment.hasSuffix("}") {
-                    url += "/" + QueryString.escape(parameters[String(segment.dropFirst().dropLast())] ?? "")
+                    url += QueryString.escape(parameters[String(segment.dropFirst().dropLast())] ?? "")
                 } else {
-                    url += "/" + segment
+                    url += segment
                 }
             }
         }
@@ -145,12 +159,29 @@ public struct OCPIConnection: Sendable {
         guard (200..<300).contains(response.status), let code = envelope.statusCode, (1000..<2000).contains(code) else {
             throw OCPIClientError.refused(httpStatus: response.status, statusCode: envelope.statusCode, message: envelope.statusMessage, violations: [])
         }
-        // Data of the wrong shape cannot be used; data that only breaks a rule (a string one
-        // character too long) is still handed over, as a pull must never lose a partner's objects.
-        if !envelope.violations.isEmpty {
-            throw OCPIClientError.invalidResponse(httpStatus: response.status, reason: "the data cannot be read:", violations: envelope.violations)
+        // Strictly, data of the wrong shape cannot be used; data that only breaks a rule (a
+        // string one character too long) is still handed over, as a pull must never lose a
+        // partner's objects. Leniently, whatever could be read is handed over with what it
+        // breaks, rules included.
+        var violations = envelope.violations
+        if readingPolicy == .lenient, let data = envelope.data {
+            violations += Self.ruleViolations(of: data).map { $0.prefixed(by: JSONPath([.key("data")])) }
         }
-        return OCPIClientResult(httpStatus: response.status, statusCode: code, statusMessage: envelope.statusMessage, headers: response.headers, data: envelope.data)
+        if !violations.isEmpty, readingPolicy == .strict || envelope.data == nil {
+            throw OCPIClientError.invalidResponse(httpStatus: response.status, reason: "the data cannot be read:", violations: violations)
+        }
+        return OCPIClientResult(
+            httpStatus: response.status, statusCode: code, statusMessage: envelope.statusMessage, headers: response.headers, data: envelope.data,
+            violations: violations.compactMap { $0.relative(to: JSONPath([.key("data")])) }
+        )
+    }
+
+    /// The rules `data` breaks: an object's, or each object's of a list (at its index).
+    static func ruleViolations(of data: some Sendable) -> [Violation] {
+        if let list = data as? [any OCPIValidatable] {
+            return list.enumerated().flatMap { index, element in element.validate().map { $0.prefixed(by: JSONPath([.index(index)])) } }
+        }
+        return (data as? any OCPIValidatable)?.validate() ?? []
     }
 
     /// The data of a response that must have some.

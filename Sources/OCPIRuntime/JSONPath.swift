@@ -70,6 +70,19 @@ public struct Violation: Hashable, Sendable, CustomStringConvertible, Codable {
     /// The JSON pointer of the value.
     public var pointer: String { path.pointer }
 
+    /// The same violation with `prefix` before its path (a value's violation, placed in the
+    /// document that holds the value).
+    public func prefixed(by prefix: JSONPath) -> Violation {
+        Violation(path: JSONPath(prefix.components + path.components), message: message)
+    }
+
+    /// The same violation with its path below `base` made relative to it; `nil` when the path is
+    /// not below `base`.
+    public func relative(to base: JSONPath) -> Violation? {
+        guard path.isWithin(base) else { return nil }
+        return Violation(path: JSONPath(Array(path.components.dropFirst(base.components.count))), message: message)
+    }
+
     /// `/path: message`, the form `ocpi-cpo validate` prints and error responses carry.
     public var description: String { "\(pointer.isEmpty ? "/" : pointer): \(message)" }
 

@@ -50,6 +50,28 @@ public struct PaginationPolicy: Sendable, Hashable {
     }
 
     /// The URL of `rel="next"` in a `Link` header.
+    /// The URL of the page after the one at `url`, which held `received` objects: the `Link`
+    /// header's next page when it is on the same origin and path as `url` (a partner's token
+    /// goes nowhere else, and a link to another path is not this list), otherwise the same URL
+    /// at the next `offset` while `X-Total-Count` says objects remain. Partners' links are not
+    /// always usable (extrawest-ocpi's always say https and name the release as a Python enum).
+    public static func nextPageURL(after url: String, link: String?, received: Int, totalCount: Int?) -> String? {
+        if let linked = nextURL(fromLink: link), let here = URLComponents(string: url), let there = URLComponents(string: linked),
+            here.scheme?.lowercased() == there.scheme?.lowercased(), here.host?.lowercased() == there.host?.lowercased(),
+            here.port == there.port, here.percentEncodedPath == there.percentEncodedPath
+        {
+            return linked
+        }
+        guard let totalCount, received > 0, var components = URLComponents(string: url) else { return nil }
+        var items = components.percentEncodedQueryItems ?? []
+        let offset = items.last { $0.name == "offset" }.flatMap { $0.value.flatMap(Int.init) } ?? 0
+        guard offset + received < totalCount else { return nil }
+        items.removeAll { $0.name == "offset" }
+        items.append(URLQueryItem(name: "offset", value: String(offset + received)))
+        components.percentEncodedQueryItems = items
+        return components.string
+    }
+
     public static func nextURL(fromLink value: String?) -> String? {
         guard let value else { return nil }
         for part in value.split(separator: ",") {

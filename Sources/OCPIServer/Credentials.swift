@@ -15,15 +15,22 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
     public let profile: PlatformProfile
     public let transport: any OCPIClientTransport
     public let logger: Logger
+    /// Told of every partner once its registration (or a change of its credentials) is stored,
+    /// in either direction: the CPO pulls its token list then.
+    public let onRegistered: @Sendable (PartnerRecord) -> Void
 
     /// The releases this platform speaks, best first.
     public static var supportedVersions: [String] { [OCPIRelease.version] }
 
-    public init(registry: Registry, profile: PlatformProfile, transport: any OCPIClientTransport, logger: Logger = Logger(label: "ocpi.credentials")) {
+    public init(
+        registry: Registry, profile: PlatformProfile, transport: any OCPIClientTransport, logger: Logger = Logger(label: "ocpi.credentials"),
+        onRegistered: @escaping @Sendable (PartnerRecord) -> Void = { _ in }
+    ) {
         self.registry = registry
         self.profile = profile
         self.transport = transport
         self.logger = logger
+        self.onRegistered = onRegistered
     }
 
     private func caller(_ context: OCPIRequestContext) async throws -> PartnerRecord {
@@ -94,6 +101,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         }
         partner = updated
         logger.info("partner registered", metadata: ["partner": .string(partner.id), "version": .string(version)])
+        onRegistered(updated)
         return token
     }
 
@@ -212,6 +220,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
             throw error
         }
         logger.info("registered with partner", metadata: ["partner": .string(registered.id), "version": .string(version)])
+        onRegistered(registered)
         return registered
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import OCPIRuntime
@@ -11,11 +12,17 @@ public struct HTTPClientTransport: OCPIClientTransport {
     public var timeout: TimeAmount
     /// Larger responses are refused.
     public var maximumResponseSize: Int
+    /// How many redirects of a GET to the same scheme, host and port are followed; writes and
+    /// redirects elsewhere are never followed (the redirect is the answer).
+    public var maximumRedirects = 3
+    /// Where followed redirects are noted.
+    public var logger = Logger(label: "ocpi.client")
 
     /// The process-wide client for OCPI calls: a refused connection fails at once instead of
     /// being retried until the deadline (a partner that is down must not hold a handshake or a
-    /// push for the whole timeout), connecting is bounded, and redirects are not followed
-    /// (OCPI endpoints are exact URLs, and a redirected POST is not the same request).
+    /// push for the whole timeout), connecting is bounded, and redirects are not followed by the
+    /// client: `send` follows a GET's to the same origin, never a write's (a redirected POST is
+    /// not the same request).
     public static let sharedClient: HTTPClient = {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -33,6 +40,30 @@ public struct HTTPClientTransport: OCPIClientTransport {
     }
 
     public func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {
+        var request = request
+        for _ in 0..<maximumRedirects {
+            let response = try await sendOnce(request)
+            guard request.method == "GET", [301, 302, 303, 307, 308].contains(response.status),
+                let location = response.headers["Location"], let target = Self.sameOrigin(location, as: request.url)
+            else { return response }
+            logger.notice("following a redirect", metadata: ["status": "\(response.status)", "from": .string(request.url), "to": .string(target)])
+            request.url = target
+        }
+        return try await sendOnce(request)
+    }
+
+    /// `location` resolved against `url`, when it has the same scheme, host and port.
+    static func sameOrigin(_ location: String, as url: String) -> String? {
+        guard let base = URL(string: url), let target = URL(string: location, relativeTo: base)?.absoluteURL,
+            let baseScheme = base.scheme?.lowercased(), target.scheme?.lowercased() == baseScheme,
+            let host = base.host?.lowercased(), target.host?.lowercased() == host
+        else { return nil }
+        let defaultPort = baseScheme == "https" ? 443 : 80
+        guard (target.port ?? defaultPort) == (base.port ?? defaultPort) else { return nil }
+        return target.absoluteString
+    }
+
+    private func sendOnce(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for field in request.headers {

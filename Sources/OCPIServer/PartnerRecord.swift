@@ -54,7 +54,11 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
     public var endpoints: [Endpoint]
     public var roles: [Role]
     public var tokenEncoding: CredentialsToken.Encoding
+    /// How strictly what the partner writes to us (its requests and pushes) is judged.
     public var validation: ValidationPolicy
+    /// How strictly what we read from the partner (its lists, its answers) is judged: lenient
+    /// hands over each object that can be read with its violations (`OCPIConnection.readingPolicy`).
+    public var readingPolicy: ValidationPolicy
     /// Whether the partner, after it was unreachable, is sent the current state of everything
     /// that changed meanwhile (beyond the spec, which leaves that to the partner's own GETs).
     public var catchUp: Bool
@@ -65,8 +69,8 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
     public init(
         id: String, status: Status, incomingToken: String, reservedParty: PartyIdentity? = nil, outgoingToken: String? = nil,
         versionsURL: String? = nil, version: String? = nil, endpoints: [Endpoint] = [], roles: [Role] = [],
-        tokenEncoding: CredentialsToken.Encoding = .base64, validation: ValidationPolicy = .strict, catchUp: Bool = true,
-        createdAt: Date = Date(), updatedAt: Date = Date()
+        tokenEncoding: CredentialsToken.Encoding = .base64, validation: ValidationPolicy = .strict, readingPolicy: ValidationPolicy = .strict,
+        catchUp: Bool = true, createdAt: Date = Date(), updatedAt: Date = Date()
     ) {
         self.id = id
         self.status = status
@@ -79,13 +83,14 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
         self.roles = roles
         self.tokenEncoding = tokenEncoding
         self.validation = validation
+        self.readingPolicy = readingPolicy
         self.catchUp = catchUp
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, status, incomingTokenHash, reservedParty, outgoingToken, versionsURL, version, endpoints, roles, tokenEncoding, validation, catchUp, createdAt, updatedAt
+        case id, status, incomingTokenHash, reservedParty, outgoingToken, versionsURL, version, endpoints, roles, tokenEncoding, validation, readingPolicy, catchUp, createdAt, updatedAt
     }
 
     /// Reads records written before a field existed with that field's default.
@@ -102,6 +107,7 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
         roles = try container.decodeIfPresent([Role].self, forKey: .roles) ?? []
         tokenEncoding = try container.decodeIfPresent(CredentialsToken.Encoding.self, forKey: .tokenEncoding) ?? .base64
         validation = try container.decodeIfPresent(ValidationPolicy.self, forKey: .validation) ?? .strict
+        readingPolicy = try container.decodeIfPresent(ValidationPolicy.self, forKey: .readingPolicy) ?? .strict
         catchUp = try container.decodeIfPresent(Bool.self, forKey: .catchUp) ?? true
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         updatedAt = try container.decode(Date.self, forKey: .updatedAt)
@@ -134,6 +140,19 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
 
     public func endpoint(_ identifier: String, role: String) -> Endpoint? {
         endpoints.first { $0.identifier == identifier && ($0.role == role || identifier == "credentials") }
+    }
+
+    /// A connection to the partner's `identifier` endpoint in `role`, as its version details
+    /// give it, with the token it gave us, its token encoding and our reading policy for it;
+    /// `nil` when it lists no such endpoint or gave us no token.
+    public func connection(
+        to identifier: String, role: String, transport: any OCPIClientTransport, routing: RoutingHeaders = RoutingHeaders()
+    ) -> OCPIConnection? {
+        guard let endpoint = endpoint(identifier, role: role), let token = outgoingToken else { return nil }
+        return OCPIConnection(
+            transport: transport, endpointURL: endpoint.url, token: token, tokenEncoding: tokenEncoding, routing: routing,
+            readingPolicy: readingPolicy
+        )
     }
 }
 

@@ -10,7 +10,7 @@ import OCPIStore
 struct Parties: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Invites, registers with and lists partner platforms.",
-        subcommands: [Invite.self, Register.self, List.self, CatchUp.self]
+        subcommands: [Invite.self, Register.self, List.self, CatchUp.self, Policy.self, SyncTokens.self]
     )
 
     static func open(_ database: DatabaseOption) async throws -> (SQLStore, StoreRegistry) {
@@ -99,6 +99,14 @@ struct Parties: AsyncParsableCommand {
             do {
                 let partner = try await server.credentials.register(versionsURL: versionsURL, tokenA: token)
                 print("registered with \(partner.roles.map { "\($0.countryCode)/\($0.partyID) (\($0.role))" }.joined(separator: ", ")), OCPI \(partner.version ?? "?"); partner id \(partner.id)")
+                // The running server would pull its tokens soon; this process has them now.
+                if partner.endpoint("tokens", role: "SENDER") != nil {
+                    do {
+                        print("tokens: \(try await Parties.tokenSync(server).sync(partnerID: partner.id))")
+                    } catch {
+                        print("tokens: not pulled (\(error)); `ocpi-cpo parties sync-tokens \(partner.id)` tries again")
+                    }
+                }
             } catch {
                 try await store.shutdown()
                 throw ValidationError("registration failed: \(error)")
@@ -121,9 +129,73 @@ struct Parties: AsyncParsableCommand {
                 if roles.isEmpty, partner.status == .invited, let reserved = partner.reservedParty { roles = "for \(reserved)" }
                 print([
                     partner.id, partner.status.rawValue, roles.isEmpty ? "-" : roles, partner.version ?? "-", partner.versionsURL ?? "-",
-                    partner.catchUp ? "catch-up" : "no-catch-up",
+                    partner.catchUp ? "catch-up" : "no-catch-up", "reading:\(partner.readingPolicy.rawValue)", "writing:\(partner.validation.rawValue)",
                 ].joined(separator: "  "))
             }
+            try await store.shutdown()
+        }
+    }
+
+    /// The token sync of a CPO on this database, outside a running server.
+    static func tokenSync(_ server: CPOServer) -> TokenSync {
+        var logger = Logger(label: "ocpi-cpo")
+        logger.logLevel = .warning
+        return TokenSync(store: server.store, registry: server.registry, transport: server.transport, ourParty: server.configuration.party, logger: logger)
+    }
+
+    struct SyncTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sync-tokens",
+            abstract: "Pulls a registered eMSP's token list now (what changed since the last pull), as a running server does on an interval."
+        )
+
+        @Argument(help: "The partner's id, as `parties list` shows it.") var partnerID: String
+        @OptionGroup var database: DatabaseOption
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) ?? "http://127.0.0.1:8080"
+            let configuration = CPOConfiguration(
+                publicURL: publicURL, adminToken: "", countryCode: Environment.value("country-code") ?? "NL",
+                partyID: Environment.value("party-id") ?? "SOC", demoData: false
+            )
+            let server = CPOServer(configuration: configuration, store: store, registry: registry, profile: CPOServer.profile(for: configuration), transport: HTTPClientTransport())
+            do {
+                print("tokens of \(partnerID): \(try await Parties.tokenSync(server).sync(partnerID: partnerID))")
+            } catch {
+                try await store.shutdown()
+                throw ValidationError("token sync failed: \(error)")
+            }
+            try await store.shutdown()
+        }
+    }
+
+    struct Policy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sets how strictly a partner's data is judged: what we read from it (--reading) and what it writes to us (--writing)."
+        )
+
+        @Argument(help: "The partner's id, as `parties list` shows it.") var partnerID: String
+        @Option(help: "strict (data that cannot be read fails the call) or lenient (each object read as far as it can be, with its violations).")
+        var reading: ValidationPolicy?
+        @Option(help: "strict (a payload that breaks a rule is refused with 2001) or lenient (accepted, its violations recorded).")
+        var writing: ValidationPolicy?
+        @OptionGroup var database: DatabaseOption
+
+        func validate() throws {
+            guard reading != nil || writing != nil else { throw ValidationError("give --reading, --writing or both") }
+        }
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            guard var partner = try await registry.partner(id: partnerID) else {
+                try await store.shutdown()
+                throw ValidationError("no partner with id \(partnerID): `ocpi-cpo parties list` shows them")
+            }
+            if let reading { partner.readingPolicy = reading }
+            if let writing { partner.validation = writing }
+            try await registry.update(partner)
+            print("\(partner.id): reading \(partner.readingPolicy.rawValue), writing \(partner.validation.rawValue)")
             try await store.shutdown()
         }
     }
@@ -155,3 +227,5 @@ struct Parties: AsyncParsableCommand {
         }
     }
 }
+
+extension ValidationPolicy: ExpressibleByArgument {}

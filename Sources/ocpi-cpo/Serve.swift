@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
     var maxConnections: Int?
     @Option(name: .customLong("max-body-size"), help: "The largest request body in bytes; larger ones are refused with 413 (default 1048576).")
     var maxBodySize: Int?
+    @Option(name: .customLong("token-sync-interval"), help: "Seconds between pulls of every eMSP's token list, also pulled after each registration; 0 switches it off (default 3600).")
+    var tokenSyncInterval: Int?
     @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
     @Option(name: .customLong("log-format"), help: "json (one JSON object per line, default) or text.") var logFormat: LogFormat?
     @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String?
@@ -49,6 +51,8 @@ struct Serve: AsyncParsableCommand {
         let queueLimit = try pushQueueLimit ?? Environment.value("push-queue-limit").map(parseInt("push-queue-limit")) ?? PushConfiguration().maximumQueuedPerPartner
         guard queueLimit >= 1 else { throw ValidationError("--push-queue-limit must be at least 1") }
         let connections = try resolvedConnectionLimits()
+        let syncInterval = try tokenSyncInterval ?? Environment.value("token-sync-interval").map(parseInt("token-sync-interval")) ?? 3600
+        guard syncInterval >= 0 else { throw ValidationError("--token-sync-interval must be 0 (off) or more") }
         let countryCode = countryCode ?? Environment.value("country-code") ?? "NL"
         let partyID = partyID ?? Environment.value("party-id") ?? "SOC"
         guard countryCode.count == 2, countryCode.allSatisfy({ $0.isASCII && $0.isLetter }) else {
@@ -66,7 +70,7 @@ struct Serve: AsyncParsableCommand {
             push: PushConfiguration(maximumQueuedPerPartner: queueLimit),
             // Demo mode has charge points to command: simulated ones.
             simulator: noDemoData || demoFlag ? nil : ChargePointSimulator.Configuration(),
-            connections: connections
+            connections: connections, tokenSyncInterval: .seconds(syncInterval)
         )
     }
 
@@ -145,13 +149,13 @@ struct Serve: AsyncParsableCommand {
             """
         // Written once the server listens (a script may connect as soon as it reads it), at once
         // rather than buffered.
-        let http = server.httpServer(logger: logger, onServerRunning: { _ in
+        let services = server.services(logger: logger, onServerRunning: { _ in
             FileHandle.standardOutput.write(Data((banner + "\n").utf8))
         })
         // SIGTERM or SIGINT: no new connections, the requests under way answered, then the store
         // closed.
-        let services = ServiceGroup(configuration: .init(services: [http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         try await server.shutdown()
     }
 }

@@ -197,7 +197,11 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
     // MARK: Tokens (real-time authorization)
 
     func getTokens(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Token> {
-        OCPIPage(items: Array(issued.values.sorted { $0.uid < $1.uid }.dropFirst(offset).prefix(limit)), totalCount: issued.count)
+        record("GET tokens date_from=\(dateFrom?.description ?? "-") offset=\(offset)")
+        let matching = issued.values.filter { token in
+            dateFrom.map { token.lastUpdated >= $0 } ?? true && dateTo.map { token.lastUpdated < $0 } ?? true
+        }.sorted { $0.uid < $1.uid }
+        return OCPIPage(items: Array(matching.dropFirst(offset).prefix(limit)), totalCount: matching.count)
     }
 
     func postAuthorize(_ context: OCPIRequestContext, tokenUID: String, type: TokenType?, body: LocationReferences?) async throws -> OCPIReply<AuthorizationInfo> {

@@ -141,4 +141,23 @@ import Testing
             #expect(bytes.firstRange(of: Array(CredentialsTokenDigest.of(token).utf8)) != nil)
         }
     }
+
+    /// Who presents a token is remembered for a second, but not while the partner is between
+    /// invitation and registration: registered by another process (`parties register`), its
+    /// token opens its modules at once.
+    @Test func aPartnerRegisteredElsewhereIsSeenAtOnce() async throws {
+        let location = try TestDatabase.sqlite.makeLocation()
+        defer { TestDatabase.sqlite.remove(location) }
+        let serving = try await SQLStore.open(location)
+        let other = try await SQLStore.open(location)
+        let invitation = try await StoreRegistry(store: other).invite()
+        #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .invited)
+        var registered = invitation.partner
+        registered.status = .registered
+        registered.roles = [.init(role: "EMSP", countryCode: "DE", partyID: "NEW")]
+        try await StoreRegistry(store: other).update(registered)
+        #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .registered)
+        try await serving.shutdown()
+        try await other.shutdown()
+    }
 }

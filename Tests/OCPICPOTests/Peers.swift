@@ -148,7 +148,10 @@ let testClient: HTTPClient = {
 func send(_ method: String, _ url: String, authorization: String?, body: String? = nil) async throws -> RawResponse {
     var headers = HeaderFields()
     if let authorization { headers.add("Authorization", authorization) }
-    let response = try await HTTPClientTransport(client: testClient, timeout: .seconds(30)).send(OCPIClientRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) }))
+    // A raw exchange: a redirect is the answer, not followed.
+    var transport = HTTPClientTransport(client: testClient, timeout: .seconds(30))
+    transport.maximumRedirects = 0
+    let response = try await transport.send(OCPIClientRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) }))
     return RawResponse(status: response.status, headers: response.headers, body: response.body)
 }
 

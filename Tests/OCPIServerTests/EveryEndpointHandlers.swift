@@ -240,8 +240,10 @@ struct CDRsReceiverHandler: CDRsReceiver, RecordingHandler {
 
     /// Answers 201 with the `Location` of the stored CDR: the run-time URL of `get_cdr`.
     func postCDR(_ context: OCPIRequestContext, body: CDR) async throws -> OCPIReply<OCPINoData> {
-        // The request came to `<base>/cdrs`; the CDR's own URL is the mount path of get_cdr.
-        let base = context.publicURL.hasSuffix("/cdrs") ? String(context.publicURL.dropLast("/cdrs".count)) : context.publicURL
+        // The request came to `<base>/cdrs` (or `<base>/cdrs/`); the CDR's own URL is the mount
+        // path of get_cdr.
+        var base = context.publicURL
+        for suffix in ["/", "/cdrs"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
         let location = base + EveryEndpoint.runtimePath("cdrs", "get_cdr", callback: body.id)
         return await answer("post_cdr", context, ["body": body], status: 201, headers: [(OCPIHeader.location, location)])
     }

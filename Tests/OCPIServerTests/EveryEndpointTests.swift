@@ -22,6 +22,33 @@ import Testing
         #expect(recorded == expected, "missing: \(expected.subtracting(recorded).sorted()); unexpected: \(recorded.subtracting(expected).sorted())")
     }
 
+    /// Module URLs published with a trailing slash are used as they are: a call on the module's
+    /// own URL keeps the slash, a call below it adds no second one (every generated client, with
+    /// the requests' URLs as sent); published without, nothing gains a slash.
+    @Test(arguments: [true, false])
+    func everyGeneratedClientUsesModuleURLsAsPublished(_ trailingSlash: Bool) async throws {
+        let recorder = EndpointRecorder()
+        let sent = RecordingTransport()
+        try await TestServer.run(EveryEndpoint.mounts(recorder)) { root in
+            let harness = Harness(root: root, recorder: recorder, trailingSlash: trailingSlash, transport: sent)
+            for module in EveryEndpoint.Module.allCases {
+                try await EveryEndpoint.exercise(module, harness)
+            }
+            let endpoints = EveryEndpoint.routeTables.map { harness.endpoint($0.interface.module, $0.interface.role) }
+            let urls = sent.urls
+            #expect(urls.count >= 52)
+            for url in urls {
+                let path = String(url.dropFirst(root.count).prefix { $0 != "?" })
+                #expect(!path.contains("//"), "\(url)")
+                // Every call is on its module's URL or below it (run-time URLs too, in this harness).
+                #expect(endpoints.contains { url.hasPrefix(trailingSlash ? $0 : $0 + "/") || url.prefix { $0 != "?" } == $0 }, "\(url)")
+                if !trailingSlash { #expect(!path.hasSuffix("/"), "\(url)") }
+            }
+            let moduleCalls = urls.filter { url in endpoints.contains { url.prefix { $0 != "?" } == $0 } }
+            #expect(!moduleCalls.isEmpty, "calls on a module's own URL (lists, credentials)")
+        }
+    }
+
     @Test func thereAre52OperationsAndEveryOneIsExercised() async throws {
         let tables = EveryEndpoint.routeTables
         let routes = tables.flatMap(\.routes)
@@ -291,14 +318,17 @@ enum EveryEndpoint {
 struct Harness: Sendable {
     let root: String
     let recorder: EndpointRecorder
+    /// Whether version details publish module URLs with a trailing slash (as FastAPI does).
+    var trailingSlash = false
+    var transport: any OCPIClientTransport = HTTPClientTransport(timeout: .seconds(10))
 
     /// The module URL of an interface, as version details would give it.
     func endpoint(_ module: String, _ role: String) -> String {
-        root + EveryEndpoint.base(module: module, role: role) + "/" + module
+        root + EveryEndpoint.base(module: module, role: role) + "/" + module + (trailingSlash ? "/" : "")
     }
 
     func connection(_ module: String, _ role: String) -> OCPIConnection {
-        TestServer.connection(endpoint(module, role))
+        TestServer.connection(endpoint(module, role), transport: transport)
     }
 
     /// The full URL of a run-time URL operation (`…/commands/post_command_result/<callback>`).
@@ -782,9 +812,10 @@ extension EveryEndpoint {
         #expect(details == EveryEndpoint.versionDetails(root: h.root))
         #expect(details.endpoints.count == 17)
         h.expectReturned(call, details)
-        // Each advertised endpoint is where the harness's clients go.
+        // Each advertised endpoint is where the harness's clients go (the harness that adds a
+        // trailing slash adds it to these).
         for endpoint in details.endpoints {
-            #expect(endpoint.url == h.endpoint(endpoint.identifier.rawValue, endpoint.role.rawValue))
+            #expect(endpoint.url + (h.trailingSlash ? "/" : "") == h.endpoint(endpoint.identifier.rawValue, endpoint.role.rawValue))
         }
     }
 }

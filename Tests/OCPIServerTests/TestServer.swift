@@ -4,6 +4,7 @@ import Logging
 import OCPIRuntime
 import OCPIServer
 import OCPITestSupport
+import Synchronization
 
 
 /// Runs a real HTTP server on loopback with the given OCPI routes, for the duration of `body`.
@@ -59,8 +60,24 @@ enum TestServer {
         try await LiveServer.run(router, port: port) { try await body(baseURL) }
     }
 
-    static func connection(_ endpointURL: String, token: String = emspToken, routing: RoutingHeaders = RoutingHeaders()) -> OCPIConnection {
-        OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: endpointURL, token: token, routing: routing)
+    static func connection(
+        _ endpointURL: String, token: String = emspToken, routing: RoutingHeaders = RoutingHeaders(),
+        transport: any OCPIClientTransport = HTTPClientTransport(timeout: .seconds(10))
+    ) -> OCPIConnection {
+        OCPIConnection(transport: transport, endpointURL: endpointURL, token: token, routing: routing)
+    }
+}
+
+/// Sends through AsyncHTTPClient and keeps every request's URL, as sent.
+final class RecordingTransport: OCPIClientTransport {
+    private let inner = HTTPClientTransport(timeout: .seconds(10))
+    private let sent = Mutex<[String]>([])
+
+    var urls: [String] { sent.withLock { $0 } }
+
+    func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {
+        sent.withLock { $0.append(request.url) }
+        return try await inner.send(request)
     }
 }
 
@@ -83,8 +100,9 @@ func send(
 ) async throws -> RawResponse {
     var fields = HeaderFields(headers)
     if let token { fields.add("Authorization", CredentialsToken.header(for: token)) }
-    let response = try await HTTPClientTransport(timeout: .seconds(10)).send(
-        OCPIClientRequest(method: method, url: url, headers: fields, body: body.map { Array($0.utf8) })
-    )
+    // A raw exchange: a redirect is the answer, not followed.
+    var transport = HTTPClientTransport(timeout: .seconds(10))
+    transport.maximumRedirects = 0
+    let response = try await transport.send(OCPIClientRequest(method: method, url: url, headers: fields, body: body.map { Array($0.utf8) }))
     return RawResponse(status: response.status, headers: response.headers, body: response.body)
 }

@@ -17,14 +17,11 @@ struct PartnerMessenger: Sendable {
     }
 
     private func connection(_ module: ObjectModule) throws -> OCPIConnection {
-        guard let endpoint = partner.endpoint(module.rawValue, role: "RECEIVER"), let token = partner.outgoingToken else {
+        let to = partner.roles.first.map { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID) }
+        guard let connection = partner.connection(to: module.rawValue, role: "RECEIVER", transport: transport, routing: RoutingHeaders(from: ourParty, to: to)) else {
             throw NoEndpoint(module: module.rawValue)
         }
-        let to = partner.roles.first.map { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID) }
-        return OCPIConnection(
-            transport: transport, endpointURL: endpoint.url, token: token, tokenEncoding: partner.tokenEncoding,
-            routing: RoutingHeaders(from: ourParty, to: to)
-        )
+        return connection
     }
 
     private var cc: String { ourParty.countryCode }
