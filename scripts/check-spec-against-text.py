@@ -1226,8 +1226,6 @@ def check_spec(rep: Report, text: Text, files: dict, manifest_path: str, manifes
 
     check_doc(rep, corpus, yw(manifest_path, manifest, "doc"), f"package {pname}" if pkg else "the manifest",
               manifest.get("doc"), section_prose("introduction_ocpi", whole=True))
-    if pkg and isinstance(manifest.get("note"), str):
-        check_doc(rep, corpus, yw(manifest_path, manifest, "note"), f"package {pname} note", manifest.get("note"), [])
     for p, doc in files.items():
         if p not in own or not isinstance(doc, dict):
             continue
