@@ -184,7 +184,8 @@ struct SwiftInterfaceRenderer {
         writer.block(open, close: "},") { writer in
             if operation.bodyType != nil { writer.line("var request = request") }
             var arguments = ["request.context"]
-            let hasParameters = !operation.pathParameters.isEmpty || !operation.query.isEmpty
+            // A run-time URL's one parameter is the whole URL, taken as it is: no reader for it.
+            let hasParameters = (!operation.pathParameters.isEmpty && !operation.isRuntimeURL) || !operation.query.isEmpty
             if hasParameters { writer.line("var parameters = ParameterReader(request)") }
             for parameter in operation.pathParameters {
                 if operation.isRuntimeURL {
