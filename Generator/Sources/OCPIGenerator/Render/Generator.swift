@@ -81,6 +81,10 @@ struct ReleaseRenderer {
             writer.line("public let modules: [String]")
             writer.docComment("The fields the package adds to objects of the core, as `Object.field`.")
             writer.line("public let addedFields: [String]")
+            writer.line()
+            writer.block("public init(name: String, version: String, title: String, modules: [String], addedFields: [String]) {") { writer in
+                for name in ["name", "version", "title", "modules", "addedFields"] { writer.line("self.\(name) = \(name)") }
+            }
         }
     }
 }
