@@ -38,8 +38,8 @@ public enum SpecLoader {
                 manifestReader.error(at: node, "the package '\(folder)' is listed twice")
             } else if folder.isEmpty || source.files[path] == nil {
                 manifestReader.error(at: node, "the package '\(folder)' is listed but has no \(SpecSource.packageManifestName)")
-            } else if let package = PackageManifest.load(folder: folder, source: source) {
-                packageManifests.append(package)
+            } else {
+                packageManifests.append(PackageManifest.load(folder: folder, source: source))
             }
         }
         for (index, package) in packageManifests.enumerated() {
@@ -69,7 +69,7 @@ public enum SpecLoader {
 
         // Packages: their module files follow the core's; their extensions change the core's objects.
         var packages: [SpecPackage] = []
-        var extensions: [(SpecExtension, [AddedField], YAMLReader)] = []
+        var extensions: [(SpecExtension, [AddedField])] = []
         for package in packageManifests {
             diagnostics += package.reader.diagnostics
             guard let name = package.name else { continue }
@@ -81,7 +81,7 @@ public enum SpecLoader {
                     if case .mapping(let mapping) = root, mapping.keys.contains(where: { $0.scalar?.string == "extends" }) {
                         if let (fileExtension, fields) = loader.extensionFile(root) {
                             packageExtensions.append(fileExtension)
-                            extensions.append((fileExtension, fields, reader))
+                            extensions.append((fileExtension, fields))
                         }
                     } else if let file = loader.file(root) {
                         files.append(file)
@@ -95,8 +95,8 @@ public enum SpecLoader {
                 extensions: packageExtensions
             ))
         }
-        for (fileExtension, fields, reader) in extensions {
-            apply(fileExtension, fields, to: &files, path: reader.path, diagnostics: &diagnostics)
+        for (fileExtension, fields) in extensions {
+            apply(fileExtension, fields, to: &files, path: source.displayPath(of: fileExtension.name), diagnostics: &diagnostics)
         }
 
         guard diagnostics.isEmpty, let version, let edition, let origin, let doc, let tokenEncoding else {
@@ -194,7 +194,7 @@ private struct PackageManifest {
     /// The files it lists, as paths within the release folder.
     let files: [(String, Node)]
 
-    static func load(folder: String, source: SpecSource) -> PackageManifest? {
+    static func load(folder: String, source: SpecSource) -> PackageManifest {
         let reader = YAMLReader(path: source.displayPath(of: folder + "/" + SpecSource.packageManifestName))
         guard let root = reader.root(of: source.files[folder + "/" + SpecSource.packageManifestName] ?? "") else {
             return PackageManifest(folder: folder, reader: reader, name: nil, nameNode: nil, version: nil, title: nil, source: nil,
