@@ -72,7 +72,7 @@ struct ReleaseRenderer {
         writer.line()
         writer.docComment("An optional module package of the release.")
         writer.block("public struct Package: Hashable, Sendable {") { writer in
-            writer.docComment("The package's name (`\(spec.packages[0].name)`).")
+            writer.docComment("The package's name" + (spec.packages.first.map { " (`\($0.name)`)" } ?? "") + ".")
             writer.line("public let name: String")
             writer.docComment("The package's version, counted apart from the release's.")
             writer.line("public let version: String")
