@@ -7,6 +7,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "OCPI", targets: ["OCPIRuntime", "OCPI221"]),
+        .library(name: "OCPI211", targets: ["OCPIRuntime", "OCPI211"]),
+        .library(name: "OCPI230", targets: ["OCPIRuntime", "OCPI230"]),
         .library(name: "OCPIServer", targets: ["OCPIServer"]),
         .library(name: "OCPICPO", targets: ["OCPICPO", "OCPIStore"]),
         .library(name: "OCPITariffs", targets: ["OCPITariffs"]),
@@ -64,6 +66,14 @@ let package = Package(
             name: "OCPI211",
             dependencies: ["OCPIRuntime"],
             path: "Sources/OCPI211",
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/docs")]
+        ),
+        // Generated from spec/ocpi-2.3.0 by `ocpi-gen generate`: edition 2 of the core with the
+        // optional Payments package.
+        .target(
+            name: "OCPI230",
+            dependencies: ["OCPIRuntime"],
+            path: "Sources/OCPI230",
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/docs")]
         ),
         // Any OCPI party's plumbing: the HTTP server (SwiftNIO), the Hummingbird adapter and the
@@ -126,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "ocpi-cpo",
             dependencies: [
-                "CMallocTuning", "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO", "OCPITariffs",
+                "CMallocTuning", "OCPI211", "OCPI221", "OCPI230", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO", "OCPITariffs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -156,6 +166,12 @@ let package = Package(
             name: "OCPI211Tests",
             dependencies: ["OCPI211", "OCPIRuntime"],
             path: "Tests/OCPI211Tests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "OCPI230Tests",
+            dependencies: ["OCPI230", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", .product(name: "Yams", package: "Yams")],
+            path: "Tests/OCPI230Tests",
             resources: [.copy("Fixtures")]
         ),
         // Live servers on loopback for the test targets (not shipped).

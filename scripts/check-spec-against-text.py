@@ -2,22 +2,41 @@
 """Check the YAML description of an OCPI release against the official text.
 
 Usage:
-    python3 scripts/check-spec-against-text.py SPEC_DIR TEXT_DIR [--verbose]
+    python3 scripts/check-spec-against-text.py SPEC_DIR TEXT_DIR [--package NAME=DIR]... [--verbose]
 
     SPEC_DIR  a release folder of the dialect (spec/ocpi-2.2.1), manifest `ocpi.yaml`
-    TEXT_DIR  the official AsciiDoc text of that release (../shared/ocpi-spec/2.2.1)
+    TEXT_DIR  the official AsciiDoc text of that release, or of the edition of its core
+              (../shared/ocpi-spec/2.2.1, ../shared/ocpi-spec/2.3.0-ed2)
+    --package NAME=DIR
+              the text of a package that the manifest lists under `packages:`; without it the
+              checker takes the sibling folder TEXT_DIR-NAME (../shared/ocpi-spec/2.3.0-ed2-payments)
+
+    python3 scripts/check-spec-against-text.py spec/ocpi-2.2.1 ../shared/ocpi-spec/2.2.1
+    python3 scripts/check-spec-against-text.py spec/ocpi-2.3.0 ../shared/ocpi-spec/2.3.0-ed2
+
+Only AsciiDoc text is read (2.2.1 and 2.3.0); 2.1.1's markdown text is not supported.
+
+The core folder (the manifest's `files:`) is checked against TEXT_DIR. Each package (a folder
+with `package.yaml`, its own `files:`) is checked against the package's text laid over the core
+text: a package text folder holds only the chapters the package adds or changes, and its chapter
+of a name replaces the core's. That pass checks only what the package says: the objects and enums
+of its files, the core objects its extension files extend (`extends:` a core module, `add_fields`
+placed by `after:`, the object then compared whole with the package's table), the tables of the
+package text that are new or differ from the core's, and the refs and docs of its files. Listed
+deviations apply to the core, or with `package=` to that package only.
 
 Two families of checks; every problem is printed as `FILE:LINE: message`, and the last line
 is `check-spec-against-text: N passed, M failed`. The exit status is 0 when nothing failed.
 
 1. Facts. Every object/class table of the text (headings `_X_ Object`, `X _class_`,
-   `X object`, plus the version-details "Data" table and the transport chapter's response
-   format) and every enum table (`X _enum_`; 2.3.0's `X _OpenEnum_` must be `open: true`) is
-   parsed and compared with the YAML: the same
+   `X object`, 2.3.0's `_X_ object`, plus the version-details "Data" table and the transport
+   chapter's response format) and every enum table (`X _enum_`; 2.3.0's `X _OpenEnum_` must be
+   `open: true`) is parsed and compared with the YAML: the same
    object and enum names, each in the file of its chapter and in the text's order, the same
    kind (object or class), an existing `ref:` anchor, the same fields in the same order with
    the same type (`<<...,CiString>>(36)` is `CiString(36)`, links are read by their displayed
-   name) and cardinality, the same enum values in the same order, and the same status codes
+   name; 2.3.0's `String[50]` and `CiString[36]` are `string(50)` and `CiString(36)`, its inline
+   anchors before a property name and its `a|` cell styles are dropped) and cardinality, the same enum values in the same order, and the same status codes
    and reserved ranges. Endpoints are not compared (they cannot be parsed reliably). Where the
    YAML deliberately differs from the text, the difference is listed in DEVIATIONS below with
    a reason, and the YAML item must carry a `note:`; any other difference is a failure, and so
@@ -62,6 +81,7 @@ import yaml
 #   yaml:   what the YAML says
 #   releases: the releases whose text has it (default: DEFAULT_RELEASES); only the deviations of
 #           the manifest's release are applied and required to occur
+#   package: the package (of the manifest's `packages:`) whose text has it; absent: the core
 # --------------------------------------------------------------------------------------------
 DEFAULT_RELEASES = ("2.2.1", "2.3.0")
 DEVIATIONS = [
@@ -83,6 +103,16 @@ DEVIATIONS = [
          reason="displayed type and link disagree; we keep the displayed CiString(4) (file types ignore case)"),
     dict(item="SignedData.url", aspect="link", text="shows string(512), links CiString", yaml="string(512)",
          reason="displayed type and link disagree; we keep the displayed string(512) (URL paths are case-sensitive)"),
+    # 2.3.0 edition 2, Payments 1 package
+    dict(item="FinancialAdviceConfirmation", aspect="name", text="Financial Advice Confirmation",
+         yaml="FinancialAdviceConfirmation", releases=("2.3.0",), package="payments",
+         reason="the heading writes the name with spaces; the chapter's body and response tables join them"),
+    dict(item="FinancialAdviceConfirmation.eft_data", aspect="type", text="CiString[1..255]", yaml="CiString(255)",
+         releases=("2.3.0",), package="payments",
+         reason="a length range is not a type of the dialect; the lower bound 1 becomes pattern .+"),
+    dict(item="FinancialAdviceConfirmation.capture_status_message", aspect="type", text="CiString[1..255]",
+         yaml="CiString(255)", releases=("2.3.0",), package="payments",
+         reason="a length range is not a type of the dialect; the lower bound 1 becomes pattern .+"),
 ]
 
 # The fixes made to the text after its release, beside the text (see "Errata" above).
@@ -219,8 +249,14 @@ INLINE_ANCHOR = re.compile(r"\[\[([^\],]+)(?:,[^\]]*)?\]\]")
 COLS = re.compile(r'^\[cols="([^"]*)"(.*)\]\s*$')
 
 
+# an AsciiDoc cell specifier written just before a cell's `|` (`a|` AsciiDoc content, `2+|` a
+# span, `.^|` an alignment): it belongs to the cell that follows, not to the text before it
+CELL_SPEC = re.compile(r"(?:^|(?<=\s))(?:\d+[*+]|\d*\.\d+\+)?(?:[<^>])?(?:\.[<^>])?[adehlmsv]?$")
+
+
 def split_cells(block: list[tuple[int, str]]) -> list[Cell]:
-    """Split the lines of an AsciiDoc table body into cells on unescaped `|`."""
+    """Split the lines of an AsciiDoc table body into cells on unescaped `|` (a cell specifier
+    such as 2.3.0's `a|` is dropped)."""
     cells: list[Cell] = []
     cur: list[str] | None = None
     cur_line = 0
@@ -234,6 +270,10 @@ def split_cells(block: list[tuple[int, str]]) -> list[Cell]:
                 i += 2
                 continue
             if ch == "|":
+                if buf:
+                    m = CELL_SPEC.search("".join(buf))
+                    if m and m.group(0):
+                        buf = buf[:m.start()]
                 if cur is not None:
                     cur.append("".join(buf))
                     cells.append(Cell("\n".join(cur).strip(), cur_line))
@@ -251,24 +291,34 @@ def split_cells(block: list[tuple[int, str]]) -> list[Cell]:
     return cells
 
 
+def asciidoc_names(folder: str) -> list[str]:
+    return sorted(n for n in os.listdir(folder) if n.endswith(".asciidoc")) if os.path.isdir(folder) else []
+
+
 class Text:
-    def __init__(self, text_dir: str):
-        self.dir = text_dir
+    """The AsciiDoc files of one folder, or of several laid over each other: a package's text
+    folder holds only the files the package changes or adds, and its file of a name replaces
+    the core's."""
+
+    def __init__(self, *text_dirs: str):
+        self.dir = text_dirs[0]
+        self.paths: dict[str, str] = {}
         self.files: dict[str, list[str]] = {}
         self.sections: list[Section] = []
         self.anchors: dict[str, tuple[str, int]] = {}
         self.tables: list[Table] = []
         self.problems: list[tuple[str, str]] = []
-        for name in sorted(os.listdir(text_dir)):
-            if not name.endswith(".asciidoc"):
-                continue
-            with open(os.path.join(text_dir, name), encoding="utf-8") as f:
+        for d in text_dirs:
+            for name in asciidoc_names(d):
+                self.paths[name] = os.path.join(d, name)
+        for name in sorted(self.paths):
+            with open(self.paths[name], encoding="utf-8") as f:
                 self.files[name] = f.read().split("\n")
         for name, lines in self.files.items():
             self._scan(name, lines)
 
     def where(self, file: str, line: int) -> str:
-        return f"{os.path.join(self.dir, file)}:{line}"
+        return f"{self.paths.get(file, os.path.join(self.dir, file))}:{line}"
 
     def _scan(self, name: str, lines: list[str]):
         heads = []  # (index, level, title, anchor)
@@ -384,13 +434,25 @@ class Text:
 
 
 def plain_type(t: str) -> str:
-    """`<<types.asciidoc#types_cistring_type,CiString>>(36)` -> `CiString(36)`."""
-    t = re.sub(r"<<[^,>]*,\s*([^>]*?)\s*>>", r"\1", t)
+    """`<<types.asciidoc#types_cistring_type,CiString>>(36)` -> `CiString(36)`.
+
+    2.3.0 also writes a length in brackets and the primitive with a capital letter
+    (`<<types.asciidoc#types_string_type,String>>[50]`, `CiString[36]`): that is the same
+    `string(50)`, `CiString(36)`. A range (`CiString[1..255]`) is kept as written."""
+    t = re.sub(r"<<([^,>]*),\s*([^>]*?)\s*>>",
+               lambda m: "string" if m.group(2) == "String" and m.group(1).endswith("types_string_type")
+               else m.group(2), t)
     t = re.sub(r"<<([^>]*)>>", r"\1", t)
     t = t.replace("`", "").strip()
     if not re.search(r"\s(or)\s", t):
         t = re.sub(r"\s+", "", t)
+    t = re.sub(r"^(\w+)\[(\d+)\]$", r"\1(\2)", t)
     return t
+
+
+def property_name(cell: str) -> str:
+    """A property cell without the inline anchor 2.3.0 puts in some (`[[..._field]] parking_places`)."""
+    return INLINE_ANCHOR.sub("", cell).strip()
 
 
 PRIMITIVE_ANCHORS = {"cistring": "CiString", "string": "string", "url": "URL", "datetime": "DateTime",
@@ -403,7 +465,7 @@ def link_mismatch(t: str) -> str | None:
     if not m or m.group(1) not in PRIMITIVE_ANCHORS:
         return None
     linked, shown = PRIMITIVE_ANCHORS[m.group(1)], m.group(2)
-    if linked == shown:
+    if linked.lower() == shown.lower():  # 2.3.0's `String` is the string it links to
         return None
     return f"shows {plain_type(t)}, links {linked}"
 
@@ -419,7 +481,9 @@ def col_index(header: list[str], *names: str) -> int | None:
 
 def classify(sec: Section) -> tuple[str, str] | None:
     t = sec.title
-    m = re.fullmatch(r"_(\w+)_\s+Object", t)
+    # `_Tariff_ Object`; 2.3.0 also writes `_Parking_ object` and, in Payments, a name with spaces
+    # (`_Financial Advice Confirmation_ Object`: its YAML name is a `name` deviation)
+    m = re.fullmatch(r"_(\w+(?: \w+)*)_\s+[Oo]bject", t)
     if m:
         return "object", m.group(1)
     m = re.fullmatch(r"(\w+)\s+object", t)
@@ -443,9 +507,9 @@ def classify(sec: Section) -> tuple[str, str] | None:
 UNNAMED_ANCHORS = ("version_information_get_details_endpoint_data", "transport_and_format_response_format")
 
 
-def text_items(text: Text, rep: Report) -> list[TextItem]:
+def text_items(text: Text, rep: Report, devs: list) -> list[TextItem]:
     items: list[TextItem] = []
-    name_dev = {d["text"]: d["yaml"] for d in DEVIATIONS if d["aspect"] == "name"}
+    name_dev = {d["text"]: d["yaml"] for d in devs if d["aspect"] == "name"}
     for sec in text.sections:
         c = classify(sec)
         if c is None and sec.anchor in UNNAMED_ANCHORS:
@@ -454,6 +518,8 @@ def text_items(text: Text, rep: Report) -> list[TextItem]:
         if c is None:
             continue
         kind, name = c
+        if " " in name:
+            name = name_dev.get(name, name)
         is_open = kind == "openenum"
         if is_open:
             kind = "enum"
@@ -466,7 +532,7 @@ def text_items(text: Text, rep: Report) -> list[TextItem]:
             ci_t, ci_c = col_index(tab.header, "Type"), col_index(tab.header, "Card.")
             ci_d = col_index(tab.header, "Description")
             for r in tab.rows:
-                item.rows.append((r[0].text.strip(), plain_type(r[ci_t].text), r[ci_c].text.strip(),
+                item.rows.append((property_name(r[0].text), plain_type(r[ci_t].text), r[ci_c].text.strip(),
                                   r[ci_d].text if ci_d is not None else "", r[0].line,
                                   link_mismatch(r[ci_t].text)))
         else:
@@ -700,13 +766,48 @@ def short(s: str, n: int = 90) -> str:
 # --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
+@dataclass
+class Package:
+    """An optional package of modules on top of the core (2.3.0's Payments)."""
+    name: str
+    dir: str                   # its YAML folder
+    manifest_path: str         # its package.yaml
+    manifest: LDict
+    paths: list                # its YAML files
+    text_dir: str              # the package's text folder: only the files it changes or adds
+    core_text: Text            # the core text, to tell what the package changes
+
+
+def load_yaml(path: str, rep: Report):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.load(f, Loader=LineLoader)
+    except (OSError, yaml.YAMLError) as e:
+        rep.fail(f"{path}:1", f"cannot read: {e}")
+        return None
+
+
+def same_item(a: TextItem, b: TextItem) -> bool:
+    """The package text leaves this table as the core text has it."""
+    return (a.kind == b.kind and a.open == b.open and [r[:3] for r in a.rows] == [r[:3] for r in b.rows]
+            and [v[0] for v in a.values] == [v[0] for v in b.values])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("spec_dir")
     ap.add_argument("text_dir")
+    ap.add_argument("--package", action="append", default=[], metavar="NAME=DIR",
+                    help="the text folder of a package the manifest lists (default: TEXT_DIR-NAME)")
     ap.add_argument("-v", "--verbose", action="store_true", help="also print the checks that pass")
     args = ap.parse_args()
     rep = Report(args.verbose)
+    package_dirs = {}
+    for spec in args.package:
+        name, _, folder = spec.partition("=")
+        if not folder:
+            ap.error(f"--package wants NAME=DIR, not {spec!r}")
+        package_dirs[name] = folder
 
     # ---- load the YAML
     manifest_path = os.path.join(args.spec_dir, "ocpi.yaml")
@@ -722,21 +823,101 @@ def main() -> int:
     files: dict[str, LDict] = {}
     for fn in manifest.get("files", []):
         p = os.path.join(args.spec_dir, fn)
-        try:
-            with open(p, encoding="utf-8") as f:
-                files[p] = yaml.load(f, Loader=LineLoader)
-        except (OSError, yaml.YAMLError) as e:
-            rep.fail(f"{p}:1", f"cannot read: {e}")
-    if not os.path.isdir(args.text_dir) or not any(n.endswith(".asciidoc") for n in os.listdir(args.text_dir)):
+        doc = load_yaml(p, rep)
+        if doc is not None:
+            files[p] = doc
+    if not asciidoc_names(args.text_dir):
         print(f"{args.text_dir}:1: no AsciiDoc text found")
         print(f"{PROG}: 0 passed, 1 failed")
         return 1
     text = Text(args.text_dir)
     for where, msg in text.problems:
         rep.fail(where, msg)
+    check_spec(rep, text, files, manifest_path, manifest, None)
+
+    # ---- packages: each against the package's text laid over the core's
+    for i, pk in enumerate(manifest.get("packages") or []):
+        pdir = os.path.join(args.spec_dir, str(pk))
+        ppath = os.path.join(pdir, "package.yaml")
+        pman = load_yaml(ppath, rep)
+        if not isinstance(pman, dict):
+            continue
+        name = str(pman.get("package", ""))
+        tdir = package_dirs.pop(name, args.text_dir.rstrip("/") + "-" + name)
+        if not rep.check(bool(asciidoc_names(tdir)), f"{manifest_path}:{kline(manifest, 'packages')}",
+                         f"package {name}: no AsciiDoc text found in {tdir} (give it with --package {name}=DIR)",
+                         f"package {name} text"):
+            continue
+        pfiles = dict(files)
+        paths = []
+        for fn in pman.get("files") or []:
+            p = os.path.join(pdir, fn)
+            doc = load_yaml(p, rep)
+            if doc is not None:
+                pfiles[p] = doc
+                paths.append(p)
+        ptext = Text(args.text_dir, tdir)
+        for where, msg in ptext.problems:
+            if where.startswith(tdir):
+                rep.fail(where, msg)
+        pkg = Package(name, pdir, ppath, pman, paths, tdir, text)
+        check_spec(rep, ptext, pfiles, ppath, pman, pkg)
+    for name in package_dirs:
+        rep.fail(f"{manifest_path}:{kline(manifest, 'packages')}",
+                 f"--package {name}: the manifest lists no package of that name")
+
+    print(f"{PROG}: {rep.passed} passed, {rep.failed} failed")
+    return 0 if rep.failed == 0 else 1
+
+
+def check_spec(rep: Report, text: Text, files: dict, manifest_path: str, manifest, pkg: Package | None):
+    """Check the core (pkg None: every YAML file against the whole text) or one package (only
+    what the package's files declare or extend, against the tables its text changes or adds)."""
+    verbose = rep.verbose
+    pname = pkg.name if pkg else None
+    devs = [d for d in DEVIATIONS if d.get("package") == pname]
+    own = set(pkg.paths) if pkg else set(files)   # the YAML files this pass answers for
+    node_path: dict[int, str] = {}               # nodes shown in another file than their object's
 
     def yw(path, d, key=None):
-        return f"{path}:{kline(d, key)}"
+        return f"{node_path.get(id(d), path)}:{kline(d, key)}"
+
+    # ---- a package's extensions of core objects (`extends:` file, `add_fields`)
+    merged: dict[str, LDict] = {}
+    extended: set[str] = set()
+    for p in (pkg.paths if pkg else []):
+        doc = files[p]
+        if not isinstance(doc, dict) or "extends" not in doc:
+            continue
+        target = next((q for q, d in files.items() if q not in own and isinstance(d, dict)
+                       and doc["extends"] in (d.get("module"), d.get("shared"))), None)
+        if not rep.check(target is not None, yw(p, doc, "extends"),
+                         f"extends {doc['extends']!r}: no core file has that module: or shared: name",
+                         "extends a core file"):
+            continue
+        for ext in doc.get("objects") or []:
+            base = next((o for o in files[target].get("objects") or [] if o.get("name") == ext.get("name")), None)
+            if not rep.check(base is not None, yw(p, ext), f"{ext.get('name')} is not an object of "
+                             f"{target}", f"{ext.get('name')} extended"):
+                continue
+            m = LDict(base)
+            m.line, m.key_lines = base.line, base.key_lines
+            fields = list(base.get("fields") or [])
+            for f_ in ext.get("add_fields") or []:
+                node_path[id(f_)] = p
+                after = f_.get("after")
+                at = len(fields)
+                if after is not None:
+                    at = next((k + 1 for k, g in enumerate(fields) if g.get("name") == after), None)
+                    if not rep.check(at is not None, yw(p, f_, "after"),
+                                     f"{ext.get('name')}.{f_.get('name')}: after {after!r} names no field",
+                                     "after names a field"):
+                        at = len(fields)
+                fields.insert(at, f_)
+            m["fields"] = fields
+            merged[m.get("name")] = m
+            extended.add(m.get("name"))
+            node_path[id(m)] = target
 
     # ---- index the YAML
     yobjs: dict[str, tuple[str, LDict]] = {}
@@ -749,19 +930,25 @@ def main() -> int:
         if ref in text.anchors:
             file_of_chapter.setdefault(text.anchors[ref][0], p)
         for o in doc.get("objects", []) or []:
-            yobjs.setdefault(o.get("name"), (p, o))
+            if "extends" in doc:
+                continue
+            yobjs.setdefault(o.get("name"), (p, merged.get(o.get("name"), o)))
         for e in doc.get("enums", []) or []:
             yenums.setdefault(e.get("name"), (p, e))
+
+    def answers_for(name: str, ydict) -> bool:
+        """Whether this pass reports a YAML object or enum that the text does not have."""
+        return name in ydict and (ydict[name][0] in own or name in extended)
 
     used_devs: set[int] = set()
 
     def deviation(item: str, aspect: str, tval, yval, ypath, ynode) -> bool:
         """True when the difference is a listed deviation (then checks the note)."""
-        for i, d in enumerate(DEVIATIONS):
+        for i, d in enumerate(devs):
             if d["item"] == item and d["aspect"] == aspect and d["text"] == tval and d["yaml"] == yval:
                 used_devs.add(i)
                 if aspect == "name":
-                    what = f"the text leaves this table unnamed (anchor {tval}) and we call it {yval}"
+                    what = f"the text names or leaves unnamed this table as {tval!r} and we call it {yval}"
                 elif aspect == "link":
                     what = f"the text {tval}, and we take {yval!r}"
                 else:
@@ -773,14 +960,31 @@ def main() -> int:
         return False
 
     # ---- 1. facts: objects and enums
-    titems = text_items(text, rep)
+    titems = text_items(text, rep, devs)
+    if pkg:
+        # only the tables the package's text adds or changes; a table it drops cannot be said
+        core_items = {t.name: t for t in text_items(pkg.core_text, Report(False), devs)}
+        changed = set(asciidoc_names(pkg.text_dir))
+        kept = []
+        for t in titems:
+            if t.file not in changed:
+                continue
+            c = core_items.get(t.name)
+            if c is None or not same_item(t, c):
+                kept.append(t)
+        names = {t.name for t in titems}
+        for c in core_items.values():
+            if c.file in changed and c.name not in names:
+                rep.fail(text.where(c.file, 1), f"package {pname}: its text drops {c.kind} {c.name}, "
+                         f"which a package cannot express")
+        titems = kept
     property_rows = {(t.file, r[4]) for t in titems if t.kind in ("object", "class") for r in t.rows}
-    errata = {(e.file, e.line): e for e in read_errata(text, rep, property_rows)}
+    errata = {} if pkg else {(e.file, e.line): e for e in read_errata(text, rep, property_rows)}
     used_errata: set[tuple[str, int]] = set()
     tobjs = [t for t in titems if t.kind in ("object", "class")]
     tenums = [t for t in titems if t.kind == "enum"]
-    if args.verbose:
-        print(f"{PROG}: the text has {len(tobjs)} objects/classes with {sum(len(t.rows) for t in tobjs)} "
+    if verbose:
+        print(f"{PROG}: {'package ' + pname + ': ' if pkg else ''}the text has {len(tobjs)} objects/classes with {sum(len(t.rows) for t in tobjs)} "
               f"fields, {len(tenums)} enums with {sum(len(t.values) for t in tenums)} values")
 
     def check_order(kind, tlist, ydict, key):
@@ -789,6 +993,8 @@ def main() -> int:
             if t.name in ydict:
                 by_file.setdefault(ydict[t.name][0], []).append(t.name)
         for p, tnames in by_file.items():
+            if p not in own:
+                continue
             ynames = [o.get("name") for o in (files[p].get(key) or []) if o.get("name") in tnames]
             rep.check(ynames == tnames, f"{p}:{kline(files[p], key)}",
                       f"{key} are not in the text's order: expected {tnames}, found {ynames}",
@@ -802,6 +1008,9 @@ def main() -> int:
         p, o = yobjs[t.name]
         if t.anchor in UNNAMED_ANCHORS:
             deviation(t.name, "name", t.anchor, t.name, p, o)
+        written = classify(t.section)
+        if written and written[1] != t.name:
+            deviation(t.name, "name", written[1], t.name, p, o)
         want_file = file_of_chapter.get(t.file)
         rep.check(want_file is None or want_file == p, yw(p, o),
                   f"{t.name} belongs in {want_file} (its chapter is {t.file})", f"{t.name} file")
@@ -872,7 +1081,7 @@ def main() -> int:
                          f"({text.where(t.file, tline)})")
     tnameset = {t.name for t in tobjs}
     for n, (p, o) in yobjs.items():
-        if n not in tnameset:
+        if n not in tnameset and answers_for(n, yobjs):
             rep.fail(yw(p, o), f"object {n} is not an object or class of the text")
     check_order("objects", tobjs, yobjs, "objects")
 
@@ -907,7 +1116,7 @@ def main() -> int:
                   f"{t.name} value order")
     tenumset = {t.name for t in tenums}
     for n, (p, e) in yenums.items():
-        if n not in tenumset:
+        if n not in tenumset and answers_for(n, yenums):
             rep.fail(yw(p, e), f"enum {n} is not an enum of the text")
     check_order("enums", tenums, yenums, "enums")
 
@@ -920,7 +1129,8 @@ def main() -> int:
             if tab.header and col_index(tab.header, "Code") == 0:
                 for r in tab.rows:
                     tcodes[r[0].text.strip()] = (r[1].text, sec.anchor, r[0].line)
-    transport = next(((p, d) for p, d in files.items() if isinstance(d, dict) and "status_codes" in d), None)
+    transport = next(((p, d) for p, d in files.items() if p in own and isinstance(d, dict) and "status_codes" in d),
+                     None)
     if tcodes and transport:
         p, d = transport
         ycodes = {str(c.get("code")): c for c in d.get("status_codes") or []}
@@ -957,6 +1167,8 @@ def main() -> int:
                 yield from walk(v, path)
 
     for p, doc in files.items():
+        if p not in own:
+            continue
         for node, _ in walk(doc, p):
             ref = node.get("ref")
             if isinstance(ref, str):
@@ -971,7 +1183,7 @@ def main() -> int:
     # ---- deviations that no longer occur
     with open(__file__, encoding="utf-8") as f:
         me = f.read().split("\n")
-    for i, d in enumerate(DEVIATIONS):
+    for i, d in enumerate(devs):
         if i not in used_devs:
             at = next((n + 1 for n, ln in enumerate(me)
                        if f'item="{d["item"]}", aspect="{d["aspect"]}"' in ln), 1)
@@ -1012,10 +1224,10 @@ def main() -> int:
                     out.setdefault(r[0].text.strip(), r[di if di is not None else -1].text)
         return out
 
-    check_doc(rep, corpus, yw(manifest_path, manifest, "doc"), "the manifest", manifest.get("doc"),
-              section_prose("introduction_ocpi", whole=True))
+    check_doc(rep, corpus, yw(manifest_path, manifest, "doc"), f"package {pname}" if pkg else "the manifest",
+              manifest.get("doc"), section_prose("introduction_ocpi", whole=True))
     for p, doc in files.items():
-        if not isinstance(doc, dict):
+        if p not in own or not isinstance(doc, dict):
             continue
         check_doc(rep, corpus, yw(p, doc, "doc"), f"file {os.path.basename(p)}", doc.get("doc"),
                   section_prose(doc.get("ref")))
@@ -1024,7 +1236,7 @@ def main() -> int:
             refs = text.paragraphs(t.section) if t else section_prose(o.get("ref"))
             check_doc(rep, corpus, yw(p, o, "doc"), f"object {o.get('name')}", o.get("doc"), refs)
             rows = {r[0]: r[3] for r in t.rows} if t else {}
-            for f_ in o.get("fields") or []:
+            for f_ in (o.get("fields") or []) + (o.get("add_fields") or []):
                 check_doc(rep, corpus, yw(p, f_, "doc"), f"field {o.get('name')}.{f_.get('name')}",
                           f_.get("doc"), [rows.get(f_.get("name"), "")])
         for e in doc.get("enums") or []:
@@ -1070,8 +1282,6 @@ def main() -> int:
             if id(node) not in seen and isinstance(node.get("doc"), str):
                 check_doc(rep, corpus, yw(p, node, "doc"), "item", node.get("doc"), [])
 
-    print(f"{PROG}: {rep.passed} passed, {rep.failed} failed")
-    return 0 if rep.failed == 0 else 1
 
 
 if __name__ == "__main__":

@@ -55,9 +55,7 @@ extension OCPIRoutes {
     public static func cdrsReceiver(_ handler: some CDRsReceiver) -> [OCPIRoute] {
         [
             OCPIRoute(.get, "{cdr_url}", module: "cdrs", role: "RECEIVER", operation: "get_cdr", isFunctional: true, notFound: .notFound) { request in
-                var parameters = ParameterReader(request)
                 let callback = request.pathParameters["callback"] ?? ""
-                try parameters.finish()
                 return .reply(try await handler.getCDR(request.context, callback: callback))
             },
             OCPIRoute(.post, "/cdrs", module: "cdrs", role: "RECEIVER", operation: "post_cdr", isFunctional: true, notFound: .notFound) { request in

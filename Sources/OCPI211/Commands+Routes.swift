@@ -21,9 +21,7 @@ extension OCPIRoutes {
         [
             OCPIRoute(.post, "{response_url}", module: "commands", role: "SENDER", operation: "post_command_response", isFunctional: true, notFound: .notFound) { request in
                 var request = request
-                var parameters = ParameterReader(request)
                 let callback = request.pathParameters["callback"] ?? ""
-                try parameters.finish()
                 let body = try request.body(CommandResponse.self)
                 return .reply(try await handler.postCommandResponse(request.context, callback: callback, body: body))
             },

@@ -42,25 +42,19 @@ extension OCPIRoutes {
         [
             OCPIRoute(.post, "{response_url}", module: "chargingprofiles", role: "SENDER", operation: "post_active_charging_profile_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
-                var parameters = ParameterReader(request)
                 let callback = request.pathParameters["callback"] ?? ""
-                try parameters.finish()
                 let body = try request.body(ActiveChargingProfileResult.self)
                 return .reply(try await handler.postActiveChargingProfileResult(request.context, callback: callback, body: body))
             },
             OCPIRoute(.post, "{response_url}", module: "chargingprofiles", role: "SENDER", operation: "post_charging_profile_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
-                var parameters = ParameterReader(request)
                 let callback = request.pathParameters["callback"] ?? ""
-                try parameters.finish()
                 let body = try request.body(ChargingProfileResult.self)
                 return .reply(try await handler.postChargingProfileResult(request.context, callback: callback, body: body))
             },
             OCPIRoute(.post, "{response_url}", module: "chargingprofiles", role: "SENDER", operation: "post_clear_profile_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
-                var parameters = ParameterReader(request)
                 let callback = request.pathParameters["callback"] ?? ""
-                try parameters.finish()
                 let body = try request.body(ClearProfileResult.self)
                 return .reply(try await handler.postClearProfileResult(request.context, callback: callback, body: body))
             },

@@ -21,9 +21,7 @@ extension OCPIRoutes {
         [
             OCPIRoute(.post, "{response_url}", module: "commands", role: "SENDER", operation: "post_command_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
-                var parameters = ParameterReader(request)
                 let callback = request.pathParameters["callback"] ?? ""
-                try parameters.finish()
                 let body = try request.body(CommandResult.self)
                 return .reply(try await handler.postCommandResult(request.context, callback: callback, body: body))
             },

@@ -12,6 +12,8 @@ struct Price: ParsableCommand {
 
             The tariff is --tariff, or else the one of the CDR's tariffs that each period names by tariff_id.
 
+            Prices OCPI 2.2.1 CDRs and tariffs. OCPI 2.3.0 ones (--version 2.3.0) are refused for now: their taxes (a list of TaxAmount per cost, tax_included, PriceLimit bounds) are not priced yet.
+
             Exit status: 0 priced; 1 the input cannot be read, is not JSON of the right shape, or cannot be priced (the reason is on standard error).
             """
     )
@@ -25,7 +27,16 @@ struct Price: ParsableCommand {
     @Option(help: "The location's IANA time zone, for time-of-day, date and weekday restrictions.")
     var timeZone: String = "UTC"
 
+    @Option(help: "The OCPI version of the CDR and tariff: 2.2.1 (2.3.0 is not priced yet).")
+    var version: String = "2.2.1"
+
     func run() throws {
+        guard version == "2.2.1" else {
+            if version == "2.3.0" {
+                fail("pricing OCPI 2.3.0 is not supported yet: its taxes (TaxAmount lists, tax_included, PriceLimit bounds) are not priced; only 2.2.1 CDRs and tariffs are")
+            }
+            fail("unknown version '\(version)'; price works with 2.2.1")
+        }
         let cdrBytes = read(cdr)
         let tariffBytes = tariff.map(read)
         do {

@@ -27,6 +27,12 @@ import Testing
         #expect(outcome.error == "")
     }
 
+    @Test func checkPassesOnThe230SpecAndItsGeneratedTarget() async throws {
+        let outcome = try await run(["check", "spec/ocpi-2.3.0", "--output", "Sources/OCPI230"])
+        #expect(outcome.status == 0, "\(outcome.error)")
+        #expect(outcome.error == "")
+    }
+
     @Test func generateWritesAndCheckNamesEveryDifference() async throws {
         let output = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: output) }

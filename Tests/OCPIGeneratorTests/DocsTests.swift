@@ -74,9 +74,13 @@ import Testing
         }
     }
 
-    @Test(arguments: ["2.2.1", "2.1.1"])
+    @Test(arguments: ["2.2.1", "2.1.1", "2.3.0"])
     func everyLinkTargetExists(release: String) throws {
         let pages = DocsRenderer().render(try loadRepositorySpec(release))
+        for file in pages {
+            let ids = Self.attributes("id", in: file.contents)
+            #expect(ids.count == Set(ids).count, "\(file.path) repeats an id")
+        }
         let ids = Dictionary(uniqueKeysWithValues: pages.map { ($0.path, Set(Self.attributes("id", in: $0.contents))) })
         var links = 0
         for file in pages {

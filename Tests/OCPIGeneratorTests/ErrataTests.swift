@@ -97,7 +97,7 @@ import Testing
     @Test func fixtureIsTheD2Release() throws {
         let old = try loadFixture()
         #expect(old.version == "2.2.1")
-        #expect(old.release == "d2")
+        #expect(old.edition == "d2")
         let address = old.object(named: "Location")?.fields.first { $0.name == "address" }
         #expect(address?.type == .string(maxLength: 45))
     }

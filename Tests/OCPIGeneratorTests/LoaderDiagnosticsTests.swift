@@ -84,7 +84,7 @@ import Testing
         var files = ["extra.yaml": Snippet.types.replacingOccurrences(of: "shared: types", with: "shared: extra")]
         files["ocpi.yaml"] = Snippet.manifest + "\n  - missing.yaml"
         #expect(Snippet.diagnostics(files) == [
-            "snippets/extra.yaml:1: error: the file is not listed in ocpi.yaml",
+            "snippets/extra.yaml:1: error: the file is not listed in ocpi.yaml or in a package it lists",
             "snippets/ocpi.yaml:8: error: 'missing.yaml' is listed but does not exist",
         ])
     }

@@ -7,7 +7,7 @@ import Testing
     @Test func loadsWithoutErrors() throws {
         let spec = try loadRepositorySpec("2.1.1")
         #expect(spec.version == "2.1.1")
-        #expect(spec.release == "d2")
+        #expect(spec.edition == "d2")
         #expect(spec.note != nil)
         #expect(spec.patchRequiredFields == [])
     }

@@ -7,7 +7,7 @@ import Testing
     @Test func loadsWithoutErrors() throws {
         let spec = try loadRepositorySpec()
         #expect(spec.version == "2.2.1")
-        #expect(spec.release == "d2")
+        #expect(spec.edition == "d2")
     }
 
     @Test func hasEveryObjectFieldEnumValueAndEndpoint() throws {

@@ -22,7 +22,7 @@ func loadRepositorySpec(_ release: String = "2.2.1") throws -> Spec {
 enum Snippet {
     static let manifest = """
         ocpi: "9.9"
-        release: t1
+        edition: t1
         source: test
         doc: A release made up for tests.
         files:

@@ -30,11 +30,19 @@ private struct CheckRun {
     var diagnostics: [Diagnostic] = []
     private let objects: [String: ObjectDefinition]
     private let enums: [String: EnumDefinition]
+    /// File identifier → the package it belongs to, for the files of packages.
+    private let packageOfFile: [String: String]
 
     init(spec: Spec) {
         self.spec = spec
         objects = Dictionary(spec.objects.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         enums = Dictionary(spec.enums.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        packageOfFile = Dictionary(spec.files.compactMap { file in file.package.map { (file.identifier, $0) } }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The package that declares a type; `nil` for the core's types and for unknown names.
+    private func package(ofType name: String) -> String? {
+        (objects[name]?.file ?? enums[name]?.file).flatMap { packageOfFile[$0] }
     }
 
     mutating func error(_ location: SourceLocation, _ message: String) {
@@ -67,7 +75,7 @@ private struct CheckRun {
                     error(field.location, "duplicate field '\(field.name)' in \(object.name) (first at line \(first.line))")
                 }
                 seen[field.name] = seen[field.name] ?? field.location
-                checkReference(field.type, at: field.location, in: "field '\(field.name)' of \(object.name)")
+                checkReference(field.type, at: field.location, in: "field '\(field.name)' of \(object.name)", from: field.package ?? packageOfFile[object.file])
                 checkConstraints(field.constraints, type: field.type, at: field.location, in: "field '\(field.name)' of \(object.name)")
             }
         }
@@ -143,7 +151,7 @@ private struct CheckRun {
             if !seenParameters.insert(parameter.name).inserted {
                 error(parameter.location, "path parameter '\(parameter.name)' of \(label) is declared twice")
             }
-            checkReference(parameter.type, at: parameter.location, in: "path parameter '\(parameter.name)' of \(label)")
+            checkReference(parameter.type, at: parameter.location, in: "path parameter '\(parameter.name)' of \(label)", from: packageOfFile[endpoint.module])
             checkConstraints(parameter.constraints, type: parameter.type, at: parameter.location, in: "path parameter '\(parameter.name)'")
             if !template.parameterNames.contains(parameter.name) {
                 error(parameter.location, "path parameter '\(parameter.name)' is declared but not used in the path of \(label)")
@@ -160,7 +168,7 @@ private struct CheckRun {
             if !queryNames.insert(parameter.name).inserted {
                 error(parameter.location, "query parameter '\(parameter.name)' of \(label) is declared twice")
             }
-            checkReference(parameter.type, at: parameter.location, in: "query parameter '\(parameter.name)' of \(label)")
+            checkReference(parameter.type, at: parameter.location, in: "query parameter '\(parameter.name)' of \(label)", from: packageOfFile[endpoint.module])
             checkConstraints(parameter.constraints, type: parameter.type, at: parameter.location, in: "query parameter '\(parameter.name)'")
         }
         for operation in endpoint.operations {
@@ -192,7 +200,7 @@ private struct CheckRun {
         }
         for (payload, what) in [(operation.body, "body"), (operation.response, "response")] {
             guard let payload else { continue }
-            checkReference(payload.type, at: payload.location, in: "the \(what) of '\(operation.name)'")
+            checkReference(payload.type, at: payload.location, in: "the \(what) of '\(operation.name)'", from: packageOfFile[endpoint.module])
             if payload.patch, what == "response" {
                 error(payload.location, "a response cannot be a PATCH body")
             }
@@ -248,7 +256,7 @@ private struct CheckRun {
                 error(header.location, "duplicate header '\(header.name)' (first at line \(first.line))")
             }
             headers[key] = headers[key] ?? header.location
-            checkReference(header.type, at: header.location, in: "header \(header.name)")
+            checkReference(header.type, at: header.location, in: "header \(header.name)", from: nil)
         }
         for endpoint in spec.endpoints {
             for name in endpoint.responseHeaders where headers[name.lowercased()] == nil {
@@ -257,9 +265,18 @@ private struct CheckRun {
         }
     }
 
-    private mutating func checkReference(_ type: TypeReference, at location: SourceLocation, in what: String) {
-        guard let name = type.referencedName, objects[name] == nil, enums[name] == nil else { return }
-        error(location, "unknown type '\(name)' in \(what)")
+    /// The type must exist, and an item of the core or of one package must not use a type of
+    /// another package: a party implements the core without any package.
+    private mutating func checkReference(_ type: TypeReference, at location: SourceLocation, in what: String, from package: String?) {
+        guard let name = type.referencedName else { return }
+        guard objects[name] != nil || enums[name] != nil else {
+            error(location, "unknown type '\(name)' in \(what)")
+            return
+        }
+        if let owner = self.package(ofType: name), owner != package {
+            let user = package.map { "the package '\($0)'" } ?? "the core"
+            error(location, "\(what) uses \(name) of the package '\(owner)', which \(user) cannot depend on")
+        }
     }
 
     private mutating func checkConstraints(_ constraints: Constraints, type: TypeReference, at location: SourceLocation, in what: String) {

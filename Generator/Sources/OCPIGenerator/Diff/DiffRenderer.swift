@@ -35,12 +35,12 @@ public struct DiffRenderer: Sendable {
     // MARK: Text
 
     private func text(_ diff: SpecDiff) -> String {
-        var lines = ["OCPI \(diff.oldVersion) -> \(diff.newVersion): \(summary(diff))"]
+        var lines = ["OCPI \(diff.oldLabel) -> \(diff.newLabel): \(summary(diff))"]
         for (module, changes) in groups(diff) {
             lines.append("")
             lines.append("\(module):")
             for change in changes {
-                lines.append("  \(symbol(change.kind)) \(change.subject.rawValue) \(change.item)\(details(change))  [\(verdict(change))]")
+                lines.append("  \(symbol(change.kind)) \(change.subject.rawValue) \(change.item)\(packageNote(change))\(details(change))  [\(verdict(change))]")
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -52,6 +52,10 @@ public struct DiffRenderer: Sendable {
         case .removed: "-"
         case .changed: "~"
         }
+    }
+
+    private func packageNote(_ change: SpecChange) -> String {
+        change.package.map { " (package \($0))" } ?? ""
     }
 
     private func details(_ change: SpecChange) -> String {
@@ -78,6 +82,10 @@ public struct DiffRenderer: Sendable {
         var lines = ["{"]
         lines.append("  \"old\": \(jsonString(diff.oldVersion)),")
         lines.append("  \"new\": \(jsonString(diff.newVersion)),")
+        lines.append("  \"old_edition\": \(jsonString(diff.oldEdition)),")
+        lines.append("  \"new_edition\": \(jsonString(diff.newEdition)),")
+        lines.append("  \"old_packages\": [\(diff.oldPackages.map(jsonString).joined(separator: ", "))],")
+        lines.append("  \"new_packages\": [\(diff.newPackages.map(jsonString).joined(separator: ", "))],")
         lines.append("  \"summary\": {\"changes\": \(diff.changes.count), \"breaking_for_senders\": \(diff.count(\.sender, .breaking)), \"breaking_for_receivers\": \(diff.count(\.receiver, .breaking))},")
         if diff.changes.isEmpty {
             lines.append("  \"changes\": []")
@@ -95,6 +103,7 @@ public struct DiffRenderer: Sendable {
                     ("sender", jsonString(change.sender.rawValue)),
                     ("receiver", jsonString(change.receiver.rawValue)),
                     ("reason", jsonString(change.reason)),
+                    ("package", change.package.map(jsonString) ?? "null"),
                 ]
                 let object = "{" + members.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
                 lines.append("    " + object + (index == diff.changes.count - 1 ? "" : ","))
@@ -129,7 +138,7 @@ public struct DiffRenderer: Sendable {
     // MARK: Markdown
 
     private func markdown(_ diff: SpecDiff) -> String {
-        var lines = ["# OCPI \(diff.oldVersion) → \(diff.newVersion)", "", summary(diff) + "."]
+        var lines = ["# OCPI \(diff.oldLabel) → \(diff.newLabel)", "", summary(diff) + "."]
         for (module, changes) in groups(diff) {
             lines.append("")
             lines.append("## \(module)")
@@ -140,7 +149,7 @@ public struct DiffRenderer: Sendable {
                 let detail = String(details(change).dropFirst(2))
                 let cells = [
                     "\(change.kind.rawValue) \(change.subject.rawValue)",
-                    "`\(change.item)`",
+                    "`\(change.item)`" + packageNote(change),
                     detail,
                     change.sender == .breaking ? "**breaking**" : "compatible",
                     change.receiver == .breaking ? "**breaking**" : "compatible",

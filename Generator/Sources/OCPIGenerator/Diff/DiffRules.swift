@@ -11,7 +11,8 @@
 ///   receiver of the old release refuses (new data is not valid under the old release).
 ///
 /// Receivers are taken to ignore fields and query parameters they do not know, as OCPI parties
-/// must; an enum value they do not know is refused. Modules are found through version details,
+/// must; an enum value they do not know is refused, unless the enum is open (any value of an open
+/// enum is valid). Modules are found through version details,
 /// so a party never calls a module its partner does not list.
 ///
 /// | change                                        | sender     | receiver   |
@@ -38,6 +39,11 @@
 /// | constraint otherwise changed (another pattern) | breaking   | breaking   |
 /// | enum value added                               | breaking   | compatible |
 /// | enum value removed                             | compatible | breaking   |
+/// | value added to an enum open in the old release  | compatible | compatible |
+/// | value removed from an enum open in the new release | compatible | compatible |
+/// | enum opened (`open: true` added)               | breaking   | compatible |
+/// | enum closed (`open: true` removed)             | compatible | breaking   |
+/// | module or field moved into or out of a package | compatible | compatible |
 /// | endpoint or route added (in a kept module)     | breaking   | compatible |
 /// | endpoint or route removed (from a kept module) | compatible | breaking   |
 /// | path changed (other than parameter names)      | breaking   | breaking   |
@@ -58,6 +64,10 @@
 /// side does not know is still understood; transport headers are optional to the receiver,
 /// which ignores those it does not know. An endpoint's own response headers (the `Location` of a
 /// posted CDR) are part of its contract and follow the data rules.
+///
+/// A package is found like a module, through version details; the fields it adds to the core are
+/// optional. So moving a module or a field between the core and a package changes nothing on the
+/// wire by itself.
 ///
 /// An endpoint or route added to a kept module is breaking for the sender because a caller of the
 /// new release may call it on a server of the old one, which answers 404; one removed is breaking
@@ -103,8 +113,16 @@ public enum DiffRules {
         return looser(new.isList ? "a new sender may send an empty or absent list" : "a new sender may leave the value out")
     }
 
+    /// The values of the enums on either side of a type change, and whether each is open.
+    struct EnumValues {
+        var old: Set<String>
+        var new: Set<String>
+        var oldIsOpen = false
+        var newIsOpen = false
+    }
+
     /// Comparing two types; `enums` resolves a named type to its enum values when it is one.
-    static func type(_ old: TypeReference, _ new: TypeReference, enums: (TypeReference, TypeReference) -> (old: Set<String>, new: Set<String>)?) -> Verdict {
+    static func type(_ old: TypeReference, _ new: TypeReference, enums: (TypeReference, TypeReference) -> EnumValues?) -> Verdict {
         switch (old, new) {
         case (.int, .number): return looser("a number may have decimals that an old receiver refuses")
         case (.number, .int): return stricter("an old sender may send decimals")
@@ -112,20 +130,24 @@ public enum DiffRules {
         case (.string, .ciString): return stricter("an old sender may send text that is not ASCII")
         case (.named, .named):
             guard let values = enums(old, new) else { return both("another object type") }
-            return enumValues(old: values.old, new: values.new)
+            return enumValues(values)
         default: return both("another kind of value")
         }
     }
 
-    static func enumValues(old: Set<String>, new: Set<String>) -> Verdict {
-        let added = !new.subtracting(old).isEmpty
-        let removed = !old.subtracting(new).isEmpty
-        switch (added, removed) {
-        case (false, false): return neither("another enum name with the same values; the wire is unchanged")
-        case (true, false): return looser("another enum with more values, which old receivers refuse")
-        case (false, true): return stricter("another enum with fewer values, which old senders may still send")
-        case (true, true): return both("another enum with values added and removed")
+    /// Another enum in place of one: values added matter only to receivers of a closed old enum,
+    /// values removed only to receivers of a closed new one; opening or closing counts as well.
+    static func enumValues(_ values: EnumValues) -> Verdict {
+        var verdicts: [Verdict] = []
+        if !values.new.subtracting(values.old).isEmpty, !values.oldIsOpen {
+            verdicts.append(looser("another enum with more values, which old receivers refuse"))
         }
+        if !values.old.subtracting(values.new).isEmpty, !values.newIsOpen {
+            verdicts.append(stricter("another enum with fewer values, which old senders may still send"))
+        }
+        if values.oldIsOpen != values.newIsOpen { verdicts.append(enumOpened(values.newIsOpen)) }
+        guard !verdicts.isEmpty else { return neither("another enum name that accepts the same values; the wire is unchanged") }
+        return combined(verdicts)
     }
 
     static func maxLength(_ old: Int?, _ new: Int?) -> Verdict {
@@ -137,8 +159,24 @@ public enum DiffRules {
         }
     }
 
-    static func enumValueAdded() -> Verdict { looser("old receivers refuse a value they do not know") }
-    static func enumValueRemoved() -> Verdict { stricter("old senders may still send the value") }
+    static func enumValueAdded(oldIsOpen: Bool = false) -> Verdict {
+        oldIsOpen ? neither("the enum was open, so old receivers accept any value") : looser("old receivers refuse a value they do not know")
+    }
+
+    static func enumValueRemoved(newIsOpen: Bool = false) -> Verdict {
+        newIsOpen ? neither("the enum is open, so new receivers still accept the value") : stricter("old senders may still send the value")
+    }
+
+    /// An enum made open or closed.
+    static func enumOpened(_ isOpen: Bool) -> Verdict {
+        isOpen
+            ? looser("a new sender may send values of its own, which old receivers of the closed enum refuse")
+            : stricter("an old sender may send values of its own, which the closed enum now refuses")
+    }
+
+    static func packageChanged() -> Verdict {
+        neither("a package is offered through version details like a module, and the fields it adds are optional")
+    }
 
     static func routeAdded() -> Verdict {
         looser("a caller of the new release may call it on a server of the old one, which does not serve it")

@@ -48,11 +48,15 @@ public struct SpecChange: Hashable, Sendable, CustomStringConvertible {
     public var receiver: Compatibility
     /// The rule of `DiffRules` that classified the change, in words.
     public var reason: String
+    /// The optional package the item belongs to (`payments`), in the new release unless removed;
+    /// `nil` for the core.
+    public var package: String?
 
     public init(
         _ kind: Kind, _ subject: Subject, module: String, item: String, aspect: String? = nil,
-        old: String? = nil, new: String? = nil, sender: Compatibility, receiver: Compatibility, reason: String
+        old: String? = nil, new: String? = nil, sender: Compatibility, receiver: Compatibility, reason: String, package: String? = nil
     ) {
+        self.package = package
         self.kind = kind
         self.subject = subject
         self.module = module
@@ -70,6 +74,7 @@ public struct SpecChange: Hashable, Sendable, CustomStringConvertible {
     /// One line: `changed field Connector.tariff_id (cardinality "?" -> "*"): sender breaking, receiver compatible`.
     public var description: String {
         var text = "\(kind.rawValue) \(subject.rawValue) \(item)"
+        if let package { text += " [package \(package)]" }
         switch (aspect, old, new) {
         case (let aspect?, let old?, let new?): text += " (\(aspect) \(old) -> \(new))"
         case (let aspect?, _, _): text += " (\(aspect))"
@@ -88,11 +93,36 @@ public struct SpecDiff: Hashable, Sendable {
     public var oldVersion: String
     public var newVersion: String
     public var changes: [SpecChange]
+    /// The editions of the text each side describes (`ed1`, `ed2`).
+    public var oldEdition: String
+    public var newEdition: String
+    /// The optional packages each side includes, as people name them (`Payments 1`).
+    public var oldPackages: [String]
+    public var newPackages: [String]
 
-    public init(oldVersion: String, newVersion: String, changes: [SpecChange]) {
+    public init(
+        oldVersion: String, newVersion: String, changes: [SpecChange],
+        oldEdition: String = "", newEdition: String = "", oldPackages: [String] = [], newPackages: [String] = []
+    ) {
         self.oldVersion = oldVersion
         self.newVersion = newVersion
         self.changes = changes
+        self.oldEdition = oldEdition
+        self.newEdition = newEdition
+        self.oldPackages = oldPackages
+        self.newPackages = newPackages
+    }
+
+    /// `2.3.0 + Payments 1`; with the edition when both sides have the same version
+    /// (`2.3.0 ed1`), which is then what tells them apart.
+    public var oldLabel: String { label(oldVersion, oldEdition, oldPackages) }
+    public var newLabel: String { label(newVersion, newEdition, newPackages) }
+
+    private func label(_ version: String, _ edition: String, _ packages: [String]) -> String {
+        var text = version
+        if oldVersion == newVersion, oldEdition != newEdition, !edition.isEmpty { text += " " + edition }
+        for package in packages { text += " + " + package }
+        return text
     }
 
     public var hasBreakingChanges: Bool { changes.contains(where: \.isBreaking) }

@@ -11,7 +11,11 @@ public struct SpecDiffer: Sendable {
     public func diff(old: Spec, new: Spec) -> SpecDiff {
         var context = Context(old: old, new: new)
         context.run()
-        return SpecDiff(oldVersion: old.version, newVersion: new.version, changes: context.changes)
+        return SpecDiff(
+            oldVersion: old.version, newVersion: new.version, changes: context.changes,
+            oldEdition: old.edition, newEdition: new.edition,
+            oldPackages: old.packages.map(\.label), newPackages: new.packages.map(\.label)
+        )
     }
 }
 
@@ -27,6 +31,9 @@ private struct Context {
 
     private var onlyNew: Set<String> = []
     private var onlyOld: Set<String> = []
+    /// The package of the field being compared when a package adds it to a core object: its
+    /// changes are marked with it rather than with the package of the object's file.
+    private var fieldPackage: String?
 
     mutating func run() {
         let oldFiles = Set(old.files.map(\.identifier))
@@ -53,6 +60,10 @@ private struct Context {
             let verdict = DiffRules.neither("modules are found through version details, so no party calls one its partner does not offer")
             add(newFile == nil ? .removed : .added, .module, module: module, item: module,
                 old: newFile == nil ? summary : nil, new: newFile == nil ? nil : summary, verdict)
+        }
+        if let oldFile, let newFile, oldFile.package != newFile.package, file.module != nil {
+            add(.changed, .module, module: module, item: module, aspect: "package",
+                old: oldFile.package ?? "core", new: newFile.package ?? "core", DiffRules.packageChanged())
         }
         // A module only one release has is one change; a shared file's types are listed one by one.
         let summarized = file.module != nil && (onlyNew.contains(module) || onlyOld.contains(module))
@@ -112,29 +123,40 @@ private struct Context {
     // MARK: Objects and enums
 
     private mutating func objectChanges(_ oldObject: ObjectDefinition, _ newObject: ObjectDefinition, module: String) {
+        defer { fieldPackage = nil }
         for field in newObject.fields {
             let item = "\(newObject.name).\(field.name)"
+            fieldPackage = field.package
             guard let previous = oldObject.fields.first(where: { $0.name == field.name }) else {
                 add(.added, .field, module: module, item: item, new: Self.describe(field), DiffRules.fieldAdded(field.cardinality))
                 continue
+            }
+            if previous.package != field.package {
+                add(.changed, .field, module: module, item: item, aspect: "package",
+                    old: previous.package ?? "core", new: field.package ?? "core", DiffRules.packageChanged())
             }
             valueChanges(.field, module: module, item: item,
                          old: (previous.type, previous.cardinality, previous.constraints),
                          new: (field.type, field.cardinality, field.constraints))
         }
         for field in oldObject.fields where !newObject.fields.contains(where: { $0.name == field.name }) {
+            fieldPackage = field.package
             add(.removed, .field, module: module, item: "\(oldObject.name).\(field.name)", old: Self.describe(field), DiffRules.fieldRemoved(field.cardinality))
         }
     }
 
     private mutating func enumChanges(_ oldEnum: EnumDefinition, _ newEnum: EnumDefinition, module: String) {
+        if oldEnum.isOpen != newEnum.isOpen {
+            add(.changed, .enumeration, module: module, item: newEnum.name, aspect: "open",
+                old: "\(oldEnum.isOpen)", new: "\(newEnum.isOpen)", DiffRules.enumOpened(newEnum.isOpen))
+        }
         let oldValues = Set(oldEnum.values.map(\.value))
         let newValues = Set(newEnum.values.map(\.value))
         for value in newEnum.values where !oldValues.contains(value.value) {
-            add(.added, .value, module: module, item: "\(newEnum.name).\(value.value)", DiffRules.enumValueAdded())
+            add(.added, .value, module: module, item: "\(newEnum.name).\(value.value)", DiffRules.enumValueAdded(oldIsOpen: oldEnum.isOpen))
         }
         for value in oldEnum.values where !newValues.contains(value.value) {
-            add(.removed, .value, module: module, item: "\(oldEnum.name).\(value.value)", DiffRules.enumValueRemoved())
+            add(.removed, .value, module: module, item: "\(oldEnum.name).\(value.value)", DiffRules.enumValueRemoved(newIsOpen: newEnum.isOpen))
         }
     }
 
@@ -178,11 +200,13 @@ private struct Context {
         }
     }
 
-    private func enumValues(_ old: TypeReference, _ new: TypeReference) -> (old: Set<String>, new: Set<String>)? {
+    private func enumValues(_ old: TypeReference, _ new: TypeReference) -> DiffRules.EnumValues? {
         guard let oldName = old.referencedName, let newName = new.referencedName,
             let oldEnum = self.old.enumeration(named: oldName), let newEnum = self.new.enumeration(named: newName)
         else { return nil }
-        return (Set(oldEnum.values.map(\.value)), Set(newEnum.values.map(\.value)))
+        return DiffRules.EnumValues(
+            old: Set(oldEnum.values.map(\.value)), new: Set(newEnum.values.map(\.value)), oldIsOpen: oldEnum.isOpen, newIsOpen: newEnum.isOpen
+        )
     }
 
     private mutating func constraintChanges(_ subject: SpecChange.Subject, module: String, item: String, old: Constraints, new: Constraints) {
@@ -407,7 +431,8 @@ private struct Context {
         _ kind: SpecChange.Kind, _ subject: SpecChange.Subject, module: String, item: String, aspect: String? = nil,
         old: String? = nil, new: String? = nil, _ verdict: DiffRules.Verdict
     ) {
+        let package = fieldPackage ?? (self.new.files.first { $0.identifier == module } ?? self.old.files.first { $0.identifier == module })?.package
         changes.append(SpecChange(kind, subject, module: module, item: item, aspect: aspect, old: old, new: new,
-                                  sender: verdict.sender, receiver: verdict.receiver, reason: verdict.reason))
+                                  sender: verdict.sender, receiver: verdict.receiver, reason: verdict.reason, package: package))
     }
 }

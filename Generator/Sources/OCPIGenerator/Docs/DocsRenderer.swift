@@ -58,7 +58,7 @@ private struct DocsSite {
         var writer = CodeWriter()
         document(&writer, title: "\(title) reference", source: "spec/ocpi-\(spec.version)/\(SpecSource.manifestName)", current: DocsRenderer.indexPath) { writer in
             writer.line("<h1>\(HTMLText.escape(title)) reference</h1>")
-            writer.line("<p class=\"ref\">Edition \(HTMLText.escape(spec.release)) · \(HTMLText.escape(spec.source))</p>")
+            writer.line("<p class=\"ref\">Edition \(HTMLText.escape(spec.edition)) · \(HTMLText.escape(spec.source))</p>")
             annotations(&writer, Annotations(doc: spec.doc, note: spec.note))
             let counts = [
                 count(spec.modules.count, "module"), count(spec.objects.count, "object and class", "objects and classes"),
@@ -72,7 +72,7 @@ private struct DocsSite {
                 writer.line("<tr><th>Module</th><th>Kind</th><th>Sender</th><th>Receiver</th><th>Description</th></tr>")
                 for file in spec.modules {
                     let cells = [
-                        "<a href=\"\(DocsRenderer.pagePath(file))\">\(HTMLText.escape(file.title))</a> <code>\(HTMLText.escape(file.identifier))</code>",
+                        "<a href=\"\(DocsRenderer.pagePath(file))\">\(HTMLText.escape(file.title))</a> <code>\(HTMLText.escape(file.identifier))</code>" + packageBadge(file),
                         HTMLText.escape(file.kind?.rawValue ?? ""),
                         HTMLText.escape(file.senderRoles.joined(separator: ", ")),
                         HTMLText.escape(file.receiverRoles.joined(separator: ", ")),
@@ -81,6 +81,7 @@ private struct DocsSite {
                     writer.line("<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>")
                 }
             }
+            if !spec.packages.isEmpty { packages(&writer) }
             writer.line("<h2 id=\"shared\">Shared definitions</h2>")
             writer.block("<ul>", close: "</ul>") { writer in
                 for file in spec.files where file.module == nil {
@@ -88,7 +89,7 @@ private struct DocsSite {
                 }
             }
             writer.line("<h2 id=\"types\">Every type</h2>")
-            let types = spec.objects.map { ($0.name, $0.kind.rawValue) } + spec.enums.map { ($0.name, "enum") }
+            let types = spec.objects.map { ($0.name, $0.kind.rawValue) } + spec.enums.map { ($0.name, $0.isOpen ? "open enum" : "enum") }
             writer.block("<ul class=\"toc\">", close: "</ul>") { writer in
                 for (name, kind) in types.sorted(by: { $0.0 < $1.0 }) {
                     writer.line("<li>\(typeLink(name)) <span class=\"kind\">\(kind)</span></li>")
@@ -102,8 +103,14 @@ private struct DocsSite {
                 writer.line("<dt><code>string</code></dt><dd>case-sensitive printable UTF-8 text</dd>")
                 writer.line("<dt><code>CiString</code></dt><dd>case-insensitive printable ASCII text</dd>")
                 writer.line("<dt><code>DateTime</code></dt><dd>a UTC timestamp (RFC 3339, <code>Z</code> optional)</dd>")
+                if spec.enums.contains(where: \.isOpen) {
+                    writer.line("<dt>Open enum</dt><dd>an enum whose listed values a party may extend with values of its own; such a value is valid</dd>")
+                }
+                if !spec.packages.isEmpty {
+                    writer.line("<dt>Package</dt><dd>an optional set of modules, and of fields added to the core&#39;s objects, that a party implements on top of the core or not at all</dd>")
+                }
                 writer.line("<dt>Decision</dt><dd>what this project decided where the official text is unclear</dd>")
-                writer.line("<dt>Erratum</dt><dd>a fix made to the official text after edition \(HTMLText.escape(spec.release))</dd>")
+                writer.line("<dt>Erratum</dt><dd>a fix made to the official text after edition \(HTMLText.escape(spec.edition))</dd>")
             }
         }
         return writer.text
@@ -118,6 +125,9 @@ private struct DocsSite {
                 if let module = file.module { fact(&writer, "Module ID", "<code>\(HTMLText.escape(module))</code>") }
                 if let kind = file.kind { fact(&writer, "Kind", HTMLText.escape(kind.rawValue)) }
                 if let owner = file.dataOwner { fact(&writer, "Data owner", HTMLText.escape(owner)) }
+                if let package = spec.package(named: file.package) {
+                    fact(&writer, "Package", "<a href=\"\(DocsRenderer.indexPath)#\(packageAnchor(package))\">\(HTMLText.escape(package.label))</a> (optional)")
+                }
                 if file.module != nil {
                     fact(&writer, "Sender roles", HTMLText.escape(file.senderRoles.isEmpty ? "none" : file.senderRoles.joined(separator: ", ")))
                     fact(&writer, "Receiver roles", HTMLText.escape(file.receiverRoles.isEmpty ? "none" : file.receiverRoles.joined(separator: ", ")))
@@ -267,7 +277,7 @@ private struct DocsSite {
                         length(field.type, field.constraints),
                         "<span title=\"\(HTMLText.escape(cardinalityWords(field.cardinality)))\">\(HTMLText.escape(field.cardinality.rawValue))</span>",
                         constraints(field.constraints),
-                        describe(field.annotations),
+                        describe(field.annotations) + addedBy(field),
                     ]
                     writer.line("<tr id=\"\(HTMLText.anchor(object.name + "." + field.name))\">" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>")
                 }
@@ -278,8 +288,11 @@ private struct DocsSite {
 
     private func enumeration(_ writer: inout CodeWriter, _ enumeration: EnumDefinition) {
         writer.block("<section class=\"type\" id=\"\(HTMLText.anchor(enumeration.name))\">", close: "</section>") { writer in
-            writer.line("<h3>\(HTMLText.escape(enumeration.name))<span class=\"kind\">enum</span></h3>")
+            writer.line("<h3>\(HTMLText.escape(enumeration.name))<span class=\"kind\">\(enumeration.isOpen ? "open enum" : "enum")</span></h3>")
             annotations(&writer, enumeration.annotations)
+            if enumeration.isOpen {
+                writer.line("<p class=\"since\">Open: a party may send values of its own besides these, and such a value is valid.</p>")
+            }
             writer.block("<table class=\"values\">", close: "</table>") { writer in
                 writer.line("<tr><th>Value</th><th>Description</th></tr>")
                 for value in enumeration.values {
@@ -312,6 +325,55 @@ private struct DocsSite {
                 }
             }
         }
+    }
+
+    /// The index's section on the optional packages: what each brings to the core.
+    private func packages(_ writer: inout CodeWriter) {
+        writer.line("<h2 id=\"packages\">Optional packages</h2>")
+        writer.line("<p>A party implements the core and, on top of it, any of these packages or none. The wire version is \(HTMLText.escape(spec.version)) either way.</p>")
+        for package in spec.packages {
+            writer.block("<section class=\"type\" id=\"\(packageAnchor(package))\">", close: "</section>") { writer in
+                writer.line("<h3>\(HTMLText.escape(package.label))<span class=\"kind\">package</span></h3>")
+                annotations(&writer, package.annotations)
+                writer.block("<dl class=\"facts\">", close: "</dl>") { writer in
+                    fact(&writer, "Name", "<code>\(HTMLText.escape(package.name))</code>")
+                    fact(&writer, "Version", HTMLText.escape(package.version))
+                    let modules = spec.files.filter { $0.package == package.name }
+                    let moduleLinks = modules.map { "<a href=\"\(DocsRenderer.pagePath($0))\">\(HTMLText.escape($0.title))</a>" }
+                    fact(&writer, "Modules", moduleLinks.isEmpty ? "none" : moduleLinks.joined(separator: ", "))
+                    let fields = package.extensions.flatMap { fileExtension in
+                        fileExtension.objects.flatMap { object in object.fields.map { (object.object, $0) } }
+                    }
+                    let fieldLinks = fields.map { object, field in
+                        "<a href=\"\(pageOfType[object] ?? "")#\(HTMLText.anchor(object + "." + field))\"><code>\(HTMLText.escape(object)).\(HTMLText.escape(field))</code></a>"
+                    }
+                    fact(&writer, "Fields added to the core", fieldLinks.isEmpty ? "none" : fieldLinks.joined(separator: ", "))
+                    fact(&writer, "Source", "<code>\(HTMLText.escape(package.folder))</code> · \(HTMLText.escape(package.source))")
+                }
+                for fileExtension in package.extensions {
+                    let target = spec.files.first { $0.identifier == fileExtension.extends }
+                    let link = target.map { "<a href=\"\(DocsRenderer.pagePath($0))\">\(HTMLText.escape($0.title))</a>" } ?? HTMLText.escape(fileExtension.extends)
+                    writer.line("<h4>What it adds to \(link)</h4>")
+                    annotations(&writer, fileExtension.annotations)
+                }
+            }
+        }
+    }
+
+    private func packageAnchor(_ package: SpecPackage) -> String {
+        HTMLText.anchor("package-" + package.name)
+    }
+
+    /// A mark beside a package's module in the index.
+    private func packageBadge(_ file: SpecFile) -> String {
+        guard let package = spec.package(named: file.package) else { return "" }
+        return " <span class=\"kind\">\(HTMLText.escape(package.label)) package</span>"
+    }
+
+    /// For a field a package adds to an object of the core.
+    private func addedBy(_ field: FieldDefinition) -> String {
+        guard let package = spec.package(named: field.package) else { return "" }
+        return "<p class=\"since\">Added by the optional <a href=\"\(DocsRenderer.indexPath)#\(packageAnchor(package))\">\(HTMLText.escape(package.label))</a> package.</p>"
     }
 
     // MARK: Pieces

@@ -13,11 +13,11 @@ public enum SpecLoader {
         }
         let manifestReader = YAMLReader(path: manifestPath)
         let manifest = manifestReader.root(of: manifestText).flatMap {
-            manifestReader.map($0, "the manifest", required: ["ocpi", "release", "source", "doc", "files"],
-                               optional: ["note", "patch_required_fields", "token_encoding"])
+            manifestReader.map($0, "the manifest", required: ["ocpi", "edition", "source", "doc", "files"],
+                               optional: ["note", "patch_required_fields", "token_encoding", "packages"])
         }
         let version = manifestReader.string(manifest?["ocpi"], "'ocpi'")
-        let release = manifestReader.string(manifest?["release"], "'release'")
+        let edition = manifestReader.string(manifest?["edition"], "'edition'")
         let origin = manifestReader.string(manifest?["source"], "'source'")
         let doc = manifestReader.string(manifest?["doc"], "'doc'")
         let note = manifestReader.string(manifest?["note"], "'note'")
@@ -27,47 +27,205 @@ public enum SpecLoader {
         let patchRequiredFields = manifest?["patch_required_fields"] == nil
             ? Spec.defaultPatchRequiredFields
             : manifestReader.strings(manifest?["patch_required_fields"], "'patch_required_fields'")
-        var fileNames: [(String, Node)] = []
-        for node in manifestReader.list(manifest?["files"], "'files'") {
-            guard let name = manifestReader.string(node, "a file name") else { continue }
-            if fileNames.contains(where: { $0.0 == name }) {
-                manifestReader.error(at: node, "'\(name)' is listed twice")
-            } else if source.files[name] == nil {
-                manifestReader.error(at: node, "'\(name)' is listed but does not exist")
+        let fileNames = listedFiles(manifest?["files"], folder: "", reader: manifestReader, source: source)
+
+        // Each package's manifest, then the files it lists.
+        var packageManifests: [PackageManifest] = []
+        for node in manifestReader.list(manifest?["packages"], "'packages'") {
+            guard let folder = manifestReader.string(node, "a package folder").map(trimmingSlashes) else { continue }
+            let path = folder + "/" + SpecSource.packageManifestName
+            if packageManifests.contains(where: { $0.folder == folder }) {
+                manifestReader.error(at: node, "the package '\(folder)' is listed twice")
+            } else if folder.isEmpty || source.files[path] == nil {
+                manifestReader.error(at: node, "the package '\(folder)' is listed but has no \(SpecSource.packageManifestName)")
             } else {
-                fileNames.append((name, node))
+                packageManifests.append(PackageManifest.load(folder: folder, source: source))
             }
         }
-        let listed = Set(fileNames.map(\.0))
+        for (index, package) in packageManifests.enumerated() {
+            if let name = package.name, let first = packageManifests[..<index].first(where: { $0.name == name }) {
+                package.reader.error(at: package.nameNode, "duplicate package name '\(name)' (first in \(first.reader.path))")
+            }
+        }
+
+        var listed = Set(fileNames.map(\.0))
+        for package in packageManifests {
+            listed.insert(package.folder + "/" + SpecSource.packageManifestName)
+            listed.formUnion(package.files.map(\.0))
+        }
         for name in source.files.keys.sorted() where name != SpecSource.manifestName && !listed.contains(name) {
-            diagnostics.append(Diagnostic(SourceLocation(file: source.displayPath(of: name), line: 1), "the file is not listed in \(SpecSource.manifestName)"))
+            diagnostics.append(Diagnostic(SourceLocation(file: source.displayPath(of: name), line: 1), "the file is not listed in \(SpecSource.manifestName) or in a package it lists"))
         }
         diagnostics += manifestReader.diagnostics
 
         var files: [SpecFile] = []
         for (name, _) in fileNames {
             let reader = YAMLReader(path: source.displayPath(of: name))
-            if let root = reader.root(of: source.files[name] ?? ""),
-                let file = FileLoader(reader: reader, name: name).file(root)
-            {
+            if let root = reader.root(of: source.files[name] ?? ""), let file = FileLoader(reader: reader, name: name, package: nil).file(root) {
                 files.append(file)
             }
             diagnostics += reader.diagnostics
         }
-        guard diagnostics.isEmpty, let version, let release, let origin, let doc, let tokenEncoding else {
+
+        // Packages: their module files follow the core's; their extensions change the core's objects.
+        var packages: [SpecPackage] = []
+        var extensions: [(SpecExtension, [AddedField])] = []
+        for package in packageManifests {
+            diagnostics += package.reader.diagnostics
+            guard let name = package.name else { continue }
+            var packageExtensions: [SpecExtension] = []
+            for (path, _) in package.files {
+                let reader = YAMLReader(path: source.displayPath(of: path))
+                let loader = FileLoader(reader: reader, name: path, package: name)
+                if let root = reader.root(of: source.files[path] ?? "") {
+                    if case .mapping(let mapping) = root, mapping.keys.contains(where: { $0.scalar?.string == "extends" }) {
+                        if let (fileExtension, fields) = loader.extensionFile(root) {
+                            packageExtensions.append(fileExtension)
+                            extensions.append((fileExtension, fields))
+                        }
+                    } else if let file = loader.file(root) {
+                        files.append(file)
+                    }
+                }
+                diagnostics += reader.diagnostics
+            }
+            packages.append(SpecPackage(
+                name: name, version: package.version ?? "", title: package.title ?? name, folder: package.folder,
+                source: package.source ?? "", annotations: package.annotations, location: package.location,
+                extensions: packageExtensions
+            ))
+        }
+        for (fileExtension, fields) in extensions {
+            apply(fileExtension, fields, to: &files, path: source.displayPath(of: fileExtension.name), diagnostics: &diagnostics)
+        }
+
+        guard diagnostics.isEmpty, let version, let edition, let origin, let doc, let tokenEncoding else {
             return .failure(SpecErrors(diagnostics))
         }
         return .success(Spec(
-            version: version, release: release, source: origin, doc: doc, note: note,
-            patchRequiredFields: patchRequiredFields, tokenEncoding: tokenEncoding, files: files
+            version: version, edition: edition, source: origin, doc: doc, note: note,
+            patchRequiredFields: patchRequiredFields, tokenEncoding: tokenEncoding, files: files, packages: packages
         ))
+    }
+
+    /// The files a manifest lists (`folder` is where they are, relative to the release folder),
+    /// each once and each existing.
+    fileprivate static func listedFiles(_ node: Node?, folder: String, reader: YAMLReader, source: SpecSource) -> [(String, Node)] {
+        var fileNames: [(String, Node)] = []
+        for node in reader.list(node, "'files'") {
+            guard let name = reader.string(node, "a file name") else { continue }
+            let path = folder.isEmpty ? name : folder + "/" + name
+            if fileNames.contains(where: { $0.0 == path }) {
+                reader.error(at: node, "'\(name)' is listed twice")
+            } else if source.files[path] == nil {
+                reader.error(at: node, "'\(name)' is listed but does not exist")
+            } else {
+                fileNames.append((path, node))
+            }
+        }
+        return fileNames
+    }
+
+    private static func trimmingSlashes(_ text: String) -> String {
+        String(text.drop { $0 == "/" }.reversed().drop { $0 == "/" }.reversed())
+    }
+
+    /// Adds an extension's fields to the objects of the core file it extends, each after the
+    /// field it names (at the end without `after`).
+    private static func apply(
+        _ fileExtension: SpecExtension, _ added: [AddedField], to files: inout [SpecFile], path: String, diagnostics: inout [Diagnostic]
+    ) {
+        func error(_ line: Int, _ message: String) {
+            diagnostics.append(Diagnostic(SourceLocation(file: path, line: line), message))
+        }
+        guard let fileIndex = files.firstIndex(where: { $0.identifier == fileExtension.extends && $0.package == nil }) else {
+            error(fileExtension.location.line, "'extends: \(fileExtension.extends)' names no module or shared file of the core")
+            return
+        }
+        for addition in added {
+            let fileName = files[fileIndex].name
+            guard let objectIndex = files[fileIndex].objects.firstIndex(where: { $0.name == addition.object }) else {
+                error(addition.objectLine, "\(addition.object) is not an object of \(fileName)")
+                continue
+            }
+            var fields = files[fileIndex].objects[objectIndex].fields
+            let field = addition.field
+            if field.cardinality.isRequired {
+                error(field.location.line, "'\(field.name)' must be optional (\"?\" or \"*\"): a party without the package leaves it out of \(addition.object)")
+            }
+            if let existing = fields.first(where: { $0.name == field.name }) {
+                error(field.location.line, "\(addition.object) already has a field '\(field.name)' (\(existing.location))")
+                continue
+            }
+            if let after = addition.after {
+                guard let position = fields.firstIndex(where: { $0.name == after }) else {
+                    error(field.location.line, "'after: \(after)' of '\(field.name)' is not a field of \(addition.object)")
+                    continue
+                }
+                fields.insert(field, at: position + 1)
+            } else {
+                fields.append(field)
+            }
+            files[fileIndex].objects[objectIndex].fields = fields
+        }
+    }
+}
+
+/// A field that a package's extension file adds to an object of the core.
+private struct AddedField {
+    let object: String
+    let objectLine: Int
+    let field: FieldDefinition
+    /// The field it follows; `nil` to add it last.
+    let after: String?
+}
+
+/// A package's `package.yaml`, read.
+private struct PackageManifest {
+    let folder: String
+    let reader: YAMLReader
+    let name: String?
+    let nameNode: Node?
+    let version: String?
+    let title: String?
+    let source: String?
+    let annotations: Annotations
+    let location: SourceLocation
+    /// The files it lists, as paths within the release folder.
+    let files: [(String, Node)]
+
+    static func load(folder: String, source: SpecSource) -> PackageManifest {
+        let reader = YAMLReader(path: source.displayPath(of: folder + "/" + SpecSource.packageManifestName))
+        guard let root = reader.root(of: source.files[folder + "/" + SpecSource.packageManifestName] ?? "") else {
+            return PackageManifest(folder: folder, reader: reader, name: nil, nameNode: nil, version: nil, title: nil, source: nil,
+                                   annotations: Annotations(), location: reader.location(of: nil), files: [])
+        }
+        let map = reader.map(root, "the package manifest", required: ["package", "version", "title", "source", "doc", "files"],
+                             optional: ["note", "ref"])
+        return PackageManifest(
+            folder: folder,
+            reader: reader,
+            name: reader.string(map?["package"], "'package'"),
+            nameNode: map?.keyNodes["package"],
+            version: reader.string(map?["version"], "'version'"),
+            title: reader.string(map?["title"], "'title'"),
+            source: reader.string(map?["source"], "'source'"),
+            annotations: Annotations(
+                ref: reader.string(map?["ref"], "'ref'"), doc: reader.string(map?["doc"], "'doc'"), note: reader.string(map?["note"], "'note'")
+            ),
+            location: reader.location(of: root),
+            files: SpecLoader.listedFiles(map?["files"], folder: folder, reader: reader, source: source)
+        )
     }
 }
 
 /// Reads the items of one file.
 private struct FileLoader {
     let reader: YAMLReader
+    /// The file's path within the release folder.
     let name: String
+    /// The package the file belongs to; `nil` for the core.
+    let package: String?
 
     private static let annotationKeys = ["ref", "doc", "note", "errata", "since"]
     private static let constraintKeys = ["exact_length", "pattern", "min", "max", "max_decimals"]
@@ -98,6 +256,7 @@ private struct FileLoader {
         return SpecFile(
             name: name,
             location: reader.location(of: root),
+            package: package,
             module: module,
             shared: shared,
             title: reader.string(map["title"], "'title'") ?? name,
@@ -156,15 +315,53 @@ private struct FileLoader {
         )
     }
 
+    /// A package's file that adds fields to objects of a core file.
+    func extensionFile(_ root: Node) -> (SpecExtension, [AddedField])? {
+        guard let map = reader.map(root, "the extension file", required: ["extends", "doc", "objects"], optional: ["ref", "note"]),
+            let extends = reader.string(map["extends"], "'extends'")
+        else { return nil }
+        var objects: [ObjectExtension] = []
+        var added: [AddedField] = []
+        for node in reader.list(map["objects"], "'objects'") {
+            guard let objectMap = reader.map(node, "an extended object", required: ["name", "add_fields"]),
+                let name = reader.string(objectMap["name"], "'name'")
+            else { continue }
+            let fieldNodes = reader.list(objectMap["add_fields"], "'add_fields' of \(name)")
+            if fieldNodes.isEmpty, let node = objectMap["add_fields"], case .sequence = node {
+                reader.error(at: node, "the extension of \(name) adds no fields")
+            }
+            var names: [String] = []
+            for fieldNode in fieldNodes {
+                guard let (loaded, fieldMap) = field(fieldNode, owner: name, extraKeys: ["after"]) else { continue }
+                var field = loaded
+                field.package = package
+                names.append(field.name)
+                added.append(AddedField(object: name, objectLine: reader.line(of: node), field: field, after: reader.string(fieldMap["after"], "'after'")))
+            }
+            objects.append(ObjectExtension(object: name, fields: names, location: reader.location(of: node)))
+        }
+        if objects.isEmpty, let node = map["objects"], case .sequence(let list) = node, list.isEmpty {
+            reader.error(at: node, "the extension extends no objects")
+        }
+        let fileExtension = SpecExtension(
+            name: name, extends: extends, annotations: annotations(map), location: reader.location(of: map.keyNodes["extends"]), objects: objects
+        )
+        return (fileExtension, added)
+    }
+
     private func field(_ node: Node, owner: String) -> FieldDefinition? {
+        field(node, owner: owner, extraKeys: [])?.0
+    }
+
+    private func field(_ node: Node, owner: String, extraKeys: [String]) -> (FieldDefinition, YAMLMap)? {
         guard let map = reader.map(node, "a field of \(owner)", required: ["name", "type", "card", "doc"],
-                                   optional: ["swift_name"] + Self.annotationKeys.filter { $0 != "doc" } + Self.constraintKeys),
+                                   optional: ["swift_name"] + Self.annotationKeys.filter { $0 != "doc" } + Self.constraintKeys + extraKeys),
             let name = reader.string(map["name"], "'name'")
         else { return nil }
         let type = reader.type(map["type"], "field '\(name)' of \(owner)")
         let card = reader.cardinality(map["card"], "field '\(name)' of \(owner)")
         guard let type, let card else { return nil }
-        return FieldDefinition(
+        let field = FieldDefinition(
             name: name,
             type: type,
             cardinality: card,
@@ -173,11 +370,12 @@ private struct FileLoader {
             annotations: annotations(map),
             location: reader.location(of: node)
         )
+        return (field, map)
     }
 
     private func enumeration(_ node: Node, file: String) -> EnumDefinition? {
         guard let map = reader.map(node, "an enum", required: ["name", "doc", "values"],
-                                   optional: ["swift_name"] + Self.annotationKeys),
+                                   optional: ["swift_name", "open"] + Self.annotationKeys),
             let name = reader.string(map["name"], "'name'")
         else { return nil }
         let values = reader.list(map["values"], "'values' of \(name)").compactMap { valueNode -> EnumValueDefinition? in
@@ -198,6 +396,7 @@ private struct FileLoader {
         return EnumDefinition(
             name: name,
             swiftName: reader.string(map["swift_name"], "'swift_name'"),
+            isOpen: reader.bool(map["open"], "'open' of \(name)") ?? false,
             values: values,
             annotations: annotations(map),
             location: reader.location(of: node),

@@ -5,7 +5,8 @@ import Foundation
 public struct SpecSource: Hashable, Sendable {
     /// The folder as the user named it; diagnostics are prefixed with it.
     public var directory: String
-    /// File name → contents, for every `.yaml` file of the folder.
+    /// Path within the folder → contents, for every `.yaml` file of the folder and its
+    /// subfolders (`locations.yaml`, `packages/payments/package.yaml`).
     public var files: [String: String]
 
     public init(directory: String, files: [String: String]) {
@@ -15,13 +16,21 @@ public struct SpecSource: Hashable, Sendable {
 
     public static let manifestName = "ocpi.yaml"
 
-    /// Reads every `.yaml` file directly inside `directory`.
+    /// The manifest of a package, inside the package's folder.
+    public static let packageManifestName = "package.yaml"
+
+    /// Reads every `.yaml` file inside `directory` and its subfolders (packages live in
+    /// subfolders).
     public static func read(directory: String) throws -> SpecSource {
-        let url = URL(fileURLWithPath: directory, isDirectory: true)
-        let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+        let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        // Throws for a folder that does not exist, where the enumerator would say nothing.
+        _ = try FileManager.default.contentsOfDirectory(atPath: root.path)
         var files: [String: String] = [:]
-        for name in names where name.hasSuffix(".yaml") {
-            files[name] = try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)
+        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        while let url = enumerator?.nextObject() as? URL {
+            guard url.pathExtension == "yaml", try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true else { continue }
+            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+            files[relative] = try String(contentsOf: url, encoding: .utf8)
         }
         return SpecSource(directory: directory, files: files)
     }

@@ -28,13 +28,14 @@ struct ReleaseRenderer {
         writer.line()
         writer.line("import Foundation")
         writer.line()
-        writer.docComment("OCPI \(spec.version), edition \(spec.release): the release this module was generated from.")
+        writer.docComment("OCPI \(spec.version), edition \(spec.edition): the release this module was generated from.")
         writer.block("public enum OCPIRelease {") { writer in
             writer.docComment("The release, as it appears in URLs and in version details.")
             writer.line("public static let version = \(swiftString(spec.version))")
             writer.line()
             writer.docComment("The edition of the official text the spec folder describes.")
-            writer.line("public static let edition = \(swiftString(spec.release))")
+            writer.line("public static let edition = \(swiftString(spec.edition))")
+            if !spec.packages.isEmpty { packages(spec, into: &writer) }
             writer.line()
             writer.docComment("The OpenAPI 3.1 document of the release (`\(Generator.openAPIPath)`).")
             writer.block("public static var openAPIDocument: Data? {") { writer in
@@ -48,6 +49,43 @@ struct ReleaseRenderer {
             }
         }
         return GeneratedFile(path: "OCPIRelease.swift", contents: writer.text)
+    }
+
+    /// The optional packages the target includes, so that a server can tell which modules it
+    /// mounts and lists in its version details.
+    private func packages(_ spec: Spec, into writer: inout CodeWriter) {
+        writer.line()
+        writer.docComment("""
+            The optional module packages this target includes, besides the core. A server mounts a package's modules, and lists them in its version details, only when it implements the package; the fields a package adds to objects of the core are optional, and a partner without the package leaves them out.
+            """)
+        writer.block("public static let packages: [Package] = [", close: "]") { writer in
+            for package in spec.packages {
+                let modules = spec.files.filter { $0.package == package.name }.compactMap(\.module)
+                let fields = package.extensions.flatMap { $0.objects.flatMap { object in object.fields.map { "\(object.object).\($0)" } } }
+                let arguments = [
+                    "name: \(swiftString(package.name))", "version: \(swiftString(package.version))", "title: \(swiftString(package.title))",
+                    "modules: [\(modules.map(swiftString).joined(separator: ", "))]", "addedFields: [\(fields.map(swiftString).joined(separator: ", "))]",
+                ]
+                writer.line("Package(\(arguments.joined(separator: ", "))),")
+            }
+        }
+        writer.line()
+        writer.docComment("An optional module package of the release.")
+        writer.block("public struct Package: Hashable, Sendable {") { writer in
+            writer.docComment("The package's name" + (spec.packages.first.map { " (`\($0.name)`)" } ?? "") + ".")
+            writer.line("public let name: String")
+            writer.docComment("The package's version, counted apart from the release's.")
+            writer.line("public let version: String")
+            writer.line("public let title: String")
+            writer.docComment("The ModuleIDs of the modules the package brings.")
+            writer.line("public let modules: [String]")
+            writer.docComment("The fields the package adds to objects of the core, as `Object.field`.")
+            writer.line("public let addedFields: [String]")
+            writer.line()
+            writer.block("public init(name: String, version: String, title: String, modules: [String], addedFields: [String]) {") { writer in
+                for name in ["name", "version", "title", "modules", "addedFields"] { writer.line("self.\(name) = \(name)") }
+            }
+        }
     }
 }
 

@@ -1,8 +1,11 @@
-/// One release of OCPI as described by a folder of spec/: the manifest and its files in order.
+/// One release of OCPI as described by a folder of spec/: the manifest and its files in order,
+/// with the optional packages the manifest includes merged in.
 public struct Spec: Hashable, Sendable {
     /// The release (`2.2.1`), as it appears in URLs and in VersionNumber.
     public var version: String
-    public var release: String
+    /// The edition of the official text the folder describes (`d2`, `ed2`): editions of one
+    /// release share its version on the wire.
+    public var edition: String
     public var source: String
     public var doc: String
     /// A decision that concerns the whole release (the manifest's `note:`).
@@ -14,8 +17,11 @@ public struct Spec: Hashable, Sendable {
     /// How the credentials token is written after `Token ` in the Authorization header (the
     /// manifest's `token_encoding:`).
     public var tokenEncoding: TokenEncoding
-    /// The files in the manifest's order.
+    /// The core's files in the manifest's order, then the module files of each package in the
+    /// order of `packages`.
     public var files: [SpecFile]
+    /// The optional module packages the manifest includes, in its order.
+    public var packages: [SpecPackage]
 
     /// What a release requires of PATCH bodies when its manifest does not say.
     public static let defaultPatchRequiredFields = ["last_updated"]
@@ -30,6 +36,56 @@ public struct Spec: Hashable, Sendable {
 
     public func object(named name: String) -> ObjectDefinition? { objects.first { $0.name == name } }
     public func enumeration(named name: String) -> EnumDefinition? { enums.first { $0.name == name } }
+
+    public func package(named name: String?) -> SpecPackage? {
+        name.flatMap { name in packages.first { $0.name == name } }
+    }
+
+    /// The package whose module file (by `identifier`) declares an item; `nil` for the core.
+    public func packageOfFile(_ identifier: String) -> SpecPackage? {
+        package(named: files.first { $0.identifier == identifier }?.package)
+    }
+}
+
+/// An optional module package (`packages/payments/package.yaml`): modules of its own and fields
+/// it adds to objects of the core. A party implements the core and any of the packages.
+public struct SpecPackage: Hashable, Sendable {
+    /// The package's name (`payments`).
+    public var name: String
+    /// Its version, which counts separately from the release's (`1`).
+    public var version: String
+    public var title: String
+    /// The folder, relative to the release folder (`packages/payments`).
+    public var folder: String
+    public var source: String
+    public var annotations: Annotations
+    public var location: SourceLocation
+    /// The fields it adds to objects of the core, by extension file.
+    public var extensions: [SpecExtension]
+
+    /// How people name it: `Payments 1`.
+    public var label: String { "\(title) \(version)" }
+}
+
+/// A package's file that adds to a file of the core (`extends: tariffs`).
+public struct SpecExtension: Hashable, Sendable {
+    /// The file's path within the release folder (`packages/payments/tariffs.yaml`).
+    public var name: String
+    /// The identifier of the core file it extends.
+    public var extends: String
+    public var annotations: Annotations
+    public var location: SourceLocation
+    /// The objects it extends and the fields it adds to each, in the file's order.
+    public var objects: [ObjectExtension]
+}
+
+/// The fields a package adds to one object of the core.
+public struct ObjectExtension: Hashable, Sendable {
+    /// The extended object (`Tariff`).
+    public var object: String
+    /// The names of the fields added, in the file's order.
+    public var fields: [String]
+    public var location: SourceLocation
 }
 
 /// How a release writes the credentials token in the Authorization header.
@@ -69,9 +125,12 @@ public enum ModuleKind: String, Hashable, Sendable, CaseIterable {
 
 /// One YAML file: a module (`module:`) or shared types (`shared:`).
 public struct SpecFile: Hashable, Sendable {
-    /// The file name within the folder (`locations.yaml`).
+    /// The file's path within the release folder (`locations.yaml`,
+    /// `packages/payments/payments.yaml`).
     public var name: String
     public var location: SourceLocation
+    /// The package the file belongs to (`payments`); `nil` for the core.
+    public var package: String?
     /// The ModuleID, for module files.
     public var module: String?
     /// The name of a shared file (`types`, `transport`).
@@ -140,11 +199,17 @@ public struct FieldDefinition: Hashable, Sendable {
     public var swiftName: String?
     public var annotations: Annotations
     public var location: SourceLocation
+    /// The package that adds the field to an object of another file (`payments` for
+    /// `Tariff.preauthorize_amount`); `nil` for a field the object's own file declares.
+    public var package: String? = nil
 }
 
 public struct EnumDefinition: Hashable, Sendable {
     public var name: String
     public var swiftName: String?
+    /// An open enum (`open: true`): a party may send values of its own beside those listed, and
+    /// a value nobody listed is valid. A value unknown to a closed enum is a violation.
+    public var isOpen: Bool
     public var values: [EnumValueDefinition]
     public var annotations: Annotations
     public var location: SourceLocation

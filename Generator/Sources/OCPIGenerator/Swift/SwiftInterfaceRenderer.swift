@@ -152,7 +152,7 @@ struct SwiftInterfaceRenderer {
             let roles = role == .sender ? module.senderRoles : module.receiverRoles
             writer.line()
             writer.docComment("""
-                The \(role.rawValue) interface of the \(module.title) module, as a server implements it\(roles.isEmpty ? "" : " (typically a \(roles.joined(separator: ", ")))").
+                The \(role.rawValue) interface of the \(module.title) module\(packageNote(module)), as a server implements it\(roles.isEmpty ? "" : " (typically a \(roles.joined(separator: ", ")))").
 
                 One method per route; throw `OCPIError` to refuse a request (`OCPIError.notFound` for an unknown object). `OCPIRoutes.\(lowerFirst(protocolName))(_:)` turns an implementation into routes.
                 """)
@@ -184,7 +184,8 @@ struct SwiftInterfaceRenderer {
         writer.block(open, close: "},") { writer in
             if operation.bodyType != nil { writer.line("var request = request") }
             var arguments = ["request.context"]
-            let hasParameters = !operation.pathParameters.isEmpty || !operation.query.isEmpty
+            // A run-time URL's one parameter is the whole URL, taken as it is: no reader for it.
+            let hasParameters = (!operation.pathParameters.isEmpty && !operation.isRuntimeURL) || !operation.query.isEmpty
             if hasParameters { writer.line("var parameters = ParameterReader(request)") }
             for parameter in operation.pathParameters {
                 if operation.isRuntimeURL {
@@ -193,7 +194,11 @@ struct SwiftInterfaceRenderer {
                     continue
                 }
                 let definition = parameter.definition
-                if plan.isEnumeration(definition.type) {
+                if plan.isOpenEnumeration(definition.type) {
+                    // Any value of an open enum is valid: read as text, kept as it is.
+                    let type = plan.swiftTypeName(definition.type)
+                    writer.line("let \(parameter.swiftName) = \(type)(rawValue: parameters.path(\(swiftString(parameter.name)), TextRule(.printableASCII)))")
+                } else if plan.isEnumeration(definition.type) {
                     writer.line("let \(parameter.swiftName) = parameters.path(\(swiftString(parameter.name)), \(plan.swiftTypeName(definition.type)).self)")
                 } else {
                     let rule = plan.textRuleArguments(definition.type.isText ? definition.type : .string(maxLength: nil), definition.constraints)
@@ -208,6 +213,8 @@ struct SwiftInterfaceRenderer {
                 switch definition.type {
                 case .int: read = "parameters.query(\(swiftString(parameter.name)), Int.self\(required))"
                 case .dateTime: read = "parameters.query(\(swiftString(parameter.name)), OCPIDateTime.self\(required))"
+                case .named(let typeName) where plan.isOpenEnumeration(definition.type):
+                    read = "parameters.query(\(swiftString(parameter.name)), TextRule(.printableASCII)\(required)).map(\(plan.swiftTypeName(.named(typeName))).init(rawValue:))"
                 case .named(let typeName) where plan.isEnumeration(definition.type):
                     read = "parameters.query(\(swiftString(parameter.name)), \(plan.swiftTypeName(.named(typeName))).self\(required))"
                 default:
@@ -265,7 +272,7 @@ struct SwiftInterfaceRenderer {
         for (role, operations) in roles(of: module) {
             let clientName = "\(name)\(roleName(role))Client"
             writer.line()
-            writer.docComment("Calls a partner's \(module.title) \(role.rawValue) interface.")
+            writer.docComment("Calls a partner's \(module.title) \(role.rawValue) interface\(packageNote(module)).")
             writer.block("public struct \(clientName): Sendable {") { writer in
                 writer.line("public var connection: OCPIConnection")
                 writer.line()
@@ -351,6 +358,12 @@ struct SwiftInterfaceRenderer {
                 break
             }
         }
+    }
+
+    /// `, of the optional package Payments 1` for a package's module; nothing for the core's. A
+    /// server mounts a package's routes only when it implements the package.
+    private func packageNote(_ module: SpecFile) -> String {
+        spec.package(named: module.package).map { ", of the optional package \($0.label)" } ?? ""
     }
 
     /// The route-table function's name: the module's Swift name in lowerCamelCase, then the role

@@ -53,12 +53,14 @@ struct SwiftModelPlan {
     let spec: Spec
     private let objectNames: [String: String]
     private let enumNames: [String: String]
+    private let openEnums: Set<String>
     private let patched: Set<String>
 
     init(spec: Spec) {
         self.spec = spec
         objectNames = Dictionary(spec.objects.map { ($0.name, $0.swiftName ?? $0.name) }, uniquingKeysWith: { first, _ in first })
         enumNames = Dictionary(spec.enums.map { ($0.name, $0.swiftName ?? $0.name) }, uniquingKeysWith: { first, _ in first })
+        openEnums = Set(spec.enums.filter(\.isOpen).map(\.name))
         patched = Set(spec.endpoints.flatMap(\.operations).compactMap { operation in
             operation.body?.patch == true ? operation.body?.type.referencedName : nil
         })
@@ -118,6 +120,11 @@ struct SwiftModelPlan {
         type.referencedName.map { enumNames[$0] != nil } ?? false
     }
 
+    /// An open enum's values are never refused: any text is one.
+    func isOpenEnumeration(_ type: TypeReference) -> Bool {
+        type.referencedName.map(openEnums.contains) ?? false
+    }
+
     private func check(_ type: TypeReference, _ constraints: Constraints) -> Check? {
         switch type {
         case .string, .ciString, .url:
@@ -130,7 +137,10 @@ struct SwiftModelPlan {
             return .number(minimum: constraints.minimum.map(Self.literal), maximum: constraints.maximum.map(Self.literal), maxDecimals: constraints.maxDecimals)
         case .dateTime: return .dateTime
         case .boolean, .any: return nil
-        case .named(let name): return enumNames[name] != nil ? .enumeration : .object
+        case .named(let name):
+            // A value of an open enum that this release does not list is valid: nothing to check.
+            guard enumNames[name] == nil else { return openEnums.contains(name) ? nil : .enumeration }
+            return .object
         }
     }
 

@@ -85,13 +85,26 @@ struct SwiftModelRenderer {
         "- Remark: Generated from `\(name)` in spec/ocpi-\(spec.version)/\(file)" + (ref.map { " (`\($0)`)" } ?? "") + "."
     }
 
-    private func documentation(_ annotations: Annotations, remark: String?, into writer: inout CodeWriter) {
+    private func documentation(_ annotations: Annotations, remark: String?, extra: [String] = [], into writer: inout CodeWriter) {
         var parts: [String] = []
         if let doc = annotations.doc?.trimmingWhitespace(), !doc.isEmpty { parts.append(doc) }
+        parts += extra
         if let note = annotations.note?.trimmingWhitespace(), !note.isEmpty { parts.append("- Note: " + note) }
         if let errata = annotations.errata?.trimmingWhitespace(), !errata.isEmpty { parts.append("- Important: Erratum after the release: " + errata) }
         if let remark { parts.append(remark) }
         writer.docComment(parts.joined(separator: "\n\n"))
+    }
+
+    /// What a type of a package's module says about the package; nothing for the core's types.
+    private func packageRemark(file identifier: String) -> [String] {
+        guard let package = spec.packageOfFile(identifier) else { return [] }
+        return ["Part of the optional \(package.label) package (`\(package.name)`): only partners that implement the package exchange it."]
+    }
+
+    /// What a field that a package adds to a core object says about it.
+    private func packageRemark(_ field: FieldDefinition) -> [String] {
+        guard let package = spec.package(named: field.package) else { return [] }
+        return ["Added by the optional \(package.label) package (`\(package.name)`): a partner without the package leaves it out."]
     }
 
     /// The declared Swift type of a property.
@@ -113,12 +126,13 @@ struct SwiftModelRenderer {
 
     private func structDeclaration(_ model: SwiftModelPlan.Model, into writer: inout CodeWriter) {
         let object = model.object
-        documentation(object.annotations, remark: provenance(object.name, fileName(of: object), object.annotations.ref), into: &writer)
+        documentation(object.annotations, remark: provenance(object.name, fileName(of: object), object.annotations.ref),
+                      extra: packageRemark(file: object.file), into: &writer)
         writer.block("public struct \(model.swiftName): OCPIModel {") { writer in
             writer.line("public static let ocpiName = \(swiftString(object.name))")
             for property in model.properties {
                 writer.line()
-                documentation(property.field.annotations, remark: nil, into: &writer)
+                documentation(property.field.annotations, remark: nil, extra: packageRemark(property.field), into: &writer)
                 writer.line("public var \(property.name): \(declaredType(property, patch: false))")
             }
             writer.line()
@@ -138,7 +152,7 @@ struct SwiftModelRenderer {
             writer.line("public static let ocpiName = \(swiftString(model.object.name))")
             for property in model.properties {
                 writer.line()
-                documentation(Annotations(doc: property.field.annotations.doc), remark: nil, into: &writer)
+                documentation(Annotations(doc: property.field.annotations.doc), remark: nil, extra: packageRemark(property.field), into: &writer)
                 writer.line("public var \(property.name): \(declaredType(property, patch: true))")
             }
             writer.line()
@@ -179,13 +193,19 @@ struct SwiftModelRenderer {
 
     private func enumDeclaration(_ enumeration: SwiftModelPlan.Enumeration, file: SpecFile, into writer: inout CodeWriter) {
         let definition = enumeration.definition
-        documentation(definition.annotations, remark: provenance(definition.name, file.name, definition.annotations.ref), into: &writer)
+        var extra = definition.isOpen
+            ? ["Open: a party may send values of its own besides these. Such a value is kept in `unrecognized` and is valid; `isKnown` tells the listed values apart."]
+            : []
+        extra += packageRemark(file: file.identifier)
+        documentation(definition.annotations, remark: provenance(definition.name, file.name, definition.annotations.ref), extra: extra, into: &writer)
         writer.block("public enum \(enumeration.swiftName): OCPIEnumeration {") { writer in
             for entry in enumeration.cases {
                 documentation(entry.definition.annotations, remark: nil, into: &writer)
                 writer.line("case \(entry.name)")
             }
-            writer.docComment("A value this release does not define, kept as it was received.")
+            writer.docComment(definition.isOpen
+                ? "A value of a party's own, which this open enum allows, kept as it was received."
+                : "A value this release does not define, kept as it was received.")
             writer.line("case unrecognized(String)")
             writer.line()
             writer.line("public static let ocpiName = \(swiftString(definition.name))")
