@@ -376,13 +376,33 @@ class Direction:
             self.report.fail(check, f"exit {run.returncode}: {first_line(run)} (pulls: {'; '.join(pulls) or 'none'})")
             return
         tokens = self.emsp_tokens(registration)
+        refused_for = self.wait_until_open(registration, tokens[0]) if tokens else None
         missing = [token["uid"] for token in tokens if not self.cpo_has(registration, token)]
+        refusal = ("" if refused_for == 0.0 else "; the eMSP's token was refused (HTTP 401) throughout" if refused_for is None
+                   else f"; the eMSP's token was refused (HTTP 401) for {refused_for:.1f} s first")
         if not tokens or missing:
             self.report.fail(check, f"{len(missing)} of {len(tokens)} eMSP tokens not readable at ocpi-cpo: "
-                                    f"{', '.join(missing[:10])} (pulls: {'; '.join(pulls) or 'none'})")
+                                    f"{', '.join(missing[:10])} (pulls: {'; '.join(pulls) or 'none'}{refusal})")
         else:
             self.report.ok(check, f"all {len(tokens)} eMSP tokens readable at ocpi-cpo with the eMSP's credentials, "
-                                  f"{issued.body['uid']} issued after registration among them (pulls: {'; '.join(pulls)})")
+                                  f"{issued.body['uid']} issued after registration among them "
+                                  f"(pulls: {'; '.join(pulls)}{refusal})")
+
+    def wait_until_open(self, registration: Registration, token: dict) -> float | None:
+        """Seconds ocpi-cpo refused the eMSP's credentials (401) before it took them; None if never.
+
+        ocpi-cpo remembers for a second who presented a token; the eMSP presented this one on our
+        versions endpoints during the handshake, before the registration was complete, and until
+        that memory expires its requests to the modules may be refused.
+        """
+        def is_open() -> bool:
+            return self.cpo_lookup(registration, token).status != 401
+
+        if is_open():
+            return 0.0
+        started = time.monotonic()
+        opened, _ = wait_for(lambda: (is_open(), ""))
+        return time.monotonic() - started if opened else None
 
     def emsp_tokens(self, registration: Registration) -> list[dict]:
         """Every token the eMSP's Tokens sender lists, page by page by offset.
@@ -399,14 +419,18 @@ class Direction:
             if not page or len(tokens) >= total:
                 return tokens
 
-    def cpo_has(self, registration: Registration, token: dict) -> bool:
+    def cpo_lookup(self, registration: Registration, token: dict) -> Reply:
+        """GET of `token` at ocpi-cpo's Tokens receiver, with the eMSP's credentials."""
         endpoint = next((item["url"] for item in registration.cpo_endpoints
                          if item["identifier"] == "tokens" and item["role"] == "RECEIVER"), None)
         if endpoint is None:
-            return False
+            return Reply(0, "ocpi-cpo published no Tokens receiver")
         # The type is part of a token's identity; without it OCPI 2.2.1 means RFID.
         url = join(endpoint, token["country_code"], token["party_id"], token["uid"]) + f"?type={token['type']}"
-        answer = request("GET", url, ocpi_token(registration.cpo_token))
+        return request("GET", url, ocpi_token(registration.cpo_token))
+
+    def cpo_has(self, registration: Registration, token: dict) -> bool:
+        answer = self.cpo_lookup(registration, token)
         got = answer.data if isinstance(answer.data, dict) else {}
         return (answer.status == 200 and answer.ocpi_status == 1000 and same(got.get("uid"), token["uid"])
                 and got.get("valid") == token["valid"] and got.get("whitelist") == token["whitelist"])

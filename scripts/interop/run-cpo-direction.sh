@@ -17,9 +17,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/scripts/interop
 ocpi_cpo=${OCPI_CPO:-.build/debug/ocpi-cpo}
-[[ $ocpi_cpo == /* || -x $ocpi_cpo ]] || ocpi_cpo=$root/$ocpi_cpo
+# A relative path is taken from the working directory, else from the repository root.
+[[ $ocpi_cpo == /* || -e $ocpi_cpo ]] || ocpi_cpo=$root/$ocpi_cpo
+[[ -x $ocpi_cpo ]] || { echo "error: no ocpi-cpo binary at $ocpi_cpo (build it, or set OCPI_CPO)" >&2; exit 2; }
 ocpi_cpo=$(cd "$(dirname "$ocpi_cpo")" && pwd)/$(basename "$ocpi_cpo")
-[[ -x $ocpi_cpo ]] || { echo "error: no ocpi-cpo binary at $ocpi_cpo (set OCPI_CPO)" >&2; exit 2; }
 venv=$(bash "$here/setup.sh" "${INTEROP_VENV:-$root/.build-interop/venv}")
 
 STARTUP_TIMEOUT=60  # seconds each server may take to answer
