@@ -1,6 +1,8 @@
-/// An OCPI enum. Generated enums keep a value they do not know in `unknown`: a partner may
+/// An OCPI enum. Generated enums keep a value they do not know in `unrecognized`: a partner may
 /// already send a value that a later release added, and refusing the whole object for it would
-/// lose data. Validation reports such a value; decoding never fails on it.
+/// lose data. Decoding never fails on such a value; validation reports it for a closed enum,
+/// and accepts it for an open one (`open: true` in the spec, OCPI 2.3.0's `OpenEnum`s), whose
+/// parties may use values of their own.
 public protocol OCPIEnumeration: Hashable, Sendable, Codable, JSONDecodable, JSONEncodable, CustomStringConvertible {
     /// The enum's name in the spec (`ConnectorType`), for messages.
     static var ocpiName: String { get }
