@@ -41,14 +41,15 @@ public enum CPOChange: Sendable {
     }
 }
 
-/// Told of every change the CPO makes to its objects (the push to eMSPs is one).
+/// Told when the CPO has written changes to its objects, and so to the outbox (the pusher, which
+/// then looks at the outbox at once instead of at its next poll).
 public protocol CPOChangeObserver: Sendable {
-    /// Called after the change is stored; `owner` is the eMSP (`CC/PID`) a session or CDR belongs to.
-    func changed(_ change: CPOChange, owner: String?) async
+    func changesWritten()
 }
 
 /// The CPO's own objects, written the one way every entry point writes them (admin API, import,
-/// the SDK): validated strictly, checked to be ours, stored, then announced to the observer.
+/// the SDK): validated strictly, checked to be ours, and stored in one transaction with the
+/// change's entry in the outbox, from which the pusher serves each partner.
 public struct CPOObjects: Sendable {
     let objects: StoredObjects
     let party: PartyIdentity
@@ -61,10 +62,12 @@ public struct CPOObjects: Sendable {
         self.observer = observer
     }
 
-    /// Runs a write of one object after the writes to it that came before (see `ObjectLocks`);
-    /// its announcement goes out in the same order.
+    /// Runs a write of one object after the writes to it that came before (see `ObjectLocks`),
+    /// so that its outbox entries are in the same order; then wakes the observer.
     private func serially<T: Sendable>(_ module: ObjectModule, _ id: String, _ body: () async throws -> T) async throws -> T {
-        try await locks.withLock("\(module.rawValue)/\(id.uppercased())", body)
+        let result = try await locks.withLock("\(module.rawValue)/\(id.uppercased())", body)
+        observer?.changesWritten()
+        return result
     }
 
     func key(_ module: ObjectModule, _ id: String) -> ObjectKey {
@@ -75,8 +78,18 @@ public struct CPOObjects: Sendable {
         try OwnParty(party).require(countryCode: countryCode, partyID: partyID)
     }
 
-    private func announce(_ change: CPOChange, owner: String? = nil) async {
-        await observer?.changed(change, owner: owner)
+    /// Appends the change to the outbox; called in the transaction that writes the object.
+    private func record(_ change: CPOChange, owner: String? = nil) async throws {
+        try await objects.store.appendToOutbox(OutboxEntry(key: key(change.module, change.objectID), owner: owner ?? "", message: OutboxMessage(change).json))
+    }
+
+    /// Saves `value` and records `change` in one transaction.
+    private func save<T: OCPIModel>(_ value: T, _ change: CPOChange, owner: String? = nil, lastUpdated: OCPIDateTime) async throws -> WriteOutcome {
+        try await objects.store.transaction {
+            let outcome = try await objects.save(value, key: key(change.module, change.objectID), owner: owner ?? "", lastUpdated: lastUpdated)
+            try await record(change, owner: owner)
+            return outcome
+        }
     }
 
     // MARK: Locations
@@ -90,23 +103,25 @@ public struct CPOObjects: Sendable {
     public func putLocation(_ location: Location) async throws -> WriteOutcome {
         try await serially(.locations, location.id) {
             try requireOwn(countryCode: location.countryCode, partyID: location.partyID)
-            let outcome = try await objects.save(location, key: key(.locations, location.id), lastUpdated: location.lastUpdated)
-            await announce(.location(location))
-            return outcome
+            return try await save(location, .location(location), lastUpdated: location.lastUpdated)
         }
     }
 
     public func patchLocation(_ id: String, _ patch: LocationPatch) async throws {
         try await serially(.locations, id) {
             try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
-            let (location, _) = try await updateLocation(id) { $0 = $0.applying(patch) }
-            await announce(.locationPatch(locationID: location.id, patch))
+            _ = try await updateLocation(id, { $0 = $0.applying(patch) }, then: { location, _ in
+                try await record(.locationPatch(locationID: location.id, patch))
+            })
         }
     }
 
-    /// A change to a stored location, kept whatever other writers do meanwhile.
-    private func updateLocation<Result>(_ id: String, _ change: (inout Location) throws -> Result) async throws -> (Location, Result) {
-        guard let updated = try await objects.update(key(.locations, id), as: Location.self, lastUpdated: \.lastUpdated, change) else {
+    /// A change to a stored location, kept whatever other writers do meanwhile; `then` runs in
+    /// the transaction that writes it.
+    private func updateLocation<Result>(
+        _ id: String, _ change: (inout Location) throws -> Result, then: (Location, Result) async throws -> Void
+    ) async throws -> (Location, Result) {
+        guard let updated = try await objects.update(key(.locations, id), as: Location.self, lastUpdated: \.lastUpdated, change, then: then) else {
             throw OCPIError.notFound("Location \(id)")
         }
         return updated
@@ -116,46 +131,47 @@ public struct CPOObjects: Sendable {
     @discardableResult
     public func putEVSE(_ evse: EVSE, locationID: String) async throws -> WriteOutcome {
         try await serially(.locations, locationID) {
-            let (location, created) = try await updateLocation(locationID) { location in
+            let (_, created) = try await updateLocation(locationID, { location in
                 let created = location.replaceEVSE(evse)
                 location.lastUpdated = max(location.lastUpdated, evse.lastUpdated)
                 return created
-            }
-            await announce(.evse(locationID: location.id, evse))
+            }, then: { location, _ in try await record(.evse(locationID: location.id, evse)) })
             return created ? .created : .updated
         }
     }
 
     public func patchEVSE(_ patch: EVSEPatch, locationID: String, evseUID: String) async throws {
         try await serially(.locations, locationID) {
-            let (location, index) = try await updateLocation(locationID) { location in
+            _ = try await updateLocation(locationID, { location in
                 guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
                 location.evses[index] = location.evses[index].applying(patch)
                 location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
                 return index
-            }
-            await announce(.evsePatch(locationID: location.id, evseUID: location.evses[index].uid, patch))
+            }, then: { location, index in
+                try await record(.evsePatch(locationID: location.id, evseUID: location.evses[index].uid, patch))
+            })
         }
     }
 
     @discardableResult
     public func putConnector(_ connector: Connector, locationID: String, evseUID: String) async throws -> WriteOutcome {
         try await serially(.locations, locationID) {
-            let (location, (index, created)) = try await updateLocation(locationID) { location in
+            let (_, (_, created)) = try await updateLocation(locationID, { location in
                 guard let index = location.evseIndex(evseUID) else { throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)") }
                 let created = location.evses[index].replaceConnector(connector)
                 location.evses[index].lastUpdated = max(location.evses[index].lastUpdated, connector.lastUpdated)
                 location.lastUpdated = max(location.lastUpdated, connector.lastUpdated)
                 return (index, created)
-            }
-            await announce(.connector(locationID: location.id, evseUID: location.evses[index].uid, connector))
+            }, then: { location, result in
+                try await record(.connector(locationID: location.id, evseUID: location.evses[result.0].uid, connector))
+            })
             return created ? .created : .updated
         }
     }
 
     public func patchConnector(_ patch: ConnectorPatch, locationID: String, evseUID: String, connectorID: String) async throws {
         try await serially(.locations, locationID) {
-            let (location, (evse, connector)) = try await updateLocation(locationID) { location in
+            _ = try await updateLocation(locationID, { location in
                 guard let evse = location.evseIndex(evseUID),
                     let connector = location.evses[evse].connectors.firstIndex(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame })
                 else { throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)") }
@@ -163,9 +179,10 @@ public struct CPOObjects: Sendable {
                 location.evses[evse].lastUpdated = max(location.evses[evse].lastUpdated, patch.lastUpdated)
                 location.lastUpdated = max(location.lastUpdated, patch.lastUpdated)
                 return (evse, connector)
-            }
-            let ids = (location.evses[evse].uid, location.evses[evse].connectors[connector].id)
-            await announce(.connectorPatch(locationID: location.id, evseUID: ids.0, connectorID: ids.1, patch))
+            }, then: { location, indices in
+                let ids = (location.evses[indices.0].uid, location.evses[indices.0].connectors[indices.1].id)
+                try await record(.connectorPatch(locationID: location.id, evseUID: ids.0, connectorID: ids.1, patch))
+            })
         }
     }
 
@@ -175,16 +192,16 @@ public struct CPOObjects: Sendable {
     public func putTariff(_ tariff: Tariff) async throws -> WriteOutcome {
         try await serially(.tariffs, tariff.id) {
             try requireOwn(countryCode: tariff.countryCode, partyID: tariff.partyID)
-            let outcome = try await objects.save(tariff, key: key(.tariffs, tariff.id), lastUpdated: tariff.lastUpdated)
-            await announce(.tariff(tariff))
-            return outcome
+            return try await save(tariff, .tariff(tariff), lastUpdated: tariff.lastUpdated)
         }
     }
 
     public func deleteTariff(_ id: String) async throws {
         try await serially(.tariffs, id) {
-            guard try await objects.store.delete(key(.tariffs, id)) else { throw OCPIError.notFound("Tariff \(id)") }
-            await announce(.tariffDeleted(tariffID: id))
+            try await objects.store.transaction {
+                guard try await objects.store.delete(key(.tariffs, id)) else { throw OCPIError.notFound("Tariff \(id)") }
+                try await record(.tariffDeleted(tariffID: id))
+            }
         }
     }
 
@@ -194,21 +211,18 @@ public struct CPOObjects: Sendable {
     public func putSession(_ session: Session) async throws -> WriteOutcome {
         try await serially(.sessions, session.id) {
             try requireOwn(countryCode: session.countryCode, partyID: session.partyID)
-            let owner = ownerKey(session.cdrToken)
-            let outcome = try await objects.save(session, key: key(.sessions, session.id), owner: owner, lastUpdated: session.lastUpdated)
-            await announce(.session(session), owner: owner)
-            return outcome
+            return try await save(session, .session(session), owner: ownerKey(session.cdrToken), lastUpdated: session.lastUpdated)
         }
     }
 
     public func patchSession(_ id: String, _ patch: SessionPatch) async throws {
         try await serially(.sessions, id) {
             try requireOwn(countryCode: patch.countryCode, partyID: patch.partyID)
-            let updated = try await objects.update(key(.sessions, id), as: Session.self, owner: { ownerKey($0.cdrToken) }, lastUpdated: \.lastUpdated) {
-                $0 = $0.applying(patch)
-            }
-            guard let (patched, _) = updated else { throw OCPIError.notFound("Session \(id)") }
-            await announce(.sessionPatch(sessionID: patched.id, patch), owner: ownerKey(patched.cdrToken))
+            let updated = try await objects.update(
+                key(.sessions, id), as: Session.self, owner: { ownerKey($0.cdrToken) }, lastUpdated: \.lastUpdated, { $0 = $0.applying(patch) },
+                then: { patched, _ in try await record(.sessionPatch(sessionID: patched.id, patch), owner: ownerKey(patched.cdrToken)) }
+            )
+            guard updated != nil else { throw OCPIError.notFound("Session \(id)") }
         }
     }
 
@@ -217,11 +231,13 @@ public struct CPOObjects: Sendable {
         try await serially(.cdrs, cdr.id) {
             try requireOwn(countryCode: cdr.countryCode, partyID: cdr.partyID)
             let owner = ownerKey(cdr.cdrToken)
-            // Created only if there is none, so that of two instances posting one id, one fails.
-            guard try await objects.save(cdr, key: key(.cdrs, cdr.id), owner: owner, lastUpdated: cdr.lastUpdated, ifRevision: 0) else {
-                throw OCPIError.invalid([Violation(path: JSONPath([.key("id")]), message: "a CDR with id '\(cdr.id)' exists already; CDRs cannot be replaced")])
+            try await objects.store.transaction {
+                // Created only if there is none, so that of two instances posting one id, one fails.
+                guard try await objects.save(cdr, key: key(.cdrs, cdr.id), owner: owner, lastUpdated: cdr.lastUpdated, ifRevision: 0) else {
+                    throw OCPIError.invalid([Violation(path: JSONPath([.key("id")]), message: "a CDR with id '\(cdr.id)' exists already; CDRs cannot be replaced")])
+                }
+                try await record(.cdr(cdr), owner: owner)
             }
-            await announce(.cdr(cdr), owner: owner)
         }
     }
 }

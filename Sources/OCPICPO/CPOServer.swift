@@ -50,12 +50,11 @@ public struct CPOServer: Sendable {
             configuration: configuration, store: store, registry: StoreRegistry(store: store), profile: profile(for: configuration),
             transport: transport, chargePoints: chargePoints, logger: logger, metrics: metrics
         )
-        server.pusher.start()
         return server
     }
 
-    /// A server on an open store; its pusher delivers changes as they happen but catches up with
-    /// partners that missed some only after `pusher.start()` (`open` starts it).
+    /// A server on an open store; pushes and the token sync go out while its services run
+    /// (`services(logger:onServerRunning:)`).
     public init(
         configuration: CPOConfiguration, store: SQLStore, registry: StoreRegistry, profile: PlatformProfile, transport: any OCPIClientTransport,
         chargePoints: (any ChargePointLink)? = nil, logger: Logger = Logger(label: "ocpi-cpo"),
@@ -87,11 +86,10 @@ public struct CPOServer: Sendable {
         }
     }
 
-    /// Posts the results still owed (a charge point that has not answered yet: as timed out),
-    /// finishes the pushes under way, stops catching up, and closes the store.
+    /// Posts the results still owed (a charge point that has not answered yet: as timed out)
+    /// and closes the store; once the services have stopped.
     public func shutdown() async throws {
         await pendingResults.close()
-        await pusher.stop()
         try await store.shutdown()
     }
 
@@ -121,8 +119,10 @@ public struct CPOServer: Sendable {
 
     public func credentials(logger: Logger) -> CredentialsService<StoreRegistry> {
         let tokenSync = tokenSync
+        let pusher = pusher
         return CredentialsService(registry: registry, profile: profile, transport: transport, logger: logger) { partner in
             tokenSync.request(partner.id)
+            await pusher.registered(partner)
         }
     }
 
@@ -204,9 +204,10 @@ public struct CPOServer: Sendable {
         }
     }
 
-    /// What `ocpi-cpo serve` runs in its service group: the HTTP server and the token sync.
+    /// What `ocpi-cpo serve` runs in its service group: the HTTP server, the pusher and the
+    /// token sync.
     public func services(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
-        [httpServer(logger: logger, onServerRunning: onServerRunning), tokenSync]
+        [httpServer(logger: logger, onServerRunning: onServerRunning), pusher, tokenSync]
     }
 
     /// The HTTP server, listening where the configuration says.

@@ -36,7 +36,11 @@ public enum ServerMetrics {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     static func addEndpoint(to router: inout HTTPRouter, registry: PrometheusCollectorRegistry) {
-        let memory = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory of the server process, in bytes.")
+        let memory = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "resident_memory", unitName: "bytes", helpText: "Resident memory of the server process, in bytes."
+            )
+        )
         router.get("/metrics") { _, _ in
             if let bytes = residentMemory() { memory.set(Double(bytes)) }
             return HTTPServerResponse(status: 200, contentType: contentType, body: registry.emitToBuffer())

@@ -44,16 +44,21 @@ struct StoredObjects: Sendable {
     /// wrote it meanwhile; otherwise reads it again and repeats the change on the new state. So
     /// two writers (two instances on one database) changing one location never lose either
     /// change. `nil` when there is no such object; `change` may throw to refuse.
+    ///
+    /// `then` runs in the transaction of the write that succeeds (the outbox's append).
     func update<T: OCPIModel, Result>(
         _ key: ObjectKey, as _: T.Type, owner: (T) -> String = { _ in "" }, lastUpdated: (T) -> OCPIDateTime,
-        _ change: (inout T) throws -> Result
+        _ change: (inout T) throws -> Result, then: (T, Result) async throws -> Void = { _, _ in }
     ) async throws -> (value: T, result: Result)? {
         for _ in 0..<Self.maximumAttempts {
             guard let stored = try await store.get(key), var value = try T.decodeJSON(stored.json).value else { return nil }
             let result = try change(&value)
-            if try await save(value, key: key, owner: owner(value), lastUpdated: lastUpdated(value), ifRevision: stored.revision) {
-                return (value, result)
+            let written = try await store.transaction {
+                guard try await save(value, key: key, owner: owner(value), lastUpdated: lastUpdated(value), ifRevision: stored.revision) else { return false }
+                try await then(value, result)
+                return true
             }
+            if written { return (value, result) }
         }
         throw OCPIError(.serverError, "\(key) kept changing under this write; it was not made")
     }

@@ -17,14 +17,14 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
     public let logger: Logger
     /// Told of every partner once its registration (or a change of its credentials) is stored,
     /// in either direction: the CPO pulls its token list then.
-    public let onRegistered: @Sendable (PartnerRecord) -> Void
+    public let onRegistered: @Sendable (PartnerRecord) async -> Void
 
     /// The releases this platform speaks, best first.
     public static var supportedVersions: [String] { [OCPIRelease.version] }
 
     public init(
         registry: Registry, profile: PlatformProfile, transport: any OCPIClientTransport, logger: Logger = Logger(label: "ocpi.credentials"),
-        onRegistered: @escaping @Sendable (PartnerRecord) -> Void = { _ in }
+        onRegistered: @escaping @Sendable (PartnerRecord) async -> Void = { _ in }
     ) {
         self.registry = registry
         self.profile = profile
@@ -101,7 +101,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         }
         partner = updated
         logger.info("partner registered", metadata: ["partner": .string(partner.id), "version": .string(version)])
-        onRegistered(updated)
+        await onRegistered(updated)
         return token
     }
 
@@ -220,7 +220,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
             throw error
         }
         logger.info("registered with partner", metadata: ["partner": .string(registered.id), "version": .string(version)])
-        onRegistered(registered)
+        await onRegistered(registered)
         return registered
     }
 }

@@ -12,7 +12,7 @@ import Synchronization
 /// settings. All SQL lives here, written once for both databases it runs on (SQLite and
 /// PostgreSQL); where their dialects differ, `StoreSchema` says how.
 public final class SQLStore: Sendable {
-    private let backend: StoreBackend
+    let backend: StoreBackend
     private let closed = Mutex(false)
     public let location: StoreLocation
     /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
@@ -86,7 +86,7 @@ public final class SQLStore: Sendable {
     /// Applies the versioned schema changes the database lacks, in order, each once; several
     /// instances starting together on one PostgreSQL database take turns.
     private func migrate(upTo version: Int) async throws {
-        try await backend.exclusiveTransaction { database in
+        try await backend.transaction(exclusive: true) { database in
             try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)").run()
             let applied = Set(try await database.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
             for migration in StoreSchema.migrations where !applied.contains(migration.version) && migration.version <= version {

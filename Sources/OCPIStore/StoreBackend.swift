@@ -14,7 +14,7 @@ enum StoreBackend: Sendable {
     /// read-only ones that WAL lets read meanwhile, one per core, taken in turn. Every connection
     /// has a thread of its own: a statement waiting for another connection's lock blocks its
     /// thread, and must not block the thread that other connection needs to finish.
-    case sqlite(SQLiteConnection, readers: SQLiteReaders, threads: [NIOThreadPool])
+    case sqlite(SQLiteConnection, readers: SQLiteReaders, threads: [NIOThreadPool], writing: AsyncSemaphore)
     /// A pool, run by `task` until the store closes.
     case postgres(PostgresClient, task: Task<Void, Never>)
 
@@ -46,7 +46,7 @@ enum StoreBackend: Sendable {
                     // A reader that is sent a write by mistake fails instead of writing.
                     try await readerDatabase.raw("PRAGMA query_only = ON").run()
                 }
-                return .sqlite(writer, readers: SQLiteReaders(readers, direct: SQLiteDirectReaders(path: path)), threads: threads)
+                return .sqlite(writer, readers: SQLiteReaders(readers, direct: SQLiteDirectReaders(path: path)), threads: threads, writing: AsyncSemaphore(1))
             } catch {
                 for pool in threads { try? await pool.shutdownGracefully() }
                 throw error
@@ -55,7 +55,7 @@ enum StoreBackend: Sendable {
             // One connection: another would open a database of its own.
             var threads: [NIOThreadPool] = []
             let connection = try await openSQLite(.memory, threads: &threads, logger: logger)
-            return .sqlite(connection, readers: SQLiteReaders([], direct: nil), threads: threads)
+            return .sqlite(connection, readers: SQLiteReaders([], direct: nil), threads: threads, writing: AsyncSemaphore(1))
         case .postgres(let location):
             return try await openPostgres(location, logger: logger)
         }
@@ -104,7 +104,7 @@ enum StoreBackend: Sendable {
             if let schema = location.schema {
                 // Under the migration lock: instances starting together would race to create it.
                 // The schema name is checked to be a plain lower-case identifier.
-                try await backend.exclusiveTransaction { try await $0.raw("CREATE SCHEMA IF NOT EXISTS \(unsafeRaw: schema)").run() }
+                try await backend.transaction(exclusive: true) { try await $0.raw("CREATE SCHEMA IF NOT EXISTS \(unsafeRaw: schema)").run() }
             } else {
                 try await backend.withDatabase { try await $0.raw("SELECT 1").run() }
             }
@@ -116,37 +116,51 @@ enum StoreBackend: Sendable {
         return backend
     }
 
+    /// The connection of the transaction the current task runs in (`transaction(_:)`): every
+    /// statement the task sends meanwhile goes to it.
+    @TaskLocal static var transactionDatabase: (any SQLDatabase)?
+
     /// Runs `body` with a database on which every statement it sends goes to one connection;
     /// `reading` says that they only read, which on SQLite lets them go to a read-only
     /// connection. Statements are not logged: their values include credentials tokens.
+    ///
+    /// On SQLite a write holds the writer for its statement: the one connection's statements
+    /// would otherwise run inside another task's transaction.
     func withDatabase<T: Sendable>(reading: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        // Inside a transaction every statement, a read too, sees and joins its writes.
+        if let transaction = Self.transactionDatabase { return try await body(transaction) }
         switch self {
-        case .sqlite(let writer, let readers, _):
+        case .sqlite(let writer, let readers, _, let writing):
             if reading, let direct = readers.direct, let threaded = readers.next() {
                 let fallback = threaded.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
                 return try await body(SQLiteDirectDatabase(readers: direct, fallback: fallback))
             }
-            let connection = reading ? readers.next() ?? writer : writer
-            return try await body(connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
+            if reading, let reader = readers.next() {
+                return try await body(reader.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
+            }
+            return try await writing.withPermit { try await body(writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)) }
         case .postgres(let client, _):
             return try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
         }
     }
 
-    /// Runs `body` in a transaction that no other store on the same database runs at the same
-    /// time (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock).
-    func exclusiveTransaction(_ body: (any SQLDatabase) async throws -> Void) async throws {
-        try await withDatabase { database in
-            switch self {
-            case .sqlite:
-                try await database.raw("BEGIN IMMEDIATE").run()
-            case .postgres:
-                try await database.raw("BEGIN").run()
-                try await database.raw("SELECT pg_advisory_xact_lock(\(bind: Self.migrationLock))").run()
-            }
+    /// Runs `body` in a transaction: every statement it sends through the store on this task
+    /// (the database it is handed, or any store method) commits together or not at all. On
+    /// SQLite the writer is held throughout, so other writes wait; on PostgreSQL one connection
+    /// of the pool is. `exclusive`: no other store on the database runs an exclusive
+    /// transaction at the same time (on PostgreSQL a transaction-scoped advisory lock; SQLite's
+    /// writer is exclusive anyway), for schema migrations.
+    func transaction<T: Sendable>(exclusive: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        if let transaction = Self.transactionDatabase { return try await body(transaction) }
+        return try await withDatabase { database in
+            try await database.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
             do {
-                try await body(database)
+                if exclusive, dialect == .postgres {
+                    try await database.raw("SELECT pg_advisory_xact_lock(\(bind: Self.migrationLock))").run()
+                }
+                let result = try await Self.$transactionDatabase.withValue(database) { try await body(database) }
                 try await database.raw("COMMIT").run()
+                return result
             } catch {
                 try? await database.raw("ROLLBACK").run()
                 throw error
@@ -159,7 +173,7 @@ enum StoreBackend: Sendable {
 
     func close() async throws {
         switch self {
-        case .sqlite(let writer, let readers, let threads):
+        case .sqlite(let writer, let readers, let threads, _):
             readers.direct?.close()
             for reader in readers.connections { try await reader.close().get() }
             try await writer.close().get()

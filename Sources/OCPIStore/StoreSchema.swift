@@ -193,6 +193,47 @@ enum StoreSchema {
                 "CREATE INDEX partner_parties_by_partner ON partner_parties (partner_id)",
             ]
         }, transform: claimRegisteredParties),
+        // Pushes as an outbox: every change of the CPO's objects is a row written in the same
+        // transaction as the object, and each partner's cursor says how far down the outbox it
+        // has been served (by the instance holding its lease). The notes of what partners had
+        // yet to hear of (push_pending) become rows addressed to them, asking for the current
+        // state of each object, with the cursors of those partners before them. A cursor is
+        // `away` while its partner has failed to answer: what it missed is then sent folded,
+        // whichever instance serves it next, after a restart too.
+        Migration(version: 8) { dialect in
+            [
+                """
+                CREATE TABLE outbox (
+                    seq \(dialect.sequenceKey),
+                    module TEXT NOT NULL,
+                    country_code TEXT NOT NULL,
+                    party_id TEXT NOT NULL,
+                    object_id TEXT NOT NULL,
+                    kind TEXT NOT NULL DEFAULT '',
+                    owner TEXT NOT NULL DEFAULT '',
+                    recipient TEXT NOT NULL DEFAULT '',
+                    message TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE push_cursors (
+                    partner_id TEXT PRIMARY KEY,
+                    position BIGINT NOT NULL,
+                    away INTEGER NOT NULL DEFAULT 0,
+                    holder TEXT NOT NULL DEFAULT '',
+                    held_until BIGINT NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                INSERT INTO outbox (module, country_code, party_id, object_id, kind, recipient, message, created_at)
+                SELECT module, country_code, party_id, object_id, kind, partner_id, '{"change":"current"}', since
+                FROM push_pending WHERE changes > 0 ORDER BY since
+                """,
+                "INSERT INTO push_cursors (partner_id, position, away) SELECT DISTINCT partner_id, 0, 1 FROM push_pending WHERE changes > 0",
+                "DROP TABLE push_pending",
+            ]
+        },
     ]
 
     /// Partner documents as OCPIServer's `PartnerRecord` wrote them up to schema 5: the token

@@ -30,10 +30,9 @@ struct Import: AsyncParsableCommand {
             countryCode: (countryCode ?? Environment.value("country-code") ?? "NL").uppercased(),
             partyID: (partyID ?? Environment.value("party-id") ?? "SOC").uppercased()
         )
-        // Partners hear of what was imported from the server's catch-up, not from this process.
-        let registry = StoreRegistry(store: store)
-        let pusher = CPOPusher(store: store, registry: registry, party: party, transport: HTTPClientTransport(), logger: logger)
-        let importer = CPOImport(store: store, party: party, observer: CPOPendingNotes(pusher))
+        // Each object is written with its change in the outbox: a running server's pusher sends
+        // it to partners at its next look, not this process.
+        let importer = CPOImport(store: store, party: party)
         var failed = false
         for file in files {
             do {

@@ -155,7 +155,12 @@ struct Serve: AsyncParsableCommand {
         // SIGTERM or SIGINT: no new connections, the requests under way answered, then the store
         // closed.
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
         try await server.shutdown()
     }
 }

@@ -11,6 +11,8 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
     private(set) var sessions: [String: Session] = [:]
     private(set) var cdrs: [CDR] = []
     private(set) var calls: [String] = []
+    /// The token list's pages asked for (by the CPO's token sync), apart from `calls`.
+    private(set) var tokenPulls: [String] = []
     /// Asynchronous results by the last segment of their response_url.
     private(set) var results: [String: any OCPIModel] = [:]
     /// Tokens this eMSP answers ALLOWED for when asked in real time.
@@ -197,7 +199,7 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
     // MARK: Tokens (real-time authorization)
 
     func getTokens(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Token> {
-        record("GET tokens date_from=\(dateFrom?.description ?? "-") offset=\(offset)")
+        tokenPulls.append("date_from=\(dateFrom?.description ?? "-") offset=\(offset)")
         let matching = issued.values.filter { token in
             dateFrom.map { token.lastUpdated >= $0 } ?? true && dateTo.map { token.lastUpdated < $0 } ?? true
         }.sorted { $0.uid < $1.uid }

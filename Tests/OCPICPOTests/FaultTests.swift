@@ -73,7 +73,7 @@ final class WriteCount: Sendable {
     func twoInstancesOnOneDatabasePushEachChangeOnce() async throws {
         let location = try TestDatabase.postgres.makeLocation()
         // A catch-up leaves fresh changes to their own push, as in production.
-        let push = PushConfiguration(catchUpInterval: .seconds(3600), catchUpGrace: .seconds(60), offlinePause: .zero)
+        let push = PushConfiguration(offlinePause: .zero)
         let first = try await CPOPeer.open(database: location, push: push)
         let second = try await CPOPeer.open(database: location, demoData: false, push: push)
         let inbox = EMSPInbox()
@@ -97,7 +97,7 @@ final class WriteCount: Sendable {
                     let calls = await inbox.calls
                     #expect(calls.filter { $0.hasPrefix("PATCH evse") }.count == 5, "\(calls)")
                     let partnerID = try #require(try await first.server.registry.partners().first { $0.status == .registered }).id
-                    #expect(try await first.server.store.pendingCount(partnerID: partnerID) == 0)
+                    #expect(try await first.server.pusher.pendingObjects(partnerID: partnerID) == 0)
                     #expect(await inbox.locations["UTR-STATION"] == (try await PushTests.stored(first, .locations, "UTR-STATION", as: Location.self)))
                 }
             }

@@ -83,8 +83,9 @@ struct CPOPeer {
     let server: CPOServer
     static let adminToken = "admin-secret"
 
-    /// Pushes catch up only when a test says so (`server.pusher.catchUp()`), with no grace period.
-    static let testPush = PushConfiguration(catchUpInterval: .seconds(3600), catchUpGrace: .zero, offlinePause: .zero)
+    /// A partner that failed to answer is tried again at the stream's next look (a second), and
+    /// at once when a test says so (`server.pusher.catchUp()`).
+    static let testPush = PushConfiguration(offlinePause: .zero)
 
     static func open(
         database: StoreLocation = .memory, demoData: Bool = true, port: Int? = nil, timeout: TimeAmount = .seconds(10),
@@ -106,8 +107,8 @@ struct CPOPeer {
     /// Serves while `body` runs, then closes the store.
     func run(logger: Logger = LiveServer.quietLogger, _ body: () async throws -> Void) async throws {
         do {
-            try await LiveServer.run(serving: { running in
-                server.httpServer(logger: logger, onServerRunning: { _ in running() })
+            try await LiveServer.run(servingAll: { running in
+                server.services(logger: logger, onServerRunning: { _ in running() })
             }, port: server.configuration.port, body)
         } catch {
             try await server.shutdown()

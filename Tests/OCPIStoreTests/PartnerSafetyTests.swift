@@ -101,3 +101,81 @@ import Testing
         try await store.shutdown()
     }
 }
+
+/// The outbox: written in the object's transaction, read in order, served per partner from a
+/// cursor that one instance at a time holds.
+@Suite struct OutboxTests {
+    static func entry(_ id: String, message: String = #"{"change":"object"}"#) -> OutboxEntry {
+        OutboxEntry(key: ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: id), message: Array(message.utf8))
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func aChangeIsWrittenWithItsObjectOrNotAtAll(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, _ async throws in
+            try await store.transaction {
+                try await store.put(StoreSuite.object("L1", module: .locations))
+                try await store.appendToOutbox(Self.entry("L1"))
+            }
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                try await store.transaction {
+                    try await store.put(StoreSuite.object("L2", module: .locations))
+                    try await store.appendToOutbox(Self.entry("L2"))
+                    throw Refused()
+                }
+            }
+            #expect(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "L2")) == nil, "rolled back")
+            let entries = try await store.outbox(after: 0, limit: 10)
+            #expect(entries.map(\.key.id) == ["L1"])
+            #expect(try await store.outboxHead() == entries.last?.position)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
+    func aCursorIsLeasedByOneHolderAndMovesOnlyForward(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, _ async throws in
+            try await store.appendToOutbox(Self.entry("BEFORE"))
+            try await Task.sleep(for: .milliseconds(5))
+            let registered = OCPIDateTime.now()
+            try await Task.sleep(for: .milliseconds(5))
+            try await store.appendToOutbox(Self.entry("AFTER"))
+            try await store.startPushCursor(partnerID: "p", since: registered)
+            let later = OCPIDateTime.now().adding(.seconds(10))
+            let cursor = try #require(try await store.leasePushCursor(partnerID: "p", holder: "a", until: later))
+            #expect(try await store.outbox(after: cursor.position, limit: 10).map(\.key.id) == ["AFTER"], "what changed from the registration on")
+            #expect(try await store.leasePushCursor(partnerID: "p", holder: "b", until: later) == nil, "another instance waits")
+            let head = try await store.outboxHead()
+            #expect(try await store.advancePushCursor(partnerID: "p", to: head, holder: "b") == false, "only the holder moves it")
+            #expect(try await store.advancePushCursor(partnerID: "p", to: head, holder: "a"))
+            #expect(try await store.advancePushCursor(partnerID: "p", to: head - 1, holder: "a") == false, "never back")
+            try await store.markPushCursorAway(partnerID: "p")
+            try await store.releasePushCursor(partnerID: "p", holder: "a")
+            #expect(try await store.leasePushCursor(partnerID: "p", holder: "b", until: later) == SQLStore.PushCursor(position: head, away: true))
+            try await store.trimOutbox(keepingCursorsOf: ["p"])
+            #expect(try await store.outbox(after: 0, limit: 10).isEmpty, "every cursor is past them")
+        }
+    }
+
+    /// A database as the previous release left it, with notes of what a partner missed: they
+    /// become outbox rows for that partner, asking for the objects' current state.
+    @Test(arguments: TestDatabase.all)
+    func anEarlierDatabasesPendingNotesBecomeRowsForTheirPartner(_ database: TestDatabase) async throws {
+        let location = try database.makeLocation()
+        defer { database.remove(location) }
+        let old = try await SQLStore.open(location, schemaVersion: 7)
+        for (id, since) in [("L1", 1_000), ("L2", 2_000)] {
+            try await old.query("""
+                INSERT INTO push_pending (partner_id, module, country_code, party_id, object_id, kind, since, changes)
+                VALUES ('away', 'locations', 'NL', 'SOC', \(bind: id), '', \(bind: since), 2)
+                """).run()
+        }
+        try await old.shutdown()
+        let store = try await SQLStore.open(location)
+        let cursor = try #require(try await store.leasePushCursor(partnerID: "away", holder: "me", until: OCPIDateTime.now().adding(.seconds(10))))
+        #expect(cursor.away)
+        let entries = try await store.outbox(after: cursor.position, limit: 10)
+        #expect(entries.map(\.key.id) == ["L1", "L2"])
+        #expect(entries.allSatisfy { $0.recipient == "away" && String(decoding: $0.message, as: UTF8.self) == #"{"change":"current"}"# })
+        try await store.shutdown()
+    }
+}

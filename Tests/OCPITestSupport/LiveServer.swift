@@ -61,9 +61,18 @@ public enum LiveServer {
         serving make: (_ running: @escaping @Sendable () -> Void) -> some Service, port: Int, logger: Logger = serverLogger,
         _ body: () async throws -> Void
     ) async throws {
+        try await run(servingAll: { running in [make(running)] }, port: port, logger: logger, body)
+    }
+
+    /// Runs the services `make` builds (a server and those beside it, such as a pusher) while
+    /// `body` runs; one of them calls the function it is given once it listens on `port`.
+    public static func run(
+        servingAll make: (_ running: @escaping @Sendable () -> Void) -> [any Service], port: Int, logger: Logger = serverLogger,
+        _ body: () async throws -> Void
+    ) async throws {
         let (started, signal) = AsyncStream<Void>.makeStream()
-        let app = make { signal.yield() }
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let made = make { signal.yield() }
+        let services = ServiceGroup(configuration: .init(services: made, logger: logger))
         // Not a child task: a server that will not stop must not hold the test for ever (a task
         // group waits for its children, cancelled or not).
         let server = Task {

@@ -1,0 +1,293 @@
+import Foundation
+import OCPI221
+import OCPIRuntime
+import OCPIServer
+import OCPIStore
+import Synchronization
+
+/// One partner's stream: the changes in the outbox after its cursor, sent in order, by the
+/// instance that holds the partner's lease.
+///
+/// Each round takes up to a batch of changes. A change the partner receives is sent as its own
+/// message while the partner keeps up; once it is more than `maximumQueuedPerPartner` changes
+/// behind, or back after failing to answer, the changes are folded: each object is sent once, in
+/// its current state (a partner switched off catch-ups skips them instead). The cursor moves on
+/// after each message, so a restart or another instance resumes where this one stopped.
+final class PartnerStream: Sendable {
+    private struct State {
+        var partner: PartnerRecord
+        /// The partner did not answer: nothing is sent before this.
+        var offlineUntil: ContinuousClock.Instant?
+        /// The next round folds the changes (the partner was unreachable meanwhile).
+        var comingBack = false
+        /// How far this instance has served the partner (`nil` before it first held the lease).
+        var served: Int64?
+        /// Another instance holds the partner's lease and serves it.
+        var heldElsewhere = false
+        /// The partner's last message failed for want of an answer (nil once one got through).
+        var failing = false
+        /// `retryNow()` asked for a round that has not ended yet.
+        var retrying = false
+        var stopped = false
+    }
+
+    let partnerID: String
+    let wakeup = Wakeup()
+    private let state: Mutex<State>
+    private let pusher: CPOPusher
+    /// Changes read from the outbox at a time.
+    static let batch = 200
+
+    init(partner: PartnerRecord, pusher: CPOPusher) {
+        partnerID = partner.id
+        state = Mutex(State(partner: partner))
+        self.pusher = pusher
+    }
+
+    func update(_ partner: PartnerRecord) {
+        state.withLock { $0.partner = partner }
+    }
+
+    func stop() {
+        state.withLock { $0.stopped = true }
+        wakeup.signal()
+    }
+
+    func retryNow() {
+        state.withLock { state in
+            state.offlineUntil = nil
+            state.retrying = true
+        }
+        wakeup.signal()
+    }
+
+    /// Whether the stream has nothing left to do up to `head`: served past it, waiting for its
+    /// partner to answer again, or served by another instance.
+    func isSettled(upTo head: Int64) -> Bool {
+        state.withLock { state in
+            if state.stopped || state.heldElsewhere || (state.failing && !state.retrying) { return true }
+            guard let served = state.served else { return false }
+            return served >= head
+        }
+    }
+
+    private var isStopped: Bool { state.withLock { $0.stopped } || pusher.isStopping || Task.isCancelled }
+
+    func run() async {
+        do {
+            try await pusher.store.startPushCursor(partnerID: partnerID, since: OCPIDateTime(state.withLock { $0.partner.updatedAt }))
+        } catch {
+            pusher.logger.error("cannot start pushing to a partner", metadata: ["partner": .string(partnerID), "error": "\(error)"])
+        }
+        while !isStopped {
+            await pump()
+            await wakeup.wait(atMost: pusher.configuration.pollInterval)
+        }
+        try? await pusher.store.releasePushCursor(partnerID: partnerID, holder: pusher.instance)
+    }
+
+    /// Takes the lease; `nil` when another instance holds it.
+    private func lease() async -> Int64? {
+        let until = OCPIDateTime.now().adding(pusher.configuration.leaseDuration)
+        let cursor = try? await pusher.store.leasePushCursor(partnerID: partnerID, holder: pusher.instance, until: until)
+        state.withLock { state in
+            state.heldElsewhere = cursor == nil
+            if let cursor {
+                state.served = cursor.position
+                // Away by another instance's (or an earlier run's) account.
+                if cursor.away { state.comingBack = true }
+            }
+        }
+        return cursor?.position
+    }
+
+    /// Serves the partner until it is up to date, stops answering, or the stream stops.
+    private func pump() async {
+        defer { state.withLock { $0.retrying = false } }
+        if state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) { return }
+        // The partner as it is now (its catch-up switch, its endpoints): the service's list is
+        // up to a poll old.
+        guard let partner = try? await pusher.registry.partner(id: partnerID), partner.status == .registered else { return }
+        update(partner)
+        guard var position = await lease() else { return }
+        var leased = ContinuousClock.now
+        while !isStopped, !state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) {
+            if ContinuousClock.now - leased > pusher.configuration.leaseDuration / 3 {
+                guard let renewed = await lease() else { return }
+                position = renewed
+                leased = .now
+            }
+            guard let entries = try? await pusher.store.outbox(after: position, limit: Self.batch), let last = entries.last else {
+                state.withLock { $0.served = position }
+                return
+            }
+            let (partner, comingBack) = state.withLock { ($0.partner, $0.comingBack) }
+            let relevant = entries.filter { Self.receives(partner, $0) }
+            let behind = (try? await pusher.store.outboxHead()).map { $0 - position } ?? 0
+            let outcome: Outcome
+            let folding = comingBack || behind > Int64(pusher.configuration.maximumQueuedPerPartner)
+            if folding {
+                outcome = await fold(relevant, partner: partner)
+            } else {
+                outcome = await sendEach(relevant, partner: partner)
+            }
+            switch outcome {
+            case .done:
+                let advanced = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: last.position, holder: pusher.instance, back: folding)
+                guard advanced == true else { return }
+                position = last.position
+                state.withLock { $0.served = position }
+            case .stoppedAfter(let served):
+                if let served, (try? await pusher.store.advancePushCursor(partnerID: partnerID, to: served, holder: pusher.instance)) == true {
+                    state.withLock { $0.served = served }
+                }
+                return
+            }
+        }
+    }
+
+    private enum Outcome {
+        /// Every change of the batch is dealt with.
+        case done
+        /// The partner stopped answering (or the stream stopped) after the change at this
+        /// position (`nil`: before the first).
+        case stoppedAfter(Int64?)
+    }
+
+    /// Each change as its own message, in order.
+    private func sendEach(_ entries: [OutboxEntry], partner: PartnerRecord) async -> Outcome {
+        var served: Int64?
+        for (index, entry) in entries.enumerated() {
+            if isStopped { return .stoppedAfter(served) }
+            if await !send(entry, to: partner) {
+                guard !partner.catchUp else { return .stoppedAfter(served) }
+                // Switched off catch-ups: nothing is kept for it; what changes while it is
+                // away is not sent (its own GETs bring it up to date).
+                for skipped in entries[(index + 1)...] { pusher.metrics.record(.dropped, partner: partner.id, module: skipped.key.module) }
+                return .done
+            }
+            served = entry.position
+            // After each message, so that a restart does not send it again.
+            _ = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: entry.position, holder: pusher.instance)
+            state.withLock { $0.served = entry.position }
+        }
+        return .done
+    }
+
+    /// Sends one change; whether the stream goes on (false: the partner stopped answering and
+    /// the change is to be sent again, folded, when it is back).
+    private func send(_ entry: OutboxEntry, to partner: PartnerRecord) async -> Bool {
+        let key = entry.key
+        guard let message = OutboxMessage(json: entry.message) else { return true }
+        let messenger = PartnerMessenger(partner: partner, ourParty: pusher.party, transport: pusher.transport, store: pusher.store)
+        await pusher.permits.wait()
+        let goesOn = await send(message, key: key, to: partner, through: messenger)
+        await pusher.permits.signal()
+        return goesOn
+    }
+
+    /// One message, holding a permit of the pusher's.
+    private func send(_ message: OutboxMessage, key: ObjectKey, to partner: PartnerRecord, through messenger: PartnerMessenger) async -> Bool {
+        let metrics = pusher.metrics
+        let start = ContinuousClock.now
+        do {
+            if message == .current {
+                try await messenger.sendCurrent(key)
+                metrics.record(.caughtUp, partner: partner.id, module: key.module, since: start)
+                answered()
+                return true
+            }
+            guard let change = try await message.change(for: key, in: pusher.store) else { return true }
+            if case .cdr = change, try await pusher.store.cdrLocation(partnerID: partner.id, key) != nil { return true }
+            do {
+                try await messenger.send(change)
+                metrics.record(.delivered, partner: partner.id, module: key.module, since: start)
+                answered()
+            } catch let refusal as OCPIClientError where message.isPatch && !CPOPusher.isTransient(refusal) {
+                // The partner answered but would not take the PATCH (it may not know the
+                // object): compare with what it has, and send all of ours when it is behind.
+                pusher.logger.info("PATCH refused, comparing with the partner's object", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(refusal)"])
+                try await messenger.resynchronise(key)
+                metrics.record(.resynchronised, partner: partner.id, module: key.module, since: start)
+                answered()
+            }
+            return true
+        } catch {
+            return await failed(key, partner: partner, error: error, since: start)
+        }
+    }
+
+    /// The changes folded: each object once, in its current state (or, for a partner switched
+    /// off catch-ups, none: it is sent what changes from now on).
+    private func fold(_ entries: [OutboxEntry], partner: PartnerRecord) async -> Outcome {
+        state.withLock { $0.comingBack = false }
+        let metrics = pusher.metrics
+        guard partner.catchUp else {
+            for entry in entries { metrics.record(.dropped, partner: partner.id, module: entry.key.module) }
+            return .done
+        }
+        // Each change counts as deferred (not sent as its own message), each object sent as
+        // caught up, in the order of its last change.
+        var keys: [ObjectKey] = []
+        var seen = Set<ObjectKey>()
+        for entry in entries.reversed() where seen.insert(entry.key).inserted { keys.append(entry.key) }
+        keys.reverse()
+        for entry in entries { metrics.record(.deferred, partner: partner.id, module: entry.key.module) }
+        let messenger = PartnerMessenger(partner: partner, ourParty: pusher.party, transport: pusher.transport, store: pusher.store)
+        for key in keys {
+            if isStopped { return .stoppedAfter(nil) }
+            let start = ContinuousClock.now
+            await pusher.permits.wait()
+            do {
+                try await messenger.sendCurrent(key)
+                await pusher.permits.signal()
+                metrics.record(.caughtUp, partner: partner.id, module: key.module, since: start)
+                answered()
+            } catch {
+                await pusher.permits.signal()
+                if await !failed(key, partner: partner, error: error, since: start) {
+                    state.withLock { $0.comingBack = true }
+                    return .stoppedAfter(nil)
+                }
+            }
+        }
+        pusher.logger.info("partner brought up to date", metadata: ["partner": .string(partner.id), "objects": "\(keys.count)"])
+        return .done
+    }
+
+    /// The partner answered a message.
+    private func answered() {
+        state.withLock { $0.failing = false }
+    }
+
+    /// Counts and logs a failed message; whether the stream goes on (a refusal would be
+    /// repeated as it is, so it goes on; a partner that did not answer is left alone for a while).
+    private func failed(_ key: ObjectKey, partner: PartnerRecord, error: any Error, since start: ContinuousClock.Instant) async -> Bool {
+        let transient = CPOPusher.isTransient(error)
+        pusher.metrics.record(transient ? .failed : .refused, partner: partner.id, module: key.module, since: start)
+        guard transient else {
+            pusher.logger.warning("push refused", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
+            return true
+        }
+        state.withLock { state in
+            state.offlineUntil = .now + pusher.configuration.offlinePause
+            state.comingBack = true
+            state.failing = true
+        }
+        try? await pusher.store.markPushCursorAway(partnerID: partnerID)
+        pusher.logger.warning(
+            partner.catchUp ? "push failed; the partner gets the current object once it answers" : "push failed; the partner catches up by its own GETs",
+            metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"]
+        )
+        return false
+    }
+
+    /// Whether the partner receives the change: it lists the module's RECEIVER interface, and
+    /// a session or CDR belongs to it (a row addressed to one partner, to that one only).
+    static func receives(_ partner: PartnerRecord, _ entry: OutboxEntry) -> Bool {
+        guard entry.recipient.isEmpty || entry.recipient == partner.id else { return false }
+        guard partner.endpoint(entry.key.module.rawValue, role: "RECEIVER") != nil else { return false }
+        guard !entry.owner.isEmpty else { return true }
+        return partner.roles.contains { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID).ownerKey == entry.owner }
+    }
+}

@@ -1,0 +1,50 @@
+import Synchronization
+
+/// A signal one task waits for, with a deadline: a partner's stream sleeps until a change is
+/// written in this process (`signal()`), or until its next look at the outbox for changes other
+/// processes wrote. A signal given while nobody waits is kept for the next wait.
+final class Wakeup: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns at the first signal, after `timeout`, or when the task is cancelled.
+    func wait(atMost timeout: Duration) async {
+        if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
+        let timer = Task { [self] in
+            try? await Task.sleep(for: timeout)
+            signal()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.pending {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            signal()
+        }
+        timer.cancel()
+    }
+}
