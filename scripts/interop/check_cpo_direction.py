@@ -6,7 +6,8 @@ ocpi-cpo with the eMSP (`ocpi-cpo parties register`), changes objects through oc
 API and reads each one back through the eMSP's OCPI receiver GETs, at the URLs the eMSP published,
 with the token the eMSP gave ocpi-cpo. Then token sync: ocpi-cpo pulls the eMSP's tokens
 (`ocpi-cpo parties sync-tokens`), checked by asking ocpi-cpo's Tokens receiver for each of them
-with the eMSP's own credentials.
+with the eMSP's own credentials. Last, that the eMSP redirected none of the requests it got: every
+endpoint URL was used in the form the eMSP published it (with or without a trailing slash).
 
 Prints one line per check (`ok`, `FAIL` or `skip`, the check, the detail or reason) and exits 0
 only when no check failed. A skipped check is one that the ocpi-cpo under test cannot do yet.
@@ -266,8 +267,16 @@ class Direction:
         if not endpoints:
             self.report.fail(check, f"the eMSP's versions do not open with the token it gave us: {versions.summary()}")
             return None
+        # The eMSP says how it publishes its endpoint URLs; each must be in that form, or this
+        # run would not test the form it claims to.
+        slash = self.emsp_state().get("trailing_slash", True)
+        other = [item["url"] for item in endpoints["endpoints"] if item["url"].endswith("/") != slash]
+        if other:
+            self.report.fail(check, f"the eMSP publishes {', '.join(other)}, not {'with' if slash else 'without'} a trailing slash")
+            return None
         self.report.ok(check, f"it read our versions and {len(partner['endpoints'])} endpoints (OCPI {partner['version']}),"
-                              f" and its token opens its own version details")
+                              f" and its token opens its own version details, which publish"
+                              f" {len(endpoints['endpoints'])} endpoint URLs {'with' if slash else 'without'} a trailing slash")
         return Registration(
             partner_id=partner_id,
             emsp_token=partner["our_token"],
@@ -435,6 +444,24 @@ class Direction:
         return (answer.status == 200 and answer.ocpi_status == 1000 and same(got.get("uid"), token["uid"])
                 and got.get("valid") == token["valid"] and got.get("whitelist") == token["whitelist"])
 
+    # Redirects
+
+    def no_redirects(self) -> None:
+        """Every URL was used as the eMSP published it: the eMSP redirected no request.
+
+        FastAPI answers the other form of a module's root (with or without its trailing slash)
+        with a redirect (307), which a client must not follow for a write. The requests are the
+        eMSP's record: ocpi-cpo's and this script's, which uses the published URLs as well.
+        """
+        check = "URLs used as published (the eMSP redirected no request)"
+        requests = self.emsp_state()["requests"]
+        redirected = [f"{entry['method']} {entry['path']} {entry['status']}" for entry in requests
+                      if 300 <= entry["status"] < 400]
+        if redirected:
+            self.report.fail(check, f"{len(redirected)} of {len(requests)} requests redirected: {'; '.join(redirected[:10])}")
+        else:
+            self.report.ok(check, f"none of its {len(requests)} requests was redirected")
+
     def run(self) -> None:
         registration = self.register()
         if registration is None:
@@ -444,6 +471,7 @@ class Direction:
         else:
             self.pushes(registration)
         self.token_sync(registration)
+        self.no_redirects()
 
 
 def parse_args() -> argparse.Namespace:

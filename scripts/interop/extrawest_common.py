@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 from collections import deque
 from collections.abc import Callable
@@ -24,20 +25,21 @@ HOST = "127.0.0.1"
 REQUEST_LOG_SIZE = 2000
 
 
-def configure_library(port: int) -> None:
+def configure_library(port: int, trailing_slash: bool = True) -> None:
     """Gives py_ocpi its settings; must run before anything imports py_ocpi.
 
     The library reads its settings from the environment (and a `.env` file in the working
     directory) once, at import, and builds the endpoint URLs it publishes from them at that moment
     (https://www.example.com/... by default). Everything it could read from a stray `.env` is set
-    here, to the library's own defaults except for where we listen.
+    here, to the library's own defaults except for where we listen and, when `trailing_slash` is
+    false, the form of the endpoint URLs it publishes (see `serve_module_roots_without_slash`).
     """
     os.environ.update({
         "PROTOCOL": "http",
         "OCPI_HOST": f"{HOST}:{port}",
         "OCPI_PREFIX": "ocpi",
         "NO_AUTH": "false",
-        "TRAILING_SLASH": "true",
+        "TRAILING_SLASH": "true" if trailing_slash else "false",
         "CI_STRING_LOWERCASE_PREFERENCE": "true",
         # INFO; "development" would log every token at DEBUG.
         "ENVIRONMENT": "production",
@@ -259,9 +261,43 @@ def add_state_route(app: Any, state: Callable[[], dict]) -> None:
         return state()
 
 
+# A module's root below the prefix, as py_ocpi mounts it: /ocpi/{cpo|emsp}/{version}/{module}.
+MODULE_ROOT = re.compile(r"/ocpi/(?:cpo|emsp)/[^/]+/[^/]+")
+
+
+def serve_module_roots_without_slash(app: Any) -> None:
+    """Serves each module's root without its trailing slash as well as with it.
+
+    py_ocpi's TRAILING_SLASH setting changes only the URLs it publishes: its routers still mount
+    each module's list and credentials operations at `.../{module}/`, and FastAPI answers the
+    published form `.../{module}` with a redirect (307) that a client need not follow for a write.
+    This hands such a request to the route with the slash, as a server that publishes URLs
+    without one would route it. Must be added before `RequestLog.install`, so that the log shows
+    the path the client asked for.
+    """
+    class ModuleRootsWithoutSlash:
+        def __init__(self, app: Any) -> None:  # Starlette passes the inner app as `app`
+            self.inner = app
+
+        async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+            if scope["type"] == "http" and MODULE_ROOT.fullmatch(scope["path"]):
+                scope = dict(scope, path=scope["path"] + "/")
+                if scope.get("raw_path"):
+                    scope["raw_path"] += b"/"
+            await self.inner(scope, receive, send)
+
+    app.add_middleware(ModuleRootsWithoutSlash)
+
+
 def serve(app: Any, port: int) -> None:
+    import signal
+
     import uvicorn
 
+    # A parent may start us with SIGINT and SIGTERM blocked (Foundation's Process passes on the
+    # signal mask of the thread that starts it, and Swift's test runner blocks them): uvicorn's
+    # handlers would then never run, and the app would not stop when asked.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     uvicorn.run(app, host=HOST, port=port, log_level="info")
 
 

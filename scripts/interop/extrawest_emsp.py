@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An OCPI 2.2.1 eMSP built on extrawest-ocpi (py_ocpi), for interoperability tests of ocpi-cpo.
 
-    extrawest_emsp.py --port 9100 --token-a TOKEN_A [--party DE/EXM] [--tokens 5]
+    extrawest_emsp.py --port 9100 --token-a TOKEN_A [--party DE/EXM] [--tokens 5] [--no-trailing-slash]
 
 It is the library's eMSP as an application builds it (`py_ocpi.get_application` with the eMSP
 role), with everything py_ocpi leaves to the application kept in memory:
@@ -19,6 +19,8 @@ role), with everything py_ocpi leaves to the application kept in memory:
 
 Endpoint URLs are published as the library publishes them by default, with a trailing slash
 (http://127.0.0.1:PORT/ocpi/emsp/2.2.1/credentials/); a request without it is redirected (307).
+With --no-trailing-slash they are published without it (the library's TRAILING_SLASH=false), and
+both forms are served.
 
 GET /interop/state (no token; the app listens on 127.0.0.1 only) returns the registration with
 both tokens, the keys of what was stored and every request with its HTTP status; POST
@@ -44,6 +46,7 @@ from extrawest_common import (
     paginate,
     party_argument,
     serve,
+    serve_module_roots_without_slash,
     versions_url,
 )
 
@@ -197,11 +200,14 @@ def build_app(args: argparse.Namespace) -> Any:
         "role": "EMSP",
         "party": {"country_code": country_code, "party_id": party_id},
         "versions_url": versions_url(args.port),
+        "trailing_slash": args.trailing_slash,
         "credentials": desk.state(),
         "stored": store.keys(),
         "requests": list(log.entries),
     })
     add_issue_token_route(app, store, country_code, party_id)
+    if not args.trailing_slash:
+        serve_module_roots_without_slash(app)
     log.install(app)
     return app
 
@@ -213,12 +219,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--party", type=party_argument, default=("DE", "EXM"), metavar="CC/PID",
                         help="our country code and party id (default DE/EXM)")
     parser.add_argument("--tokens", type=int, default=5, help="how many tokens the Tokens sender serves (default 5)")
+    parser.add_argument("--no-trailing-slash", dest="trailing_slash", action="store_false",
+                        help="publish endpoint URLs without a trailing slash (and serve both forms)")
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    configure_library(args.port)
+    configure_library(args.port, trailing_slash=args.trailing_slash)
     serve(build_app(args), args.port)
 
 

@@ -6,12 +6,16 @@
 # Starts extrawest_emsp.py and `ocpi-cpo serve` (a fresh SQLite database, --no-demo-data, a known
 # admin token), then check_cpo_direction.py: `ocpi-cpo parties register` with the eMSP's token A,
 # a location, an EVSE status, a tariff, a session (PUT and PATCH) and a CDR through the admin API,
-# each read back through the eMSP's receiver GETs, and token sync. One line per check; exit 0 only
-# when none failed. Both servers are stopped on exit; their logs are kept when a check failed.
+# each read back through the eMSP's receiver GETs, token sync, and that the eMSP redirected no
+# request (every URL used as published). One line per check; exit 0 only when none failed. Both
+# servers are stopped on exit; their logs are kept when a check failed.
 #
 # OCPI_CPO     the ocpi-cpo binary (default .build/debug/ocpi-cpo, from the repository root)
 # INTEROP_VENV the virtual environment (default .build-interop/venv; created by setup.sh)
 # EMSP_TOKENS  how many tokens the eMSP starts with (default 5; above 50 the list has pages)
+# EMSP_TRAILING_SLASH
+#              yes (default): the eMSP publishes its endpoint URLs with a trailing slash, as
+#              extrawest-ocpi does by default; no: without it (and serves both forms)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,8 +90,15 @@ token_a=$(random_token)
 admin_token=$(random_token)
 database=$work/ocpi-cpo.sqlite
 
+emsp_flags=()
+case ${EMSP_TRAILING_SLASH:-yes} in
+    yes) ;;
+    no) emsp_flags+=(--no-trailing-slash) ;;
+    *) echo "error: EMSP_TRAILING_SLASH is yes or no, not '$EMSP_TRAILING_SLASH'" >&2; exit 2 ;;
+esac
+
 "$venv/bin/python" "$here/extrawest_emsp.py" --port "$emsp_port" --token-a "$token_a" --tokens "${EMSP_TOKENS:-5}" \
-    >"$work/emsp.log" 2>&1 &
+    "${emsp_flags[@]}" >"$work/emsp.log" 2>&1 &
 pids+=($!)
 wait_for_server "extrawest eMSP" "${pids[-1]}" "http://127.0.0.1:$emsp_port/interop/state" "$work/emsp.log"
 
@@ -96,7 +107,7 @@ wait_for_server "extrawest eMSP" "${pids[-1]}" "http://127.0.0.1:$emsp_port/inte
 pids+=($!)
 wait_for_server "ocpi-cpo serve" "${pids[-1]}" "http://127.0.0.1:$cpo_port/health" "$work/ocpi-cpo.log"
 
-echo "extrawest-ocpi eMSP on :$emsp_port, $ocpi_cpo on :$cpo_port"
+echo "extrawest-ocpi eMSP on :$emsp_port (endpoint URLs with trailing slash: ${EMSP_TRAILING_SLASH:-yes}), $ocpi_cpo on :$cpo_port"
 "$venv/bin/python" "$here/check_cpo_direction.py" \
     --ocpi-cpo "$ocpi_cpo" --database "$database" --cpo-url "http://127.0.0.1:$cpo_port" --admin-token "$admin_token" \
     --country-code NL --party-id SOC --emsp-url "http://127.0.0.1:$emsp_port" --token-a "$token_a"
