@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("country-code"), help: "This CPO's ISO 3166-1 alpha-2 country code (default NL).") var countryCode: String?
     @Option(name: .customLong("party-id"), help: "This CPO's party id (default SOC).") var partyID: String?
     @Option(name: .customLong("max-page-size"), help: "The largest page a list returns (X-Limit; default 100).") var maxPageSize: Int?
-    @Option(name: .customLong("push-queue-limit"), help: "How many pushes may wait for one slow partner before changes are left to the catch-up (default 1000).")
+    @Option(name: .customLong("push-queue-limit"), help: "How many changes a partner may be behind and still get each as its own message; further behind, it gets each changed object's current state once (default 1000).")
     var pushQueueLimit: Int?
     @Option(name: .customLong("read-timeout"), help: "Seconds a request's head and body may take to arrive; then 408 and the connection closes (default 30).")
     var readTimeout: Int?

@@ -94,12 +94,20 @@ struct PartnerMessenger: Sendable {
             case .sessions: theirs = try await sessions().getSession(countryCode: cc, partyID: pid, sessionID: key.id).lastUpdated
             default: theirs = nil
             }
-        } catch let error as OCPIClientError where error.httpStatus == 404 || error.statusCode.map({ (2000..<3000).contains($0) }) == true {
+        } catch let error as OCPIClientError where Self.hasNoCopyWeCanRead(error) {
             theirs = nil
         }
         guard let ours = try await store.get(key) else { return }
         if let theirs, theirs >= ours.lastUpdated { return }
         try await sendCurrent(key)
+    }
+
+    /// The partner does not know the object, or answers with a copy we cannot read
+    /// (extrawest-ocpi serves one location as a list of one): ours is sent. A partner that does
+    /// not answer at all is tried again later instead.
+    static func hasNoCopyWeCanRead(_ error: OCPIClientError) -> Bool {
+        if case .invalidResponse = error { return true }
+        return error.httpStatus == 404 || error.statusCode.map { (2000..<3000).contains($0) } == true
     }
 
     private func post(_ cdr: CDR) async throws {
