@@ -26,8 +26,9 @@ final class PartnerStream: Sendable {
         var heldElsewhere = false
         /// The partner's last message failed for want of an answer (nil once one got through).
         var failing = false
-        /// `retryNow()` asked for a round that has not ended yet.
-        var retrying = false
+        /// Rounds `retryNow()` asked for, and the last of them a round has begun after and ended.
+        var retriesAsked = 0
+        var retriesDone = 0
         var stopped = false
     }
 
@@ -56,7 +57,7 @@ final class PartnerStream: Sendable {
     func retryNow() {
         state.withLock { state in
             state.offlineUntil = nil
-            state.retrying = true
+            state.retriesAsked += 1
         }
         wakeup.signal()
     }
@@ -65,7 +66,7 @@ final class PartnerStream: Sendable {
     /// partner to answer again, or served by another instance.
     func isSettled(upTo head: Int64) -> Bool {
         state.withLock { state in
-            if state.stopped || state.heldElsewhere || (state.failing && !state.retrying) { return true }
+            if state.stopped || state.heldElsewhere || (state.failing && state.retriesDone >= state.retriesAsked) { return true }
             guard let served = state.served else { return false }
             return served >= head
         }
@@ -103,7 +104,8 @@ final class PartnerStream: Sendable {
 
     /// Serves the partner until it is up to date, stops answering, or the stream stops.
     private func pump() async {
-        defer { state.withLock { $0.retrying = false } }
+        let asked = state.withLock { $0.retriesAsked }
+        defer { state.withLock { $0.retriesDone = max($0.retriesDone, asked) } }
         if state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) { return }
         // The partner as it is now (its catch-up switch, its endpoints): the service's list is
         // up to a poll old.
