@@ -161,6 +161,20 @@ read -r rate p50 p99 bad < <(measure patch-evse "$cpo/" "$admin"); row "ocpi: PA
 sleep 1
 pushes=$(curl -fs "http://127.0.0.1:$emsp_port/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pushes"])')
 
+# The operator's PATCH at a steady pace (2 connections, 40 ms apart: about 50 a second) with the
+# one eMSP registered, then with 49 more (the bench eMSP answers as DE/B01..B49 too): the write
+# is one outbox row whatever the number of partners, so its latency should not grow with them.
+paced() { local threads=1 connections=2; measure patch-paced "$cpo/" "$admin"; }
+read -r rate p50 p99 bad < <(paced); row "ocpi: PATCH paced, 1 partner" "$rate" "$p50" "$p99" "$bad"
+paced_one_p99=$p99
+for n in $(seq -w 1 49); do
+    "$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token "bench-token-a-$n" \
+        --database "$database" >/dev/null
+done
+sleep 2  # the pusher starts a stream for each at its next look
+read -r rate p50 p99 bad < <(paced); row "ocpi: PATCH paced, 50 partners" "$rate" "$p50" "$p99" "$bad"
+paced_fifty_p99=$p99
+
 # One sequential crawl, as an eMSP does it: follow Link until the last page.
 crawl_seconds=$(python3 - "$cpo/ocpi/cpo/2.2.1/locations?limit=50" "$token" <<'PY'
 import re, sys, time, urllib.request
@@ -201,6 +215,8 @@ target "p99 at $connections connections < 10 ms (one location)" "$single_p99" "x
 target "p99 at $connections connections < 10 ms (page of 50)" "$page_p99" "x < 10" "$page_p99 ms"
 target "peak RSS with $locations locations < 150 MB" "$peak_kb" "x < 150 * 1024" "$((peak_kb / 1024)) MB"
 target "decode + validate Locations >= 100 MB/s" "$decode" "x >= 100" "$decode MB/s"
+paced_ratio=$(awk -v a="$paced_fifty_p99" -v b="$paced_one_p99" 'BEGIN { printf "%.2f", a / b }')
+target "admin PATCH p99, 50 partners / 1 <= 1.20" "$paced_ratio" "x <= 1.2" "$paced_ratio ($paced_one_p99 -> $paced_fifty_p99 ms)"
 echo "  (crawl: $crawl_rate pages/s under load)"
 awk -v a="$health_rate" -v b="$static_single" 'BEGIN { printf "  (the HTTP layer alone, GET /health: %.2f of nginx'"'"'s one location)\n", a / b }'
 

@@ -6,7 +6,12 @@
 It answers the versions and credentials calls of `ocpi-cpo parties register` (any token A),
 writes the token the CPO gives it (token B, for calling the CPO) to TOKEN_FILE, and accepts
 every Locations PUT and PATCH with OCPI status 1000. GET /stats returns how many pushes came.
+
+It stands for many eMSPs at once: registered with token A `bench-token-a` it is DE/MSP (whose
+token goes to TOKEN_FILE), with `bench-token-a-NN` it is DE/BNN, a party of its own each (a CPO
+lets one partner hold a party), all pushed to at the same URLs.
 """
+import base64
 import json
 import sys
 import threading
@@ -23,6 +28,15 @@ lock = threading.Lock()
 def envelope(data):
     return {"data": data, "status_code": 1000, "status_message": "Success",
             "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def token_of(authorization):
+    """The token of `Token <base64>` (or of `Token <token>`)."""
+    value = authorization.split(" ", 1)[-1].strip()
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except ValueError:
+        return value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -69,12 +83,15 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, {"status_code": 2003, "timestamp": envelope(None)["timestamp"]})
             return
         theirs = json.loads(self.body())
-        with open(TOKEN_FILE, "w") as file:
-            file.write(theirs["token"])
+        token_a = token_of(self.headers.get("Authorization") or "")
+        party = "B" + token_a[-2:] if token_a.startswith("bench-token-a-") else "MSP"
+        if party == "MSP":
+            with open(TOKEN_FILE, "w") as file:
+                file.write(theirs["token"])
         self.reply(200, envelope({
-            "token": "bench-emsp-token-c", "url": BASE + "/versions",
-            "roles": [{"role": "EMSP", "country_code": "DE", "party_id": "MSP",
-                       "business_details": {"name": "Bench eMSP"}}],
+            "token": "bench-emsp-token-c-" + party, "url": BASE + "/versions",
+            "roles": [{"role": "EMSP", "country_code": "DE", "party_id": party,
+                       "business_details": {"name": "Bench eMSP " + party}}],
         }))
 
     def push(self):

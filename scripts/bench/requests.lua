@@ -2,6 +2,8 @@
 --   crawl         GET a page of 50 locations, offsets cycling over all of them
 --   put-token     PUT a new token each request (the eMSP's Tokens interface)
 --   patch-evse    PATCH an EVSE's status through the admin API, cycling over locations
+--   patch-paced   the same, each connection waiting 40 ms between requests (a steady operator
+--                 load whose latency is measured, not the server's limit)
 -- BENCH_LOCATIONS is how many locations there are; the Authorization header comes from -H.
 -- There is no response() hook: it would make wrk read every body in Lua and slow the
 -- measurement; bench-server.sh checks one answer of each case with curl before it measures.
@@ -38,7 +40,7 @@ function request()
             .. '"contract_id":"DE-MSP-C' .. string.sub(uid, -8) .. '-1","issuer":"Bench eMSP","valid":true,'
             .. '"whitelist":"ALLOWED","last_updated":"2026-12-01T00:00:00Z"}'
         return wrk.format("PUT", "/ocpi/cpo/2.2.1/tokens/DE/MSP/" .. uid, json_headers(), body)
-    elseif case == "patch-evse" then
+    elseif case == "patch-evse" or case == "patch-paced" then
         local index = (counter * 2 + thread_number) % locations + 1
         local evse = counter % 3 + 1
         local location = string.format("LOC-%05d", index)
@@ -47,4 +49,10 @@ function request()
             json_headers(), body)
     end
     return wrk.format("GET", wrk.path)
+end
+
+-- wrk waits this many milliseconds before each request of a connection.
+function delay()
+    if case == "patch-paced" then return 40 end
+    return 0
 end
