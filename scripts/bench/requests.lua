@@ -2,7 +2,7 @@
 --   crawl         GET a page of 50 locations, offsets cycling over all of them
 --   put-token     PUT a new token each request (the eMSP's Tokens interface)
 --   patch-evse    PATCH an EVSE's status through the admin API, cycling over locations
---   patch-paced   the same, each connection waiting 40 ms between requests (a steady operator
+--   patch-paced   the same, each connection waiting 100 ms between requests (a steady operator
 --                 load whose latency is measured, not the server's limit)
 -- BENCH_LOCATIONS is how many locations there are; the Authorization header comes from -H.
 -- There is no response() hook: it would make wrk read every body in Lua and slow the
@@ -53,6 +53,6 @@ end
 
 -- wrk waits this many milliseconds before each request of a connection.
 function delay()
-    if case == "patch-paced" then return 40 end
+    if case == "patch-paced" then return 100 end
     return 0
 end

@@ -209,7 +209,11 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let streams = streams.withLock { Array($0.values) }
-            if streams.allSatisfy({ $0.isSettled(upTo: head) }) { return }
+            if streams.allSatisfy({ $0.isSettled(upTo: head) }) {
+                // The cursors in the store say so too (they are saved once a second otherwise).
+                for stream in streams { await stream.save() }
+                return
+            }
             for stream in streams { stream.wakeup.signal() }
             try? await Task.sleep(for: .milliseconds(10))
         }

@@ -20,8 +20,13 @@ final class PartnerStream: Sendable {
         var offlineUntil: ContinuousClock.Instant?
         /// The next round folds the changes (the partner was unreachable meanwhile).
         var comingBack = false
-        /// How far this instance has served the partner (`nil` before it first held the lease).
+        /// How far this instance has served the partner (`nil` before it first held the lease),
+        /// and how far the cursor in the store says (it is saved at most once a second).
         var served: Int64?
+        var saved: Int64 = 0
+        var lastSave = ContinuousClock.now
+        /// Until when this instance holds the partner's lease, as far as it knows.
+        var leasedUntil: ContinuousClock.Instant?
         /// Another instance holds the partner's lease and serves it.
         var heldElsewhere = false
         /// The partner's last message failed for want of an answer (nil once one got through).
@@ -29,6 +34,8 @@ final class PartnerStream: Sendable {
         /// Rounds `retryNow()` asked for, and the last of them a round has begun after and ended.
         var retriesAsked = 0
         var retriesDone = 0
+        /// A round is under way.
+        var pumping = false
         var stopped = false
     }
 
@@ -66,7 +73,8 @@ final class PartnerStream: Sendable {
     /// partner to answer again, or served by another instance.
     func isSettled(upTo head: Int64) -> Bool {
         state.withLock { state in
-            if state.stopped || state.heldElsewhere || (state.failing && state.retriesDone >= state.retriesAsked) { return true }
+            if state.stopped || state.heldElsewhere { return true }
+            if !state.pumping, state.failing, state.retriesDone >= state.retriesAsked { return true }
             guard let served = state.served else { return false }
             return served >= head
         }
@@ -84,65 +92,94 @@ final class PartnerStream: Sendable {
             await pump()
             await wakeup.wait(atMost: pusher.configuration.pollInterval)
         }
+        await save()
         try? await pusher.store.releasePushCursor(partnerID: partnerID, holder: pusher.instance)
     }
 
-    /// Takes the lease; `nil` when another instance holds it.
-    private func lease() async -> Int64? {
-        let until = OCPIDateTime.now().adding(pusher.configuration.leaseDuration)
+    /// How far this instance has served the partner, holding its lease (taken, or renewed when
+    /// a third of it is left); `nil` when another instance holds it.
+    private func holdLease() async -> Int64? {
+        let now = ContinuousClock.now
+        let duration = pusher.configuration.leaseDuration
+        if let held = state.withLock({ state in state.leasedUntil.map { $0 - now > duration / 3 } == true ? state.served : nil }) {
+            return held
+        }
+        let until = OCPIDateTime.now().adding(duration)
         let cursor = try? await pusher.store.leasePushCursor(partnerID: partnerID, holder: pusher.instance, until: until)
-        state.withLock { state in
+        return state.withLock { state in
             state.heldElsewhere = cursor == nil
-            if let cursor {
+            guard let cursor else {
+                state.leasedUntil = nil
+                return nil
+            }
+            if state.leasedUntil == nil || state.served == nil {
+                // Newly held: the store's cursor is where to go on from, and whether the
+                // partner was away by another instance's (or an earlier run's) account.
                 state.served = cursor.position
-                // Away by another instance's (or an earlier run's) account.
+                state.saved = cursor.position
                 if cursor.away { state.comingBack = true }
             }
+            state.leasedUntil = now + duration
+            return state.served
         }
-        return cursor?.position
+    }
+
+    /// Notes that the partner was served up to `position`; the cursor in the store moves at
+    /// once after a fold (`back`), otherwise at most once a second (a restart may send again
+    /// what the last second sent: each message is one a partner takes twice without harm).
+    private func served(_ position: Int64, back: Bool = false) async {
+        let due = state.withLock { state -> Bool in
+            state.served = max(state.served ?? position, position)
+            return back || ContinuousClock.now - state.lastSave >= .seconds(1)
+        }
+        if due { await save(back: back) }
+    }
+
+    /// Moves the cursor in the store to where the partner was served; a lease lost meanwhile
+    /// (another instance took over) is let go.
+    func save(back: Bool = false) async {
+        let (served, saved) = state.withLock { ($0.served, $0.saved) }
+        guard let served, served > saved || back else { return }
+        let moved = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: served, holder: pusher.instance, back: back)
+        state.withLock { state in
+            state.lastSave = .now
+            if moved == true {
+                state.saved = served
+            } else {
+                state.leasedUntil = nil
+            }
+        }
     }
 
     /// Serves the partner until it is up to date, stops answering, or the stream stops.
     private func pump() async {
-        let asked = state.withLock { $0.retriesAsked }
-        defer { state.withLock { $0.retriesDone = max($0.retriesDone, asked) } }
-        if state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) { return }
-        // The partner as it is now (its catch-up switch, its endpoints): the service's list is
-        // up to a poll old.
-        guard let partner = try? await pusher.registry.partner(id: partnerID), partner.status == .registered else { return }
-        update(partner)
-        guard var position = await lease() else { return }
-        var leased = ContinuousClock.now
-        while !isStopped, !state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) {
-            if ContinuousClock.now - leased > pusher.configuration.leaseDuration / 3 {
-                guard let renewed = await lease() else { return }
-                position = renewed
-                leased = .now
+        let asked = state.withLock { state in
+            state.pumping = true
+            return state.retriesAsked
+        }
+        defer {
+            state.withLock { state in
+                state.retriesDone = max(state.retriesDone, asked)
+                state.pumping = false
             }
+        }
+        while !isStopped, !state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) {
+            guard let position = await holdLease() else { return }
             guard let entries = try? await pusher.store.outbox(after: position, limit: Self.batch), let last = entries.last else {
-                state.withLock { $0.served = position }
+                await save()
                 return
             }
             let (partner, comingBack) = state.withLock { ($0.partner, $0.comingBack) }
             let relevant = entries.filter { Self.receives(partner, $0) }
-            let behind = (try? await pusher.store.outboxHead()).map { $0 - position } ?? 0
-            let outcome: Outcome
+            // A full batch may be far behind: the head says how far.
+            let behind = entries.count < Self.batch ? Int64(entries.count) : (try? await pusher.store.outboxHead()).map { $0 - position } ?? 0
             let folding = comingBack || behind > Int64(pusher.configuration.maximumQueuedPerPartner)
-            if folding {
-                outcome = await fold(relevant, partner: partner)
-            } else {
-                outcome = await sendEach(relevant, partner: partner)
-            }
-            switch outcome {
+            switch folding ? await fold(relevant, partner: partner) : await sendEach(relevant, partner: partner) {
             case .done:
-                let advanced = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: last.position, holder: pusher.instance, back: folding)
-                guard advanced == true else { return }
-                position = last.position
-                state.withLock { $0.served = position }
-            case .stoppedAfter(let served):
-                if let served, (try? await pusher.store.advancePushCursor(partnerID: partnerID, to: served, holder: pusher.instance)) == true {
-                    state.withLock { $0.served = served }
-                }
+                await served(last.position, back: folding)
+            case .stoppedAfter(let position):
+                if let position { await served(position) }
+                await save()
                 return
             }
         }
@@ -162,16 +199,16 @@ final class PartnerStream: Sendable {
         for (index, entry) in entries.enumerated() {
             if isStopped { return .stoppedAfter(served) }
             if await !send(entry, to: partner) {
-                guard !partner.catchUp else { return .stoppedAfter(served) }
+                // Whether it takes part in catch-ups now (the operator may just have switched it).
+                let current = (try? await pusher.registry.partner(id: partnerID)) ?? partner
+                guard !current.catchUp else { return .stoppedAfter(served) }
                 // Switched off catch-ups: nothing is kept for it; what changes while it is
                 // away is not sent (its own GETs bring it up to date).
                 for skipped in entries[(index + 1)...] { pusher.metrics.record(.dropped, partner: partner.id, module: skipped.key.module) }
                 return .done
             }
             served = entry.position
-            // After each message, so that a restart does not send it again.
-            _ = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: entry.position, holder: pusher.instance)
-            state.withLock { $0.served = entry.position }
+            await self.served(entry.position)
         }
         return .done
     }
@@ -223,6 +260,7 @@ final class PartnerStream: Sendable {
     /// off catch-ups, none: it is sent what changes from now on).
     private func fold(_ entries: [OutboxEntry], partner: PartnerRecord) async -> Outcome {
         state.withLock { $0.comingBack = false }
+        let partner = (try? await pusher.registry.partner(id: partnerID)) ?? partner
         let metrics = pusher.metrics
         guard partner.catchUp else {
             for entry in entries { metrics.record(.dropped, partner: partner.id, module: entry.key.module) }
