@@ -1203,9 +1203,9 @@ public enum ConnectorType: OCPIEnumeration {
     /// Mains plug type O (TIS 166-2549), three pins.
     case domesticO
     /// Chinese GB/T 20234.2 standard, AC.
-    case gbtAc
+    case gbtAC
     /// Chinese GB/T 20234.3 standard, DC.
-    case gbtDc
+    case gbtDC
     /// Industrial IEC 60309-2 plug for one phase at 16 A; usually blue.
     case iec60309_2Single16
     /// Industrial IEC 60309-2 plug for three phases at 16 A; usually red.
@@ -1253,15 +1253,15 @@ public enum ConnectorType: OCPIEnumeration {
 
     public static let ocpiName = "ConnectorType"
 
-    public static let knownValues: [ConnectorType] = [.chademo, .chaoji, .domesticA, .domesticB, .domesticC, .domesticD, .domesticE, .domesticF, .domesticG, .domesticH, .domesticI, .domesticJ, .domesticK, .domesticL, .domesticM, .domesticN, .domesticO, .gbtAc, .gbtDc, .iec60309_2Single16, .iec60309_2Three16, .iec60309_2Three32, .iec60309_2Three64, .iec62196T1, .iec62196T1Combo, .iec62196T2, .iec62196T2Combo, .iec62196T3a, .iec62196T3c, .nema5_20, .nema6_30, .nema6_50, .nema10_30, .nema10_50, .nema14_30, .nema14_50, .pantographBottomUp, .pantographTopDown, .teslaR, .teslaS]
+    public static let knownValues: [ConnectorType] = [.chademo, .chaoji, .domesticA, .domesticB, .domesticC, .domesticD, .domesticE, .domesticF, .domesticG, .domesticH, .domesticI, .domesticJ, .domesticK, .domesticL, .domesticM, .domesticN, .domesticO, .gbtAC, .gbtDC, .iec60309_2Single16, .iec60309_2Three16, .iec60309_2Three32, .iec60309_2Three64, .iec62196T1, .iec62196T1Combo, .iec62196T2, .iec62196T2Combo, .iec62196T3a, .iec62196T3c, .nema5_20, .nema6_30, .nema6_50, .nema10_30, .nema10_50, .nema14_30, .nema14_50, .pantographBottomUp, .pantographTopDown, .teslaR, .teslaS]
 
     public init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         switch bytes.count {
         case 6:
             switch JSONKey(bytes: bytes) {
             case "CHAOJI": self = .chaoji
-            case "GBT_AC": self = .gbtAc
-            case "GBT_DC": self = .gbtDc
+            case "GBT_AC": self = .gbtAC
+            case "GBT_DC": self = .gbtDC
             default: self = .unrecognized(String(decoding: bytes, as: UTF8.self))
             }
         case 7:
@@ -1360,8 +1360,8 @@ public enum ConnectorType: OCPIEnumeration {
         case .domesticM: "DOMESTIC_M"
         case .domesticN: "DOMESTIC_N"
         case .domesticO: "DOMESTIC_O"
-        case .gbtAc: "GBT_AC"
-        case .gbtDc: "GBT_DC"
+        case .gbtAC: "GBT_AC"
+        case .gbtDC: "GBT_DC"
         case .iec60309_2Single16: "IEC_60309_2_single_16"
         case .iec60309_2Three16: "IEC_60309_2_three_16"
         case .iec60309_2Three32: "IEC_60309_2_three_32"

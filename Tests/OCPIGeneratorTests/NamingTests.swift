@@ -16,7 +16,8 @@ import Testing
     @Test(arguments: [
         ("OUT_OF_ORDER", "outOfOrder"), ("OUTOFORDER", "outoforder"), ("AC_1_PHASE", "ac1Phase"), ("IEC_62196_T2", "iec62196T2"),
         ("IEC_62196_T2_COMBO", "iec62196T2Combo"), ("NEMA_5_20", "nema5_20"), ("2.1.1", "v2_1_1"), ("2.2", "v2_2"),
-        ("CHADEMO", "chademo"), ("DOMESTIC_A", "domesticA"), ("cdrs", "cdrs"), ("SENDER", "sender"), ("GBT_AC", "gbtAc"),
+        ("CHADEMO", "chademo"), ("DOMESTIC_A", "domesticA"), ("cdrs", "cdrs"), ("SENDER", "sender"), ("GBT_AC", "gbtAC"), ("GBT_DC", "gbtDC"),
+        ("PANTOGRAPH_BOTTOM_UP", "pantographBottomUp"), ("ISO_15118_2_PLUG_AND_CHARGE", "iso15118_2PlugAndCharge"),
     ])
     func caseNames(_ value: String, _ swift: String) {
         #expect(SwiftNaming.caseName(value) == swift)

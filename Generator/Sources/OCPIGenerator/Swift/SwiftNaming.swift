@@ -2,10 +2,10 @@
 ///
 /// - Field names are lowerCamelCase with the acronyms of the domain kept upper-case after the
 ///   first word: `party_id` → `partyID`, `evse_uid` → `evseUID`, `min_kwh` → `minKWh`.
-/// - Enum values are lowerCamelCase from their words: `OUT_OF_ORDER` → `outOfOrder`,
-///   `AC_1_PHASE` → `ac1Phase`, `IEC_62196_T2` → `iec62196T2`; two numbers in a row keep an
-///   underscore (`NEMA_5_20` → `nema5_20`); a value that starts with a digit gets a `v`
-///   (`2.1.1` → `v2_1_1`).
+/// - Enum values are lowerCamelCase from their words, with the same acronyms as field names:
+///   `OUT_OF_ORDER` → `outOfOrder`, `AC_1_PHASE` → `ac1Phase`, `GBT_AC` → `gbtAC`,
+///   `IEC_62196_T2` → `iec62196T2`; two numbers in a row keep an underscore (`NEMA_5_20` →
+///   `nema5_20`); a value that starts with a digit gets a `v` (`2.1.1` → `v2_1_1`).
 /// - Type names are the spec's; `swift_name:` overrides any of these for one item.
 /// - Swift keywords are escaped with backticks.
 public enum SwiftNaming {
@@ -44,7 +44,7 @@ public enum SwiftNaming {
         for word in words.dropFirst() {
             let startsWithDigit = word.first?.isNumber == true
             if startsWithDigit, previousEndsWithDigit { name += "_" }
-            name += startsWithDigit ? word : capitalized(word)
+            name += startsWithDigit ? word : acronyms[word] ?? capitalized(word)
             previousEndsWithDigit = word.last?.isNumber == true
         }
         return name
