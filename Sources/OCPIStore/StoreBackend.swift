@@ -32,8 +32,9 @@ enum StoreBackend: Sendable {
             do {
                 let writer = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
                 let database = writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
-                // First, so that another process holding the file makes us wait instead of fail.
-                try await database.raw("PRAGMA busy_timeout = 5000").run()
+                // First, so that another process holding the file makes us wait instead of fail
+                // (instances starting together take turns at the migrations).
+                try await database.raw("PRAGMA busy_timeout = 10000").run()
                 // WAL: readers never wait for the writer; a commit survives a crash of the process.
                 try await database.raw("PRAGMA journal_mode = WAL").run()
                 try await database.raw("PRAGMA synchronous = NORMAL").run()

@@ -246,9 +246,20 @@ import Testing
     @Test(arguments: TestDatabase.all)
     func instancesStartingTogetherMigrateOnceAndShareWrites(_ database: TestDatabase) async throws {
         let location = try database.makeLocation()
-        let stores = try await withThrowingTaskGroup(of: SQLStore.self) { group in
-            for _ in 0..<3 { group.addTask { try await SQLStore.open(location) } }
-            return try await group.reduce(into: [SQLStore]()) { $0.append($1) }
+        // Every store that opened is shut down even when another failed to (a store released
+        // open trips SQLiteNIO's assertion and takes the whole test process with it).
+        let opened = await withTaskGroup(of: Result<SQLStore, any Error>.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    do { return .success(try await SQLStore.open(location)) } catch { return .failure(error) }
+                }
+            }
+            return await group.reduce(into: [Result<SQLStore, any Error>]()) { $0.append($1) }
+        }
+        let stores = opened.compactMap { try? $0.get() }
+        if let failure = opened.first(where: { (try? $0.get()) == nil }) {
+            for store in stores { try await store.shutdown() }
+            _ = try failure.get()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, store) in stores.enumerated() {
