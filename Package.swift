@@ -235,6 +235,13 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "OCPICheckTests",
+            dependencies: [
+                "OCPICheck", "OCPIServer", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-check", "ocpi-cpo",
+            ],
+            path: "Tests/OCPICheckTests"
+        ),
+        .testTarget(
             name: "OCPIGeneratorTests",
             dependencies: ["OCPIGenerator", "ocpi-gen", "OCPITestSupport", .product(name: "Yams", package: "Yams")],
             path: "Tests/OCPIGeneratorTests",

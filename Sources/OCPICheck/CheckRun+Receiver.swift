@@ -45,12 +45,7 @@ extension CheckRun {
         // A valid test object, as the release's validator judges it.
         let testID = "OCPI-CHECK-\(runID)"
         let now = OCPIDateTime(secondsSince1970: Int64(Date().timeIntervalSince1970))
-        let builder = TestObject(
-            catalog: catalog,
-            fixed: ["country_code": .string(countryCode), "party_id": .string(partyID), idField: .string(testID), "last_updated": .string(now.description)],
-            now: now
-        )
-        guard let object = builder.make(typeName) else {
+        guard let object = catalog.testObject(of: typeName, countryCode: countryCode, partyID: partyID, id: testID, idField: idField, now: now) else {
             skip(subject, .writePut, "the OpenAPI document of \(release.version) has no schema of \(typeName)")
             return
         }

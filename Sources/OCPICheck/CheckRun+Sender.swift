@@ -143,8 +143,10 @@ extension CheckRun {
             } else if crawl.completed {
                 remaining = false
             } else {
-                // Stopped by --max-objects: whether objects remain is X-Total-Count's word.
-                remaining = page.headers[OCPIHeader.totalCount].flatMap { Int($0) }.map { $0 > crawl.objects.count }
+                // Stopped by --max-objects: whether objects remain after this page is
+                // X-Total-Count's word.
+                let through = counts.prefix(index + 1).reduce(0, +)
+                remaining = page.headers[OCPIHeader.totalCount].flatMap { Int($0) }.map { $0 > through }
             }
             guard let header else {
                 if remaining == true { return ("page \(index + 1) has no Link, but objects followed it", page) }

@@ -79,3 +79,17 @@ struct TestObject {
         "^(?:.+)$": "ocpi-check",
     ]
 }
+
+extension OperationCatalog {
+    /// A test object of type `name` under the party `countryCode`/`partyID`, identified by `id`
+    /// in its field `idField` (`id`, or `uid` for a token), last updated `now`.
+    public func testObject(
+        of name: String, countryCode: String, partyID: String, id: String, idField: String = "id", now: OCPIDateTime = OCPIDateTime(Date())
+    ) -> JSONValue? {
+        let whole = OCPIDateTime(secondsSince1970: now.secondsSince1970)
+        let fixed: [String: JSONValue] = [
+            "country_code": .string(countryCode), "party_id": .string(partyID), idField: .string(id), "last_updated": .string(whole.description),
+        ]
+        return TestObject(catalog: self, fixed: fixed, now: whole).make(name)
+    }
+}
