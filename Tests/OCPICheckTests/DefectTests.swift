@@ -8,11 +8,12 @@ import Testing
 /// The checker against a CPO built from the generated route tables: correct, every check
 /// passes; with one defect injected, that defect is reported by its check and nothing else is.
 @Suite struct DefectTests {
-    static func check(_ versionsURL: String, write: Bool, maxObjects: Int = 1000) async -> CheckReport {
+    static func check(
+        _ versionsURL: String, token: String = DefectServer.token, party: PartyIdentity = DefectServer.emsp, write: Bool, maxObjects: Int = 1000
+    ) async -> CheckReport {
         let transport = RecordingTransport(HTTPClientTransport(timeout: .seconds(10)), timeLimit: .seconds(120))
         let options = CheckOptions(
-            versionsURL: versionsURL, token: DefectServer.token, write: write, maxObjects: maxObjects,
-            countryCode: DefectServer.emsp.countryCode, partyID: DefectServer.emsp.partyID
+            versionsURL: versionsURL, token: token, write: write, maxObjects: maxObjects, countryCode: party.countryCode, partyID: party.partyID
         )
         return await Checker(options: options, transport: transport).run()
     }
