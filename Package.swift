@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "OCPICheckTests",
             dependencies: [
-                "OCPICheck", "OCPIServer", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-check", "ocpi-cpo",
+                "OCPICheck", "OCPIServer", "OCPI211", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-check", "ocpi-cpo",
             ],
             path: "Tests/OCPICheckTests"
         ),

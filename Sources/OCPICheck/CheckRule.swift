@@ -78,7 +78,7 @@ public enum CheckRule: String, CaseIterable, Sendable {
         case .dateFrom, .dateTo:
             "the spec data names the date_from and date_to parameters; that date_to is exclusive is prose"
         case .unknownID:
-            "HTTP 404 for an unknown object is prose in the transport chapter; the module's status code (not_found_code) is not in the OpenAPI document"
+            "HTTP 404 for an unknown object is prose in the transport chapter; the module's status code is the release's not_found_code (CheckedRelease.notFoundCodes)"
         case .noToken, .wrongToken:
             "the credentials token rule is prose in the transport and credentials chapters"
         case .envelope:
@@ -90,7 +90,4 @@ public enum CheckRule: String, CaseIterable, Sendable {
         }
     }
 
-    /// The OCPI status code for an unknown object of a module, where it is not the generic
-    /// 2000: the spec's `not_found_code`, which the OpenAPI document does not carry.
-    static let notFoundCodes: [String: Int] = ["locations": 2003, "tokens": 2004]
 }

@@ -242,7 +242,7 @@ extension CheckRun {
     /// HTTP 404, and the module's status code when the answer is an envelope (a missing
     /// envelope is the envelope check's to report).
     func judgeUnknown(subject: String, module: String, operation: String, answer: Exchange) {
-        let expected = CheckRule.notFoundCodes[module] ?? 2000
+        let expected = release?.notFoundCodes[module] ?? 2000
         if answer.status != 404 {
             fail(subject, .unknownID, "\(operation) of an unknown id answered HTTP \(answer.status.map(String.init) ?? "nothing"), not 404", request: answer)
         } else if let code = answer.statusCode, code != expected {
