@@ -14,9 +14,9 @@ extension CheckRun {
         var problems: [(Exchange, String)] = []
         for exchange in answered {
             guard let status = exchange.status else { continue }
-            guard exchange.envelope != nil else {
+            guard case .object? = exchange.json else {
                 let kind = exchange.headers["Content-Type"].map { " (\($0))" } ?? ""
-                problems.append((exchange, exchange.body.isEmpty ? "no body, so no envelope" : "the body\(kind) is not an OCPI envelope"))
+                problems.append((exchange, exchange.body.isEmpty ? "no body, so no envelope" : "the body\(kind) is not a JSON envelope"))
                 continue
             }
             let violations = validate(exchange, as: "Response").filter { $0.path.components.first != .key("data") }

@@ -25,11 +25,16 @@ extension CheckRun {
         }
         // Pages small enough that the list has several, with a filter that every object passes,
         // so that Link is seen between pages and keeping the query.
+        // Three pages at most, each no larger than the partner's own pages.
         let known = main.objects.count
         var crawls = [main]
         if known >= 2 {
-            let pageSize = max(1, (known + 2) / 3)
-            crawls.append(await crawl([("date_from", "1970-01-01T00:00:00Z"), ("limit", String(pageSize))]))
+            let partnerLimit = main.pages.first?.headers[OCPIHeader.limit].flatMap { Int($0) } ?? known
+            let pageSize = max(1, min((known + 2) / 3, partnerLimit))
+            var paged = await crawl([("date_from", "1970-01-01T00:00:00Z"), ("limit", String(pageSize))], limit: min(known, 3 * pageSize))
+            // The filter keeps every object: the list read whole says how many remain.
+            if main.completed { paged.knownTotal = known }
+            crawls.append(paged)
         }
         let capped = await request("GET", connection.url(for: "/", parameters: [:], query: [("limit", String(Self.excessiveLimit))]))
         judgePagination(subject: subject, crawls: crawls, capped: capped)
@@ -143,10 +148,10 @@ extension CheckRun {
             } else if crawl.completed {
                 remaining = false
             } else {
-                // Stopped by --max-objects: whether objects remain after this page is
+                // Stopped early: whether objects remain after this page is known, or
                 // X-Total-Count's word.
                 let through = counts.prefix(index + 1).reduce(0, +)
-                remaining = page.headers[OCPIHeader.totalCount].flatMap { Int($0) }.map { $0 > through }
+                remaining = (crawl.knownTotal ?? page.headers[OCPIHeader.totalCount].flatMap { Int($0) }).map { $0 > through }
             }
             guard let header else {
                 if remaining == true { return ("page \(index + 1) has no Link, but objects followed it", page) }

@@ -14,6 +14,9 @@ struct Crawl {
     var completed = false
     /// Why the list could not be read to its end, when it could not.
     var failure: String?
+    /// How many objects the list holds, when another reading of it told (a reading stopped
+    /// early is judged by this rather than by `X-Total-Count`).
+    var knownTotal: Int?
 
     /// How many objects each page held.
     var pageCounts: [Int] { pages.map { $0.data?.elements?.count ?? 0 } }

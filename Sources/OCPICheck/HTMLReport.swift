@@ -13,8 +13,8 @@ public enum HTMLReport {
             <title>ocpi-check: \(escape(report.versionsURL))</title>
             <style>
             body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
-            table { border-collapse: collapse; margin-bottom: 2rem; width: 100%; }
-            th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+            table { border-collapse: collapse; margin-bottom: 2rem; width: 100%; table-layout: fixed; }
+            th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; overflow-wrap: anywhere; }
             td.request, td.check { font-family: ui-monospace, monospace; font-size: .9em; }
             tr.failed td.outcome { color: #b00020; font-weight: bold; }
             tr.passed td.outcome { color: #1b7a1b; }
@@ -62,7 +62,10 @@ public enum HTMLReport {
     }
 
     private static func table(_ results: [CheckResult], showSubject: Bool) -> String {
-        var html = "<table>\n<tr><th>outcome</th>\(showSubject ? "<th>subject</th>" : "")<th>check</th><th>detail</th><th>request</th><th>source</th></tr>\n"
+        // The same column widths in every table, so that the tables read as one.
+        var html = "<table>\n<colgroup><col style=\"width: 6rem\">\(showSubject ? "<col style=\"width: 11rem\">" : "")"
+        html += "<col style=\"width: 12rem\"><col><col style=\"width: 30%\"><col style=\"width: 4rem\"></colgroup>\n"
+        html += "<tr><th>outcome</th>\(showSubject ? "<th>subject</th>" : "")<th>check</th><th>detail</th><th>request</th><th>source</th></tr>\n"
         for result in results {
             html += "<tr class=\"\(result.outcome.rawValue)\"><td class=\"outcome\">\(result.outcome.rawValue)</td>"
             if showSubject { html += "<td>\(escape(result.subject))</td>" }
