@@ -28,6 +28,7 @@ public enum CheckRule: String, CaseIterable, Sendable {
     case unknownID = "unknown-id"
     case noToken = "auth.no-token"
     case wrongToken = "auth.wrong-token"
+    case tokenEncoding = "auth.token-encoding"
     case envelope
     case malformedJSON = "write.malformed-json"
     case invalidObject = "write.invalid-object"
@@ -60,6 +61,7 @@ public enum CheckRule: String, CaseIterable, Sendable {
         case .unknownID: "an unknown id is answered with HTTP 404 and the module's status code"
         case .noToken: "a request without Authorization is answered with HTTP 401"
         case .wrongToken: "a request with an unknown token is answered with HTTP 401"
+        case .tokenEncoding: "the token written as the release writes it in Authorization (base64 from 2.2 on, as it is in 2.1.1) is accepted"
         case .envelope: "every answer is the release's response envelope, its status_code agreeing with the HTTP status"
         case .malformedJSON: "a body that is not JSON is answered with HTTP 400 and status 2001"
         case .invalidObject: "a JSON body that breaks the object's rules is answered with HTTP 200 and status 2001"
@@ -79,7 +81,7 @@ public enum CheckRule: String, CaseIterable, Sendable {
             "the spec data names the date_from and date_to parameters; that date_to is exclusive is prose"
         case .unknownID:
             "HTTP 404 for an unknown object is prose in the transport chapter; the module's status code is the release's not_found_code (CheckedRelease.notFoundCodes)"
-        case .noToken, .wrongToken:
+        case .noToken, .wrongToken, .tokenEncoding:
             "the credentials token rule is prose in the transport and credentials chapters"
         case .envelope:
             "the envelope is a spec type (Response), but how its status_code goes with the HTTP status is the status-code chapter's prose"

@@ -136,13 +136,10 @@ final class CheckRun {
         report.version = release.version
         let catalog = try release.catalog()
         self.catalog = catalog
-        // 2.1.1 writes the token as it is; a later release's partner that took only that is
-        // still checked the way it answers.
-        if release.tokenEncoding == .raw { tokenEncoding = .raw }
+        await checkTokenEncoding(subject: subject, release: release)
         let violations = validate(versions, as: "Version")
         if violations.isEmpty {
-            let note = tokenEncoding != release.tokenEncoding ? " (it refused the token in base64, as OCPI \(release.version) writes it)" : ""
-            pass(subject, .versions, "offers \(offered.map(\.version).joined(separator: ", ")); checking \(release.version)\(note)")
+            pass(subject, .versions, "offers \(offered.map(\.version).joined(separator: ", ")); checking \(release.version)")
         } else {
             fail(subject, .versions, Self.describe(violations), request: versions)
         }
@@ -186,6 +183,27 @@ final class CheckRun {
             for index in endpoints.indices {
                 endpoints[index].role = impliedRole(of: endpoints[index].module, servedBy: role, in: catalog)
             }
+        }
+    }
+
+    /// The token written as the release writes it (base64 from 2.2 on, as it is in 2.1.1) is
+    /// accepted. A partner that accepts only the other form is still checked in that form.
+    private func checkTokenEncoding(subject: String, release: CheckedRelease) async {
+        let form = release.tokenEncoding == .base64 ? "in base64" : "as it is"
+        guard tokenEncoding != release.tokenEncoding else {
+            pass(subject, .tokenEncoding, "the token \(form), as OCPI \(release.version) writes it, is accepted")
+            return
+        }
+        let accepted = tokenEncoding
+        tokenEncoding = release.tokenEncoding
+        let answer = await request("GET", options.versionsURL)
+        if answer.status.map({ (200..<300).contains($0) }) == true {
+            pass(subject, .tokenEncoding, "the token \(form), as OCPI \(release.version) writes it, is accepted")
+        } else {
+            tokenEncoding = accepted
+            fail(
+                subject, .tokenEncoding, "the token \(form), as OCPI \(release.version) writes it, is refused; the run goes on with the other form",
+                request: answer)
         }
     }
 

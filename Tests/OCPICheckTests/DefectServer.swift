@@ -26,6 +26,7 @@ enum Defect: String, CaseIterable, Sendable {
     case invalidObjectAs400
     case patchIgnored
     case putRefused
+    case base64TokenRefused
 
     /// The subject and check that report the defect, and nothing else.
     var caughtBy: (subject: String, check: String) {
@@ -45,6 +46,7 @@ enum Defect: String, CaseIterable, Sendable {
         case .invalidObjectAs422, .invalidObjectAs400: ("tokens RECEIVER", "write.invalid-object")
         case .patchIgnored: ("tokens RECEIVER", "write.patch")
         case .putRefused: ("tokens RECEIVER", "write.put")
+        case .base64TokenRefused: ("versions", "auth.token-encoding")
         }
     }
 
@@ -149,6 +151,13 @@ struct DefectServer {
             replace("PUT", tokens) { _, response in
                 guard response.status == 200, (try? JSONValue.decodeJSON(response.body).value)?["status_code"] == .number(2001) else { return response }
                 return HTTPServerResponse(status: status, headers: response.headers, body: response.body)
+            }
+        case .base64TokenRefused:
+            // The token as it is opens the versions, as 2.1.1 writes it; 2.2.1's base64 does not.
+            replace("GET", "/ocpi/versions") { request, response in
+                guard request.headers[OCPIHeader.authorization] == CredentialsToken.header(for: Self.token, encoding: .base64) else { return response }
+                return HTTPServerResponse(
+                    status: 401, headers: [("Content-Type", "application/json")], body: Envelope.write(data: nil, statusCode: 2000, message: "Unknown token"))
             }
         case .putRefused:
             replace("PUT", tokens) { _, _ in
