@@ -7,7 +7,9 @@ import Testing
 
 /// The checker against a CPO built from the generated route tables: correct, every check
 /// passes; with one defect injected, that defect is reported by its check and nothing else is.
-@Suite struct DefectTests {
+/// Serialized: twenty servers checked at once loaded a two-core machine enough that other
+/// suites' timing-bound tests (three SQLite stores opening together) failed beside them.
+@Suite(.serialized) struct DefectTests {
     static func check(
         _ versionsURL: String, token: String = DefectServer.token, party: PartyIdentity = DefectServer.emsp, write: Bool, maxObjects: Int = 1000
     ) async -> CheckReport {
