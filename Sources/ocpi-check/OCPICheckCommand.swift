@@ -13,10 +13,11 @@ struct OCPICheckCommand: AsyncParsableCommand {
         commandName: "ocpi-check",
         abstract: "Checks a partner's OCPI endpoints against the spec, over HTTP.",
         discussion: """
-            Reads the partner's versions and version details, picks the highest release both speak (or --version), and
-            checks every interface the partner lists: its lists page by page, every object by the release's validators,
-            pagination, filters, objects by id, unknown ids, the token rule and the envelope of every answer. With --write it
+            Reads the partner's versions and version details, picks the highest release both speak (or --version), and \
+            checks every interface the partner lists: its lists page by page, every object by the release's validators, \
+            pagination, filters, objects by id, unknown ids, the token rule and the envelope of every answer. With --write it \
             also writes test objects under your own party to the partner's receiver interfaces, and removes them again.
+
             Exit status: 0 every check passed; 1 a check failed; 2 the run could not be completed (or bad arguments).
             """
     )
