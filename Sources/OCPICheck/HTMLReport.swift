@@ -69,7 +69,10 @@ public enum HTMLReport {
         for result in results {
             html += "<tr class=\"\(result.outcome.rawValue)\"><td class=\"outcome\">\(result.outcome.rawValue)</td>"
             if showSubject { html += "<td>\(escape(result.subject))</td>" }
-            html += "<td class=\"check\">\(escape(result.check))</td><td>\(escape(result.detail))</td>"
+            // What the check expects, and for a rule why it is one, on hovering its name.
+            let rule = CheckRule(rawValue: result.check)
+            let title = [rule?.expectation, rule?.reason.map { "Rule: \($0)." }].compactMap { $0 }.joined(separator: ". ")
+            html += "<td class=\"check\" title=\"\(escape(title))\">\(escape(result.check))</td><td>\(escape(result.detail))</td>"
             html += "<td class=\"request\">\(escape(result.request ?? ""))</td><td>\(escape(result.source))</td></tr>\n"
         }
         return html + "</table>\n"
