@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "OCPITariffs", targets: ["OCPITariffs"]),
         .executable(name: "ocpi-gen", targets: ["ocpi-gen"]),
         .executable(name: "ocpi-cpo", targets: ["ocpi-cpo"]),
+        .executable(name: "ocpi-check", targets: ["ocpi-check"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
@@ -145,6 +146,24 @@ let package = Package(
             ],
             path: "Sources/ocpi-cpo"
         ),
+        // Checks any partner's OCPI endpoints against the spec over HTTP: the checks, the report
+        // and its renderers. The releases' facts come from their generated targets.
+        .target(
+            name: "OCPICheck",
+            dependencies: [
+                "OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "OCPIServer",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/OCPICheck"
+        ),
+        // The executable: argument parsing and wiring only.
+        .executableTarget(
+            name: "ocpi-check",
+            dependencies: ["OCPICheck", "OCPI221", "OCPIRuntime", "OCPIServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/ocpi-check"
+        ),
         // Decode+validate throughput, printed: `swift run -c release ocpi-bench`.
         .executableTarget(
             name: "ocpi-bench",
@@ -214,6 +233,13 @@ let package = Package(
             dependencies: ["OCPITariffs", "OCPI221", "OCPIRuntime"],
             path: "Tests/OCPITariffsTests",
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "OCPICheckTests",
+            dependencies: [
+                "OCPICheck", "OCPIServer", "OCPI211", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-check", "ocpi-cpo",
+            ],
+            path: "Tests/OCPICheckTests"
         ),
         .testTarget(
             name: "OCPIGeneratorTests",
