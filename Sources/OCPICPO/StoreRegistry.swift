@@ -25,14 +25,15 @@ public struct StoreRegistry: PartnerRegistry {
     }
 
     /// Asked on every OCPI request: remembered by the store for a second (see
-    /// `SQLStore.partner(tokenHash:decode:)`). A partner remembered as not registered is read
+    /// `SQLStore.partner(presenting:digest:decode:)`). A partner remembered as not registered is read
     /// again: one in the middle of its handshake (`parties register` in another process) must
     /// not be refused its modules for that second once registered, and such reads are few.
     public func partner(incomingToken: String) async throws -> PartnerRecord? {
-        let digest = CredentialsTokenDigest.of(incomingToken)
-        guard let remembered = try await store.partner(tokenHash: digest, decode: Self.decode) else { return nil }
+        guard let remembered = try await store.partner(presenting: incomingToken, digest: CredentialsTokenDigest.of, decode: Self.decode) else {
+            return nil
+        }
         if remembered.status == .registered { return remembered }
-        return try await store.partner(tokenHash: digest).map(Self.decode)
+        return try await store.partner(tokenHash: CredentialsTokenDigest.of(incomingToken)).map(Self.decode)
     }
 
     public func partner(id: String) async throws -> PartnerRecord? {

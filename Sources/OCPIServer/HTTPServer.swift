@@ -576,11 +576,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         refuseAndStop(Pending(head: nil, request: HTTPServerRequest(method: "-", path: "-"), refusal: error), context)
     }
 
-    /// How many fields of `headers` are named `name` (lower case), without an array of them.
+    /// How many fields of `headers` are named `name` (lower-case ASCII), compared byte by byte
+    /// without a lower-cased copy of each name (this runs for every request).
     static func count(of name: String, in headers: HTTPHeaders) -> Int {
         var count = 0
-        for (field, _) in headers where field.utf8.count == name.utf8.count && field.lowercased() == name {
-            count += 1
+        for (field, _) in headers where field.utf8.count == name.utf8.count {
+            if zip(field.utf8, name.utf8).allSatisfy({ $0 | 0x20 == $1 }) { count += 1 }
         }
         return count
     }

@@ -18,8 +18,8 @@ public final class SQLStore: Sendable {
     /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
     /// (`ocpi_store_errors_total`), by the store operation that sent it.
     let metrics: StoreMetrics
-    /// Partners by the digest of the token they present, for a second
-    /// (`partner(tokenHash:decode:)`): more tokens than any platform has partners.
+    /// Partners by the token they present, for a second (`partner(presenting:digest:decode:)`):
+    /// more tokens than any platform has partners.
     private let partnersByToken = RecentValues<String, any Sendable>(lifetime: .seconds(1), capacity: 4096)
     /// Objects as `recent(_:)` read them, for a second, up to 16 MiB of JSON; only on SQLite
     /// (see `recent(_:)`).
@@ -387,18 +387,21 @@ public final class SQLStore: Sendable {
         try await read("SELECT data FROM partners WHERE incoming_token = \(bind: tokenHash)").first().map(Self.document)
     }
 
-    /// The partner whose token has the digest `tokenHash`, as `decode` makes it of the document,
-    /// remembered for up to a second: every OCPI request asks, and most within a second of the
-    /// last one. A change to a partner through this store is seen at once; one by another
-    /// process (another instance, `ocpi-cpo parties`) within the second. A token nobody
-    /// presents is not remembered, so one minted elsewhere works at once.
-    public func partner<Partner: Sendable>(tokenHash: String, decode: ([UInt8]) throws -> Partner) async throws -> Partner? {
+    /// The partner that presents `token` (found by its digest, `digest(token)`), as `decode`
+    /// makes it of the document, remembered for up to a second: every OCPI request asks, and
+    /// most within a second of the last one. Remembered by the token itself, in memory only, so
+    /// that a request that asks again needs no digest. A change to a partner through this store
+    /// is seen at once; one by another process (another instance, `ocpi-cpo parties`) within the
+    /// second. A token nobody presents is not remembered, so one minted elsewhere works at once.
+    public func partner<Partner: Sendable>(
+        presenting token: String, digest: (String) -> String, decode: ([UInt8]) throws -> Partner
+    ) async throws -> Partner? {
         let now = ContinuousClock.now
-        if let partner = partnersByToken.value(for: tokenHash, at: now) as? Partner { return partner }
+        if let partner = partnersByToken.value(for: token, at: now) as? Partner { return partner }
         let generation = partnersByToken.generation
-        guard let document = try await partner(tokenHash: tokenHash) else { return nil }
+        guard let document = try await partner(tokenHash: digest(token)) else { return nil }
         let partner = try decode(document)
-        partnersByToken.remember(partner, for: tokenHash, at: now, generation: generation)
+        partnersByToken.remember(partner, for: token, at: now, generation: generation)
         return partner
     }
 

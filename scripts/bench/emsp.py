@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A minimal eMSP for the server benchmark: it registers, then takes every push.
 
-    emsp.py PORT TOKEN_FILE
+    emsp.py PORT TOKEN_FILE [PUSH_BASE]
 
 It answers the versions and credentials calls of `ocpi-cpo parties register` (any token A),
 writes the token the CPO gives it (token B, for calling the CPO) to TOKEN_FILE, and accepts
@@ -9,7 +9,8 @@ every Locations PUT and PATCH with OCPI status 1000. GET /stats returns how many
 
 It stands for many eMSPs at once: registered with token A `bench-token-a` it is DE/MSP (whose
 token goes to TOKEN_FILE), with `bench-token-a-NN` it is DE/BNN, a party of its own each (a CPO
-lets one partner hold a party), all pushed to at the same URLs.
+lets one partner hold a party), all pushed to at the same URLs: its own, or, with PUSH_BASE,
+PUSH_BASE/2.2.1/locations (the benchmark's nginx, which takes pushes for next to nothing).
 """
 import base64
 import json
@@ -21,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PORT = int(sys.argv[1])
 TOKEN_FILE = sys.argv[2]
 BASE = "http://127.0.0.1:%d" % PORT
+PUSH_BASE = sys.argv[3] if len(sys.argv) > 3 else BASE
 pushes = 0
 lock = threading.Lock()
 
@@ -67,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/2.2.1":
             self.reply(200, envelope({"version": "2.2.1", "endpoints": [
                 {"identifier": "credentials", "role": "RECEIVER", "url": BASE + "/2.2.1/credentials"},
-                {"identifier": "locations", "role": "RECEIVER", "url": BASE + "/2.2.1/locations"},
+                {"identifier": "locations", "role": "RECEIVER", "url": PUSH_BASE + "/2.2.1/locations"},
             ]}))
         elif self.path == "/stats":
             with lock:
