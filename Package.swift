@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "OCPIRuntime", "OCPI221", "OCPIServer", "OCPIStore", "OCPITariffs",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

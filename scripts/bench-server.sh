@@ -165,10 +165,10 @@ sleep 1  # nginx writes its log of pushes once a second
 pushes=$(wc -l <"$work/pushes.log")
 
 # The operator's PATCH at a steady pace (2 connections, 100 ms apart: about 20 a second, so
-# 1,000 pushes a second with 50 partners, all taken by nginx) for 15 s, with the
+# 1,000 pushes a second with 50 partners, all taken by nginx) for 30 s, with the
 # one eMSP registered, then with 49 more (the bench eMSP answers as DE/B01..B49 too): the write
 # is one outbox row whatever the number of partners, so its latency should not grow with them.
-paced() { local threads=1 connections=2 duration=15; measure patch-paced "$cpo/" "$admin"; }
+paced() { local threads=1 connections=2 duration=30; measure patch-paced "$cpo/" "$admin"; }
 read -r rate p50 p99 bad < <(paced); row "ocpi: PATCH paced, 1 partner" "$rate" "$p50" "$p99" "$bad"
 paced_one_p99=$p99
 for n in $(seq -w 1 49); do

@@ -7,7 +7,7 @@ import OCPIRuntime
 
 /// Sends OCPI requests over AsyncHTTPClient, with a deadline on every request.
 public struct HTTPClientTransport: OCPIClientTransport {
-    public let client: HTTPClient
+    public private(set) var client: HTTPClient
     /// The longest a request may take, connecting included.
     public var timeout: TimeAmount
     /// Larger responses are refused.
@@ -23,15 +23,26 @@ public struct HTTPClientTransport: OCPIClientTransport {
     /// push for the whole timeout), connecting is bounded, and redirects are not followed by the
     /// client: `send` follows a GET's to the same origin, never a write's (a redirected POST is
     /// not the same request).
-    public static let sharedClient: HTTPClient = {
+    public static let sharedClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+
+    /// The settings of `sharedClient`, for a client of one's own (on other event loops).
+    public static var clientConfiguration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: .seconds(30)),
             decompression: .enabled(limit: .ratio(25))
         )
         configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+        return configuration
+    }
+
+    /// The same transport on a client of its own over `group` (which the caller shuts down, with
+    /// the client, when done).
+    public func onEventLoops(_ group: any EventLoopGroup) -> HTTPClientTransport {
+        var transport = self
+        transport.client = HTTPClient(eventLoopGroup: group, configuration: Self.clientConfiguration)
+        return transport
+    }
 
     public init(client: HTTPClient = HTTPClientTransport.sharedClient, timeout: TimeAmount = .seconds(30), maximumResponseSize: Int = 64 << 20) {
         self.client = client

@@ -595,14 +595,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 /// but NIO runs those jobs as the loop's serial executor, so each call into a nonisolated async
 /// function (SQLKit's, ours) went back through the loop's queue to reach the generic executor:
 /// a loop tick per call, about 7% of a request for one location.
-final class EventLoopTaskExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
+public final class EventLoopTaskExecutor: TaskExecutor {
+    public let eventLoop: any EventLoop
 
-    init(_ eventLoop: any EventLoop) {
+    public init(_ eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
         eventLoop.execute { job.runSynchronously(on: executor) }

@@ -1,6 +1,8 @@
 import CoreMetrics
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import OCPI221
 import OCPIRuntime
 import OCPIServer
@@ -66,7 +68,11 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     let store: SQLStore
     let registry: StoreRegistry
     let party: PartyIdentity
-    let transport: any OCPIClientTransport
+    private let givenTransport: any OCPIClientTransport
+    /// The transport of the pushes while the service runs: on its own event loop when it is
+    /// HTTP (see `run()`).
+    private let runningTransport = Mutex<(any OCPIClientTransport)?>(nil)
+    var transport: any OCPIClientTransport { runningTransport.withLock { $0 } ?? givenTransport }
     let configuration: PushConfiguration
     let logger: Logger
     let metrics: PushMetrics
@@ -87,7 +93,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         self.store = store
         self.registry = registry
         self.party = party
-        self.transport = transport
+        givenTransport = transport
         self.configuration = configuration
         self.logger = logger
         permits = AsyncSemaphore(configuration.maximumConcurrentPartners)
@@ -112,13 +118,24 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         supervisor.signal()
     }
 
+    /// The streams run on an event loop of their own (one thread), with their HTTP client: a
+    /// burst of pushes after a change (one per partner) then takes at most one core, and the
+    /// server's loops go on answering requests meanwhile. (The server's loops used to carry them,
+    /// and the operator's next write waited behind fifty pushes.)
     public func run() async throws {
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = EventLoopTaskExecutor(loops.next())
+        let client = (givenTransport as? HTTPClientTransport)?.onEventLoops(loops)
+        runningTransport.withLock { $0 = client }
+        defer {
+            runningTransport.withLock { $0 = nil }
+        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 var lastTrim = ContinuousClock.now
                 while !isStopping, !Task.isCancelled {
                     for stream in await refresh() {
-                        group.addTask { await stream.run() }
+                        group.addTask(executorPreference: executor) { await stream.run() }
                     }
                     refreshes.add(1, ordering: .sequentiallyConsistent)
                     if ContinuousClock.now - lastTrim > .seconds(60) {
@@ -134,6 +151,8 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
             supervisor.signal()
             for stream in streams.withLock({ Array($0.values) }) { stream.stop() }
         }
+        try? await client?.client.shutdown()
+        try? await loops.shutdownGracefully()
     }
 
     /// Brings the streams in line with the registered partners; the streams to start.
