@@ -24,7 +24,10 @@ final class PartnerStream: Sendable {
         /// and how far the cursor in the store says (it is saved at most once a second).
         var served: Int64?
         var saved: Int64 = 0
-        var lastSave = ContinuousClock.now
+        /// When the cursor is next saved; each stream's saves and lease renewals fall at its own
+        /// moments (a random part of the period), so that fifty partners served for one change do
+        /// not queue fifty writes at once in front of the operator's next write.
+        var nextSave = ContinuousClock.now + .milliseconds(Int.random(in: 0..<1000))
         /// Until when this instance holds the partner's lease, as far as it knows.
         var leasedUntil: ContinuousClock.Instant?
         /// Another instance holds the partner's lease and serves it.
@@ -119,7 +122,8 @@ final class PartnerStream: Sendable {
                 state.saved = cursor.position
                 if cursor.away { state.comingBack = true }
             }
-            state.leasedUntil = now + duration
+            // Counted as ending up to a third early, at random: renewals spread out.
+            state.leasedUntil = now + duration - .milliseconds(Int.random(in: 0..<Int(duration.components.seconds * 333 + 1)))
             return state.served
         }
     }
@@ -130,7 +134,7 @@ final class PartnerStream: Sendable {
     private func served(_ position: Int64, back: Bool = false) async {
         let due = state.withLock { state -> Bool in
             state.served = max(state.served ?? position, position)
-            return back || ContinuousClock.now - state.lastSave >= .seconds(1)
+            return back || ContinuousClock.now >= state.nextSave
         }
         if due { await save(back: back) }
     }
@@ -142,7 +146,7 @@ final class PartnerStream: Sendable {
         guard let served, served > saved || back else { return }
         let moved = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: served, holder: pusher.instance, back: back)
         state.withLock { state in
-            state.lastSave = .now
+            state.nextSave = .now + .seconds(1)
             if moved == true {
                 state.saved = served
             } else {
