@@ -130,12 +130,22 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         defer {
             runningTransport.withLock { $0 = nil }
         }
+        // The supervisor (its look at the partners every second decodes each of them) runs there
+        // too; the streams, its children, inherit the preference.
+        await withTaskExecutorPreference(executor) {
+            await supervise()
+        }
+        try? await client?.client.shutdown()
+        try? await loops.shutdownGracefully()
+    }
+
+    private func supervise() async {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 var lastTrim = ContinuousClock.now
                 while !isStopping, !Task.isCancelled {
                     for stream in await refresh() {
-                        group.addTask(executorPreference: executor) { await stream.run() }
+                        group.addTask { await stream.run() }
                     }
                     refreshes.add(1, ordering: .sequentiallyConsistent)
                     if ContinuousClock.now - lastTrim > .seconds(60) {
@@ -151,8 +161,6 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
             supervisor.signal()
             for stream in streams.withLock({ Array($0.values) }) { stream.stop() }
         }
-        try? await client?.client.shutdown()
-        try? await loops.shutdownGracefully()
     }
 
     /// Brings the streams in line with the registered partners; the streams to start.

@@ -23,13 +23,21 @@ final class Wakeup: Sendable {
         waiter?.resume()
     }
 
-    /// Returns at the first signal, after `timeout`, or when the task is cancelled.
+    /// Returns at the first signal, after `timeout`, or when the task is cancelled. The timer
+    /// is a child task, so it runs where the waiting task prefers to run.
     func wait(atMost timeout: Duration) async {
         if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
-        let timer = Task { [self] in
-            try? await Task.sleep(for: timeout)
-            signal()
+        await withTaskGroup(of: Void.self) { timer in
+            timer.addTask { [self] in
+                // Cancelled once the signal came: no second signal for the next wait.
+                if (try? await Task.sleep(for: timeout)) != nil { signal() }
+            }
+            await waitForSignal()
+            timer.cancelAll()
         }
+    }
+
+    private func waitForSignal() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { state -> Bool in
@@ -45,6 +53,5 @@ final class Wakeup: Sendable {
         } onCancel: {
             signal()
         }
-        timer.cancel()
     }
 }
