@@ -160,13 +160,23 @@ enum StoreBackend: Sendable {
                     try await database.raw("SELECT pg_advisory_xact_lock(\(bind: Self.migrationLock))").run()
                 }
                 let result = try await Self.$transactionDatabase.withValue(database) { try await body(database) }
-                try await database.raw("COMMIT").run()
+                try await Self.uncancelled { try await database.raw("COMMIT").run() }
                 return result
             } catch {
-                try? await database.raw("ROLLBACK").run()
+                try? await Self.uncancelled { try await database.raw("ROLLBACK").run() }
                 throw error
             }
         }
+    }
+
+    /// Runs `statement` even if the current task is cancelled. The drivers refuse a cancelled
+    /// task's statements (SQLiteNIO's thread pool throws `CancellationError`), and a transaction
+    /// whose COMMIT or ROLLBACK is refused leaves its connection inside it: the next BEGIN on
+    /// the writer then fails, and its statements would join the half-done transaction. A body
+    /// that has finished is committed whatever happened to its task meanwhile; one that failed
+    /// is rolled back. (An unstructured task does not inherit its creator's cancellation.)
+    private static func uncancelled(_ statement: @escaping @Sendable () async throws -> Void) async throws {
+        try await Task { try await statement() }.value
     }
 
     /// The advisory lock key that serialises schema migrations (an arbitrary constant: "OCPI").

@@ -131,6 +131,45 @@ import Testing
         }
     }
 
+    /// A task cancelled inside a transaction (the simulator cancels a meter reading under way
+    /// when a session stops) has its statements refused by the database driver; the rollback
+    /// must still run, or the connection stays inside the half-done transaction and the next
+    /// writer's BEGIN fails ("cannot start a transaction within a transaction", seen in CI).
+    @Test(arguments: TestDatabase.all)
+    func aTaskCancelledInATransactionLeavesTheStoreUsable(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, _ async throws in
+            let cancelled = Task {
+                try await store.transaction {
+                    try await store.put(StoreSuite.object("HALF", module: .locations))
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    try await store.put(StoreSuite.object("NEVER", module: .locations))
+                }
+            }
+            // SQLite's driver refuses the cancelled task's next statement; PostgresNIO sends it.
+            // Either way the transaction is all or nothing, and the store is usable after it.
+            let committed = await (try? cancelled.value) != nil
+            if database == .sqlite { #expect(!committed, "the case this test is about") }
+            _ = try await store.transaction {
+                try await store.put(StoreSuite.object("NEXT", module: .locations))
+            }
+            for id in ["HALF", "NEVER"] {
+                let stored = try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: id))
+                #expect((stored != nil) == committed, "\(id): all or nothing")
+            }
+            #expect(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "NEXT")) != nil)
+
+            // A body that ends as its task is cancelled is committed all the same: the work is done.
+            let late = Task {
+                _ = try await store.transaction {
+                    try await store.put(StoreSuite.object("LATE", module: .locations))
+                    withUnsafeCurrentTask { $0?.cancel() }
+                }
+            }
+            try await late.value
+            #expect(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "LATE")) != nil)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func aCursorIsLeasedByOneHolderAndMovesOnlyForward(_ database: TestDatabase) async throws {
         try await StoreSuite.withStore(database) { store, _ async throws in
