@@ -1,5 +1,6 @@
 import Foundation
 import OCPIRuntime
+import OCPIServer
 import OCPIStore
 
 /// Everything `ocpi-cpo serve` is told, by flags or `OCPI_CPO_*` environment variables.
@@ -24,17 +25,20 @@ public struct CPOConfiguration: Sendable {
     public var connections: ConnectionLimits
     /// How often every eMSP's token list is pulled (`TokenSync`); zero: only after registration.
     public var tokenSyncInterval: Duration
+    /// HTTPS with this certificate (`serve --tls-certificate`); `nil`: plain HTTP.
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, database: StoreLocation = .sqlite(path: "ocpi-cpo.sqlite"),
         adminToken: String, countryCode: String = "NL", partyID: String = "SOC", businessName: String = "Swift OCPI Charging",
         maximumPageSize: Int = 100, demoData: Bool = true, push: PushConfiguration = PushConfiguration(),
         simulator: ChargePointSimulator.Configuration? = nil, commandTimeout: Duration = .seconds(30),
-        connections: ConnectionLimits = ConnectionLimits(), tokenSyncInterval: Duration = .seconds(3600)
+        connections: ConnectionLimits = ConnectionLimits(), tokenSyncInterval: Duration = .seconds(3600), tls: ServerTLS? = nil
     ) {
         self.host = host
         self.port = port
-        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.publicURL = publicURL ?? "\(tls == nil ? "http" : "https")://\(host):\(port)"
+        self.tls = tls
         self.database = database
         self.adminToken = adminToken
         self.countryCode = countryCode.uppercased()

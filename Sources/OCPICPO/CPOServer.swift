@@ -204,10 +204,11 @@ public struct CPOServer: Sendable {
         }
     }
 
-    /// What `ocpi-cpo serve` runs in its service group: the HTTP server, the pusher and the
-    /// token sync.
+    /// What `ocpi-cpo serve` runs in its service group: the HTTP server, the pusher, the token
+    /// sync, and with TLS the reload of its certificate on SIGHUP.
     public func services(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
-        [httpServer(logger: logger, onServerRunning: onServerRunning), pusher, tokenSync]
+        let reload: [any Service] = configuration.tls.map { [TLSReloadService(tls: $0, logger: logger)] } ?? []
+        return [httpServer(logger: logger, onServerRunning: onServerRunning), pusher, tokenSync] + reload
     }
 
     /// The HTTP server, listening where the configuration says.
@@ -217,7 +218,7 @@ public struct CPOServer: Sendable {
             configuration: .init(
                 host: configuration.host, port: configuration.port, serverName: "ocpi-cpo",
                 idleTimeout: TimeAmount(configuration.connections.idleTimeout), readTimeout: TimeAmount(configuration.connections.readTimeout),
-                maximumConnections: configuration.connections.maximumConnections
+                maximumConnections: configuration.connections.maximumConnections, tls: configuration.tls
             ),
             logger: logger, onServerRunning: onServerRunning
         )

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import OCPIRuntime
 
 /// Sends OCPI requests over AsyncHTTPClient, with a deadline on every request.
@@ -36,18 +37,42 @@ public struct HTTPClientTransport: OCPIClientTransport {
         return configuration
     }
 
+    /// The settings of `client`, for the same client on other event loops (`onEventLoops`).
+    public private(set) var configuration: HTTPClient.Configuration
+
     /// The same transport on a client of its own over `group` (which the caller shuts down, with
     /// the client, when done).
     public func onEventLoops(_ group: any EventLoopGroup) -> HTTPClientTransport {
         var transport = self
-        transport.client = HTTPClient(eventLoopGroup: group, configuration: Self.clientConfiguration)
+        transport.client = HTTPClient(eventLoopGroup: group, configuration: configuration)
         return transport
     }
 
     public init(client: HTTPClient = HTTPClientTransport.sharedClient, timeout: TimeAmount = .seconds(30), maximumResponseSize: Int = 64 << 20) {
         self.client = client
+        configuration = Self.clientConfiguration
         self.timeout = timeout
         self.maximumResponseSize = maximumResponseSize
+    }
+
+    /// A transport on a client of its own that verifies partners' certificates against the
+    /// system's certificate authorities and also those in `caBundle` (PEM: a private CA, or a
+    /// partner's self-signed certificate). The caller shuts the client down when done.
+    public init(trustingAlso caBundle: String, timeout: TimeAmount = .seconds(30), maximumResponseSize: Int = 64 << 20) throws {
+        let authorities: [NIOSSLCertificate]
+        do {
+            authorities = try NIOSSLCertificate.fromPEMFile(caBundle)
+        } catch {
+            throw ServerTLS.LoadError(description: "cannot read the certificate authorities in \(caBundle): \(error)")
+        }
+        guard !authorities.isEmpty else { throw ServerTLS.LoadError(description: "\(caBundle) holds no certificate") }
+        var configuration = Self.clientConfiguration
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.additionalTrustRoots = [.certificates(authorities)]
+        tls.minimumTLSVersion = .tlsv12
+        configuration.tlsConfiguration = tls
+        self.init(client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration), timeout: timeout, maximumResponseSize: maximumResponseSize)
+        self.configuration = configuration
     }
 
     public func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {

@@ -4,6 +4,7 @@ import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import OCPIRuntime
 import ServiceLifecycle
 import Synchronization
@@ -38,10 +39,12 @@ public struct OCPIHTTPServer: Service {
         public var readTimeout: TimeAmount
         /// Connections open at once; one more is closed as soon as it is accepted.
         public var maximumConnections: Int
+        /// HTTPS with this certificate; `nil`: plain HTTP (behind a proxy that ends TLS).
+        public var tls: ServerTLS?
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, serverName: String = "ocpi-cpo", idleTimeout: TimeAmount = .seconds(60),
-            readTimeout: TimeAmount = .seconds(30), maximumConnections: Int = 4096
+            readTimeout: TimeAmount = .seconds(30), maximumConnections: Int = 4096, tls: ServerTLS? = nil
         ) {
             self.host = host
             self.port = port
@@ -49,6 +52,7 @@ public struct OCPIHTTPServer: Service {
             self.idleTimeout = idleTimeout
             self.readTimeout = readTimeout
             self.maximumConnections = maximumConnections
+            self.tls = tls
         }
     }
 
@@ -103,6 +107,11 @@ public struct OCPIHTTPServer: Service {
                     let connection = HTTPConnectionHandler(
                         router: router, serverName: configuration.serverName, limits: limits, eventLoop: channel.eventLoop
                     )
+                    if let tls = configuration.tls {
+                        // The handshake counts as the connection's first idle time: a client
+                        // that never finishes it is closed after `idleTimeout`.
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls.context))
+                    }
                     try pipeline.addHandler(RequestArrivalHandler(connection: connection))
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(connection)
@@ -110,7 +119,7 @@ public struct OCPIHTTPServer: Service {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
-        logger.info("listening", metadata: ["address": "\(configuration.host):\(configuration.port)"])
+        logger.info("listening", metadata: ["address": "\(configuration.host):\(configuration.port)", "tls": "\(configuration.tls != nil)"])
         await onServerRunning(channel)
 
         let stopped = channel.eventLoop.makePromise(of: Void.self)

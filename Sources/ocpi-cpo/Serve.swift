@@ -33,6 +33,13 @@ struct Serve: AsyncParsableCommand {
     var maxBodySize: Int?
     @Option(name: .customLong("token-sync-interval"), help: "Seconds between pulls of every eMSP's token list, also pulled after each registration; 0 switches it off (default 3600).")
     var tokenSyncInterval: Int?
+    @Option(name: .customLong("tls-certificate"), help: "PEM file of the certificate (and its intermediates) to serve HTTPS with; needs --tls-private-key. Re-read on SIGHUP.")
+    var tlsCertificate: String?
+    @Option(name: .customLong("tls-private-key"), help: "PEM file of the certificate's private key.") var tlsPrivateKey: String?
+    @Option(name: .customLong("tls-client-ca"), help: "PEM file of the certificate authorities whose client certificates partners must present (mutual TLS).")
+    var tlsClientCA: String?
+    @Option(name: .customLong("tls-ca-bundle"), help: "PEM file of certificate authorities trusted for partners' certificates, besides the system's (a private CA).")
+    var tlsCABundle: String?
     @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
     @Option(name: .customLong("log-format"), help: "json (one JSON object per line, default) or text.") var logFormat: LogFormat?
     @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String?
@@ -70,8 +77,44 @@ struct Serve: AsyncParsableCommand {
             push: PushConfiguration(maximumQueuedPerPartner: queueLimit),
             // Demo mode has charge points to command: simulated ones.
             simulator: noDemoData || demoFlag ? nil : ChargePointSimulator.Configuration(),
-            connections: connections, tokenSyncInterval: .seconds(syncInterval)
+            connections: connections, tokenSyncInterval: .seconds(syncInterval), tls: try resolvedTLS()
         )
+    }
+
+    /// The server's TLS files from the flags or their variables (`OCPI_CPO_TLS_CERTIFICATE`,
+    /// `OCPI_CPO_TLS_PRIVATE_KEY`, `OCPI_CPO_TLS_CLIENT_CA`), read now so that a wrong file
+    /// stops the start with its reason; `nil` for plain HTTP.
+    func resolvedTLS() throws -> ServerTLS? {
+        let certificate = tlsCertificate ?? Environment.value("tls-certificate")
+        let key = tlsPrivateKey ?? Environment.value("tls-private-key")
+        let clientCA = tlsClientCA ?? Environment.value("tls-client-ca")
+        switch (certificate, key) {
+        case (nil, nil):
+            guard clientCA == nil else { throw ValidationError("--tls-client-ca needs --tls-certificate and --tls-private-key") }
+            return nil
+        case (let certificate?, let key?):
+            do {
+                return try ServerTLS(.init(certificateChain: certificate, privateKey: key, clientCertificateAuthorities: clientCA))
+            } catch let error as ServerTLS.LoadError {
+                throw ValidationError(error.description)
+            }
+        default:
+            throw ValidationError("--tls-certificate and --tls-private-key go together")
+        }
+    }
+
+    /// The transport of calls to partners: the shared client, or one of its own that also trusts
+    /// `--tls-ca-bundle` (the caller shuts it down). Every call (handshake, push) ends within
+    /// 10 seconds.
+    func resolvedTransport() throws -> (transport: HTTPClientTransport, ownsClient: Bool) {
+        guard let bundle = tlsCABundle ?? Environment.value("tls-ca-bundle") else {
+            return (HTTPClientTransport(timeout: .seconds(10)), false)
+        }
+        do {
+            return (try HTTPClientTransport(trustingAlso: bundle, timeout: .seconds(10)), true)
+        } catch let error as ServerTLS.LoadError {
+            throw ValidationError(error.description)
+        }
     }
 
     /// The connection limits from the flags or their variables, each checked to be at least 1.
@@ -129,8 +172,8 @@ struct Serve: AsyncParsableCommand {
             )
             configuration.connections.maximumConnections = fitted
         }
-        // Every call to a partner (handshake, push) ends within 10 seconds.
-        let server = try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: .seconds(10)), logger: logger)
+        let (transport, ownsClient) = try resolvedTransport()
+        let server = try await CPOServer.open(configuration, transport: transport, logger: logger)
         // One registration token stays on offer until a partner uses it. Only its digest is
         // kept, so it is shown when it is made, on the first start.
         let tokenA: String
@@ -142,7 +185,7 @@ struct Serve: AsyncParsableCommand {
         }
         let banner = """
             ocpi-cpo \(configuration.countryCode)/\(configuration.partyID) on \(configuration.database)
-              listening on      http://\(configuration.host):\(configuration.port)
+              listening on      \(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(configuration.port)
               versions URL      \(server.profile.versionsURL)
               token A           \(tokenA)
               admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1)
@@ -159,8 +202,10 @@ struct Serve: AsyncParsableCommand {
             try await group.run()
         } catch {
             try? await server.shutdown()
+            if ownsClient { try? await transport.client.shutdown() }
             throw error
         }
         try await server.shutdown()
+        if ownsClient { try? await transport.client.shutdown() }
     }
 }

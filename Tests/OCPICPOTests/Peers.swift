@@ -41,38 +41,61 @@ struct EMSPPeer {
     let registry = MemoryRegistry()
     let profile: PlatformProfile
     let inbox: EMSPInbox?
+    /// HTTPS with this certificate (served by `OCPIHTTPServer`); plain HTTP on Hummingbird without.
+    let tls: ServerTLS?
+    /// How it calls the CPO (in the handshake).
+    let transport: HTTPClientTransport
 
-    init(inbox: EMSPInbox? = nil, countryCode: String = "DE", partyID: String = "MSP") throws {
+    init(
+        inbox: EMSPInbox? = nil, countryCode: String = "DE", partyID: String = "MSP", tls: ServerTLS? = nil,
+        transport: HTTPClientTransport = HTTPClientTransport(timeout: .seconds(10))
+    ) throws {
         port = try LiveServer.freePort()
         self.inbox = inbox
+        self.tls = tls
+        self.transport = transport
         var modules: [PlatformProfile.Module] = [.init(.credentials, .sender, path: "/ocpi/emsp/2.2.1/credentials")]
         if inbox != nil {
             modules += [.locations, .tariffs, .sessions, .cdrs].map { .init($0, .receiver, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
             modules += [.commands, .chargingprofiles, .tokens].map { .init($0, .sender, path: "/ocpi/emsp/2.2.1/\($0.rawValue)") }
         }
         profile = PlatformProfile(
-            publicURL: "http://127.0.0.1:\(port)",
+            publicURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)",
             roles: [CredentialsRole(role: .emsp, businessDetails: BusinessDetails(name: "Test eMSP"), partyID: partyID, countryCode: countryCode)],
             modules: modules
         )
     }
 
     var credentials: CredentialsService<MemoryRegistry> {
-        CredentialsService(registry: registry, profile: profile, transport: HTTPClientTransport(timeout: .seconds(10)))
+        CredentialsService(registry: registry, profile: profile, transport: transport)
     }
 
     func run(_ body: () async throws -> Void) async throws {
-        let router = Router()
-        router.add(middleware: OCPIEnvelopeMiddleware())
         let configuration = OCPIServerConfiguration(publicURL: profile.publicURL, ownParties: profile.parties)
         let authenticator = RegistryAuthenticator(registry: registry)
-        router.addOCPIRoutes(OCPIRoutes.versionsSender(VersionsService(profile: profile)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+        let versions = OCPIRoutes.versionsSender(VersionsService(profile: profile))
         var routes = OCPIRoutes.credentialsSender(credentials)
         if let inbox {
             routes += OCPIRoutes.locationsReceiver(inbox) + OCPIRoutes.tariffsReceiver(inbox) + OCPIRoutes.sessionsReceiver(inbox)
                 + OCPIRoutes.cdrsReceiver(inbox) + OCPIRoutes.commandsSender(inbox) + OCPIRoutes.chargingProfilesSender(inbox)
                 + OCPIRoutes.tokensSender(inbox)
         }
+        if let tls {
+            var router = HTTPRouter(logger: LiveServer.quietLogger)
+            router.addOCPIRoutes(versions, at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+            router.addOCPIRoutes(routes, at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+            let server = { (running: @escaping @Sendable () -> Void) in
+                OCPIHTTPServer(
+                    router: router, configuration: .init(port: port, serverName: "test-emsp", tls: tls), logger: LiveServer.serverLogger,
+                    onServerRunning: { _ in running() }
+                )
+            }
+            try await LiveServer.run(serving: server, port: port, body)
+            return
+        }
+        let router = Router()
+        router.add(middleware: OCPIEnvelopeMiddleware())
+        router.addOCPIRoutes(versions, at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
         router.addOCPIRoutes(routes, at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
         try await LiveServer.run(router, port: port, body)
     }
@@ -90,15 +113,16 @@ struct CPOPeer {
     static func open(
         database: StoreLocation = .memory, demoData: Bool = true, port: Int? = nil, timeout: TimeAmount = .seconds(10),
         push: PushConfiguration = testPush, simulator: ChargePointSimulator.Configuration? = nil, chargePoints: (any ChargePointLink)? = nil,
-        commandTimeout: Duration = .seconds(10), maximumResponseSize: Int = 64 << 20
+        commandTimeout: Duration = .seconds(10), maximumResponseSize: Int = 64 << 20, tls: ServerTLS? = nil, transport: HTTPClientTransport? = nil
     ) async throws -> CPOPeer {
         let port = try port ?? LiveServer.freePort()
         let configuration = CPOConfiguration(
             port: port, database: database, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: demoData, push: push,
-            simulator: simulator, commandTimeout: commandTimeout
+            simulator: simulator, commandTimeout: commandTimeout, tls: tls
         )
         return CPOPeer(server: try await CPOServer.open(
-            configuration, transport: HTTPClientTransport(timeout: timeout, maximumResponseSize: maximumResponseSize), chargePoints: chargePoints, logger: LiveServer.quietLogger
+            configuration, transport: transport ?? HTTPClientTransport(timeout: timeout, maximumResponseSize: maximumResponseSize), chargePoints: chargePoints,
+            logger: LiveServer.quietLogger
         ))
     }
 
