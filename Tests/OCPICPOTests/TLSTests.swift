@@ -188,6 +188,34 @@ import Testing
         #expect(try await server.stop(signal: SIGTERM) == 0, "\(server.standardError)")
     }
 
+    /// The handshake is read under the same bounds as a request: a client that opens a
+    /// connection and never finishes its handshake (or sends half a ClientHello, or plain HTTP)
+    /// is closed after the idle timeout, and the server goes on answering.
+    @Test func aHandshakeThatNeverEndsIsClosed() async throws {
+        let authority = try await TestCertificates.authority("stall")
+        defer { authority.remove() }
+        let tls = try Self.serverTLS(try await authority.issue("server"))
+        var router = HTTPRouter(logger: LiveServer.quietLogger)
+        router.get("/health") { _, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("ok".utf8)) }
+        let port = try LiveServer.freePort()
+        try await LiveServer.run(serving: { running in
+            OCPIHTTPServer(
+                router: router, configuration: .init(port: port, idleTimeout: .seconds(1), readTimeout: .seconds(1), tls: tls),
+                logger: LiveServer.serverLogger, onServerRunning: { _ in running() }
+            )
+        }, port: port) {
+            let silent = try RawHTTPConnection(port: port)
+            let halfHello = try RawHTTPConnection(port: port)
+            halfHello.send("\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}")
+            let plain = try RawHTTPConnection(port: port)
+            plain.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await silent.waitForClose(), "no handshake")
+            #expect(await halfHello.waitForClose(), "half a ClientHello")
+            #expect(await plain.waitForClose(), "plain HTTP")
+            #expect(await Self.answers("https://127.0.0.1:\(port)/health", trusting: authority.authority))
+        }
+    }
+
     @Test func badTLSFlagsAreRefusedWithAMessage() async throws {
         let alone = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--database", ":memory:", "--tls-certificate", "/nowhere/cert.pem"])
         #expect(alone.status != 0)
