@@ -24,6 +24,14 @@ public final class SQLStore: Sendable {
     /// Objects as `recent(_:)` read them, for a second, up to 16 MiB of JSON; only on SQLite
     /// (see `recent(_:)`).
     private let recentObjects: RecentValues<ObjectKey, StoredObject>?
+    /// Where the pages that clients will ask for next begin: after a page of a list at offset
+    /// N with k rows, the `seq` of its last row, under (the filter, N + k). See `page(_:offset:limit:)`.
+    private let pageStarts = RecentValues<PageStart, Int64>(lifetime: .seconds(600), capacity: 100_000)
+
+    struct PageStart: Hashable, Sendable {
+        var filter: ObjectFilter
+        var offset: Int
+    }
 
     private init(backend: StoreBackend, location: StoreLocation, metrics: any MetricsFactory) {
         self.backend = backend
@@ -204,7 +212,11 @@ public final class SQLStore: Sendable {
     }
 
     public func delete(_ key: ObjectKey) async throws -> Bool {
-        defer { recentObjects?.forget(key) }
+        defer {
+            recentObjects?.forget(key)
+            // Every later row of a list moves one place up: offsets mean other rows now.
+            pageStarts.forgetAll()
+        }
         let rows = try await query("""
             DELETE FROM objects
             WHERE module = \(bind: key.module.rawValue) AND country_code = \(bind: key.countryCode) AND party_id = \(bind: key.partyID)
@@ -218,10 +230,14 @@ public final class SQLStore: Sendable {
     public func list(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [StoredObject], total: Int) {
         let clause = Self.clause(filter)
         let total = try await count(filter, clause, operation: #function)
+        let (condition, generation) = page(filter, clause, offset: offset, limit: limit)
         let rows = try await read("""
             SELECT seq, module, country_code, party_id, object_id, kind, owner, last_updated, data FROM objects
-            WHERE \(Self.page(clause, offset: offset, limit: limit)) ORDER BY seq
+            WHERE \(condition) ORDER BY seq
             """).all()
+        if let last = rows.last {
+            remember(filter, offset: offset + rows.count, after: try last.decode(column: "seq", as: Int64.self), generation: generation)
+        }
         let objects = try rows.map { row in
             try Self.object(row, key: ObjectKey(
                 module: ObjectModule(rawValue: try row.decode(column: "module", as: String.self)) ?? filter.module,
@@ -256,17 +272,42 @@ public final class SQLStore: Sendable {
     public func listJSON(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [[UInt8]], total: Int) {
         let clause = Self.clause(filter)
         let total = try await count(filter, clause, operation: #function)
-        let rows = try await read("SELECT data FROM objects WHERE \(Self.page(clause, offset: offset, limit: limit)) ORDER BY seq").all()
+        let (condition, generation) = page(filter, clause, offset: offset, limit: limit)
+        let rows = try await read("SELECT seq, data FROM objects WHERE \(condition) ORDER BY seq").all()
+        if let last = rows.last {
+            remember(filter, offset: offset + rows.count, after: try last.decode(column: "seq", as: Int64.self), generation: generation)
+        }
         return (try rows.map(Self.json), total)
     }
 
-    /// The rows of one page: chosen on the index first, so that the rows an offset skips cost an
-    /// index entry each, not their JSON. The limit is written into the statement, an integer and
-    /// never text: SQLite plans a statement for the value bound to its LIMIT and prepares it again
-    /// whenever that is bound anew, which made every page prepare its statement twice; clients
-    /// use a few limits, so the statements kept per connection stay few.
-    private static func page(_ clause: SQLQueryString, offset: Int, limit: Int) -> SQLQueryString {
-        "seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(unsafeRaw: String(limit)) OFFSET \(bind: offset))"
+    /// The rows of one page, and the generation of `pageStarts` taken before reading them.
+    ///
+    /// A page a client reaches by following the list (the `Link` of the page before, or an
+    /// offset it adds up itself) starts where that page ended: the rows after its last `seq`,
+    /// found on the index at once however deep the list is. Any other offset skips its rows on
+    /// the index (an index entry each, not their JSON), which costs more the deeper it is.
+    ///
+    /// The two agree while no row of the list is deleted; a delete in this process forgets every
+    /// page start. A delete by another instance sharing the database is not seen: a crawl under
+    /// way then goes on after the last row it was sent rather than skipping the row that moved
+    /// up, which is what a crawler wants anyway (offsets over a list that changes are never
+    /// exact). Rows keep their `seq` when they change; new ones come at the end.
+    ///
+    /// The limit is written into the statement, an integer and never text: SQLite plans a
+    /// statement for the value bound to its LIMIT and prepares it again whenever that is bound
+    /// anew, which made every page prepare its statement twice; clients use a few limits, so the
+    /// statements kept per connection stay few.
+    private func page(_ filter: ObjectFilter, _ clause: SQLQueryString, offset: Int, limit: Int) -> (SQLQueryString, generation: Int) {
+        let generation = pageStarts.generation
+        if offset > 0, let after = pageStarts.value(for: PageStart(filter: filter, offset: offset), at: .now) {
+            return ("seq IN (SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: after) ORDER BY seq LIMIT \(unsafeRaw: String(limit)))", generation)
+        }
+        return ("seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(unsafeRaw: String(limit)) OFFSET \(bind: offset))", generation)
+    }
+
+    /// Notes where the page at `offset` of the list begins (after the row `after`).
+    private func remember(_ filter: ObjectFilter, offset: Int, after: Int64, generation: Int) {
+        pageStarts.remember(after, for: PageStart(filter: filter, offset: offset), at: .now, generation: generation)
     }
 
     /// The size of a filtered list: kept in `object_counts` for a module or a party's module,

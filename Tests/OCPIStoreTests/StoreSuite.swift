@@ -82,6 +82,37 @@ import Testing
         }
     }
 
+    /// A page a client reaches by going on from the page before starts after that page's last
+    /// row (found on the index at any depth) rather than skipping rows: the same page while the
+    /// list keeps its rows. A delete in this process makes offsets count again; one by another
+    /// instance is not seen, and the crawl goes on after the row it was last sent.
+    @Test(arguments: TestDatabase.all)
+    func aPageThatFollowsTheLastStartsAfterItsLastRow(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, location async throws in
+            for index in 0..<10 {
+                try await store.put(Self.object("T\(index)"))
+            }
+            let all = ObjectFilter(module: .tariffs)
+            #expect(try await store.list(all, offset: 0, limit: 4).objects.map(\.key.id) == ["T0", "T1", "T2", "T3"])
+            #expect(try await store.list(all, offset: 4, limit: 4).objects.map(\.key.id) == ["T4", "T5", "T6", "T7"], "unchanged: the same page")
+
+            let other = try await SQLStore.open(location)
+            #expect(try await other.delete(StoreSuite.object("T1").key))
+            try await other.shutdown()
+            #expect(
+                try await store.list(all, offset: 4, limit: 4).objects.map(\.key.id) == ["T4", "T5", "T6", "T7"],
+                "after the row the crawl was last sent (T3), though T1 went meanwhile"
+            )
+            #expect(try await store.listJSON(all, offset: 8, limit: 4).objects.count == 2, "T8 and T9")
+
+            #expect(try await store.delete(StoreSuite.object("T2").key))
+            #expect(try await store.list(all, offset: 4, limit: 4).objects.map(\.key.id) == ["T6", "T7", "T8", "T9"], "offsets count again")
+            #expect(try await store.list(all, offset: 1, limit: 2).objects.map(\.key.id) == ["T3", "T4"], "an offset no page ended at")
+            let total = try await store.list(all, offset: 0, limit: 1).total
+            #expect(total == 8)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func lastUpdatedKeepsMicroseconds(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, _ async throws in
