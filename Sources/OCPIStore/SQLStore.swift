@@ -26,11 +26,17 @@ public final class SQLStore: Sendable {
     private let recentObjects: RecentValues<ObjectKey, StoredObject>?
     /// Where the pages that clients will ask for next begin: after a page of a list at offset
     /// N with k rows, the `seq` of its last row, under (the filter, N + k). See `page(_:offset:limit:)`.
-    private let pageStarts = RecentValues<PageStart, Int64>(lifetime: .seconds(600), capacity: 100_000)
+    private let pageStarts = RecentValues<PageStart, PageMark>(lifetime: .seconds(600), capacity: 100_000)
 
     struct PageStart: Hashable, Sendable {
         var filter: ObjectFilter
         var offset: Int
+    }
+
+    /// Where a page begins (after the row `after`), and the list's size as its crawl counted it.
+    struct PageMark: Sendable {
+        var after: Int64
+        var total: Int
     }
 
     private init(backend: StoreBackend, location: StoreLocation, metrics: any MetricsFactory) {
@@ -228,16 +234,9 @@ public final class SQLStore: Sendable {
 
     /// One page of a list in insertion order, and the size of the whole filtered list.
     public func list(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [StoredObject], total: Int) {
-        let clause = Self.clause(filter)
-        let total = try await count(filter, clause, operation: #function)
-        let (condition, generation) = page(filter, clause, offset: offset, limit: limit)
-        let rows = try await read("""
-            SELECT seq, module, country_code, party_id, object_id, kind, owner, last_updated, data FROM objects
-            WHERE \(condition) ORDER BY seq
-            """).all()
-        if let last = rows.last {
-            remember(filter, offset: offset + rows.count, after: try last.decode(column: "seq", as: Int64.self), generation: generation)
-        }
+        let (rows, total) = try await page(
+            filter, offset: offset, limit: limit, columns: "seq, module, country_code, party_id, object_id, kind, owner, last_updated, data", operation: #function
+        )
         let objects = try rows.map { row in
             try Self.object(row, key: ObjectKey(
                 module: ObjectModule(rawValue: try row.decode(column: "module", as: String.self)) ?? filter.module,
@@ -270,17 +269,11 @@ public final class SQLStore: Sendable {
     /// One page of a list as the stored JSON alone, and the size of the whole filtered list:
     /// what a list endpoint sends, without the columns `list` decodes for each row.
     public func listJSON(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [[UInt8]], total: Int) {
-        let clause = Self.clause(filter)
-        let total = try await count(filter, clause, operation: #function)
-        let (condition, generation) = page(filter, clause, offset: offset, limit: limit)
-        let rows = try await read("SELECT seq, data FROM objects WHERE \(condition) ORDER BY seq").all()
-        if let last = rows.last {
-            remember(filter, offset: offset + rows.count, after: try last.decode(column: "seq", as: Int64.self), generation: generation)
-        }
+        let (rows, total) = try await page(filter, offset: offset, limit: limit, columns: "seq, data", operation: #function)
         return (try rows.map(Self.json), total)
     }
 
-    /// The rows of one page, and the generation of `pageStarts` taken before reading them.
+    /// The rows of one page (`columns`, which include `seq`), and the size of the whole list.
     ///
     /// A page a client reaches by following the list (the `Link` of the page before, or an
     /// offset it adds up itself) starts where that page ended: the rows after its last `seq`,
@@ -293,27 +286,49 @@ public final class SQLStore: Sendable {
     /// up, which is what a crawler wants anyway (offsets over a list that changes are never
     /// exact). Rows keep their `seq` when they change; new ones come at the end.
     ///
+    /// A list that is counted row by row (a time window, an owner) is counted at the first page
+    /// of a crawl, and its following pages give the same total: each page counting again made a
+    /// crawl's cost grow with the square of its size, and a total that stays the same from page
+    /// to page is what clients expect of `X-Total-Count`.
+    ///
     /// The limit is written into the statement, an integer and never text: SQLite plans a
     /// statement for the value bound to its LIMIT and prepares it again whenever that is bound
     /// anew, which made every page prepare its statement twice; clients use a few limits, so the
     /// statements kept per connection stay few.
-    private func page(_ filter: ObjectFilter, _ clause: SQLQueryString, offset: Int, limit: Int) -> (SQLQueryString, generation: Int) {
+    private func page(
+        _ filter: ObjectFilter, offset: Int, limit: Int, columns: StaticString, operation: String
+    ) async throws -> (rows: [any SQLRow], total: Int) {
+        let clause = Self.clause(filter)
         let generation = pageStarts.generation
-        if offset > 0, let after = pageStarts.value(for: PageStart(filter: filter, offset: offset), at: .now) {
-            return ("seq IN (SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: after) ORDER BY seq LIMIT \(unsafeRaw: String(limit)))", generation)
+        let start = offset > 0 ? pageStarts.value(for: PageStart(filter: filter, offset: offset), at: .now) : nil
+        let total: Int
+        if let start, Self.isCountedRowByRow(filter) {
+            total = start.total
+        } else {
+            total = try await count(filter, clause, operation: operation)
         }
-        return ("seq IN (SELECT seq FROM objects WHERE \(clause) ORDER BY seq LIMIT \(unsafeRaw: String(limit)) OFFSET \(bind: offset))", generation)
+        let limited = "LIMIT \(limit)"
+        let rowsOfPage: SQLQueryString = if let start {
+            "SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: start.after) ORDER BY seq \(unsafeRaw: limited)"
+        } else {
+            "SELECT seq FROM objects WHERE \(clause) ORDER BY seq \(unsafeRaw: limited) OFFSET \(bind: offset)"
+        }
+        let rows = try await read("SELECT \(unsafeRaw: "\(columns)") FROM objects WHERE seq IN (\(rowsOfPage)) ORDER BY seq", operation: operation).all()
+        if let last = rows.last {
+            let mark = PageMark(after: try last.decode(column: "seq", as: Int64.self), total: total)
+            pageStarts.remember(mark, for: PageStart(filter: filter, offset: offset + rows.count), at: .now, generation: generation)
+        }
+        return (rows, total)
     }
 
-    /// Notes where the page at `offset` of the list begins (after the row `after`).
-    private func remember(_ filter: ObjectFilter, offset: Int, after: Int64, generation: Int) {
-        pageStarts.remember(after, for: PageStart(filter: filter, offset: offset), at: .now, generation: generation)
+    private static func isCountedRowByRow(_ filter: ObjectFilter) -> Bool {
+        filter.owners != nil || filter.dateFrom != nil || filter.dateTo != nil
     }
 
     /// The size of a filtered list: kept in `object_counts` for a module or a party's module,
     /// counted for a time window or an owner; timed under the operation of the list that asks.
     private func count(_ filter: ObjectFilter, _ clause: SQLQueryString, operation: String) async throws -> Int {
-        guard filter.owners == nil, filter.dateFrom == nil, filter.dateTo == nil else {
+        guard !Self.isCountedRowByRow(filter) else {
             return try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)", operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
         }
         // PostgreSQL sums BIGINTs to NUMERIC; the cast makes it an integer again.

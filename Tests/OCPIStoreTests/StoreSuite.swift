@@ -110,6 +110,14 @@ import Testing
             #expect(try await store.list(all, offset: 1, limit: 2).objects.map(\.key.id) == ["T3", "T4"], "an offset no page ended at")
             let total = try await store.list(all, offset: 0, limit: 1).total
             #expect(total == 8)
+
+            // A list counted row by row (a time window) is counted once per crawl: its later
+            // pages give the total of its first, as clients expect of X-Total-Count.
+            let window = ObjectFilter(module: .tariffs, dateFrom: OCPIDateTime(secondsSince1970: 1_000))
+            #expect(try await store.listJSON(window, offset: 0, limit: 4).total == 8)
+            try await store.put(Self.object("NEW"))
+            #expect(try await store.listJSON(window, offset: 4, limit: 4).total == 8, "the crawl's count")
+            #expect(try await store.listJSON(window, offset: 0, limit: 4).total == 9, "a new crawl counts again")
         }
     }
 
