@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIServer", "OCPIStore", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo",
+                "OCPICPO", "OCPIServer", "OCPIStore", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import OCPIRuntime
+import Synchronization
 
 /// Sends OCPI requests over AsyncHTTPClient, with a deadline on every request.
 public struct HTTPClientTransport: OCPIClientTransport {
@@ -55,10 +56,25 @@ public struct HTTPClientTransport: OCPIClientTransport {
         self.maximumResponseSize = maximumResponseSize
     }
 
-    /// A transport on a client of its own that verifies partners' certificates against the
-    /// system's certificate authorities and also those in `caBundle` (PEM: a private CA, or a
-    /// partner's self-signed certificate). The caller shuts the client down when done.
+    /// A transport whose client verifies partners' certificates against the system's
+    /// certificate authorities and also those in `caBundle` (PEM: a private CA, or a partner's
+    /// self-signed certificate). Like `sharedClient`, the client lives as long as the process
+    /// (one per bundle file, made at the first call): AsyncHTTPClient stops the process when a
+    /// client that was not shut down goes away, and a command that fails half-way must not.
     public init(trustingAlso caBundle: String, timeout: TimeAmount = .seconds(30), maximumResponseSize: Int = 64 << 20) throws {
+        let (client, configuration) = try Self.trustingClients.withLock { clients in
+            if let made = clients[caBundle] { return made }
+            let made = try Self.makeClient(trustingAlso: caBundle)
+            clients[caBundle] = made
+            return made
+        }
+        self.init(client: client, timeout: timeout, maximumResponseSize: maximumResponseSize)
+        self.configuration = configuration
+    }
+
+    private static let trustingClients = Mutex<[String: (HTTPClient, HTTPClient.Configuration)]>([:])
+
+    private static func makeClient(trustingAlso caBundle: String) throws -> (HTTPClient, HTTPClient.Configuration) {
         let authorities: [NIOSSLCertificate]
         do {
             authorities = try NIOSSLCertificate.fromPEMFile(caBundle)
@@ -66,13 +82,12 @@ public struct HTTPClientTransport: OCPIClientTransport {
             throw ServerTLS.LoadError(description: "cannot read the certificate authorities in \(caBundle): \(error)")
         }
         guard !authorities.isEmpty else { throw ServerTLS.LoadError(description: "\(caBundle) holds no certificate") }
-        var configuration = Self.clientConfiguration
+        var configuration = clientConfiguration
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.additionalTrustRoots = [.certificates(authorities)]
         tls.minimumTLSVersion = .tlsv12
         configuration.tlsConfiguration = tls
-        self.init(client: HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration), timeout: timeout, maximumResponseSize: maximumResponseSize)
-        self.configuration = configuration
+        return (HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration), configuration)
     }
 
     public func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {

@@ -67,6 +67,9 @@ struct OCPICheckCommand: AsyncParsableCommand {
     @Option(help: "Seconds one request may take.")
     var timeout = 30
 
+    @Option(name: .customLong("tls-ca-bundle"), help: "PEM file of certificate authorities to trust besides the system's (a partner's private CA).")
+    var tlsCABundle: String?
+
     @Option(help: "Seconds the whole run may take.")
     var timeLimit = 600
 
@@ -111,7 +114,17 @@ struct OCPICheckCommand: AsyncParsableCommand {
             versionsURL: versionsURL, token: token, role: role, version: version, write: write, maxObjects: maxObjects,
             countryCode: countryCode, partyID: partyID, registration: registration
         )
-        let http = HTTPClientTransport(timeout: .seconds(Int64(timeout)), maximumResponseSize: 16 << 20)
+        let http: HTTPClientTransport
+        if let tlsCABundle {
+            do {
+                http = try HTTPClientTransport(trustingAlso: tlsCABundle, timeout: .seconds(Int64(timeout)), maximumResponseSize: 16 << 20)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        } else {
+            http = HTTPClientTransport(timeout: .seconds(Int64(timeout)), maximumResponseSize: 16 << 20)
+        }
         let transport = RecordingTransport(http, timeLimit: .seconds(timeLimit))
         let report = await Checker(options: options, transport: transport).run()
         let reportFormat = ReportFormat(rawValue: format) ?? .text

@@ -103,15 +103,12 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// The transport of calls to partners: the shared client, or one of its own that also trusts
-    /// `--tls-ca-bundle` (the caller shuts it down). Every call (handshake, push) ends within
-    /// 10 seconds.
-    func resolvedTransport() throws -> (transport: HTTPClientTransport, ownsClient: Bool) {
-        guard let bundle = tlsCABundle ?? Environment.value("tls-ca-bundle") else {
-            return (HTTPClientTransport(timeout: .seconds(10)), false)
-        }
+    /// The transport of calls to partners: every call (handshake, push) ends within 10 seconds;
+    /// partners' certificates are checked against the system's authorities and `--tls-ca-bundle`'s.
+    func resolvedTransport() throws -> HTTPClientTransport {
+        guard let bundle = tlsCABundle ?? Environment.value("tls-ca-bundle") else { return HTTPClientTransport(timeout: .seconds(10)) }
         do {
-            return (try HTTPClientTransport(trustingAlso: bundle, timeout: .seconds(10)), true)
+            return try HTTPClientTransport(trustingAlso: bundle, timeout: .seconds(10))
         } catch let error as ServerTLS.LoadError {
             throw ValidationError(error.description)
         }
@@ -172,8 +169,7 @@ struct Serve: AsyncParsableCommand {
             )
             configuration.connections.maximumConnections = fitted
         }
-        let (transport, ownsClient) = try resolvedTransport()
-        let server = try await CPOServer.open(configuration, transport: transport, logger: logger)
+        let server = try await CPOServer.open(configuration, transport: try resolvedTransport(), logger: logger)
         // One registration token stays on offer until a partner uses it. Only its digest is
         // kept, so it is shown when it is made, on the first start.
         let tokenA: String
@@ -202,10 +198,8 @@ struct Serve: AsyncParsableCommand {
             try await group.run()
         } catch {
             try? await server.shutdown()
-            if ownsClient { try? await transport.client.shutdown() }
             throw error
         }
         try await server.shutdown()
-        if ownsClient { try? await transport.client.shutdown() }
     }
 }

@@ -100,8 +100,6 @@ import Testing
                 #expect(plain == nil || plain?.status != 200)
             }
         }
-        try await cpoTransport.client.shutdown()
-        try await emspTransport.client.shutdown()
     }
 
     @Test func mutualTLSRefusesAClientWithoutACertificateOfTheAuthority() async throws {
@@ -213,6 +211,29 @@ import Testing
             #expect(await halfHello.waitForClose(), "half a ClientHello")
             #expect(await plain.waitForClose(), "plain HTTP")
             #expect(await Self.answers("https://127.0.0.1:\(port)/health", trusting: authority.authority))
+        }
+    }
+
+    /// `ocpi-check` against a CPO on HTTPS with a private authority: it passes when told to
+    /// trust the authority, and cannot run when not.
+    @Test func ocpiCheckReachesAPartnerOfAPrivateAuthority() async throws {
+        let authority = try await TestCertificates.authority("check")
+        defer { authority.remove() }
+        let cpo = try await CPOPeer.open(tls: Self.serverTLS(try await authority.issue("cpo")))
+        let emsp = try EMSPPeer(transport: try HTTPClientTransport(trustingAlso: authority.authority, timeout: .seconds(10)))
+        try await cpo.run {
+            try await emsp.run {
+                let token = try await PushTests.registerForToken(emsp, with: cpo)
+                let versionsURL = cpo.server.profile.versionsURL
+                let trusted = try await BuiltExecutable.run("ocpi-check", [versionsURL, "--token", token, "--tls-ca-bundle", authority.authority])
+                #expect(trusted.status == 0, "\(trusted.output)\n\(trusted.error)")
+                #expect(trusted.output.contains("0 failed"), "\(trusted.output)")
+                let untrusted = try await BuiltExecutable.run("ocpi-check", [versionsURL, "--token", token])
+                #expect(untrusted.status == 2, "the certificate is not trusted: the run cannot be completed\n\(untrusted.output)")
+                let missing = try await BuiltExecutable.run("ocpi-check", [versionsURL, "--token", token, "--tls-ca-bundle", "/nowhere/ca.pem"])
+                #expect(missing.status == 2)
+                #expect(missing.error.contains("/nowhere/ca.pem"), "\(missing.error)")
+            }
         }
     }
 
