@@ -238,6 +238,36 @@ import Testing
         }
     }
 
+    /// Behind a public URL on https with a prefix (a proxy that forwards `/cpo/...`), the cookie
+    /// is Secure and every link, redirect and cookie path keeps the prefix.
+    @Test func behindHTTPSTheCookieIsSecureAndPathsKeepThePrefix() async throws {
+        let configuration = CPOConfiguration(
+            port: 1, publicURL: "https://ocpi.example.com/cpo", database: .memory, adminToken: "t0ken", demoData: false
+        )
+        let server = try await CPOServer.open(configuration, logger: LiveServer.quietLogger)
+        func header(_ name: String, _ response: HTTPServerResponse) -> String? { response.headers.first { $0.0 == name }?.1 }
+        do {
+            let router = server.router(logger: LiveServer.quietLogger)
+            let anonymous = await router.respond(to: HTTPServerRequest(method: "GET", path: "/admin"))
+            #expect(anonymous.status == 303)
+            #expect(header("Location", anonymous) == "/cpo/admin/sign-in")
+            let form = await router.respond(to: HTTPServerRequest(method: "GET", path: "/admin/sign-in"))
+            #expect(String(decoding: form.body, as: UTF8.self).contains(#"action="/cpo/admin/sign-in""#))
+            var headers = HeaderFields()
+            headers.add("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+            let signedIn = await router.respond(to: HTTPServerRequest(method: "POST", path: "/admin/sign-in", headers: headers, body: Array("token=t0ken".utf8)))
+            #expect(signedIn.status == 303)
+            #expect(header("Location", signedIn) == "/cpo/admin")
+            let cookie = try #require(header("Set-Cookie", signedIn))
+            #expect(cookie.hasSuffix("; Secure"), "\(cookie)")
+            #expect(cookie.contains("; Path=/cpo/admin;"), "\(cookie)")
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
     @Test func theEscapingFunctionLeavesNoMarkup() {
         let hostile = [
             #"<script>alert(1)</script>"#, #"" onmouseover="alert(1)"#, "' onfocus='alert(1)", "&lt;already&gt;", "a\u{0}b\u{1B}[31mc\u{7F}",

@@ -444,11 +444,11 @@ struct OperatorConsole: Sendable {
             <div class="card">Locations<b id="count-locations">\(locations.count)</b></div><div class="card">EVSEs<b id="count-evses">\(evses.count)</b></div>
             """
         var countRows = ""
+        // The statuses some EVSE has (the filter offers every one).
         for status in statuses {
             let count = evseCounts[status] ?? 0
-            if count > 0 {
-                cards += #"<div class="card"><span class="status \#(ConsoleHTML.escape(status))">\#(ConsoleHTML.escape(status))</span><b>\#(count)</b></div>"#
-            }
+            guard count > 0 else { continue }
+            cards += #"<div class="card"><span class="status \#(ConsoleHTML.escape(status))">\#(ConsoleHTML.escape(status))</span><b>\#(count)</b></div>"#
             countRows += """
                 <tr id="status-\(ConsoleHTML.escape(status))"><td><a href="\(ConsoleHTML.escape(base + "?status=" + ConsoleForm.encode(status)))#evses">\
                 <span class="status \(ConsoleHTML.escape(status))">\(ConsoleHTML.escape(status))</span></a></td>\
@@ -456,6 +456,7 @@ struct OperatorConsole: Sendable {
 
                 """
         }
+        if countRows.isEmpty { countRows = #"<tr><td colspan="3" class="muted">No EVSEs yet.</td></tr>"# }
         let shown = filter.map { status in evses.filter { $0.evse.status == status } } ?? evses
         let pages = max(1, (shown.count + Self.evsePageSize - 1) / Self.evsePageSize)
         let current = min(page, pages)
