@@ -203,6 +203,29 @@ import Testing
         }
     }
 
+    /// Unregistering a partner that answers: it is told (its record of us is unregistered too),
+    /// and its token stops working here.
+    @Test func unregisteringTellsThePartner() async throws {
+        let cpo = try await CPOPeer.open()
+        let emsp = try EMSPPeer(inbox: EMSPInbox())
+        try await cpo.run {
+            try await emsp.run {
+                let partner = try await PushTests.register(emsp, with: cpo)
+                let tokenC = try await PushTests.tokenC(emsp)
+                #expect(try await send("GET", cpo.baseURL + "/ocpi/cpo/2.2.1/locations", authorization: CredentialsToken.header(for: tokenC)).status == 200)
+                let cookie = try await Self.signIn(cpo)
+                let csrf = try Self.csrf(in: try await Self.request(cpo, "GET", "/admin", cookie: cookie).text)
+                let done = try await Self.request(cpo, "POST", "/admin/unregister", cookie: cookie, form: "partner=\(partner.id)&csrf=\(csrf)")
+                #expect(done.status == 303)
+                #expect(try await cpo.server.registry.partner(id: partner.id)?.status == .unregistered)
+                #expect(try await emsp.registry.partners().first?.status == .unregistered, "the eMSP was told")
+                #expect(try await send("GET", cpo.baseURL + "/ocpi/cpo/2.2.1/locations", authorization: CredentialsToken.header(for: tokenC)).status == 401)
+                let page = try await Self.request(cpo, "GET", "/admin", cookie: cookie)
+                #expect(Self.between(page.text, #"id="partner-\#(partner.id)""#, "</tr>")?.contains(#"<td class="state">unregistered</td>"#) == true)
+            }
+        }
+    }
+
     /// Values from partners and from the operator's own data are printed escaped: a location
     /// named `<script>`, a partner whose business name is markup, a query with markup.
     @Test func hostileValuesArePrintedAsText() async throws {
