@@ -226,6 +226,45 @@ import Testing
         }
     }
 
+    /// The EVSE list: filtered by status, 25 a page, and the links to the next and previous
+    /// pages keep the filter.
+    @Test func theEVSEListIsFilteredAndPaged() async throws {
+        let cpo = try await CPOPeer.open()
+        try await cpo.run {
+            var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: .now())[0]
+            location.id = "PAGED"
+            location.evses = (1...40).map { number in
+                var evse = location.evses[0]
+                evse.uid = "PAGED-\(number)"
+                evse.evseID = nil
+                evse.status = number % 4 == 0 ? .charging : .available
+                return evse
+            }
+            #expect(try await PushTests.admin(cpo, "PUT", "/locations/PAGED", ModuleTests.json(location)).status == 201)
+            let cookie = try await Self.signIn(cpo)
+            // 8 demo EVSEs and 30 of these are AVAILABLE: two pages.
+            let first = try await Self.request(cpo, "GET", "/admin?status=AVAILABLE", cookie: cookie)
+            #expect(first.text.contains("Page 1 of 2 (38 EVSEs)"))
+            #expect(first.text.components(separatedBy: #"<tr class="evse">"#).count - 1 == 25)
+            #expect(first.text.contains(#"<a rel="next" href="/admin?status=AVAILABLE&amp;page=2#evses">"#))
+            #expect(!first.text.contains(#"rel="prev""#))
+            #expect(first.text.contains(#"<option value="AVAILABLE" selected>"#))
+            let second = try await Self.request(cpo, "GET", "/admin?status=AVAILABLE&page=2", cookie: cookie)
+            #expect(second.text.contains("Page 2 of 2 (38 EVSEs)"))
+            #expect(second.text.components(separatedBy: #"<tr class="evse">"#).count - 1 == 13)
+            #expect(second.text.contains(#"<a rel="prev" href="/admin?status=AVAILABLE&amp;page=1#evses">"#))
+            #expect(!second.text.contains(#">CHARGING</span></td><td>"#), "no EVSE of another status")
+            let charging = try await Self.request(cpo, "GET", "/admin?status=CHARGING", cookie: cookie)
+            #expect(charging.text.contains("Page 1 of 1 (10 EVSEs)"))
+            #expect(charging.text.components(separatedBy: #">CHARGING</span></td><td>"#).count - 1 == 10)
+            #expect(charging.text.contains(#"<tr id="status-CHARGING"><td>"#))
+            #expect(charging.text.contains(#"id="count-evses">48<"#))
+            #expect(charging.text.contains(#"id="count-locations">4<"#))
+            let blocked = try await Self.request(cpo, "GET", "/admin?status=BLOCKED", cookie: cookie)
+            #expect(blocked.text.contains("No EVSE with this status."))
+        }
+    }
+
     /// Values from partners and from the operator's own data are printed escaped: a location
     /// named `<script>`, a partner whose business name is markup, a query with markup.
     @Test func hostileValuesArePrintedAsText() async throws {

@@ -16,7 +16,8 @@ import OCPIStore
 /// behind a load balancer works), a restart signs no one out, and signing out ends the session
 /// on every instance at once, which a signed cookie could not (it stays valid until it expires).
 /// Looking a session up costs one read by key per console request, which is nothing next to
-/// what a console page reads.
+/// what a console page reads; it is looked up by the digest of the presented id, so how long
+/// the lookup takes says nothing about how close a guess came.
 ///
 /// Each session's CSRF token is derived from its id (`csrfToken(for:)`), so it needs no storage,
 /// differs for every session, and cannot be made without the id, which only the cookie carries.
