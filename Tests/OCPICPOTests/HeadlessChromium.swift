@@ -62,6 +62,7 @@ final class HeadlessChromium {
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, toBrowser.reading, 3)
         posix_spawn_file_actions_adddup2(&actions, fromBrowser.writing, 4)
+        Self.closeTheRest(from: 5, in: &actions)
         let arguments = [
             browser.path, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-pipe",
             "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)", "about:blank",
@@ -80,6 +81,24 @@ final class HeadlessChromium {
         pid = child
         commands = toBrowser.writing
         answers = fromBrowser.reading
+    }
+
+    /// Closes every other descriptor in the child. SwiftNIO's sockets are not closed on exec,
+    /// so without this the browser would hold copies of the listening sockets of every test
+    /// running meanwhile, and a test that stops its server and starts another on the same port
+    /// would find it taken. glibc 2.34 has `posix_spawn_file_actions_addclosefrom_np`, which
+    /// Swift's Glibc module does not declare: it is looked up by name. Without it, the
+    /// descriptors open now are listed and closed one by one.
+    private static func closeTheRest(from lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
+            return
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap({ Int32($0) }) where descriptor >= lowest {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
     }
 
     deinit {
