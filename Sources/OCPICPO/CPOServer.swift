@@ -141,7 +141,8 @@ public struct CPOServer: Sendable {
                     + OCPIRoutes.tariffsSender(CPOTariffs(store: store, party: configuration.party))
                     + OCPIRoutes.tokensReceiver(CPOTokens(store: store))
                     + OCPIRoutes.commandsReceiver(CPOCommands(
-                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
+                        logger: logger
                     ))
                     + OCPIRoutes.chargingProfilesReceiver(CPOChargingProfiles(
                         store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout

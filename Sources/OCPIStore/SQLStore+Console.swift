@@ -60,8 +60,43 @@ public struct PushSummary: Sendable, Hashable {
     }
 }
 
+/// A command an eMSP sent, what we answered, and what the charge point's result was.
+public struct CommandRecord: Sendable, Hashable {
+    public var id: Int64
+    /// The partner that sent it (its id).
+    public var partnerID: String
+    /// `START_SESSION` and the rest.
+    public var command: String
+    /// What it was about: `LOCATION/EVSE[/CONNECTOR]`, a session or a reservation.
+    public var target: String
+    public var receivedAt: OCPIDateTime
+    /// Our answer (`ACCEPTED`, `REJECTED`, `NOT_SUPPORTED`, `UNKNOWN_SESSION`).
+    public var response: String
+    /// The charge point's result (`ACCEPTED`, `EVSE_OCCUPIED`, `TIMEOUT`...), once there is one.
+    public var result: String?
+    public var resultAt: OCPIDateTime?
+    /// Whether the result reached the eMSP's `response_url`: `posted`, `failed`, or empty.
+    public var delivery: String
+
+    public init(
+        id: Int64 = 0, partnerID: String, command: String, target: String, receivedAt: OCPIDateTime, response: String, result: String? = nil,
+        resultAt: OCPIDateTime? = nil, delivery: String = ""
+    ) {
+        self.id = id
+        self.partnerID = partnerID
+        self.command = command
+        self.target = target
+        self.receivedAt = receivedAt
+        self.response = response
+        self.result = result
+        self.resultAt = resultAt
+        self.delivery = delivery
+    }
+}
+
 /// What the operator's console reads and keeps: push statistics that every instance on the
-/// database adds to (so that every instance shows the same), and sign-in sessions.
+/// database adds to (so that every instance shows the same), the commands eMSPs sent, and
+/// sign-in sessions.
 extension SQLStore {
     // MARK: Push statistics
 
@@ -127,6 +162,50 @@ extension SQLStore {
     static func time(microseconds: Int64) -> OCPIDateTime {
         let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
         return OCPIDateTime(secondsSince1970: seconds, nanoseconds: Int32((microseconds - seconds * 1_000_000) * 1000), fractionDigits: 0)
+    }
+
+    // MARK: Commands
+
+    /// How long commands are kept: a week.
+    static let commandsKept: Int64 = 7 * 86_400
+
+    /// Keeps a command as it was answered; its id, for its result. Commands older than a week
+    /// are dropped meanwhile.
+    public func recordCommand(_ command: CommandRecord) async throws -> Int64 {
+        try await query("DELETE FROM command_log WHERE received_at < \(bind: Self.microseconds(OCPIDateTime.now().adding(.seconds(-Self.commandsKept))))").run()
+        let row = try await query("""
+            INSERT INTO command_log (partner_id, command, target, received_at, response)
+            VALUES (\(bind: command.partnerID), \(bind: command.command), \(bind: command.target), \(bind: Self.microseconds(command.receivedAt)),
+                    \(bind: command.response))
+            RETURNING seq
+            """).first()
+        return try row?.decode(column: "seq", as: Int64.self) ?? 0
+    }
+
+    /// Notes a command's result and whether it reached the eMSP.
+    public func recordCommandResult(id: Int64, result: String, at time: OCPIDateTime, delivery: String) async throws {
+        try await query("""
+            UPDATE command_log SET result = \(bind: result), result_at = \(bind: Self.microseconds(time)), delivery = \(bind: delivery)
+            WHERE seq = \(bind: id)
+            """).run()
+    }
+
+    /// The last `limit` commands, the newest first.
+    public func recentCommands(limit: Int) async throws -> [CommandRecord] {
+        try await read("""
+            SELECT seq, partner_id, command, target, received_at, response, result, result_at, delivery FROM command_log
+            ORDER BY seq DESC LIMIT \(unsafeRaw: String(max(1, limit)))
+            """).all().map { row in
+            let result = try row.decode(column: "result", as: String.self)
+            let resultAt = try row.decode(column: "result_at", as: Int64.self)
+            return CommandRecord(
+                id: try row.decode(column: "seq", as: Int64.self), partnerID: try row.decode(column: "partner_id", as: String.self),
+                command: try row.decode(column: "command", as: String.self), target: try row.decode(column: "target", as: String.self),
+                receivedAt: Self.time(microseconds: try row.decode(column: "received_at", as: Int64.self)),
+                response: try row.decode(column: "response", as: String.self), result: result.isEmpty ? nil : result,
+                resultAt: result.isEmpty ? nil : Self.time(microseconds: resultAt), delivery: try row.decode(column: "delivery", as: String.self)
+            )
+        }
     }
 
     // MARK: Console sessions

@@ -52,6 +52,33 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.all)
+    func commandsAreKeptWithTheirResultsForAWeek(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, _ async throws in
+            let now = OCPIDateTime.now()
+            let old = try await store.recordCommand(CommandRecord(
+                partnerID: "p1", command: "UNLOCK_CONNECTOR", target: "L/E/1", receivedAt: now.adding(.seconds(-8 * 86_400)), response: "ACCEPTED"
+            ))
+            let start = try await store.recordCommand(CommandRecord(
+                partnerID: "p1", command: "START_SESSION", target: "L/E", receivedAt: now, response: "ACCEPTED"
+            ))
+            let stop = try await store.recordCommand(CommandRecord(
+                partnerID: "p2", command: "STOP_SESSION", target: "session S", receivedAt: now, response: "UNKNOWN_SESSION"
+            ))
+            #expect(old < start && start < stop)
+            try await store.recordCommandResult(id: start, result: "EVSE_OCCUPIED", at: now, delivery: "posted")
+            let commands = try await store.recentCommands(limit: 10)
+            #expect(commands.map(\.id) == [stop, start], "the newest first; the one older than a week is gone")
+            #expect(commands.last?.result == "EVSE_OCCUPIED")
+            #expect(commands.last?.delivery == "posted")
+            #expect(commands.last?.resultAt?.secondsSince1970 == now.secondsSince1970)
+            #expect(commands.first?.result == nil)
+            #expect(commands.first?.resultAt == nil)
+            #expect(commands.first?.response == "UNKNOWN_SESSION")
+            #expect(try await store.recentCommands(limit: 1).map(\.id) == [stop])
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func consoleSessionsExpireAndEndOnEveryInstance(_ database: TestDatabase) async throws {
         try await StoreSuite.withStore(database) { store, location async throws in
             let now = OCPIDateTime.now()
