@@ -226,6 +226,53 @@ import Testing
         }
     }
 
+    /// Commands an eMSP sent, as the console lists them: our answer, the charge point's result,
+    /// and whether the result reached the eMSP.
+    @Test func theConsoleListsCommandsWithTheirResults() async throws {
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            try await emsp.run {
+                let token = try await PushTests.registerForToken(emsp, with: cpo)
+                let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: token))
+                let start = StartSession(
+                    responseURL: CommandFlowTests.resultURL(emsp, "start-1"), token: CommandFlowTests.driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1"
+                )
+                #expect(try await commands.postStartSession(body: start).result == .accepted)
+                #expect(try await CommandFlowTests.commandResult(inbox, "start-1") == .accepted)
+                var foreign = CommandFlowTests.driver
+                foreign.countryCode = "FR"
+                foreign.partyID = "OTH"
+                let refused = StartSession(
+                    responseURL: CommandFlowTests.resultURL(emsp, "start-2"), token: foreign, locationID: "UTR-STATION", evseUID: "UTR-STATION-2"
+                )
+                #expect(try await commands.postStartSession(body: refused).result == .rejected)
+                let stop = StopSession(responseURL: CommandFlowTests.resultURL(emsp, "stop-1"), sessionID: "NO-SUCH-SESSION")
+                #expect(try await commands.postStopSession(body: stop).result == .unknownSession)
+                try await CommandFlowTests.eventually("the result kept") {
+                    try await cpo.server.store.recentCommands(limit: 10).contains { $0.result == "ACCEPTED" && $0.delivery == "posted" }
+                }
+
+                let cookie = try await Self.signIn(cpo)
+                let page = try await Self.request(cpo, "GET", "/admin", cookie: cookie)
+                let rows = Array(page.text.components(separatedBy: #"<tr class="command">"#).dropFirst())
+                #expect(rows.count == 3, "\(rows)")
+                let newest = try #require(rows.first)
+                #expect(newest.contains("<code>STOP_SESSION</code>"))
+                #expect(newest.contains("session NO-SUCH-SESSION"))
+                #expect(newest.contains(#"<span class="status">UNKNOWN_SESSION</span>"#))
+                #expect(rows.dropFirst().first?.contains(#"<span class="status">REJECTED</span>"#) == true)
+                let first = try #require(rows.last)
+                #expect(first.contains("<code>START_SESSION</code>"))
+                #expect(first.contains("<td>DE/MSP</td>"))
+                #expect(first.contains("<td>UTR-STATION/UTR-STATION-1</td>"))
+                #expect(first.contains(#"<td><span class="status">ACCEPTED</span></td><td><span class="status">ACCEPTED</span> <span class="muted">"#), "\(first)")
+                #expect(first.contains("<td>yes</td>"), "the result reached the eMSP")
+            }
+        }
+    }
+
     /// The EVSE list: filtered by status, 25 a page, and the links to the next and previous
     /// pages keep the filter.
     @Test func theEVSEListIsFilteredAndPaged() async throws {
@@ -384,10 +431,17 @@ import Testing
     @Test(.enabled(if: HeadlessChromium.browser != nil || HeadlessChromium.onCI, "chromium is not installed and CI is not set"))
     func chromiumShowsTheConsoleAfterAPushFails() async throws {
         let browser = try #require(HeadlessChromium.browser, "chromium is not installed (apt-get install chromium)")
-        let cpo = try await CPOPeer.open()
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
         let emsp = try EMSPPeer(inbox: EMSPInbox())
         try await cpo.run {
             let partnerID = try await Self.registerAndFail(emsp, with: cpo)
+            // A command from the eMSP, whose result cannot reach it (it is away).
+            let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: try await PushTests.tokenC(emsp)))
+            let start = StartSession(
+                responseURL: CommandFlowTests.resultURL(emsp, "start-1"), token: CommandFlowTests.driver, locationID: "UTR-MALIEBAAN", evseUID: "UTR-MALIEBAAN-1"
+            )
+            #expect(try await commands.postStartSession(body: start).result == .accepted)
+            try await CommandFlowTests.eventually("the result kept") { try await cpo.server.store.recentCommands(limit: 1).first?.delivery == "failed" }
             #expect(try await PushTests.admin(cpo, "PUT", "/sessions/S-1001", ModuleTests.json(ModuleTests.session("S-1001", for: "DE", "MSP", kwh: 12))).status == 201)
             #expect(try await PushTests.admin(cpo, "POST", "/cdrs", ModuleTests.json(ModuleTests.cdr("CDR-2001", for: "DE", "MSP"))).status == 201)
             await cpo.server.pusher.drain()
@@ -402,6 +456,7 @@ import Testing
             #expect(Self.between(row, #"<span class="error">"#, "</span>")?.hasPrefix("locations/NL/SOC/UTR-STATION: ") == true, "\(row)")
             #expect(visit.dom.contains("S-1001"))
             #expect(visit.dom.contains("CDR-2001"))
+            #expect(visit.dom.contains("<code>START_SESSION</code>"))
             #expect(visit.scriptCookies == "", "scripts cannot read the session cookie")
             #expect(visit.cookie?.httpOnly == true)
             #expect(visit.cookie?.sameSite == "Strict")

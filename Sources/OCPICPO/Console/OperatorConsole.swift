@@ -554,11 +554,46 @@ struct OperatorConsole: Sendable {
             <tbody>
             \(cdrRows)</tbody>
             </table>
-            <h2 id="commands">Commands</h2>
-            <p class="note">Commands are answered at once and their results posted to the eMSP when the charge point answers;
-            the store does not keep them yet, so the console cannot list them. Each command is a request line in the log
-            (module <code>commands</code>), and a session it started is listed above.</p>
+            <h2 id="commands">Last commands</h2>
+            <table>
+            <thead><tr><th>Received</th><th>eMSP</th><th>Command</th><th>About</th><th>Answer</th><th>Result</th><th>Result sent</th></tr></thead>
+            <tbody>
+            \(try await commandRows())</tbody>
+            </table>
+            <p class="note">Commands are answered at once; the charge point's result follows, and is posted to the eMSP's <code>response_url</code>.
+            Kept for a week.</p>
             """
+    }
+
+    /// The last commands eMSPs sent, with our answer and the charge point's result.
+    private func commandRows() async throws -> String {
+        let commands = try await server.store.recentCommands(limit: Self.recentCount)
+        guard !commands.isEmpty else { return #"<tr><td colspan="7" class="muted">No commands yet.</td></tr>"# }
+        var parties: [String: String] = [:]
+        for partner in try await server.registry.partners() {
+            parties[partner.id] = Array(Set(partner.roles.map { "\($0.countryCode)/\($0.partyID)" })).sorted().joined(separator: ", ")
+        }
+        var rows = ""
+        for command in commands {
+            let party = parties[command.partnerID].flatMap { $0.isEmpty ? nil : $0 } ?? command.partnerID
+            let result = command.result.map { result in
+                """
+                <span class="status">\(ConsoleHTML.escape(result))</span> <span class="muted">\(ConsoleHTML.escape(command.resultAt.map(Self.format) ?? ""))</span>
+                """
+            } ?? (command.response == "ACCEPTED" ? #"<span class="muted">waiting</span>"# : "–")
+            let delivery = switch command.delivery {
+            case "posted": "yes"
+            case "failed": #"<span class="bad">failed</span>"#
+            default: "–"
+            }
+            rows += """
+                <tr class="command"><td>\(ConsoleHTML.escape(Self.format(command.receivedAt)))</td><td>\(ConsoleHTML.escape(party))</td>\
+                <td><code>\(ConsoleHTML.escape(command.command))</code></td><td>\(ConsoleHTML.escape(command.target))</td>\
+                <td><span class="status">\(ConsoleHTML.escape(command.response))</span></td><td>\(result)</td><td>\(delivery)</td></tr>
+
+                """
+        }
+        return rows
     }
 
     /// `2026-12-04 09:12:33 UTC`.
