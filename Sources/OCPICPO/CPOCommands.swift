@@ -1,3 +1,4 @@
+import Logging
 import OCPI221
 import OCPIRuntime
 import OCPIStore
@@ -15,13 +16,34 @@ public struct CPOCommands: CommandsReceiver {
     let delivery: ResultDelivery
     /// How long the charge point has to answer, and what the eMSP is told to wait.
     let timeout: Duration
+    let logger: Logger
 
-    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration) {
+    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration, logger: Logger) {
         objects = StoredObjects(store: store)
         self.party = party
         self.link = link
         self.delivery = delivery
         self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Keeps the command and our answer in the store, for the operator's console; its id, or
+    /// nil when it could not be kept (which does not change the answer: it is logged).
+    private func record(_ context: OCPIRequestContext, _ command: CommandType, _ target: String, _ response: CommandResponseType) async -> Int64? {
+        do {
+            return try await objects.store.recordCommand(CommandRecord(
+                partnerID: context.party?.id ?? "", command: command.rawValue, target: target, receivedAt: .now(), response: response.rawValue
+            ))
+        } catch {
+            logger.warning("cannot keep a command for the console", metadata: ["command": .string(command.rawValue), "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// An answer that does not go to the charge point, kept as it is given.
+    private func answer(_ context: OCPIRequestContext, _ command: CommandType, _ target: String, _ response: CommandResponse) async -> OCPIReply<CommandResponse> {
+        _ = await record(context, command, target, response.result)
+        return .ok(response)
     }
 
     static let notSupported = CommandResponse(
@@ -45,16 +67,27 @@ public struct CPOCommands: CommandsReceiver {
         }
     }
 
-    /// Accepts the command and hands it to the charge point, or says it cannot.
+    /// Accepts the command and hands it to the charge point, or says it cannot; the command,
+    /// and later its result, are kept for the console.
     private func forward(
-        _ context: OCPIRequestContext, responseURL: String,
+        _ context: OCPIRequestContext, _ command: CommandType, target: String, responseURL: String,
         _ work: @escaping @Sendable (any ChargePointLink) async -> CommandResultType
-    ) -> OCPIReply<CommandResponse> {
-        guard let link else { return .ok(Self.notSupported) }
+    ) async -> OCPIReply<CommandResponse> {
+        guard let link else { return await answer(context, command, target, Self.notSupported) }
+        let id = await record(context, command, target, .accepted)
+        let store = objects.store
+        let logger = logger
         delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: CommandResult(result: .timeout), {
             CommandResult(result: await work(link))
         }, post: { connection, url, result in
             _ = try await CommandsSenderClient(connection: connection).postCommandResult(responseURL: url, body: result)
+        }, finished: { result, posted in
+            guard let id else { return }
+            do {
+                try await store.recordCommandResult(id: id, result: result.result.rawValue, at: .now(), delivery: posted ? "posted" : "failed")
+            } catch {
+                logger.warning("cannot keep a command's result for the console", metadata: ["error": "\(error)"])
+            }
         })
         return .ok(CommandResponse(result: .accepted, timeout: Int(timeout.components.seconds)))
     }
@@ -65,44 +98,56 @@ public struct CPOCommands: CommandsReceiver {
     }
 
     public func postCancelReservation(_ context: OCPIRequestContext, body: CancelReservation) async throws -> OCPIReply<CommandResponse> {
-        forward(context, responseURL: body.responseURL) { await $0.cancelReservation(body) }
+        await forward(context, .cancelReservation, target: "reservation \(body.reservationID)", responseURL: body.responseURL) {
+            await $0.cancelReservation(body)
+        }
     }
 
     /// A session or reservation is started for a token of the eMSP that asks: it is billed to
     /// the token's eMSP, so another's token is refused.
-    private func foreignToken(_ context: OCPIRequestContext, _ token: Token) -> OCPIReply<CommandResponse>? {
+    private func foreignToken(_ context: OCPIRequestContext, _ token: Token) -> CommandResponse? {
         guard !owners(of: context).contains(ownerKey(token)) else { return nil }
-        return .ok(CommandResponse(
+        return CommandResponse(
             result: .rejected, timeout: 0,
             message: [DisplayText(language: "en", text: "The token \(token.uid) is not one of yours (\(token.countryCode)/\(token.partyID)).")]
-        ))
+        )
+    }
+
+    /// `LOCATION/EVSE[/CONNECTOR]`, as the console shows what a command was about.
+    private static func target(_ locationID: String, _ evseUID: String?, _ connectorID: String? = nil) -> String {
+        [locationID, evseUID, connectorID].compactMap { $0 }.joined(separator: "/")
     }
 
     public func postReserveNow(_ context: OCPIRequestContext, body: ReserveNow) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID)
-        if let refusal = foreignToken(context, body.token) { return refusal }
+        let target = Self.target(body.locationID, body.evseUID)
+        if let refusal = foreignToken(context, body.token) { return await answer(context, .reserveNow, target, refusal) }
         let driver = driver(context)
-        return forward(context, responseURL: body.responseURL) { await $0.reserveNow(body, driver: driver) }
+        return await forward(context, .reserveNow, target: target, responseURL: body.responseURL) { await $0.reserveNow(body, driver: driver) }
     }
 
     public func postStartSession(_ context: OCPIRequestContext, body: StartSession) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
-        if let refusal = foreignToken(context, body.token) { return refusal }
+        let target = Self.target(body.locationID, body.evseUID, body.connectorID)
+        if let refusal = foreignToken(context, body.token) { return await answer(context, .startSession, target, refusal) }
         let driver = driver(context)
-        return forward(context, responseURL: body.responseURL) { await $0.startSession(body, driver: driver) }
+        return await forward(context, .startSession, target: target, responseURL: body.responseURL) { await $0.startSession(body, driver: driver) }
     }
 
     public func postStopSession(_ context: OCPIRequestContext, body: StopSession) async throws -> OCPIReply<CommandResponse> {
         let key = ObjectKey(module: .sessions, countryCode: party.countryCode, partyID: party.partyID, id: body.sessionID)
+        let target = "session \(body.sessionID)"
         guard let stored = try await objects.store.get(key), owners(of: context).contains(stored.owner) else {
-            return .ok(CommandResponse(result: .unknownSession, timeout: 0))
+            return await answer(context, .stopSession, target, CommandResponse(result: .unknownSession, timeout: 0))
         }
-        return forward(context, responseURL: body.responseURL) { await $0.stopSession(body) }
+        return await forward(context, .stopSession, target: target, responseURL: body.responseURL) { await $0.stopSession(body) }
     }
 
     public func postUnlockConnector(_ context: OCPIRequestContext, body: UnlockConnector) async throws -> OCPIReply<CommandResponse> {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
-        return forward(context, responseURL: body.responseURL) { await $0.unlockConnector(body) }
+        return await forward(context, .unlockConnector, target: Self.target(body.locationID, body.evseUID, body.connectorID), responseURL: body.responseURL) {
+            await $0.unlockConnector(body)
+        }
     }
 }
 

@@ -141,7 +141,8 @@ public struct CPOServer: Sendable {
                     + OCPIRoutes.tariffsSender(CPOTariffs(store: store, party: configuration.party))
                     + OCPIRoutes.tokensReceiver(CPOTokens(store: store))
                     + OCPIRoutes.commandsReceiver(CPOCommands(
-                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
+                        logger: logger
                     ))
                     + OCPIRoutes.chargingProfilesReceiver(CPOChargingProfiles(
                         store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout
@@ -161,7 +162,7 @@ public struct CPOServer: Sendable {
         ResultDelivery(registry: registry, transport: transport, logger: logger, pending: pendingResults)
     }
 
-    /// Every route: versions, the CPO's modules, the admin API, `/health`, `/metrics`, `/docs`.
+    /// Every route: versions, the CPO's modules, the admin API and the console, `/health`, `/metrics`, `/docs`.
     public func router(logger: Logger) -> HTTPRouter {
         let requestMetrics = RequestMetrics(factory: ServerMetrics.factory(metrics))
         let serverConfiguration = OCPIServerConfiguration(
@@ -178,6 +179,8 @@ public struct CPOServer: Sendable {
             adminRoutes, at: AdminAPI.basePath, configuration: serverConfiguration,
             authenticator: AdminAuthenticator(token: configuration.adminToken, party: configuration.party), logger: logger
         )
+        // The operator's console, beside the admin API (its own pages below `/admin`).
+        OperatorConsole(server: self, logger: logger).add(to: &router)
         router.get("/health") { _, _ in
             HTTPServerResponse(status: 200, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8))
         }

@@ -81,6 +81,25 @@ public struct StoreRegistry: PartnerRegistry {
         public var token: String
     }
 
+    /// Switches whether `partnerID` is caught up after it was unreachable (`ocpi-cpo parties
+    /// catch-up`, the console); the partner as updated, `nil` when there is no such partner.
+    public func setCatchUp(partnerID: String, _ on: Bool) async throws -> PartnerRecord? {
+        guard var partner = try await partner(id: partnerID) else { return nil }
+        partner.catchUp = on
+        try await update(partner)
+        return partner
+    }
+
+    /// `CC/PID`, as `parties invite --party` and the console take a party: two letters, a slash,
+    /// three letters or digits (OCPI's country code and party id); `nil` for anything else.
+    public static func party(parsing text: String) -> PartyIdentity? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isLetter }), parts[1].count == 3,
+            parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        else { return nil }
+        return PartyIdentity(countryCode: String(parts[0]), partyID: String(parts[1])).normalized
+    }
+
     /// Mints a registration token (token A) for a new partner; with `party`, the partner may
     /// register only as that party, which is held for it from now on (`PartyTakenError` when
     /// another partner holds it).

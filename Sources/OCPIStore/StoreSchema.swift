@@ -234,6 +234,49 @@ enum StoreSchema {
                 "DROP TABLE push_pending",
             ]
         },
+        // For the operator's console, which every instance on the database must show alike: what
+        // each partner's pushes came to, minute by minute (the pusher adds its counts in a batch
+        // about once a second, and drops minutes older than a day), the last error each partner's
+        // pushes met, and the console's sign-in sessions (by the SHA-256 of their random id, as
+        // credentials tokens are kept: the database holds nothing that signs anyone in), and the
+        // commands eMSPs sent with what became of them (kept for a week).
+        Migration(version: 9) { dialect in
+            [
+                """
+                CREATE TABLE push_stats (
+                    partner_id TEXT NOT NULL,
+                    minute BIGINT NOT NULL,
+                    delivered BIGINT NOT NULL DEFAULT 0,
+                    failed BIGINT NOT NULL DEFAULT 0,
+                    deferred BIGINT NOT NULL DEFAULT 0,
+                    refused BIGINT NOT NULL DEFAULT 0,
+                    PRIMARY KEY (partner_id, minute)
+                )
+                """,
+                """
+                CREATE TABLE push_errors (
+                    partner_id TEXT PRIMARY KEY,
+                    occurred_at BIGINT NOT NULL,
+                    message TEXT NOT NULL
+                )
+                """,
+                "CREATE TABLE console_sessions (id_hash TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE command_log (
+                    seq \(dialect.sequenceKey),
+                    partner_id TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    received_at BIGINT NOT NULL,
+                    response TEXT NOT NULL,
+                    result TEXT NOT NULL DEFAULT '',
+                    result_at BIGINT NOT NULL DEFAULT 0,
+                    delivery TEXT NOT NULL DEFAULT ''
+                )
+                """,
+                "CREATE INDEX command_log_by_time ON command_log (received_at)",
+            ]
+        },
     ]
 
     /// Partner documents as OCPIServer's `PartnerRecord` wrote them up to schema 5: the token

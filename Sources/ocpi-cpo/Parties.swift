@@ -10,7 +10,7 @@ import OCPIStore
 struct Parties: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Invites, registers with and lists partner platforms.",
-        subcommands: [Invite.self, Register.self, List.self, CatchUp.self, Policy.self, SyncTokens.self]
+        subcommands: [Invite.self, Register.self, List.self, CatchUp.self, Policy.self, SyncTokens.self, Unregister.self]
     )
 
     static func open(_ database: DatabaseOption) async throws -> (SQLStore, StoreRegistry) {
@@ -65,13 +65,10 @@ struct Parties: AsyncParsableCommand {
 
         /// `CC/PID`: two letters, a slash, three letters or digits (OCPI's country code and party id).
         static func parseParty(_ text: String) throws -> PartyIdentity {
-            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0].count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isLetter }), parts[1].count == 3,
-                parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            else {
+            guard let party = StoreRegistry.party(parsing: text) else {
                 throw ValidationError("--party must be COUNTRY_CODE/PARTY_ID, such as DE/MSP, not '\(text)'")
             }
-            return PartyIdentity(countryCode: String(parts[0]), partyID: String(parts[1])).normalized
+            return party
         }
     }
 
@@ -200,6 +197,39 @@ struct Parties: AsyncParsableCommand {
         }
     }
 
+    struct Unregister: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ends a partner's registration from our side: its token stops working, its parties are free, and it is told (DELETE of its credentials)."
+        )
+
+        @Argument(help: "The partner's id, as `parties list` shows it.") var partnerID: String
+        @OptionGroup var database: DatabaseOption
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) ?? "http://127.0.0.1:8080"
+            let configuration = CPOConfiguration(
+                publicURL: publicURL, adminToken: "", countryCode: Environment.value("country-code") ?? "NL",
+                partyID: Environment.value("party-id") ?? "SOC", demoData: false
+            )
+            let server = CPOServer(configuration: configuration, store: store, registry: registry, profile: CPOServer.profile(for: configuration), transport: HTTPClientTransport())
+            let outcome: CredentialsService<StoreRegistry>.Unregistration?
+            do {
+                outcome = try await server.credentials.unregister(partnerID: partnerID)
+            } catch {
+                try await store.shutdown()
+                throw ValidationError("unregistering failed: \(error)")
+            }
+            try await store.shutdown()
+            switch outcome {
+            case nil: throw ValidationError("no registered partner with id \(partnerID): `ocpi-cpo parties list` shows them")
+            case .told?: print("\(partnerID) unregistered; the partner was told")
+            case .notTold?: print("\(partnerID) unregistered; the partner lists no credentials endpoint to tell")
+            case .failed(let reason)?: print("\(partnerID) unregistered; telling the partner failed: \(reason)")
+            }
+        }
+    }
+
     struct CatchUp: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "catch-up",
@@ -216,12 +246,10 @@ struct Parties: AsyncParsableCommand {
 
         func run() async throws {
             let (store, registry) = try await Parties.open(database)
-            guard var partner = try await registry.partner(id: partnerID) else {
+            guard let partner = try await registry.setCatchUp(partnerID: partnerID, setting == .on) else {
                 try await store.shutdown()
                 throw ValidationError("no partner with id \(partnerID): `ocpi-cpo parties list` shows them")
             }
-            partner.catchUp = setting == .on
-            try await registry.update(partner)
             print("catch-up \(setting.rawValue) for \(partner.id)")
             try await store.shutdown()
         }

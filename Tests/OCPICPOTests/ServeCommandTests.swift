@@ -104,6 +104,15 @@ import Testing
         let restarted = try RunningCommand("ocpi-cpo", ["serve", "--database", databaseArgument, "--port", "\(port)", "--no-demo-data"])
         try await restarted.waitForOutput(containing: "admin token")
         #expect(try await locations.getLocations().collect().map(\.id).contains("IMPORTED-1"))
+
+        // Unregistered from our side by another process (the eMSP is away, so it is not told):
+        // its token stops working within the second the server remembers it.
+        let unregistered = try await BuiltExecutable.run("ocpi-cpo", ["parties", "unregister", partnerID, "--database", databaseArgument])
+        #expect(unregistered.status == 0, "\(unregistered.error)")
+        #expect(unregistered.output.contains("\(partnerID) unregistered; telling the partner failed"), "\(unregistered.output)")
+        #expect(try await BuiltExecutable.run("ocpi-cpo", ["parties", "unregister", partnerID, "--database", databaseArgument]).status != 0)
+        try await Task.sleep(for: .milliseconds(1100))
+        await #expect(throws: OCPIClientError.self) { try await locations.getLocations().collect() }
         #expect(try await restarted.stop(signal: SIGINT) == 0)
     }
 

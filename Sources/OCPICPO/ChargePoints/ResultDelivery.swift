@@ -14,25 +14,30 @@ struct ResultDelivery: Sendable {
     let pending: PendingResults
 
     /// Starts `work` and returns at once; posts its result, or `onTimeout` after `timeout` or
-    /// when the server stops first (`PendingResults.close`).
+    /// when the server stops first (`PendingResults.close`); then tells `finished` the result and
+    /// whether it was posted.
     func deliver<Result: OCPIModel>(
         to responseURL: String, for partnerID: String?, timeout: Duration, onTimeout: Result,
         _ work: @escaping @Sendable () async -> Result,
-        post: @escaping @Sendable (OCPIConnection, String, Result) async throws -> Void
+        post: @escaping @Sendable (OCPIConnection, String, Result) async throws -> Void,
+        finished: (@Sendable (Result, _ posted: Bool) async -> Void)? = nil
     ) {
         let answer = FirstAnswer<Result?>()
         pending.track(expire: { answer.give(nil) }) { [registry, transport, logger] in
             let result = await Self.firstOf(timeout, work, into: answer) ?? onTimeout
+            var posted = false
             do {
-                guard let partnerID, let partner = try await registry.partner(id: partnerID), let token = partner.outgoingToken else {
+                if let partnerID, let partner = try await registry.partner(id: partnerID), let token = partner.outgoingToken {
+                    let connection = OCPIConnection(transport: transport, endpointURL: responseURL, token: token, tokenEncoding: partner.tokenEncoding)
+                    try await post(connection, responseURL, result)
+                    posted = true
+                } else {
                     logger.warning("no credentials to deliver a result with", metadata: ["response_url": .string(responseURL)])
-                    return
                 }
-                let connection = OCPIConnection(transport: transport, endpointURL: responseURL, token: token, tokenEncoding: partner.tokenEncoding)
-                try await post(connection, responseURL, result)
             } catch {
                 logger.warning("result not delivered", metadata: ["response_url": .string(responseURL), "error": "\(error)"])
             }
+            await finished?(result, posted)
         }
     }
 

@@ -143,6 +143,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 var lastTrim = ContinuousClock.now
+                var lastStatistics = ContinuousClock.now
                 while !isStopping, !Task.isCancelled {
                     for stream in await refresh() {
                         group.addTask { await stream.run() }
@@ -152,10 +153,16 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
                         lastTrim = .now
                         await trim()
                     }
+                    if ContinuousClock.now - lastStatistics >= .seconds(1) {
+                        lastStatistics = .now
+                        await saveStatistics()
+                    }
                     await supervisor.wait(atMost: configuration.pollInterval)
                 }
                 for stream in streams.withLock({ Array($0.values) }) { stream.stop() }
             }
+            // What the streams counted up to their end.
+            await saveStatistics()
         } onGracefulShutdown: { [self] in
             stopping.store(true, ordering: .relaxed)
             supervisor.signal()
@@ -201,6 +208,29 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         } catch {
             logger.warning("cannot trim the outbox", metadata: ["error": "\(error)"])
         }
+        do {
+            try await store.trimPushStatistics(before: OCPIDateTime.now().adding(.seconds(-Self.statisticsKept)))
+        } catch {
+            logger.warning("cannot trim the push statistics", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// How long the store keeps the push statistics the console shows, in seconds: a day.
+    static let statisticsKept: Int64 = 86_400
+
+    /// Adds what the streams counted since the last call (by partner and minute, and each
+    /// partner's last error) to the store, in one transaction: every instance adds its own, so
+    /// every console shows them all. Called by the supervisor about once a second, so a push
+    /// costs no write of its own; what cannot be written is kept for the next call.
+    func saveStatistics() async {
+        let taken = metrics.tally.take()
+        guard !taken.counts.isEmpty || !taken.errors.isEmpty else { return }
+        do {
+            try await store.recordPushStatistics(taken.counts, errors: taken.errors)
+        } catch {
+            metrics.tally.restore(taken)
+            logger.warning("cannot save the push statistics", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Whether the partner can be pushed anything: it gave us a token and lists a RECEIVER
@@ -237,8 +267,10 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         while ContinuousClock.now < deadline {
             let streams = streams.withLock { Array($0.values) }
             if streams.allSatisfy({ $0.isSettled(upTo: head) }) {
-                // The cursors in the store say so too (they are saved once a second otherwise).
+                // The cursors and statistics in the store say so too (they are saved once a
+                // second otherwise).
                 for stream in streams { await stream.save() }
+                await saveStatistics()
                 return
             }
             for stream in streams { stream.wakeup.signal() }

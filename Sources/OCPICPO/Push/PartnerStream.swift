@@ -309,6 +309,7 @@ final class PartnerStream: Sendable {
     private func failed(_ key: ObjectKey, partner: PartnerRecord, error: any Error, since start: ContinuousClock.Instant) async -> Bool {
         let transient = CPOPusher.isTransient(error)
         pusher.metrics.record(transient ? .failed : .refused, partner: partner.id, module: key.module, since: start)
+        pusher.metrics.tally.failed(partner: partner.id, object: key, error: error)
         guard transient else {
             pusher.logger.warning("push refused", metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"])
             return true

@@ -1,6 +1,7 @@
 import CoreMetrics
 import OCPIRuntime
 import OCPIStore
+import Synchronization
 
 /// What the pusher counts, through swift-metrics: every message to a partner by its outcome, and
 /// how long the partner took to answer.
@@ -29,14 +30,77 @@ struct PushMetrics: Sendable {
     }
 
     let factory: any MetricsFactory
+    /// The same counts by partner and minute, and each partner's last error, for the store (the
+    /// console shows them, whichever instance pushed).
+    let tally = PushTally()
 
     func record(_ outcome: Outcome, partner: String, module: ObjectModule, since start: ContinuousClock.Instant? = nil) {
+        tally.add(outcome, partner: partner)
         Counter(
             label: Self.pushesTotal, dimensions: [("partner", partner), ("module", module.rawValue), ("outcome", outcome.rawValue)], factory: factory
         ).increment()
         if let start {
             Timer(label: Self.pushDuration, dimensions: [("partner", partner), ("module", module.rawValue)], factory: factory)
                 .recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        }
+    }
+}
+
+/// What the pushes of this instance came to since the pusher last wrote it to the store: counts
+/// by partner and minute, and each partner's last error. Counting is a lock and a dictionary
+/// entry; the pusher writes it all to the store in one transaction about once a second
+/// (`CPOPusher.saveStatistics()`), off every request's path.
+final class PushTally: Sendable {
+    private struct State {
+        var counts: [PushMinute: PushCounts] = [:]
+        var errors: [String: PushFailure] = [:]
+    }
+
+    private let state = Mutex(State())
+    /// An error's text in the store is cut to this many characters.
+    static let maximumErrorLength = 500
+
+    func add(_ outcome: PushMetrics.Outcome, partner: String, at time: OCPIDateTime = .now()) {
+        let minute = PushMinute(partnerID: partner, at: time)
+        state.withLock { state in
+            switch outcome {
+            case .delivered, .resynchronised, .caughtUp: state.counts[minute, default: PushCounts()].delivered += 1
+            case .failed: state.counts[minute, default: PushCounts()].failed += 1
+            case .deferred, .dropped: state.counts[minute, default: PushCounts()].deferred += 1
+            case .refused: state.counts[minute, default: PushCounts()].refused += 1
+            }
+        }
+    }
+
+    /// Notes the error a push to `partner` met (the latest one wins).
+    func failed(partner: String, object: ObjectKey, error: any Error, at time: OCPIDateTime = .now()) {
+        var message = "\(object): \(error)"
+        if message.count > Self.maximumErrorLength { message = String(message.prefix(Self.maximumErrorLength - 1)) + "…" }
+        state.withLock { $0.errors[partner] = PushFailure(occurredAt: time, message: message) }
+    }
+
+    /// What was counted since the last call, which starts counting afresh.
+    func take() -> (counts: [PushMinute: PushCounts], errors: [String: PushFailure]) {
+        state.withLock { state in
+            defer { state = State() }
+            return (state.counts, state.errors)
+        }
+    }
+
+    /// Puts back what a failed write to the store took, so that it is written next time.
+    func restore(_ taken: (counts: [PushMinute: PushCounts], errors: [String: PushFailure])) {
+        state.withLock { state in
+            for (minute, count) in taken.counts {
+                var current = state.counts[minute, default: PushCounts()]
+                current.delivered += count.delivered
+                current.failed += count.failed
+                current.deferred += count.deferred
+                current.refused += count.refused
+                state.counts[minute] = current
+            }
+            for (partner, failure) in taken.errors where state.errors[partner] == nil {
+                state.errors[partner] = failure
+            }
         }
     }
 }
