@@ -185,6 +185,7 @@ struct Serve: AsyncParsableCommand {
               versions URL      \(server.profile.versionsURL)
               token A           \(tokenA)
               admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1)
+              console           \(server.profile.publicURL)/admin   (sign in with the admin token)
             """
         // Written once the server listens (a script may connect as soon as it reads it), at once
         // rather than buffered.

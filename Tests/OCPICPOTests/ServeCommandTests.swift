@@ -38,6 +38,7 @@ import Testing
         let tokenA = try Self.banner(server.standardOutput, "token A")
         #expect(versionsURL == "http://127.0.0.1:\(port)/ocpi/versions")
         #expect(try Self.banner(server.standardOutput, "admin token") == "admin-from-env")
+        #expect(try Self.banner(server.standardOutput, "console") == "http://127.0.0.1:\(port)/admin")
         #expect(!server.standardOutput.contains("postgres://"), "no database URL (with its password) in the banner")
 
         let health = try await send("GET", "http://127.0.0.1:\(port)/health", authorization: nil)
