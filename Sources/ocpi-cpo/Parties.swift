@@ -13,6 +13,17 @@ struct Parties: AsyncParsableCommand {
         subcommands: [Invite.self, Register.self, List.self, CatchUp.self, Policy.self, SyncTokens.self, Unregister.self]
     )
 
+    /// The server as a command run beside it sees it: the public URL `serve` recorded, the
+    /// party of `OCPI_CPO_COUNTRY_CODE` and `OCPI_CPO_PARTY_ID`, nothing listening.
+    static func server(store: SQLStore, registry: StoreRegistry) async throws -> CPOServer {
+        let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) ?? "http://127.0.0.1:8080"
+        let configuration = CPOConfiguration(
+            publicURL: publicURL, adminToken: "", countryCode: Environment.value("country-code") ?? "NL",
+            partyID: Environment.value("party-id") ?? "SOC", demoData: false
+        )
+        return CPOServer(configuration: configuration, store: store, registry: registry, profile: CPOServer.profile(for: configuration), transport: HTTPClientTransport())
+    }
+
     static func open(_ database: DatabaseOption) async throws -> (SQLStore, StoreRegistry) {
         let location = try database.location()
         if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
@@ -151,12 +162,7 @@ struct Parties: AsyncParsableCommand {
 
         func run() async throws {
             let (store, registry) = try await Parties.open(database)
-            let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) ?? "http://127.0.0.1:8080"
-            let configuration = CPOConfiguration(
-                publicURL: publicURL, adminToken: "", countryCode: Environment.value("country-code") ?? "NL",
-                partyID: Environment.value("party-id") ?? "SOC", demoData: false
-            )
-            let server = CPOServer(configuration: configuration, store: store, registry: registry, profile: CPOServer.profile(for: configuration), transport: HTTPClientTransport())
+            let server = try await Parties.server(store: store, registry: registry)
             do {
                 print("tokens of \(partnerID): \(try await Parties.tokenSync(server).sync(partnerID: partnerID))")
             } catch {
@@ -207,12 +213,7 @@ struct Parties: AsyncParsableCommand {
 
         func run() async throws {
             let (store, registry) = try await Parties.open(database)
-            let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) ?? "http://127.0.0.1:8080"
-            let configuration = CPOConfiguration(
-                publicURL: publicURL, adminToken: "", countryCode: Environment.value("country-code") ?? "NL",
-                partyID: Environment.value("party-id") ?? "SOC", demoData: false
-            )
-            let server = CPOServer(configuration: configuration, store: store, registry: registry, profile: CPOServer.profile(for: configuration), transport: HTTPClientTransport())
+            let server = try await Parties.server(store: store, registry: registry)
             let outcome: CredentialsService<StoreRegistry>.Unregistration?
             do {
                 outcome = try await server.credentials.unregister(partnerID: partnerID)
