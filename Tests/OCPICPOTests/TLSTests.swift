@@ -237,6 +237,50 @@ import Testing
         }
     }
 
+    /// What the issue asks of a clean clone: `ocpi-cpo serve` on HTTPS, a partner on HTTPS
+    /// with its own authority (which `--tls-ca-bundle` makes the server trust), registration,
+    /// reads and a push, every call over TLS.
+    @Test func aPartnerRegistersWithServeAndExchangesDataOverHTTPS() async throws {
+        let cpoAuthority = try await TestCertificates.authority("serve-cpo")
+        let emspAuthority = try await TestCertificates.authority("serve-emsp")
+        defer {
+            cpoAuthority.remove()
+            emspAuthority.remove()
+        }
+        let issued = try await cpoAuthority.issue("serve")
+        let port = try LiveServer.freePort()
+        let server = try RunningCommand("ocpi-cpo", [
+            "serve", "--database", ":memory:", "--port", "\(port)", "--admin-token", "admin",
+            "--tls-certificate", issued.certificate, "--tls-private-key", issued.privateKey, "--tls-ca-bundle", emspAuthority.authority,
+        ])
+        try await server.waitForOutput(containing: "admin token")
+        let versionsURL = try ServeCommandTests.banner(server.standardOutput, "versions URL")
+        let tokenA = try ServeCommandTests.banner(server.standardOutput, "token A")
+        let emspTransport = try HTTPClientTransport(trustingAlso: cpoAuthority.authority, timeout: .seconds(10))
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox, tls: Self.serverTLS(try await emspAuthority.issue("emsp")), transport: emspTransport)
+        try await emsp.run {
+            let partner = try await emsp.credentials.register(versionsURL: versionsURL, tokenA: tokenA)
+            let tokenC = try #require(partner.outgoingToken)
+            let locations = LocationsSenderClient(connection: OCPIConnection(
+                transport: emspTransport, endpointURL: "https://127.0.0.1:\(port)/ocpi/cpo/2.2.1/locations", token: tokenC
+            ))
+            let location = try #require(try await locations.getLocations().collect().first)
+            let evse = try #require(location.evses.first)
+            let patch = #"{"status":"BLOCKED","last_updated":"\#(OCPIDateTime.now())"}"#
+            let answer = try await emspTransport.send(OCPIClientRequest(
+                method: "PATCH", url: "https://127.0.0.1:\(port)/admin/2.2.1/locations/\(location.id)/\(evse.uid)",
+                headers: HeaderFields(pairs: [(name: "Authorization", value: "Bearer admin"), (name: "Content-Type", value: "application/json")]),
+                body: Array(patch.utf8)
+            ))
+            #expect(answer.status == 200)
+            try await CommandFlowTests.eventually("the change pushed to the eMSP over HTTPS") {
+                await inbox.locations[location.id]?.evses.first { $0.uid == evse.uid }?.status == .blocked
+            }
+        }
+        #expect(try await server.stop(signal: SIGTERM) == 0, "\(server.standardError)")
+    }
+
     @Test func badTLSFlagsAreRefusedWithAMessage() async throws {
         let alone = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--database", ":memory:", "--tls-certificate", "/nowhere/cert.pem"])
         #expect(alone.status != 0)
