@@ -127,6 +127,30 @@ import Testing
     /// Two changes of one EVSE while the partner's lane is busy with something else: both are
     /// pushed, in order, and the partner ends with the second (each change is its own note, so
     /// the first push does not take the second's).
+    /// The pushes' thread runs at a lower priority than the server's loops (nice 10 against 0),
+    /// so that a burst of pushes yields the CPU to requests.
+    @Test func pushesRunOnAThreadOfLowerPriority() async throws {
+        /// The nice value of each thread of this process (field 19 of /proc/self/task/TID/stat).
+        func niceValues() -> [Int] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { task in
+                guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                    let end = stat.lastIndex(of: ")")
+                else { return nil }
+                // After the command's closing parenthesis: state is field 3, nice field 19.
+                let fields = stat[stat.index(after: end)...].split(separator: " ")
+                return fields.count > 16 ? Int(fields[16]) : nil
+            }
+        }
+        let cpo = try await CPOPeer.open(demoData: false)
+        try await cpo.run {
+            try await CommandFlowTests.eventually("a thread at nice \(CPOPusher.pushThreadNice)") {
+                niceValues().contains(Int(CPOPusher.pushThreadNice))
+            }
+            #expect(niceValues().contains(0), "the server's loops keep theirs")
+        }
+    }
+
     @Test func twoQuickChangesOfOneObjectAreBothPushed() async throws {
         let cpo = try await CPOPeer.open()
         let inbox = EMSPInbox()
