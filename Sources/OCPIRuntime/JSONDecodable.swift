@@ -132,6 +132,17 @@ extension JSONReader {
 public struct Decoded<Value>: CustomStringConvertible {
     public var value: Value
     public var violations: [Violation]
+    /// Every value was read as it was written: the violations, if any, break rules of the spec
+    /// (a length, an enum value), none the document's shape (a required field missing, a value
+    /// of the wrong kind, a number out of range, a timestamp that is not one), where a
+    /// placeholder stands in for what could not be read.
+    public var isReadable: Bool
+
+    public init(value: Value, violations: [Violation], isReadable: Bool) {
+        self.value = value
+        self.violations = violations
+        self.isReadable = isReadable
+    }
 
     public var isValid: Bool { violations.isEmpty }
 

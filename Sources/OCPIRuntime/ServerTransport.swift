@@ -113,9 +113,8 @@ public struct OCPIServerRequest: Sendable {
         }
         guard let value = decoded.value else { throw OCPIError.invalid(decoded.violations) }
         if !decoded.violations.isEmpty {
-            // A missing required value stands in as a placeholder: never acceptable.
-            let unreadable = decoded.violations.contains { $0.message == "is required but missing" || $0.message.hasPrefix("expected ") }
-            guard context.validation == .lenient, !unreadable else { throw OCPIError.invalid(decoded.violations) }
+            // A value that could not be read has a placeholder standing in for it: never acceptable.
+            guard context.validation == .lenient, decoded.isReadable else { throw OCPIError.invalid(decoded.violations) }
             context.acceptedViolations += decoded.violations
         }
         return value

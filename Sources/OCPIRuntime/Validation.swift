@@ -124,7 +124,7 @@ extension OCPIModel {
     /// document order. Throws only when the bytes are not JSON.
     public static func decodeAndValidate<Bytes: ContiguousBytes>(_ bytes: Bytes) throws(JSONSyntaxError) -> Decoded<Self?> {
         let (value, shapeViolations) = try decodeJSON(bytes)
-        return Decoded(value: value, violations: merging(shapeViolations, value?.validate() ?? []))
+        return Decoded(value: value, violations: merging(shapeViolations, value?.validate() ?? []), isReadable: shapeViolations.isEmpty)
     }
 }
 

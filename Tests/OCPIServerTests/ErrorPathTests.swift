@@ -178,6 +178,20 @@ import Testing
             let lenient = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/FR/OTH/LOC1", token: TestServer.otherToken, body: otherJSON)
             #expect(lenient.statusCode == 1000)
             #expect(await received.lastContext?.acceptedViolations.map(\.pointer) == ["/city"])
+
+            // What cannot be read is refused even so: a placeholder would stand in for it.
+            let unreadable = [
+                ("a timestamp that is not one", "\"last_updated\":\"", "\"last_updated\":\"yesterday\",\"x\":\""),
+                ("a number out of range", "\"max_voltage\":230", "\"max_voltage\":99999999999999999999999"),
+                ("a value of the wrong kind", "\"publish\":true", "\"publish\":\"yes\""),
+                ("a required field missing", "\"address\":\"Street 1\",", ""),
+            ]
+            for (what, field, replacement) in unreadable {
+                let broken = otherJSON.replacingOccurrences(of: field, with: replacement)
+                #expect(broken != otherJSON, "\(what): the fixture changed")
+                let answer = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/FR/OTH/LOC1", token: TestServer.otherToken, body: broken)
+                #expect(answer.statusCode == 2001, "\(what): \(String(decoding: answer.body, as: UTF8.self))")
+            }
         }
     }
 }
