@@ -52,7 +52,7 @@ extension SQLStore {
     }
 
     /// The advisory lock key that serialises appends on PostgreSQL ("OUTB").
-    private static let outboxLock: Int64 = 0x4F55_5442
+    static let outboxLock: Int64 = 0x4F55_5442
 
     /// Up to `limit` changes after `position`, in order.
     public func outbox(after position: Int64, limit: Int) async throws -> [OutboxEntry] {

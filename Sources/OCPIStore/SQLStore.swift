@@ -23,7 +23,7 @@ public final class SQLStore: Sendable {
     private let partnersByToken = RecentValues<String, any Sendable>(lifetime: .seconds(1), capacity: 4096)
     /// Objects as `recent(_:)` read them, for a second, up to 16 MiB of JSON; only on SQLite
     /// (see `recent(_:)`).
-    private let recentObjects: RecentValues<ObjectKey, StoredObject>?
+    let recentObjects: RecentValues<ObjectKey, StoredObject>?
     /// Where the pages that clients will ask for next begin: after a page of a list at offset
     /// N with k rows, the `seq` of its last row, under (the filter, N + k). See `page(_:offset:limit:)`.
     private let pageStarts = RecentValues<PageStart, PageMark>(lifetime: .seconds(600), capacity: 100_000)
