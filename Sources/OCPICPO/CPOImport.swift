@@ -1,3 +1,4 @@
+import Dispatch
 import OCPI221
 import OCPIRuntime
 import OCPIStore
@@ -20,7 +21,9 @@ import OCPIStore
 /// long; a batch holds it for a few milliseconds. Reading and decoding twice costs less than
 /// keeping every decoded object in memory, or on disk, between the passes. A file changed
 /// between the passes is noticed (an object that fails its check in the second pass, or the
-/// file ending elsewhere) and reported; the batches written before stay, each complete.
+/// file ending elsewhere) and reported; the batches written before stay, each complete, as they
+/// do when the process is stopped while writing. Importing the file again finishes the job:
+/// every write replaces the object by its id.
 public struct CPOImport: Sendable {
     public enum Object: Sendable, Equatable {
         case location(Location)
@@ -88,7 +91,7 @@ public struct CPOImport: Sendable {
     public struct Tuning: Sendable {
         public var batchObjects = 500
         public var batchBytes = 1 << 20
-        public var parallelBatches = 3
+        public var parallelBatches = 4
         /// At most this many invalid objects have their violations listed.
         public var listedInvalidObjects = 100
         public var chunkSize = JSONListSplitter.defaultChunkSize
@@ -140,14 +143,19 @@ public struct CPOImport: Sendable {
         guard violations.isEmpty else { throw Failure.invalid(violations) }
 
         // Second pass: write, a batch per transaction.
+        try await objects.objects.store.prepareForBulkWrites()
         var outcome = Outcome()
         let total = checkedObjects
         try await forEachBatch(of: source, transform: { batch, layout in
-            Self.checkAll(batch, layout: layout, party: party, keepObjects: true)
+            // Written out as stored here, beside the decoding, not on the writer's way.
+            var checked = Self.checkAll(batch, layout: layout, party: party, keepObjects: true)
+            checked.rows = Self.stored(checked.objects, party: party)
+            checked.objects = []
+            return checked
         }, consume: { result, bytesDone in
             if let syntax = result.syntax { throw Failure.changedWhileImporting(syntax.description) }
             if let first = result.invalid.first?.first { throw Failure.changedWhileImporting(first.description) }
-            try await write(result.objects, into: &outcome)
+            try await write(result.rows, locations: result.locations, tariffs: result.tariffs, into: &outcome)
             progress?(Progress(phase: .writing, bytesDone: bytesDone, bytesTotal: source.size, objectsDone: outcome.locations + outcome.tariffs, objectsTotal: total))
         }, whenEmpty: {})
         guard outcome.locations == checked.locations, outcome.tariffs == checked.tariffs else {
@@ -193,7 +201,15 @@ public struct CPOImport: Sendable {
                     let number = started
                     let layout = splitter.layout ?? .single
                     reached[number] = splitter.bytesConsumed
-                    group.addTask { [batch] in (number, transform(batch, layout)) }
+                    // On Dispatch's threads, one per core: the tasks of `ocpi-cpo` run on NIO's
+                    // event loops, and a child task stays on its parent's loop, so the batches
+                    // would be decoded one after another on one core.
+                    group.addTask { [batch] in
+                        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Checked, Never>) in
+                            DispatchQueue.global().async { continuation.resume(returning: transform(batch, layout)) }
+                        }
+                        return (number, result)
+                    }
                     started += 1
                 }
                 guard finished < started else { break }
@@ -208,28 +224,29 @@ public struct CPOImport: Sendable {
         if !any { whenEmpty() }
     }
 
-    /// Writes decoded objects in one transaction, each with its change in the outbox.
-    private func write(_ imported: [Object], into outcome: inout Outcome) async throws {
-        guard !imported.isEmpty else { return }
-        var rows: [StoredObject] = []
-        var changes: [OutboxEntry] = []
-        rows.reserveCapacity(imported.count)
-        changes.reserveCapacity(imported.count)
-        let message = OutboxMessage.object.json
-        for object in imported {
-            let key: ObjectKey
+    /// The objects as the store keeps them: canonical JSON under our own key.
+    static func stored(_ objects: [Object], party: PartyIdentity) -> [StoredObject] {
+        objects.map { object in
             switch object {
             case .location(let location):
-                outcome.locations += 1
-                key = objects.key(.locations, location.id)
-                rows.append(StoredObject(key: key, lastUpdated: location.lastUpdated, json: location.jsonBytes()))
+                StoredObject(
+                    key: ObjectKey(module: .locations, countryCode: party.countryCode, partyID: party.partyID, id: location.id),
+                    lastUpdated: location.lastUpdated, json: location.jsonBytes()
+                )
             case .tariff(let tariff):
-                outcome.tariffs += 1
-                key = objects.key(.tariffs, tariff.id)
-                rows.append(StoredObject(key: key, lastUpdated: tariff.lastUpdated, json: tariff.jsonBytes()))
+                StoredObject(
+                    key: ObjectKey(module: .tariffs, countryCode: party.countryCode, partyID: party.partyID, id: tariff.id),
+                    lastUpdated: tariff.lastUpdated, json: tariff.jsonBytes()
+                )
             }
-            changes.append(OutboxEntry(key: key, message: message))
         }
+    }
+
+    /// Writes objects in one transaction, each with its change in the outbox.
+    private func write(_ rows: [StoredObject], locations: Int, tariffs: Int, into outcome: inout Outcome) async throws {
+        guard !rows.isEmpty else { return }
+        let message = OutboxMessage.object.json
+        let changes = rows.map { OutboxEntry(key: $0.key, message: message) }
         let store = objects.objects.store
         let (created, updated) = try await store.transaction {
             // Objects before their changes: on PostgreSQL the outbox's lock is then taken last,
@@ -238,6 +255,8 @@ public struct CPOImport: Sendable {
             try await store.appendToOutbox(changes)
             return counts
         }
+        outcome.locations += locations
+        outcome.tariffs += tariffs
         outcome.created += created
         outcome.updated += updated
         objects.observer?.changesWritten()
@@ -269,7 +288,9 @@ public struct CPOImport: Sendable {
         var start = 0
         while start < imported.count {
             let end = min(imported.count, start + tuning.batchObjects)
-            try await write(Array(imported[start..<end]), into: &outcome)
+            let batch = imported[start..<end]
+            let locations = batch.count { if case .location = $0 { true } else { false } }
+            try await write(Self.stored(Array(batch), party: party), locations: locations, tariffs: batch.count - locations, into: &outcome)
             start = end
         }
         return outcome
@@ -284,6 +305,8 @@ public struct CPOImport: Sendable {
         var tariffs = 0
         /// The objects, when asked to keep them.
         var objects: [Object] = []
+        /// The objects as stored, to be written.
+        var rows: [StoredObject] = []
         /// The violations of each invalid object, with their pointers in the document.
         var invalid: [[Violation]] = []
         /// The first element that is not JSON, with its offset in the file.
