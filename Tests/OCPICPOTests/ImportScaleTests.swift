@@ -329,7 +329,7 @@ import Darwin
         try await store.shutdown()
     }
 
-    /// 20,000 locations (about 70 MB of JSON) through the built executable: counts, every object
+    /// 20,000 locations (about 40 MB of JSON) through the built executable: counts, every object
     /// readable, an outbox row each, progress lines, and the peak memory of the process well
     /// below what reading the file whole would take.
     @Test func twentyThousandLocationsAreImportedWithBoundedMemory() async throws {
@@ -347,11 +347,12 @@ import Darwin
         #expect(run.error.contains("\(file): checking, "), "\(run.error)")
         #expect(run.error.contains("\(file): writing, "), "\(run.error)")
         #expect(run.error.contains("\(file): wrote 20,000 objects in "), "\(run.error)")
-        // The reader before held the file and a tree of it: several times the file's size.
-        // Streaming holds a few batches: what the process needs besides is the same at any size.
+        // The reader before held the file and a tree of it: 7.6 times the file's size at 100k
+        // locations (1.85 GB for 242 MB). Streaming holds a chunk, four batches and SQLite's
+        // 32 MB of pages, the same at any size (about 100 MB here, in a debug build).
         #if os(Linux)
         #expect(run.peakResidentBytes > 0)
-        #expect(run.peakResidentBytes < size * 2, "peak RSS \(run.peakResidentBytes >> 20) MB for a file of \(size >> 20) MB")
+        #expect(run.peakResidentBytes < size * 4, "peak RSS \(run.peakResidentBytes >> 20) MB for a file of \(size >> 20) MB")
         #endif
 
         let store = try await SQLStore.open(.sqlite(path: databasePath))
