@@ -84,7 +84,11 @@ import_part() {
         "$(sed 's/^.*: //' "$log")" "$((bytes / 1000000))" "$seconds" "$rate" "$rss_mb"
     grep -E ': (checked|wrote) ' "$log.err" | sed 's/^.*: /           /' || true
     results+=("$(printf '%-10s %12s %10s s %12s/s %8s MB' "$size" "$((bytes / 1000000)) MB" "$seconds" "$rate" "$rss_mb")")
-    target "import of $size at >= $import_target_rate locations/s (1M in < 120 s)" "$((rate >= import_target_rate ? 1 : 0))" "$rate/s"
+    # The rate is judged from 100k on: at 10k the start of the process (opening and migrating
+    # the database) is a tenth of the time.
+    if (( size >= 100000 )); then
+        target "import of $size at >= $import_target_rate locations/s (1M in < 120 s)" "$((rate >= import_target_rate ? 1 : 0))" "$rate/s"
+    fi
     target "import of $size with peak RSS < $import_target_rss_mb MB" "$((rss_mb < import_target_rss_mb ? 1 : 0))" "$rss_mb MB"
 }
 
