@@ -1,4 +1,5 @@
 import Foundation
+import OCPITestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -16,19 +17,8 @@ final class HeadlessChromium {
         var description: String
     }
 
-    /// Where Chromium is, when it is installed.
-    static let browser: URL? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            for name in ["chromium", "chromium-browser"] {
-                let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            }
-        }
-        return nil
-    }()
-
-    static let onCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
+    static let browser = InstalledChromium.executable
+    static let onCI = InstalledChromium.isRequired
 
     private let pid: pid_t
     private let commands: Int32

@@ -8,18 +8,8 @@ import Testing
 /// before its passes and skips. Skipped when Chromium is not installed, except on CI (`CI`
 /// set), where a missing browser is a failure.
 @Suite struct HTMLReportBrowserTests {
-    static let browser: URL? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            for name in ["chromium", "chromium-browser"] {
-                let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            }
-        }
-        return nil
-    }()
-
-    static let onCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
+    static let browser = InstalledChromium.executable
+    static let onCI = InstalledChromium.isRequired
 
     /// The DOM Chromium built from `page`.
     func dom(of page: URL) async throws -> String {

@@ -7,18 +7,8 @@ import Testing
 /// disk and dumps the DOM it built. Skipped when Chromium is not installed, except on CI (`CI`
 /// set), where a missing browser is a failure.
 @Suite struct DocsBrowserTests {
-    static let browser: URL? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            for name in ["chromium", "chromium-browser"] {
-                let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            }
-        }
-        return nil
-    }()
-
-    static let onCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
+    static let browser = InstalledChromium.executable
+    static let onCI = InstalledChromium.isRequired
 
     struct BrowserFailed: Error, CustomStringConvertible {
         var description: String
