@@ -174,8 +174,11 @@ enum StoreBackend: Sendable {
     /// whose COMMIT or ROLLBACK is refused leaves its connection inside it: the next BEGIN on
     /// the writer then fails, and its statements would join the half-done transaction. A body
     /// that has finished is committed whatever happened to its task meanwhile; one that failed
-    /// is rolled back. (An unstructured task does not inherit its creator's cancellation.)
+    /// is rolled back. Only a cancelled task pays for an unstructured one (which does not
+    /// inherit the cancellation); a COMMIT refused because the cancellation came just after
+    /// the check is followed by a ROLLBACK, which then takes that way.
     private static func uncancelled(_ statement: @escaping @Sendable () async throws -> Void) async throws {
+        guard Task.isCancelled else { return try await statement() }
         try await Task { try await statement() }.value
     }
 

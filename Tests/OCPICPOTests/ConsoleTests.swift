@@ -31,7 +31,7 @@ import Testing
 
     /// Signs in with the admin token; the `Cookie` header value to send from then on.
     static func signIn(_ cpo: CPOPeer) async throws -> String {
-        let response = try await request(cpo, "POST", "/admin/sign-in", form: "token=" + ConsoleForm.encode(CPOPeer.adminToken))
+        let response = try await request(cpo, "POST", "/admin/sign-in", form: "token=" + QueryString.escape(CPOPeer.adminToken))
         #expect(response.status == 303)
         let setCookie = try #require(response.headers["Set-Cookie"])
         return String(setCookie.prefix { $0 != ";" })
@@ -412,7 +412,7 @@ import Testing
                 try ConsoleForm(bytes, allowed: ["token"])
             }
         }
-        #expect(ConsoleForm.encode("a b/c&d=é") == "a%20b%2Fc%26d%3D%C3%A9")
+        #expect(QueryString.escape("a b/c&d=é") == "a%20b%2Fc%26d%3D%C3%A9")
         #expect(OperatorConsole.prefix(of: "https://ocpi.example.com/cpo/") == "/cpo")
         #expect(OperatorConsole.prefix(of: "http://127.0.0.1:8080") == "")
     }

@@ -450,7 +450,7 @@ struct OperatorConsole: Sendable {
             guard count > 0 else { continue }
             cards += #"<div class="card"><span class="status \#(ConsoleHTML.escape(status))">\#(ConsoleHTML.escape(status))</span><b>\#(count)</b></div>"#
             countRows += """
-                <tr id="status-\(ConsoleHTML.escape(status))"><td><a href="\(ConsoleHTML.escape(base + "?status=" + ConsoleForm.encode(status)))#evses">\
+                <tr id="status-\(ConsoleHTML.escape(status))"><td><a href="\(ConsoleHTML.escape(base + "?status=" + QueryString.escape(status)))#evses">\
                 <span class="status \(ConsoleHTML.escape(status))">\(ConsoleHTML.escape(status))</span></a></td>\
                 <td class="number">\(count)</td><td class="number">\(locationCounts[status] ?? 0)</td></tr>
 
@@ -480,7 +480,7 @@ struct OperatorConsole: Sendable {
         }.joined()
         func link(_ page: Int) -> String {
             var query = ["page=\(page)"]
-            if let filter { query.insert("status=" + ConsoleForm.encode(filter.rawValue), at: 0) }
+            if let filter { query.insert("status=" + QueryString.escape(filter.rawValue), at: 0) }
             return ConsoleHTML.escape(base + "?" + query.joined(separator: "&")) + "#evses"
         }
         let previous = current > 1 ? #"<a rel="prev" href="\#(link(current - 1))">← previous</a>"# : ""
