@@ -1,4 +1,5 @@
 import Foundation
+import OCPIRuntime
 
 /// The report as one HTML page a person opens in a browser: a summary, every failure first,
 /// then a table per subject (failures, then passes, then skips), and the request times. No
@@ -79,6 +80,6 @@ public enum HTMLReport {
     }
 
     static func escape(_ text: String) -> String {
-        JUnitReport.escape(text)
+        HTMLText.escape(text)
     }
 }

@@ -1,29 +1,12 @@
 import Foundation
+import OCPIRuntime
 import OCPIServer
 
 /// The console's HTML: one escaping function that every value printed into a page goes through,
 /// and the frame of a page (its CSS inline, as in the generated docs; no script at all).
 enum ConsoleHTML {
-    /// `text` as HTML text or a double-quoted attribute value: `&`, `<`, `>`, `"` and `'` as
-    /// entities, control characters (which HTML forbids, and which have no business in a page)
-    /// as U+FFFD. Tabs and line breaks stay.
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
-            case "\u{0}"..."\u{1F}", "\u{7F}"..."\u{9F}": escaped += "\u{FFFD}"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
-    }
+    /// `text` as HTML text or a double-quoted attribute value (`HTMLText.escape`).
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// A whole page: `title` and `body` (HTML, whose values were escaped by whoever wrote it).
     static func page(title: String, body: String) -> String {
