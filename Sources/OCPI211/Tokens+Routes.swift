@@ -26,7 +26,7 @@ extension OCPIRoutes {
     /// The routes of the Tokens SENDER interface, answered by `handler`.
     public static func tokensSender(_ handler: some TokensSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/tokens", module: "tokens", role: "SENDER", operation: "get_tokens", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/tokens", module: .tokens, role: .sender, operation: "get_tokens", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -36,7 +36,7 @@ extension OCPIRoutes {
                 let page = try await handler.getTokens(request.context, dateFrom: dateFrom, dateTo: dateTo, offset: offset, limit: limit)
                 return .page(page, offset: offset, limit: limit, request: request)
             },
-            OCPIRoute(.post, "/tokens/{token_uid}/authorize", module: "tokens", role: "SENDER", operation: "post_authorize", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/tokens/{token_uid}/authorize", module: .tokens, role: .sender, operation: "post_authorize", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let tokenUID = parameters.path("token_uid", TextRule(.printable, maxLength: 36))
@@ -79,7 +79,7 @@ extension OCPIRoutes {
     /// The routes of the Tokens RECEIVER interface, answered by `handler`.
     public static func tokensReceiver(_ handler: some TokensReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/tokens/{country_code}/{party_id}/{token_uid}", module: "tokens", role: "RECEIVER", operation: "get_token", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/tokens/{country_code}/{party_id}/{token_uid}", module: .tokens, role: .receiver, operation: "get_token", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printable, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printable, maxLength: 3, exactLength: 3))
@@ -87,7 +87,7 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getToken(request.context, countryCode: countryCode, partyID: partyID, tokenUID: tokenUID))
             },
-            OCPIRoute(.put, "/tokens/{country_code}/{party_id}/{token_uid}", module: "tokens", role: "RECEIVER", operation: "put_token", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/tokens/{country_code}/{party_id}/{token_uid}", module: .tokens, role: .receiver, operation: "put_token", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printable, maxLength: 2, exactLength: 2))
@@ -98,7 +98,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.uid, field: "uid", parameter: "token_uid")
                 return .reply(try await handler.putToken(request.context, countryCode: countryCode, partyID: partyID, tokenUID: tokenUID, body: body))
             },
-            OCPIRoute(.patch, "/tokens/{country_code}/{party_id}/{token_uid}", module: "tokens", role: "RECEIVER", operation: "patch_token", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.patch, "/tokens/{country_code}/{party_id}/{token_uid}", module: .tokens, role: .receiver, operation: "patch_token", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printable, maxLength: 2, exactLength: 2))

@@ -22,10 +22,10 @@ extension OCPIRoutes {
     /// The routes of the Versions SENDER interface, answered by `handler`.
     public static func versionsSender(_ handler: some VersionsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/versions", module: "versions", role: "SENDER", operation: "get_versions", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.get, "/versions", module: .versions, role: .sender, operation: "get_versions", isFunctional: false, notFound: .notFound) { request in
                 return .reply(try await handler.getVersions(request.context))
             },
-            OCPIRoute(.get, "/2.1.1", module: "versions", role: "SENDER", operation: "get_version_details", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.get, "/2.1.1", module: .versions, role: .sender, operation: "get_version_details", isFunctional: false, notFound: .notFound) { request in
                 return .reply(try await handler.getVersionDetails(request.context))
             },
         ]

@@ -40,25 +40,25 @@ extension OCPIRoutes {
     /// The routes of the Charging Profiles SENDER interface, answered by `handler`.
     public static func chargingProfilesSender(_ handler: some ChargingProfilesSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.post, "{response_url}", module: "chargingprofiles", role: "SENDER", operation: "post_active_charging_profile_result", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "{response_url}", module: .chargingProfiles, role: .sender, operation: "post_active_charging_profile_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let callback = request.pathParameters["callback"] ?? ""
                 let body = try request.body(ActiveChargingProfileResult.self)
                 return .reply(try await handler.postActiveChargingProfileResult(request.context, callback: callback, body: body))
             },
-            OCPIRoute(.post, "{response_url}", module: "chargingprofiles", role: "SENDER", operation: "post_charging_profile_result", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "{response_url}", module: .chargingProfiles, role: .sender, operation: "post_charging_profile_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let callback = request.pathParameters["callback"] ?? ""
                 let body = try request.body(ChargingProfileResult.self)
                 return .reply(try await handler.postChargingProfileResult(request.context, callback: callback, body: body))
             },
-            OCPIRoute(.post, "{response_url}", module: "chargingprofiles", role: "SENDER", operation: "post_clear_profile_result", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "{response_url}", module: .chargingProfiles, role: .sender, operation: "post_clear_profile_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let callback = request.pathParameters["callback"] ?? ""
                 let body = try request.body(ClearProfileResult.self)
                 return .reply(try await handler.postClearProfileResult(request.context, callback: callback, body: body))
             },
-            OCPIRoute(.put, "/chargingprofiles/{session_id}", module: "chargingprofiles", role: "SENDER", operation: "put_active_charging_profile", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/chargingprofiles/{session_id}", module: .chargingProfiles, role: .sender, operation: "put_active_charging_profile", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let sessionID = parameters.path("session_id", TextRule(.printableASCII, maxLength: 36))
@@ -100,7 +100,7 @@ extension OCPIRoutes {
     /// The routes of the Charging Profiles RECEIVER interface, answered by `handler`.
     public static func chargingProfilesReceiver(_ handler: some ChargingProfilesReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/chargingprofiles/{session_id}", module: "chargingprofiles", role: "RECEIVER", operation: "get_active_charging_profile", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/chargingprofiles/{session_id}", module: .chargingProfiles, role: .receiver, operation: "get_active_charging_profile", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let sessionID = parameters.path("session_id", TextRule(.printableASCII, maxLength: 36))
                 let duration = parameters.query("duration", Int.self, required: true) ?? .placeholder
@@ -108,7 +108,7 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getActiveChargingProfile(request.context, sessionID: sessionID, duration: duration, responseURL: responseURL))
             },
-            OCPIRoute(.put, "/chargingprofiles/{session_id}", module: "chargingprofiles", role: "RECEIVER", operation: "put_charging_profile", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/chargingprofiles/{session_id}", module: .chargingProfiles, role: .receiver, operation: "put_charging_profile", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let sessionID = parameters.path("session_id", TextRule(.printableASCII, maxLength: 36))
@@ -116,7 +116,7 @@ extension OCPIRoutes {
                 let body = try request.body(SetChargingProfile.self)
                 return .reply(try await handler.putChargingProfile(request.context, sessionID: sessionID, body: body))
             },
-            OCPIRoute(.delete, "/chargingprofiles/{session_id}", module: "chargingprofiles", role: "RECEIVER", operation: "delete_charging_profile", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.delete, "/chargingprofiles/{session_id}", module: .chargingProfiles, role: .receiver, operation: "delete_charging_profile", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let sessionID = parameters.path("session_id", TextRule(.printableASCII, maxLength: 36))
                 let responseURL = parameters.query("response_url", TextRule(.printableASCII, maxLength: 255), required: true) ?? .placeholder

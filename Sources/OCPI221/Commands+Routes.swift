@@ -19,7 +19,7 @@ extension OCPIRoutes {
     /// The routes of the Commands SENDER interface, answered by `handler`.
     public static func commandsSender(_ handler: some CommandsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.post, "{response_url}", module: "commands", role: "SENDER", operation: "post_command_result", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "{response_url}", module: .commands, role: .sender, operation: "post_command_result", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let callback = request.pathParameters["callback"] ?? ""
                 let body = try request.body(CommandResult.self)
@@ -73,27 +73,27 @@ extension OCPIRoutes {
     /// The routes of the Commands RECEIVER interface, answered by `handler`.
     public static func commandsReceiver(_ handler: some CommandsReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.post, "/commands/CANCEL_RESERVATION", module: "commands", role: "RECEIVER", operation: "post_cancel_reservation", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/commands/CANCEL_RESERVATION", module: .commands, role: .receiver, operation: "post_cancel_reservation", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(CancelReservation.self)
                 return .reply(try await handler.postCancelReservation(request.context, body: body))
             },
-            OCPIRoute(.post, "/commands/RESERVE_NOW", module: "commands", role: "RECEIVER", operation: "post_reserve_now", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/commands/RESERVE_NOW", module: .commands, role: .receiver, operation: "post_reserve_now", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(ReserveNow.self)
                 return .reply(try await handler.postReserveNow(request.context, body: body))
             },
-            OCPIRoute(.post, "/commands/START_SESSION", module: "commands", role: "RECEIVER", operation: "post_start_session", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/commands/START_SESSION", module: .commands, role: .receiver, operation: "post_start_session", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(StartSession.self)
                 return .reply(try await handler.postStartSession(request.context, body: body))
             },
-            OCPIRoute(.post, "/commands/STOP_SESSION", module: "commands", role: "RECEIVER", operation: "post_stop_session", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/commands/STOP_SESSION", module: .commands, role: .receiver, operation: "post_stop_session", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(StopSession.self)
                 return .reply(try await handler.postStopSession(request.context, body: body))
             },
-            OCPIRoute(.post, "/commands/UNLOCK_CONNECTOR", module: "commands", role: "RECEIVER", operation: "post_unlock_connector", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/commands/UNLOCK_CONNECTOR", module: .commands, role: .receiver, operation: "post_unlock_connector", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(UnlockConnector.self)
                 return .reply(try await handler.postUnlockConnector(request.context, body: body))

@@ -32,20 +32,20 @@ extension OCPIRoutes {
     /// The routes of the Credentials SENDER interface, answered by `handler`.
     public static func credentialsSender(_ handler: some CredentialsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/credentials", module: "credentials", role: "SENDER", operation: "get_credentials", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.get, "/credentials", module: .credentials, role: .sender, operation: "get_credentials", isFunctional: false, notFound: .notFound) { request in
                 return .reply(try await handler.getCredentials(request.context))
             },
-            OCPIRoute(.post, "/credentials", module: "credentials", role: "SENDER", operation: "post_credentials", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.post, "/credentials", module: .credentials, role: .sender, operation: "post_credentials", isFunctional: false, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(Credentials.self)
                 return .reply(try await handler.postCredentials(request.context, body: body))
             },
-            OCPIRoute(.put, "/credentials", module: "credentials", role: "SENDER", operation: "put_credentials", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.put, "/credentials", module: .credentials, role: .sender, operation: "put_credentials", isFunctional: false, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(Credentials.self)
                 return .reply(try await handler.putCredentials(request.context, body: body))
             },
-            OCPIRoute(.delete, "/credentials", module: "credentials", role: "SENDER", operation: "delete_credentials", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.delete, "/credentials", module: .credentials, role: .sender, operation: "delete_credentials", isFunctional: false, notFound: .notFound) { request in
                 return .reply(try await handler.deleteCredentials(request.context))
             },
         ]

@@ -17,7 +17,7 @@ extension OCPIRoutes {
     /// The routes of the HubClientInfo SENDER interface, answered by `handler`.
     public static func hubClientInfoSender(_ handler: some HubClientInfoSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/hubclientinfo", module: "hubclientinfo", role: "SENDER", operation: "get_client_infos", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.get, "/hubclientinfo", module: .hubClientInfo, role: .sender, operation: "get_client_infos", isFunctional: false, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -52,14 +52,14 @@ extension OCPIRoutes {
     /// The routes of the HubClientInfo RECEIVER interface, answered by `handler`.
     public static func hubClientInfoReceiver(_ handler: some HubClientInfoReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/hubclientinfo/{country_code}/{party_id}", module: "hubclientinfo", role: "RECEIVER", operation: "get_client_info", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.get, "/hubclientinfo/{country_code}/{party_id}", module: .hubClientInfo, role: .receiver, operation: "get_client_info", isFunctional: false, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))
                 try parameters.finish()
                 return .reply(try await handler.getClientInfo(request.context, countryCode: countryCode, partyID: partyID))
             },
-            OCPIRoute(.put, "/hubclientinfo/{country_code}/{party_id}", module: "hubclientinfo", role: "RECEIVER", operation: "put_client_info", isFunctional: false, notFound: .notFound) { request in
+            OCPIRoute(.put, "/hubclientinfo/{country_code}/{party_id}", module: .hubClientInfo, role: .receiver, operation: "put_client_info", isFunctional: false, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))

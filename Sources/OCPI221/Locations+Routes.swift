@@ -40,7 +40,7 @@ extension OCPIRoutes {
     /// The routes of the Locations SENDER interface, answered by `handler`.
     public static func locationsSender(_ handler: some LocationsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/locations", module: "locations", role: "SENDER", operation: "get_locations", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.get, "/locations", module: .locations, role: .sender, operation: "get_locations", isFunctional: true, notFound: .unknownLocation) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -50,20 +50,20 @@ extension OCPIRoutes {
                 let page = try await handler.getLocations(request.context, dateFrom: dateFrom, dateTo: dateTo, offset: offset, limit: limit)
                 return .page(page, offset: offset, limit: limit, request: request)
             },
-            OCPIRoute(.get, "/locations/{location_id}", module: "locations", role: "SENDER", operation: "get_location", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.get, "/locations/{location_id}", module: .locations, role: .sender, operation: "get_location", isFunctional: true, notFound: .unknownLocation) { request in
                 var parameters = ParameterReader(request)
                 let locationID = parameters.path("location_id", TextRule(.printableASCII, maxLength: 36))
                 try parameters.finish()
                 return .reply(try await handler.getLocation(request.context, locationID: locationID))
             },
-            OCPIRoute(.get, "/locations/{location_id}/{evse_uid}", module: "locations", role: "SENDER", operation: "get_evse", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.get, "/locations/{location_id}/{evse_uid}", module: .locations, role: .sender, operation: "get_evse", isFunctional: true, notFound: .unknownLocation) { request in
                 var parameters = ParameterReader(request)
                 let locationID = parameters.path("location_id", TextRule(.printableASCII, maxLength: 36))
                 let evseUID = parameters.path("evse_uid", TextRule(.printableASCII, maxLength: 36))
                 try parameters.finish()
                 return .reply(try await handler.getEVSE(request.context, locationID: locationID, evseUID: evseUID))
             },
-            OCPIRoute(.get, "/locations/{location_id}/{evse_uid}/{connector_id}", module: "locations", role: "SENDER", operation: "get_connector", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.get, "/locations/{location_id}/{evse_uid}/{connector_id}", module: .locations, role: .sender, operation: "get_connector", isFunctional: true, notFound: .unknownLocation) { request in
                 var parameters = ParameterReader(request)
                 let locationID = parameters.path("location_id", TextRule(.printableASCII, maxLength: 36))
                 let evseUID = parameters.path("evse_uid", TextRule(.printableASCII, maxLength: 36))
@@ -135,7 +135,7 @@ extension OCPIRoutes {
     /// The routes of the Locations RECEIVER interface, answered by `handler`.
     public static func locationsReceiver(_ handler: some LocationsReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/locations/{country_code}/{party_id}/{location_id}", module: "locations", role: "RECEIVER", operation: "get_location", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.get, "/locations/{country_code}/{party_id}/{location_id}", module: .locations, role: .receiver, operation: "get_location", isFunctional: true, notFound: .unknownLocation) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))
@@ -143,7 +143,7 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getLocation(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID))
             },
-            OCPIRoute(.get, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", module: "locations", role: "RECEIVER", operation: "get_evse", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.get, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", module: .locations, role: .receiver, operation: "get_evse", isFunctional: true, notFound: .unknownLocation) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))
@@ -152,7 +152,7 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getEVSE(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID, evseUID: evseUID))
             },
-            OCPIRoute(.get, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", module: "locations", role: "RECEIVER", operation: "get_connector", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.get, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", module: .locations, role: .receiver, operation: "get_connector", isFunctional: true, notFound: .unknownLocation) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))
@@ -162,7 +162,7 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getConnector(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID, evseUID: evseUID, connectorID: connectorID))
             },
-            OCPIRoute(.put, "/locations/{country_code}/{party_id}/{location_id}", module: "locations", role: "RECEIVER", operation: "put_location", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.put, "/locations/{country_code}/{party_id}/{location_id}", module: .locations, role: .receiver, operation: "put_location", isFunctional: true, notFound: .unknownLocation) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -175,7 +175,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.id, field: "id", parameter: "location_id")
                 return .reply(try await handler.putLocation(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID, body: body))
             },
-            OCPIRoute(.put, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", module: "locations", role: "RECEIVER", operation: "put_evse", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.put, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", module: .locations, role: .receiver, operation: "put_evse", isFunctional: true, notFound: .unknownLocation) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -187,7 +187,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.uid, field: "uid", parameter: "evse_uid")
                 return .reply(try await handler.putEVSE(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID, evseUID: evseUID, body: body))
             },
-            OCPIRoute(.put, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", module: "locations", role: "RECEIVER", operation: "put_connector", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.put, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", module: .locations, role: .receiver, operation: "put_connector", isFunctional: true, notFound: .unknownLocation) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -200,7 +200,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.id, field: "id", parameter: "connector_id")
                 return .reply(try await handler.putConnector(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID, evseUID: evseUID, connectorID: connectorID, body: body))
             },
-            OCPIRoute(.patch, "/locations/{country_code}/{party_id}/{location_id}", module: "locations", role: "RECEIVER", operation: "patch_location", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.patch, "/locations/{country_code}/{party_id}/{location_id}", module: .locations, role: .receiver, operation: "patch_location", isFunctional: true, notFound: .unknownLocation) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -213,7 +213,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.id, field: "id", parameter: "location_id")
                 return .reply(try await handler.patchLocation(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID, body: body))
             },
-            OCPIRoute(.patch, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", module: "locations", role: "RECEIVER", operation: "patch_evse", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.patch, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}", module: .locations, role: .receiver, operation: "patch_evse", isFunctional: true, notFound: .unknownLocation) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -225,7 +225,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.uid, field: "uid", parameter: "evse_uid")
                 return .reply(try await handler.patchEVSE(request.context, countryCode: countryCode, partyID: partyID, locationID: locationID, evseUID: evseUID, body: body))
             },
-            OCPIRoute(.patch, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", module: "locations", role: "RECEIVER", operation: "patch_connector", isFunctional: true, notFound: .unknownLocation) { request in
+            OCPIRoute(.patch, "/locations/{country_code}/{party_id}/{location_id}/{evse_uid}/{connector_id}", module: .locations, role: .receiver, operation: "patch_connector", isFunctional: true, notFound: .unknownLocation) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))

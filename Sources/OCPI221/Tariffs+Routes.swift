@@ -17,7 +17,7 @@ extension OCPIRoutes {
     /// The routes of the Tariffs SENDER interface, answered by `handler`.
     public static func tariffsSender(_ handler: some TariffsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/tariffs", module: "tariffs", role: "SENDER", operation: "get_tariffs", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/tariffs", module: .tariffs, role: .sender, operation: "get_tariffs", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -59,7 +59,7 @@ extension OCPIRoutes {
     /// The routes of the Tariffs RECEIVER interface, answered by `handler`.
     public static func tariffsReceiver(_ handler: some TariffsReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/tariffs/{country_code}/{party_id}/{tariff_id}", module: "tariffs", role: "RECEIVER", operation: "get_tariff", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/tariffs/{country_code}/{party_id}/{tariff_id}", module: .tariffs, role: .receiver, operation: "get_tariff", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))
@@ -67,7 +67,7 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getTariff(request.context, countryCode: countryCode, partyID: partyID, tariffID: tariffID))
             },
-            OCPIRoute(.put, "/tariffs/{country_code}/{party_id}/{tariff_id}", module: "tariffs", role: "RECEIVER", operation: "put_tariff", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/tariffs/{country_code}/{party_id}/{tariff_id}", module: .tariffs, role: .receiver, operation: "put_tariff", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -80,7 +80,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.id, field: "id", parameter: "tariff_id")
                 return .reply(try await handler.putTariff(request.context, countryCode: countryCode, partyID: partyID, tariffID: tariffID, body: body))
             },
-            OCPIRoute(.delete, "/tariffs/{country_code}/{party_id}/{tariff_id}", module: "tariffs", role: "RECEIVER", operation: "delete_tariff", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.delete, "/tariffs/{country_code}/{party_id}/{tariff_id}", module: .tariffs, role: .receiver, operation: "delete_tariff", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))

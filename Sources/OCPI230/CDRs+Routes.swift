@@ -17,7 +17,7 @@ extension OCPIRoutes {
     /// The routes of the CDRs SENDER interface, answered by `handler`.
     public static func cdrsSender(_ handler: some CDRsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/cdrs", module: "cdrs", role: "SENDER", operation: "get_cdrs", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/cdrs", module: .cdrs, role: .sender, operation: "get_cdrs", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -54,11 +54,11 @@ extension OCPIRoutes {
     /// The routes of the CDRs RECEIVER interface, answered by `handler`.
     public static func cdrsReceiver(_ handler: some CDRsReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "{cdr_url}", module: "cdrs", role: "RECEIVER", operation: "get_cdr", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "{cdr_url}", module: .cdrs, role: .receiver, operation: "get_cdr", isFunctional: true, notFound: .notFound) { request in
                 let callback = request.pathParameters["callback"] ?? ""
                 return .reply(try await handler.getCDR(request.context, callback: callback))
             },
-            OCPIRoute(.post, "/cdrs", module: "cdrs", role: "RECEIVER", operation: "post_cdr", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/cdrs", module: .cdrs, role: .receiver, operation: "post_cdr", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(CDR.self)
                 return .reply(try await handler.postCDR(request.context, body: body))

@@ -19,7 +19,7 @@ extension OCPIRoutes {
     /// The routes of the Invoice Reconciliation SENDER interface, answered by `handler`.
     public static func invoiceReconciliationSender(_ handler: some InvoiceReconciliationSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/invoicereconciliation", module: "invoicereconciliation", role: "SENDER", operation: "get_invoice_reconciliation_records", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/invoicereconciliation", module: .invoiceReconciliation, role: .sender, operation: "get_invoice_reconciliation_records", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -68,7 +68,7 @@ extension OCPIRoutes {
     /// The routes of the Invoice Reconciliation RECEIVER interface, answered by `handler`.
     public static func invoiceReconciliationReceiver(_ handler: some InvoiceReconciliationReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/invoicereconciliation/{country_code}/{party_id}/{id}", module: "invoicereconciliation", role: "RECEIVER", operation: "get_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/invoicereconciliation/{country_code}/{party_id}/{id}", module: .invoiceReconciliation, role: .receiver, operation: "get_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))
@@ -76,12 +76,12 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getInvoiceReconciliationRecord(request.context, countryCode: countryCode, partyID: partyID, id: id))
             },
-            OCPIRoute(.post, "/invoicereconciliation", module: "invoicereconciliation", role: "RECEIVER", operation: "post_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/invoicereconciliation", module: .invoiceReconciliation, role: .receiver, operation: "post_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(InvoiceReconciliationRecord.self)
                 return .reply(try await handler.postInvoiceReconciliationRecord(request.context, body: body))
             },
-            OCPIRoute(.put, "/invoicereconciliation/{country_code}/{party_id}/{id}", module: "invoicereconciliation", role: "RECEIVER", operation: "put_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/invoicereconciliation/{country_code}/{party_id}/{id}", module: .invoiceReconciliation, role: .receiver, operation: "put_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -94,7 +94,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.id, field: "id", parameter: "id")
                 return .reply(try await handler.putInvoiceReconciliationRecord(request.context, countryCode: countryCode, partyID: partyID, id: id, body: body))
             },
-            OCPIRoute(.delete, "/invoicereconciliation/{country_code}/{party_id}/{id}", module: "invoicereconciliation", role: "RECEIVER", operation: "delete_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.delete, "/invoicereconciliation/{country_code}/{party_id}/{id}", module: .invoiceReconciliation, role: .receiver, operation: "delete_invoice_reconciliation_record", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))

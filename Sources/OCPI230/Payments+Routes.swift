@@ -68,7 +68,7 @@ extension OCPIRoutes {
     /// The routes of the Payments SENDER interface, answered by `handler`.
     public static func paymentsSender(_ handler: some PaymentsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/payments/terminals", module: "payments", role: "SENDER", operation: "get_terminals", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/payments/terminals", module: .payments, role: .sender, operation: "get_terminals", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -78,13 +78,13 @@ extension OCPIRoutes {
                 let page = try await handler.getTerminals(request.context, dateFrom: dateFrom, dateTo: dateTo, offset: offset, limit: limit)
                 return .page(page, offset: offset, limit: limit, request: request)
             },
-            OCPIRoute(.get, "/payments/terminals/{terminal_id}", module: "payments", role: "SENDER", operation: "get_terminal", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/payments/terminals/{terminal_id}", module: .payments, role: .sender, operation: "get_terminal", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let terminalID = parameters.path("terminal_id", TextRule(.printableASCII, maxLength: 36))
                 try parameters.finish()
                 return .reply(try await handler.getTerminal(request.context, terminalID: terminalID))
             },
-            OCPIRoute(.patch, "/payments/terminals/{terminal_id}", module: "payments", role: "SENDER", operation: "patch_terminal", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.patch, "/payments/terminals/{terminal_id}", module: .payments, role: .sender, operation: "patch_terminal", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let terminalID = parameters.path("terminal_id", TextRule(.printableASCII, maxLength: 36))
@@ -93,7 +93,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.terminalID, field: "terminal_id", parameter: "terminal_id")
                 return .reply(try await handler.patchTerminal(request.context, terminalID: terminalID, body: body))
             },
-            OCPIRoute(.put, "/payments/terminals/{terminal_id}", module: "payments", role: "SENDER", operation: "put_terminal", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/payments/terminals/{terminal_id}", module: .payments, role: .sender, operation: "put_terminal", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let terminalID = parameters.path("terminal_id", TextRule(.printableASCII, maxLength: 36))
@@ -102,18 +102,18 @@ extension OCPIRoutes {
                 try request.requireMatch(body.terminalID, field: "terminal_id", parameter: "terminal_id")
                 return .reply(try await handler.putTerminal(request.context, terminalID: terminalID, body: body))
             },
-            OCPIRoute(.post, "/payments/terminals/activate", module: "payments", role: "SENDER", operation: "post_activate_terminal", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/payments/terminals/activate", module: .payments, role: .sender, operation: "post_activate_terminal", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(Terminal.self)
                 return .reply(try await handler.postActivateTerminal(request.context, body: body))
             },
-            OCPIRoute(.post, "/payments/terminals/{terminal_id}/deactivate", module: "payments", role: "SENDER", operation: "post_deactivate_terminal", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/payments/terminals/{terminal_id}/deactivate", module: .payments, role: .sender, operation: "post_deactivate_terminal", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let terminalID = parameters.path("terminal_id", TextRule(.printableASCII, maxLength: 36))
                 try parameters.finish()
                 return .reply(try await handler.postDeactivateTerminal(request.context, terminalID: terminalID))
             },
-            OCPIRoute(.get, "/payments/financial-advice-confirmations", module: "payments", role: "SENDER", operation: "get_financial_advice_confirmations", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/payments/financial-advice-confirmations", module: .payments, role: .sender, operation: "get_financial_advice_confirmations", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -123,7 +123,7 @@ extension OCPIRoutes {
                 let page = try await handler.getFinancialAdviceConfirmations(request.context, dateFrom: dateFrom, dateTo: dateTo, offset: offset, limit: limit)
                 return .page(page, offset: offset, limit: limit, request: request)
             },
-            OCPIRoute(.get, "/payments/financial-advice-confirmations/{financial_advice_confirmation_id}", module: "payments", role: "SENDER", operation: "get_financial_advice_confirmation", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/payments/financial-advice-confirmations/{financial_advice_confirmation_id}", module: .payments, role: .sender, operation: "get_financial_advice_confirmation", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let financialAdviceConfirmationID = parameters.path("financial_advice_confirmation_id", TextRule(.printableASCII, maxLength: 36))
                 try parameters.finish()
@@ -170,24 +170,24 @@ extension OCPIRoutes {
     /// The routes of the Payments RECEIVER interface, answered by `handler`.
     public static func paymentsReceiver(_ handler: some PaymentsReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/payments/terminals/{terminal_id}", module: "payments", role: "RECEIVER", operation: "get_terminal", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/payments/terminals/{terminal_id}", module: .payments, role: .receiver, operation: "get_terminal", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let terminalID = parameters.path("terminal_id", TextRule(.printableASCII, maxLength: 36))
                 try parameters.finish()
                 return .reply(try await handler.getTerminal(request.context, terminalID: terminalID))
             },
-            OCPIRoute(.post, "/payments/terminals", module: "payments", role: "RECEIVER", operation: "post_terminal", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/payments/terminals", module: .payments, role: .receiver, operation: "post_terminal", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(Terminal.self)
                 return .reply(try await handler.postTerminal(request.context, body: body))
             },
-            OCPIRoute(.get, "/payments/financial-advice-confirmations/{financial_advice_confirmation_id}", module: "payments", role: "RECEIVER", operation: "get_financial_advice_confirmation", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/payments/financial-advice-confirmations/{financial_advice_confirmation_id}", module: .payments, role: .receiver, operation: "get_financial_advice_confirmation", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let financialAdviceConfirmationID = parameters.path("financial_advice_confirmation_id", TextRule(.printableASCII, maxLength: 36))
                 try parameters.finish()
                 return .reply(try await handler.getFinancialAdviceConfirmation(request.context, financialAdviceConfirmationID: financialAdviceConfirmationID))
             },
-            OCPIRoute(.post, "/payments/financial-advice-confirmations", module: "payments", role: "RECEIVER", operation: "post_financial_advice_confirmation", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.post, "/payments/financial-advice-confirmations", module: .payments, role: .receiver, operation: "post_financial_advice_confirmation", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 let body = try request.body(FinancialAdviceConfirmation.self)
                 return .reply(try await handler.postFinancialAdviceConfirmation(request.context, body: body))

@@ -24,7 +24,7 @@ extension OCPIRoutes {
     /// The routes of the Sessions SENDER interface, answered by `handler`.
     public static func sessionsSender(_ handler: some SessionsSender) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/sessions", module: "sessions", role: "SENDER", operation: "get_sessions", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/sessions", module: .sessions, role: .sender, operation: "get_sessions", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let dateFrom = parameters.query("date_from", OCPIDateTime.self)
                 let dateTo = parameters.query("date_to", OCPIDateTime.self)
@@ -34,7 +34,7 @@ extension OCPIRoutes {
                 let page = try await handler.getSessions(request.context, dateFrom: dateFrom, dateTo: dateTo, offset: offset, limit: limit)
                 return .page(page, offset: offset, limit: limit, request: request)
             },
-            OCPIRoute(.put, "/sessions/{session_id}/charging_preferences", module: "sessions", role: "SENDER", operation: "put_charging_preferences", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/sessions/{session_id}/charging_preferences", module: .sessions, role: .sender, operation: "put_charging_preferences", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let sessionID = parameters.path("session_id", TextRule(.printableASCII, maxLength: 36))
@@ -72,7 +72,7 @@ extension OCPIRoutes {
     /// The routes of the Sessions RECEIVER interface, answered by `handler`.
     public static func sessionsReceiver(_ handler: some SessionsReceiver) -> [OCPIRoute] {
         [
-            OCPIRoute(.get, "/sessions/{country_code}/{party_id}/{session_id}", module: "sessions", role: "RECEIVER", operation: "get_session", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.get, "/sessions/{country_code}/{party_id}/{session_id}", module: .sessions, role: .receiver, operation: "get_session", isFunctional: true, notFound: .notFound) { request in
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
                 let partyID = parameters.path("party_id", TextRule(.printableASCII, maxLength: 3, exactLength: 3))
@@ -80,7 +80,7 @@ extension OCPIRoutes {
                 try parameters.finish()
                 return .reply(try await handler.getSession(request.context, countryCode: countryCode, partyID: partyID, sessionID: sessionID))
             },
-            OCPIRoute(.put, "/sessions/{country_code}/{party_id}/{session_id}", module: "sessions", role: "RECEIVER", operation: "put_session", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.put, "/sessions/{country_code}/{party_id}/{session_id}", module: .sessions, role: .receiver, operation: "put_session", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))
@@ -93,7 +93,7 @@ extension OCPIRoutes {
                 try request.requireMatch(body.id, field: "id", parameter: "session_id")
                 return .reply(try await handler.putSession(request.context, countryCode: countryCode, partyID: partyID, sessionID: sessionID, body: body))
             },
-            OCPIRoute(.patch, "/sessions/{country_code}/{party_id}/{session_id}", module: "sessions", role: "RECEIVER", operation: "patch_session", isFunctional: true, notFound: .notFound) { request in
+            OCPIRoute(.patch, "/sessions/{country_code}/{party_id}/{session_id}", module: .sessions, role: .receiver, operation: "patch_session", isFunctional: true, notFound: .notFound) { request in
                 var request = request
                 var parameters = ParameterReader(request)
                 let countryCode = parameters.path("country_code", TextRule(.printableASCII, maxLength: 2, exactLength: 2))

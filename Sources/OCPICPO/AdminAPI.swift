@@ -122,9 +122,9 @@ public struct AdminAPI: Sendable {
         _ method: OCPIHTTPMethod, _ path: String, _ operation: String,
         _ handler: @escaping @Sendable (OCPIServerRequest) async throws -> OCPIServerResponse
     ) -> OCPIRoute {
-        let module = path.split(separator: "/").first.map(String.init) ?? ""
-        return OCPIRoute(method, path, module: module, role: "ADMIN", operation: operation, isFunctional: false,
-                         notFound: module == "locations" ? .unknownLocation : .notFound, handler: handler)
+        let module = OCPIModuleID(rawValue: path.split(separator: "/").first.map(String.init) ?? "")
+        return OCPIRoute(method, path, module: module, role: nil, operation: operation, isFunctional: false,
+                         notFound: module == .locations ? .unknownLocation : .notFound, handler: handler)
     }
 }
 
@@ -172,7 +172,7 @@ public struct AdminAuthenticator: OCPIAuthenticator {
     public func party(forAuthorization header: String) async throws -> OCPIParty? {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", Self.equal(String(parts[1]), token) else { return nil }
-        return OCPIParty(id: "admin", roles: [.init(party: party, role: "CPO")])
+        return OCPIParty(id: "admin", roles: [.init(party: party, role: .cpo)])
     }
 
     public func party(forToken token: String) async throws -> OCPIParty? { nil }

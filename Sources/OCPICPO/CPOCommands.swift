@@ -221,7 +221,7 @@ public struct CPOHubClientInfo: HubClientInfoReceiver {
     /// ClientInfo comes from the Hub the CPO is connected through; a peer that is no Hub has no
     /// say about other parties' connections (decided in spec/ocpi-2.2.1/hubclientinfo.yaml).
     private func requireHub(_ context: OCPIRequestContext) throws {
-        guard context.party?.roles.contains(where: { $0.role == "HUB" }) == true else {
+        guard context.party?.roles.contains(where: { $0.role == .hub }) == true else {
             throw OCPIError(.unauthorized, "Only a Hub sends ClientInfo; these credentials have no HUB role")
         }
     }

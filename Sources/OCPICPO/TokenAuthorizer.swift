@@ -55,12 +55,12 @@ public struct TokenAuthorizer: Sendable {
     /// The eMSP's answer (the token's issuer, or the first eMSP that knows it); nil when none answered.
     private func ask(uid: String, type: TokenType, location: LocationReferences?, issuer: Token?) async -> Decision? {
         let partners = ((try? await registry.partners()) ?? []).filter { partner in
-            guard partner.status == .registered, partner.outgoingToken != nil, partner.endpoint("tokens", role: "SENDER") != nil else { return false }
+            guard partner.status == .registered, partner.outgoingToken != nil, partner.endpoint(.tokens, role: .sender) != nil else { return false }
             guard let issuer else { return true }
             return partner.roles.contains { $0.countryCode.caseInsensitiveCompare(issuer.countryCode) == .orderedSame && $0.partyID.caseInsensitiveCompare(issuer.partyID) == .orderedSame }
         }
         for partner in partners {
-            guard let connection = partner.connection(to: "tokens", role: "SENDER", transport: transport) else { continue }
+            guard let connection = partner.connection(to: .tokens, role: .sender, transport: transport) else { continue }
             do {
                 let info = try await TokensSenderClient(connection: connection).postAuthorize(tokenUID: uid, type: type, body: location)
                 return Decision(allowed: info.allowed, token: info.token, authMethod: .authRequest, authorizationReference: info.authorizationReference)

@@ -78,7 +78,7 @@ public struct TokenSync: Sendable {
         guard let partner = try await registry.partner(id: partnerID) else { throw Failure.unknownPartner(partnerID) }
         guard partner.status == .registered else { throw Failure.notRegistered(partnerID) }
         let to = partner.roles.first.map { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID) }
-        guard let connection = partner.connection(to: "tokens", role: "SENDER", transport: transport, routing: RoutingHeaders(from: ourParty, to: to)) else {
+        guard let connection = partner.connection(to: .tokens, role: .sender, transport: transport, routing: RoutingHeaders(from: ourParty, to: to)) else {
             throw Failure.noTokensEndpoint(partnerID)
         }
         let started = OCPIDateTime.now()
@@ -121,7 +121,7 @@ public struct TokenSync: Sendable {
     /// that fails is logged and the others still run.
     public func syncAll() async {
         guard let partners = try? await registry.partners() else { return }
-        for partner in partners where partner.status == .registered && partner.endpoint("tokens", role: "SENDER") != nil {
+        for partner in partners where partner.status == .registered && partner.endpoint(.tokens, role: .sender) != nil {
             _ = try? await sync(partnerID: partner.id)
         }
     }

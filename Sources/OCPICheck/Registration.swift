@@ -80,7 +80,7 @@ public struct Registration: Sendable {
             throw Failed(description: "could not listen on \(host):\(port) for the handshake")
         }
         let partner = try await service.register(versionsURL: versionsURL, tokenA: tokenA)
-        guard let tokenC = partner.outgoingToken, let credentials = partner.endpoints.first(where: { $0.identifier == "credentials" }) else {
+        guard let tokenC = partner.outgoingToken, let credentials = partner.endpoints.first(where: { $0.identifier == .credentials }) else {
             throw Failed(description: "the partner's answer held no token C")
         }
         return Registered(tokenC: tokenC, credentialsURL: credentials.url, encoding: partner.tokenEncoding)

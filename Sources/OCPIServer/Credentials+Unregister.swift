@@ -20,7 +20,7 @@ extension CredentialsService {
     /// partner answers. `nil` when there is no such registered partner.
     public func unregister(partnerID: String) async throws -> Unregistration? {
         guard var partner = try await registry.partner(id: partnerID), partner.status == .registered else { return nil }
-        let connection = partner.connection(to: "credentials", role: "RECEIVER", transport: transport)
+        let connection = partner.connection(to: .credentials, role: .receiver, transport: transport)
         partner.status = .unregistered
         try await registry.update(partner)
         logger.info("partner unregistered by us", metadata: ["partner": .string(partner.id)])

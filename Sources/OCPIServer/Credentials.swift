@@ -80,7 +80,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
     /// another partner holds, or that the partner's invitation does not allow.
     private func connect(_ partner: inout PartnerRecord, with credentials: Credentials) async throws -> String {
         let roles = credentials.roles.map {
-            PartnerRecord.Role(role: $0.role.rawValue, countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
+            PartnerRecord.Role(role: OCPIPartyRole(rawValue: $0.role.rawValue), countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
         }
         try await checkParties(of: roles, for: partner)
         let (version, endpoints, encoding) = try await discover(versionsURL: credentials.url, token: credentials.token)
@@ -168,8 +168,10 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
             } catch {
                 throw OCPIError(.unableToUseClientAPI, "Could not read the version details at \(best.url): \(error)")
             }
-            let endpoints = versionDetails.endpoints.map { PartnerRecord.Endpoint(identifier: $0.identifier.rawValue, role: $0.role.rawValue, url: $0.url) }
-            guard endpoints.contains(where: { $0.identifier == "credentials" }) else {
+            let endpoints = versionDetails.endpoints.map { PartnerRecord.Endpoint(
+                    identifier: OCPIModuleID(rawValue: $0.identifier.rawValue), role: OCPIInterfaceRole(rawValue: $0.role.rawValue), url: $0.url
+                ) }
+            guard endpoints.contains(where: { $0.identifier == .credentials }) else {
                 throw OCPIError(.noMatchingEndpoints, "The partner's version details list no credentials endpoint")
             }
             return (best.version.rawValue, endpoints, encoding)
@@ -180,7 +182,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
     /// Registration started by us, with the registration token the partner gave us.
     public func register(versionsURL: String, tokenA: String) async throws -> PartnerRecord {
         let (version, endpoints, encoding) = try await discover(versionsURL: versionsURL, token: tokenA)
-        guard let credentialsEndpoint = endpoints.first(where: { $0.identifier == "credentials" }) else {
+        guard let credentialsEndpoint = endpoints.first(where: { $0.identifier == .credentials }) else {
             throw OCPIError(.noMatchingEndpoints, "The partner's version details list no credentials endpoint")
         }
         // The partner may call us back with token B while it handles our POST.
@@ -203,7 +205,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         registered.status = .registered
         registered.outgoingToken = theirs.token
         registered.roles = theirs.roles.map {
-            PartnerRecord.Role(role: $0.role.rawValue, countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
+            PartnerRecord.Role(role: OCPIPartyRole(rawValue: $0.role.rawValue), countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
         }
         do {
             try await checkParties(of: registered.roles, for: partner, replacing: versionsURL)

@@ -14,24 +14,39 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
     }
 
     public struct Endpoint: Codable, Sendable, Hashable {
-        public var identifier: String
-        public var role: String
+        public var identifier: OCPIModuleID
+        /// `nil` when the partner's version details give no role (OCPI 2.1.1) or one that no
+        /// release defines: such an endpoint is never taken for a sender or a receiver.
+        public var role: OCPIInterfaceRole?
         public var url: String
 
-        public init(identifier: String, role: String, url: String) {
+        public init(identifier: OCPIModuleID, role: OCPIInterfaceRole?, url: String) {
             self.identifier = identifier
             self.role = role
             self.url = url
         }
+
+        private enum CodingKeys: String, CodingKey {
+            case identifier, role, url
+        }
+
+        /// A stored role that is no interface role is read as none rather than making the whole
+        /// partner unreadable.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            identifier = try container.decode(OCPIModuleID.self, forKey: .identifier)
+            role = try container.decodeIfPresent(String.self, forKey: .role).flatMap(OCPIInterfaceRole.init(rawValue:))
+            url = try container.decode(String.self, forKey: .url)
+        }
     }
 
     public struct Role: Codable, Sendable, Hashable {
-        public var role: String
+        public var role: OCPIPartyRole
         public var countryCode: String
         public var partyID: String
         public var businessName: String?
 
-        public init(role: String, countryCode: String, partyID: String, businessName: String? = nil) {
+        public init(role: OCPIPartyRole, countryCode: String, partyID: String, businessName: String? = nil) {
             self.role = role
             self.countryCode = countryCode
             self.partyID = partyID
@@ -138,15 +153,17 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
         )
     }
 
-    public func endpoint(_ identifier: String, role: String) -> Endpoint? {
-        endpoints.first { $0.identifier == identifier && ($0.role == role || identifier == "credentials") }
+    /// The partner's endpoint of a module's interface; the credentials module has one for both
+    /// sides, whichever role the partner lists.
+    public func endpoint(_ identifier: OCPIModuleID, role: OCPIInterfaceRole) -> Endpoint? {
+        endpoints.first { $0.identifier == identifier && ($0.role == role || identifier == .credentials) }
     }
 
     /// A connection to the partner's `identifier` endpoint in `role`, as its version details
     /// give it, with the token it gave us, its token encoding and our reading policy for it;
     /// `nil` when it lists no such endpoint or gave us no token.
     public func connection(
-        to identifier: String, role: String, transport: any OCPIClientTransport, routing: RoutingHeaders = RoutingHeaders()
+        to identifier: OCPIModuleID, role: OCPIInterfaceRole, transport: any OCPIClientTransport, routing: RoutingHeaders = RoutingHeaders()
     ) -> OCPIConnection? {
         guard let endpoint = endpoint(identifier, role: role), let token = outgoingToken else { return nil }
         return OCPIConnection(

@@ -28,9 +28,6 @@ public struct OCPIServerConfiguration: Sendable {
     }
 }
 
-/// The modules a registration token (token A) may use.
-let registrationModules: Set<String> = ["versions", "credentials"]
-
 /// The parts of an HTTP request the OCPI pipeline reads, whichever HTTP server received it.
 struct OCPIHTTPRequest {
     var method: String
@@ -56,7 +53,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         self.route = route
         self.configuration = configuration
         self.authenticator = authenticator
-        log = RequestLog(logger: logger, metrics: configuration.metrics.route(module: route.module, operation: route.operation))
+        log = RequestLog(logger: logger, metrics: configuration.metrics.route(module: route.module.rawValue, operation: route.operation))
     }
 
     /// The response and the IDs it goes out with. `body` reads the request's body, or returns
@@ -86,7 +83,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
             let message = authorization.isEmpty ? "Missing Authorization header (expected: Token <credentials token>)" : "Unknown or malformed credentials token"
             return (.error(OCPIError(.unauthorized, message)), nil)
         }
-        if party.isRegistering, !registrationModules.contains(route.module) {
+        if party.isRegistering, !OCPIModuleID.registration.contains(route.module) {
             return (.error(OCPIError(.unauthorized, "A registration token is only accepted by the versions and credentials modules")), nil)
         }
         // Routing headers: optional, checked when present, and only on functional modules.
@@ -97,7 +94,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
             if let to = read.to, !configuration.ownParties.contains(where: { $0.matches(countryCode: to.countryCode, partyID: to.partyID) }) {
                 return (.error(.invalidParameter([Violation(path: JSONPath([.key(OCPIHeader.toPartyID)]), message: "names \(to), which is not this platform")])), nil)
             }
-            let isHub = party.roles.contains { $0.role == "HUB" }
+            let isHub = party.roles.contains { $0.role == .hub }
             if let from = read.from, !isHub, !party.owns(countryCode: from.countryCode, partyID: from.partyID) {
                 return (.error(.invalidParameter([Violation(path: JSONPath([.key(OCPIHeader.fromPartyID)]), message: "names \(from), which the credentials do not cover")])), nil)
             }

@@ -6,6 +6,18 @@ public enum ObjectModule: String, Sendable, CaseIterable, Codable {
     case locations, tariffs, sessions, cdrs, tokens
     /// Connection states of the parties behind a hub.
     case clientinfo
+
+    /// The OCPI module the objects belong to.
+    public var moduleID: OCPIModuleID {
+        switch self {
+        case .locations: .locations
+        case .tariffs: .tariffs
+        case .sessions: .sessions
+        case .cdrs: .cdrs
+        case .tokens: .tokens
+        case .clientinfo: .hubClientInfo
+        }
+    }
 }
 
 /// The identity of one stored object: module, owning party, id, and for tokens the token type

@@ -108,7 +108,7 @@ struct Parties: AsyncParsableCommand {
                 let partner = try await server.credentials.register(versionsURL: versionsURL, tokenA: token)
                 print("registered with \(partner.roles.map { "\($0.countryCode)/\($0.partyID) (\($0.role))" }.joined(separator: ", ")), OCPI \(partner.version ?? "?"); partner id \(partner.id)")
                 // The running server would pull its tokens soon; this process has them now.
-                if partner.endpoint("tokens", role: "SENDER") != nil {
+                if partner.endpoint(.tokens, role: .sender) != nil {
                     do {
                         print("tokens: \(try await Parties.tokenSync(server).sync(partnerID: partner.id))")
                     } catch {

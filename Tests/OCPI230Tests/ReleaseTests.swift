@@ -41,7 +41,7 @@ import Testing
             func postFinancialAdviceConfirmation(_ context: OCPIRequestContext, body: FinancialAdviceConfirmation) async throws -> OCPIReply<OCPINoData> { throw OCPIError.notFound("terminal") }
         }
         let routes = OCPIRoutes.paymentsReceiver(Terminals())
-        #expect(Set(routes.map(\.module)) == ["payments"])
+        #expect(Set(routes.map(\.module)) == [.payments])
         #expect(routes.count == 4)
     }
 }

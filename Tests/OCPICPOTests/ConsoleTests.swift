@@ -326,7 +326,7 @@ import Testing
             #expect(try await PushTests.admin(cpo, "PUT", "/locations/HOSTILE", ModuleTests.json(location)).status == 201)
             try await cpo.server.registry.insert(PartnerRecord(
                 id: #"p"><svg onload=alert(2)>"#, status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
-                roles: [.init(role: "EMSP", countryCode: "FR", partyID: "EVL", businessName: "</td><script>alert('b')</script>")]
+                roles: [.init(role: .emsp, countryCode: "FR", partyID: "EVL", businessName: "</td><script>alert('b')</script>")]
             ))
             let cookie = try await Self.signIn(cpo)
             let page = try await Self.request(cpo, "GET", "/admin?status=AVAILABLE&page=1", cookie: cookie)

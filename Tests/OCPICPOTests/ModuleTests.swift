@@ -14,7 +14,7 @@ import Testing
     static let start = OCPIDateTime(secondsSince1970: 1_700_000_000)
 
     /// A registered eMSP of the CPO (as the handshake leaves it), and its token.
-    static func registerEMSP(_ cpo: CPOPeer, countryCode: String, partyID: String, role: String = "EMSP") async throws -> String {
+    static func registerEMSP(_ cpo: CPOPeer, countryCode: String, partyID: String, role: OCPIPartyRole = .emsp) async throws -> String {
         let token = TokenGenerator.make()
         try await cpo.server.registry.insert(PartnerRecord(
             id: UUID().uuidString, status: .registered, incomingToken: token, outgoingToken: "unused", version: "2.2.1",
@@ -180,7 +180,7 @@ import Testing
     @Test func aHubsClientInfoIsStored() async throws {
         let cpo = try await CPOPeer.open(demoData: false)
         try await cpo.run {
-            let token = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "HUB", role: "HUB")
+            let token = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "HUB", role: .hub)
             let client = HubClientInfoReceiverClient(connection: cpo.connection("hubclientinfo", token: token))
             let info = ClientInfo(partyID: "ABC", countryCode: "BE", role: .emsp, status: .connected, lastUpdated: Self.start)
             #expect(try await client.putClientInfo(countryCode: "BE", partyID: "ABC", body: info).httpStatus == 201)
@@ -195,7 +195,7 @@ import Testing
     @Test func clientInfoFromAPeerThatIsNoHubIsRefused() async throws {
         let cpo = try await CPOPeer.open(demoData: false)
         try await cpo.run {
-            let hub = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "HUB", role: "HUB")
+            let hub = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "HUB", role: .hub)
             let emsp = try await Self.registerEMSP(cpo, countryCode: "DE", partyID: "MSP")
             let url = cpo.baseURL + "/ocpi/cpo/2.2.1/hubclientinfo/BE/ABC"
             let info = Self.json(ClientInfo(partyID: "ABC", countryCode: "BE", role: .emsp, status: .connected, lastUpdated: Self.start))

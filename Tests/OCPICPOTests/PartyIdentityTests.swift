@@ -154,7 +154,7 @@ import Testing
         #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .invited)
         var registered = invitation.partner
         registered.status = .registered
-        registered.roles = [.init(role: "EMSP", countryCode: "DE", partyID: "NEW")]
+        registered.roles = [.init(role: .emsp, countryCode: "DE", partyID: "NEW")]
         try await StoreRegistry(store: other).update(registered)
         #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .registered)
         try await serving.shutdown()

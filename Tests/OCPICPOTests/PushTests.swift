@@ -44,8 +44,8 @@ import Testing
     static func insertLocationsReceiver(_ cpo: CPOPeer, id: String, url: String, partyID: String, catchUp: Bool = true) async throws {
         try await cpo.server.registry.insert(PartnerRecord(
             id: id, status: .registered, incomingToken: TokenGenerator.make(), outgoingToken: "x", version: "2.2.1",
-            endpoints: [.init(identifier: "locations", role: "RECEIVER", url: url)],
-            roles: [.init(role: "EMSP", countryCode: "FR", partyID: partyID)], catchUp: catchUp
+            endpoints: [.init(identifier: OCPIModuleID(rawValue: "locations"), role: .receiver, url: url)],
+            roles: [.init(role: .emsp, countryCode: "FR", partyID: partyID)], catchUp: catchUp
         ))
     }
 

@@ -19,15 +19,15 @@ import Testing
                 let partner = try await emsp.credentials.register(versionsURL: cpo.server.profile.versionsURL, tokenA: tokenA)
                 #expect(partner.status == .registered)
                 #expect(partner.version == "2.2.1")
-                #expect(partner.roles.map(\.role) == ["CPO"])
-                #expect(Set(partner.endpoints.map(\.identifier)) == [
+                #expect(partner.roles.map(\.role.rawValue) == ["CPO"])
+                #expect(Set(partner.endpoints.map(\.identifier.rawValue)) == [
                     "credentials", "locations", "sessions", "cdrs", "tariffs", "tokens", "commands", "chargingprofiles", "hubclientinfo",
                 ])
                 let tokenC = try #require(partner.outgoingToken)
                 // The CPO knows the eMSP now, with its roles and endpoints.
                 let known = try #require(try await cpo.server.registry.partners().first { $0.status == .registered })
                 #expect(known.roles.map { "\($0.countryCode)/\($0.partyID)" } == ["DE/MSP"])
-                #expect(known.endpoints.map(\.identifier) == ["credentials"])
+                #expect(known.endpoints.map(\.identifier) == [.credentials])
 
                 // Pull every sender module, page by page.
                 let locations = try await LocationsSenderClient(connection: cpo.connection("locations", token: tokenC)).getLocations(limit: 1).collect()
@@ -112,7 +112,7 @@ import Testing
                 let tokenA = await emsp.registry.invite()
                 let partner = try await cpo.server.credentials.register(versionsURL: emsp.profile.versionsURL, tokenA: tokenA)
                 #expect(partner.status == .registered)
-                #expect(partner.roles.map(\.role) == ["EMSP"])
+                #expect(partner.roles.map(\.role.rawValue) == ["EMSP"])
                 // The eMSP can now call the CPO with the token we gave it (token B).
                 let emspSide = try #require(try await emsp.registry.partners().first { $0.status == .registered })
                 let tokenB = try #require(emspSide.outgoingToken)

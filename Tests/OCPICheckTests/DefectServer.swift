@@ -72,7 +72,7 @@ struct DefectServer {
         let configuration = OCPIServerConfiguration(
             publicURL: root, ownParties: [PartyIdentity(countryCode: "NL", partyID: "CPO")], pagination: PaginationPolicy(maximumLimit: 50)
         )
-        let authenticator = StaticAuthenticator(parties: [Self.token: OCPIParty(id: "checker", roles: [.init(party: Self.emsp, role: "EMSP")])])
+        let authenticator = StaticAuthenticator(parties: [Self.token: OCPIParty(id: "checker", roles: [.init(party: Self.emsp, role: .emsp)])])
         let logger = LiveServer.quietLogger
         var router = HTTPRouter(logger: logger)
         let data = DefectData(defect: defect)

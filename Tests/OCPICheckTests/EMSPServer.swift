@@ -19,7 +19,7 @@ struct EMSPServer {
         let port = try LiveServer.freePort()
         let root = "http://127.0.0.1:\(port)"
         let configuration = OCPIServerConfiguration(publicURL: root, ownParties: [PartyIdentity(countryCode: "DE", partyID: "MSP")])
-        let authenticator = StaticAuthenticator(parties: [Self.token: OCPIParty(id: "checker", roles: [.init(party: Self.cpo, role: "CPO")])])
+        let authenticator = StaticAuthenticator(parties: [Self.token: OCPIParty(id: "checker", roles: [.init(party: Self.cpo, role: .cpo)])])
         let logger = LiveServer.quietLogger
         let store = EMSPStore(deleteIgnored: deleteIgnored)
         var router = HTTPRouter(logger: logger)

@@ -56,7 +56,7 @@ enum CPO211 {
         let root = "http://127.0.0.1:\(port)"
         let configuration = OCPIServerConfiguration(publicURL: root, ownParties: [PartyIdentity(countryCode: "NL", partyID: "CPO")])
         let authenticator = StaticAuthenticator(parties: [
-            token: OCPIParty(id: "checker", roles: [.init(party: PartyIdentity(countryCode: "DE", partyID: "CHK"), role: "EMSP")])
+            token: OCPIParty(id: "checker", roles: [.init(party: PartyIdentity(countryCode: "DE", partyID: "CHK"), role: .emsp)])
         ])
         let logger = LiveServer.quietLogger
         var router = HTTPRouter(logger: logger)

@@ -1,3 +1,4 @@
+import Foundation
 import OCPIGenerator
 import Testing
 
@@ -31,5 +32,19 @@ import Testing
     @Test(arguments: [("Locations", "locations"), ("CDRs", "cdrs"), ("HubClientInfo", "hubClientInfo"), ("ChargingProfiles", "chargingProfiles")])
     func moduleNamesInLowerCamelCase(_ name: String, _ swift: String) {
         #expect(SwiftNaming.lowerCamelModule(name) == swift)
+    }
+
+    /// Generated route tables name their module by a constant of the runtime's `OCPIModuleID`: a
+    /// release that brings a module without one must fail here, by name, and not as a compiler
+    /// error in generated code.
+    @Test(arguments: ["2.1.1", "2.2.1", "2.3.0"])
+    func everyModuleHasAConstantInTheRuntime(_ release: String) throws {
+        let spec = try loadRepositorySpec(release)
+        let runtime = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/OCPIRuntime/OCPIModuleID.swift"), encoding: .utf8)
+        for file in spec.modules {
+            let module = try #require(file.module)
+            let declaration = "public static let \(SwiftNaming.moduleConstant(file)) = OCPIModuleID(rawValue: \"\(module)\")"
+            #expect(runtime.contains(declaration), "OCPIModuleID has no constant for the \(module) module of \(release): add `\(declaration)`")
+        }
     }
 }

@@ -20,7 +20,7 @@ struct OperationKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     init(_ route: OCPIRoute) {
-        self.init(route.module, route.role, route.operation)
+        self.init(route.module.rawValue, route.role?.rawValue ?? "", route.operation)
     }
 
     var interface: String { "\(module) \(role)" }

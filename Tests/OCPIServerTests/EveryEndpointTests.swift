@@ -16,7 +16,7 @@ import Testing
         try await TestServer.run(EveryEndpoint.mounts(recorder)) { root in
             try await EveryEndpoint.exercise(module, Harness(root: root, recorder: recorder))
         }
-        let expected = Set(EveryEndpoint.routeTables.flatMap(\.routes).filter { $0.module == module.rawValue }.map(OperationKey.init))
+        let expected = Set(EveryEndpoint.routeTables.flatMap(\.routes).filter { $0.module.rawValue == module.rawValue }.map(OperationKey.init))
         let recorded = await recorder.operations
         #expect(!expected.isEmpty)
         #expect(recorded == expected, "missing: \(expected.subtracting(recorded).sorted()); unexpected: \(recorded.subtracting(expected).sorted())")
@@ -92,7 +92,7 @@ import Testing
         #expect(Set(EveryEndpoint.interfaces.map(\.name)).count == 18)
         for table in EveryEndpoint.routeTables {
             #expect(!table.routes.isEmpty)
-            #expect(table.routes.allSatisfy { $0.module == table.interface.module && $0.role == table.interface.role }, "\(table.interface.name)")
+            #expect(table.routes.allSatisfy { $0.module.rawValue == table.interface.module && $0.role?.rawValue == table.interface.role }, "\(table.interface.name)")
         }
         let bases = Dictionary(uniqueKeysWithValues: EveryEndpoint.interfaces.map { ($0.name, $0.base) })
         #expect(bases["locations SENDER"] == EveryEndpoint.cpoBase)
@@ -262,7 +262,7 @@ enum EveryEndpoint {
     /// The mounted path of a run-time URL operation, `/<module>/<operation>/<callback>`, taken
     /// from its route's `mountPath`.
     static func runtimePath(_ module: String, _ operation: String, callback: String) -> String {
-        guard let route = routeTables.flatMap(\.routes).first(where: { $0.module == module && $0.operation == operation && $0.isRuntimeURL }) else {
+        guard let route = routeTables.flatMap(\.routes).first(where: { $0.module.rawValue == module && $0.operation == operation && $0.isRuntimeURL }) else {
             return "/no-such-runtime-route/\(module)/\(operation)"
         }
         return route.mountPath.replacingOccurrences(of: "{callback}", with: QueryString.escape(callback))
@@ -333,7 +333,7 @@ struct Harness: Sendable {
 
     /// The full URL of a run-time URL operation (`…/commands/post_command_result/<callback>`).
     func runtimeURL(_ module: String, _ operation: String, callback: String) -> String {
-        let role = EveryEndpoint.routeTables.flatMap(\.routes).first { $0.module == module && $0.operation == operation }?.role ?? "SENDER"
+        let role = EveryEndpoint.routeTables.flatMap(\.routes).first { $0.module.rawValue == module && $0.operation == operation }?.role?.rawValue ?? "SENDER"
         return root + EveryEndpoint.base(module: module, role: role) + EveryEndpoint.runtimePath(module, operation, callback: callback)
     }
 

@@ -24,7 +24,7 @@ func makeRouter(tariffs: [Tariff], publicURL: String) -> Router<BasicRequestCont
     let router = Router()
     router.add(middleware: OCPIEnvelopeMiddleware())
     let partners = StaticAuthenticator(parties: [
-        "token-of-my-emsp": OCPIParty(id: "my-emsp", roles: [.init(party: PartyIdentity(countryCode: "DE", partyID: "MSP"), role: "EMSP")]),
+        "token-of-my-emsp": OCPIParty(id: "my-emsp", roles: [.init(party: PartyIdentity(countryCode: "DE", partyID: "MSP"), role: .emsp)]),
     ])
     let configuration = OCPIServerConfiguration(publicURL: publicURL, ownParties: [PartyIdentity(countryCode: "NL", partyID: "CPO")])
     router.addOCPIRoutes(OCPIRoutes.tariffsSender(MyTariffs(tariffs: tariffs)), at: "/ocpi/cpo/2.2.1",

@@ -18,8 +18,8 @@ enum TestServer {
     /// The partners the test server knows: an eMSP, another eMSP, and one still registering.
     static let authenticator = StaticAuthenticator(
         parties: [
-            emspToken: OCPIParty(id: "emsp", roles: [.init(party: emsp, role: "EMSP")]),
-            otherToken: OCPIParty(id: "other", roles: [.init(party: PartyIdentity(countryCode: "FR", partyID: "OTH"), role: "EMSP")]),
+            emspToken: OCPIParty(id: "emsp", roles: [.init(party: emsp, role: .emsp)]),
+            otherToken: OCPIParty(id: "other", roles: [.init(party: PartyIdentity(countryCode: "FR", partyID: "OTH"), role: .emsp)]),
             registrationToken: OCPIParty(id: "newcomer", roles: [], isRegistering: true),
         ],
         policies: ["other": .lenient]

@@ -345,7 +345,7 @@ struct OperatorConsole: Sendable {
             var parties = Array(Set(partner.roles.map { "\($0.countryCode)/\($0.partyID)" })).sorted().joined(separator: ", ")
             if parties.isEmpty { parties = partner.reservedParty.map { "for \($0)" } ?? "–" }
             let names = Set(partner.roles.compactMap(\.businessName)).sorted().joined(separator: ", ")
-            let roles = Array(Set(partner.roles.map(\.role))).sorted().joined(separator: ", ")
+            let roles = Array(Set(partner.roles.map(\.role.rawValue))).sorted().joined(separator: ", ")
             let counts = summary.counts
             let lastError = summary.lastError.map { failure in
                 """

@@ -18,7 +18,7 @@ struct PartnerMessenger: Sendable {
 
     private func connection(_ module: ObjectModule) throws -> OCPIConnection {
         let to = partner.roles.first.map { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID) }
-        guard let connection = partner.connection(to: module.rawValue, role: "RECEIVER", transport: transport, routing: RoutingHeaders(from: ourParty, to: to)) else {
+        guard let connection = partner.connection(to: module.moduleID, role: .receiver, transport: transport, routing: RoutingHeaders(from: ourParty, to: to)) else {
             throw NoEndpoint(module: module.rawValue)
         }
         return connection

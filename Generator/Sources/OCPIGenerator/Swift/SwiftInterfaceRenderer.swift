@@ -169,7 +169,7 @@ struct SwiftInterfaceRenderer {
                 writer.block("public static func \(lowerFirst(protocolName))(_ handler: some \(protocolName)) -> [OCPIRoute] {") { writer in
                     writer.block("[", close: "]") { writer in
                         for operation in operations {
-                            route(operation, functional: functional, notFound: notFound, into: &writer)
+                            route(operation, module: SwiftNaming.moduleConstant(module), functional: functional, notFound: notFound, into: &writer)
                         }
                     }
                 }
@@ -178,9 +178,11 @@ struct SwiftInterfaceRenderer {
         return writer.text
     }
 
-    private func route(_ operation: Operation, functional: Bool, notFound: String, into writer: inout CodeWriter) {
+    /// One route; `module` is the module's constant in the runtime's `OCPIModuleID`.
+    private func route(_ operation: Operation, module: String, functional: Bool, notFound: String, into writer: inout CodeWriter) {
         let method = "." + operation.endpoint.method.rawValue.lowercased()
-        let open = "OCPIRoute(\(method), \(swiftString(operation.operation.path)), module: \(swiftString(operation.endpoint.module)), role: \(swiftString(operation.endpoint.role.rawValue)), operation: \(swiftString(operation.operation.name)), isFunctional: \(functional), notFound: \(notFound)) { request in"
+        let role = operation.endpoint.role == .sender ? ".sender" : ".receiver"
+        let open = "OCPIRoute(\(method), \(swiftString(operation.operation.path)), module: .\(module), role: \(role), operation: \(swiftString(operation.operation.name)), isFunctional: \(functional), notFound: \(notFound)) { request in"
         writer.block(open, close: "},") { writer in
             if operation.bodyType != nil { writer.line("var request = request") }
             var arguments = ["request.context"]

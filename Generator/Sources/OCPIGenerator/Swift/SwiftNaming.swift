@@ -73,6 +73,12 @@ public enum SwiftNaming {
         return name.prefix(1).lowercased() + name.dropFirst()
     }
 
+    /// The name of a module's constant in the runtime's `OCPIModuleID`, which generated route
+    /// tables use: `Charging Profiles` → `chargingProfiles`, `CDRs` → `cdrs`.
+    public static func moduleConstant(_ file: SpecFile) -> String {
+        lowerCamelModule(moduleName(file))
+    }
+
     private static func capitalized(_ word: String) -> String {
         word.prefix(1).uppercased() + word.dropFirst()
     }
