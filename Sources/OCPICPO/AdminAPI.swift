@@ -81,16 +81,7 @@ public struct AdminAPI: Sendable {
                 let decision = await simulator.present(
                     tokenUID: uid, type: type, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid")
                 )
-                var writer = JSONWriter()
-                writer.beginObject()
-                writer.key("allowed")
-                writer.string(decision.decision.allowed.rawValue)
-                if let sessionID = decision.sessionID {
-                    writer.key("session_id")
-                    writer.string(sessionID)
-                }
-                writer.endObject()
-                return .reply(OCPIReply<OCPINoData>.ok(encoded: writer.bytes))
+                return .reply(OCPIReply.ok(PresentedTokenAnswer(allowed: decision.decision.allowed, sessionID: decision.sessionID)))
             },
         ]
     }
@@ -184,5 +175,23 @@ public struct AdminAuthenticator: OCPIAuthenticator {
         var difference = x.count ^ y.count
         for index in 0..<min(x.count, y.count) { difference |= Int(x[index] ^ y[index]) }
         return difference == 0
+    }
+}
+
+/// What the simulator's reader answered a presented token: `{"allowed": "ALLOWED", "session_id": "..."}`,
+/// the session's id once one started.
+struct PresentedTokenAnswer: JSONEncodable {
+    var allowed: AllowedType
+    var sessionID: String?
+
+    func writeJSON(into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("allowed")
+        allowed.writeJSON(into: &writer)
+        if let sessionID {
+            writer.key("session_id")
+            writer.string(sessionID)
+        }
+        writer.endObject()
     }
 }

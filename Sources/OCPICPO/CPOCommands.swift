@@ -228,8 +228,8 @@ public struct CPOHubClientInfo: HubClientInfoReceiver {
 
     public func getClientInfo(_ context: OCPIRequestContext, countryCode: String, partyID: String) async throws -> OCPIReply<ClientInfo> {
         try requireHub(context)
-        guard let stored = try await objects.store.get(key(countryCode, partyID)) else { throw OCPIError.notFound("ClientInfo \(countryCode)/\(partyID)") }
-        return .ok(encoded: stored.json)
+        guard let stored = try await objects.json(key(countryCode, partyID), as: ClientInfo.self) else { throw OCPIError.notFound("ClientInfo \(countryCode)/\(partyID)") }
+        return .ok(stored.json)
     }
 
     public func putClientInfo(_ context: OCPIRequestContext, countryCode: String, partyID: String, body: ClientInfo) async throws -> OCPIReply<OCPINoData> {

@@ -21,8 +21,8 @@ public struct CPOLocations: LocationsSender {
     }
 
     public func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<Location> {
-        guard let stored = try await objects.store.recent(key(locationID)) else { throw OCPIError.notFound("Location \(locationID)") }
-        return .ok(encoded: stored.json)
+        guard let stored = try await objects.json(key(locationID), as: Location.self, recent: true) else { throw OCPIError.notFound("Location \(locationID)") }
+        return .ok(stored.json)
     }
 
     func location(_ id: String) async throws -> Location {

@@ -24,8 +24,8 @@ public struct CPOTokens: TokensReceiver {
 
     public func getToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?) async throws -> OCPIReply<Token> {
         try requireOwner(context, countryCode, partyID, tokenUID)
-        guard let stored = try await objects.store.get(Self.key(countryCode, partyID, tokenUID, type)) else { throw OCPIError.notFound("Token \(tokenUID)") }
-        return .ok(encoded: stored.json)
+        guard let stored = try await objects.json(Self.key(countryCode, partyID, tokenUID, type), as: Token.self) else { throw OCPIError.notFound("Token \(tokenUID)") }
+        return .ok(stored.json)
     }
 
     public func putToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?, body: Token) async throws -> OCPIReply<OCPINoData> {

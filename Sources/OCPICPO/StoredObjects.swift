@@ -7,10 +7,20 @@ import OCPIStore
 struct StoredObjects: Sendable {
     let store: SQLStore
 
-    /// A page of a list, straight from the stored bytes.
-    func page<Element>(_ filter: ObjectFilter, offset: Int, limit: Int, as _: Element.Type) async throws -> OCPIPage<Element> {
+    /// A page of a list, straight from the stored bytes; the filter's module is the one that
+    /// holds `Element`s.
+    func page<Element: StoredModel>(_ filter: ObjectFilter, offset: Int, limit: Int, as _: Element.Type) async throws -> OCPIPage<Element> {
+        try Element.requireModule(filter.module)
         let (objects, total) = try await store.listJSON(filter, offset: offset, limit: limit)
-        return OCPIPage(encodedItems: objects, totalCount: total)
+        return OCPIPage(stored: objects.map(StoredJSON.init(canonical:)), totalCount: total)
+    }
+
+    /// The stored bytes of the object at `key`, whose module holds `T`s, with its owner; `recent`
+    /// as for `load`.
+    func json<T: StoredModel>(_ key: ObjectKey, as _: T.Type, recent: Bool = false) async throws -> (json: StoredJSON<T>, owner: String)? {
+        try T.requireModule(key.module)
+        guard let stored = try await recent ? store.recent(key) : store.get(key) else { return nil }
+        return (StoredJSON(canonical: stored.json), stored.owner)
     }
 
     /// `recent`: a partner's GET, which may be answered from the last second's reads
@@ -63,3 +73,26 @@ struct StoredObjects: Sendable {
         throw OCPIError(.serverError, "\(key) kept changing under this write; it was not made")
     }
 }
+
+/// The OCPI object each module of the store holds: the one table that pairs them, so that stored
+/// bytes go out only as the type they were written as (`StoredJSON<Location>` from `.locations`).
+protocol StoredModel: OCPIModel {
+    static var storedModule: ObjectModule { get }
+}
+
+extension StoredModel {
+    /// Refuses a read of another module's objects as this type: a mistake of ours, answered as
+    /// a server error rather than with the wrong object.
+    static func requireModule(_ module: ObjectModule) throws(OCPIError) {
+        guard module == storedModule else {
+            throw OCPIError(.serverError, "\(module.rawValue) objects read as \(ocpiName)")
+        }
+    }
+}
+
+extension Location: StoredModel { static var storedModule: ObjectModule { .locations } }
+extension Tariff: StoredModel { static var storedModule: ObjectModule { .tariffs } }
+extension Session: StoredModel { static var storedModule: ObjectModule { .sessions } }
+extension CDR: StoredModel { static var storedModule: ObjectModule { .cdrs } }
+extension Token: StoredModel { static var storedModule: ObjectModule { .tokens } }
+extension ClientInfo: StoredModel { static var storedModule: ObjectModule { .clientinfo } }

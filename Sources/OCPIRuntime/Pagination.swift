@@ -3,11 +3,14 @@ import Foundation
 /// One page of a list, as a handler returns it: the page's objects already encoded (typed values
 /// or stored canonical JSON, spliced as they are) and how many objects the whole list holds.
 public struct OCPIPage<Element>: Sendable {
-    public var encodedItems: [[UInt8]]
+    /// The page's items, encoded.
+    public private(set) var encodedItems: [[UInt8]]
     /// The size of the whole filtered list, for `X-Total-Count`.
     public var totalCount: Int
 
-    public init(encodedItems: [[UInt8]], totalCount: Int) {
+    /// Items taken on trust, as `OCPIReply.init(httpStatus:data:headers:)` takes its data: for
+    /// the package's tests and fakes.
+    package init(encodedItems: [[UInt8]], totalCount: Int) {
         self.encodedItems = encodedItems
         self.totalCount = totalCount
     }
@@ -16,6 +19,11 @@ public struct OCPIPage<Element>: Sendable {
 extension OCPIPage where Element: JSONEncodable {
     public init(items: [Element], totalCount: Int) {
         self.init(encodedItems: items.map { $0.jsonBytes() }, totalCount: totalCount)
+    }
+
+    /// Stored objects, sent as the store keeps them.
+    public init(stored items: [StoredJSON<Element>], totalCount: Int) {
+        self.init(encodedItems: items.map(\.bytes), totalCount: totalCount)
     }
 }
 
