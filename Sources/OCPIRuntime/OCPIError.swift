@@ -84,6 +84,9 @@ public struct OCPIError: Error, Sendable, CustomStringConvertible {
 
     public static func notFound(_ what: String) -> OCPIError { OCPIError(.notFound, "\(what) not found") }
 
+    /// A body over the server's limit, in one wording whichever layer refuses it.
+    public static func bodyTooLarge(limit: Int) -> OCPIError { OCPIError(.payloadTooLarge, "The body is larger than \(limit) bytes") }
+
     static func summary(_ violations: [Violation]) -> String {
         let shown = violations.prefix(3).map(\.description).joined(separator: "; ")
         return violations.count > 3 ? shown + "; and \(violations.count - 3) more" : shown

@@ -49,15 +49,12 @@ public struct OCPIRoute: Sendable {
         isRuntimeURL ? "/\(module.rawValue)/\(operation)/{callback}" : path
     }
 
-    /// Runs the route: every error becomes its envelope here, by the one table.
+    /// Runs the route; what it throws becomes its envelope (`OCPIServerResponse.failure`).
     public func respond(to request: OCPIServerRequest) async -> (OCPIServerResponse, unexpected: (any Error)?) {
         do {
             return (try await handler(request), nil)
-        } catch let error as OCPIError {
-            let mapped = error.kind == .notFound ? OCPIError(notFound, error.message, violations: error.violations) : error
-            return (.error(mapped), nil)
         } catch {
-            return (.error(OCPIError(.serverError, "An internal error occurred; request \(request.context.requestID).")), error)
+            return OCPIServerResponse.failure(error, requestID: request.context.requestID, notFound: notFound)
         }
     }
 }

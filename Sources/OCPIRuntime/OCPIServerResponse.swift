@@ -33,8 +33,23 @@ public struct OCPIServerResponse: Sendable {
         return OCPIServerResponse(status: 200, headers: headers, body: Envelope.write(list: page.encodedItems, statusCode: 1000, message: "Success"), statusCode: 1000)
     }
 
-    /// The envelope of an error, by the one table in `OCPIError`.
+    /// The envelope of an error, by the one table in `OCPIError`. Every error any layer answers
+    /// (router, pipeline, handler, either server) is written here.
     public static func error(_ error: OCPIError) -> OCPIServerResponse {
         OCPIServerResponse(status: error.status.http, headers: [], body: Envelope.write(error), statusCode: error.status.ocpi)
+    }
+
+    /// The envelope of whatever a handler or the pipeline threw: an `OCPIError` as itself (with
+    /// `notFound` as the route's own kind of not-found, e.g. 2003 for a location), anything else
+    /// as a server error that names the request and no detail, the error handed back as
+    /// `unexpected` for the log.
+    public static func failure(
+        _ error: any Error, requestID: String, notFound: OCPIError.Kind = .notFound
+    ) -> (OCPIServerResponse, unexpected: (any Error)?) {
+        guard let error = error as? OCPIError else {
+            return (.error(OCPIError(.serverError, "An internal error occurred; request \(requestID).")), error)
+        }
+        let mapped = error.kind == .notFound ? OCPIError(notFound, error.message, violations: error.violations) : error
+        return (.error(mapped), nil)
     }
 }

@@ -381,7 +381,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
     }
 
-    private var tooLarge: OCPIError { OCPIError(.payloadTooLarge, "The body is larger than \(limits.maximumBodySize) bytes") }
+    private var tooLarge: OCPIError { .bodyTooLarge(limit: limits.maximumBodySize) }
 
     /// Queues the connection's last answer: nothing after it is read.
     private func refuseAndStop(_ pending: Pending, _ context: ChannelHandlerContext) {

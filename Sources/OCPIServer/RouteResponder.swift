@@ -77,7 +77,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         do {
             party = authorization.isEmpty ? nil : try await authenticator.party(forAuthorization: authorization)
         } catch {
-            return (.error(OCPIError(.serverError, "An internal error occurred; request \(ids.request).")), error)
+            return OCPIServerResponse.failure(error, requestID: ids.request)
         }
         guard let party else {
             let message = authorization.isEmpty ? "Missing Authorization header (expected: Token <credentials token>)" : "Unknown or malformed credentials token"
@@ -102,7 +102,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         }
         // The body, refused above the limit before it is read any further.
         guard let body = await readBody() else {
-            return (.error(OCPIError(.payloadTooLarge, "The body is larger than \(configuration.maximumBodySize) bytes")), nil)
+            return (.error(.bodyTooLarge(limit: configuration.maximumBodySize)), nil)
         }
         var pathParameters: [String: String] = [:]
         for (name, value) in request.parameters {

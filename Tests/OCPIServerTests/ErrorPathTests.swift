@@ -9,7 +9,7 @@ import Testing
 @Suite struct ErrorPathTests {
     static let locationJSON = String(decoding: makeLocation("LOC1", updated: 1_700_000_000, countryCode: "DE", partyID: "MSP").jsonBytes(), as: UTF8.self)
 
-    func withServer(stack: TestServer.Stack = .ours, _ body: @Sendable (String, ReceivedLocations) async throws -> Void) async throws {
+    func withServer(stack: TestServer.Stack = .inMemory, _ body: @Sendable (String, ReceivedLocations) async throws -> Void) async throws {
         let received = ReceivedLocations()
         let book = LocationBook()
         await book.add(makeLocation("KNOWN", updated: 1_700_000_000))
@@ -20,14 +20,14 @@ import Testing
     }
 
     /// The errors raised around the routes (no route, wrong method, body too large, no token)
-    /// are envelopes on either server. Hummingbird's router answers a known path with another
+    /// are envelopes on every stack. Hummingbird's router answers a known path with another
     /// method as it does an unknown path (404); ours says 405.
     @Test(arguments: TestServer.Stack.allCases) func theErrorsAroundTheRoutesAreEnvelopesOnBothServers(stack: TestServer.Stack) async throws {
         try await withServer(stack: stack) { base, _ in
             let unknown = try await send("GET", base + "/ocpi/cpo/2.2.1/nothing")
             #expect(unknown.status == 404 && unknown.statusCode == 2000, "\(stack)")
             let method = try await send("DELETE", base + "/ocpi/cpo/2.2.1/locations")
-            #expect(method.status == (stack == .ours ? 405 : 404) && method.statusCode == 2000, "\(stack): HTTP \(method.status)")
+            #expect(method.status == (stack == .hummingbird ? 404 : 405) && method.statusCode == 2000, "\(stack): HTTP \(method.status)")
             let large = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: String(repeating: " ", count: 64 * 1024 + 1))
             #expect(large.status == 413 && large.statusCode == 2000, "\(stack)")
             let anonymous = try await send("GET", base + "/ocpi/cpo/2.2.1/locations", token: nil)

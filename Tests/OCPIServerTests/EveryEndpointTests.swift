@@ -58,7 +58,8 @@ import Testing
         #expect(expected.count == 52, "an operation name is used twice")
 
         let recorder = EndpointRecorder()
-        try await TestServer.run(EveryEndpoint.mounts(recorder)) { root in
+        // Once over real HTTP: every operation through the socket, as partners call it.
+        try await TestServer.run(EveryEndpoint.mounts(recorder), stack: .ours) { root in
             let harness = Harness(root: root, recorder: recorder)
             for module in EveryEndpoint.Module.allCases {
                 try await EveryEndpoint.exercise(module, harness)
@@ -120,7 +121,8 @@ import Testing
 
     @Test func reservedCharactersInParametersArriveIntact() async throws {
         let recorder = EndpointRecorder()
-        try await TestServer.run(EveryEndpoint.mounts(recorder)) { root in
+        // Over real HTTP: the encoding on the wire is what this is about.
+        try await TestServer.run(EveryEndpoint.mounts(recorder), stack: .ours) { root in
             let h = Harness(root: root, recorder: recorder)
             // Path parameters: escaped by the client, unescaped once by the server.
             let locations = LocationsSenderClient(connection: h.connection("locations", "SENDER"))
@@ -320,7 +322,7 @@ struct Harness: Sendable {
     let recorder: EndpointRecorder
     /// Whether version details publish module URLs with a trailing slash (as FastAPI does).
     var trailingSlash = false
-    var transport: any OCPIClientTransport = HTTPClientTransport(timeout: .seconds(10))
+    var transport: any OCPIClientTransport = TestServer.transport
 
     /// The module URL of an interface, as version details would give it.
     func endpoint(_ module: String, _ role: String) -> String {

@@ -7,7 +7,8 @@ import OCPITestSupport
 import Synchronization
 
 
-/// Runs a real HTTP server on loopback with the given OCPI routes, for the duration of `body`.
+/// Serves the given OCPI routes for the duration of `body`: through a `RouterTransport` with no
+/// socket (the default, for tests of routes and the pipeline), or over real HTTP on loopback.
 enum TestServer {
     static let cpo = PartyIdentity(countryCode: "NL", partyID: "CPO")
     static let emsp = PartyIdentity(countryCode: "DE", partyID: "MSP")
@@ -25,18 +26,22 @@ enum TestServer {
         policies: ["other": .lenient]
     )
 
-    /// The two ways the OCPI pipeline is served: our own server (`ocpi-cpo`'s), and mounted on
-    /// a Hummingbird router (for applications that run Hummingbird).
+    /// The ways the OCPI pipeline is served: our router in memory, our own server (`ocpi-cpo`'s)
+    /// on loopback, and mounted on a Hummingbird router (for applications that run Hummingbird).
     enum Stack: String, CaseIterable, Sendable {
-        case ours, hummingbird
+        case inMemory, ours, hummingbird
     }
+
+    /// Where `connection(_:)` and `send(_:_:)` send requests while a test server runs: the
+    /// in-memory router, or AsyncHTTPClient for a server on loopback.
+    @TaskLocal static var transport: any OCPIClientTransport = HTTPClientTransport(timeout: .seconds(10))
 
     /// Serves `mounts` (base path → routes) and hands `body` the server's base URL.
     static func run(
-        _ mounts: [(String, [OCPIRoute])], maximumLimit: Int = 100, maximumBodySize: Int = 1 << 20, stack: Stack = .ours,
+        _ mounts: [(String, [OCPIRoute])], maximumLimit: Int = 100, maximumBodySize: Int = 1 << 20, stack: Stack = .inMemory,
         _ body: @Sendable (String) async throws -> Void
     ) async throws {
-        let port = try LiveServer.freePort()
+        let port = stack == .inMemory ? 8_080 : try LiveServer.freePort()
         let baseURL = "http://127.0.0.1:\(port)"
         let configuration = OCPIServerConfiguration(
             publicURL: baseURL, ownParties: [cpo], pagination: PaginationPolicy(maximumLimit: maximumLimit), maximumBodySize: maximumBodySize
@@ -46,6 +51,10 @@ enum TestServer {
             var router = HTTPRouter(maximumBodySize: maximumBodySize, logger: logger)
             for (base, routes) in mounts {
                 router.addOCPIRoutes(routes, at: base, configuration: configuration, authenticator: authenticator, logger: logger)
+            }
+            if stack == .inMemory {
+                try await $transport.withValue(RouterTransport(router: router)) { try await body(baseURL) }
+                return
             }
             try await LiveServer.run(serving: { running in
                 OCPIHTTPServer(router: router, configuration: .init(port: port), logger: LiveServer.serverLogger, onServerRunning: { _ in running() })
@@ -62,22 +71,21 @@ enum TestServer {
 
     static func connection(
         _ endpointURL: String, token: String = emspToken, routing: RoutingHeaders = RoutingHeaders(),
-        transport: any OCPIClientTransport = HTTPClientTransport(timeout: .seconds(10))
+        transport: any OCPIClientTransport = TestServer.transport
     ) -> OCPIConnection {
         OCPIConnection(transport: transport, endpointURL: endpointURL, token: token, routing: routing)
     }
 }
 
-/// Sends through AsyncHTTPClient and keeps every request's URL, as sent.
+/// Sends through the test server's transport (`TestServer.transport`) and keeps every request's URL, as sent.
 final class RecordingTransport: OCPIClientTransport {
-    private let inner = HTTPClientTransport(timeout: .seconds(10))
     private let sent = Mutex<[String]>([])
 
     var urls: [String] { sent.withLock { $0 } }
 
     func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {
         sent.withLock { $0.append(request.url) }
-        return try await inner.send(request)
+        return try await TestServer.transport.send(request)
     }
 }
 
@@ -100,9 +108,13 @@ func send(
 ) async throws -> RawResponse {
     var fields = HeaderFields(headers)
     if let token { fields.add("Authorization", CredentialsToken.header(for: token)) }
-    // A raw exchange: a redirect is the answer, not followed.
-    var transport = HTTPClientTransport(timeout: .seconds(10))
-    transport.maximumRedirects = 0
+    // A raw exchange: a redirect is the answer, not followed (the in-memory router never
+    // redirects).
+    var transport: any OCPIClientTransport = TestServer.transport
+    if var http = transport as? HTTPClientTransport {
+        http.maximumRedirects = 0
+        transport = http
+    }
     let response = try await transport.send(OCPIClientRequest(method: method, url: url, headers: fields, body: body.map { Array($0.utf8) }))
     return RawResponse(status: response.status, headers: response.headers, body: response.body)
 }
