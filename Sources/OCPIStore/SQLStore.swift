@@ -352,7 +352,7 @@ public final class SQLStore: Sendable {
 
     /// A row's stored JSON: a direct read's bytes as they are, any other row's through `Data`.
     private static func json(_ row: any SQLRow) throws -> [UInt8] {
-        if let row = row as? SQLiteDirectRow { return try row.bytes(column: "data") }
+        if let row = row as? any SQLRowBytes { return try row.bytes(column: "data") }
         return [UInt8](try row.decode(column: "data", as: Data.self))
     }
 

@@ -4,11 +4,34 @@ import NIOCore
 import SQLKit
 import SQLiteKit
 import Synchronization
+
+/// Reads on the calling thread, beside SQLiteNIO's threaded connections: what the store needs of
+/// them. Where the build cannot reach the SQLite that sqlite-nio compiles in, there are none and
+/// every read takes a threaded connection (slower, the same results).
+protocol SQLiteFastReads: Sendable {
+    /// The database a read-only statement goes to: these reads, with `fallback` for a busy file.
+    func database(fallback: any SQLDatabase) -> any SQLDatabase
+    func close()
+}
+
+/// A row whose column holds stored JSON, read without copying it through `Data`.
+protocol SQLRowBytes {
+    func bytes(column: String) throws -> [UInt8]
+}
+
 // The SQLite that sqlite-nio compiles in, which its connections (the store's writer among them)
-// run on. sqlite-nio does not offer it as a product; it is imported here, and only here, because
-// reads must use the same copy of SQLite as the writer: two copies in one process do not see each
-// other's POSIX locks on the file, and can corrupt it.
+// run on. sqlite-nio exports no product for it, and no package we may use offers a raw handle on
+// its connections; it is imported here, and only here, because reads must use the same copy of
+// SQLite as the writer: two copies in one process do not see each other's POSIX locks on the
+// file, and can corrupt it (so GRDB's SQLite is no way out). Should a release of sqlite-nio rename
+// or drop the module, the build goes on without fast reads (`fastReads(path:)` is nil) rather than
+// breaking; StoreTests' direct-read test then fails by name, not the build.
+#if canImport(VaporCSQLite)
 import VaporCSQLite
+
+/// The fast reads of a file store.
+func sqliteFastReads(path: String) -> (any SQLiteFastReads)? { SQLiteDirectReaders(path: path) }
+
 
 /// SQLite's read-only connections, used on the calling thread: a read by key costs a few
 /// microseconds in SQLite, and sending it to a connection's own thread and back (as SQLiteNIO
@@ -383,3 +406,14 @@ struct SQLiteDirectDatabase: SQLDatabase {
         }
     }
 }
+
+extension SQLiteDirectReaders: SQLiteFastReads {
+    func database(fallback: any SQLDatabase) -> any SQLDatabase {
+        SQLiteDirectDatabase(readers: self, fallback: fallback)
+    }
+}
+
+extension SQLiteDirectRow: SQLRowBytes {}
+#else
+func sqliteFastReads(path: String) -> (any SQLiteFastReads)? { nil }
+#endif

@@ -47,7 +47,7 @@ enum StoreBackend: Sendable {
                     // A reader that is sent a write by mistake fails instead of writing.
                     try await readerDatabase.raw("PRAGMA query_only = ON").run()
                 }
-                return .sqlite(writer, readers: SQLiteReaders(readers, direct: SQLiteDirectReaders(path: path)), threads: threads, writing: AsyncSemaphore(1))
+                return .sqlite(writer, readers: SQLiteReaders(readers, direct: sqliteFastReads(path: path)), threads: threads, writing: AsyncSemaphore(1))
             } catch {
                 for pool in threads { try? await pool.shutdownGracefully() }
                 throw error
@@ -134,7 +134,7 @@ enum StoreBackend: Sendable {
         case .sqlite(let writer, let readers, _, let writing):
             if reading, let direct = readers.direct, let threaded = readers.next() {
                 let fallback = threaded.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
-                return try await body(SQLiteDirectDatabase(readers: direct, fallback: fallback))
+                return try await body(direct.database(fallback: fallback))
             }
             if reading, let reader = readers.next() {
                 return try await body(reader.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
@@ -204,10 +204,10 @@ enum StoreBackend: Sendable {
 /// and threaded ones, lent in turn, for when the file is busy.
 final class SQLiteReaders: Sendable {
     let connections: [SQLiteConnection]
-    let direct: SQLiteDirectReaders?
+    let direct: (any SQLiteFastReads)?
     private let turn = Atomic<Int>(0)
 
-    init(_ connections: [SQLiteConnection], direct: SQLiteDirectReaders?) {
+    init(_ connections: [SQLiteConnection], direct: (any SQLiteFastReads)?) {
         self.connections = connections
         self.direct = direct
     }

@@ -21,6 +21,17 @@ import Testing
         }
     }
 
+    /// The fast reads stand on a module sqlite-nio does not export: should a release of it drop
+    /// the module, the build goes on without them, and this says so.
+    @Test func fileStoresReadOnTheCallingThread() async throws {
+        try await Self.withStore { _, path in
+            let reads = sqliteFastReads(path: path)
+            #expect(reads != nil, "built without VaporCSQLite: every read takes a threaded connection")
+            reads?.close()
+        }
+    }
+
+#if canImport(VaporCSQLite)
     @Test func everyBoundTypeAndColumnTypeComesBackAsWritten() async throws {
         // The store makes the file; the readers read it beside the store's own.
         try await Self.withStore { _, path in
@@ -113,4 +124,5 @@ import Testing
         try await waiting.close()
         try await writer.close()
     }
+#endif
 }
