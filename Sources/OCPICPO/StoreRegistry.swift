@@ -6,9 +6,11 @@ import OCPIStore
 /// The partner registry of the CPO server, kept in its store as JSON documents.
 public struct StoreRegistry: PartnerRegistry {
     public let store: SQLStore
+    private let recent: RecentPartners<PartnerRecord>
 
     public init(store: SQLStore) {
         self.store = store
+        recent = RecentPartners(store: store)
     }
 
     private static let encoder: JSONEncoder = {
@@ -25,11 +27,11 @@ public struct StoreRegistry: PartnerRegistry {
     }
 
     /// Asked on every OCPI request: remembered by the store for a second (see
-    /// `SQLStore.partner(presenting:digest:decode:)`). A partner remembered as not registered is read
+    /// `RecentPartners`). A partner remembered as not registered is read
     /// again: one in the middle of its handshake (`parties register` in another process) must
     /// not be refused its modules for that second once registered, and such reads are few.
     public func partner(incomingToken: String) async throws -> PartnerRecord? {
-        guard let remembered = try await store.partner(presenting: incomingToken, digest: CredentialsTokenDigest.of, decode: Self.decode) else {
+        guard let remembered = try await recent.partner(presenting: incomingToken, digest: CredentialsTokenDigest.of, decode: Self.decode) else {
             return nil
         }
         if remembered.status == .registered { return remembered }

@@ -18,9 +18,9 @@ public final class SQLStore: Sendable {
     /// Where each statement is timed (`ocpi_store_duration_seconds`) and each failure counted
     /// (`ocpi_store_errors_total`), by the store operation that sent it.
     let metrics: StoreMetrics
-    /// Partners by the token they present, for a second (`partner(presenting:digest:decode:)`):
-    /// more tokens than any platform has partners.
-    private let partnersByToken = RecentValues<String, any Sendable>(lifetime: .seconds(1), capacity: 4096)
+    /// Counts the writes of partners through this store, so that what `RecentPartners` keep of
+    /// them is forgotten at once.
+    private let partnerWrites = Atomic<Int>(0)
     /// Objects as `recent(_:)` read them, for a second, up to 16 MiB of JSON; only on SQLite
     /// (see `recent(_:)`).
     let recentObjects: RecentValues<ObjectKey, StoredObject>?
@@ -364,7 +364,7 @@ public final class SQLStore: Sendable {
     /// it acts as, and no party is held by two partners: a write that would take another's
     /// throws `StoreError.partyTaken` and changes nothing.
     public func insertPartner(id: String, tokenHash: String, parties: [PartyIdentity], document: [UInt8]) async throws {
-        defer { partnersByToken.forgetAll() }
+        defer { partnerWrites.add(1, ordering: .sequentiallyConsistent) }
         let claimed = try await claim(parties, for: id)
         do {
             try await query("""
@@ -380,7 +380,7 @@ public final class SQLStore: Sendable {
     /// Replaces a partner's token digest, parties and document; the parties it no longer lists
     /// are free for others once this returns.
     public func updatePartner(id: String, tokenHash: String, parties: [PartyIdentity], document: [UInt8]) async throws {
-        defer { partnersByToken.forgetAll() }
+        defer { partnerWrites.add(1, ordering: .sequentiallyConsistent) }
         let claimed = try await claim(parties, for: id)
         do {
             try await query("""
@@ -443,23 +443,9 @@ public final class SQLStore: Sendable {
         try await read("SELECT data FROM partners WHERE incoming_token = \(bind: tokenHash)").first().map(Self.document)
     }
 
-    /// The partner that presents `token` (found by its digest, `digest(token)`), as `decode`
-    /// makes it of the document, remembered for up to a second: every OCPI request asks, and
-    /// most within a second of the last one. Remembered by the token itself, in memory only, so
-    /// that a request that asks again needs no digest. A change to a partner through this store
-    /// is seen at once; one by another process (another instance, `ocpi-cpo parties`) within the
-    /// second. A token nobody presents is not remembered, so one minted elsewhere works at once.
-    public func partner<Partner: Sendable>(
-        presenting token: String, digest: (String) -> String, decode: ([UInt8]) throws -> Partner
-    ) async throws -> Partner? {
-        let now = ContinuousClock.now
-        if let partner = partnersByToken.value(for: token, at: now) as? Partner { return partner }
-        let generation = partnersByToken.generation
-        guard let document = try await partner(tokenHash: digest(token)) else { return nil }
-        let partner = try decode(document)
-        partnersByToken.remember(partner, for: token, at: now, generation: generation)
-        return partner
-    }
+    /// How many times a partner was written through this store; `RecentPartners` forget what
+    /// they remember when it moves.
+    public var partnerGeneration: Int { partnerWrites.load(ordering: .sequentiallyConsistent) }
 
     public func partner(id: String) async throws -> [UInt8]? {
         try await read("SELECT data FROM partners WHERE id = \(bind: id)").first().map(Self.document)

@@ -212,26 +212,27 @@ import Testing
     @Test(arguments: TestDatabase.all)
     func partnersByTokenAreRememberedForASecond(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, location async throws in
+            let recent = RecentPartners<String>(store: store)
             let decodes = Mutex(0)
             let decode: @Sendable ([UInt8]) -> String = { document in
                 decodes.withLock { $0 += 1 }
                 return String(decoding: document, as: UTF8.self)
             }
-            #expect(try await store.partner(presenting: "token-a", digest: { $0 }, decode: decode) == nil)
+            #expect(try await recent.partner(presenting: "token-a", digest: { $0 }, decode: decode) == nil)
             try await store.insertPartner(id: "p1", tokenHash: "token-a", parties: [], document: Array("one".utf8))
-            #expect(try await store.partner(presenting: "token-a", digest: { $0 }, decode: decode) == "one", "an unknown token is not remembered")
-            #expect(try await store.partner(presenting: "token-a", digest: { $0 }, decode: decode) == "one")
+            #expect(try await recent.partner(presenting: "token-a", digest: { $0 }, decode: decode) == "one", "an unknown token is not remembered")
+            #expect(try await recent.partner(presenting: "token-a", digest: { $0 }, decode: decode) == "one")
             #expect(decodes.withLock { $0 } == 1, "the second ask is answered from memory")
 
             try await store.updatePartner(id: "p1", tokenHash: "token-a", parties: [], document: Array("two".utf8))
-            #expect(try await store.partner(presenting: "token-a", digest: { $0 }, decode: decode) == "two", "a change here is seen at once")
+            #expect(try await recent.partner(presenting: "token-a", digest: { $0 }, decode: decode) == "two", "a change here is seen at once")
 
             let other = try await SQLStore.open(location)
             try await other.updatePartner(id: "p1", tokenHash: "token-b", parties: [], document: Array("three".utf8))
             try await other.shutdown()
             try await Task.sleep(for: .milliseconds(1100))
-            #expect(try await store.partner(presenting: "token-a", digest: { $0 }, decode: decode) == nil, "a token revoked elsewhere stops working within a second")
-            #expect(try await store.partner(presenting: "token-b", digest: { $0 }, decode: decode) == "three")
+            #expect(try await recent.partner(presenting: "token-a", digest: { $0 }, decode: decode) == nil, "a token revoked elsewhere stops working within a second")
+            #expect(try await recent.partner(presenting: "token-b", digest: { $0 }, decode: decode) == "three")
         }
     }
 
