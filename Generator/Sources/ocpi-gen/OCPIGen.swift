@@ -53,6 +53,14 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let loaded = try spec.load()
+        // The conversions from and to this release (spec/conversions/): every difference between
+        // the releases has its rule.
+        if case .failure(let errors) = try ConversionFiles.plans(for: loaded, releaseDirectory: spec.specDirectory, load: SpecDirectory.load) {
+            printError(errors.description)
+            let count = errors.diagnostics.count
+            printError("\(count) error\(count == 1 ? "" : "s") in the conversions of \(loaded.version)")
+            throw ExitCode.failure
+        }
         guard let output else { return }
         let expected = Generator().generate(loaded)
         let differences = OutputDifference.compare(expected: expected, actual: try OutputFolder.read(output))

@@ -1,0 +1,102 @@
+/// The rules of one conversion between two releases (`spec/conversions/2.2.1-2.1.1.yaml`): what
+/// to do where the releases differ. Whatever they share is copied without a rule; the planner
+/// (`ConversionPlanner`) finds every difference and refuses one that no rule covers.
+public struct ConversionRules: Hashable, Sendable {
+    /// The release converted from, and the one converted to (`2.2.1`, `2.1.1`).
+    public var from: String
+    public var to: String
+    public var doc: String
+    /// The objects converted (each with every object and enum it holds): `Location`, `Token`.
+    public var roots: [Root]
+    /// Rules by object name (the name in the target release).
+    public var objects: [String: ObjectRules]
+    /// Rules by enum name (the name in the source release).
+    public var enums: [String: EnumRules]
+    public var location: SourceLocation
+
+    public struct Root: Hashable, Sendable {
+        public var name: String
+        public var location: SourceLocation
+    }
+}
+
+/// The rules for one object's fields, by field name.
+public struct ObjectRules: Hashable, Sendable {
+    public var name: String
+    public var fields: [FieldRule]
+    public var location: SourceLocation
+
+    public func rule(for field: String) -> FieldRule? { fields.first { $0.field == field } }
+}
+
+/// What the conversion does with one field that the releases disagree on.
+public struct FieldRule: Hashable, Sendable {
+    /// A field of the target object, or (for `drop`) of the source object.
+    public var field: String
+    public var action: Action
+    /// Why, in our own words; written into the generated code and docs.
+    public var reason: String?
+    public var location: SourceLocation
+
+    public enum Action: Hashable, Sendable {
+        /// The source field has no place in the target: its value is lost.
+        case drop
+        /// The target field takes the source field of another name (`voltage` from
+        /// `max_voltage`); a list becomes its first element when the target holds one value.
+        case from(String)
+        /// The target field, which the source lacks or may leave out, gets this value.
+        case `default`(String)
+        /// Text longer than the target allows is cut to its length.
+        case truncate
+        /// A number is written with exactly this many decimals (a coordinate).
+        case decimals(Int)
+        /// Hand-written: a function, named here, makes the value from the source object; `reads`
+        /// names the source fields it uses (`Location.type` from `parking_type`).
+        case derive(String, reads: [String])
+        /// Copied although the specs differ, because every source value is valid in the target
+        /// (a looser pattern, which the planner cannot compare by itself).
+        case asIs
+    }
+
+    /// The action's name as the rules file writes it.
+    public var actionName: String {
+        switch action {
+        case .drop: "drop"
+        case .from: "from"
+        case .default: "default"
+        case .truncate: "truncate"
+        case .decimals: "decimals"
+        case .derive: "derive"
+        case .asIs: "as_is"
+        }
+    }
+}
+
+/// The rules for the values of one enum that the target release lacks.
+public struct EnumRules: Hashable, Sendable {
+    public var name: String
+    public var values: [EnumValueRule]
+    public var location: SourceLocation
+
+    public func rule(for value: String) -> EnumValueRule? { values.first { $0.value == value } }
+}
+
+public struct EnumValueRule: Hashable, Sendable {
+    /// The source release's value.
+    public var value: String
+    public var action: Action
+    public var reason: String?
+    public var location: SourceLocation
+
+    public enum Action: Hashable, Sendable {
+        /// Becomes this value of the target release.
+        case to(String)
+        /// Left out of a list of values (a capability the target cannot name); never allowed for
+        /// a single value.
+        case omit
+        /// Sent as it is although the target does not define it: there is no right value, and a
+        /// wrong one would mislead more than an unknown one (a lenient partner shows it, a
+        /// strict one refuses the object). Listed as lossy.
+        case keep
+    }
+}

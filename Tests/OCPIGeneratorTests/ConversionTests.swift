@@ -1,0 +1,109 @@
+import Foundation
+import OCPIGenerator
+import OCPITestSupport
+import Testing
+
+/// Conversions between releases as data (`spec/conversions/`): every difference between two
+/// releases has a rule, or the generator says where one is missing.
+@Suite struct ConversionTests {
+    static let rulesPath = "spec/conversions/2.2.1-2.1.1.yaml"
+
+    func rulesText() throws -> String {
+        try String(contentsOf: repositoryRoot.appendingPathComponent(Self.rulesPath), encoding: .utf8)
+    }
+
+    func plan(_ text: String) throws -> Result<ConversionPlan, SpecErrors> {
+        let rules = try ConversionLoader.load(path: Self.rulesPath, text: text).get()
+        return ConversionPlanner.plan(rules, from: try loadRepositorySpec("2.2.1"), to: try loadRepositorySpec("2.1.1"))
+    }
+
+    func errors(_ text: String) throws -> [String] {
+        switch try plan(text) {
+        case .success: return []
+        case .failure(let errors): return errors.diagnostics.map(\.description)
+        }
+    }
+
+    @Test func theRepositorysLocationsConvertTo211() throws {
+        let plan = try plan(try rulesText()).get()
+        let names = plan.objects.map(\.name)
+        for name in ["Location", "EVSE", "Connector", "GeoLocation", "RegularHours", "EnergyMix", "Image", "BusinessDetails"] {
+            #expect(names.contains(name), "\(name) is converted")
+        }
+        let connector = try #require(plan.objects.first { $0.name == "Connector" })
+        let voltage = try #require(connector.fields.first { $0.target.name == "voltage" })
+        #expect(voltage.source?.name == "max_voltage")
+        let standard = try #require(connector.fields.first { $0.target.name == "standard" })
+        #expect(standard.rule == nil && standard.source?.name == "standard", "an unchanged field is copied without a rule")
+        #expect(connector.dropped.map(\.field) == ["max_electric_power"])
+        let location = try #require(plan.objects.first { $0.name == "Location" })
+        #expect(Set(location.dropped.map(\.field)) == ["country_code", "party_id", "publish", "publish_allowed_to", "state"])
+        let connectorTypes = try #require(plan.enums.first { $0.name == "ConnectorType" })
+        #expect(connectorTypes.rules.contains { $0.value == "GBT_AC" && $0.action == .keep })
+        #expect(plan.enums.first { $0.name == "PowerType" }?.rules.contains { $0.value == "AC_2_PHASE_SPLIT" && $0.action == .to("AC_1_PHASE") } == true)
+    }
+
+    /// What the issue asks of `ocpi-gen check`: a changed field without a rule is an error at
+    /// the field's line, and the command fails.
+    @Test func aMissingRuleFailsCheckWithTheFieldsLine() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-conversions-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("conversions"), withIntermediateDirectories: true)
+        for release in ["ocpi-2.2.1", "ocpi-2.1.1"] {
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("spec/" + release), to: folder.appendingPathComponent(release))
+        }
+        let withoutVoltage = try rulesText().replacingOccurrences(of: "    voltage: {from: max_voltage}\n", with: "")
+        try withoutVoltage.write(to: folder.appendingPathComponent("conversions/2.2.1-2.1.1.yaml"), atomically: true, encoding: .utf8)
+
+        guard let executable = BuiltExecutable.url("ocpi-gen") else { throw BuiltExecutable.NotBuilt(name: "ocpi-gen") }
+        let outcome = try await BuiltExecutable.runProcess(executable, ["check", "ocpi-2.1.1"], directory: folder)
+        #expect(outcome.status == 1)
+        let voltageLine = try #require(
+            String(contentsOf: folder.appendingPathComponent("ocpi-2.1.1/locations.yaml"), encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("name: voltage") }
+        ) + 1
+        #expect(outcome.error.contains("ocpi-2.1.1/locations.yaml:\(voltageLine): error: Connector.voltage is required in 2.1.1"), "\(outcome.error)")
+        #expect(outcome.error.contains("ocpi-2.2.1/locations.yaml:"), "max_voltage, now used by no rule, must be dropped: \(outcome.error)")
+        #expect(outcome.error.contains("2 errors in the conversions of 2.1.1"), "\(outcome.error)")
+    }
+
+    @Test(arguments: [
+        // A value the target lacks, without a rule: at the value's line in the source spec.
+        ("    PED_TERMINAL: {omit: true, reason: 2.1.1 cannot name ways to pay at the charger.}\n", "", "Capability.PED_TERMINAL is no value of 2.1.1"),
+        // A single value cannot be left out.
+        ("    AC_2_PHASE:\n      to: AC_1_PHASE\n", "    AC_2_PHASE:\n      omit: true\n", "PowerType.AC_2_PHASE cannot be left out"),
+        // A value to map to must exist.
+        ("to: AC_1_PHASE\n      reason: Split", "to: AC_4_PHASE\n      reason: Split", "'AC_4_PHASE' is no value of PowerType in 2.1.1"),
+        // A rule for a field neither release has.
+        ("  EnvironmentalImpact:\n", "  EnvironmentalImpact:\n    colour: {default: green, reason: none}\n", "EnvironmentalImpact has no field 'colour' in either release"),
+        // A source field to read from must exist.
+        ("{from: max_voltage}", "{from: max_volts}", "Connector of 2.2.1 has no field 'max_volts'"),
+        // Rules for an object no root holds.
+        ("enums:\n", "  Tariff:\n    id: {as_is: true, reason: x}\nenums:\n", "Tariff is not converted (no root holds it)"),
+        // Drop is for source fields only.
+        ("    state: {drop: 2.1.1 has no state or province.}\n", "    state: {drop: 2.1.1 has no state or province.}\n    city: {drop: no}\n", "Location.city is a field of 2.1.1: drop is for source fields it lacks"),
+    ])
+    func aRuleThatDoesNotFitIsRefused(_ original: String, _ replacement: String, _ expected: String) throws {
+        let text = try rulesText()
+        #expect(text.contains(original), "the fixture still has: \(original)")
+        let errors = try errors(text.replacingOccurrences(of: original, with: replacement))
+        #expect(errors.contains { $0.contains(expected) }, "\(errors)")
+    }
+
+    @Test(arguments: [
+        ("{from: max_voltage}", "{from: max_voltage, truncate: true}", "must say one of drop, from, default, truncate, decimals, derive or as_is"),
+        ("truncate: true\n      reason: 2.1.1 allows", "truncate: true\n      colour: red\n      reason: 2.1.1 allows", "unknown key 'colour'"),
+        ("{from: category}", "{default: x}", "needs a 'reason'"),
+        ("      reads: [parking_type]\n", "      reads: [parking_type]\n      from: parking_type\n", "must say one of"),
+        ("{omit: true, reason: 2.1.1 has no token groups.}", "{reason: 2.1.1 has no token groups.}", "must say one of 'to', 'omit' or 'keep'"),
+    ])
+    func aMalformedRuleIsReportedAtItsLine(_ original: String, _ replacement: String, _ expected: String) throws {
+        let text = try rulesText()
+        #expect(text.contains(original), "the fixture still has: \(original)")
+        guard case .failure(let errors) = ConversionLoader.load(path: Self.rulesPath, text: text.replacingOccurrences(of: original, with: replacement)) else {
+            Issue.record("accepted: \(replacement)")
+            return
+        }
+        #expect(errors.diagnostics.contains { $0.message.contains(expected) && $0.location.file == Self.rulesPath && $0.location.line > 1 }, "\(errors)")
+    }
+}
