@@ -8,7 +8,7 @@ struct OCPIGen: ParsableCommand {
         commandName: "ocpi-gen",
         abstract: "Reads an OCPI release described in spec/ and generates Swift code and OpenAPI from it.",
         discussion: "Every subcommand first loads and checks SPEC_DIR; problems are printed as FILE:LINE: error: MESSAGE and exit with status 1.",
-        subcommands: [Check.self, Generate.self, OpenAPI.self, Diff.self, Docs.self]
+        subcommands: [Check.self, Generate.self, Convert.self, OpenAPI.self, Diff.self, Docs.self]
     )
 }
 
@@ -213,4 +213,46 @@ enum OutputFolder {
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Writes the Swift conversion of a rules file (spec/conversions/FROM-TO.yaml) between two releases; with --check, only checks that it is current.",
+        discussion: "The releases are read from the folders beside the rules' folder (spec/ocpi-FROM, spec/ocpi-TO). A difference between them without a rule is an error at its line."
+    )
+
+    @Argument(help: "The rules file, e.g. spec/conversions/2.2.1-2.1.1.yaml.")
+    var rules: String
+
+    @Option(name: .long, help: "The conversions target's folder, e.g. Sources/OCPIConversions.")
+    var output: String
+
+    @Flag(name: .long, help: "Write nothing; fail when the file in --output differs from what the rules generate.")
+    var check = false
+
+    func run() throws {
+        let file: GeneratedFile
+        switch try ConversionFiles.swift(rulesPath: rules, load: SpecDirectory.load) {
+        case .failure(let errors):
+            printError(errors.description)
+            let count = errors.diagnostics.count
+            printError("\(count) error\(count == 1 ? "" : "s") in \(rules)")
+            throw ExitCode.failure
+        case .success(let generated):
+            file = generated
+        }
+        let path = OutputFolder.join(output, file.path)
+        let current = try? String(contentsOfFile: path, encoding: .utf8)
+        if check {
+            guard current == file.contents else {
+                printError("\(path): error: \(current == nil ? "missing" : "changed") (run `ocpi-gen convert \(rules) --output \(output)`)")
+                throw ExitCode.failure
+            }
+            return
+        }
+        if current != file.contents {
+            try OutputFolder.write(file.contents, to: path)
+            print("wrote \(path)")
+        }
+    }
 }

@@ -171,3 +171,23 @@ public enum ConversionFiles {
         return diagnostics.isEmpty ? .success(plans) : .failure(SpecErrors(diagnostics))
     }
 }
+
+extension ConversionFiles {
+    /// The Swift of one rules file (`spec/conversions/2.2.1-2.1.1.yaml`), planned against the
+    /// releases beside it; `load` reads a release folder.
+    public static func swift(rulesPath: String, load: (String) throws -> Spec) throws -> Result<GeneratedFile, SpecErrors> {
+        let text = try String(contentsOfFile: rulesPath, encoding: .utf8)
+        let rules: ConversionRules
+        switch ConversionLoader.load(path: rulesPath, text: text) {
+        case .failure(let errors): return .failure(errors)
+        case .success(let loaded): rules = loaded
+        }
+        let specFolder = ((rulesPath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let prefix = specFolder.isEmpty ? "" : specFolder + "/"
+        let source = try load(prefix + "ocpi-\(rules.from)")
+        let target = try load(prefix + "ocpi-\(rules.to)")
+        return ConversionPlanner.plan(rules, from: source, to: target).map { plan in
+            SwiftConversionRenderer(plan: plan, source: source, target: target, rulesPath: rulesPath).file
+        }
+    }
+}

@@ -169,10 +169,17 @@ private struct PlanRun {
                 error(rule.location, "\(sourceObject.name) of \(rules.from) has no field '\(name)'")
                 return nil
             }
-            // Whatever else differs (a list for one value, a renamed type) is the generated
-            // code's to bridge; a change it cannot bridge is refused there.
-            if case .named(let type) = from.type, case .named(let targetType) = field.type, type == targetType {
-                reachNamed(type, from: rule.location, single: !field.cardinality.isList)
+            // A list may give its first element to a field that may be left out; otherwise the
+            // values must fit as they would for a field of the same name.
+            if from.cardinality.isList, !field.cardinality.isList, field.cardinality.isRequired {
+                error(rule.location, "\(sourceObject.name).\(name) is a list and \(field.name) requires one value: an empty list has none")
+                return from
+            }
+            var adjusted = from
+            if from.cardinality.isList != field.cardinality.isList { adjusted.cardinality = field.cardinality == .one ? .one : .optional }
+            if !field.cardinality.isList, from.cardinality.isList { adjusted.cardinality = .optional }
+            if let difference = difference(from: adjusted, to: field) {
+                error(rule.location, "\(sourceObject.name).\(name) does not fit \(field.name) (\(difference)): another rule is needed")
             }
             return from
         case .default(let value):

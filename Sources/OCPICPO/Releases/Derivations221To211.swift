@@ -1,0 +1,30 @@
+import OCPI211
+import OCPI221
+import OCPIConversions
+
+/// The hand-written part of the conversion from 2.2.1 to 2.1.1 (the `derive` rules of
+/// spec/conversions/2.2.1-2.1.1.yaml); everything else is generated.
+public struct Derivations221To211: Conversion221To211Derivations {
+    public init() {}
+
+    /// 2.1.1's LocationType from 2.2.1's ParkingType: the four kinds both name keep their name,
+    /// the two 2.1.1 lacks are OTHER, and a location without a parking type is UNKNOWN.
+    public func locationType(_ value: OCPI221.Location) -> OCPI211.LocationType {
+        guard let parking = value.parkingType else { return .unknown }
+        switch parking {
+        case .onStreet: return .onStreet
+        case .parkingGarage: return .parkingGarage
+        case .undergroundGarage: return .undergroundGarage
+        case .parkingLot: return .parkingLot
+        case .alongMotorway, .onDriveway: return .other
+        case .unrecognized: return .unknown
+        }
+    }
+}
+
+extension Conversion221To211 where Derivations == Derivations221To211 {
+    /// The conversion with the server's own derivations.
+    public init() {
+        self.init(derivations: Derivations221To211())
+    }
+}
