@@ -27,14 +27,34 @@ public struct CPOConfiguration: Sendable {
     public var tokenSyncInterval: Duration
     /// HTTPS with this certificate (`serve --tls-certificate`); `nil`: plain HTTP.
     public var tls: ServerTLS?
+    /// The OCPI releases served, each listed by `GET /ocpi/versions` (`serve --versions`).
+    public var releases: [ServedRelease]
+
+    /// A release this server can speak to partners.
+    public enum ServedRelease: String, Sendable, CaseIterable, Comparable {
+        /// Versions and Locations (read), converted from the stored 2.2.1 objects; registration
+        /// and the other modules follow.
+        case v2_1_1 = "2.1.1"
+        /// Every module.
+        case v2_2_1 = "2.2.1"
+
+        /// What `serve` offers when not told: the releases every module of which is served.
+        public static let defaults: [ServedRelease] = [.v2_2_1]
+
+        public static func < (lhs: ServedRelease, rhs: ServedRelease) -> Bool {
+            lhs.rawValue.split(separator: ".").compactMap { Int($0) }.lexicographicallyPrecedes(rhs.rawValue.split(separator: ".").compactMap { Int($0) })
+        }
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, database: StoreLocation = .sqlite(path: "ocpi-cpo.sqlite"),
         adminToken: String, countryCode: String = "NL", partyID: String = "SOC", businessName: String = "Swift OCPI Charging",
         maximumPageSize: Int = 100, demoData: Bool = true, push: PushConfiguration = PushConfiguration(),
         simulator: ChargePointSimulator.Configuration? = nil, commandTimeout: Duration = .seconds(30),
-        connections: ConnectionLimits = ConnectionLimits(), tokenSyncInterval: Duration = .seconds(3600), tls: ServerTLS? = nil
+        connections: ConnectionLimits = ConnectionLimits(), tokenSyncInterval: Duration = .seconds(3600), tls: ServerTLS? = nil,
+        releases: [ServedRelease] = ServedRelease.defaults
     ) {
+        self.releases = Array(Set(releases + [.v2_2_1])).sorted()
         self.host = host
         self.port = port
         self.publicURL = publicURL ?? "\(tls == nil ? "http" : "https")://\(host):\(port)"

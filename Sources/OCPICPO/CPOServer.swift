@@ -110,7 +110,9 @@ public struct CPOServer: Sendable {
             .init(.chargingprofiles, .receiver, path: cpoBasePath + "/chargingprofiles"),
             .init(.hubclientinfo, .receiver, path: cpoBasePath + "/hubclientinfo"),
         ]
-        return PlatformProfile(publicURL: configuration.publicURL, roles: [role], modules: modules)
+        var profile = PlatformProfile(publicURL: configuration.publicURL, roles: [role], modules: modules)
+        profile.releases = configuration.releases.map(\.rawValue)
+        return profile
     }
 
     public var credentials: CredentialsService<StoreRegistry> {
@@ -149,6 +151,17 @@ public struct CPOServer: Sendable {
                     ))
                     + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo(store: store))
             ),
+        ] + release211Routes
+    }
+
+    /// The 2.1.1 version details and modules, when 2.1.1 is served (its list of versions is
+    /// 2.2.1's, which names it).
+    private var release211Routes: [(basePath: String, routes: [OCPIRoute])] {
+        guard configuration.releases.contains(.v2_1_1) else { return [] }
+        let versions = CPOVersions211(publicURL: configuration.publicURL, served: profile.releases)
+        return [
+            ("/ocpi", OCPIRoutes.versionsSender(versions).filter { $0.path == Release211.detailsPath }),
+            (Release211.basePath, OCPIRoutes.locationsSender(CPOLocations211(store: store, party: configuration.party))),
         ]
     }
 

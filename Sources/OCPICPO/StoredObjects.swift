@@ -15,6 +15,18 @@ struct StoredObjects: Sendable {
         return OCPIPage(stored: objects.map(StoredJSON.init(canonical:)), totalCount: total)
     }
 
+    /// A page of a list as values, for a partner on another release than the stored one (its
+    /// objects are converted one by one); with the size of the whole list.
+    func pageValues<Element: StoredModel>(_ filter: ObjectFilter, offset: Int, limit: Int, as _: Element.Type) async throws -> (items: [Element], total: Int) {
+        try Element.requireModule(filter.module)
+        let (objects, total) = try await store.listJSON(filter, offset: offset, limit: limit)
+        let items = try objects.map { bytes in
+            guard let value = try Element.decodeJSON(bytes).value else { throw OCPIError(.serverError, "a stored \(Element.ocpiName) cannot be read") }
+            return value
+        }
+        return (items, total)
+    }
+
     /// The stored bytes of the object at `key`, whose module holds `T`s, with its owner; `recent`
     /// as for `load`.
     func json<T: StoredModel>(_ key: ObjectKey, as _: T.Type, recent: Bool = false) async throws -> (json: StoredJSON<T>, owner: String)? {

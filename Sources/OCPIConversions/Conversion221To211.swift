@@ -21,7 +21,7 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         self.derivations = derivations
     }
 
-    /// `Location` of 2.2.1 as 2.1.1 has it; lost on the way: `country_code` (2.1.1 objects name no owner; the URL a push goes to carries it.); `party_id` (2.1.1 objects name no owner; the URL a push goes to carries it.); `publish` (The server sends 2.1.1 partners published locations only (publish true), which is all 2.1.1 knows.); `publish_allowed_to` (2.1.1 cannot limit a location to some drivers; the server does not send such locations to 2.1.1 partners.); `state` (2.1.1 has no state or province.).
+    /// `Location` of 2.2.1 as 2.1.1 has it; lost on the way: `country_code` (2.1.1 objects name no owner; the URL a push goes to carries it.); `party_id` (2.1.1 objects name no owner; the URL a push goes to carries it.); `publish` (2.1.1 has no publish flag: a 2.1.1 partner gets the locations a 2.2.1 partner gets, and one not to be shown to drivers is not marked as such (lossy).); `publish_allowed_to` (2.1.1 cannot limit a location to some drivers (lossy).); `state` (2.1.1 has no state or province.).
     public func convert(_ value: OCPI221.Location) -> OCPI211.Location {
         OCPI211.Location(
             id: value.id,

@@ -26,6 +26,9 @@ public struct PlatformProfile: Sendable {
     public var modules: [Module]
     public var versionsPath = "/ocpi/versions"
     public var versionDetailsPath = "/ocpi/\(OCPIRelease.version)"
+    /// Every release served, each with its details at `/ocpi/<release>` (below the public URL);
+    /// 2.2.1, whose modules this profile lists, is always among them.
+    public var releases: [String] = [OCPIRelease.version]
 
     public init(publicURL: String, roles: [CredentialsRole], modules: [Module]) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
@@ -47,7 +50,8 @@ public struct PlatformProfile: Sendable {
     }
 }
 
-/// The versions module: which releases this platform speaks and, for 2.2.1, its modules.
+/// The versions module: which releases this platform speaks (their list is the same in every
+/// release) and, for 2.2.1, its modules.
 public struct VersionsService: VersionsSender {
     public let profile: PlatformProfile
 
@@ -56,7 +60,7 @@ public struct VersionsService: VersionsSender {
     }
 
     public func getVersions(_ context: OCPIRequestContext) async throws -> OCPIReply<[Version]> {
-        .ok([Version(version: VersionNumber(rawValue: OCPIRelease.version), url: profile.versionDetailsURL)])
+        .ok(profile.releases.map { Version(version: VersionNumber(rawValue: $0), url: profile.publicURL + "/ocpi/" + $0) })
     }
 
     public func getVersionDetails(_ context: OCPIRequestContext) async throws -> OCPIReply<VersionDetails> {

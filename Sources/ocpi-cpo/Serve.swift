@@ -40,6 +40,8 @@ struct Serve: AsyncParsableCommand {
     var tlsClientCA: String?
     @Option(name: .customLong("tls-ca-bundle"), help: "PEM file of certificate authorities trusted for partners' certificates, besides the system's (a private CA).")
     var tlsCABundle: String?
+    @Option(name: .customLong("versions"), help: "The OCPI releases to serve, comma-separated: 2.2.1 (always served) and 2.1.1 (versions and locations so far; default 2.2.1).")
+    var versions: String?
     @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
     @Option(name: .customLong("log-format"), help: "json (one JSON object per line, default) or text.") var logFormat: LogFormat?
     @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.") var logLevel: String?
@@ -68,6 +70,7 @@ struct Serve: AsyncParsableCommand {
         guard partyID.count == 3, partyID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw ValidationError("--party-id must be three letters or digits, not '\(partyID)'")
         }
+        let releases = try Self.releases(versions ?? Environment.value("versions") ?? CPOConfiguration.ServedRelease.defaults.map(\.rawValue).joined(separator: ","))
         let demoFlag = Environment.value("no-demo-data").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         return CPOConfiguration(
             host: host, port: port, publicURL: publicURL ?? Environment.value("public-url"),
@@ -77,8 +80,22 @@ struct Serve: AsyncParsableCommand {
             push: PushConfiguration(maximumQueuedPerPartner: queueLimit),
             // Demo mode has charge points to command: simulated ones.
             simulator: noDemoData || demoFlag ? nil : ChargePointSimulator.Configuration(),
-            connections: connections, tokenSyncInterval: .seconds(syncInterval), tls: try resolvedTLS()
+            connections: connections, tokenSyncInterval: .seconds(syncInterval), tls: try resolvedTLS(), releases: releases
         )
+    }
+
+    /// `2.1.1,2.2.1`: each a release this server can serve, none twice.
+    static func releases(_ text: String) throws -> [CPOConfiguration.ServedRelease] {
+        var releases: [CPOConfiguration.ServedRelease] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let release = CPOConfiguration.ServedRelease(rawValue: item) else {
+                let known = CPOConfiguration.ServedRelease.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--versions names '\(item)', which this server does not serve (it serves \(known))")
+            }
+            guard !releases.contains(release) else { throw ValidationError("--versions names \(item) twice") }
+            releases.append(release)
+        }
+        return releases
     }
 
     /// The server's TLS files from the flags or their variables (`OCPI_CPO_TLS_CERTIFICATE`,
@@ -183,6 +200,7 @@ struct Serve: AsyncParsableCommand {
             ocpi-cpo \(configuration.countryCode)/\(configuration.partyID) on \(configuration.database)
               listening on      \(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(configuration.port)
               versions URL      \(server.profile.versionsURL)
+              releases          \(configuration.releases.map(\.rawValue).joined(separator: ", "))
               token A           \(tokenA)
               admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1)
               console           \(server.profile.publicURL)/admin   (sign in with the admin token)

@@ -113,12 +113,13 @@ struct CPOPeer {
     static func open(
         database: StoreLocation = .memory, demoData: Bool = true, port: Int? = nil, timeout: TimeAmount = .seconds(10),
         push: PushConfiguration = testPush, simulator: ChargePointSimulator.Configuration? = nil, chargePoints: (any ChargePointLink)? = nil,
-        commandTimeout: Duration = .seconds(10), maximumResponseSize: Int = 64 << 20, tls: ServerTLS? = nil, transport: HTTPClientTransport? = nil
+        commandTimeout: Duration = .seconds(10), maximumResponseSize: Int = 64 << 20, tls: ServerTLS? = nil, transport: HTTPClientTransport? = nil,
+        releases: [CPOConfiguration.ServedRelease] = CPOConfiguration.ServedRelease.defaults
     ) async throws -> CPOPeer {
         let port = try port ?? LiveServer.freePort()
         let configuration = CPOConfiguration(
             port: port, database: database, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: demoData, push: push,
-            simulator: simulator, commandTimeout: commandTimeout, tls: tls
+            simulator: simulator, commandTimeout: commandTimeout, tls: tls, releases: releases
         )
         return CPOPeer(server: try await CPOServer.open(
             configuration, transport: transport ?? HTTPClientTransport(timeout: timeout, maximumResponseSize: maximumResponseSize), chargePoints: chargePoints,

@@ -186,6 +186,17 @@ import Testing
         #expect(word.status == 64 && word.error.contains("OCPI_CPO_MAX_CONNECTIONS must be a number"), "\(word.error)")
     }
 
+    /// `--versions` (or `OCPI_CPO_VERSIONS`): the releases served; 2.2.1 always is.
+    @Test func theServedReleasesComeFromTheirFlagOrVariable() async throws {
+        #expect(try Serve.parse([]).resolvedConfiguration().releases == [.v2_2_1])
+        #expect(try Serve.parse(["--versions", "2.2.1, 2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1])
+        #expect(try Serve.parse(["--versions", "2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1], "2.2.1 is always served")
+        let unknown = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--versions", "2.1.1,2.0", "--database", ":memory:"])
+        #expect(unknown.status == 64 && unknown.error.contains("--versions names '2.0', which this server does not serve"), "\(unknown.error)")
+        let twice = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--database", ":memory:"], environment: ["OCPI_CPO_VERSIONS": "2.1.1,2.1.1"])
+        #expect(twice.status == 64 && twice.error.contains("--versions names 2.1.1 twice"), "\(twice.error)")
+    }
+
     /// `parties invite --party CC/PID`: the party is checked, held for the invitation, and a
     /// second invitation for it is refused.
     @Test func anInvitationCanBeForOneParty() async throws {
