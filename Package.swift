@@ -93,6 +93,7 @@ let package = Package(
             name: "OCPIServer",
             dependencies: [
                 "OCPIRuntime",
+                "OCPI211",
                 "OCPI221",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

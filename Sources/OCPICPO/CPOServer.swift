@@ -151,17 +151,21 @@ public struct CPOServer: Sendable {
                     ))
                     + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo(store: store))
             ),
-        ] + release211Routes
+        ] + release211Routes(logger: logger)
     }
 
     /// The 2.1.1 version details and modules, when 2.1.1 is served (its list of versions is
     /// 2.2.1's, which names it).
-    private var release211Routes: [(basePath: String, routes: [OCPIRoute])] {
+    private func release211Routes(logger: Logger) -> [(basePath: String, routes: [OCPIRoute])] {
         guard configuration.releases.contains(.v2_1_1) else { return [] }
         let versions = CPOVersions211(publicURL: configuration.publicURL, served: profile.releases)
         return [
             ("/ocpi", OCPIRoutes.versionsSender(versions).filter { $0.path == Release211.detailsPath }),
-            (Release211.basePath, OCPIRoutes.locationsSender(CPOLocations211(store: store, party: configuration.party))),
+            (
+                Release211.basePath,
+                OCPIRoutes.credentialsSender(CredentialsService211(credentials(logger: logger)))
+                    + OCPIRoutes.locationsSender(CPOLocations211(store: store, party: configuration.party))
+            ),
         ]
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OCPI211
 import OCPI221
 import OCPIRuntime
 
@@ -10,7 +11,7 @@ import OCPIRuntime
 /// highest release both speak, and answer with a new token C, which replaces token A.
 /// Started by us (`register`): we fetch the partner's versions with its token A, post our
 /// credentials with a new token B, and keep the token C it answers with.
-public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
+public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.CredentialsSender {
     public let registry: Registry
     public let profile: PlatformProfile
     public let transport: any OCPIClientTransport
@@ -19,8 +20,10 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
     /// in either direction: the CPO pulls its token list then.
     public let onRegistered: @Sendable (PartnerRecord) async -> Void
 
-    /// The releases this platform speaks, best first.
-    public static var supportedVersions: [String] { [OCPIRelease.version] }
+    /// The releases this platform speaks, best first (`PlatformProfile.releases`).
+    public var supportedVersions: [String] {
+        profile.releases.sorted { $0.split(separator: ".").compactMap { Int($0) }.lexicographicallyPrecedes($1.split(separator: ".").compactMap { Int($0) }) }.reversed()
+    }
 
     public init(
         registry: Registry, profile: PlatformProfile, transport: any OCPIClientTransport, logger: Logger = Logger(label: "ocpi.credentials"),
@@ -33,7 +36,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         self.onRegistered = onRegistered
     }
 
-    private func caller(_ context: OCPIRequestContext) async throws -> PartnerRecord {
+    func caller(_ context: OCPIRequestContext) async throws -> PartnerRecord {
         guard let id = context.party?.id, let partner = try await registry.partner(id: id) else {
             throw OCPIError(.unauthorized, "Unknown credentials token")
         }
@@ -42,13 +45,13 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
 
     /// Our credentials with the token the partner presented: the one it uses with us (we keep
     /// only its digest, so it is the request's own).
-    public func getCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<Credentials> {
+    public func getCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI221.Credentials> {
         _ = try await caller(context)
         guard let token = context.party?.credentialsToken else { throw OCPIError(.unauthorized, "Unknown credentials token") }
         return .ok(profile.credentials(token: token))
     }
 
-    public func postCredentials(_ context: OCPIRequestContext, body: Credentials) async throws -> OCPIReply<Credentials> {
+    public func postCredentials(_ context: OCPIRequestContext, body: OCPI221.Credentials) async throws -> OCPIReply<OCPI221.Credentials> {
         var partner = try await caller(context)
         guard partner.status == .invited else {
             throw OCPIError(.methodNotAllowed, "Already registered: use PUT to update the credentials, or DELETE to unregister")
@@ -56,7 +59,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         return .ok(profile.credentials(token: try await connect(&partner, with: body)))
     }
 
-    public func putCredentials(_ context: OCPIRequestContext, body: Credentials) async throws -> OCPIReply<Credentials> {
+    public func putCredentials(_ context: OCPIRequestContext, body: OCPI221.Credentials) async throws -> OCPIReply<OCPI221.Credentials> {
         var partner = try await caller(context)
         guard partner.status == .registered else {
             throw OCPIError(.methodNotAllowed, "Not registered: register with POST first")
@@ -65,30 +68,42 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
     }
 
     public func deleteCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPINoData> {
-        var partner = try await caller(context)
+        try await unregister(try await caller(context))
+        return .ok
+    }
+
+    /// DELETE credentials, in whichever release the partner calls it.
+    func unregister(_ partner: PartnerRecord) async throws {
+        var partner = partner
         guard partner.status == .registered else {
             throw OCPIError(.methodNotAllowed, "Not registered, so there is nothing to unregister")
         }
         partner.status = .unregistered
         try await registry.update(partner)
         logger.info("partner unregistered", metadata: ["partner": .string(partner.id)])
-        return .ok
     }
 
     /// Learns the partner's platform from its credentials, then issues a new token for it, which
     /// it returns. Refused, with nothing changed, when a role names a party that is ours, that
     /// another partner holds, or that the partner's invitation does not allow.
-    private func connect(_ partner: inout PartnerRecord, with credentials: Credentials) async throws -> String {
+    private func connect(_ partner: inout PartnerRecord, with credentials: OCPI221.Credentials) async throws -> String {
         let roles = credentials.roles.map {
             PartnerRecord.Role(role: OCPIPartyRole(rawValue: $0.role.rawValue), countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
         }
+        return try await connect(&partner, token: credentials.token, url: credentials.url, roles: roles, release: OCPI221.OCPIRelease.version)
+    }
+
+    /// `connect(_:with:)` in any release: the partner's token and versions URL, the parties it
+    /// acts as, and the release whose credentials endpoint it called, which is the release it
+    /// registers on.
+    func connect(_ partner: inout PartnerRecord, token: String, url: String, roles: [PartnerRecord.Role], release: String) async throws -> String {
         try await checkParties(of: roles, for: partner)
-        let (version, endpoints, encoding) = try await discover(versionsURL: credentials.url, token: credentials.token)
+        let (version, endpoints, encoding) = try await discover(versionsURL: url, token: token, release: release)
         var updated = partner
         updated.status = .registered
-        updated.outgoingToken = credentials.token
+        updated.outgoingToken = token
         updated.tokenEncoding = encoding
-        updated.versionsURL = credentials.url
+        updated.versionsURL = url
         updated.version = version
         updated.endpoints = endpoints
         updated.roles = roles
@@ -141,47 +156,65 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         return OCPIError.invalid([Violation(path: JSONPath([.key("roles"), .index(index)]), message: "names \(taken.party), which another partner holds")])
     }
 
-    /// Fetches a partner's versions and the endpoints of the best common release. A partner that
-    /// refuses our base64 token is tried once with the token as it is, and remembered so.
-    func discover(versionsURL: String, token: String) async throws -> (version: String, endpoints: [PartnerRecord.Endpoint], encoding: CredentialsToken.Encoding) {
+    /// Fetches a partner's versions and the endpoints of `release`, or of the best common release.
+    /// A partner that refuses our base64 token is tried once with the token as it is, and
+    /// remembered so; a partner on 2.1.1 is sent its token as it is, as 2.1.1 writes it.
+    func discover(
+        versionsURL: String, token: String, release: String? = nil
+    ) async throws -> (version: String, endpoints: [PartnerRecord.Endpoint], encoding: CredentialsToken.Encoding) {
         var lastError: (any Error)?
-        for encoding in CredentialsToken.Encoding.allCases {
+        // The release says how the token is written: as it is in 2.1.1. Otherwise base64, and
+        // the token as it is for a partner that refuses base64.
+        let encodings: [CredentialsToken.Encoding] = release == OCPI211.OCPIRelease.version ? [.raw] : CredentialsToken.Encoding.allCases
+        for encoding in encodings {
             let connection = OCPIConnection(transport: transport, endpointURL: versionsURL, token: token, tokenEncoding: encoding)
-            let versions: [Version]
+            let versions: [OCPI221.Version]
             do {
-                versions = try await VersionsSenderClient(connection: connection).getVersions()
+                versions = try await OCPI221.VersionsSenderClient(connection: connection).getVersions()
             } catch let error as OCPIClientError where error.httpStatus == 401 {
                 lastError = error
                 continue
             } catch {
                 throw OCPIError(.unableToUseClientAPI, "Could not read the versions at \(versionsURL): \(error)")
             }
-            guard let best = Self.supportedVersions.lazy.compactMap({ supported in versions.first { $0.version.rawValue == supported } }).first else {
+            let wanted = release.map { [$0] } ?? supportedVersions
+            guard let best = wanted.lazy.compactMap({ supported in versions.first { $0.version.rawValue == supported } }).first else {
                 let offered = versions.map(\.version.rawValue).joined(separator: ", ")
-                throw OCPIError(.unsupportedVersion, "No common OCPI version: the partner offers \(offered.isEmpty ? "none" : offered), we speak \(Self.supportedVersions.joined(separator: ", "))")
+                throw OCPIError(.unsupportedVersion, "No common OCPI version: the partner offers \(offered.isEmpty ? "none" : offered), we speak \(wanted.joined(separator: ", "))")
             }
             var details = connection
             details.endpointURL = best.url
-            let versionDetails: VersionDetails
+            let endpoints: [PartnerRecord.Endpoint]
             do {
-                versionDetails = try await VersionsSenderClient(connection: details).getVersionDetails()
+                endpoints = try await Self.endpoints(of: best.version.rawValue, at: details)
             } catch {
                 throw OCPIError(.unableToUseClientAPI, "Could not read the version details at \(best.url): \(error)")
             }
-            let endpoints = versionDetails.endpoints.map { PartnerRecord.Endpoint(
-                    identifier: OCPIModuleID(rawValue: $0.identifier.rawValue), role: OCPIInterfaceRole(rawValue: $0.role.rawValue), url: $0.url
-                ) }
             guard endpoints.contains(where: { $0.identifier == .credentials }) else {
                 throw OCPIError(.noMatchingEndpoints, "The partner's version details list no credentials endpoint")
             }
-            return (best.version.rawValue, endpoints, encoding)
+            return (best.version.rawValue, endpoints, best.version.rawValue == OCPI211.OCPIRelease.version ? .raw : encoding)
         }
         throw OCPIError(.unableToUseClientAPI, "The partner refused the credentials token at \(versionsURL): \(lastError.map { "\($0)" } ?? "")")
     }
 
+    /// A release's version details, read with that release's client: 2.1.1 lists no roles, so its
+    /// endpoints are recorded without one.
+    static func endpoints(of release: String, at connection: OCPIConnection) async throws -> [PartnerRecord.Endpoint] {
+        if release == OCPI211.OCPIRelease.version {
+            return try await OCPI211.VersionsSenderClient(connection: connection).getVersionDetails().endpoints.map {
+                PartnerRecord.Endpoint(identifier: OCPIModuleID(rawValue: $0.identifier.rawValue), role: nil, url: $0.url)
+            }
+        }
+        return try await OCPI221.VersionsSenderClient(connection: connection).getVersionDetails().endpoints.map {
+            PartnerRecord.Endpoint(identifier: OCPIModuleID(rawValue: $0.identifier.rawValue), role: OCPIInterfaceRole(rawValue: $0.role.rawValue), url: $0.url)
+        }
+    }
+
     /// Registration started by us, with the registration token the partner gave us.
     public func register(versionsURL: String, tokenA: String) async throws -> PartnerRecord {
-        let (version, endpoints, encoding) = try await discover(versionsURL: versionsURL, token: tokenA)
+        // Started by us, the handshake speaks 2.2.1 (2.1.1 partners register with us).
+        let (version, endpoints, encoding) = try await discover(versionsURL: versionsURL, token: tokenA, release: OCPI221.OCPIRelease.version)
         guard let credentialsEndpoint = endpoints.first(where: { $0.identifier == .credentials }) else {
             throw OCPIError(.noMatchingEndpoints, "The partner's version details list no credentials endpoint")
         }
@@ -193,9 +226,9 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
         )
         try await registry.insert(partner)
         let connection = OCPIConnection(transport: transport, endpointURL: credentialsEndpoint.url, token: tokenA, tokenEncoding: encoding)
-        let theirs: Credentials
+        let theirs: OCPI221.Credentials
         do {
-            theirs = try await CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials(token: tokenB))
+            theirs = try await OCPI221.CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials(token: tokenB))
         } catch {
             partner.status = .unregistered
             try await registry.update(partner)
@@ -217,7 +250,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: CredentialsSender {
             try await registry.update(partner)
             var theirConnection = connection
             theirConnection.token = theirs.token
-            _ = try? await CredentialsSenderClient(connection: theirConnection).deleteCredentials()
+            _ = try? await OCPI221.CredentialsSenderClient(connection: theirConnection).deleteCredentials()
             if let taken = error as? PartyTakenError { throw Self.refusal(taken, in: registered.roles) }
             throw error
         }

@@ -4,6 +4,8 @@ import OCPICPO
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
+import OCPITestSupport
+import Synchronization
 import Testing
 
 /// A partner on OCPI 2.1.1 reads the CPO's locations, which the store keeps in 2.2.1, over real
@@ -68,6 +70,126 @@ import Testing
             #expect(versions.map(\.version.rawValue) == ["2.2.1"])
             await #expect(throws: OCPIClientError.self) {
                 _ = try await OCPI211.VersionsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/2.1.1")).getVersionDetails()
+            }
+        }
+    }
+
+    // MARK: Registration
+
+    /// A 2.1.1 eMSP's versions and version details, served over HTTP; it accepts only its token
+    /// B written as it is (2.1.1's way), so a base64 token from the CPO would be refused.
+    struct EMSP211: OCPI211.VersionsSender {
+        let baseURL: String
+
+        func getVersions(_ context: OCPIRequestContext) async throws -> OCPIReply<[OCPI211.Version]> {
+            .ok([OCPI211.Version(version: .v2_1_1, url: baseURL + "/ocpi/2.1.1")])
+        }
+
+        func getVersionDetails(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI211.VersionDetails> {
+            .ok(OCPI211.VersionDetails(version: .v2_1_1, endpoints: [
+                OCPI211.Endpoint(identifier: .credentials, url: baseURL + "/ocpi/emsp/2.1.1/credentials"),
+                OCPI211.Endpoint(identifier: .locations, url: baseURL + "/ocpi/emsp/2.1.1/locations"),
+            ]))
+        }
+    }
+
+    final class RawTokenOnly: OCPIAuthenticator {
+        let token: String
+        let seen = Mutex<[String]>([])
+
+        init(token: String) {
+            self.token = token
+        }
+
+        func party(forAuthorization header: String) async throws -> OCPIParty? {
+            seen.withLock { $0.append(header) }
+            return header == "Token " + token ? OCPIParty(id: "cpo", roles: [.init(party: PartyIdentity(countryCode: "NL", partyID: "SOC"), role: .cpo)]) : nil
+        }
+
+        func party(forToken token: String) async throws -> OCPIParty? { nil }
+    }
+
+    static func serveEMSP(tokenB: String, _ body: (String, RawTokenOnly) async throws -> Void) async throws {
+        let port = try LiveServer.freePort()
+        let baseURL = "http://127.0.0.1:\(port)"
+        let authenticator = RawTokenOnly(token: tokenB)
+        var router = HTTPRouter(logger: LiveServer.quietLogger)
+        router.addOCPIRoutes(
+            OCPIRoutes.versionsSender(EMSP211(baseURL: baseURL)), at: "/ocpi",
+            configuration: OCPIServerConfiguration(publicURL: baseURL, ownParties: [PartyIdentity(countryCode: "DE", partyID: "OLD")]),
+            authenticator: authenticator, logger: LiveServer.quietLogger
+        )
+        try await LiveServer.run(serving: { running in
+            OCPIHTTPServer(router: router, configuration: .init(port: port), logger: LiveServer.serverLogger, onServerRunning: { _ in running() })
+        }, port: port) { try await body(baseURL, authenticator) }
+    }
+
+    static func credentials(_ token: String, emsp: String, party: String = "OLD") -> OCPI211.Credentials {
+        OCPI211.Credentials(
+            token: token, url: emsp + "/ocpi/versions", businessDetails: OCPI211.BusinessDetails(name: "Old Mobility"), partyID: party, countryCode: "DE"
+        )
+    }
+
+    @Test func a211EMSPRegistersReadsAndUnregisters() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
+        try await cpo.run {
+            let tokenA = try await cpo.server.registry.invite().token
+            try await Self.serveEMSP(tokenB: "token-b-of-old") { emsp, authenticator in
+                let credentialsURL = cpo.baseURL + "/ocpi/cpo/2.1.1/credentials"
+                let connectionA = OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: credentialsURL, token: tokenA, tokenEncoding: .raw)
+                let ours = try await OCPI211.CredentialsSenderClient(connection: connectionA).postCredentials(body: Self.credentials("token-b-of-old", emsp: emsp))
+                #expect(ours.partyID == "SOC" && ours.countryCode == "NL" && ours.url == cpo.baseURL + "/ocpi/versions")
+                #expect(ours.token != tokenA)
+                #expect(authenticator.seen.withLock { $0 }.allSatisfy { $0 == "Token token-b-of-old" }, "2.1.1 tokens are sent as they are")
+
+                let partner = try #require(try await cpo.server.registry.partners().first { $0.status == .registered })
+                #expect(partner.version == "2.1.1")
+                #expect(partner.tokenEncoding == .raw)
+                #expect(partner.roles == [PartnerRecord.Role(role: .emsp, countryCode: "DE", partyID: "OLD", businessName: "Old Mobility")])
+                #expect(partner.endpoints.map(\.identifier) == [.credentials, .locations])
+                #expect(partner.endpoints.allSatisfy { $0.role == nil }, "2.1.1 version details name no roles")
+
+                // Token C reads the locations; token A is spent.
+                let connectionC = OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.1.1/locations", token: ours.token, tokenEncoding: .raw)
+                var count = 0
+                for try await _ in OCPI211.LocationsSenderClient(connection: connectionC).getLocations() { count += 1 }
+                #expect(count == 3)
+                await #expect(throws: OCPIClientError.self) {
+                    _ = try await OCPI211.CredentialsSenderClient(connection: connectionA).getCredentials()
+                }
+
+                // GET with token C, PUT (a new token B), DELETE.
+                var credentialsC = connectionA
+                credentialsC.token = ours.token
+                #expect(try await OCPI211.CredentialsSenderClient(connection: credentialsC).getCredentials().token == ours.token)
+                await #expect(throws: OCPIClientError.self, "POST again is refused") {
+                    _ = try await OCPI211.CredentialsSenderClient(connection: credentialsC).postCredentials(body: Self.credentials("token-b-of-old", emsp: emsp))
+                }
+                let renewed = try await OCPI211.CredentialsSenderClient(connection: credentialsC).putCredentials(body: Self.credentials("token-b-of-old", emsp: emsp))
+                #expect(renewed.token != ours.token)
+                credentialsC.token = renewed.token
+                try await OCPI211.CredentialsSenderClient(connection: credentialsC).deleteCredentials()
+                #expect(try await cpo.server.registry.partner(id: partner.id)?.status == .unregistered)
+            }
+        }
+    }
+
+    @Test func a211PartyAnotherPartnerHoldsIsRefusedAtItsPointer() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
+        try await cpo.run {
+            try await Self.addPartner(to: cpo)
+            let tokenA = try await cpo.server.registry.invite().token
+            try await Self.serveEMSP(tokenB: "token-b") { emsp, _ in
+                let connection = OCPIConnection(
+                    transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.1.1/credentials", token: tokenA, tokenEncoding: .raw
+                )
+                await #expect {
+                    _ = try await OCPI211.CredentialsSenderClient(connection: connection).postCredentials(body: Self.credentials("token-b", emsp: emsp))
+                } throws: { error in
+                    // The JSON pointer is 2.1.1's: the party is the body's own field.
+                    guard case .refused(_, let code, let message, _) = error as? OCPIClientError else { return false }
+                    return code == 2001 && message?.contains("/party_id: names DE/OLD, which another partner holds") == true
+                }
             }
         }
     }

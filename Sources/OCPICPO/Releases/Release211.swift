@@ -15,7 +15,7 @@ enum Release211 {
     /// Where the 2.1.1 version details are, below `/ocpi`.
     static let detailsPath = "/\(version)"
     /// The modules a 2.1.1 partner is offered, by the path below `basePath`.
-    static let modules: [(OCPI211.ModuleID, String)] = [(.locations, "/locations")]
+    static let modules: [(OCPI211.ModuleID, String)] = [(.credentials, "/credentials"), (.locations, "/locations")]
 }
 
 /// The 2.1.1 version details (the list of versions is 2.2.1's, which names 2.1.1 too).
