@@ -98,7 +98,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
     /// registers on.
     func connect(_ partner: inout PartnerRecord, token: String, url: String, roles: [PartnerRecord.Role], release: String) async throws -> String {
         try await checkParties(of: roles, for: partner)
-        let (version, endpoints, encoding) = try await discover(versionsURL: url, token: token, release: release)
+        let (version, endpoints, encoding) = try await discover(versionsURL: url, token: token, release: release, as: roles.first?.role)
         var updated = partner
         updated.status = .registered
         updated.outgoingToken = token
@@ -160,7 +160,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
     /// A partner that refuses our base64 token is tried once with the token as it is, and
     /// remembered so; a partner on 2.1.1 is sent its token as it is, as 2.1.1 writes it.
     func discover(
-        versionsURL: String, token: String, release: String? = nil
+        versionsURL: String, token: String, release: String? = nil, as partyRole: OCPIPartyRole? = nil
     ) async throws -> (version: String, endpoints: [PartnerRecord.Endpoint], encoding: CredentialsToken.Encoding) {
         var lastError: (any Error)?
         // The release says how the token is written: as it is in 2.1.1. Otherwise base64, and
@@ -186,7 +186,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
             details.endpointURL = best.url
             let endpoints: [PartnerRecord.Endpoint]
             do {
-                endpoints = try await Self.endpoints(of: best.version.rawValue, at: details)
+                endpoints = try await Self.endpoints(of: best.version.rawValue, at: details, as: partyRole)
             } catch {
                 throw OCPIError(.unableToUseClientAPI, "Could not read the version details at \(best.url): \(error)")
             }
@@ -198,12 +198,15 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         throw OCPIError(.unableToUseClientAPI, "The partner refused the credentials token at \(versionsURL): \(lastError.map { "\($0)" } ?? "")")
     }
 
-    /// A release's version details, read with that release's client: 2.1.1 lists no roles, so its
-    /// endpoints are recorded without one.
-    static func endpoints(of release: String, at connection: OCPIConnection) async throws -> [PartnerRecord.Endpoint] {
+    /// A release's version details, read with that release's client. 2.1.1 lists no roles: each
+    /// endpoint gets the side that the partner's kind of party (`partyRole`) implements in that
+    /// module, by the release's spec (`OCPIRelease.interfaceRoles`), or none.
+    static func endpoints(of release: String, at connection: OCPIConnection, as partyRole: OCPIPartyRole?) async throws -> [PartnerRecord.Endpoint] {
         if release == OCPI211.OCPIRelease.version {
             return try await OCPI211.VersionsSenderClient(connection: connection).getVersionDetails().endpoints.map {
-                PartnerRecord.Endpoint(identifier: OCPIModuleID(rawValue: $0.identifier.rawValue), role: nil, url: $0.url)
+                let module = OCPIModuleID(rawValue: $0.identifier.rawValue)
+                let side = partyRole.flatMap { OCPI211.OCPIRelease.interfaceRoles[module]?[$0] }
+                return PartnerRecord.Endpoint(identifier: module, role: side, url: $0.url)
             }
         }
         return try await OCPI221.VersionsSenderClient(connection: connection).getVersionDetails().endpoints.map {

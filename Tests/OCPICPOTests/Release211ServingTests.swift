@@ -89,7 +89,62 @@ import Testing
             .ok(OCPI211.VersionDetails(version: .v2_1_1, endpoints: [
                 OCPI211.Endpoint(identifier: .credentials, url: baseURL + "/ocpi/emsp/2.1.1/credentials"),
                 OCPI211.Endpoint(identifier: .locations, url: baseURL + "/ocpi/emsp/2.1.1/locations"),
+                // Listed, not served: tariffs are not converted to 2.1.1 yet, so none may be pushed.
+                OCPI211.Endpoint(identifier: .tariffs, url: baseURL + "/ocpi/emsp/2.1.1/tariffs"),
             ]))
+        }
+    }
+
+    /// The 2.1.1 eMSP's Locations RECEIVER: keeps what is PUT, refuses what 2.1.1 would not send
+    /// it (the CPO sends whole locations only).
+    final class Received211: OCPI211.LocationsReceiver {
+        let locations = Mutex<[String: OCPI211.Location]>([:])
+
+        func getLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String) async throws -> OCPIReply<OCPI211.Location> {
+            guard let location = locations.withLock({ $0[locationID] }) else { throw OCPIError.notFound("Location \(locationID)") }
+            return .ok(location)
+        }
+
+        func getEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String) async throws -> OCPIReply<OCPI211.EVSE> {
+            throw OCPIError.notFound("EVSE")
+        }
+
+        func getConnector(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String
+        ) async throws -> OCPIReply<OCPI211.Connector> {
+            throw OCPIError.notFound("Connector")
+        }
+
+        func putLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI211.Location) async throws -> OCPIReply<OCPINoData> {
+            locations.withLock { $0[locationID] = body }
+            return .ok
+        }
+
+        func putEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI211.EVSE) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: an EVSE on its own")
+        }
+
+        func putConnector(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String, body: OCPI211.Connector
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a connector on its own")
+        }
+
+        func patchLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI211.LocationPatch) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
+        }
+
+        func patchEVSE(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI211.EVSEPatch
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
+        }
+
+        func patchConnector(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String,
+            body: OCPI211.ConnectorPatch
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
         }
     }
 
@@ -109,15 +164,18 @@ import Testing
         func party(forToken token: String) async throws -> OCPIParty? { nil }
     }
 
-    static func serveEMSP(tokenB: String, _ body: (String, RawTokenOnly) async throws -> Void) async throws {
+    static func serveEMSP(tokenB: String, received: Received211 = Received211(), _ body: (String, RawTokenOnly) async throws -> Void) async throws {
         let port = try LiveServer.freePort()
         let baseURL = "http://127.0.0.1:\(port)"
         let authenticator = RawTokenOnly(token: tokenB)
         var router = HTTPRouter(logger: LiveServer.quietLogger)
+        let configuration = OCPIServerConfiguration(publicURL: baseURL, ownParties: [PartyIdentity(countryCode: "DE", partyID: "OLD")])
         router.addOCPIRoutes(
-            OCPIRoutes.versionsSender(EMSP211(baseURL: baseURL)), at: "/ocpi",
-            configuration: OCPIServerConfiguration(publicURL: baseURL, ownParties: [PartyIdentity(countryCode: "DE", partyID: "OLD")]),
-            authenticator: authenticator, logger: LiveServer.quietLogger
+            OCPIRoutes.versionsSender(EMSP211(baseURL: baseURL)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
+        )
+        router.addOCPIRoutes(
+            OCPIRoutes.locationsReceiver(received), at: "/ocpi/emsp/2.1.1", configuration: configuration, authenticator: authenticator,
+            logger: LiveServer.quietLogger
         )
         try await LiveServer.run(serving: { running in
             OCPIHTTPServer(router: router, configuration: .init(port: port), logger: LiveServer.serverLogger, onServerRunning: { _ in running() })
@@ -146,8 +204,9 @@ import Testing
                 #expect(partner.version == "2.1.1")
                 #expect(partner.tokenEncoding == .raw)
                 #expect(partner.roles == [PartnerRecord.Role(role: .emsp, countryCode: "DE", partyID: "OLD", businessName: "Old Mobility")])
-                #expect(partner.endpoints.map(\.identifier) == [.credentials, .locations])
-                #expect(partner.endpoints.allSatisfy { $0.role == nil }, "2.1.1 version details name no roles")
+                #expect(partner.endpoints.map(\.identifier) == [.credentials, .locations, .tariffs])
+                // 2.1.1 version details name no roles: an eMSP's side of each module is the spec's.
+                #expect(partner.endpoints.map(\.role) == [.sender, .receiver, .receiver])
 
                 // Token C reads the locations; token A is spent.
                 let connectionC = OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.1.1/locations", token: ours.token, tokenEncoding: .raw)
@@ -190,6 +249,40 @@ import Testing
                     guard case .refused(_, let code, let message, _) = error as? OCPIClientError else { return false }
                     return code == 2001 && message?.contains("/party_id: names DE/OLD, which another partner holds") == true
                 }
+            }
+        }
+    }
+
+    // MARK: Pushes
+
+    /// A change of a location reaches a 2.1.1 eMSP as the whole location, converted; a tariff,
+    /// which 2.1.1 does not get yet, is not sent to the tariffs URL it lists.
+    @Test func a211EMSPIsPushedWholeLocations() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
+        let received = Received211()
+        try await cpo.run {
+            let tokenA = try await cpo.server.registry.invite().token
+            try await Self.serveEMSP(tokenB: "token-b", received: received) { emsp, _ in
+                let connection = OCPIConnection(
+                    transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.1.1/credentials", token: tokenA, tokenEncoding: .raw
+                )
+                _ = try await OCPI211.CredentialsSenderClient(connection: connection).postCredentials(body: Self.credentials("token-b", emsp: emsp))
+                let partnerID = try #require(try await cpo.server.registry.partners().first { $0.status == .registered }?.id)
+                await cpo.server.pusher.drain()
+
+                let patched = try await PushTests.admin(
+                    cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#
+                )
+                #expect(patched.status == 200)
+                #expect(try await PushTests.admin(cpo, "DELETE", "/tariffs/DC-FAST").status == 200)
+                await cpo.server.pusher.drain()
+
+                let location = try #require(received.locations.withLock { $0["UTR-STATION"] }, "the location, whole")
+                #expect(location.validate().isEmpty, "\(location.validate())")
+                #expect(location.evses.first { $0.uid == "UTR-STATION-1" }?.status == .charging)
+                let summary = try await cpo.server.store.pushSummaries(since: OCPIDateTime.now().adding(.seconds(-3600)))[partnerID]
+                #expect((summary?.counts.delivered ?? 0) >= 1)
+                #expect(summary?.counts.failed == 0 && summary?.counts.refused == 0, "nothing was sent that it refused or could not take: \(String(describing: summary))")
             }
         }
     }

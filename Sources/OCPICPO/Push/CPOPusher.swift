@@ -248,7 +248,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     /// Whether the partner can be pushed anything: it gave us a token and lists a RECEIVER
     /// interface of a module we push.
     static func receivesAnything(_ partner: PartnerRecord) -> Bool {
-        partner.outgoingToken != nil && [ObjectModule.locations, .tariffs, .sessions, .cdrs].contains { partner.endpoint($0.moduleID, role: .receiver) != nil }
+        partner.outgoingToken != nil && [ObjectModule.locations, .tariffs, .sessions, .cdrs].contains { PartnerMessenger.pushes($0, to: partner) }
     }
 
     // MARK: For operators and tests

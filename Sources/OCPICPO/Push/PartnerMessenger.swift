@@ -1,4 +1,6 @@
+import OCPI211
 import OCPI221
+import OCPIConversions
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
@@ -27,8 +29,20 @@ struct PartnerMessenger: Sendable {
     private var cc: String { ourParty.countryCode }
     private var pid: String { ourParty.partyID }
 
-    /// Sends the change as the message that describes it.
+    /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
+    /// and its release is one the objects can be converted to (2.1.1: locations so far).
+    static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
+        guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
+        return partner.version != OCPI211.OCPIRelease.version || module == .locations
+    }
+
+    /// Sends the change as the message that describes it; to a 2.1.1 partner, the changed
+    /// location's current state, converted.
     func send(_ change: CPOChange) async throws {
+        if partner.version == OCPI211.OCPIRelease.version {
+            guard let key = Self.locationKey(of: change, party: ourParty) else { return }
+            return try await sendCurrent(key)
+        }
         switch change {
         case .location(let location):
             _ = try await locations().putLocation(countryCode: cc, partyID: pid, locationID: location.id, body: location)
@@ -55,15 +69,35 @@ struct PartnerMessenger: Sendable {
         }
     }
 
+    /// The location a change is about, for a partner sent whole locations.
+    static func locationKey(of change: CPOChange, party: PartyIdentity) -> ObjectKey? {
+        let id: String
+        switch change {
+        case .location(let location): id = location.id
+        case .locationPatch(let locationID, _), .evse(let locationID, _), .evsePatch(let locationID, _, _), .connector(let locationID, _, _),
+            .connectorPatch(let locationID, _, _, _):
+            id = locationID
+        case .tariff, .tariffDeleted, .session, .sessionPatch, .cdr: return nil
+        }
+        return ObjectKey(module: .locations, countryCode: party.countryCode, partyID: party.partyID, id: id)
+    }
+
     /// Sends the object's current state: PUT (a DELETE for a tariff that is gone; a POST for a CDR).
     func sendCurrent(_ key: ObjectKey) async throws {
         let stored = try await store.get(key)
+        if partner.version == OCPI211.OCPIRelease.version {
+            // 2.1.1: whole locations, converted (spec/conversions/2.2.1-2.1.1.yaml).
+            guard key.module == .locations, let location = try stored.flatMap({ try OCPI221.Location.decodeJSON($0.json).value }) else { return }
+            let client = OCPI211.LocationsReceiverClient(connection: try connection(.locations))
+            _ = try await client.putLocation(countryCode: cc, partyID: pid, locationID: location.id, body: Conversion221To211().convert(location))
+            return
+        }
         switch key.module {
         case .locations:
-            guard let location = try stored.flatMap({ try Location.decodeJSON($0.json).value }) else { return }
+            guard let location = try stored.flatMap({ try OCPI221.Location.decodeJSON($0.json).value }) else { return }
             _ = try await locations().putLocation(countryCode: cc, partyID: pid, locationID: location.id, body: location)
         case .tariffs:
-            if let tariff = try stored.flatMap({ try Tariff.decodeJSON($0.json).value }) {
+            if let tariff = try stored.flatMap({ try OCPI221.Tariff.decodeJSON($0.json).value }) {
                 _ = try await tariffs().putTariff(countryCode: cc, partyID: pid, tariffID: tariff.id, body: tariff)
             } else {
                 do {
@@ -73,10 +107,10 @@ struct PartnerMessenger: Sendable {
                 }
             }
         case .sessions:
-            guard let session = try stored.flatMap({ try Session.decodeJSON($0.json).value }) else { return }
+            guard let session = try stored.flatMap({ try OCPI221.Session.decodeJSON($0.json).value }) else { return }
             _ = try await sessions().putSession(countryCode: cc, partyID: pid, sessionID: session.id, body: session)
         case .cdrs:
-            guard let cdr = try stored.flatMap({ try CDR.decodeJSON($0.json).value }) else { return }
+            guard let cdr = try stored.flatMap({ try OCPI221.CDR.decodeJSON($0.json).value }) else { return }
             // A CDR the partner already holds is not posted twice.
             guard try await store.cdrLocation(partnerID: partner.id, key) == nil else { return }
             try await post(cdr)
@@ -87,6 +121,9 @@ struct PartnerMessenger: Sendable {
 
     /// After a refused PATCH: the partner's copy, and ours when it is missing or older.
     func resynchronise(_ key: ObjectKey) async throws {
+        // A 2.1.1 partner is sent whole objects, never a PATCH: what it refused was our current
+        // state already.
+        guard partner.version != OCPI211.OCPIRelease.version else { return }
         let theirs: OCPIDateTime?
         do {
             switch key.module {
@@ -110,7 +147,7 @@ struct PartnerMessenger: Sendable {
         return error.httpStatus == 404 || error.statusCode.map { (2000..<3000).contains($0) } == true
     }
 
-    private func post(_ cdr: CDR) async throws {
+    private func post(_ cdr: OCPI221.CDR) async throws {
         let key = ObjectKey(module: .cdrs, countryCode: cdr.countryCode, partyID: cdr.partyID, id: cdr.id)
         let result = try await cdrs().postCDR(body: cdr)
         // The spec asks the receiver for the URL where it keeps the CDR; a partner that sends
@@ -118,8 +155,8 @@ struct PartnerMessenger: Sendable {
         try await store.recordCDRLocation(partnerID: partner.id, key, url: result.headers[OCPIHeader.location] ?? "")
     }
 
-    private func locations() throws -> LocationsReceiverClient { LocationsReceiverClient(connection: try connection(.locations)) }
-    private func tariffs() throws -> TariffsReceiverClient { TariffsReceiverClient(connection: try connection(.tariffs)) }
-    private func sessions() throws -> SessionsReceiverClient { SessionsReceiverClient(connection: try connection(.sessions)) }
-    private func cdrs() throws -> CDRsReceiverClient { CDRsReceiverClient(connection: try connection(.cdrs)) }
+    private func locations() throws -> OCPI221.LocationsReceiverClient { OCPI221.LocationsReceiverClient(connection: try connection(.locations)) }
+    private func tariffs() throws -> OCPI221.TariffsReceiverClient { OCPI221.TariffsReceiverClient(connection: try connection(.tariffs)) }
+    private func sessions() throws -> OCPI221.SessionsReceiverClient { OCPI221.SessionsReceiverClient(connection: try connection(.sessions)) }
+    private func cdrs() throws -> OCPI221.CDRsReceiverClient { OCPI221.CDRsReceiverClient(connection: try connection(.cdrs)) }
 }

@@ -327,11 +327,12 @@ final class PartnerStream: Sendable {
         return false
     }
 
-    /// Whether the partner receives the change: it lists the module's RECEIVER interface, and
+    /// Whether the partner receives the change: it lists the module's RECEIVER interface (in a
+    /// release the module is converted to), and
     /// a session or CDR belongs to it (a row addressed to one partner, to that one only).
     static func receives(_ partner: PartnerRecord, _ entry: OutboxEntry) -> Bool {
         guard entry.recipient.isEmpty || entry.recipient == partner.id else { return false }
-        guard partner.endpoint(entry.key.module.moduleID, role: .receiver) != nil else { return false }
+        guard PartnerMessenger.pushes(entry.key.module, to: partner) else { return false }
         guard !entry.owner.isEmpty else { return true }
         return partner.roles.contains { PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID).ownerKey == entry.owner }
     }

@@ -27,6 +27,7 @@ struct ReleaseRenderer {
         writer.line("// " + GeneratedFile.header(for: "spec/ocpi-\(spec.version)/\(SpecSource.manifestName)"))
         writer.line()
         writer.line("import Foundation")
+        writer.line("import OCPIRuntime")
         writer.line()
         writer.docComment("OCPI \(spec.version), edition \(spec.edition): the release this module was generated from.")
         writer.block("public enum OCPIRelease {") { writer in
@@ -35,6 +36,7 @@ struct ReleaseRenderer {
             writer.line()
             writer.docComment("The edition of the official text the spec folder describes.")
             writer.line("public static let edition = \(swiftString(spec.edition))")
+            interfaceRoles(spec, into: &writer)
             if !spec.packages.isEmpty { packages(spec, into: &writer) }
             writer.line()
             writer.docComment("The OpenAPI 3.1 document of the release (`\(Generator.openAPIPath)`).")
@@ -49,6 +51,22 @@ struct ReleaseRenderer {
             }
         }
         return GeneratedFile(path: "OCPIRelease.swift", contents: writer.text)
+    }
+
+    /// Which side of each module's interface each kind of party implements (`sender_roles` and
+    /// `receiver_roles` of the spec files).
+    private func interfaceRoles(_ spec: Spec, into writer: inout CodeWriter) {
+        writer.line()
+        writer.docComment("""
+            The side of each module's interface that each kind of party implements, from the spec files' sender and receiver roles: how a partner's endpoint is read where its version details name no role (2.1.1), from the kind of party it registered as.
+            """)
+        writer.block("public static let interfaceRoles: [OCPIModuleID: [OCPIPartyRole: OCPIInterfaceRole]] = [", close: "]") { writer in
+            for module in spec.modules where !(module.senderRoles.isEmpty && module.receiverRoles.isEmpty) {
+                let sides = module.senderRoles.map { ($0, ".sender") } + module.receiverRoles.filter { !module.senderRoles.contains($0) }.map { ($0, ".receiver") }
+                let entries = sides.map { "OCPIPartyRole(rawValue: \(swiftString($0.0))): \($0.1)" }.joined(separator: ", ")
+                writer.line(".\(SwiftNaming.moduleConstant(module)): [\(entries)],")
+            }
+        }
     }
 
     /// The optional packages the target includes, so that a server can tell which modules it
