@@ -32,8 +32,8 @@ public struct CPOConfiguration: Sendable {
 
     /// A release this server can speak to partners.
     public enum ServedRelease: String, Sendable, CaseIterable, Comparable {
-        /// Versions, Credentials (a 2.1.1 eMSP registers) and Locations (read, and pushed whole,
-        /// converted from the stored 2.2.1 objects); the other modules follow.
+        /// Versions, Credentials (a 2.1.1 eMSP registers), Locations and Tariffs (read, and
+        /// pushed whole, converted from the stored 2.2.1 objects); the other modules follow.
         case v2_1_1 = "2.1.1"
         /// Every module.
         case v2_2_1 = "2.2.1"

@@ -165,6 +165,7 @@ public struct CPOServer: Sendable {
                 Release211.basePath,
                 OCPIRoutes.credentialsSender(CredentialsService211(credentials(logger: logger)))
                     + OCPIRoutes.locationsSender(CPOLocations211(store: store, party: configuration.party))
+                    + OCPIRoutes.tariffsSender(CPOTariffs211(store: store, party: configuration.party))
             ),
         ]
     }

@@ -11,7 +11,7 @@ public protocol Conversion221To211Derivations: Sendable {
     func locationType(_ value: OCPI221.Location) -> OCPI211.LocationType
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations the server keeps in 2.2.1. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations and tariffs the server keeps in 2.2.1. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Sendable {
@@ -46,6 +46,19 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
             openingTimes: value.openingTimes.map { convert($0) },
             chargingWhenClosed: value.chargingWhenClosed,
             images: value.images.map { convert($0) },
+            energyMix: value.energyMix.map { convert($0) },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `Tariff` of 2.2.1 as 2.1.1 has it; lost on the way: `country_code` (2.1.1 objects name no owner; the URL a push goes to carries it.); `party_id` (2.1.1 objects name no owner; the URL a push goes to carries it.); `type` (2.1.1 has no kinds of tariff: an ad-hoc or a profile tariff is sent as a plain one (lossy).); `min_price` (2.1.1 cannot bound the price of a session (lossy).); `max_price` (2.1.1 cannot bound the price of a session (lossy).); `start_date_time` (2.1.1 has no period of validity: a tariff is sent as valid now (lossy).); `end_date_time` (2.1.1 has no period of validity: a tariff is sent as valid now (lossy).).
+    public func convert(_ value: OCPI221.Tariff) -> OCPI211.Tariff {
+        OCPI211.Tariff(
+            id: value.id,
+            currency: value.currency,
+            tariffAltText: value.tariffAltText.map { convert($0) },
+            tariffAltURL: value.tariffAltURL,
+            elements: value.elements.map { convert($0) },
             energyMix: value.energyMix.map { convert($0) },
             lastUpdated: value.lastUpdated
         )
@@ -141,6 +154,14 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         )
     }
 
+    /// `TariffElement` of 2.2.1 as 2.1.1 has it.
+    public func convert(_ value: OCPI221.TariffElement) -> OCPI211.TariffElement {
+        OCPI211.TariffElement(
+            priceComponents: value.priceComponents.map { convert($0) },
+            restrictions: value.restrictions.map { convert($0) }
+        )
+    }
+
     /// `StatusSchedule` of 2.2.1 as 2.1.1 has it.
     public func convert(_ value: OCPI221.StatusSchedule) -> OCPI211.StatusSchedule {
         OCPI211.StatusSchedule(
@@ -201,6 +222,34 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         )
     }
 
+    /// `PriceComponent` of 2.2.1 as 2.1.1 has it; lost on the way: `vat` (2.1.1 prices name no VAT rate (lossy).).
+    public func convert(_ value: OCPI221.PriceComponent) -> OCPI211.PriceComponent {
+        OCPI211.PriceComponent(
+            type: convert(value.type),
+            price: value.price,
+            stepSize: value.stepSize
+        )
+    }
+
+    /// `TariffRestrictions` of 2.2.1 as 2.1.1 has it; lost on the way: `min_current` (2.1.1 cannot restrict a price to a current (lossy).); `max_current` (2.1.1 cannot restrict a price to a current (lossy).); `reservation` (2.1.1 has no reservation prices (lossy).).
+    public func convert(_ value: OCPI221.TariffRestrictions) -> OCPI211.TariffRestrictions {
+        OCPI211.TariffRestrictions(
+            // start_time: 2.1.1's pattern ([0-2][0-9]:[0-5][0-9]) accepts every time 2.2.1's does.
+            startTime: value.startTime,
+            // end_time: 2.1.1's pattern ([0-2][0-9]:[0-5][0-9]) accepts every time 2.2.1's does.
+            endTime: value.endTime,
+            startDate: value.startDate,
+            endDate: value.endDate,
+            minKWh: value.minKWh,
+            maxKWh: value.maxKWh,
+            minPower: value.minPower,
+            maxPower: value.maxPower,
+            minDuration: value.minDuration,
+            maxDuration: value.maxDuration,
+            dayOfWeek: value.dayOfWeek.map { convert($0) }
+        )
+    }
+
     /// `Capability` of 2.2.1 as 2.1.1 has it: the same value.
     public func convert(_ value: OCPI221.Capability) -> OCPI211.Capability {
         OCPI211.Capability(rawValue: value.rawValue)
@@ -222,6 +271,11 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
     /// `ConnectorType` of 2.2.1 as 2.1.1 has it: the same value; sent as written although 2.1.1 does not define them: CHAOJI, DOMESTIC_M, DOMESTIC_N, DOMESTIC_O, GBT_AC, GBT_DC, NEMA_5_20, NEMA_6_30, NEMA_6_50, NEMA_10_30, NEMA_10_50, NEMA_14_30, NEMA_14_50, PANTOGRAPH_BOTTOM_UP, PANTOGRAPH_TOP_DOWN (2.1.1 has no name for this plug and no OTHER; any other value would send drivers to the wrong plug, so it is sent as written.).
     public func convert(_ value: OCPI221.ConnectorType) -> OCPI211.ConnectorType {
         OCPI211.ConnectorType(rawValue: value.rawValue)
+    }
+
+    /// `DayOfWeek` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.DayOfWeek) -> OCPI211.DayOfWeek {
+        OCPI211.DayOfWeek(rawValue: value.rawValue)
     }
 
     /// `EnergySourceCategory` of 2.2.1 as 2.1.1 has it: the same value.
@@ -271,5 +325,10 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
     /// `Status` of 2.2.1 as 2.1.1 has it: the same value.
     public func convert(_ value: OCPI221.Status) -> OCPI211.Status {
         OCPI211.Status(rawValue: value.rawValue)
+    }
+
+    /// `TariffDimensionType` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.TariffDimensionType) -> OCPI211.TariffDimensionType {
+        OCPI211.TariffDimensionType(rawValue: value.rawValue)
     }
 }

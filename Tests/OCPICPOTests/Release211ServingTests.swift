@@ -59,6 +59,13 @@ import Testing
             } throws: { error in
                 (error as? OCPIClientError)?.statusCode == 2003
             }
+
+            // The tariffs, converted likewise.
+            let tariffsURL = try #require(details.endpoints.first { $0.identifier == .tariffs }?.url)
+            var tariffs: [OCPI211.Tariff] = []
+            for try await tariff in OCPI211.TariffsSenderClient(connection: Self.connection(tariffsURL)).getTariffs() { tariffs.append(tariff) }
+            #expect(tariffs.map(\.id).sorted() == ["AC-STANDARD", "DC-FAST"])
+            for tariff in tariffs { #expect(tariff.validate().isEmpty, "\(tariff.id): \(tariff.validate())") }
         }
     }
 
@@ -89,16 +96,40 @@ import Testing
             .ok(OCPI211.VersionDetails(version: .v2_1_1, endpoints: [
                 OCPI211.Endpoint(identifier: .credentials, url: baseURL + "/ocpi/emsp/2.1.1/credentials"),
                 OCPI211.Endpoint(identifier: .locations, url: baseURL + "/ocpi/emsp/2.1.1/locations"),
-                // Listed, not served: tariffs are not converted to 2.1.1 yet, so none may be pushed.
                 OCPI211.Endpoint(identifier: .tariffs, url: baseURL + "/ocpi/emsp/2.1.1/tariffs"),
+                // Listed, not served: sessions are not converted to 2.1.1 yet, so none may be pushed.
+                OCPI211.Endpoint(identifier: .sessions, url: baseURL + "/ocpi/emsp/2.1.1/sessions"),
             ]))
         }
     }
 
-    /// The 2.1.1 eMSP's Locations RECEIVER: keeps what is PUT, refuses what 2.1.1 would not send
-    /// it (the CPO sends whole locations only).
-    final class Received211: OCPI211.LocationsReceiver {
+    /// The 2.1.1 eMSP's Locations and Tariffs RECEIVER: keeps what is PUT and DELETEd, refuses
+    /// what the CPO would not send it (it sends whole objects only).
+    final class Received211: OCPI211.LocationsReceiver, OCPI211.TariffsReceiver {
         let locations = Mutex<[String: OCPI211.Location]>([:])
+        let tariffs = Mutex<[String: OCPI211.Tariff]>([:])
+        let deletedTariffs = Mutex<[String]>([])
+
+        func getTariff(_ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String) async throws -> OCPIReply<OCPI211.Tariff> {
+            guard let tariff = tariffs.withLock({ $0[tariffID] }) else { throw OCPIError.notFound("Tariff \(tariffID)") }
+            return .ok(tariff)
+        }
+
+        func putTariff(_ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String, body: OCPI211.Tariff) async throws -> OCPIReply<OCPINoData> {
+            tariffs.withLock { $0[tariffID] = body }
+            return .ok
+        }
+
+        func patchTariff(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String, body: OCPI211.TariffPatch
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
+        }
+
+        func deleteTariff(_ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String) async throws -> OCPIReply<OCPINoData> {
+            deletedTariffs.withLock { $0.append(tariffID) }
+            return .ok
+        }
 
         func getLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String) async throws -> OCPIReply<OCPI211.Location> {
             guard let location = locations.withLock({ $0[locationID] }) else { throw OCPIError.notFound("Location \(locationID)") }
@@ -174,7 +205,7 @@ import Testing
             OCPIRoutes.versionsSender(EMSP211(baseURL: baseURL)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
         )
         router.addOCPIRoutes(
-            OCPIRoutes.locationsReceiver(received), at: "/ocpi/emsp/2.1.1", configuration: configuration, authenticator: authenticator,
+            OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received), at: "/ocpi/emsp/2.1.1", configuration: configuration, authenticator: authenticator,
             logger: LiveServer.quietLogger
         )
         try await LiveServer.run(serving: { running in
@@ -204,9 +235,9 @@ import Testing
                 #expect(partner.version == "2.1.1")
                 #expect(partner.tokenEncoding == .raw)
                 #expect(partner.roles == [PartnerRecord.Role(role: .emsp, countryCode: "DE", partyID: "OLD", businessName: "Old Mobility")])
-                #expect(partner.endpoints.map(\.identifier) == [.credentials, .locations, .tariffs])
+                #expect(partner.endpoints.map(\.identifier) == [.credentials, .locations, .tariffs, .sessions])
                 // 2.1.1 version details name no roles: an eMSP's side of each module is the spec's.
-                #expect(partner.endpoints.map(\.role) == [.sender, .receiver, .receiver])
+                #expect(partner.endpoints.map(\.role) == [.sender, .receiver, .receiver, .receiver])
 
                 // Token C reads the locations; token A is spent.
                 let connectionC = OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.1.1/locations", token: ours.token, tokenEncoding: .raw)
@@ -255,8 +286,9 @@ import Testing
 
     // MARK: Pushes
 
-    /// A change of a location reaches a 2.1.1 eMSP as the whole location, converted; a tariff,
-    /// which 2.1.1 does not get yet, is not sent to the tariffs URL it lists.
+    /// A change of a location reaches a 2.1.1 eMSP as the whole location, converted, and a tariff
+    /// as the tariff (or its DELETE); a session, which 2.1.1 does not get yet, is not sent to the
+    /// sessions URL it lists.
     @Test func a211EMSPIsPushedWholeLocations() async throws {
         let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
         let received = Received211()
@@ -275,7 +307,18 @@ import Testing
                 )
                 #expect(patched.status == 200)
                 #expect(try await PushTests.admin(cpo, "DELETE", "/tariffs/DC-FAST").status == 200)
+                var tariff = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_900_000_000))[0]
+                tariff.id = "PUSHED-TARIFF"
+                #expect(try await PushTests.admin(cpo, "PUT", "/tariffs/PUSHED-TARIFF", ModuleTests.json(tariff)).status == 201)
+                // A session of the partner's: not sent (it would go to a URL nobody serves).
+                let session = ModuleTests.session("S-211", for: "DE", "OLD")
+                #expect(try await PushTests.admin(cpo, "PUT", "/sessions/S-211", ModuleTests.json(session)).status == 201)
                 await cpo.server.pusher.drain()
+
+                #expect(received.deletedTariffs.withLock { $0 } == ["DC-FAST"])
+                let pushedTariff = try #require(received.tariffs.withLock { $0["PUSHED-TARIFF"] })
+                #expect(pushedTariff.validate().isEmpty, "\(pushedTariff.validate())")
+                #expect(pushedTariff.lastUpdated == tariff.lastUpdated)
 
                 let location = try #require(received.locations.withLock { $0["UTR-STATION"] }, "the location, whole")
                 #expect(location.validate().isEmpty, "\(location.validate())")

@@ -79,7 +79,7 @@ import Testing
         // A source field to read from must exist.
         ("{from: max_voltage}", "{from: max_volts}", "Connector of 2.2.1 has no field 'max_volts'"),
         // Rules for an object no root holds.
-        ("enums:\n", "  Tariff:\n    id: {as_is: true, reason: x}\nenums:\n", "Tariff is not converted (no root holds it)"),
+        ("enums:\n", "  Session:\n    id: {as_is: true, reason: x}\nenums:\n", "Session is not converted (no root holds it)"),
         // Drop is for source fields only.
         ("    state: {drop: 2.1.1 has no state or province.}\n", "    state: {drop: 2.1.1 has no state or province.}\n    city: {drop: no}\n", "Location.city is a field of 2.1.1: drop is for source fields it lacks"),
     ])

@@ -30,17 +30,18 @@ struct PartnerMessenger: Sendable {
     private var pid: String { ourParty.partyID }
 
     /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
-    /// and its release is one the objects can be converted to (2.1.1: locations so far).
+    /// and its release is one the objects can be converted to (2.1.1: locations and tariffs
+    /// so far).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
-        return partner.version != OCPI211.OCPIRelease.version || module == .locations
+        return partner.version != OCPI211.OCPIRelease.version || module == .locations || module == .tariffs
     }
 
     /// Sends the change as the message that describes it; to a 2.1.1 partner, the changed
-    /// location's current state, converted.
+    /// object's current state, converted.
     func send(_ change: CPOChange) async throws {
         if partner.version == OCPI211.OCPIRelease.version {
-            guard let key = Self.locationKey(of: change, party: ourParty) else { return }
+            guard let key = Self.objectKey211(of: change, party: ourParty) else { return }
             return try await sendCurrent(key)
         }
         switch change {
@@ -69,28 +70,27 @@ struct PartnerMessenger: Sendable {
         }
     }
 
-    /// The location a change is about, for a partner sent whole locations.
-    static func locationKey(of change: CPOChange, party: PartyIdentity) -> ObjectKey? {
-        let id: String
+    /// The object a change is about, for a 2.1.1 partner, which is sent whole objects of the
+    /// modules converted to 2.1.1; `nil` for the others.
+    static func objectKey211(of change: CPOChange, party: PartyIdentity) -> ObjectKey? {
+        let (module, id): (ObjectModule, String)
         switch change {
-        case .location(let location): id = location.id
+        case .location(let location): (module, id) = (.locations, location.id)
         case .locationPatch(let locationID, _), .evse(let locationID, _), .evsePatch(let locationID, _, _), .connector(let locationID, _, _),
             .connectorPatch(let locationID, _, _, _):
-            id = locationID
-        case .tariff, .tariffDeleted, .session, .sessionPatch, .cdr: return nil
+            (module, id) = (.locations, locationID)
+        case .tariff(let tariff): (module, id) = (.tariffs, tariff.id)
+        case .tariffDeleted(let tariffID): (module, id) = (.tariffs, tariffID)
+        case .session, .sessionPatch, .cdr: return nil
         }
-        return ObjectKey(module: .locations, countryCode: party.countryCode, partyID: party.partyID, id: id)
+        return ObjectKey(module: module, countryCode: party.countryCode, partyID: party.partyID, id: id)
     }
 
     /// Sends the object's current state: PUT (a DELETE for a tariff that is gone; a POST for a CDR).
     func sendCurrent(_ key: ObjectKey) async throws {
         let stored = try await store.get(key)
         if partner.version == OCPI211.OCPIRelease.version {
-            // 2.1.1: whole locations, converted (spec/conversions/2.2.1-2.1.1.yaml).
-            guard key.module == .locations, let location = try stored.flatMap({ try OCPI221.Location.decodeJSON($0.json).value }) else { return }
-            let client = OCPI211.LocationsReceiverClient(connection: try connection(.locations))
-            _ = try await client.putLocation(countryCode: cc, partyID: pid, locationID: location.id, body: Conversion221To211().convert(location))
-            return
+            return try await sendCurrent211(key, stored)
         }
         switch key.module {
         case .locations:
@@ -115,6 +115,31 @@ struct PartnerMessenger: Sendable {
             guard try await store.cdrLocation(partnerID: partner.id, key) == nil else { return }
             try await post(cdr)
         case .tokens, .clientinfo:
+            return
+        }
+    }
+
+    /// The current state in 2.1.1, converted (spec/conversions/2.2.1-2.1.1.yaml): a PUT, or
+    /// for a tariff that is gone a DELETE.
+    private func sendCurrent211(_ key: ObjectKey, _ stored: StoredObject?) async throws {
+        let conversion = Conversion221To211()
+        switch key.module {
+        case .locations:
+            guard let location = try stored.flatMap({ try OCPI221.Location.decodeJSON($0.json).value }) else { return }
+            let client = OCPI211.LocationsReceiverClient(connection: try connection(.locations))
+            _ = try await client.putLocation(countryCode: cc, partyID: pid, locationID: location.id, body: conversion.convert(location))
+        case .tariffs:
+            let client = OCPI211.TariffsReceiverClient(connection: try connection(.tariffs))
+            if let tariff = try stored.flatMap({ try OCPI221.Tariff.decodeJSON($0.json).value }) {
+                _ = try await client.putTariff(countryCode: cc, partyID: pid, tariffID: tariff.id, body: conversion.convert(tariff))
+            } else {
+                do {
+                    _ = try await client.deleteTariff(countryCode: cc, partyID: pid, tariffID: key.id)
+                } catch let error as OCPIClientError where error.httpStatus == 404 {
+                    // It never had it: nothing to delete.
+                }
+            }
+        case .sessions, .cdrs, .tokens, .clientinfo:
             return
         }
     }

@@ -15,7 +15,7 @@ enum Release211 {
     /// Where the 2.1.1 version details are, below `/ocpi`.
     static let detailsPath = "/\(version)"
     /// The modules a 2.1.1 partner is offered, by the path below `basePath`.
-    static let modules: [(OCPI211.ModuleID, String)] = [(.credentials, "/credentials"), (.locations, "/locations")]
+    static let modules: [(OCPI211.ModuleID, String)] = [(.credentials, "/credentials"), (.locations, "/locations"), (.tariffs, "/tariffs")]
 }
 
 /// The 2.1.1 version details (the list of versions is 2.2.1's, which names 2.1.1 too).
@@ -85,5 +85,25 @@ struct CPOLocations211: OCPI211.LocationsSender {
             throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)")
         }
         return .ok(connector)
+    }
+}
+
+/// The Tariffs SENDER interface of 2.1.1: the same tariffs as 2.2.1's, converted.
+struct CPOTariffs211: OCPI211.TariffsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let conversion = Conversion221To211()
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    func getTariffs(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI211.Tariff> {
+        let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
+        let (tariffs, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Tariff.self)
+        return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total)
     }
 }
