@@ -1,5 +1,6 @@
 import Foundation
 import OCPI211
+import OCPI221
 import OCPICPO
 import OCPIRuntime
 import OCPIServer
@@ -87,9 +88,11 @@ import Testing
     /// B written as it is (2.1.1's way), so a base64 token from the CPO would be refused.
     struct EMSP211: OCPI211.VersionsSender {
         let baseURL: String
+        /// The releases its versions list names (each served at /ocpi/<release>).
+        var releases = ["2.1.1"]
 
         func getVersions(_ context: OCPIRequestContext) async throws -> OCPIReply<[OCPI211.Version]> {
-            .ok([OCPI211.Version(version: .v2_1_1, url: baseURL + "/ocpi/2.1.1")])
+            .ok(releases.map { OCPI211.Version(version: OCPI211.VersionNumber(rawValue: $0), url: baseURL + "/ocpi/" + $0) })
         }
 
         func getVersionDetails(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI211.VersionDetails> {
@@ -181,15 +184,19 @@ import Testing
 
     final class RawTokenOnly: OCPIAuthenticator {
         let token: String
+        /// Also the token in base64, as 2.2.1 writes it (a platform on both releases).
+        let acceptsBase64: Bool
         let seen = Mutex<[String]>([])
 
-        init(token: String) {
+        init(token: String, acceptsBase64: Bool = false) {
             self.token = token
+            self.acceptsBase64 = acceptsBase64
         }
 
         func party(forAuthorization header: String) async throws -> OCPIParty? {
             seen.withLock { $0.append(header) }
-            return header == "Token " + token ? OCPIParty(id: "cpo", roles: [.init(party: PartyIdentity(countryCode: "NL", partyID: "SOC"), role: .cpo)]) : nil
+            let accepted = header == "Token " + token || (acceptsBase64 && header == CredentialsToken.header(for: token, encoding: .base64))
+            return accepted ? OCPIParty(id: "cpo", roles: [.init(party: PartyIdentity(countryCode: "NL", partyID: "SOC"), role: .cpo)]) : nil
         }
 
         func party(forToken token: String) async throws -> OCPIParty? { nil }
@@ -326,6 +333,82 @@ import Testing
                 let summary = try await cpo.server.store.pushSummaries(since: OCPIDateTime.now().adding(.seconds(-3600)))[partnerID]
                 #expect((summary?.counts.delivered ?? 0) >= 1)
                 #expect(summary?.counts.failed == 0 && summary?.counts.refused == 0, "nothing was sent that it refused or could not take: \(String(describing: summary))")
+            }
+        }
+    }
+
+    // MARK: Upgrade
+
+    /// The 2.2.1 side of a platform on both releases: its version details.
+    struct EMSP221Details: OCPI221.VersionsSender {
+        let baseURL: String
+
+        func getVersions(_ context: OCPIRequestContext) async throws -> OCPIReply<[OCPI221.Version]> {
+            throw OCPIError.notFound("served by the 2.1.1 table")
+        }
+
+        func getVersionDetails(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI221.VersionDetails> {
+            .ok(OCPI221.VersionDetails(version: .v2_2_1, endpoints: [
+                OCPI221.Endpoint(identifier: .credentials, role: .sender, url: baseURL + "/ocpi/emsp/2.2.1/credentials"),
+                OCPI221.Endpoint(identifier: .locations, role: .receiver, url: baseURL + "/ocpi/emsp/2.2.1/locations"),
+            ]))
+        }
+    }
+
+    /// A partner registered on 2.1.1 moves to 2.2.1 with PUT credentials on the 2.2.1 endpoint,
+    /// as the spec's upgrade goes: it stays the same partner, with its party, and is pushed in
+    /// 2.2.1 from then on (a PATCH of the EVSE, not the whole location).
+    @Test func a211PartnerUpgradesTo221AndIsPushedIn221() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
+        let received = Received211()
+        let inbox = EMSPInbox()
+        try await cpo.run {
+            let tokenA = try await cpo.server.registry.invite().token
+            let port = try LiveServer.freePort()
+            let emsp = "http://127.0.0.1:\(port)"
+            let authenticator = RawTokenOnly(token: "token-b", acceptsBase64: true)
+            let configuration = OCPIServerConfiguration(publicURL: emsp, ownParties: [PartyIdentity(countryCode: "DE", partyID: "OLD")])
+            var router = HTTPRouter(logger: LiveServer.quietLogger)
+            let versions211 = OCPIRoutes.versionsSender(EMSP211(baseURL: emsp, releases: ["2.1.1", "2.2.1"]))
+            let details221 = OCPIRoutes.versionsSender(EMSP221Details(baseURL: emsp)).filter { $0.path == "/2.2.1" }
+            router.addOCPIRoutes(versions211 + details221, at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+            router.addOCPIRoutes(
+                OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received), at: "/ocpi/emsp/2.1.1", configuration: configuration,
+                authenticator: authenticator, logger: LiveServer.quietLogger
+            )
+            router.addOCPIRoutes(OCPIRoutes.locationsReceiver(inbox), at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+            try await LiveServer.run(serving: { running in
+                OCPIHTTPServer(router: router, configuration: .init(port: port), logger: LiveServer.serverLogger, onServerRunning: { _ in running() })
+            }, port: port) {
+                // Registered on 2.1.1, the release of the endpoint it called.
+                let credentials211 = OCPIConnection(
+                    transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.1.1/credentials", token: tokenA, tokenEncoding: .raw
+                )
+                let tokenC = try await OCPI211.CredentialsSenderClient(connection: credentials211).postCredentials(body: Self.credentials("token-b", emsp: emsp)).token
+                let before = try #require(try await cpo.server.registry.partners().first { $0.status == .registered })
+                #expect(before.version == "2.1.1")
+                #expect(try await PushTests.admin(cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#).status == 200)
+                await cpo.server.pusher.drain()
+                #expect(received.locations.withLock { $0["UTR-STATION"] } != nil, "pushed in 2.1.1")
+
+                // PUT credentials on 2.2.1 with token C: now a 2.2.1 partner.
+                let credentials221 = OCPIConnection(
+                    transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.2.1/credentials", token: tokenC
+                )
+                let role = OCPI221.CredentialsRole(role: .emsp, businessDetails: OCPI221.BusinessDetails(name: "Old Mobility"), partyID: "OLD", countryCode: "DE")
+                _ = try await OCPI221.CredentialsSenderClient(connection: credentials221).putCredentials(
+                    body: OCPI221.Credentials(token: "token-b", url: emsp + "/ocpi/versions", roles: [role])
+                )
+                let after = try #require(try await cpo.server.registry.partner(id: before.id))
+                #expect(after.status == .registered && after.version == "2.2.1")
+                #expect(after.roles.map { "\($0.countryCode)/\($0.partyID)" } == ["DE/OLD"])
+                #expect(after.tokenEncoding == .base64)
+                #expect(after.endpoints.first { $0.identifier == .locations }?.role == .receiver)
+
+                #expect(try await PushTests.admin(cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", #"{"status": "AVAILABLE", "last_updated": "2030-01-01T00:00:01Z"}"#).status == 200)
+                await cpo.server.pusher.drain()
+                let calls = await inbox.calls
+                #expect(calls.contains("PATCH evse UTR-STATION/UTR-STATION-1"), "pushed in 2.2.1: \(calls)")
             }
         }
     }
