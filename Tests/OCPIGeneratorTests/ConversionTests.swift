@@ -67,6 +67,24 @@ import Testing
         #expect(outcome.error.contains("2 errors in the conversions of 2.1.1"), "\(outcome.error)")
     }
 
+    /// `convert --check`: the committed conversion is what the rules generate, and an edited or
+    /// missing file is named.
+    @Test func convertWritesAndChecksTheGeneratedFile() async throws {
+        guard let executable = BuiltExecutable.url("ocpi-gen") else { throw BuiltExecutable.NotBuilt(name: "ocpi-gen") }
+        let run = { (arguments: [String]) in try await BuiltExecutable.runProcess(executable, arguments, directory: repositoryRoot) }
+        #expect(try await run(["convert", Self.rulesPath, "--output", "Sources/OCPIConversions", "--check"]).status == 0)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-convert-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let missing = try await run(["convert", Self.rulesPath, "--output", output.path, "--check"])
+        #expect(missing.status == 1 && missing.error.contains("Conversion221To211.swift: error: missing"), "\(missing.error)")
+        #expect(try await run(["convert", Self.rulesPath, "--output", output.path]).status == 0)
+        #expect(try await run(["convert", Self.rulesPath, "--output", output.path, "--check"]).status == 0)
+        let file = output.appendingPathComponent("Conversion221To211.swift")
+        try (String(contentsOf: file, encoding: .utf8) + "// edited\n").write(to: file, atomically: true, encoding: .utf8)
+        let changed = try await run(["convert", Self.rulesPath, "--output", output.path, "--check"])
+        #expect(changed.status == 1 && changed.error.contains("error: changed"), "\(changed.error)")
+    }
+
     @Test(arguments: [
         // A value the target lacks, without a rule: at the value's line in the source spec.
         ("    PED_TERMINAL: {omit: true, reason: 2.1.1 cannot name ways to pay at the charger.}\n", "", "Capability.PED_TERMINAL is no value of 2.1.1"),
