@@ -97,4 +97,6 @@ public struct CPOConfiguration: Sendable {
 
     /// The settings key under which `serve` records its public URL, for `parties invite`.
     public static let publicURLSetting = "public_url"
+    /// The releases `serve` was told to serve (`--versions`), comma-separated, for `parties register`.
+    public static let releasesSetting = "served_releases"
 }

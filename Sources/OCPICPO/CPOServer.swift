@@ -43,6 +43,7 @@ public struct CPOServer: Sendable {
     ) async throws -> CPOServer {
         let store = try await SQLStore.open(configuration.database, logger: logger, metrics: ServerMetrics.factory(metrics))
         try await store.setSetting(CPOConfiguration.publicURLSetting, configuration.publicURL)
+        try await store.setSetting(CPOConfiguration.releasesSetting, configuration.releases.map(\.rawValue).joined(separator: ","))
         if configuration.demoData, try await DemoData.loadIfEmpty(into: store, party: configuration.party) {
             logger.info("loaded the demo data: 3 locations in Utrecht, 2 tariffs")
         }

@@ -214,10 +214,25 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         }
     }
 
-    /// Registration started by us, with the registration token the partner gave us.
+    /// Our credentials with `token`, posted to the partner's credentials endpoint in `release`;
+    /// the token it answers with and the parties it names.
+    private func postCredentials(_ token: String, to connection: OCPIConnection, release: String) async throws -> (token: String, roles: [PartnerRecord.Role]) {
+        if release == OCPI211.OCPIRelease.version {
+            let theirs = try await OCPI211.CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials211(token: token))
+            return (theirs.token, [PartnerRecord.Role(role: .emsp, countryCode: theirs.countryCode, partyID: theirs.partyID, businessName: theirs.businessDetails.name)])
+        }
+        let theirs = try await OCPI221.CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials(token: token))
+        return (theirs.token, theirs.roles.map {
+            PartnerRecord.Role(role: OCPIPartyRole(rawValue: $0.role.rawValue), countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
+        })
+    }
+
+    /// Registration started by us, with the registration token the partner gave us, on the best
+    /// release both sides speak.
     public func register(versionsURL: String, tokenA: String) async throws -> PartnerRecord {
-        // Started by us, the handshake speaks 2.2.1 (2.1.1 partners register with us).
-        let (version, endpoints, encoding) = try await discover(versionsURL: versionsURL, token: tokenA, release: OCPI221.OCPIRelease.version)
+        // The best release both sides speak; a 2.1.1 platform is taken for an eMSP (2.1.1's
+        // credentials name no role, and this platform registers eMSPs).
+        let (version, endpoints, encoding) = try await discover(versionsURL: versionsURL, token: tokenA, as: .emsp)
         guard let credentialsEndpoint = endpoints.first(where: { $0.identifier == .credentials }) else {
             throw OCPIError(.noMatchingEndpoints, "The partner's version details list no credentials endpoint")
         }
@@ -229,9 +244,9 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         )
         try await registry.insert(partner)
         let connection = OCPIConnection(transport: transport, endpointURL: credentialsEndpoint.url, token: tokenA, tokenEncoding: encoding)
-        let theirs: OCPI221.Credentials
+        let theirs: (token: String, roles: [PartnerRecord.Role])
         do {
-            theirs = try await OCPI221.CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials(token: tokenB))
+            theirs = try await postCredentials(tokenB, to: connection, release: version)
         } catch {
             partner.status = .unregistered
             try await registry.update(partner)
@@ -240,9 +255,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         var registered = partner
         registered.status = .registered
         registered.outgoingToken = theirs.token
-        registered.roles = theirs.roles.map {
-            PartnerRecord.Role(role: OCPIPartyRole(rawValue: $0.role.rawValue), countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
-        }
+        registered.roles = theirs.roles
         do {
             try await checkParties(of: registered.roles, for: partner, replacing: versionsURL)
             try await registry.update(registered)
@@ -253,7 +266,11 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
             try await registry.update(partner)
             var theirConnection = connection
             theirConnection.token = theirs.token
-            _ = try? await OCPI221.CredentialsSenderClient(connection: theirConnection).deleteCredentials()
+            if version == OCPI211.OCPIRelease.version {
+                _ = try? await OCPI211.CredentialsSenderClient(connection: theirConnection).deleteCredentials()
+            } else {
+                _ = try? await OCPI221.CredentialsSenderClient(connection: theirConnection).deleteCredentials()
+            }
             if let taken = error as? PartyTakenError { throw Self.refusal(taken, in: registered.roles) }
             throw error
         }

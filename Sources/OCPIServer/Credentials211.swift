@@ -14,15 +14,7 @@ public struct CredentialsService211<Registry: PartnerRegistry>: OCPI211.Credenti
         self.service = service
     }
 
-    /// Our credentials in 2.1.1, with the token the partner uses with us.
-    func ours(token: String) -> OCPI211.Credentials {
-        let role = service.profile.roles.first
-        return OCPI211.Credentials(
-            token: token, url: service.profile.versionsURL,
-            businessDetails: OCPI211.BusinessDetails(name: role?.businessDetails.name ?? "", website: role?.businessDetails.website),
-            partyID: role?.partyID ?? "", countryCode: role?.countryCode ?? ""
-        )
-    }
+    func ours(token: String) -> OCPI211.Credentials { service.profile.credentials211(token: token) }
 
     public func getCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI211.Credentials> {
         _ = try await service.caller(context)
@@ -64,5 +56,18 @@ public struct CredentialsService211<Registry: PartnerRegistry>: OCPI211.Credenti
             }
             throw error.kind == .invalidRequest ? OCPIError.invalid(violations) : OCPIError(error.kind, error.message, violations: violations)
         }
+    }
+}
+
+extension PlatformProfile {
+    /// Our credentials in 2.1.1, with the token the partner uses with us: 2.1.1 names one party,
+    /// the first of our roles.
+    public func credentials211(token: String) -> OCPI211.Credentials {
+        let role = roles.first
+        return OCPI211.Credentials(
+            token: token, url: versionsURL,
+            businessDetails: OCPI211.BusinessDetails(name: role?.businessDetails.name ?? "", website: role?.businessDetails.website),
+            partyID: role?.partyID ?? "", countryCode: role?.countryCode ?? ""
+        )
     }
 }

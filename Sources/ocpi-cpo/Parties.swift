@@ -17,9 +17,14 @@ struct Parties: AsyncParsableCommand {
     /// party of `OCPI_CPO_COUNTRY_CODE` and `OCPI_CPO_PARTY_ID`, nothing listening.
     static func server(store: SQLStore, registry: StoreRegistry) async throws -> CPOServer {
         let publicURL = try await store.setting(CPOConfiguration.publicURLSetting) ?? "http://127.0.0.1:8080"
+        // The releases the server serves, as `serve` recorded them: a partner registered with on
+        // 2.1.1 must find 2.1.1 served.
+        let releases = (try await store.setting(CPOConfiguration.releasesSetting) ?? "").split(separator: ",").compactMap {
+            CPOConfiguration.ServedRelease(rawValue: String($0))
+        }
         let configuration = CPOConfiguration(
             publicURL: publicURL, adminToken: "", countryCode: Environment.value("country-code") ?? "NL",
-            partyID: Environment.value("party-id") ?? "SOC", demoData: false
+            partyID: Environment.value("party-id") ?? "SOC", demoData: false, releases: releases
         )
         return CPOServer(configuration: configuration, store: store, registry: registry, profile: CPOServer.profile(for: configuration), transport: HTTPClientTransport())
     }

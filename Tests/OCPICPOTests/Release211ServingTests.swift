@@ -31,6 +31,8 @@ import Testing
         let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
         try await cpo.run {
             try await Self.addPartner(to: cpo)
+            // Recorded for `parties register`, which runs in another process.
+            #expect(try await cpo.server.store.setting(CPOConfiguration.releasesSetting) == "2.1.1,2.2.1")
             // The list of versions names both releases, each with its details.
             let versions = try await OCPI211.VersionsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/versions")).getVersions()
             #expect(versions.map(\.version.rawValue) == ["2.1.1", "2.2.1"])
@@ -409,6 +411,70 @@ import Testing
                 await cpo.server.pusher.drain()
                 let calls = await inbox.calls
                 #expect(calls.contains("PATCH evse UTR-STATION/UTR-STATION-1"), "pushed in 2.2.1: \(calls)")
+            }
+        }
+    }
+
+    // MARK: Registration started by the CPO
+
+    /// The 2.1.1 eMSP's credentials module, for a registration the CPO starts: it takes the CPO's
+    /// credentials and answers with its own.
+    final class EMSPCredentials211: OCPI211.CredentialsSender {
+        let posted = Mutex<[OCPI211.Credentials]>([])
+
+        func getCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI211.Credentials> { throw OCPIError.notFound("not used") }
+
+        func postCredentials(_ context: OCPIRequestContext, body: OCPI211.Credentials) async throws -> OCPIReply<OCPI211.Credentials> {
+            posted.withLock { $0.append(body) }
+            return .ok(OCPI211.Credentials(
+                token: "token-c-for-the-cpo", url: "http://unused.invalid/ocpi/versions", businessDetails: OCPI211.BusinessDetails(name: "Old Mobility"),
+                partyID: "OLD", countryCode: "DE"
+            ))
+        }
+
+        func putCredentials(_ context: OCPIRequestContext, body: OCPI211.Credentials) async throws -> OCPIReply<OCPI211.Credentials> { throw OCPIError.notFound("not used") }
+
+        func deleteCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPINoData> { .ok }
+    }
+
+    /// `parties register` (the CPO starts) with a platform on 2.1.1 only: the best release both
+    /// speak is 2.1.1, so the handshake goes in 2.1.1, tokens unencoded.
+    @Test func theCPORegistersWithA211Platform() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
+        let credentials = EMSPCredentials211()
+        try await cpo.run {
+            let port = try LiveServer.freePort()
+            let emsp = "http://127.0.0.1:\(port)"
+            let authenticator = RawTokenOnly(token: "token-a-of-old")
+            let configuration = OCPIServerConfiguration(publicURL: emsp, ownParties: [PartyIdentity(countryCode: "DE", partyID: "OLD")])
+            var router = HTTPRouter(logger: LiveServer.quietLogger)
+            router.addOCPIRoutes(OCPIRoutes.versionsSender(EMSP211(baseURL: emsp)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
+            router.addOCPIRoutes(
+                OCPIRoutes.credentialsSender(credentials), at: "/ocpi/emsp/2.1.1", configuration: configuration, authenticator: authenticator,
+                logger: LiveServer.quietLogger
+            )
+            try await LiveServer.run(serving: { running in
+                OCPIHTTPServer(router: router, configuration: .init(port: port), logger: LiveServer.serverLogger, onServerRunning: { _ in running() })
+            }, port: port) {
+                let partner = try await cpo.server.credentials.register(versionsURL: emsp + "/ocpi/versions", tokenA: "token-a-of-old")
+                #expect(partner.status == .registered && partner.version == "2.1.1")
+                #expect(partner.tokenEncoding == .raw)
+                #expect(partner.outgoingToken == "token-c-for-the-cpo")
+                #expect(partner.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role)" } == ["DE/OLD EMSP"])
+                let ours = try #require(credentials.posted.withLock { $0.first })
+                #expect(ours.partyID == "SOC" && ours.countryCode == "NL" && ours.url == cpo.baseURL + "/ocpi/versions")
+                // Before the versions list says which release the platform speaks, the first call is
+                // made as 2.2.1 writes tokens (base64) and refused; from then on, 2.1.1's way.
+                let headers = authenticator.seen.withLock { $0 }
+                #expect(headers.dropFirst().allSatisfy { $0 == "Token token-a-of-old" }, "\(headers)")
+                #expect(headers.count >= 3, "versions, version details and the POST: \(headers)")
+                // The token the CPO gave (token B) now works on its 2.1.1 endpoints.
+                let locations = OCPIConnection(
+                    transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.1.1/locations", token: ours.token, tokenEncoding: .raw
+                )
+                var count = 0
+                for try await _ in OCPI211.LocationsSenderClient(connection: locations).getLocations() { count += 1 }
+                #expect(count == 3)
             }
         }
     }
