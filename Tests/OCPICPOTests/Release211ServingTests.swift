@@ -478,4 +478,19 @@ import Testing
             }
         }
     }
+
+    /// The 2.1.1 routes go through the same pipeline: no token, no entry; token A opens versions
+    /// and credentials only; a token in base64 is accepted as 2.2.1 partners send it.
+    @Test func the211RoutesAreGuardedAsThe221Ones() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
+        try await cpo.run {
+            let tokenA = try await cpo.server.registry.invite().token
+            let anonymous = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.1.1/locations", authorization: nil)
+            #expect(anonymous.status == 401 && anonymous.statusCode == 2000)
+            let registering = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.1.1/locations", authorization: "Token " + tokenA)
+            #expect(registering.status == 401, "token A opens no functional module")
+            #expect(try await send("GET", cpo.baseURL + "/ocpi/2.1.1", authorization: "Token " + tokenA).status == 200)
+            #expect(try await send("GET", cpo.baseURL + "/ocpi/cpo/2.1.1/tariffs", authorization: "Token not-a-token").status == 401)
+        }
+    }
 }
