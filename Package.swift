@@ -17,6 +17,14 @@ let package = Package(
         .executable(name: "ocpi-cpo", targets: ["ocpi-cpo"]),
         .executable(name: "ocpi-check", targets: ["ocpi-check"]),
     ],
+    // Off unless asked for (`--traits FoundationCodable`, or `traits: ["FoundationCodable"]` on
+    // the dependency): the generated reader and writer are the models' one codec.
+    traits: [
+        .trait(
+            name: "FoundationCodable",
+            description: "Foundation Codable for the generated models and enums, besides their own JSON reader and writer."
+        ),
+    ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

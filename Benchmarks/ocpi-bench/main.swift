@@ -3,9 +3,10 @@
 //     swift run -c release ocpi-bench [FIXTURES_DIR] [--objects N] [--seconds S] [--only NAME]
 //
 // For each of Location, Tariff and CDR it builds a JSON list of N distinct objects from the
-// hand-written fixture, then measures our reader (decode, then validate), Foundation's
-// JSONDecoder on the same bytes for comparison, and our writer. Each figure is the median of
-// rounds of 50 ms (`measure`).
+// hand-written fixture, then measures our reader (decode, then validate) and our writer, and,
+// built with the package trait FoundationCodable (`swift run -c release --traits
+// FoundationCodable ocpi-bench`), Foundation's JSONDecoder on the same bytes for comparison.
+// Each figure is the median of rounds of 50 ms (`measure`).
 import Foundation
 import OCPI221
 import OCPIRuntime
@@ -82,8 +83,9 @@ func run<T: OCPIModel>(_ type: T.Type, name: String, options: Options, vary: (in
     let decodeOnly = try measure(seconds: options.seconds) { _ = try [T].decodeJSON(bytes) }
     let decodedValues = try [T].decodeJSON(bytes).value ?? []
     let validateOnly = measure(seconds: options.seconds) { for value in decodedValues { _ = value.validate() } }
-    let decoder = JSONDecoder()
-    let foundation = try measure(seconds: options.seconds) { _ = try decoder.decode([T].self, from: bytes) }
+    #if FoundationCodable
+    let foundation = try measureFoundation(T.self, bytes, seconds: options.seconds)
+    #endif
     let writing = measure(seconds: options.seconds) { _ = values.jsonBytes() }
 
     func line(_ label: String, _ runsPerSecond: Double) -> String {
@@ -95,9 +97,25 @@ func run<T: OCPIModel>(_ type: T.Type, name: String, options: Options, vary: (in
     print(line("decode + validate (ocpi)", ours))
     print(line("  of which decode", decodeOnly))
     print(line("  of which validate", validateOnly))
+    #if FoundationCodable
     print(line("decode (Foundation JSONDecoder)", foundation))
+    #endif
     print(line("encode (ocpi)", writing))
 }
+
+#if FoundationCodable
+/// Foundation's JSONDecoder on the same list, through the generated `Codable` of the trait.
+func measureFoundation<T: OCPIModel>(_: T.Type, _ bytes: Data, seconds: Double) throws -> Double {
+    guard let codable = T.self as? any Decodable.Type else {
+        throw BenchmarkFailure(description: "\(T.self) is not Decodable")
+    }
+    func measureList<D: Decodable>(_: D.Type) throws -> Double {
+        let decoder = JSONDecoder()
+        return try measure(seconds: seconds) { _ = try decoder.decode([D].self, from: bytes) }
+    }
+    return try measureList(codable)
+}
+#endif
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 #if DEBUG

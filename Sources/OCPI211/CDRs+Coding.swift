@@ -131,65 +131,6 @@ extension CDR {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        startDateTime = try container.decode(OCPIDateTime.self, forKey: .startDateTime)
-        stopDateTime = try container.decode(OCPIDateTime.self, forKey: .stopDateTime)
-        authID = try container.decode(String.self, forKey: .authID)
-        authMethod = try container.decode(AuthMethod.self, forKey: .authMethod)
-        location = try container.decode(Location.self, forKey: .location)
-        meterID = try container.decodeIfPresent(String.self, forKey: .meterID)
-        currency = try container.decode(String.self, forKey: .currency)
-        tariffs = try container.decodeIfPresent([Tariff].self, forKey: .tariffs) ?? []
-        chargingPeriods = try container.decode([ChargingPeriod].self, forKey: .chargingPeriods)
-        totalCost = try container.decode(Decimal.self, forKey: .totalCost)
-        totalEnergy = try container.decode(Decimal.self, forKey: .totalEnergy)
-        totalTime = try container.decode(Decimal.self, forKey: .totalTime)
-        totalParkingTime = try container.decodeIfPresent(Decimal.self, forKey: .totalParkingTime)
-        remark = try container.decodeIfPresent(String.self, forKey: .remark)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(startDateTime, forKey: .startDateTime)
-        try container.encode(stopDateTime, forKey: .stopDateTime)
-        try container.encode(authID, forKey: .authID)
-        try container.encode(authMethod, forKey: .authMethod)
-        try container.encode(location, forKey: .location)
-        try container.encodeIfPresent(meterID, forKey: .meterID)
-        try container.encode(currency, forKey: .currency)
-        if !tariffs.isEmpty { try container.encode(tariffs, forKey: .tariffs) }
-        try container.encode(chargingPeriods, forKey: .chargingPeriods)
-        try container.encode(totalCost, forKey: .totalCost)
-        try container.encode(totalEnergy, forKey: .totalEnergy)
-        try container.encode(totalTime, forKey: .totalTime)
-        try container.encodeIfPresent(totalParkingTime, forKey: .totalParkingTime)
-        try container.encodeIfPresent(remark, forKey: .remark)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case startDateTime = "start_date_time"
-        case stopDateTime = "stop_date_time"
-        case authID = "auth_id"
-        case authMethod = "auth_method"
-        case location = "location"
-        case meterID = "meter_id"
-        case currency = "currency"
-        case tariffs = "tariffs"
-        case chargingPeriods = "charging_periods"
-        case totalCost = "total_cost"
-        case totalEnergy = "total_energy"
-        case totalTime = "total_time"
-        case totalParkingTime = "total_parking_time"
-        case remark = "remark"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension CdrDimension {
@@ -228,23 +169,6 @@ extension CdrDimension {
         writer.key("volume"); volume.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        type = try container.decode(CdrDimensionType.self, forKey: .type)
-        volume = try container.decode(Decimal.self, forKey: .volume)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(volume, forKey: .volume)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case type = "type"
-        case volume = "volume"
-    }
 }
 
 extension ChargingPeriod {
@@ -282,22 +206,5 @@ extension ChargingPeriod {
         writer.key("start_date_time"); startDateTime.writeJSON(into: &writer)
         writer.key("dimensions"); dimensions.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        startDateTime = try container.decode(OCPIDateTime.self, forKey: .startDateTime)
-        dimensions = try container.decode([CdrDimension].self, forKey: .dimensions)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(startDateTime, forKey: .startDateTime)
-        try container.encode(dimensions, forKey: .dimensions)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case startDateTime = "start_date_time"
-        case dimensions = "dimensions"
     }
 }

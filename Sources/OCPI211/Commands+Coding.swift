@@ -31,20 +31,6 @@ extension CommandResponse {
         writer.key("result"); result.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        result = try container.decode(CommandResponseType.self, forKey: .result)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(result, forKey: .result)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case result = "result"
-    }
 }
 
 extension ReserveNow {
@@ -111,35 +97,6 @@ extension ReserveNow {
         if let value = evseUID { writer.key("evse_uid"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        token = try container.decode(Token.self, forKey: .token)
-        expiryDate = try container.decode(OCPIDateTime.self, forKey: .expiryDate)
-        reservationID = try container.decode(Int.self, forKey: .reservationID)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUID = try container.decodeIfPresent(String.self, forKey: .evseUID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(token, forKey: .token)
-        try container.encode(expiryDate, forKey: .expiryDate)
-        try container.encode(reservationID, forKey: .reservationID)
-        try container.encode(locationID, forKey: .locationID)
-        try container.encodeIfPresent(evseUID, forKey: .evseUID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case token = "token"
-        case expiryDate = "expiry_date"
-        case reservationID = "reservation_id"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-    }
 }
 
 extension StartSession {
@@ -194,29 +151,6 @@ extension StartSession {
         if let value = evseUID { writer.key("evse_uid"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        token = try container.decode(Token.self, forKey: .token)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUID = try container.decodeIfPresent(String.self, forKey: .evseUID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(token, forKey: .token)
-        try container.encode(locationID, forKey: .locationID)
-        try container.encodeIfPresent(evseUID, forKey: .evseUID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case token = "token"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-    }
 }
 
 extension StopSession {
@@ -254,23 +188,6 @@ extension StopSession {
         writer.key("response_url"); responseURL.writeJSON(into: &writer)
         writer.key("session_id"); sessionID.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        sessionID = try container.decode(String.self, forKey: .sessionID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(sessionID, forKey: .sessionID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case sessionID = "session_id"
     }
 }
 
@@ -321,28 +238,5 @@ extension UnlockConnector {
         writer.key("evse_uid"); evseUID.writeJSON(into: &writer)
         writer.key("connector_id"); connectorID.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUID = try container.decode(String.self, forKey: .evseUID)
-        connectorID = try container.decode(String.self, forKey: .connectorID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(locationID, forKey: .locationID)
-        try container.encode(evseUID, forKey: .evseUID)
-        try container.encode(connectorID, forKey: .connectorID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-        case connectorID = "connector_id"
     }
 }

@@ -63,30 +63,4 @@ extension Credentials {
         writer.key("country_code"); countryCode.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        token = try container.decode(String.self, forKey: .token)
-        url = try container.decode(String.self, forKey: .url)
-        businessDetails = try container.decode(BusinessDetails.self, forKey: .businessDetails)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(token, forKey: .token)
-        try container.encode(url, forKey: .url)
-        try container.encode(businessDetails, forKey: .businessDetails)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(countryCode, forKey: .countryCode)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case token = "token"
-        case url = "url"
-        case businessDetails = "business_details"
-        case partyID = "party_id"
-        case countryCode = "country_code"
-    }
 }

@@ -115,56 +115,6 @@ extension Session {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        startDatetime = try container.decode(OCPIDateTime.self, forKey: .startDatetime)
-        endDatetime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .endDatetime)
-        kwh = try container.decode(Decimal.self, forKey: .kwh)
-        authID = try container.decode(String.self, forKey: .authID)
-        authMethod = try container.decode(AuthMethod.self, forKey: .authMethod)
-        location = try container.decode(Location.self, forKey: .location)
-        meterID = try container.decodeIfPresent(String.self, forKey: .meterID)
-        currency = try container.decode(String.self, forKey: .currency)
-        chargingPeriods = try container.decodeIfPresent([ChargingPeriod].self, forKey: .chargingPeriods) ?? []
-        totalCost = try container.decodeIfPresent(Decimal.self, forKey: .totalCost)
-        status = try container.decode(SessionStatus.self, forKey: .status)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(startDatetime, forKey: .startDatetime)
-        try container.encodeIfPresent(endDatetime, forKey: .endDatetime)
-        try container.encode(kwh, forKey: .kwh)
-        try container.encode(authID, forKey: .authID)
-        try container.encode(authMethod, forKey: .authMethod)
-        try container.encode(location, forKey: .location)
-        try container.encodeIfPresent(meterID, forKey: .meterID)
-        try container.encode(currency, forKey: .currency)
-        if !chargingPeriods.isEmpty { try container.encode(chargingPeriods, forKey: .chargingPeriods) }
-        try container.encodeIfPresent(totalCost, forKey: .totalCost)
-        try container.encode(status, forKey: .status)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case startDatetime = "start_datetime"
-        case endDatetime = "end_datetime"
-        case kwh = "kwh"
-        case authID = "auth_id"
-        case authMethod = "auth_method"
-        case location = "location"
-        case meterID = "meter_id"
-        case currency = "currency"
-        case chargingPeriods = "charging_periods"
-        case totalCost = "total_cost"
-        case status = "status"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension SessionPatch {
@@ -278,55 +228,5 @@ extension SessionPatch {
         if let value = status { writer.key("status"); value.writeJSON(into: &writer) }
         if let value = lastUpdated { writer.key("last_updated"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decodeIfPresent(String.self, forKey: .id)
-        startDatetime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .startDatetime)
-        endDatetime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .endDatetime)
-        kwh = try container.decodeIfPresent(Decimal.self, forKey: .kwh)
-        authID = try container.decodeIfPresent(String.self, forKey: .authID)
-        authMethod = try container.decodeIfPresent(AuthMethod.self, forKey: .authMethod)
-        location = try container.decodeIfPresent(Location.self, forKey: .location)
-        meterID = try container.decodeIfPresent(String.self, forKey: .meterID)
-        currency = try container.decodeIfPresent(String.self, forKey: .currency)
-        chargingPeriods = try container.decodeIfPresent([ChargingPeriod].self, forKey: .chargingPeriods)
-        totalCost = try container.decodeIfPresent(Decimal.self, forKey: .totalCost)
-        status = try container.decodeIfPresent(SessionStatus.self, forKey: .status)
-        lastUpdated = try container.decodeIfPresent(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(id, forKey: .id)
-        try container.encodeIfPresent(startDatetime, forKey: .startDatetime)
-        try container.encodeIfPresent(endDatetime, forKey: .endDatetime)
-        try container.encodeIfPresent(kwh, forKey: .kwh)
-        try container.encodeIfPresent(authID, forKey: .authID)
-        try container.encodeIfPresent(authMethod, forKey: .authMethod)
-        try container.encodeIfPresent(location, forKey: .location)
-        try container.encodeIfPresent(meterID, forKey: .meterID)
-        try container.encodeIfPresent(currency, forKey: .currency)
-        try container.encodeIfPresent(chargingPeriods, forKey: .chargingPeriods)
-        try container.encodeIfPresent(totalCost, forKey: .totalCost)
-        try container.encodeIfPresent(status, forKey: .status)
-        try container.encodeIfPresent(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case startDatetime = "start_datetime"
-        case endDatetime = "end_datetime"
-        case kwh = "kwh"
-        case authID = "auth_id"
-        case authMethod = "auth_method"
-        case location = "location"
-        case meterID = "meter_id"
-        case currency = "currency"
-        case chargingPeriods = "charging_periods"
-        case totalCost = "total_cost"
-        case status = "status"
-        case lastUpdated = "last_updated"
     }
 }

@@ -75,38 +75,6 @@ extension Tariff {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        currency = try container.decode(String.self, forKey: .currency)
-        tariffAltText = try container.decodeIfPresent([DisplayText].self, forKey: .tariffAltText) ?? []
-        tariffAltURL = try container.decodeIfPresent(String.self, forKey: .tariffAltURL)
-        elements = try container.decode([TariffElement].self, forKey: .elements)
-        energyMix = try container.decodeIfPresent(EnergyMix.self, forKey: .energyMix)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(currency, forKey: .currency)
-        if !tariffAltText.isEmpty { try container.encode(tariffAltText, forKey: .tariffAltText) }
-        try container.encodeIfPresent(tariffAltURL, forKey: .tariffAltURL)
-        try container.encode(elements, forKey: .elements)
-        try container.encodeIfPresent(energyMix, forKey: .energyMix)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case currency = "currency"
-        case tariffAltText = "tariff_alt_text"
-        case tariffAltURL = "tariff_alt_url"
-        case elements = "elements"
-        case energyMix = "energy_mix"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension TariffPatch {
@@ -181,38 +149,6 @@ extension TariffPatch {
         if let value = lastUpdated { writer.key("last_updated"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decodeIfPresent(String.self, forKey: .id)
-        currency = try container.decodeIfPresent(String.self, forKey: .currency)
-        tariffAltText = try container.decodeIfPresent([DisplayText].self, forKey: .tariffAltText)
-        tariffAltURL = try container.decodeIfPresent(String.self, forKey: .tariffAltURL)
-        elements = try container.decodeIfPresent([TariffElement].self, forKey: .elements)
-        energyMix = try container.decodeIfPresent(EnergyMix.self, forKey: .energyMix)
-        lastUpdated = try container.decodeIfPresent(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(id, forKey: .id)
-        try container.encodeIfPresent(currency, forKey: .currency)
-        try container.encodeIfPresent(tariffAltText, forKey: .tariffAltText)
-        try container.encodeIfPresent(tariffAltURL, forKey: .tariffAltURL)
-        try container.encodeIfPresent(elements, forKey: .elements)
-        try container.encodeIfPresent(energyMix, forKey: .energyMix)
-        try container.encodeIfPresent(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case currency = "currency"
-        case tariffAltText = "tariff_alt_text"
-        case tariffAltURL = "tariff_alt_url"
-        case elements = "elements"
-        case energyMix = "energy_mix"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension PriceComponent {
@@ -259,26 +195,6 @@ extension PriceComponent {
         writer.key("step_size"); stepSize.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        type = try container.decode(TariffDimensionType.self, forKey: .type)
-        price = try container.decode(Decimal.self, forKey: .price)
-        stepSize = try container.decode(Int.self, forKey: .stepSize)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(price, forKey: .price)
-        try container.encode(stepSize, forKey: .stepSize)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case type = "type"
-        case price = "price"
-        case stepSize = "step_size"
-    }
 }
 
 extension TariffElement {
@@ -316,23 +232,6 @@ extension TariffElement {
         writer.key("price_components"); priceComponents.writeJSON(into: &writer)
         if let value = restrictions { writer.key("restrictions"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        priceComponents = try container.decode([PriceComponent].self, forKey: .priceComponents)
-        restrictions = try container.decodeIfPresent(TariffRestrictions.self, forKey: .restrictions)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(priceComponents, forKey: .priceComponents)
-        try container.encodeIfPresent(restrictions, forKey: .restrictions)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case priceComponents = "price_components"
-        case restrictions = "restrictions"
     }
 }
 
@@ -423,49 +322,5 @@ extension TariffRestrictions {
         if let value = maxDuration { writer.key("max_duration"); value.writeJSON(into: &writer) }
         if !dayOfWeek.isEmpty { writer.key("day_of_week"); dayOfWeek.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        startTime = try container.decodeIfPresent(String.self, forKey: .startTime)
-        endTime = try container.decodeIfPresent(String.self, forKey: .endTime)
-        startDate = try container.decodeIfPresent(String.self, forKey: .startDate)
-        endDate = try container.decodeIfPresent(String.self, forKey: .endDate)
-        minKWh = try container.decodeIfPresent(Decimal.self, forKey: .minKWh)
-        maxKWh = try container.decodeIfPresent(Decimal.self, forKey: .maxKWh)
-        minPower = try container.decodeIfPresent(Decimal.self, forKey: .minPower)
-        maxPower = try container.decodeIfPresent(Decimal.self, forKey: .maxPower)
-        minDuration = try container.decodeIfPresent(Int.self, forKey: .minDuration)
-        maxDuration = try container.decodeIfPresent(Int.self, forKey: .maxDuration)
-        dayOfWeek = try container.decodeIfPresent([DayOfWeek].self, forKey: .dayOfWeek) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(startTime, forKey: .startTime)
-        try container.encodeIfPresent(endTime, forKey: .endTime)
-        try container.encodeIfPresent(startDate, forKey: .startDate)
-        try container.encodeIfPresent(endDate, forKey: .endDate)
-        try container.encodeIfPresent(minKWh, forKey: .minKWh)
-        try container.encodeIfPresent(maxKWh, forKey: .maxKWh)
-        try container.encodeIfPresent(minPower, forKey: .minPower)
-        try container.encodeIfPresent(maxPower, forKey: .maxPower)
-        try container.encodeIfPresent(minDuration, forKey: .minDuration)
-        try container.encodeIfPresent(maxDuration, forKey: .maxDuration)
-        if !dayOfWeek.isEmpty { try container.encode(dayOfWeek, forKey: .dayOfWeek) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case startTime = "start_time"
-        case endTime = "end_time"
-        case startDate = "start_date"
-        case endDate = "end_date"
-        case minKWh = "min_kwh"
-        case maxKWh = "max_kwh"
-        case minPower = "min_power"
-        case maxPower = "max_power"
-        case minDuration = "min_duration"
-        case maxDuration = "max_duration"
-        case dayOfWeek = "day_of_week"
     }
 }

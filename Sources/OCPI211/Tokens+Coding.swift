@@ -47,26 +47,6 @@ extension AuthorizationInfo {
         if let value = info { writer.key("info"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        allowed = try container.decode(Allowed.self, forKey: .allowed)
-        location = try container.decodeIfPresent(LocationReferences.self, forKey: .location)
-        info = try container.decodeIfPresent(DisplayText.self, forKey: .info)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(allowed, forKey: .allowed)
-        try container.encodeIfPresent(location, forKey: .location)
-        try container.encodeIfPresent(info, forKey: .info)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case allowed = "allowed"
-        case location = "location"
-        case info = "info"
-    }
 }
 
 extension Token {
@@ -160,44 +140,6 @@ extension Token {
         if let value = language { writer.key("language"); value.writeJSON(into: &writer) }
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        uid = try container.decode(String.self, forKey: .uid)
-        type = try container.decode(TokenType.self, forKey: .type)
-        authID = try container.decode(String.self, forKey: .authID)
-        visualNumber = try container.decodeIfPresent(String.self, forKey: .visualNumber)
-        issuer = try container.decode(String.self, forKey: .issuer)
-        valid = try container.decode(Bool.self, forKey: .valid)
-        whitelist = try container.decode(WhitelistType.self, forKey: .whitelist)
-        language = try container.decodeIfPresent(String.self, forKey: .language)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(uid, forKey: .uid)
-        try container.encode(type, forKey: .type)
-        try container.encode(authID, forKey: .authID)
-        try container.encodeIfPresent(visualNumber, forKey: .visualNumber)
-        try container.encode(issuer, forKey: .issuer)
-        try container.encode(valid, forKey: .valid)
-        try container.encode(whitelist, forKey: .whitelist)
-        try container.encodeIfPresent(language, forKey: .language)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case uid = "uid"
-        case type = "type"
-        case authID = "auth_id"
-        case visualNumber = "visual_number"
-        case issuer = "issuer"
-        case valid = "valid"
-        case whitelist = "whitelist"
-        case language = "language"
-        case lastUpdated = "last_updated"
     }
 }
 
@@ -293,44 +235,6 @@ extension TokenPatch {
         if let value = lastUpdated { writer.key("last_updated"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        uid = try container.decodeIfPresent(String.self, forKey: .uid)
-        type = try container.decodeIfPresent(TokenType.self, forKey: .type)
-        authID = try container.decodeIfPresent(String.self, forKey: .authID)
-        visualNumber = try container.decodeIfPresent(String.self, forKey: .visualNumber)
-        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
-        valid = try container.decodeIfPresent(Bool.self, forKey: .valid)
-        whitelist = try container.decodeIfPresent(WhitelistType.self, forKey: .whitelist)
-        language = try container.decodeIfPresent(String.self, forKey: .language)
-        lastUpdated = try container.decodeIfPresent(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(uid, forKey: .uid)
-        try container.encodeIfPresent(type, forKey: .type)
-        try container.encodeIfPresent(authID, forKey: .authID)
-        try container.encodeIfPresent(visualNumber, forKey: .visualNumber)
-        try container.encodeIfPresent(issuer, forKey: .issuer)
-        try container.encodeIfPresent(valid, forKey: .valid)
-        try container.encodeIfPresent(whitelist, forKey: .whitelist)
-        try container.encodeIfPresent(language, forKey: .language)
-        try container.encodeIfPresent(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case uid = "uid"
-        case type = "type"
-        case authID = "auth_id"
-        case visualNumber = "visual_number"
-        case issuer = "issuer"
-        case valid = "valid"
-        case whitelist = "whitelist"
-        case language = "language"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension LocationReferences {
@@ -376,25 +280,5 @@ extension LocationReferences {
         if !evseUids.isEmpty { writer.key("evse_uids"); evseUids.writeJSON(into: &writer) }
         if !connectorIDs.isEmpty { writer.key("connector_ids"); connectorIDs.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUids = try container.decodeIfPresent([String].self, forKey: .evseUids) ?? []
-        connectorIDs = try container.decodeIfPresent([String].self, forKey: .connectorIDs) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(locationID, forKey: .locationID)
-        if !evseUids.isEmpty { try container.encode(evseUids, forKey: .evseUids) }
-        if !connectorIDs.isEmpty { try container.encode(connectorIDs, forKey: .connectorIDs) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case locationID = "location_id"
-        case evseUids = "evse_uids"
-        case connectorIDs = "connector_ids"
     }
 }

@@ -39,21 +39,4 @@ extension DisplayText {
         writer.key("text"); text.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        language = try container.decode(String.self, forKey: .language)
-        text = try container.decode(String.self, forKey: .text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(language, forKey: .language)
-        try container.encode(text, forKey: .text)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case language = "language"
-        case text = "text"
-    }
 }

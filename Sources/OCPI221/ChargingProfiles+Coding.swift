@@ -39,23 +39,6 @@ extension ChargingProfileResponse {
         writer.key("timeout"); timeout.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        result = try container.decode(ChargingProfileResponseType.self, forKey: .result)
-        timeout = try container.decode(Int.self, forKey: .timeout)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(result, forKey: .result)
-        try container.encode(timeout, forKey: .timeout)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case result = "result"
-        case timeout = "timeout"
-    }
 }
 
 extension ActiveChargingProfileResult {
@@ -94,23 +77,6 @@ extension ActiveChargingProfileResult {
         if let value = profile { writer.key("profile"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        result = try container.decode(ChargingProfileResultType.self, forKey: .result)
-        profile = try container.decodeIfPresent(ActiveChargingProfile.self, forKey: .profile)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(result, forKey: .result)
-        try container.encodeIfPresent(profile, forKey: .profile)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case result = "result"
-        case profile = "profile"
-    }
 }
 
 extension ChargingProfileResult {
@@ -141,20 +107,6 @@ extension ChargingProfileResult {
         writer.key("result"); result.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        result = try container.decode(ChargingProfileResultType.self, forKey: .result)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(result, forKey: .result)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case result = "result"
-    }
 }
 
 extension ClearProfileResult {
@@ -184,20 +136,6 @@ extension ClearProfileResult {
         writer.beginObject()
         writer.key("result"); result.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        result = try container.decode(ChargingProfileResultType.self, forKey: .result)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(result, forKey: .result)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case result = "result"
     }
 }
 
@@ -237,23 +175,6 @@ extension SetChargingProfile {
         writer.key("response_url"); responseURL.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        chargingProfile = try container.decode(ChargingProfile.self, forKey: .chargingProfile)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(chargingProfile, forKey: .chargingProfile)
-        try container.encode(responseURL, forKey: .responseURL)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case chargingProfile = "charging_profile"
-        case responseURL = "response_url"
-    }
 }
 
 extension ActiveChargingProfile {
@@ -291,23 +212,6 @@ extension ActiveChargingProfile {
         writer.key("start_date_time"); startDateTime.writeJSON(into: &writer)
         writer.key("charging_profile"); chargingProfile.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        startDateTime = try container.decode(OCPIDateTime.self, forKey: .startDateTime)
-        chargingProfile = try container.decode(ChargingProfile.self, forKey: .chargingProfile)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(startDateTime, forKey: .startDateTime)
-        try container.encode(chargingProfile, forKey: .chargingProfile)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case startDateTime = "start_date_time"
-        case chargingProfile = "charging_profile"
     }
 }
 
@@ -371,32 +275,6 @@ extension ChargingProfile {
         if !chargingProfilePeriod.isEmpty { writer.key("charging_profile_period"); chargingProfilePeriod.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        startDateTime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .startDateTime)
-        duration = try container.decodeIfPresent(Int.self, forKey: .duration)
-        chargingRateUnit = try container.decode(ChargingRateUnit.self, forKey: .chargingRateUnit)
-        minChargingRate = try container.decodeIfPresent(Decimal.self, forKey: .minChargingRate)
-        chargingProfilePeriod = try container.decodeIfPresent([ChargingProfilePeriod].self, forKey: .chargingProfilePeriod) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(startDateTime, forKey: .startDateTime)
-        try container.encodeIfPresent(duration, forKey: .duration)
-        try container.encode(chargingRateUnit, forKey: .chargingRateUnit)
-        try container.encodeIfPresent(minChargingRate, forKey: .minChargingRate)
-        if !chargingProfilePeriod.isEmpty { try container.encode(chargingProfilePeriod, forKey: .chargingProfilePeriod) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case startDateTime = "start_date_time"
-        case duration = "duration"
-        case chargingRateUnit = "charging_rate_unit"
-        case minChargingRate = "min_charging_rate"
-        case chargingProfilePeriod = "charging_profile_period"
-    }
 }
 
 extension ChargingProfilePeriod {
@@ -434,22 +312,5 @@ extension ChargingProfilePeriod {
         writer.key("start_period"); startPeriod.writeJSON(into: &writer)
         writer.key("limit"); limit.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        startPeriod = try container.decode(Int.self, forKey: .startPeriod)
-        limit = try container.decode(Decimal.self, forKey: .limit)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(startPeriod, forKey: .startPeriod)
-        try container.encode(limit, forKey: .limit)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case startPeriod = "start_period"
-        case limit = "limit"
     }
 }

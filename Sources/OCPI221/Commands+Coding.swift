@@ -39,23 +39,6 @@ extension CancelReservation {
         writer.key("reservation_id"); reservationID.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        reservationID = try container.decode(String.self, forKey: .reservationID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(reservationID, forKey: .reservationID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case reservationID = "reservation_id"
-    }
 }
 
 extension CommandResponse {
@@ -98,26 +81,6 @@ extension CommandResponse {
         if !message.isEmpty { writer.key("message"); message.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        result = try container.decode(CommandResponseType.self, forKey: .result)
-        timeout = try container.decode(Int.self, forKey: .timeout)
-        message = try container.decodeIfPresent([DisplayText].self, forKey: .message) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(result, forKey: .result)
-        try container.encode(timeout, forKey: .timeout)
-        if !message.isEmpty { try container.encode(message, forKey: .message) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case result = "result"
-        case timeout = "timeout"
-        case message = "message"
-    }
 }
 
 extension CommandResult {
@@ -155,23 +118,6 @@ extension CommandResult {
         writer.key("result"); result.writeJSON(into: &writer)
         if !message.isEmpty { writer.key("message"); message.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        result = try container.decode(CommandResultType.self, forKey: .result)
-        message = try container.decodeIfPresent([DisplayText].self, forKey: .message) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(result, forKey: .result)
-        if !message.isEmpty { try container.encode(message, forKey: .message) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case result = "result"
-        case message = "message"
     }
 }
 
@@ -247,38 +193,6 @@ extension ReserveNow {
         if let value = authorizationReference { writer.key("authorization_reference"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        token = try container.decode(Token.self, forKey: .token)
-        expiryDate = try container.decode(OCPIDateTime.self, forKey: .expiryDate)
-        reservationID = try container.decode(String.self, forKey: .reservationID)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUID = try container.decodeIfPresent(String.self, forKey: .evseUID)
-        authorizationReference = try container.decodeIfPresent(String.self, forKey: .authorizationReference)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(token, forKey: .token)
-        try container.encode(expiryDate, forKey: .expiryDate)
-        try container.encode(reservationID, forKey: .reservationID)
-        try container.encode(locationID, forKey: .locationID)
-        try container.encodeIfPresent(evseUID, forKey: .evseUID)
-        try container.encodeIfPresent(authorizationReference, forKey: .authorizationReference)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case token = "token"
-        case expiryDate = "expiry_date"
-        case reservationID = "reservation_id"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-        case authorizationReference = "authorization_reference"
-    }
 }
 
 extension StartSession {
@@ -345,35 +259,6 @@ extension StartSession {
         if let value = authorizationReference { writer.key("authorization_reference"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        token = try container.decode(Token.self, forKey: .token)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUID = try container.decodeIfPresent(String.self, forKey: .evseUID)
-        connectorID = try container.decodeIfPresent(String.self, forKey: .connectorID)
-        authorizationReference = try container.decodeIfPresent(String.self, forKey: .authorizationReference)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(token, forKey: .token)
-        try container.encode(locationID, forKey: .locationID)
-        try container.encodeIfPresent(evseUID, forKey: .evseUID)
-        try container.encodeIfPresent(connectorID, forKey: .connectorID)
-        try container.encodeIfPresent(authorizationReference, forKey: .authorizationReference)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case token = "token"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-        case connectorID = "connector_id"
-        case authorizationReference = "authorization_reference"
-    }
 }
 
 extension StopSession {
@@ -411,23 +296,6 @@ extension StopSession {
         writer.key("response_url"); responseURL.writeJSON(into: &writer)
         writer.key("session_id"); sessionID.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        sessionID = try container.decode(String.self, forKey: .sessionID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(sessionID, forKey: .sessionID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case sessionID = "session_id"
     }
 }
 
@@ -478,28 +346,5 @@ extension UnlockConnector {
         writer.key("evse_uid"); evseUID.writeJSON(into: &writer)
         writer.key("connector_id"); connectorID.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        responseURL = try container.decode(String.self, forKey: .responseURL)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUID = try container.decode(String.self, forKey: .evseUID)
-        connectorID = try container.decode(String.self, forKey: .connectorID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(responseURL, forKey: .responseURL)
-        try container.encode(locationID, forKey: .locationID)
-        try container.encode(evseUID, forKey: .evseUID)
-        try container.encode(connectorID, forKey: .connectorID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case responseURL = "response_url"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-        case connectorID = "connector_id"
     }
 }

@@ -183,95 +183,6 @@ extension Location {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        id = try container.decode(String.self, forKey: .id)
-        publish = try container.decode(Bool.self, forKey: .publish)
-        publishAllowedTo = try container.decodeIfPresent([PublishTokenType].self, forKey: .publishAllowedTo) ?? []
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        address = try container.decode(String.self, forKey: .address)
-        city = try container.decode(String.self, forKey: .city)
-        postalCode = try container.decodeIfPresent(String.self, forKey: .postalCode)
-        state = try container.decodeIfPresent(String.self, forKey: .state)
-        country = try container.decode(String.self, forKey: .country)
-        coordinates = try container.decode(GeoLocation.self, forKey: .coordinates)
-        relatedLocations = try container.decodeIfPresent([AdditionalGeoLocation].self, forKey: .relatedLocations) ?? []
-        parkingType = try container.decodeIfPresent(ParkingType.self, forKey: .parkingType)
-        evses = try container.decodeIfPresent([EVSE].self, forKey: .evses) ?? []
-        directions = try container.decodeIfPresent([DisplayText].self, forKey: .directions) ?? []
-        `operator` = try container.decodeIfPresent(BusinessDetails.self, forKey: .`operator`)
-        suboperator = try container.decodeIfPresent(BusinessDetails.self, forKey: .suboperator)
-        owner = try container.decodeIfPresent(BusinessDetails.self, forKey: .owner)
-        facilities = try container.decodeIfPresent([Facility].self, forKey: .facilities) ?? []
-        timeZone = try container.decode(String.self, forKey: .timeZone)
-        openingTimes = try container.decodeIfPresent(Hours.self, forKey: .openingTimes)
-        chargingWhenClosed = try container.decodeIfPresent(Bool.self, forKey: .chargingWhenClosed)
-        images = try container.decodeIfPresent([Image].self, forKey: .images) ?? []
-        energyMix = try container.decodeIfPresent(EnergyMix.self, forKey: .energyMix)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(id, forKey: .id)
-        try container.encode(publish, forKey: .publish)
-        if !publishAllowedTo.isEmpty { try container.encode(publishAllowedTo, forKey: .publishAllowedTo) }
-        try container.encodeIfPresent(name, forKey: .name)
-        try container.encode(address, forKey: .address)
-        try container.encode(city, forKey: .city)
-        try container.encodeIfPresent(postalCode, forKey: .postalCode)
-        try container.encodeIfPresent(state, forKey: .state)
-        try container.encode(country, forKey: .country)
-        try container.encode(coordinates, forKey: .coordinates)
-        if !relatedLocations.isEmpty { try container.encode(relatedLocations, forKey: .relatedLocations) }
-        try container.encodeIfPresent(parkingType, forKey: .parkingType)
-        if !evses.isEmpty { try container.encode(evses, forKey: .evses) }
-        if !directions.isEmpty { try container.encode(directions, forKey: .directions) }
-        try container.encodeIfPresent(`operator`, forKey: .`operator`)
-        try container.encodeIfPresent(suboperator, forKey: .suboperator)
-        try container.encodeIfPresent(owner, forKey: .owner)
-        if !facilities.isEmpty { try container.encode(facilities, forKey: .facilities) }
-        try container.encode(timeZone, forKey: .timeZone)
-        try container.encodeIfPresent(openingTimes, forKey: .openingTimes)
-        try container.encodeIfPresent(chargingWhenClosed, forKey: .chargingWhenClosed)
-        if !images.isEmpty { try container.encode(images, forKey: .images) }
-        try container.encodeIfPresent(energyMix, forKey: .energyMix)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case id = "id"
-        case publish = "publish"
-        case publishAllowedTo = "publish_allowed_to"
-        case name = "name"
-        case address = "address"
-        case city = "city"
-        case postalCode = "postal_code"
-        case state = "state"
-        case country = "country"
-        case coordinates = "coordinates"
-        case relatedLocations = "related_locations"
-        case parkingType = "parking_type"
-        case evses = "evses"
-        case directions = "directions"
-        case `operator` = "operator"
-        case suboperator = "suboperator"
-        case owner = "owner"
-        case facilities = "facilities"
-        case timeZone = "time_zone"
-        case openingTimes = "opening_times"
-        case chargingWhenClosed = "charging_when_closed"
-        case images = "images"
-        case energyMix = "energy_mix"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension LocationPatch {
@@ -454,95 +365,6 @@ extension LocationPatch {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decodeIfPresent(String.self, forKey: .countryCode)
-        partyID = try container.decodeIfPresent(String.self, forKey: .partyID)
-        id = try container.decodeIfPresent(String.self, forKey: .id)
-        publish = try container.decodeIfPresent(Bool.self, forKey: .publish)
-        publishAllowedTo = try container.decodeIfPresent([PublishTokenType].self, forKey: .publishAllowedTo)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        address = try container.decodeIfPresent(String.self, forKey: .address)
-        city = try container.decodeIfPresent(String.self, forKey: .city)
-        postalCode = try container.decodeIfPresent(String.self, forKey: .postalCode)
-        state = try container.decodeIfPresent(String.self, forKey: .state)
-        country = try container.decodeIfPresent(String.self, forKey: .country)
-        coordinates = try container.decodeIfPresent(GeoLocation.self, forKey: .coordinates)
-        relatedLocations = try container.decodeIfPresent([AdditionalGeoLocation].self, forKey: .relatedLocations)
-        parkingType = try container.decodeIfPresent(ParkingType.self, forKey: .parkingType)
-        evses = try container.decodeIfPresent([EVSE].self, forKey: .evses)
-        directions = try container.decodeIfPresent([DisplayText].self, forKey: .directions)
-        `operator` = try container.decodeIfPresent(BusinessDetails.self, forKey: .`operator`)
-        suboperator = try container.decodeIfPresent(BusinessDetails.self, forKey: .suboperator)
-        owner = try container.decodeIfPresent(BusinessDetails.self, forKey: .owner)
-        facilities = try container.decodeIfPresent([Facility].self, forKey: .facilities)
-        timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone)
-        openingTimes = try container.decodeIfPresent(Hours.self, forKey: .openingTimes)
-        chargingWhenClosed = try container.decodeIfPresent(Bool.self, forKey: .chargingWhenClosed)
-        images = try container.decodeIfPresent([Image].self, forKey: .images)
-        energyMix = try container.decodeIfPresent(EnergyMix.self, forKey: .energyMix)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(countryCode, forKey: .countryCode)
-        try container.encodeIfPresent(partyID, forKey: .partyID)
-        try container.encodeIfPresent(id, forKey: .id)
-        try container.encodeIfPresent(publish, forKey: .publish)
-        try container.encodeIfPresent(publishAllowedTo, forKey: .publishAllowedTo)
-        try container.encodeIfPresent(name, forKey: .name)
-        try container.encodeIfPresent(address, forKey: .address)
-        try container.encodeIfPresent(city, forKey: .city)
-        try container.encodeIfPresent(postalCode, forKey: .postalCode)
-        try container.encodeIfPresent(state, forKey: .state)
-        try container.encodeIfPresent(country, forKey: .country)
-        try container.encodeIfPresent(coordinates, forKey: .coordinates)
-        try container.encodeIfPresent(relatedLocations, forKey: .relatedLocations)
-        try container.encodeIfPresent(parkingType, forKey: .parkingType)
-        try container.encodeIfPresent(evses, forKey: .evses)
-        try container.encodeIfPresent(directions, forKey: .directions)
-        try container.encodeIfPresent(`operator`, forKey: .`operator`)
-        try container.encodeIfPresent(suboperator, forKey: .suboperator)
-        try container.encodeIfPresent(owner, forKey: .owner)
-        try container.encodeIfPresent(facilities, forKey: .facilities)
-        try container.encodeIfPresent(timeZone, forKey: .timeZone)
-        try container.encodeIfPresent(openingTimes, forKey: .openingTimes)
-        try container.encodeIfPresent(chargingWhenClosed, forKey: .chargingWhenClosed)
-        try container.encodeIfPresent(images, forKey: .images)
-        try container.encodeIfPresent(energyMix, forKey: .energyMix)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case id = "id"
-        case publish = "publish"
-        case publishAllowedTo = "publish_allowed_to"
-        case name = "name"
-        case address = "address"
-        case city = "city"
-        case postalCode = "postal_code"
-        case state = "state"
-        case country = "country"
-        case coordinates = "coordinates"
-        case relatedLocations = "related_locations"
-        case parkingType = "parking_type"
-        case evses = "evses"
-        case directions = "directions"
-        case `operator` = "operator"
-        case suboperator = "suboperator"
-        case owner = "owner"
-        case facilities = "facilities"
-        case timeZone = "time_zone"
-        case openingTimes = "opening_times"
-        case chargingWhenClosed = "charging_when_closed"
-        case images = "images"
-        case energyMix = "energy_mix"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension EVSE {
@@ -652,56 +474,6 @@ extension EVSE {
         if !images.isEmpty { writer.key("images"); images.writeJSON(into: &writer) }
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        uid = try container.decode(String.self, forKey: .uid)
-        evseID = try container.decodeIfPresent(String.self, forKey: .evseID)
-        status = try container.decode(Status.self, forKey: .status)
-        statusSchedule = try container.decodeIfPresent([StatusSchedule].self, forKey: .statusSchedule) ?? []
-        capabilities = try container.decodeIfPresent([Capability].self, forKey: .capabilities) ?? []
-        connectors = try container.decode([Connector].self, forKey: .connectors)
-        floorLevel = try container.decodeIfPresent(String.self, forKey: .floorLevel)
-        coordinates = try container.decodeIfPresent(GeoLocation.self, forKey: .coordinates)
-        physicalReference = try container.decodeIfPresent(String.self, forKey: .physicalReference)
-        directions = try container.decodeIfPresent([DisplayText].self, forKey: .directions) ?? []
-        parkingRestrictions = try container.decodeIfPresent([ParkingRestriction].self, forKey: .parkingRestrictions) ?? []
-        images = try container.decodeIfPresent([Image].self, forKey: .images) ?? []
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(uid, forKey: .uid)
-        try container.encodeIfPresent(evseID, forKey: .evseID)
-        try container.encode(status, forKey: .status)
-        if !statusSchedule.isEmpty { try container.encode(statusSchedule, forKey: .statusSchedule) }
-        if !capabilities.isEmpty { try container.encode(capabilities, forKey: .capabilities) }
-        try container.encode(connectors, forKey: .connectors)
-        try container.encodeIfPresent(floorLevel, forKey: .floorLevel)
-        try container.encodeIfPresent(coordinates, forKey: .coordinates)
-        try container.encodeIfPresent(physicalReference, forKey: .physicalReference)
-        if !directions.isEmpty { try container.encode(directions, forKey: .directions) }
-        if !parkingRestrictions.isEmpty { try container.encode(parkingRestrictions, forKey: .parkingRestrictions) }
-        if !images.isEmpty { try container.encode(images, forKey: .images) }
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case uid = "uid"
-        case evseID = "evse_id"
-        case status = "status"
-        case statusSchedule = "status_schedule"
-        case capabilities = "capabilities"
-        case connectors = "connectors"
-        case floorLevel = "floor_level"
-        case coordinates = "coordinates"
-        case physicalReference = "physical_reference"
-        case directions = "directions"
-        case parkingRestrictions = "parking_restrictions"
-        case images = "images"
-        case lastUpdated = "last_updated"
     }
 }
 
@@ -813,56 +585,6 @@ extension EVSEPatch {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        uid = try container.decodeIfPresent(String.self, forKey: .uid)
-        evseID = try container.decodeIfPresent(String.self, forKey: .evseID)
-        status = try container.decodeIfPresent(Status.self, forKey: .status)
-        statusSchedule = try container.decodeIfPresent([StatusSchedule].self, forKey: .statusSchedule)
-        capabilities = try container.decodeIfPresent([Capability].self, forKey: .capabilities)
-        connectors = try container.decodeIfPresent([Connector].self, forKey: .connectors)
-        floorLevel = try container.decodeIfPresent(String.self, forKey: .floorLevel)
-        coordinates = try container.decodeIfPresent(GeoLocation.self, forKey: .coordinates)
-        physicalReference = try container.decodeIfPresent(String.self, forKey: .physicalReference)
-        directions = try container.decodeIfPresent([DisplayText].self, forKey: .directions)
-        parkingRestrictions = try container.decodeIfPresent([ParkingRestriction].self, forKey: .parkingRestrictions)
-        images = try container.decodeIfPresent([Image].self, forKey: .images)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(uid, forKey: .uid)
-        try container.encodeIfPresent(evseID, forKey: .evseID)
-        try container.encodeIfPresent(status, forKey: .status)
-        try container.encodeIfPresent(statusSchedule, forKey: .statusSchedule)
-        try container.encodeIfPresent(capabilities, forKey: .capabilities)
-        try container.encodeIfPresent(connectors, forKey: .connectors)
-        try container.encodeIfPresent(floorLevel, forKey: .floorLevel)
-        try container.encodeIfPresent(coordinates, forKey: .coordinates)
-        try container.encodeIfPresent(physicalReference, forKey: .physicalReference)
-        try container.encodeIfPresent(directions, forKey: .directions)
-        try container.encodeIfPresent(parkingRestrictions, forKey: .parkingRestrictions)
-        try container.encodeIfPresent(images, forKey: .images)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case uid = "uid"
-        case evseID = "evse_id"
-        case status = "status"
-        case statusSchedule = "status_schedule"
-        case capabilities = "capabilities"
-        case connectors = "connectors"
-        case floorLevel = "floor_level"
-        case coordinates = "coordinates"
-        case physicalReference = "physical_reference"
-        case directions = "directions"
-        case parkingRestrictions = "parking_restrictions"
-        case images = "images"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension Connector {
@@ -956,47 +678,6 @@ extension Connector {
         if let value = termsAndConditions { writer.key("terms_and_conditions"); value.writeJSON(into: &writer) }
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        standard = try container.decode(ConnectorType.self, forKey: .standard)
-        format = try container.decode(ConnectorFormat.self, forKey: .format)
-        powerType = try container.decode(PowerType.self, forKey: .powerType)
-        maxVoltage = try container.decode(Int.self, forKey: .maxVoltage)
-        maxAmperage = try container.decode(Int.self, forKey: .maxAmperage)
-        maxElectricPower = try container.decodeIfPresent(Int.self, forKey: .maxElectricPower)
-        tariffIDs = try container.decodeIfPresent([String].self, forKey: .tariffIDs) ?? []
-        termsAndConditions = try container.decodeIfPresent(String.self, forKey: .termsAndConditions)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(standard, forKey: .standard)
-        try container.encode(format, forKey: .format)
-        try container.encode(powerType, forKey: .powerType)
-        try container.encode(maxVoltage, forKey: .maxVoltage)
-        try container.encode(maxAmperage, forKey: .maxAmperage)
-        try container.encodeIfPresent(maxElectricPower, forKey: .maxElectricPower)
-        if !tariffIDs.isEmpty { try container.encode(tariffIDs, forKey: .tariffIDs) }
-        try container.encodeIfPresent(termsAndConditions, forKey: .termsAndConditions)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case standard = "standard"
-        case format = "format"
-        case powerType = "power_type"
-        case maxVoltage = "max_voltage"
-        case maxAmperage = "max_amperage"
-        case maxElectricPower = "max_electric_power"
-        case tariffIDs = "tariff_ids"
-        case termsAndConditions = "terms_and_conditions"
-        case lastUpdated = "last_updated"
     }
 }
 
@@ -1092,47 +773,6 @@ extension ConnectorPatch {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decodeIfPresent(String.self, forKey: .id)
-        standard = try container.decodeIfPresent(ConnectorType.self, forKey: .standard)
-        format = try container.decodeIfPresent(ConnectorFormat.self, forKey: .format)
-        powerType = try container.decodeIfPresent(PowerType.self, forKey: .powerType)
-        maxVoltage = try container.decodeIfPresent(Int.self, forKey: .maxVoltage)
-        maxAmperage = try container.decodeIfPresent(Int.self, forKey: .maxAmperage)
-        maxElectricPower = try container.decodeIfPresent(Int.self, forKey: .maxElectricPower)
-        tariffIDs = try container.decodeIfPresent([String].self, forKey: .tariffIDs)
-        termsAndConditions = try container.decodeIfPresent(String.self, forKey: .termsAndConditions)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(id, forKey: .id)
-        try container.encodeIfPresent(standard, forKey: .standard)
-        try container.encodeIfPresent(format, forKey: .format)
-        try container.encodeIfPresent(powerType, forKey: .powerType)
-        try container.encodeIfPresent(maxVoltage, forKey: .maxVoltage)
-        try container.encodeIfPresent(maxAmperage, forKey: .maxAmperage)
-        try container.encodeIfPresent(maxElectricPower, forKey: .maxElectricPower)
-        try container.encodeIfPresent(tariffIDs, forKey: .tariffIDs)
-        try container.encodeIfPresent(termsAndConditions, forKey: .termsAndConditions)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case standard = "standard"
-        case format = "format"
-        case powerType = "power_type"
-        case maxVoltage = "max_voltage"
-        case maxAmperage = "max_amperage"
-        case maxElectricPower = "max_electric_power"
-        case tariffIDs = "tariff_ids"
-        case termsAndConditions = "terms_and_conditions"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension AdditionalGeoLocation {
@@ -1179,26 +819,6 @@ extension AdditionalGeoLocation {
         if let value = name { writer.key("name"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        latitude = try container.decode(String.self, forKey: .latitude)
-        longitude = try container.decode(String.self, forKey: .longitude)
-        name = try container.decodeIfPresent(DisplayText.self, forKey: .name)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(latitude, forKey: .latitude)
-        try container.encode(longitude, forKey: .longitude)
-        try container.encodeIfPresent(name, forKey: .name)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case latitude = "latitude"
-        case longitude = "longitude"
-        case name = "name"
-    }
 }
 
 extension BusinessDetails {
@@ -1240,26 +860,6 @@ extension BusinessDetails {
         if let value = website { writer.key("website"); value.writeJSON(into: &writer) }
         if let value = logo { writer.key("logo"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        website = try container.decodeIfPresent(String.self, forKey: .website)
-        logo = try container.decodeIfPresent(Image.self, forKey: .logo)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encodeIfPresent(website, forKey: .website)
-        try container.encodeIfPresent(logo, forKey: .logo)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name = "name"
-        case website = "website"
-        case logo = "logo"
     }
 }
 
@@ -1319,32 +919,6 @@ extension EnergyMix {
         if let value = energyProductName { writer.key("energy_product_name"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        isGreenEnergy = try container.decode(Bool.self, forKey: .isGreenEnergy)
-        energySources = try container.decodeIfPresent([EnergySource].self, forKey: .energySources) ?? []
-        environImpact = try container.decodeIfPresent([EnvironmentalImpact].self, forKey: .environImpact) ?? []
-        supplierName = try container.decodeIfPresent(String.self, forKey: .supplierName)
-        energyProductName = try container.decodeIfPresent(String.self, forKey: .energyProductName)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(isGreenEnergy, forKey: .isGreenEnergy)
-        if !energySources.isEmpty { try container.encode(energySources, forKey: .energySources) }
-        if !environImpact.isEmpty { try container.encode(environImpact, forKey: .environImpact) }
-        try container.encodeIfPresent(supplierName, forKey: .supplierName)
-        try container.encodeIfPresent(energyProductName, forKey: .energyProductName)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case isGreenEnergy = "is_green_energy"
-        case energySources = "energy_sources"
-        case environImpact = "environ_impact"
-        case supplierName = "supplier_name"
-        case energyProductName = "energy_product_name"
-    }
 }
 
 extension EnergySource {
@@ -1382,23 +956,6 @@ extension EnergySource {
         writer.key("source"); source.writeJSON(into: &writer)
         writer.key("percentage"); percentage.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        source = try container.decode(EnergySourceCategory.self, forKey: .source)
-        percentage = try container.decode(Decimal.self, forKey: .percentage)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(source, forKey: .source)
-        try container.encode(percentage, forKey: .percentage)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case source = "source"
-        case percentage = "percentage"
     }
 }
 
@@ -1438,23 +995,6 @@ extension EnvironmentalImpact {
         writer.key("amount"); amount.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        category = try container.decode(EnvironmentalImpactCategory.self, forKey: .category)
-        amount = try container.decode(Decimal.self, forKey: .amount)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(category, forKey: .category)
-        try container.encode(amount, forKey: .amount)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case category = "category"
-        case amount = "amount"
-    }
 }
 
 extension ExceptionalPeriod {
@@ -1493,23 +1033,6 @@ extension ExceptionalPeriod {
         writer.key("period_end"); periodEnd.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        periodBegin = try container.decode(OCPIDateTime.self, forKey: .periodBegin)
-        periodEnd = try container.decode(OCPIDateTime.self, forKey: .periodEnd)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(periodBegin, forKey: .periodBegin)
-        try container.encode(periodEnd, forKey: .periodEnd)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case periodBegin = "period_begin"
-        case periodEnd = "period_end"
-    }
 }
 
 extension GeoLocation {
@@ -1547,23 +1070,6 @@ extension GeoLocation {
         writer.key("latitude"); latitude.writeJSON(into: &writer)
         writer.key("longitude"); longitude.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        latitude = try container.decode(String.self, forKey: .latitude)
-        longitude = try container.decode(String.self, forKey: .longitude)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(latitude, forKey: .latitude)
-        try container.encode(longitude, forKey: .longitude)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case latitude = "latitude"
-        case longitude = "longitude"
     }
 }
 
@@ -1614,29 +1120,6 @@ extension Hours {
         if !exceptionalOpenings.isEmpty { writer.key("exceptional_openings"); exceptionalOpenings.writeJSON(into: &writer) }
         if !exceptionalClosings.isEmpty { writer.key("exceptional_closings"); exceptionalClosings.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        twentyfourseven = try container.decode(Bool.self, forKey: .twentyfourseven)
-        regularHours = try container.decodeIfPresent([RegularHours].self, forKey: .regularHours) ?? []
-        exceptionalOpenings = try container.decodeIfPresent([ExceptionalPeriod].self, forKey: .exceptionalOpenings) ?? []
-        exceptionalClosings = try container.decodeIfPresent([ExceptionalPeriod].self, forKey: .exceptionalClosings) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(twentyfourseven, forKey: .twentyfourseven)
-        if !regularHours.isEmpty { try container.encode(regularHours, forKey: .regularHours) }
-        if !exceptionalOpenings.isEmpty { try container.encode(exceptionalOpenings, forKey: .exceptionalOpenings) }
-        if !exceptionalClosings.isEmpty { try container.encode(exceptionalClosings, forKey: .exceptionalClosings) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case twentyfourseven = "twentyfourseven"
-        case regularHours = "regular_hours"
-        case exceptionalOpenings = "exceptional_openings"
-        case exceptionalClosings = "exceptional_closings"
     }
 }
 
@@ -1708,35 +1191,6 @@ extension Image {
         if let value = height { writer.key("height"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        url = try container.decode(String.self, forKey: .url)
-        thumbnail = try container.decodeIfPresent(String.self, forKey: .thumbnail)
-        category = try container.decode(ImageCategory.self, forKey: .category)
-        type = try container.decode(String.self, forKey: .type)
-        width = try container.decodeIfPresent(Int.self, forKey: .width)
-        height = try container.decodeIfPresent(Int.self, forKey: .height)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(url, forKey: .url)
-        try container.encodeIfPresent(thumbnail, forKey: .thumbnail)
-        try container.encode(category, forKey: .category)
-        try container.encode(type, forKey: .type)
-        try container.encodeIfPresent(width, forKey: .width)
-        try container.encodeIfPresent(height, forKey: .height)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case url = "url"
-        case thumbnail = "thumbnail"
-        case category = "category"
-        case type = "type"
-        case width = "width"
-        case height = "height"
-    }
 }
 
 extension PublishTokenType {
@@ -1799,32 +1253,6 @@ extension PublishTokenType {
         if let value = groupID { writer.key("group_id"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        uid = try container.decodeIfPresent(String.self, forKey: .uid)
-        type = try container.decodeIfPresent(TokenType.self, forKey: .type)
-        visualNumber = try container.decodeIfPresent(String.self, forKey: .visualNumber)
-        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
-        groupID = try container.decodeIfPresent(String.self, forKey: .groupID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(uid, forKey: .uid)
-        try container.encodeIfPresent(type, forKey: .type)
-        try container.encodeIfPresent(visualNumber, forKey: .visualNumber)
-        try container.encodeIfPresent(issuer, forKey: .issuer)
-        try container.encodeIfPresent(groupID, forKey: .groupID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case uid = "uid"
-        case type = "type"
-        case visualNumber = "visual_number"
-        case issuer = "issuer"
-        case groupID = "group_id"
-    }
 }
 
 extension RegularHours {
@@ -1871,26 +1299,6 @@ extension RegularHours {
         writer.key("period_end"); periodEnd.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        weekday = try container.decode(Int.self, forKey: .weekday)
-        periodBegin = try container.decode(String.self, forKey: .periodBegin)
-        periodEnd = try container.decode(String.self, forKey: .periodEnd)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(weekday, forKey: .weekday)
-        try container.encode(periodBegin, forKey: .periodBegin)
-        try container.encode(periodEnd, forKey: .periodEnd)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case weekday = "weekday"
-        case periodBegin = "period_begin"
-        case periodEnd = "period_end"
-    }
 }
 
 extension StatusSchedule {
@@ -1936,25 +1344,5 @@ extension StatusSchedule {
         if let value = periodEnd { writer.key("period_end"); value.writeJSON(into: &writer) }
         writer.key("status"); status.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        periodBegin = try container.decode(OCPIDateTime.self, forKey: .periodBegin)
-        periodEnd = try container.decodeIfPresent(OCPIDateTime.self, forKey: .periodEnd)
-        status = try container.decode(Status.self, forKey: .status)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(periodBegin, forKey: .periodBegin)
-        try container.encodeIfPresent(periodEnd, forKey: .periodEnd)
-        try container.encode(status, forKey: .status)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case periodBegin = "period_begin"
-        case periodEnd = "period_end"
-        case status = "status"
     }
 }

@@ -55,27 +55,4 @@ extension OCPIResponse {
         writer.key("timestamp"); timestamp.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        data = try container.decodeIfPresent(JSONValue.self, forKey: .data)
-        statusCode = try container.decode(Int.self, forKey: .statusCode)
-        statusMessage = try container.decodeIfPresent(String.self, forKey: .statusMessage)
-        timestamp = try container.decode(OCPIDateTime.self, forKey: .timestamp)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(data, forKey: .data)
-        try container.encode(statusCode, forKey: .statusCode)
-        try container.encodeIfPresent(statusMessage, forKey: .statusMessage)
-        try container.encode(timestamp, forKey: .timestamp)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case data = "data"
-        case statusCode = "status_code"
-        case statusMessage = "status_message"
-        case timestamp = "timestamp"
-    }
 }

@@ -39,23 +39,6 @@ extension DisplayText {
         writer.key("text"); text.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        language = try container.decode(String.self, forKey: .language)
-        text = try container.decode(String.self, forKey: .text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(language, forKey: .language)
-        try container.encode(text, forKey: .text)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case language = "language"
-        case text = "text"
-    }
 }
 
 extension Price {
@@ -89,22 +72,5 @@ extension Price {
         writer.key("excl_vat"); exclVAT.writeJSON(into: &writer)
         if let value = inclVAT { writer.key("incl_vat"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        exclVAT = try container.decode(Decimal.self, forKey: .exclVAT)
-        inclVAT = try container.decodeIfPresent(Decimal.self, forKey: .inclVAT)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(exclVAT, forKey: .exclVAT)
-        try container.encodeIfPresent(inclVAT, forKey: .inclVAT)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case exclVAT = "excl_vat"
-        case inclVAT = "incl_vat"
     }
 }

@@ -39,23 +39,6 @@ extension Version {
         writer.key("url"); url.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        version = try container.decode(VersionNumber.self, forKey: .version)
-        url = try container.decode(String.self, forKey: .url)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(version, forKey: .version)
-        try container.encode(url, forKey: .url)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case version = "version"
-        case url = "url"
-    }
 }
 
 extension VersionDetails {
@@ -93,23 +76,6 @@ extension VersionDetails {
         writer.key("version"); version.writeJSON(into: &writer)
         writer.key("endpoints"); endpoints.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        version = try container.decode(VersionNumber.self, forKey: .version)
-        endpoints = try container.decode([Endpoint].self, forKey: .endpoints)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(version, forKey: .version)
-        try container.encode(endpoints, forKey: .endpoints)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case version = "version"
-        case endpoints = "endpoints"
     }
 }
 
@@ -156,25 +122,5 @@ extension Endpoint {
         writer.key("role"); role.writeJSON(into: &writer)
         writer.key("url"); url.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        identifier = try container.decode(ModuleID.self, forKey: .identifier)
-        role = try container.decode(InterfaceRole.self, forKey: .role)
-        url = try container.decode(String.self, forKey: .url)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(identifier, forKey: .identifier)
-        try container.encode(role, forKey: .role)
-        try container.encode(url, forKey: .url)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case identifier = "identifier"
-        case role = "role"
-        case url = "url"
     }
 }

@@ -215,107 +215,6 @@ extension CDR {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        id = try container.decode(String.self, forKey: .id)
-        startDateTime = try container.decode(OCPIDateTime.self, forKey: .startDateTime)
-        endDateTime = try container.decode(OCPIDateTime.self, forKey: .endDateTime)
-        sessionID = try container.decodeIfPresent(String.self, forKey: .sessionID)
-        cdrToken = try container.decode(CdrToken.self, forKey: .cdrToken)
-        authMethod = try container.decode(AuthMethod.self, forKey: .authMethod)
-        authorizationReference = try container.decodeIfPresent(String.self, forKey: .authorizationReference)
-        cdrLocation = try container.decode(CdrLocation.self, forKey: .cdrLocation)
-        meterID = try container.decodeIfPresent(String.self, forKey: .meterID)
-        currency = try container.decode(String.self, forKey: .currency)
-        tariffs = try container.decodeIfPresent([Tariff].self, forKey: .tariffs) ?? []
-        chargingPeriods = try container.decode([ChargingPeriod].self, forKey: .chargingPeriods)
-        signedData = try container.decodeIfPresent(SignedData.self, forKey: .signedData)
-        totalCost = try container.decode(Price.self, forKey: .totalCost)
-        totalFixedCost = try container.decodeIfPresent(Price.self, forKey: .totalFixedCost)
-        totalEnergy = try container.decode(Decimal.self, forKey: .totalEnergy)
-        totalEnergyCost = try container.decodeIfPresent(Price.self, forKey: .totalEnergyCost)
-        totalTime = try container.decode(Decimal.self, forKey: .totalTime)
-        totalTimeCost = try container.decodeIfPresent(Price.self, forKey: .totalTimeCost)
-        totalParkingTime = try container.decodeIfPresent(Decimal.self, forKey: .totalParkingTime)
-        totalParkingCost = try container.decodeIfPresent(Price.self, forKey: .totalParkingCost)
-        totalReservationCost = try container.decodeIfPresent(Price.self, forKey: .totalReservationCost)
-        remark = try container.decodeIfPresent(String.self, forKey: .remark)
-        invoiceReferenceID = try container.decodeIfPresent(String.self, forKey: .invoiceReferenceID)
-        credit = try container.decodeIfPresent(Bool.self, forKey: .credit)
-        creditReferenceID = try container.decodeIfPresent(String.self, forKey: .creditReferenceID)
-        homeChargingCompensation = try container.decodeIfPresent(Bool.self, forKey: .homeChargingCompensation)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(id, forKey: .id)
-        try container.encode(startDateTime, forKey: .startDateTime)
-        try container.encode(endDateTime, forKey: .endDateTime)
-        try container.encodeIfPresent(sessionID, forKey: .sessionID)
-        try container.encode(cdrToken, forKey: .cdrToken)
-        try container.encode(authMethod, forKey: .authMethod)
-        try container.encodeIfPresent(authorizationReference, forKey: .authorizationReference)
-        try container.encode(cdrLocation, forKey: .cdrLocation)
-        try container.encodeIfPresent(meterID, forKey: .meterID)
-        try container.encode(currency, forKey: .currency)
-        if !tariffs.isEmpty { try container.encode(tariffs, forKey: .tariffs) }
-        try container.encode(chargingPeriods, forKey: .chargingPeriods)
-        try container.encodeIfPresent(signedData, forKey: .signedData)
-        try container.encode(totalCost, forKey: .totalCost)
-        try container.encodeIfPresent(totalFixedCost, forKey: .totalFixedCost)
-        try container.encode(totalEnergy, forKey: .totalEnergy)
-        try container.encodeIfPresent(totalEnergyCost, forKey: .totalEnergyCost)
-        try container.encode(totalTime, forKey: .totalTime)
-        try container.encodeIfPresent(totalTimeCost, forKey: .totalTimeCost)
-        try container.encodeIfPresent(totalParkingTime, forKey: .totalParkingTime)
-        try container.encodeIfPresent(totalParkingCost, forKey: .totalParkingCost)
-        try container.encodeIfPresent(totalReservationCost, forKey: .totalReservationCost)
-        try container.encodeIfPresent(remark, forKey: .remark)
-        try container.encodeIfPresent(invoiceReferenceID, forKey: .invoiceReferenceID)
-        try container.encodeIfPresent(credit, forKey: .credit)
-        try container.encodeIfPresent(creditReferenceID, forKey: .creditReferenceID)
-        try container.encodeIfPresent(homeChargingCompensation, forKey: .homeChargingCompensation)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case id = "id"
-        case startDateTime = "start_date_time"
-        case endDateTime = "end_date_time"
-        case sessionID = "session_id"
-        case cdrToken = "cdr_token"
-        case authMethod = "auth_method"
-        case authorizationReference = "authorization_reference"
-        case cdrLocation = "cdr_location"
-        case meterID = "meter_id"
-        case currency = "currency"
-        case tariffs = "tariffs"
-        case chargingPeriods = "charging_periods"
-        case signedData = "signed_data"
-        case totalCost = "total_cost"
-        case totalFixedCost = "total_fixed_cost"
-        case totalEnergy = "total_energy"
-        case totalEnergyCost = "total_energy_cost"
-        case totalTime = "total_time"
-        case totalTimeCost = "total_time_cost"
-        case totalParkingTime = "total_parking_time"
-        case totalParkingCost = "total_parking_cost"
-        case totalReservationCost = "total_reservation_cost"
-        case remark = "remark"
-        case invoiceReferenceID = "invoice_reference_id"
-        case credit = "credit"
-        case creditReferenceID = "credit_reference_id"
-        case homeChargingCompensation = "home_charging_compensation"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension CdrDimension {
@@ -353,23 +252,6 @@ extension CdrDimension {
         writer.key("type"); type.writeJSON(into: &writer)
         writer.key("volume"); volume.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        type = try container.decode(CdrDimensionType.self, forKey: .type)
-        volume = try container.decode(Decimal.self, forKey: .volume)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(volume, forKey: .volume)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case type = "type"
-        case volume = "volume"
     }
 }
 
@@ -489,59 +371,6 @@ extension CdrLocation {
         writer.key("connector_power_type"); connectorPowerType.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        address = try container.decode(String.self, forKey: .address)
-        city = try container.decode(String.self, forKey: .city)
-        postalCode = try container.decodeIfPresent(String.self, forKey: .postalCode)
-        state = try container.decodeIfPresent(String.self, forKey: .state)
-        country = try container.decode(String.self, forKey: .country)
-        coordinates = try container.decode(GeoLocation.self, forKey: .coordinates)
-        evseUID = try container.decode(String.self, forKey: .evseUID)
-        evseID = try container.decode(String.self, forKey: .evseID)
-        connectorID = try container.decode(String.self, forKey: .connectorID)
-        connectorStandard = try container.decode(ConnectorType.self, forKey: .connectorStandard)
-        connectorFormat = try container.decode(ConnectorFormat.self, forKey: .connectorFormat)
-        connectorPowerType = try container.decode(PowerType.self, forKey: .connectorPowerType)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encodeIfPresent(name, forKey: .name)
-        try container.encode(address, forKey: .address)
-        try container.encode(city, forKey: .city)
-        try container.encodeIfPresent(postalCode, forKey: .postalCode)
-        try container.encodeIfPresent(state, forKey: .state)
-        try container.encode(country, forKey: .country)
-        try container.encode(coordinates, forKey: .coordinates)
-        try container.encode(evseUID, forKey: .evseUID)
-        try container.encode(evseID, forKey: .evseID)
-        try container.encode(connectorID, forKey: .connectorID)
-        try container.encode(connectorStandard, forKey: .connectorStandard)
-        try container.encode(connectorFormat, forKey: .connectorFormat)
-        try container.encode(connectorPowerType, forKey: .connectorPowerType)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case name = "name"
-        case address = "address"
-        case city = "city"
-        case postalCode = "postal_code"
-        case state = "state"
-        case country = "country"
-        case coordinates = "coordinates"
-        case evseUID = "evse_uid"
-        case evseID = "evse_id"
-        case connectorID = "connector_id"
-        case connectorStandard = "connector_standard"
-        case connectorFormat = "connector_format"
-        case connectorPowerType = "connector_power_type"
-    }
 }
 
 extension CdrToken {
@@ -604,32 +433,6 @@ extension CdrToken {
         writer.key("contract_id"); contractID.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        uid = try container.decode(String.self, forKey: .uid)
-        type = try container.decode(TokenType.self, forKey: .type)
-        contractID = try container.decode(String.self, forKey: .contractID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(uid, forKey: .uid)
-        try container.encode(type, forKey: .type)
-        try container.encode(contractID, forKey: .contractID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case uid = "uid"
-        case type = "type"
-        case contractID = "contract_id"
-    }
 }
 
 extension ChargingPeriod {
@@ -675,26 +478,6 @@ extension ChargingPeriod {
         writer.key("dimensions"); dimensions.writeJSON(into: &writer)
         if let value = tariffID { writer.key("tariff_id"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        startDateTime = try container.decode(OCPIDateTime.self, forKey: .startDateTime)
-        dimensions = try container.decode([CdrDimension].self, forKey: .dimensions)
-        tariffID = try container.decodeIfPresent(String.self, forKey: .tariffID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(startDateTime, forKey: .startDateTime)
-        try container.encode(dimensions, forKey: .dimensions)
-        try container.encodeIfPresent(tariffID, forKey: .tariffID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case startDateTime = "start_date_time"
-        case dimensions = "dimensions"
-        case tariffID = "tariff_id"
     }
 }
 
@@ -758,32 +541,6 @@ extension SignedData {
         if let value = url { writer.key("url"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        encodingMethod = try container.decode(String.self, forKey: .encodingMethod)
-        encodingMethodVersion = try container.decodeIfPresent(Int.self, forKey: .encodingMethodVersion)
-        publicKey = try container.decodeIfPresent(String.self, forKey: .publicKey)
-        signedValues = try container.decode([SignedValue].self, forKey: .signedValues)
-        url = try container.decodeIfPresent(String.self, forKey: .url)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(encodingMethod, forKey: .encodingMethod)
-        try container.encodeIfPresent(encodingMethodVersion, forKey: .encodingMethodVersion)
-        try container.encodeIfPresent(publicKey, forKey: .publicKey)
-        try container.encode(signedValues, forKey: .signedValues)
-        try container.encodeIfPresent(url, forKey: .url)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case encodingMethod = "encoding_method"
-        case encodingMethodVersion = "encoding_method_version"
-        case publicKey = "public_key"
-        case signedValues = "signed_values"
-        case url = "url"
-    }
 }
 
 extension SignedValue {
@@ -829,25 +586,5 @@ extension SignedValue {
         writer.key("plain_data"); plainData.writeJSON(into: &writer)
         writer.key("signed_data"); signedData.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        nature = try container.decode(String.self, forKey: .nature)
-        plainData = try container.decode(String.self, forKey: .plainData)
-        signedData = try container.decode(String.self, forKey: .signedData)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(nature, forKey: .nature)
-        try container.encode(plainData, forKey: .plainData)
-        try container.encode(signedData, forKey: .signedData)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case nature = "nature"
-        case plainData = "plain_data"
-        case signedData = "signed_data"
     }
 }

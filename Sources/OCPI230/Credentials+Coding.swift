@@ -51,29 +51,6 @@ extension Credentials {
         writer.key("roles"); roles.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        token = try container.decode(String.self, forKey: .token)
-        url = try container.decode(String.self, forKey: .url)
-        hubPartyID = try container.decodeIfPresent(String.self, forKey: .hubPartyID)
-        roles = try container.decode([CredentialsRole].self, forKey: .roles)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(token, forKey: .token)
-        try container.encode(url, forKey: .url)
-        try container.encodeIfPresent(hubPartyID, forKey: .hubPartyID)
-        try container.encode(roles, forKey: .roles)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case token = "token"
-        case url = "url"
-        case hubPartyID = "hub_party_id"
-        case roles = "roles"
-    }
 }
 
 extension CredentialsRole {
@@ -127,28 +104,5 @@ extension CredentialsRole {
         writer.key("party_id"); partyID.writeJSON(into: &writer)
         writer.key("country_code"); countryCode.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        role = try container.decode(Role.self, forKey: .role)
-        businessDetails = try container.decode(BusinessDetails.self, forKey: .businessDetails)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(role, forKey: .role)
-        try container.encode(businessDetails, forKey: .businessDetails)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(countryCode, forKey: .countryCode)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case role = "role"
-        case businessDetails = "business_details"
-        case partyID = "party_id"
-        case countryCode = "country_code"
     }
 }

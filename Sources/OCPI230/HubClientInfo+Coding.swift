@@ -59,30 +59,4 @@ extension ClientInfo {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        role = try container.decode(Role.self, forKey: .role)
-        status = try container.decode(ConnectionStatus.self, forKey: .status)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(role, forKey: .role)
-        try container.encode(status, forKey: .status)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case partyID = "party_id"
-        case countryCode = "country_code"
-        case role = "role"
-        case status = "status"
-        case lastUpdated = "last_updated"
-    }
 }

@@ -67,33 +67,4 @@ extension InvoiceReconciliationRecord {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        id = try container.decode(String.self, forKey: .id)
-        invoiceID = try container.decode(String.self, forKey: .invoiceID)
-        cdrs = try container.decode([String].self, forKey: .cdrs)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(id, forKey: .id)
-        try container.encode(invoiceID, forKey: .invoiceID)
-        try container.encode(cdrs, forKey: .cdrs)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case id = "id"
-        case invoiceID = "invoice_id"
-        case cdrs = "cdrs"
-        case lastUpdated = "last_updated"
-    }
 }

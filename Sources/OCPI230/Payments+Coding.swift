@@ -127,65 +127,6 @@ extension Terminal {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        terminalID = try container.decode(String.self, forKey: .terminalID)
-        customerReference = try container.decodeIfPresent(String.self, forKey: .customerReference)
-        partyID = try container.decodeIfPresent(String.self, forKey: .partyID)
-        countryCode = try container.decodeIfPresent(String.self, forKey: .countryCode)
-        address = try container.decodeIfPresent(String.self, forKey: .address)
-        city = try container.decodeIfPresent(String.self, forKey: .city)
-        postalCode = try container.decodeIfPresent(String.self, forKey: .postalCode)
-        state = try container.decodeIfPresent(String.self, forKey: .state)
-        country = try container.decodeIfPresent(String.self, forKey: .country)
-        coordinates = try container.decodeIfPresent(GeoLocation.self, forKey: .coordinates)
-        invoiceBaseURL = try container.decodeIfPresent(String.self, forKey: .invoiceBaseURL)
-        invoiceCreator = try container.decodeIfPresent(InvoiceCreator.self, forKey: .invoiceCreator)
-        reference = try container.decodeIfPresent(String.self, forKey: .reference)
-        locationIDs = try container.decodeIfPresent([String].self, forKey: .locationIDs) ?? []
-        evseUids = try container.decodeIfPresent([String].self, forKey: .evseUids) ?? []
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(terminalID, forKey: .terminalID)
-        try container.encodeIfPresent(customerReference, forKey: .customerReference)
-        try container.encodeIfPresent(partyID, forKey: .partyID)
-        try container.encodeIfPresent(countryCode, forKey: .countryCode)
-        try container.encodeIfPresent(address, forKey: .address)
-        try container.encodeIfPresent(city, forKey: .city)
-        try container.encodeIfPresent(postalCode, forKey: .postalCode)
-        try container.encodeIfPresent(state, forKey: .state)
-        try container.encodeIfPresent(country, forKey: .country)
-        try container.encodeIfPresent(coordinates, forKey: .coordinates)
-        try container.encodeIfPresent(invoiceBaseURL, forKey: .invoiceBaseURL)
-        try container.encodeIfPresent(invoiceCreator, forKey: .invoiceCreator)
-        try container.encodeIfPresent(reference, forKey: .reference)
-        if !locationIDs.isEmpty { try container.encode(locationIDs, forKey: .locationIDs) }
-        if !evseUids.isEmpty { try container.encode(evseUids, forKey: .evseUids) }
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case terminalID = "terminal_id"
-        case customerReference = "customer_reference"
-        case partyID = "party_id"
-        case countryCode = "country_code"
-        case address = "address"
-        case city = "city"
-        case postalCode = "postal_code"
-        case state = "state"
-        case country = "country"
-        case coordinates = "coordinates"
-        case invoiceBaseURL = "invoice_base_url"
-        case invoiceCreator = "invoice_creator"
-        case reference = "reference"
-        case locationIDs = "location_ids"
-        case evseUids = "evse_uids"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension TerminalPatch {
@@ -312,65 +253,6 @@ extension TerminalPatch {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        terminalID = try container.decodeIfPresent(String.self, forKey: .terminalID)
-        customerReference = try container.decodeIfPresent(String.self, forKey: .customerReference)
-        partyID = try container.decodeIfPresent(String.self, forKey: .partyID)
-        countryCode = try container.decodeIfPresent(String.self, forKey: .countryCode)
-        address = try container.decodeIfPresent(String.self, forKey: .address)
-        city = try container.decodeIfPresent(String.self, forKey: .city)
-        postalCode = try container.decodeIfPresent(String.self, forKey: .postalCode)
-        state = try container.decodeIfPresent(String.self, forKey: .state)
-        country = try container.decodeIfPresent(String.self, forKey: .country)
-        coordinates = try container.decodeIfPresent(GeoLocation.self, forKey: .coordinates)
-        invoiceBaseURL = try container.decodeIfPresent(String.self, forKey: .invoiceBaseURL)
-        invoiceCreator = try container.decodeIfPresent(InvoiceCreator.self, forKey: .invoiceCreator)
-        reference = try container.decodeIfPresent(String.self, forKey: .reference)
-        locationIDs = try container.decodeIfPresent([String].self, forKey: .locationIDs)
-        evseUids = try container.decodeIfPresent([String].self, forKey: .evseUids)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(terminalID, forKey: .terminalID)
-        try container.encodeIfPresent(customerReference, forKey: .customerReference)
-        try container.encodeIfPresent(partyID, forKey: .partyID)
-        try container.encodeIfPresent(countryCode, forKey: .countryCode)
-        try container.encodeIfPresent(address, forKey: .address)
-        try container.encodeIfPresent(city, forKey: .city)
-        try container.encodeIfPresent(postalCode, forKey: .postalCode)
-        try container.encodeIfPresent(state, forKey: .state)
-        try container.encodeIfPresent(country, forKey: .country)
-        try container.encodeIfPresent(coordinates, forKey: .coordinates)
-        try container.encodeIfPresent(invoiceBaseURL, forKey: .invoiceBaseURL)
-        try container.encodeIfPresent(invoiceCreator, forKey: .invoiceCreator)
-        try container.encodeIfPresent(reference, forKey: .reference)
-        try container.encodeIfPresent(locationIDs, forKey: .locationIDs)
-        try container.encodeIfPresent(evseUids, forKey: .evseUids)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case terminalID = "terminal_id"
-        case customerReference = "customer_reference"
-        case partyID = "party_id"
-        case countryCode = "country_code"
-        case address = "address"
-        case city = "city"
-        case postalCode = "postal_code"
-        case state = "state"
-        case country = "country"
-        case coordinates = "coordinates"
-        case invoiceBaseURL = "invoice_base_url"
-        case invoiceCreator = "invoice_creator"
-        case reference = "reference"
-        case locationIDs = "location_ids"
-        case evseUids = "evse_uids"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension FinancialAdviceConfirmation {
@@ -452,40 +334,5 @@ extension FinancialAdviceConfirmation {
         if let value = captureStatusMessage { writer.key("capture_status_message"); value.writeJSON(into: &writer) }
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        authorizationReference = try container.decode(String.self, forKey: .authorizationReference)
-        totalCosts = try container.decode(Price.self, forKey: .totalCosts)
-        currency = try container.decode(String.self, forKey: .currency)
-        eftData = try container.decode([String].self, forKey: .eftData)
-        captureStatusCode = try container.decode(CaptureStatusCode.self, forKey: .captureStatusCode)
-        captureStatusMessage = try container.decodeIfPresent(String.self, forKey: .captureStatusMessage)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(authorizationReference, forKey: .authorizationReference)
-        try container.encode(totalCosts, forKey: .totalCosts)
-        try container.encode(currency, forKey: .currency)
-        try container.encode(eftData, forKey: .eftData)
-        try container.encode(captureStatusCode, forKey: .captureStatusCode)
-        try container.encodeIfPresent(captureStatusMessage, forKey: .captureStatusMessage)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "id"
-        case authorizationReference = "authorization_reference"
-        case totalCosts = "total_costs"
-        case currency = "currency"
-        case eftData = "eft_data"
-        case captureStatusCode = "capture_status_code"
-        case captureStatusMessage = "capture_status_message"
-        case lastUpdated = "last_updated"
     }
 }

@@ -143,71 +143,6 @@ extension Session {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        id = try container.decode(String.self, forKey: .id)
-        startDateTime = try container.decode(OCPIDateTime.self, forKey: .startDateTime)
-        endDateTime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .endDateTime)
-        kwh = try container.decode(Decimal.self, forKey: .kwh)
-        cdrToken = try container.decode(CdrToken.self, forKey: .cdrToken)
-        authMethod = try container.decode(AuthMethod.self, forKey: .authMethod)
-        authorizationReference = try container.decodeIfPresent(String.self, forKey: .authorizationReference)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUID = try container.decode(String.self, forKey: .evseUID)
-        connectorID = try container.decode(String.self, forKey: .connectorID)
-        meterID = try container.decodeIfPresent(String.self, forKey: .meterID)
-        currency = try container.decode(String.self, forKey: .currency)
-        chargingPeriods = try container.decodeIfPresent([ChargingPeriod].self, forKey: .chargingPeriods) ?? []
-        totalCost = try container.decodeIfPresent(Price.self, forKey: .totalCost)
-        status = try container.decode(SessionStatus.self, forKey: .status)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(id, forKey: .id)
-        try container.encode(startDateTime, forKey: .startDateTime)
-        try container.encodeIfPresent(endDateTime, forKey: .endDateTime)
-        try container.encode(kwh, forKey: .kwh)
-        try container.encode(cdrToken, forKey: .cdrToken)
-        try container.encode(authMethod, forKey: .authMethod)
-        try container.encodeIfPresent(authorizationReference, forKey: .authorizationReference)
-        try container.encode(locationID, forKey: .locationID)
-        try container.encode(evseUID, forKey: .evseUID)
-        try container.encode(connectorID, forKey: .connectorID)
-        try container.encodeIfPresent(meterID, forKey: .meterID)
-        try container.encode(currency, forKey: .currency)
-        if !chargingPeriods.isEmpty { try container.encode(chargingPeriods, forKey: .chargingPeriods) }
-        try container.encodeIfPresent(totalCost, forKey: .totalCost)
-        try container.encode(status, forKey: .status)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case id = "id"
-        case startDateTime = "start_date_time"
-        case endDateTime = "end_date_time"
-        case kwh = "kwh"
-        case cdrToken = "cdr_token"
-        case authMethod = "auth_method"
-        case authorizationReference = "authorization_reference"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-        case connectorID = "connector_id"
-        case meterID = "meter_id"
-        case currency = "currency"
-        case chargingPeriods = "charging_periods"
-        case totalCost = "total_cost"
-        case status = "status"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension SessionPatch {
@@ -350,71 +285,6 @@ extension SessionPatch {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decodeIfPresent(String.self, forKey: .countryCode)
-        partyID = try container.decodeIfPresent(String.self, forKey: .partyID)
-        id = try container.decodeIfPresent(String.self, forKey: .id)
-        startDateTime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .startDateTime)
-        endDateTime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .endDateTime)
-        kwh = try container.decodeIfPresent(Decimal.self, forKey: .kwh)
-        cdrToken = try container.decodeIfPresent(CdrToken.self, forKey: .cdrToken)
-        authMethod = try container.decodeIfPresent(AuthMethod.self, forKey: .authMethod)
-        authorizationReference = try container.decodeIfPresent(String.self, forKey: .authorizationReference)
-        locationID = try container.decodeIfPresent(String.self, forKey: .locationID)
-        evseUID = try container.decodeIfPresent(String.self, forKey: .evseUID)
-        connectorID = try container.decodeIfPresent(String.self, forKey: .connectorID)
-        meterID = try container.decodeIfPresent(String.self, forKey: .meterID)
-        currency = try container.decodeIfPresent(String.self, forKey: .currency)
-        chargingPeriods = try container.decodeIfPresent([ChargingPeriod].self, forKey: .chargingPeriods)
-        totalCost = try container.decodeIfPresent(Price.self, forKey: .totalCost)
-        status = try container.decodeIfPresent(SessionStatus.self, forKey: .status)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(countryCode, forKey: .countryCode)
-        try container.encodeIfPresent(partyID, forKey: .partyID)
-        try container.encodeIfPresent(id, forKey: .id)
-        try container.encodeIfPresent(startDateTime, forKey: .startDateTime)
-        try container.encodeIfPresent(endDateTime, forKey: .endDateTime)
-        try container.encodeIfPresent(kwh, forKey: .kwh)
-        try container.encodeIfPresent(cdrToken, forKey: .cdrToken)
-        try container.encodeIfPresent(authMethod, forKey: .authMethod)
-        try container.encodeIfPresent(authorizationReference, forKey: .authorizationReference)
-        try container.encodeIfPresent(locationID, forKey: .locationID)
-        try container.encodeIfPresent(evseUID, forKey: .evseUID)
-        try container.encodeIfPresent(connectorID, forKey: .connectorID)
-        try container.encodeIfPresent(meterID, forKey: .meterID)
-        try container.encodeIfPresent(currency, forKey: .currency)
-        try container.encodeIfPresent(chargingPeriods, forKey: .chargingPeriods)
-        try container.encodeIfPresent(totalCost, forKey: .totalCost)
-        try container.encodeIfPresent(status, forKey: .status)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case id = "id"
-        case startDateTime = "start_date_time"
-        case endDateTime = "end_date_time"
-        case kwh = "kwh"
-        case cdrToken = "cdr_token"
-        case authMethod = "auth_method"
-        case authorizationReference = "authorization_reference"
-        case locationID = "location_id"
-        case evseUID = "evse_uid"
-        case connectorID = "connector_id"
-        case meterID = "meter_id"
-        case currency = "currency"
-        case chargingPeriods = "charging_periods"
-        case totalCost = "total_cost"
-        case status = "status"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension ChargingPreferences {
@@ -468,28 +338,5 @@ extension ChargingPreferences {
         if let value = energyNeed { writer.key("energy_need"); value.writeJSON(into: &writer) }
         if let value = dischargeAllowed { writer.key("discharge_allowed"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        profileType = try container.decode(ProfileType.self, forKey: .profileType)
-        departureTime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .departureTime)
-        energyNeed = try container.decodeIfPresent(Decimal.self, forKey: .energyNeed)
-        dischargeAllowed = try container.decodeIfPresent(Bool.self, forKey: .dischargeAllowed)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(profileType, forKey: .profileType)
-        try container.encodeIfPresent(departureTime, forKey: .departureTime)
-        try container.encodeIfPresent(energyNeed, forKey: .energyNeed)
-        try container.encodeIfPresent(dischargeAllowed, forKey: .dischargeAllowed)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case profileType = "profile_type"
-        case departureTime = "departure_time"
-        case energyNeed = "energy_need"
-        case dischargeAllowed = "discharge_allowed"
     }
 }

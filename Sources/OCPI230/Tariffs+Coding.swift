@@ -127,65 +127,6 @@ extension Tariff {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        id = try container.decode(String.self, forKey: .id)
-        currency = try container.decode(String.self, forKey: .currency)
-        type = try container.decodeIfPresent(TariffType.self, forKey: .type)
-        tariffAltText = try container.decodeIfPresent([DisplayText].self, forKey: .tariffAltText) ?? []
-        tariffAltURL = try container.decodeIfPresent(String.self, forKey: .tariffAltURL)
-        minPrice = try container.decodeIfPresent(PriceLimit.self, forKey: .minPrice)
-        maxPrice = try container.decodeIfPresent(PriceLimit.self, forKey: .maxPrice)
-        preauthorizeAmount = try container.decodeIfPresent(Decimal.self, forKey: .preauthorizeAmount)
-        elements = try container.decode([TariffElement].self, forKey: .elements)
-        taxIncluded = try container.decode(TaxIncluded.self, forKey: .taxIncluded)
-        startDateTime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .startDateTime)
-        endDateTime = try container.decodeIfPresent(OCPIDateTime.self, forKey: .endDateTime)
-        energyMix = try container.decodeIfPresent(EnergyMix.self, forKey: .energyMix)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(id, forKey: .id)
-        try container.encode(currency, forKey: .currency)
-        try container.encodeIfPresent(type, forKey: .type)
-        if !tariffAltText.isEmpty { try container.encode(tariffAltText, forKey: .tariffAltText) }
-        try container.encodeIfPresent(tariffAltURL, forKey: .tariffAltURL)
-        try container.encodeIfPresent(minPrice, forKey: .minPrice)
-        try container.encodeIfPresent(maxPrice, forKey: .maxPrice)
-        try container.encodeIfPresent(preauthorizeAmount, forKey: .preauthorizeAmount)
-        try container.encode(elements, forKey: .elements)
-        try container.encode(taxIncluded, forKey: .taxIncluded)
-        try container.encodeIfPresent(startDateTime, forKey: .startDateTime)
-        try container.encodeIfPresent(endDateTime, forKey: .endDateTime)
-        try container.encodeIfPresent(energyMix, forKey: .energyMix)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case id = "id"
-        case currency = "currency"
-        case type = "type"
-        case tariffAltText = "tariff_alt_text"
-        case tariffAltURL = "tariff_alt_url"
-        case minPrice = "min_price"
-        case maxPrice = "max_price"
-        case preauthorizeAmount = "preauthorize_amount"
-        case elements = "elements"
-        case taxIncluded = "tax_included"
-        case startDateTime = "start_date_time"
-        case endDateTime = "end_date_time"
-        case energyMix = "energy_mix"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension PriceComponent {
@@ -240,29 +181,6 @@ extension PriceComponent {
         writer.key("step_size"); stepSize.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        type = try container.decode(TariffDimensionType.self, forKey: .type)
-        price = try container.decode(Decimal.self, forKey: .price)
-        vat = try container.decodeIfPresent(Decimal.self, forKey: .vat)
-        stepSize = try container.decode(Int.self, forKey: .stepSize)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(price, forKey: .price)
-        try container.encodeIfPresent(vat, forKey: .vat)
-        try container.encode(stepSize, forKey: .stepSize)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case type = "type"
-        case price = "price"
-        case vat = "vat"
-        case stepSize = "step_size"
-    }
 }
 
 extension PriceLimit {
@@ -301,23 +219,6 @@ extension PriceLimit {
         if let value = afterTaxes { writer.key("after_taxes"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        beforeTaxes = try container.decode(Decimal.self, forKey: .beforeTaxes)
-        afterTaxes = try container.decodeIfPresent(Decimal.self, forKey: .afterTaxes)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(beforeTaxes, forKey: .beforeTaxes)
-        try container.encodeIfPresent(afterTaxes, forKey: .afterTaxes)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case beforeTaxes = "before_taxes"
-        case afterTaxes = "after_taxes"
-    }
 }
 
 extension TariffElement {
@@ -355,23 +256,6 @@ extension TariffElement {
         writer.key("price_components"); priceComponents.writeJSON(into: &writer)
         if let value = restrictions { writer.key("restrictions"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        priceComponents = try container.decode([PriceComponent].self, forKey: .priceComponents)
-        restrictions = try container.decodeIfPresent(TariffRestrictions.self, forKey: .restrictions)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(priceComponents, forKey: .priceComponents)
-        try container.encodeIfPresent(restrictions, forKey: .restrictions)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case priceComponents = "price_components"
-        case restrictions = "restrictions"
     }
 }
 
@@ -474,58 +358,5 @@ extension TariffRestrictions {
         if !dayOfWeek.isEmpty { writer.key("day_of_week"); dayOfWeek.writeJSON(into: &writer) }
         if let value = reservation { writer.key("reservation"); value.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        startTime = try container.decodeIfPresent(String.self, forKey: .startTime)
-        endTime = try container.decodeIfPresent(String.self, forKey: .endTime)
-        startDate = try container.decodeIfPresent(String.self, forKey: .startDate)
-        endDate = try container.decodeIfPresent(String.self, forKey: .endDate)
-        minKWh = try container.decodeIfPresent(Decimal.self, forKey: .minKWh)
-        maxKWh = try container.decodeIfPresent(Decimal.self, forKey: .maxKWh)
-        minCurrent = try container.decodeIfPresent(Decimal.self, forKey: .minCurrent)
-        maxCurrent = try container.decodeIfPresent(Decimal.self, forKey: .maxCurrent)
-        minPower = try container.decodeIfPresent(Decimal.self, forKey: .minPower)
-        maxPower = try container.decodeIfPresent(Decimal.self, forKey: .maxPower)
-        minDuration = try container.decodeIfPresent(Int.self, forKey: .minDuration)
-        maxDuration = try container.decodeIfPresent(Int.self, forKey: .maxDuration)
-        dayOfWeek = try container.decodeIfPresent([DayOfWeek].self, forKey: .dayOfWeek) ?? []
-        reservation = try container.decodeIfPresent(ReservationRestrictionType.self, forKey: .reservation)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(startTime, forKey: .startTime)
-        try container.encodeIfPresent(endTime, forKey: .endTime)
-        try container.encodeIfPresent(startDate, forKey: .startDate)
-        try container.encodeIfPresent(endDate, forKey: .endDate)
-        try container.encodeIfPresent(minKWh, forKey: .minKWh)
-        try container.encodeIfPresent(maxKWh, forKey: .maxKWh)
-        try container.encodeIfPresent(minCurrent, forKey: .minCurrent)
-        try container.encodeIfPresent(maxCurrent, forKey: .maxCurrent)
-        try container.encodeIfPresent(minPower, forKey: .minPower)
-        try container.encodeIfPresent(maxPower, forKey: .maxPower)
-        try container.encodeIfPresent(minDuration, forKey: .minDuration)
-        try container.encodeIfPresent(maxDuration, forKey: .maxDuration)
-        if !dayOfWeek.isEmpty { try container.encode(dayOfWeek, forKey: .dayOfWeek) }
-        try container.encodeIfPresent(reservation, forKey: .reservation)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case startTime = "start_time"
-        case endTime = "end_time"
-        case startDate = "start_date"
-        case endDate = "end_date"
-        case minKWh = "min_kwh"
-        case maxKWh = "max_kwh"
-        case minCurrent = "min_current"
-        case maxCurrent = "max_current"
-        case minPower = "min_power"
-        case maxPower = "max_power"
-        case minDuration = "min_duration"
-        case maxDuration = "max_duration"
-        case dayOfWeek = "day_of_week"
-        case reservation = "reservation"
     }
 }

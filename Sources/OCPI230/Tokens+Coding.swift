@@ -63,32 +63,6 @@ extension AuthorizationInfo {
         if let value = info { writer.key("info"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        allowed = try container.decode(AllowedType.self, forKey: .allowed)
-        token = try container.decode(Token.self, forKey: .token)
-        location = try container.decodeIfPresent(LocationReferences.self, forKey: .location)
-        authorizationReference = try container.decodeIfPresent(String.self, forKey: .authorizationReference)
-        info = try container.decodeIfPresent(DisplayText.self, forKey: .info)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(allowed, forKey: .allowed)
-        try container.encode(token, forKey: .token)
-        try container.encodeIfPresent(location, forKey: .location)
-        try container.encodeIfPresent(authorizationReference, forKey: .authorizationReference)
-        try container.encodeIfPresent(info, forKey: .info)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case allowed = "allowed"
-        case token = "token"
-        case location = "location"
-        case authorizationReference = "authorization_reference"
-        case info = "info"
-    }
 }
 
 extension Token {
@@ -210,59 +184,6 @@ extension Token {
         if let value = energyContract { writer.key("energy_contract"); value.writeJSON(into: &writer) }
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decode(String.self, forKey: .countryCode)
-        partyID = try container.decode(String.self, forKey: .partyID)
-        uid = try container.decode(String.self, forKey: .uid)
-        type = try container.decode(TokenType.self, forKey: .type)
-        contractID = try container.decode(String.self, forKey: .contractID)
-        visualNumber = try container.decodeIfPresent(String.self, forKey: .visualNumber)
-        issuer = try container.decode(String.self, forKey: .issuer)
-        groupID = try container.decodeIfPresent(String.self, forKey: .groupID)
-        valid = try container.decode(Bool.self, forKey: .valid)
-        whitelist = try container.decode(WhitelistType.self, forKey: .whitelist)
-        language = try container.decodeIfPresent(String.self, forKey: .language)
-        defaultProfileType = try container.decodeIfPresent(ProfileType.self, forKey: .defaultProfileType)
-        energyContract = try container.decodeIfPresent(EnergyContract.self, forKey: .energyContract)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(countryCode, forKey: .countryCode)
-        try container.encode(partyID, forKey: .partyID)
-        try container.encode(uid, forKey: .uid)
-        try container.encode(type, forKey: .type)
-        try container.encode(contractID, forKey: .contractID)
-        try container.encodeIfPresent(visualNumber, forKey: .visualNumber)
-        try container.encode(issuer, forKey: .issuer)
-        try container.encodeIfPresent(groupID, forKey: .groupID)
-        try container.encode(valid, forKey: .valid)
-        try container.encode(whitelist, forKey: .whitelist)
-        try container.encodeIfPresent(language, forKey: .language)
-        try container.encodeIfPresent(defaultProfileType, forKey: .defaultProfileType)
-        try container.encodeIfPresent(energyContract, forKey: .energyContract)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case uid = "uid"
-        case type = "type"
-        case contractID = "contract_id"
-        case visualNumber = "visual_number"
-        case issuer = "issuer"
-        case groupID = "group_id"
-        case valid = "valid"
-        case whitelist = "whitelist"
-        case language = "language"
-        case defaultProfileType = "default_profile_type"
-        case energyContract = "energy_contract"
-        case lastUpdated = "last_updated"
     }
 }
 
@@ -386,59 +307,6 @@ extension TokenPatch {
         writer.key("last_updated"); lastUpdated.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        countryCode = try container.decodeIfPresent(String.self, forKey: .countryCode)
-        partyID = try container.decodeIfPresent(String.self, forKey: .partyID)
-        uid = try container.decodeIfPresent(String.self, forKey: .uid)
-        type = try container.decodeIfPresent(TokenType.self, forKey: .type)
-        contractID = try container.decodeIfPresent(String.self, forKey: .contractID)
-        visualNumber = try container.decodeIfPresent(String.self, forKey: .visualNumber)
-        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
-        groupID = try container.decodeIfPresent(String.self, forKey: .groupID)
-        valid = try container.decodeIfPresent(Bool.self, forKey: .valid)
-        whitelist = try container.decodeIfPresent(WhitelistType.self, forKey: .whitelist)
-        language = try container.decodeIfPresent(String.self, forKey: .language)
-        defaultProfileType = try container.decodeIfPresent(ProfileType.self, forKey: .defaultProfileType)
-        energyContract = try container.decodeIfPresent(EnergyContract.self, forKey: .energyContract)
-        lastUpdated = try container.decode(OCPIDateTime.self, forKey: .lastUpdated)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(countryCode, forKey: .countryCode)
-        try container.encodeIfPresent(partyID, forKey: .partyID)
-        try container.encodeIfPresent(uid, forKey: .uid)
-        try container.encodeIfPresent(type, forKey: .type)
-        try container.encodeIfPresent(contractID, forKey: .contractID)
-        try container.encodeIfPresent(visualNumber, forKey: .visualNumber)
-        try container.encodeIfPresent(issuer, forKey: .issuer)
-        try container.encodeIfPresent(groupID, forKey: .groupID)
-        try container.encodeIfPresent(valid, forKey: .valid)
-        try container.encodeIfPresent(whitelist, forKey: .whitelist)
-        try container.encodeIfPresent(language, forKey: .language)
-        try container.encodeIfPresent(defaultProfileType, forKey: .defaultProfileType)
-        try container.encodeIfPresent(energyContract, forKey: .energyContract)
-        try container.encode(lastUpdated, forKey: .lastUpdated)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case countryCode = "country_code"
-        case partyID = "party_id"
-        case uid = "uid"
-        case type = "type"
-        case contractID = "contract_id"
-        case visualNumber = "visual_number"
-        case issuer = "issuer"
-        case groupID = "group_id"
-        case valid = "valid"
-        case whitelist = "whitelist"
-        case language = "language"
-        case defaultProfileType = "default_profile_type"
-        case energyContract = "energy_contract"
-        case lastUpdated = "last_updated"
-    }
 }
 
 extension EnergyContract {
@@ -477,23 +345,6 @@ extension EnergyContract {
         if let value = contractID { writer.key("contract_id"); value.writeJSON(into: &writer) }
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        supplierName = try container.decode(String.self, forKey: .supplierName)
-        contractID = try container.decodeIfPresent(String.self, forKey: .contractID)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(supplierName, forKey: .supplierName)
-        try container.encodeIfPresent(contractID, forKey: .contractID)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case supplierName = "supplier_name"
-        case contractID = "contract_id"
-    }
 }
 
 extension LocationReferences {
@@ -531,22 +382,5 @@ extension LocationReferences {
         writer.key("location_id"); locationID.writeJSON(into: &writer)
         if !evseUids.isEmpty { writer.key("evse_uids"); evseUids.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        locationID = try container.decode(String.self, forKey: .locationID)
-        evseUids = try container.decodeIfPresent([String].self, forKey: .evseUids) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(locationID, forKey: .locationID)
-        if !evseUids.isEmpty { try container.encode(evseUids, forKey: .evseUids) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case locationID = "location_id"
-        case evseUids = "evse_uids"
     }
 }

@@ -39,23 +39,6 @@ extension DisplayText {
         writer.key("text"); text.writeJSON(into: &writer)
         writer.endObject()
     }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        language = try container.decode(String.self, forKey: .language)
-        text = try container.decode(String.self, forKey: .text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(language, forKey: .language)
-        try container.encode(text, forKey: .text)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case language = "language"
-        case text = "text"
-    }
 }
 
 extension Price {
@@ -93,23 +76,6 @@ extension Price {
         writer.key("before_taxes"); beforeTaxes.writeJSON(into: &writer)
         if !taxes.isEmpty { writer.key("taxes"); taxes.writeJSON(into: &writer) }
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        beforeTaxes = try container.decode(Decimal.self, forKey: .beforeTaxes)
-        taxes = try container.decodeIfPresent([TaxAmount].self, forKey: .taxes) ?? []
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(beforeTaxes, forKey: .beforeTaxes)
-        if !taxes.isEmpty { try container.encode(taxes, forKey: .taxes) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case beforeTaxes = "before_taxes"
-        case taxes = "taxes"
     }
 }
 
@@ -164,28 +130,5 @@ extension TaxAmount {
         if let value = percentage { writer.key("percentage"); value.writeJSON(into: &writer) }
         writer.key("amount"); amount.writeJSON(into: &writer)
         writer.endObject()
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decode(String.self, forKey: .name)
-        accountNumber = try container.decodeIfPresent(String.self, forKey: .accountNumber)
-        percentage = try container.decodeIfPresent(Decimal.self, forKey: .percentage)
-        amount = try container.decode(Decimal.self, forKey: .amount)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encodeIfPresent(accountNumber, forKey: .accountNumber)
-        try container.encodeIfPresent(percentage, forKey: .percentage)
-        try container.encode(amount, forKey: .amount)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name = "name"
-        case accountNumber = "account_number"
-        case percentage = "percentage"
-        case amount = "amount"
     }
 }

@@ -3,7 +3,7 @@
 /// lose data. Decoding never fails on such a value; validation reports it for a closed enum,
 /// and accepts it for an open one (`open: true` in the spec, OCPI 2.3.0's `OpenEnum`s), whose
 /// parties may use values of their own.
-public protocol OCPIEnumeration: Hashable, Sendable, Codable, JSONDecodable, JSONEncodable, CustomStringConvertible {
+public protocol OCPIEnumeration: Hashable, Sendable, JSONDecodable, JSONEncodable, CustomStringConvertible {
     /// The enum's name in the spec (`ConnectorType`), for messages.
     static var ocpiName: String { get }
     /// The values this release defines, in spec order.
@@ -19,6 +19,9 @@ public protocol OCPIEnumeration: Hashable, Sendable, Codable, JSONDecodable, JSO
     var isKnown: Bool { get }
 }
 
+#if FoundationCodable
+/// Foundation `Codable` for a generated enum, which declares the conformance only with the
+/// package trait `FoundationCodable`: the value as its JSON string.
 extension OCPIEnumeration {
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
@@ -28,7 +31,10 @@ extension OCPIEnumeration {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
+}
+#endif
 
+extension OCPIEnumeration {
     /// One match of the values, on bytes, for both ways in.
     public init(rawValue: String) {
         var text = rawValue

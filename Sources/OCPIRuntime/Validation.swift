@@ -112,9 +112,10 @@ extension OCPIValidatable {
     }
 }
 
-/// A generated OCPI object or class: a Swift value, `Codable` for Foundation's coders, with its
-/// own fast JSON reading and writing and the spec's validation rules.
-public protocol OCPIModel: Codable, Hashable, Sendable, JSONDecodable, JSONEncodable, OCPIValidatable {
+/// A generated OCPI object or class: a Swift value with its own JSON reading and writing and the
+/// spec's validation rules. Generated models are `Codable` as well only with the package trait
+/// `FoundationCodable`.
+public protocol OCPIModel: Hashable, Sendable, JSONDecodable, JSONEncodable, OCPIValidatable {
     /// The type's name in the spec (`Location`).
     static var ocpiName: String { get }
 }

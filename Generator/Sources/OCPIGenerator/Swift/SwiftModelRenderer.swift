@@ -1,6 +1,7 @@
 /// Writes, for each spec file with types, `<Module>+Models.swift` (structs, enums, PATCH types),
-/// `<Module>+Validation.swift` (the spec's rules) and `<Module>+Coding.swift` (fast JSON and
-/// Foundation `Codable`).
+/// `<Module>+Validation.swift` (the spec's rules), `<Module>+Coding.swift` (the JSON reader and
+/// writer, the types' codec) and `<Module>+Codable.swift` (Foundation `Codable`, compiled only
+/// with the package trait `FoundationCodable`).
 struct SwiftModelRenderer {
     let plan: SwiftModelPlan
 
@@ -21,6 +22,7 @@ struct SwiftModelRenderer {
                 files.append(GeneratedFile(path: "\(module)+Validation.swift", contents: validationFile(file, models)))
                 files.append(GeneratedFile(path: "\(module)+Coding.swift", contents: codingFile(file, models)))
             }
+            files.append(GeneratedFile(path: "\(module)+Codable.swift", contents: codableFile(file, module, models, enums)))
         }
         files.append(GeneratedFile(path: "OCPITypes.swift", contents: registryFile()))
         return files
@@ -76,6 +78,31 @@ struct SwiftModelRenderer {
                 coding(model, typeName: patchName, patch: true, into: &writer)
             }
         }
+        return writer.text
+    }
+
+    /// Foundation `Codable` for the file's types, all of it inside `#if FoundationCodable`: the
+    /// default build compiles none of it.
+    private func codableFile(_ file: SpecFile, _ module: String, _ models: [SwiftModelPlan.Model], _ enums: [SwiftModelPlan.Enumeration]) -> String {
+        var writer = header(file, imports: [])
+        writer.line("// Foundation `Codable`, only with the package trait FoundationCodable; without it, the reader")
+        writer.line("// and writer of \(module)+Coding.swift are these types' only codec.")
+        writer.line("#if FoundationCodable")
+        for module in ["Foundation", "OCPIRuntime"] { writer.line("import \(module)") }
+        for model in models {
+            writer.line()
+            foundationCoding(model, typeName: model.swiftName, patch: false, into: &writer)
+            if let patchName = model.patchName {
+                writer.line()
+                foundationCoding(model, typeName: patchName, patch: true, into: &writer)
+            }
+        }
+        if !enums.isEmpty { writer.line() }
+        for enumeration in enums {
+            // `init(from:)` and `encode(to:)` come from OCPIEnumeration, under the same trait.
+            writer.line("extension \(enumeration.swiftName): Codable {}")
+        }
+        writer.line("#endif")
         return writer.text
     }
 
@@ -302,14 +329,17 @@ struct SwiftModelRenderer {
 
     // MARK: Coding
 
+    private func isOptional(_ property: SwiftModelPlan.Property, patch: Bool) -> Bool {
+        patch ? !property.isPatchRequired : property.field.cardinality == .optional
+    }
+
+    private func decodedType(_ property: SwiftModelPlan.Property) -> String {
+        property.isList ? "[\(property.baseType)]" : property.baseType
+    }
+
+    /// The JSON reader and writer of a type.
     private func coding(_ model: SwiftModelPlan.Model, typeName: String, patch: Bool, into writer: inout CodeWriter) {
         let properties = model.properties
-        func isOptional(_ property: SwiftModelPlan.Property) -> Bool {
-            patch ? !property.isPatchRequired : property.field.cardinality == .optional
-        }
-        func decodedType(_ property: SwiftModelPlan.Property) -> String {
-            property.isList ? "[\(property.baseType)]" : property.baseType
-        }
         writer.block("extension \(typeName) {") { writer in
             // Fast JSON reading.
             writer.block("public static func decode(from reader: inout JSONReader) throws(JSONSyntaxError) -> \(typeName)? {") { writer in
@@ -327,7 +357,7 @@ struct SwiftModelRenderer {
                 for (index, property) in properties.enumerated() {
                     let separator = index == properties.count - 1 ? "" : ","
                     let argument: String
-                    if isOptional(property) {
+                    if isOptional(property, patch: patch) {
                         argument = property.name
                     } else if !patch, property.field.cardinality == .many {
                         argument = "\(property.name) ?? []"
@@ -340,7 +370,7 @@ struct SwiftModelRenderer {
             }
             writer.line()
             writer.block("public static var placeholder: \(typeName) {") { writer in
-                let required = properties.filter { !isOptional($0) && (patch || $0.field.cardinality != .many) }
+                let required = properties.filter { !isOptional($0, patch: patch) && (patch || $0.field.cardinality != .many) }
                 let arguments = required.map { "\($0.label): .placeholder" }.joined(separator: ", ")
                 writer.line("\(typeName)(\(arguments))")
             }
@@ -350,7 +380,7 @@ struct SwiftModelRenderer {
                 writer.line("writer.beginObject()")
                 for property in properties {
                     let key = "writer.key(\(swiftString(property.field.name)))"
-                    if isOptional(property) {
+                    if isOptional(property, patch: patch) {
                         writer.line("if let value = \(property.name) { \(key); value.writeJSON(into: &writer) }")
                     } else if !patch, property.field.cardinality == .many {
                         writer.line("if !\(property.name).isEmpty { \(key); \(property.name).writeJSON(into: &writer) }")
@@ -360,13 +390,18 @@ struct SwiftModelRenderer {
                 }
                 writer.line("writer.endObject()")
             }
-            writer.line()
-            // Foundation Codable.
+        }
+    }
+
+    /// Foundation `Codable` for a type, with the same JSON as its reader and writer.
+    private func foundationCoding(_ model: SwiftModelPlan.Model, typeName: String, patch: Bool, into writer: inout CodeWriter) {
+        let properties = model.properties
+        writer.block("extension \(typeName): Codable {") { writer in
             writer.block("public init(from decoder: any Decoder) throws {") { writer in
                 writer.line("let container = try decoder.container(keyedBy: CodingKeys.self)")
                 for property in properties {
                     let type = decodedType(property)
-                    if isOptional(property) {
+                    if isOptional(property, patch: patch) {
                         writer.line("\(property.name) = try container.decodeIfPresent(\(type).self, forKey: .\(property.name))")
                     } else if !patch, property.field.cardinality == .many {
                         writer.line("\(property.name) = try container.decodeIfPresent(\(type).self, forKey: .\(property.name)) ?? []")
@@ -379,7 +414,7 @@ struct SwiftModelRenderer {
             writer.block("public func encode(to encoder: any Encoder) throws {") { writer in
                 writer.line("var container = encoder.container(keyedBy: CodingKeys.self)")
                 for property in properties {
-                    if isOptional(property) {
+                    if isOptional(property, patch: patch) {
                         writer.line("try container.encodeIfPresent(\(property.name), forKey: .\(property.name))")
                     } else if !patch, property.field.cardinality == .many {
                         writer.line("if !\(property.name).isEmpty { try container.encode(\(property.name), forKey: .\(property.name)) }")
