@@ -701,7 +701,7 @@ enum HTTPResponseWriter {
         for field in response.head.headerFields {
             buffer.writeString(field.name.rawName)
             buffer.writeStaticString(": ")
-            field.withUnsafeBytesOfValue { buffer.writeBytes($0) }
+            _ = field.withUnsafeBytesOfValue { buffer.writeBytes($0) }
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("Content-Length: ")
