@@ -63,9 +63,14 @@ let package = Package(
             ],
             path: "Generator/Sources/ocpi-gen"
         ),
-        // What generated code stands on: JSON reading and writing, scalar types, validation.
+        // What generated code stands on: JSON reading and writing, scalar types, validation,
+        // and the HTTP model (swift-http-types) of requests and responses on every stack.
         // Hand-written, and nothing in it belongs to one OCPI release.
-        .target(name: "OCPIRuntime", path: "Sources/OCPIRuntime"),
+        .target(
+            name: "OCPIRuntime",
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Sources/OCPIRuntime"
+        ),
         // Generated from spec/ocpi-2.2.1 by `ocpi-gen generate`. Nothing in it is written by hand.
         .target(
             name: "OCPI221",

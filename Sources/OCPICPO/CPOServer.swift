@@ -186,10 +186,10 @@ public struct CPOServer: Sendable {
         let requestMetrics = RequestMetrics(factory: ServerMetrics.factory(metrics))
         let serverConfiguration = OCPIServerConfiguration(
             publicURL: configuration.publicURL, ownParties: profile.parties,
-            pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize),
-            maximumBodySize: configuration.connections.maximumBodySize, metrics: requestMetrics
+            pagination: PaginationPolicy(maximumLimit: configuration.maximumPageSize), metrics: requestMetrics
         )
-        var router = HTTPRouter(maximumBodySize: serverConfiguration.maximumBodySize, logger: logger, metrics: requestMetrics)
+        // `serve --max-body-size`: the router's one body limit, which the server keeps.
+        var router = HTTPRouter(maximumBodySize: configuration.connections.maximumBodySize, logger: logger, metrics: requestMetrics)
         let authenticator = RegistryAuthenticator(registry: registry)
         for (basePath, routes) in ocpiRoutes(logger: logger) {
             router.addOCPIRoutes(routes, at: basePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
@@ -212,7 +212,7 @@ public struct CPOServer: Sendable {
     /// it describes the protocol, nothing of this server's data).
     static func addDocumentation(to router: inout HTTPRouter) {
         router.get("/docs") { _, _ in
-            HTTPServerResponse(status: 301, headers: [("Location", "/docs/index.html")])
+            HTTPServerResponse(status: .movedPermanently, headerFields: [.location: "/docs/index.html"])
         }
         router.get("/docs/openapi.yaml") { request, _ in
             guard let document = OCPIRelease.openAPIDocument else { return .error(OCPIError(.notFound, "No such document: \(request.path)")) }

@@ -15,7 +15,7 @@ extension CheckRun {
         for exchange in answered {
             guard let status = exchange.status else { continue }
             guard case .object? = exchange.json else {
-                let kind = exchange.headers["Content-Type"].map { " (\($0))" } ?? ""
+                let kind = exchange.headers[.contentType].map { " (\($0))" } ?? ""
                 problems.append((exchange, exchange.body.isEmpty ? "no body, so no envelope" : "the body\(kind) is not a JSON envelope"))
                 continue
             }
@@ -41,7 +41,7 @@ extension CheckRun {
     /// both answered with HTTP 401.
     func checkAuthentication(subject: String, url: String) async {
         for (authorization, rule, what) in [(Authorization.none, CheckRule.noToken, "without Authorization"), (.wrong, .wrongToken, "with an unknown token")] {
-            let answer = await request("GET", url, authorization: authorization)
+            let answer = await request(.get, url, authorization: authorization)
             if answer.status == 401 {
                 pass(subject, rule, "a request \(what) is answered with HTTP 401")
             } else if answer.status == nil {

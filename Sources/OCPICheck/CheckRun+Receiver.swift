@@ -33,7 +33,7 @@ extension CheckRun {
             return connection.url(for: operation.path, parameters: ["country_code": countryCode, "party_id": partyID, identifier: id], query: query)
         }
         if let get {
-            let answer = await request("GET", objectURL(get, id: "OCPI-CHECK-UNKNOWN-\(runID)"))
+            let answer = await request(.get, objectURL(get, id: "OCPI-CHECK-UNKNOWN-\(runID)"))
             judgeUnknown(subject: subject, module: get.module, operation: get.name, answer: answer)
             await checkAuthentication(subject: subject, url: objectURL(get, id: "OCPI-CHECK-\(runID)"))
         }
@@ -55,7 +55,7 @@ extension CheckRun {
             return
         }
         let name = "\(typeName) \(countryCode)/\(partyID)/\(testID)"
-        let stored = await request("PUT", objectURL(put, id: testID, object: object), body: object.jsonBytes())
+        let stored = await request(.put, objectURL(put, id: testID, object: object), body: object.jsonBytes())
         guard Self.succeeded(stored) else {
             fail(subject, .writePut, "PUT of a valid \(name) was refused", request: stored)
             return
@@ -76,11 +76,11 @@ extension CheckRun {
         if let patch {
             let later = OCPIDateTime(secondsSince1970: now.secondsSince1970 + 1)
             let body = JSONValue.object([.init(key: "last_updated", value: .string(later.description))])
-            let patched = await request("PATCH", objectURL(patch, id: testID, object: object), body: body.jsonBytes())
+            let patched = await request(.patch, objectURL(patch, id: testID, object: object), body: body.jsonBytes())
             if !Self.succeeded(patched) {
                 fail(subject, .writePatch, "PATCH of \(name) with a new last_updated was refused", request: patched)
             } else if let get {
-                let reread = await request("GET", objectURL(get, id: testID, object: object))
+                let reread = await request(.get, objectURL(get, id: testID, object: object))
                 if reread.data?.lastUpdated == later {
                     pass(subject, .writePatch, "PATCH of \(name) accepted and read back")
                 } else {
@@ -98,7 +98,7 @@ extension CheckRun {
         // Bodies the partner must refuse: not JSON, and JSON that breaks the rules (without a
         // required field that the path does not give).
         let brokenID = "OCPI-CHECK-\(runID)-X"
-        let malformed = await request("PUT", objectURL(put, id: brokenID, object: object), body: Array(#"{"country_code": "#.utf8))
+        let malformed = await request(.put, objectURL(put, id: brokenID, object: object), body: Array(#"{"country_code": "#.utf8))
         judgeRefusal(subject: subject, rule: .malformedJSON, expectedHTTP: 400, what: "a body that is not JSON", answer: malformed)
         if Self.succeeded(malformed) {
             noteCreated(objectURL(delete ?? put, id: brokenID, object: object), name: "\(typeName) \(brokenID)", subject: subject, deletable: delete != nil)
@@ -107,7 +107,7 @@ extension CheckRun {
         if case .object(let members) = object, let dropped = members.last(where: { !pathFields.contains($0.key) }) {
             var broken = members.filter { $0.key != dropped.key }
             if let index = broken.firstIndex(where: { $0.key == idField }) { broken[index].value = .string(brokenID) }
-            let invalid = await request("PUT", objectURL(put, id: brokenID, object: object), body: JSONValue.object(broken).jsonBytes())
+            let invalid = await request(.put, objectURL(put, id: brokenID, object: object), body: JSONValue.object(broken).jsonBytes())
             judgeRefusal(subject: subject, rule: .invalidObject, expectedHTTP: 200, what: "a \(typeName) without \(dropped.key)", answer: invalid)
             if Self.succeeded(invalid) {
                 noteCreated(objectURL(delete ?? put, id: brokenID, object: object), name: "\(typeName) \(brokenID)", subject: subject, deletable: delete != nil)
@@ -115,12 +115,12 @@ extension CheckRun {
         }
 
         if let delete {
-            let deleted = await request("DELETE", objectURL(delete, id: testID, object: object))
+            let deleted = await request(.delete, objectURL(delete, id: testID, object: object))
             if !Self.succeeded(deleted) {
                 fail(subject, .writeDelete, "DELETE of \(name) was refused", request: deleted)
             } else if let get {
                 created.removeAll { $0.url == objectURL(delete, id: testID, object: object) }
-                let gone = await request("GET", objectURL(get, id: testID, object: object))
+                let gone = await request(.get, objectURL(get, id: testID, object: object))
                 if gone.status == 404 {
                     pass(subject, .writeDelete, "DELETE of \(name) accepted; GET then answers 404")
                 } else {
@@ -163,7 +163,7 @@ extension CheckRun {
         var refused: [String] = []
         for (url, name, subject) in created {
             transport.purpose = subject
-            let answer = await request("DELETE", url)
+            let answer = await request(.delete, url)
             if !Self.succeeded(answer) {
                 fail(subject, .cleanup, "DELETE of \(name) was refused: it is left on the partner's side", request: answer)
                 refused.append(name)

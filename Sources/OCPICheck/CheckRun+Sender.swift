@@ -29,14 +29,14 @@ extension CheckRun {
         let known = main.objects.count
         var crawls = [main]
         if known >= 2 {
-            let partnerLimit = main.pages.first?.headers[OCPIHeader.limit].flatMap { Int($0) } ?? known
+            let partnerLimit = main.pages.first?.headers[.ocpiLimit].flatMap { Int($0) } ?? known
             let pageSize = max(1, min((known + 2) / 3, partnerLimit))
             var paged = await crawl([("date_from", "1970-01-01T00:00:00Z"), ("limit", String(pageSize))], limit: min(known, 3 * pageSize))
             // The filter keeps every object: the list read whole says how many remain.
             if main.completed { paged.knownTotal = known }
             crawls.append(paged)
         }
-        let capped = await request("GET", connection.url(for: "/", parameters: [:], query: [("limit", String(Self.excessiveLimit))]))
+        let capped = await request(.get, connection.url(for: "/", parameters: [:], query: [("limit", String(Self.excessiveLimit))]))
         judgePagination(subject: subject, crawls: crawls, capped: capped)
         await checkDateFilters(subject: subject, objects: main.objects.map(\.json), crawl: { await crawl($0) })
         await checkByID(subject: subject, operations: operations, list: list, objects: main.objects.map(\.json), connection: connection)
@@ -77,8 +77,8 @@ extension CheckRun {
     private func judgePagination(subject: String, crawls: [Crawl], capped: Exchange) {
         let pages = crawls.flatMap(\.pages).filter { $0.status.map { (200..<300).contains($0) } == true } + [capped].filter { Self.succeeded($0) }
         // Headers.
-        if let missing = pages.first(where: { Int($0.headers[OCPIHeader.totalCount] ?? "") == nil || Int($0.headers[OCPIHeader.limit] ?? "") == nil }) {
-            let which = [OCPIHeader.totalCount, OCPIHeader.limit].filter { Int(missing.headers[$0] ?? "") == nil }
+        if let missing = pages.first(where: { Int($0.headers[.ocpiTotalCount] ?? "") == nil || Int($0.headers[.ocpiLimit] ?? "") == nil }) {
+            let which = [HTTPField.Name.ocpiTotalCount, .ocpiLimit].filter { Int(missing.headers[$0] ?? "") == nil }.map(\.rawName)
             fail(subject, .paginationHeaders, "\(which.joined(separator: " and ")) missing or not a number", request: missing)
         } else if !pages.isEmpty {
             pass(subject, .paginationHeaders, "\(pages.count) pages, each with X-Total-Count and X-Limit")
@@ -86,7 +86,7 @@ extension CheckRun {
         // The total.
         var totalProblem: (String, Exchange)?
         for crawl in crawls where totalProblem == nil {
-            let totals = crawl.pages.compactMap { page in page.headers[OCPIHeader.totalCount].flatMap { Int($0) }.map { ($0, page) } }
+            let totals = crawl.pages.compactMap { page in page.headers[.ocpiTotalCount].flatMap { Int($0) }.map { ($0, page) } }
             if let first = totals.first, let other = totals.first(where: { $0.0 != first.0 }) {
                 totalProblem = ("X-Total-Count changed from \(first.0) to \(other.0) within one list", other.1)
             } else if crawl.completed, let first = totals.first, first.0 != crawl.objects.count {
@@ -116,20 +116,20 @@ extension CheckRun {
                     : "\(linksSeen) Link headers, each to the next page with the query kept; none on a last page")
         }
         // The limit.
-        let limits = crawls.flatMap(\.pages).compactMap { page in page.headers[OCPIHeader.limit].flatMap { Int($0) }.map { ($0, page) } }
+        let limits = crawls.flatMap(\.pages).compactMap { page in page.headers[.ocpiLimit].flatMap { Int($0) }.map { ($0, page) } }
         if let (limit, page) = limits.first(where: { limit, page in (page.data?.elements?.count ?? 0) > limit }) {
             fail(subject, .paginationLimit, "a page held \(page.data?.elements?.count ?? 0) objects with X-Limit \(limit)", request: page)
         } else if capped.status == nil || !Self.succeeded(capped) {
             fail(subject, .paginationLimit, "a request with limit=\(Self.excessiveLimit) was refused instead of capped", request: capped)
-        } else if let limit = capped.headers[OCPIHeader.limit].flatMap({ Int($0) }), limit >= Self.excessiveLimit {
+        } else if let limit = capped.headers[.ocpiLimit].flatMap({ Int($0) }), limit >= Self.excessiveLimit {
             fail(subject, .paginationLimit, "limit=\(Self.excessiveLimit) was not capped (X-Limit \(limit))", request: capped)
-        } else if let limit = capped.headers[OCPIHeader.limit].flatMap({ Int($0) }), (capped.data?.elements?.count ?? 0) > limit {
+        } else if let limit = capped.headers[.ocpiLimit].flatMap({ Int($0) }), (capped.data?.elements?.count ?? 0) > limit {
             fail(
                 subject, .paginationLimit, "limit=\(Self.excessiveLimit) answered \(capped.data?.elements?.count ?? 0) objects with X-Limit \(limit)",
                 request: capped)
         } else {
             pass(
-                subject, .paginationLimit, "limit=\(Self.excessiveLimit) capped to X-Limit \(capped.headers[OCPIHeader.limit] ?? "?"); no page over its X-Limit"
+                subject, .paginationLimit, "limit=\(Self.excessiveLimit) capped to X-Limit \(capped.headers[.ocpiLimit] ?? "?"); no page over its X-Limit"
             )
         }
     }
@@ -141,7 +141,7 @@ extension CheckRun {
         let counts = crawl.pageCounts
         let filters = crawl.query.filter { $0.0 != "offset" && $0.0 != "limit" }
         for (index, page) in crawl.pages.enumerated() where Self.succeeded(page) {
-            let header = page.headers[OCPIHeader.link]
+            let header = page.headers[.ocpiLink]
             let remaining: Bool?
             if index + 1 < crawl.pages.count {
                 remaining = counts[index + 1] > 0
@@ -151,7 +151,7 @@ extension CheckRun {
                 // Stopped early: whether objects remain after this page is known, or
                 // X-Total-Count's word.
                 let through = counts.prefix(index + 1).reduce(0, +)
-                remaining = (crawl.knownTotal ?? page.headers[OCPIHeader.totalCount].flatMap { Int($0) }).map { $0 > through }
+                remaining = (crawl.knownTotal ?? page.headers[.ocpiTotalCount].flatMap { Int($0) }).map { $0 > through }
             }
             guard let header else {
                 if remaining == true { return ("page \(index + 1) has no Link, but objects followed it", page) }
@@ -240,7 +240,7 @@ extension CheckRun {
         guard let operation = byID.min(by: { $0.pathParameters.count < $1.pathParameters.count }) else { return }
         var parameters: [String: String] = [:]
         for name in operation.pathParameters { parameters[name] = "OCPI-CHECK-UNKNOWN-\(runID)" }
-        let answer = await request("GET", connection.url(for: operation.path, parameters: parameters))
+        let answer = await request(.get, connection.url(for: operation.path, parameters: parameters))
         judgeUnknown(subject: subject, module: operation.module, operation: operation.name, answer: answer)
     }
 
@@ -263,7 +263,7 @@ extension CheckRun {
         let start = transport.count
         let result: OCPIClientResult<T>
         do {
-            result = try await connection(url).send("GET", url: url, body: nil, functional: true, as: T.self)
+            result = try await connection(url).send(.get, url: url, body: nil, functional: true, as: T.self)
         } catch {
             return ("\(error)", transport.exchanges(since: start).last)
         }

@@ -76,15 +76,15 @@ final class CheckRun {
     }
 
     /// A request as the partner's client would send it, kept whatever the answer.
-    func request(_ method: String, _ url: String, authorization: Authorization = .token, body: [UInt8]? = nil) async -> Exchange {
-        var headers = HeaderFields([(OCPIHeader.requestID, UUID().uuidString.lowercased()), (OCPIHeader.correlationID, UUID().uuidString.lowercased())])
+    func request(_ method: HTTPRequest.Method, _ url: String, authorization: Authorization = .token, body: [UInt8]? = nil) async -> Exchange {
+        var headers: HTTPFields = [.ocpiRequestID: UUID().uuidString.lowercased(), .ocpiCorrelationID: UUID().uuidString.lowercased()]
         switch authorization {
-        case .token: headers.add(OCPIHeader.authorization, CredentialsToken.header(for: token, encoding: tokenEncoding))
-        case .wrong: headers.add(OCPIHeader.authorization, CredentialsToken.header(for: "ocpi-check-wrong-token-\(runID)", encoding: tokenEncoding))
+        case .token: headers[.authorization] = CredentialsToken.header(for: token, encoding: tokenEncoding)
+        case .wrong: headers[.authorization] = CredentialsToken.header(for: "ocpi-check-wrong-token-\(runID)", encoding: tokenEncoding)
         case .none: break
         }
-        if body != nil { headers.add("Content-Type", "application/json") }
-        return await transport.exchange(OCPIClientRequest(method: method, url: url, headers: headers, body: body))
+        if body != nil { headers[.contentType] = "application/json" }
+        return await transport.exchange(OCPIClientRequest(method: method, url: url, headerFields: headers, body: body))
     }
 
     /// The partner's interface as the generated clients reach it: every object read leniently,
@@ -100,11 +100,11 @@ final class CheckRun {
     func discover() async throws {
         let subject = "versions"
         transport.purpose = subject
-        var versions = await request("GET", options.versionsURL)
+        var versions = await request(.get, options.versionsURL)
         if versions.status == 401 {
             // A 2.1.1 party reads the token as it is.
             tokenEncoding = .raw
-            versions = await request("GET", options.versionsURL)
+            versions = await request(.get, options.versionsURL)
         }
         guard let status = versions.status else {
             fail(subject, .versions, "the versions URL did not answer", request: versions)
@@ -150,7 +150,7 @@ final class CheckRun {
         let detailsSubject = "version details"
         transport.purpose = detailsSubject
         let detailsStart = transport.count
-        let details = await request("GET", detailsURL)
+        let details = await request(.get, detailsURL)
         guard let endpointList = details.data?["endpoints"]?.elements, details.status.map({ (200..<300).contains($0) }) == true else {
             fail(detailsSubject, .versionDetails, "the version details of \(release.version) could not be read", request: details)
             throw Abort(reason: "the partner's version details could not be read")
@@ -196,7 +196,7 @@ final class CheckRun {
         }
         let accepted = tokenEncoding
         tokenEncoding = release.tokenEncoding
-        let answer = await request("GET", options.versionsURL)
+        let answer = await request(.get, options.versionsURL)
         if answer.status.map({ (200..<300).contains($0) }) == true {
             pass(subject, .tokenEncoding, "the token \(form), as OCPI \(release.version) writes it, is accepted")
         } else {
@@ -221,7 +221,7 @@ final class CheckRun {
         let subject = "credentials"
         transport.purpose = subject
         let start = transport.count
-        let answer = await request("GET", url)
+        let answer = await request(.get, url)
         let violations = validate(answer, as: "Credentials")
         if answer.status.map({ (200..<300).contains($0) }) != true || answer.data == nil {
             fail(subject, .credentials, "GET credentials did not answer the partner's credentials", request: answer)

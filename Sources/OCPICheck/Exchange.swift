@@ -11,7 +11,7 @@ public struct Exchange: Sendable {
     public var requestBody: [UInt8]?
     /// `nil` when no answer came (refused connection, timeout).
     public var status: Int?
-    public var headers: HeaderFields
+    public var headers: HTTPFields
     public var body: [UInt8]
     public var error: String?
     public var duration: Duration
@@ -83,7 +83,7 @@ public final class RecordingTransport: OCPIClientTransport, Sendable {
     public func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {
         let (exchange, thrown) = await perform(request)
         if let thrown { throw thrown }
-        return OCPIClientResponse(status: exchange.status ?? 0, headers: exchange.headers, body: exchange.body)
+        return OCPIClientResponse(head: HTTPResponse(status: .init(code: exchange.status ?? 0), headerFields: exchange.headers), body: exchange.body)
     }
 
     /// Sends `request` and hands back the exchange, answered or not.
@@ -96,7 +96,7 @@ public final class RecordingTransport: OCPIClientTransport, Sendable {
 
     private func perform(_ request: OCPIClientRequest) async -> (exchange: Exchange, thrown: (any Error)?) {
         var exchange = Exchange(
-            method: request.method, url: request.url, purpose: purpose, requestBody: request.body, status: nil, headers: HeaderFields(),
+            method: request.head.method.rawValue, url: request.url, purpose: purpose, requestBody: request.body, status: nil, headers: HTTPFields(),
             body: [], error: nil, duration: .zero
         )
         guard !timeIsUp else {
@@ -109,8 +109,8 @@ public final class RecordingTransport: OCPIClientTransport, Sendable {
         var thrown: (any Error)?
         do {
             let response = try await inner.send(request)
-            exchange.status = response.status
-            exchange.headers = response.headers
+            exchange.status = response.head.status.code
+            exchange.headers = response.head.headerFields
             exchange.body = response.body
         } catch {
             exchange.error = "\(error)"

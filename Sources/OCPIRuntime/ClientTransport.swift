@@ -1,29 +1,76 @@
 import Foundation
 
-/// A request as generated clients build it.
+/// A request as generated clients build it: its head (method, URL, header fields) and its body.
 public struct OCPIClientRequest: Sendable {
-    public var method: String
-    public var url: String
-    public var headers: HeaderFields
+    public var head: HTTPRequest
     public var body: [UInt8]?
 
-    public init(method: String, url: String, headers: HeaderFields, body: [UInt8]?) {
-        self.method = method
-        self.url = url
-        self.headers = headers
+    public init(head: HTTPRequest, body: [UInt8]?) {
+        self.head = head
         self.body = body
+    }
+
+    /// A request to `url` as OCPI hands URLs over (`https://host/ocpi/cpo/2.2.1/locations?limit=10`):
+    /// its scheme, authority, and path with the query, kept as they are written.
+    public init(method: HTTPRequest.Method, url: String, headerFields: HTTPFields = HTTPFields(), body: [UInt8]? = nil) {
+        let (scheme, authority, path) = Self.split(url)
+        self.init(head: HTTPRequest(method: method, scheme: scheme, authority: authority, path: path, headerFields: headerFields), body: body)
+    }
+
+    public var method: HTTPRequest.Method { head.method }
+
+    public var headers: HTTPFields {
+        get { head.headerFields }
+        set { head.headerFields = newValue }
+    }
+
+    /// The URL the head names: `scheme://authority` and the path with its query. Setting it
+    /// points the request elsewhere (a redirect followed).
+    public var url: String {
+        get {
+            guard let scheme = head.scheme, let authority = head.authority else { return head.path ?? "" }
+            return scheme + "://" + authority + (head.path ?? "")
+        }
+        set {
+            (head.scheme, head.authority, head.path) = Self.split(newValue)
+        }
+    }
+
+    /// A URL's scheme, authority and path (`/` when it has none, the query kept); a text with no
+    /// `scheme://` is all path, for the transport to refuse as it would the URL.
+    static func split(_ url: String) -> (scheme: String?, authority: String?, path: String) {
+        let bytes = url.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) else { return (nil, nil, url) }
+        let authorityStart = bytes.index(colon, offsetBy: 3)
+        let end = bytes[authorityStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? bytes.endIndex
+        let rest = url[end...]
+        let path = rest.utf8.first == UInt8(ascii: "/") ? String(rest) : "/" + rest
+        return (String(url[..<colon]), String(url[authorityStart..<end]), path)
     }
 }
 
+/// A partner's answer: its head (status, header fields) and the whole body.
 public struct OCPIClientResponse: Sendable {
-    public var status: Int
-    public var headers: HeaderFields
+    public var head: HTTPResponse
     public var body: [UInt8]
 
-    public init(status: Int, headers: HeaderFields, body: [UInt8]) {
-        self.status = status
-        self.headers = headers
+    public init(head: HTTPResponse, body: [UInt8]) {
+        self.head = head
         self.body = body
+    }
+
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields = HTTPFields(), body: [UInt8]) {
+        self.init(head: HTTPResponse(status: status, headerFields: headerFields), body: body)
+    }
+
+    public var status: HTTPResponse.Status {
+        get { head.status }
+        set { head.status = newValue }
+    }
+
+    public var headers: HTTPFields {
+        get { head.headerFields }
+        set { head.headerFields = newValue }
     }
 }
 
@@ -65,7 +112,7 @@ public struct OCPIClientResult<Data: Sendable>: Sendable {
     public var httpStatus: Int
     public var statusCode: Int
     public var statusMessage: String?
-    public var headers: HeaderFields
+    public var headers: HTTPFields
     public var data: Data?
     /// Where `data` breaks the spec, with pointers below `data` (`/3/cdr_location/evse_uid`):
     /// always empty under the strict reading policy, which throws instead.
@@ -133,31 +180,44 @@ public struct OCPIConnection: Sendable {
         return url
     }
 
+    /// A method that is not an HTTP token (`"GE T"`), refused before anything is sent.
+    public struct InvalidMethod: Error, CustomStringConvertible {
+        public var method: String
+        public var description: String { "'\(method)' is not an HTTP method" }
+    }
+
+    /// Sends one request as the generated clients spell it (`send("GET", ...)`).
+    public func send<Data: JSONDecodable & Sendable>(
+        _ method: String, url: String, body: [UInt8]?, functional: Bool, as type: Data.Type
+    ) async throws -> OCPIClientResult<Data> {
+        guard let parsed = HTTPRequest.Method(method) else { throw InvalidMethod(method: method) }
+        return try await send(parsed, url: url, body: body, functional: functional, as: type)
+    }
+
     /// Sends one request and reads the envelope, decoding `data` as `Data`.
     public func send<Data: JSONDecodable & Sendable>(
-        _ method: String, url: String, body: [UInt8]?, functional: Bool, as _: Data.Type
+        _ method: HTTPRequest.Method, url: String, body: [UInt8]?, functional: Bool, as _: Data.Type
     ) async throws -> OCPIClientResult<Data> {
-        var headers = HeaderFields([
-            (OCPIHeader.authorization, CredentialsToken.header(for: token, encoding: tokenEncoding)),
-            (OCPIHeader.requestID, requestIDs()),
-            (OCPIHeader.correlationID, correlationID ?? requestIDs()),
-        ])
-        if functional {
-            for (name, value) in routing.fields { headers.add(name, value) }
-        }
-        if body != nil { headers.add("Content-Type", "application/json") }
-        let response = try await transport.send(OCPIClientRequest(method: method, url: url, headers: headers, body: body))
+        var headers: HTTPFields = [
+            .authorization: CredentialsToken.header(for: token, encoding: tokenEncoding),
+            .ocpiRequestID: requestIDs(),
+            .ocpiCorrelationID: correlationID ?? requestIDs(),
+        ]
+        if functional { headers.append(contentsOf: routing.fields) }
+        if body != nil { headers[.contentType] = "application/json" }
+        let response = try await transport.send(OCPIClientRequest(method: method, url: url, headerFields: headers, body: body))
+        let status = response.head.status.code
         let envelope: Envelope.Read<Data>
         do {
             envelope = try Envelope.read(response.body, as: Data.self)
         } catch {
-            if !(200..<300).contains(response.status) {
-                throw OCPIClientError.refused(httpStatus: response.status, statusCode: nil, message: nil, violations: [])
+            if !(200..<300).contains(status) {
+                throw OCPIClientError.refused(httpStatus: status, statusCode: nil, message: nil, violations: [])
             }
-            throw OCPIClientError.invalidResponse(httpStatus: response.status, reason: "the body is not JSON (\(error))", violations: [])
+            throw OCPIClientError.invalidResponse(httpStatus: status, reason: "the body is not JSON (\(error))", violations: [])
         }
-        guard (200..<300).contains(response.status), let code = envelope.statusCode, (1000..<2000).contains(code) else {
-            throw OCPIClientError.refused(httpStatus: response.status, statusCode: envelope.statusCode, message: envelope.statusMessage, violations: [])
+        guard (200..<300).contains(status), let code = envelope.statusCode, (1000..<2000).contains(code) else {
+            throw OCPIClientError.refused(httpStatus: status, statusCode: envelope.statusCode, message: envelope.statusMessage, violations: [])
         }
         // Strictly, data of the wrong shape cannot be used; data that only breaks a rule (a
         // string one character too long) is still handed over, as a pull must never lose a
@@ -168,10 +228,10 @@ public struct OCPIConnection: Sendable {
             violations += Self.ruleViolations(of: data).map { $0.prefixed(by: JSONPath([.key("data")])) }
         }
         if !violations.isEmpty, readingPolicy == .strict || envelope.data == nil {
-            throw OCPIClientError.invalidResponse(httpStatus: response.status, reason: "the data cannot be read:", violations: violations)
+            throw OCPIClientError.invalidResponse(httpStatus: status, reason: "the data cannot be read:", violations: violations)
         }
         return OCPIClientResult(
-            httpStatus: response.status, statusCode: code, statusMessage: envelope.statusMessage, headers: response.headers, data: envelope.data,
+            httpStatus: status, statusCode: code, statusMessage: envelope.statusMessage, headers: response.head.headerFields, data: envelope.data,
             violations: violations.compactMap { $0.relative(to: JSONPath([.key("data")])) }
         )
     }

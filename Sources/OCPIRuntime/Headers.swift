@@ -1,65 +1,26 @@
-/// HTTP header fields, looked up without regard to case, in the order they were added.
-public struct HeaderFields: Sendable, Hashable, Sequence {
-    public private(set) var fields: [(name: String, value: String)] = []
+import HTTPTypes
 
-    public init(_ fields: [(String, String)] = []) {
-        self.fields = fields.map { (name: $0.0, value: $0.1) }
+/// The names of the transport chapter's headers that HTTP itself does not name (`Authorization`
+/// and `Location` are swift-http-types' own `.authorization` and `.location`).
+extension HTTPField.Name {
+    public static let ocpiRequestID = Self(token: "X-Request-ID")
+    public static let ocpiCorrelationID = Self(token: "X-Correlation-ID")
+    public static let ocpiFromCountryCode = Self(token: "OCPI-from-country-code")
+    public static let ocpiFromPartyID = Self(token: "OCPI-from-party-id")
+    public static let ocpiToCountryCode = Self(token: "OCPI-to-country-code")
+    public static let ocpiToPartyID = Self(token: "OCPI-to-party-id")
+    public static let ocpiLink = Self(token: "Link")
+    public static let ocpiTotalCount = Self(token: "X-Total-Count")
+    public static let ocpiLimit = Self(token: "X-Limit")
+
+    /// A name written in our own source, never one that came over the wire: swift-http-types
+    /// refuses a name that is not an RFC 9110 token, which a literal here always is (HeaderTests
+    /// reads every one of them, so a typo stops the tests rather than a server).
+    package init(token: StaticString) {
+        let name = token.description
+        guard let valid = Self(name) else { preconditionFailure("'\(name)' is not an HTTP field name") }
+        self = valid
     }
-
-    /// The fields of a sequence of named pairs (NIO's `HTTPHeaders`), copied once.
-    public init<Pairs: Sequence>(pairs: Pairs) where Pairs.Element == (name: String, value: String) {
-        fields = Array(pairs)
-    }
-
-    public subscript(name: String) -> String? {
-        fields.first { Self.sameName($0.name, name) }?.value
-    }
-
-    public mutating func add(_ name: String, _ value: String) {
-        fields.append((name, value))
-    }
-
-    /// Replaces every field of that name with one.
-    public mutating func set(_ name: String, _ value: String) {
-        fields.removeAll { Self.sameName($0.name, name) }
-        fields.append((name, value))
-    }
-
-    /// Header names are ASCII tokens; they are compared with ASCII letters folded, without
-    /// making lowercased copies (a request's lookups went through every field that way).
-    static func sameName(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8) { left, right in
-            left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= UInt8(ascii: "a") && (left | 0x20) <= UInt8(ascii: "z"))
-        }
-    }
-
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
-
-    public static func == (lhs: HeaderFields, rhs: HeaderFields) -> Bool {
-        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        for field in fields {
-            hasher.combine(field.name)
-            hasher.combine(field.value)
-        }
-    }
-}
-
-/// The names of the transport chapter's headers.
-public enum OCPIHeader {
-    public static let authorization = "Authorization"
-    public static let requestID = "X-Request-ID"
-    public static let correlationID = "X-Correlation-ID"
-    public static let fromCountryCode = "OCPI-from-country-code"
-    public static let fromPartyID = "OCPI-from-party-id"
-    public static let toCountryCode = "OCPI-to-country-code"
-    public static let toPartyID = "OCPI-to-party-id"
-    public static let link = "Link"
-    public static let totalCount = "X-Total-Count"
-    public static let limit = "X-Limit"
-    public static let location = "Location"
 }
 
 /// A party as OCPI names it: a country code and a party id (`NL`, `TNM`).
@@ -102,17 +63,18 @@ public struct RoutingHeaders: Hashable, Sendable {
     }
 
     /// Reads and checks the headers: each pair complete, CiString(2)/(3) with the exact lengths.
-    public static func read(_ headers: HeaderFields) -> (RoutingHeaders, [Violation]) {
+    public static func read(_ headers: HTTPFields) -> (RoutingHeaders, [Violation]) {
         var violations: [Violation] = []
-        func pair(_ countryName: String, _ partyName: String) -> PartyIdentity? {
+        func pair(_ countryName: HTTPField.Name, _ partyName: HTTPField.Name) -> PartyIdentity? {
             let country = headers[countryName]
             let party = headers[partyName]
             guard country != nil || party != nil else { return nil }
             var valid = true
             for (name, value, length) in [(countryName, country, 2), (partyName, party, 3)] {
-                let path = JSONPath([.key(name)])
+                let path = JSONPath([.key(name.rawName)])
                 guard let value else {
-                    violations.append(Violation(path: path, message: "is required when \(name == countryName ? partyName : countryName) is sent"))
+                    let other = name == countryName ? partyName : countryName
+                    violations.append(Violation(path: path, message: "is required when \(other.rawName) is sent"))
                     valid = false
                     continue
                 }
@@ -125,20 +87,22 @@ public struct RoutingHeaders: Hashable, Sendable {
             return PartyIdentity(countryCode: country, partyID: party)
         }
         let routing = RoutingHeaders(
-            from: pair(OCPIHeader.fromCountryCode, OCPIHeader.fromPartyID),
-            to: pair(OCPIHeader.toCountryCode, OCPIHeader.toPartyID)
+            from: pair(.ocpiFromCountryCode, .ocpiFromPartyID),
+            to: pair(.ocpiToCountryCode, .ocpiToPartyID)
         )
         return (routing, violations)
     }
 
     /// The headers to send.
-    public var fields: [(String, String)] {
-        var fields: [(String, String)] = []
+    public var fields: HTTPFields {
+        var fields = HTTPFields()
         if let from {
-            fields += [(OCPIHeader.fromCountryCode, from.countryCode), (OCPIHeader.fromPartyID, from.partyID)]
+            fields[.ocpiFromCountryCode] = from.countryCode
+            fields[.ocpiFromPartyID] = from.partyID
         }
         if let to {
-            fields += [(OCPIHeader.toCountryCode, to.countryCode), (OCPIHeader.toPartyID, to.partyID)]
+            fields[.ocpiToCountryCode] = to.countryCode
+            fields[.ocpiToPartyID] = to.partyID
         }
         return fields
     }

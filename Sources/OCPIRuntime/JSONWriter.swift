@@ -58,6 +58,16 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// A part of a string (a request's path without its query), written without a copy of it.
+    public mutating func string(_ value: Substring) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { appendEscaped($0) }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     /// Appends `utf8` with what JSON must escape escaped, the runs between copied whole.
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         var run = 0

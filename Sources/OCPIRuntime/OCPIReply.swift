@@ -5,37 +5,37 @@
 /// The bytes can only come from a `Payload` (encoded here) or from a `StoredJSON<Payload>`, so a
 /// reply typed as a location cannot carry a tariff.
 public struct OCPIReply<Payload>: Sendable {
-    public var httpStatus: Int
+    public var httpStatus: HTTPResponse.Status
     /// The encoded `data`.
     public private(set) var data: [UInt8]?
-    public var headers: [(String, String)]
+    public var headers: HTTPFields
 
     /// Bytes taken on trust: for the package's own tests and fakes, which answer with hand-made
     /// JSON (even broken JSON, to test a client). A product's handler encodes a `Payload`, or
     /// sends a `StoredJSON<Payload>`.
-    package init(httpStatus: Int, data: [UInt8]?, headers: [(String, String)] = []) {
+    package init(httpStatus: HTTPResponse.Status, data: [UInt8]?, headers: HTTPFields = [:]) {
         self.httpStatus = httpStatus
         self.data = data
         self.headers = headers
     }
 
     /// `data` already written as JSON, taken on trust (see `init(httpStatus:data:headers:)`).
-    package static func ok(encoded data: [UInt8], headers: [(String, String)] = []) -> OCPIReply {
+    package static func ok(encoded data: [UInt8], headers: HTTPFields = [:]) -> OCPIReply {
         OCPIReply(httpStatus: 200, data: data, headers: headers)
     }
 }
 
 extension OCPIReply where Payload: JSONEncodable {
-    public static func ok(_ data: Payload, headers: [(String, String)] = []) -> OCPIReply {
+    public static func ok(_ data: Payload, headers: HTTPFields = [:]) -> OCPIReply {
         OCPIReply(httpStatus: 200, data: data.jsonBytes(), headers: headers)
     }
 
-    public static func created(_ data: Payload, headers: [(String, String)] = []) -> OCPIReply {
+    public static func created(_ data: Payload, headers: HTTPFields = [:]) -> OCPIReply {
         OCPIReply(httpStatus: 201, data: data.jsonBytes(), headers: headers)
     }
 
     /// A stored object, sent as the store keeps it: no decoding, no encoding.
-    public static func ok(_ stored: StoredJSON<Payload>, headers: [(String, String)] = []) -> OCPIReply {
+    public static func ok(_ stored: StoredJSON<Payload>, headers: HTTPFields = [:]) -> OCPIReply {
         OCPIReply(httpStatus: 200, data: stored.bytes, headers: headers)
     }
 }
@@ -45,8 +45,8 @@ extension OCPIReply where Payload == OCPINoData {
     /// For a PUT or POST that created the object.
     public static var created: OCPIReply { OCPIReply(httpStatus: 201, data: nil) }
 
-    public static func ok(headers: [(String, String)]) -> OCPIReply { OCPIReply(httpStatus: 200, data: nil, headers: headers) }
-    public static func created(headers: [(String, String)]) -> OCPIReply { OCPIReply(httpStatus: 201, data: nil, headers: headers) }
+    public static func ok(headers: HTTPFields) -> OCPIReply { OCPIReply(httpStatus: 200, data: nil, headers: headers) }
+    public static func created(headers: HTTPFields) -> OCPIReply { OCPIReply(httpStatus: 201, data: nil, headers: headers) }
 }
 
 /// The canonical JSON of one `Payload` as a store keeps it, which replies and pages send as it

@@ -5,6 +5,17 @@ public enum OCPIHTTPMethod: String, Sendable, Hashable, CaseIterable {
     case put = "PUT"
     case patch = "PATCH"
     case delete = "DELETE"
+
+    /// The same method as swift-http-types names it.
+    public var httpMethod: HTTPRequest.Method {
+        switch self {
+        case .get: .get
+        case .post: .post
+        case .put: .put
+        case .patch: .patch
+        case .delete: .delete
+        }
+    }
 }
 
 /// One route of a generated route table: the spec's method and path (with the module segment),

@@ -1,19 +1,27 @@
-/// A request as a server adapter hands it to a route.
+/// A request as a server adapter hands it to a route: the head as it came (method, path with the
+/// query, header fields), what the route read from it, and the whole body.
 public struct OCPIServerRequest: Sendable {
-    public var method: String
+    public var head: HTTPRequest
+    /// The path's parameters by name, percent-decoded.
     public var pathParameters: [String: String]
+    /// The query's parameters in their order, percent-decoded.
     public var query: [(String, String)]
-    public var headers: HeaderFields
     public var body: [UInt8]
     public var context: OCPIRequestContext
 
-    public init(method: String, pathParameters: [String: String], query: [(String, String)], headers: HeaderFields, body: [UInt8], context: OCPIRequestContext) {
-        self.method = method
+    public init(head: HTTPRequest, pathParameters: [String: String], query: [(String, String)], body: [UInt8], context: OCPIRequestContext) {
+        self.head = head
         self.pathParameters = pathParameters
         self.query = query
-        self.headers = headers
         self.body = body
         self.context = context
+    }
+
+    public var method: HTTPRequest.Method { head.method }
+
+    public var headers: HTTPFields {
+        get { head.headerFields }
+        set { head.headerFields = newValue }
     }
 
     /// The request's body as `T`: decoded, validated, refused by the rules of the status codes

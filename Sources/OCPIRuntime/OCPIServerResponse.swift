@@ -1,24 +1,37 @@
-/// A response as a route gives it back to the server adapter.
+/// A response as a route gives it back to the server adapter: the head (status, the route's own
+/// header fields) and the body.
 public struct OCPIServerResponse: Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
+    public var head: HTTPResponse
     public var body: [UInt8]
     /// The `status_code` in the body's envelope, for logs and metrics (`nil` when the body is
     /// not an envelope).
     public var statusCode: Int?
 
-    public init(status: Int, headers: [(String, String)], body: [UInt8], statusCode: Int? = nil) {
-        self.status = status
-        self.headers = headers
+    public init(head: HTTPResponse, body: [UInt8], statusCode: Int? = nil) {
+        self.head = head
         self.body = body
         self.statusCode = statusCode
+    }
+
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8], statusCode: Int? = nil) {
+        self.init(head: HTTPResponse(status: status, headerFields: headerFields), body: body, statusCode: statusCode)
+    }
+
+    public var status: HTTPResponse.Status {
+        get { head.status }
+        set { head.status = newValue }
+    }
+
+    public var headers: HTTPFields {
+        get { head.headerFields }
+        set { head.headerFields = newValue }
     }
 
     /// The envelope of a successful reply.
     public static func reply<Data>(_ reply: OCPIReply<Data>) -> OCPIServerResponse {
         OCPIServerResponse(
             status: reply.httpStatus,
-            headers: reply.headers,
+            headerFields: reply.headers,
             body: Envelope.write(data: reply.data, statusCode: 1000, message: "Success"),
             statusCode: 1000
         )
@@ -30,13 +43,13 @@ public struct OCPIServerResponse: Sendable {
             offset: offset, limit: limit, returned: page.encodedItems.count, totalCount: page.totalCount,
             publicURL: request.context.publicURL, query: request.query
         )
-        return OCPIServerResponse(status: 200, headers: headers, body: Envelope.write(list: page.encodedItems, statusCode: 1000, message: "Success"), statusCode: 1000)
+        return OCPIServerResponse(status: .ok, headerFields: headers, body: Envelope.write(list: page.encodedItems, statusCode: 1000, message: "Success"), statusCode: 1000)
     }
 
     /// The envelope of an error, by the one table in `OCPIError`. Every error any layer answers
     /// (router, pipeline, handler, either server) is written here.
     public static func error(_ error: OCPIError) -> OCPIServerResponse {
-        OCPIServerResponse(status: error.status.http, headers: [], body: Envelope.write(error), statusCode: error.status.ocpi)
+        OCPIServerResponse(status: HTTPResponse.Status(code: error.status.http), body: Envelope.write(error), statusCode: error.status.ocpi)
     }
 
     /// The envelope of whatever a handler or the pipeline threw: an `OCPIError` as itself (with

@@ -76,7 +76,7 @@ public struct OCPIPageSequence<Element: JSONDecodable & Sendable>: AsyncSequence
         mutating func next() async throws -> OCPIRead<Object>? {
             while position >= buffer.count {
                 guard let url = nextURL else { return nil }
-                let result = try await sequence.connection.send("GET", url: url, body: nil, functional: sequence.functional, as: [Element].self)
+                let result = try await sequence.connection.send(.get, url: url, body: nil, functional: sequence.functional, as: [Element].self)
                 let objects = result.data ?? []
                 var violations = [[Violation]](repeating: [], count: objects.count)
                 for violation in result.violations {
@@ -88,8 +88,8 @@ public struct OCPIPageSequence<Element: JSONDecodable & Sendable>: AsyncSequence
                 buffer = zip(objects, violations).map { OCPIRead(value: $0, violations: $1) }
                 position = 0
                 pagesFetched += 1
-                totalCount = result.headers[OCPIHeader.totalCount].flatMap(Int.init)
-                nextURL = PaginationPolicy.nextPageURL(after: url, link: result.headers[OCPIHeader.link], received: objects.count, totalCount: totalCount)
+                totalCount = result.headers[.ocpiTotalCount].flatMap(Int.init)
+                nextURL = PaginationPolicy.nextPageURL(after: url, link: result.headers[.ocpiLink], received: objects.count, totalCount: totalCount)
                 if buffer.isEmpty, nextURL == url { return nil }
             }
             defer { position += 1 }

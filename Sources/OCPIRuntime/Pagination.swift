@@ -45,14 +45,14 @@ public struct PaginationPolicy: Sendable, Hashable {
     /// `Link` to the next one, which keeps every original query parameter and moves `offset`.
     public func headers(
         offset: Int, limit: Int, returned: Int, totalCount: Int, publicURL: String, query: [(String, String)]
-    ) -> [(String, String)] {
-        var headers = [(OCPIHeader.totalCount, String(totalCount)), (OCPIHeader.limit, String(limit))]
+    ) -> HTTPFields {
+        var headers: HTTPFields = [.ocpiTotalCount: String(totalCount), .ocpiLimit: String(limit)]
         let nextOffset = offset + returned
         if returned > 0, nextOffset < totalCount {
             var items = query.filter { $0.0 != "offset" && $0.0 != "limit" }
             items.append(("offset", String(nextOffset)))
             items.append(("limit", String(limit)))
-            headers.append((OCPIHeader.link, "<\(publicURL)?\(QueryString.encode(items))>; rel=\"next\""))
+            headers[.ocpiLink] = "<\(publicURL)?\(QueryString.encode(items))>; rel=\"next\""
         }
         return headers
     }
@@ -131,6 +131,11 @@ public enum QueryString {
     /// one, and some clients send `+` unencoded in offsets they should not send at all). A part
     /// whose escapes are malformed, or do not make UTF-8, is kept as it was written.
     public static func decode(_ query: String) -> [(String, String)] {
+        decode(query[...])
+    }
+
+    /// `decode` of a request target's query as it stands in the target.
+    public static func decode(_ query: Substring) -> [(String, String)] {
         query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { pair in
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             return (unescape(parts[0]), parts.count > 1 ? unescape(parts[1]) : "")

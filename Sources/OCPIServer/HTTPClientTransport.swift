@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -94,10 +95,11 @@ public struct HTTPClientTransport: OCPIClientTransport {
         var request = request
         for _ in 0..<maximumRedirects {
             let response = try await sendOnce(request)
-            guard request.method == "GET", [301, 302, 303, 307, 308].contains(response.status),
-                let location = response.headers["Location"], let target = Self.sameOrigin(location, as: request.url)
+            let status = response.head.status.code
+            guard request.head.method == .get, [301, 302, 303, 307, 308].contains(status),
+                let location = response.head.headerFields[.location], let target = Self.sameOrigin(location, as: request.url)
             else { return response }
-            logger.notice("following a redirect", metadata: ["status": "\(response.status)", "from": .string(request.url), "to": .string(target)])
+            logger.notice("following a redirect", metadata: ["status": "\(status)", "from": .string(request.url), "to": .string(target)])
             request.url = target
         }
         return try await sendOnce(request)
@@ -116,9 +118,10 @@ public struct HTTPClientTransport: OCPIClientTransport {
 
     private func sendOnce(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {
         var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = HTTPMethod(rawValue: request.method)
-        for field in request.headers {
-            outgoing.headers.add(name: field.name, value: field.value)
+        outgoing.method = HTTPMethod(rawValue: request.head.method.rawValue)
+        outgoing.headers.reserveCapacity(request.head.headerFields.count)
+        for field in request.head.headerFields {
+            outgoing.headers.add(name: field.name.rawName, value: field.value)
         }
         if let body = request.body {
             outgoing.body = .bytes(ByteBuffer(bytes: body))
@@ -128,11 +131,27 @@ public struct HTTPClientTransport: OCPIClientTransport {
         let deadline = NIODeadline.now() + timeout
         let response = try await client.execute(outgoing, deadline: deadline)
         let body = try await Self.collect(response.body, upTo: maximumResponseSize, before: deadline)
+        let code = Int(response.status.code)
+        guard (100...999).contains(code) else {
+            throw OCPIClientError.invalidResponse(httpStatus: code, reason: "\(code) is not an HTTP status code", violations: [])
+        }
         return OCPIClientResponse(
-            status: Int(response.status.code),
-            headers: HeaderFields(pairs: response.headers),
+            status: HTTPResponse.Status(code: code, reasonPhrase: response.status.reasonPhrase),
+            headerFields: Self.fields(of: response.headers),
             body: Array(body.readableBytesView)
         )
+    }
+
+    /// NIO's header fields as swift-http-types has them. AsyncHTTPClient's parser lets through
+    /// only valid names; one that swift-http-types would still refuse is left out rather than
+    /// guessed at.
+    static func fields(of headers: HTTPHeaders) -> HTTPFields {
+        var fields = HTTPFields()
+        fields.reserveCapacity(headers.count)
+        for (name, value) in headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return fields
     }
 
     /// The whole body, or an error once `deadline` passes (the read is cancelled, which closes

@@ -1,37 +1,37 @@
 import Foundation
+import HTTPTypes
 import Logging
 import OCPIRuntime
 
-/// One request as `OCPIHTTPServer` hands it to a route: the head and the whole body.
+/// One request as `OCPIHTTPServer` hands it to a route: the head as swift-http-types models it
+/// (method, path with the query as sent, header fields; the `Host` header is its authority) and
+/// the whole body, within the router's limit.
 public struct HTTPServerRequest: Sendable {
-    public var method: String
-    /// The path as sent (percent-encoded), without the query.
-    public var path: String
-    public var query: String?
-    public var headers: HeaderFields
+    public var head: HTTPRequest
     public var body: [UInt8]
 
-    public init(method: String, path: String, query: String? = nil, headers: HeaderFields = HeaderFields(), body: [UInt8] = []) {
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
+    public init(head: HTTPRequest, body: [UInt8] = []) {
+        self.head = head
         self.body = body
     }
 
-    /// Splits a request target into its path and query: origin form (`/ocpi/versions?x=1`), or
-    /// absolute form (`http://host/ocpi/versions?x=1`, which RFC 9112 §3.2.2 says a server must
-    /// accept), routed by its path whatever the authority says.
-    public init(method: String, target: String, headers: HeaderFields, body: [UInt8]) {
-        let target = Self.originForm(of: target)
-        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            self.init(
-                method: method, path: String(target[..<mark]), query: String(target[target.index(after: mark)...]), headers: headers, body: body
-            )
-        } else {
-            self.init(method: method, path: String(target), headers: headers, body: body)
-        }
+    /// A request for `target` in origin form (`/ocpi/versions?x=1`), as a test or an in-memory
+    /// caller makes one.
+    public init(method: HTTPRequest.Method, target: String, headerFields: HTTPFields = [:], body: [UInt8] = []) {
+        self.init(head: HTTPRequest(method: method, scheme: nil, authority: nil, path: target, headerFields: headerFields), body: body)
     }
+
+    public var method: HTTPRequest.Method { head.method }
+
+    public var headers: HTTPFields {
+        get { head.headerFields }
+        set { head.headerFields = newValue }
+    }
+
+    /// The path as sent (percent-encoded), without the query.
+    public var path: Substring { head.targetPath }
+    /// The query as sent (percent-encoded), without the `?`.
+    public var query: Substring? { head.targetQuery }
 
     /// The path and query of an absolute-form target (`scheme://authority/path?query`; `/` when
     /// it has no path), or the target itself.
@@ -53,20 +53,48 @@ public struct HTTPServerRequest: Sendable {
     }
 }
 
-/// What a route answers. `Content-Length` (and `Date`, `Server`, `Connection`) are the server's.
+extension HTTPRequest {
+    /// The request target's path without its query, as sent.
+    var targetPath: Substring {
+        let target = path ?? ""
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
+        return target[..<mark]
+    }
+
+    /// The request target's query without the `?`, as sent; `nil` when it has none.
+    var targetQuery: Substring? {
+        guard let target = path, let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return target[target.index(after: mark)...]
+    }
+}
+
+/// What a route answers: the head (status and the route's header fields) and the body.
+/// `Content-Length` (and `Date`, `Server`, `Connection`) are the server's.
 public struct HTTPServerResponse: Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
+    public var head: HTTPResponse
     public var body: [UInt8]
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
-        self.status = status
-        self.headers = headers
+    public init(head: HTTPResponse, body: [UInt8] = []) {
+        self.head = head
         self.body = body
     }
 
-    public init(status: Int, contentType: String, body: [UInt8]) {
-        self.init(status: status, headers: [("Content-Type", contentType)], body: body)
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8] = []) {
+        self.init(head: HTTPResponse(status: status, headerFields: headerFields), body: body)
+    }
+
+    public init(status: HTTPResponse.Status, contentType: String, body: [UInt8]) {
+        self.init(status: status, headerFields: [.contentType: contentType], body: body)
+    }
+
+    public var status: HTTPResponse.Status {
+        get { head.status }
+        set { head.status = newValue }
+    }
+
+    public var headers: HTTPFields {
+        get { head.headerFields }
+        set { head.headerFields = newValue }
     }
 
     /// An OCPI error's envelope, for a route outside the OCPI pipeline (`/docs/{page}` not found).
@@ -93,12 +121,14 @@ public struct HTTPRouter: Sendable {
 
     private struct Entry: Sendable {
         let segments: [Segment]
-        var handlers: [String: Handler]
+        var handlers: [HTTPRequest.Method: Handler]
     }
 
     /// By number of segments, the most specific pattern first.
     private var entries: [Int: [Entry]] = [:]
-    /// The largest body any request may have; larger ones are refused with 413 before routing.
+    /// The largest body any request may have: the one body limit of our stacks. The server
+    /// refuses a larger body with 413 before reading it (`OCPIHTTPServer`), the in-memory
+    /// transport before routing (`RouterTransport`); no route sees one.
     public let maximumBodySize: Int
     private let unrouted: RequestLog
 
@@ -109,7 +139,7 @@ public struct HTTPRouter: Sendable {
 
     /// Answers `method` on `pattern` (`/docs/{page}`) with `handler`; a later route on the same
     /// method and pattern replaces an earlier one.
-    public mutating func on(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+    public mutating func on(_ method: HTTPRequest.Method, _ pattern: String, _ handler: @escaping Handler) {
         let segments: [Segment] = pattern.split(separator: "/").map { part in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .fixed(String(part))
         }
@@ -134,7 +164,7 @@ public struct HTTPRouter: Sendable {
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) {
-        on("GET", pattern, handler)
+        on(.get, pattern, handler)
     }
 
     /// Mounts generated OCPI routes below `basePath` (`/ocpi/cpo/2.2.1`): authentication,
@@ -145,13 +175,14 @@ public struct HTTPRouter: Sendable {
     ) {
         for route in routes {
             let responder = OCPIRouteResponder(route: route, configuration: configuration, authenticator: authenticator, logger: logger)
-            let limit = configuration.maximumBodySize
-            on(route.method.rawValue, basePath + route.mountPath) { request, parameters in
-                let parts = OCPIHTTPRequest(
-                    method: request.method, path: request.path, query: request.query, headers: request.headers, parameters: parameters
-                )
-                let (response, ids) = await responder.respond(to: parts) { request.body.count > limit ? nil : request.body }
-                return HTTPServerResponse(status: response.status, headers: ids.headers(of: response), body: response.body)
+            // The body is whole and within `maximumBodySize` already: the server or the
+            // transport refused a larger one before routing.
+            on(route.method.httpMethod, basePath + route.mountPath) { request, parameters in
+                let (response, ids) = await responder.respond(to: request.head, parameters: parameters) { request.body }
+                // The route's head, its fields behind the envelope's type and the IDs.
+                var head = response.head
+                head.headerFields = ids.headers(of: response)
+                return HTTPServerResponse(head: head, body: response.body)
             }
         }
     }
@@ -162,7 +193,7 @@ public struct HTTPRouter: Sendable {
         case .found(let handler, let parameters):
             return await handler(request, parameters)
         case .methodNotAllowed(let allowed):
-            return refuse(request, OCPIError(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)"), headers: [("Allow", allowed)])
+            return refuse(request, OCPIError(.methodNotAllowed, "\(request.method) is not allowed on \(request.path)"), headers: [.allow: allowed])
         case .notFound:
             return refuse(request, OCPIError(.notFound, "No such OCPI endpoint: \(request.path)"))
         }
@@ -170,12 +201,20 @@ public struct HTTPRouter: Sendable {
 
     /// A request refused before any route saw it (a body over the limit, bytes that are not
     /// HTTP), as its OCPI error, logged and counted under the `-` route.
-    public func refuse(_ request: HTTPServerRequest, _ error: OCPIError, headers extra: [(String, String)] = []) -> HTTPServerResponse {
+    public func refuse(_ request: HTTPServerRequest, _ error: OCPIError, headers extra: HTTPFields = [:]) -> HTTPServerResponse {
+        refuse(request.head, error, headers: extra)
+    }
+
+    /// `refuse` for a request known by its head alone (its body was not read), or by nothing
+    /// at all (bytes that are not HTTP: logged as `-`).
+    func refuse(_ head: HTTPRequest?, _ error: OCPIError, headers extra: HTTPFields = [:]) -> HTTPServerResponse {
         let start = ContinuousClock.now
-        let ids = RequestIDs(request.headers[OCPIHeader.requestID], request.headers[OCPIHeader.correlationID])
+        let ids = RequestIDs(head?.headerFields[.ocpiRequestID], head?.headerFields[.ocpiCorrelationID])
         let response = OCPIServerResponse.error(error)
-        unrouted.record(method: request.method, path: request.path, response, party: nil, ids: ids, since: start)
-        return HTTPServerResponse(status: response.status, headers: ids.headers(of: response) + extra, body: response.body)
+        unrouted.record(method: head?.method.rawValue ?? "-", path: head?.targetPath ?? "-", response, party: nil, ids: ids, since: start)
+        var fields = ids.headers(of: response)
+        fields.append(contentsOf: extra)
+        return HTTPServerResponse(status: response.status, headerFields: fields, body: response.body)
     }
 
     private enum Match {
@@ -186,15 +225,15 @@ public struct HTTPRouter: Sendable {
 
     /// Segments are compared byte for byte (a path is not text to normalise), split on the
     /// UTF-8 view: splitting the `String` walked it by grapheme clusters, 3% of a request.
-    private func match(method: String, path: String) -> Match {
+    private func match(method: HTTPRequest.Method, path: Substring) -> Match {
         let parts = path.utf8.split(separator: UInt8(ascii: "/"))
         guard let bucket = entries[parts.count] else { return .notFound }
         var allowed: Set<String> = []
         for entry in bucket where Self.matches(entry.segments, parts) {
             // HEAD is GET without the body (RFC 9110 §9.3.2), which the server leaves out.
-            guard let handler = entry.handlers[method] ?? (method == "HEAD" ? entry.handlers["GET"] : nil) else {
-                allowed.formUnion(entry.handlers.keys)
-                if entry.handlers["GET"] != nil { allowed.insert("HEAD") }
+            guard let handler = entry.handlers[method] ?? (method == .head ? entry.handlers[.get] : nil) else {
+                allowed.formUnion(entry.handlers.keys.map(\.rawValue))
+                if entry.handlers[.get] != nil { allowed.insert("HEAD") }
                 continue
             }
             var parameters: [(name: String, value: String)] = []

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOExtras
@@ -239,21 +240,50 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         var maximumBodySize: Int
     }
 
-    private struct Pending {
+    /// A request whose head has come, as the router will see it, and what of NIO's head the
+    /// answer needs (the version it is written in, whether the connection stays open).
+    private struct Head {
+        let request: HTTPRequest
         let version: HTTPVersion
         let keepAlive: Bool
-        let request: HTTPServerRequest
-        /// Answered with this error instead of the route.
-        var refusal: OCPIError?
+    }
+
+    private struct Pending {
+        enum Answer {
+            /// By the request's route.
+            case route(HTTPServerRequest)
+            /// With this error, for a request known by its head or, for bytes that never made
+            /// one, by nothing.
+            case refusal(OCPIError, HTTPRequest?)
+        }
+
+        let version: HTTPVersion
+        let keepAlive: Bool
+        let answer: Answer
         /// The answer closes the connection whatever the request asked for.
         var closes = false
 
-        init(head: HTTPRequestHead?, request: HTTPServerRequest, refusal: OCPIError? = nil, closes: Bool = false) {
+        init(_ head: Head, body: [UInt8]) {
+            version = head.version
+            keepAlive = head.keepAlive
+            answer = .route(HTTPServerRequest(head: head.request, body: body))
+        }
+
+        init(_ head: Head?, refusal: OCPIError) {
             version = head?.version ?? .http1_1
-            keepAlive = head?.isKeepAlive ?? false
-            self.request = request
-            self.refusal = refusal
-            self.closes = closes
+            keepAlive = head?.keepAlive ?? false
+            answer = .refusal(refusal, head?.request)
+        }
+
+        var bodySize: Int {
+            if case .route(let request) = answer { request.body.count } else { 0 }
+        }
+
+        var method: HTTPRequest.Method? {
+            switch answer {
+            case .route(let request): request.head.method
+            case .refusal(_, let head): head?.method
+            }
         }
     }
 
@@ -261,7 +291,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private let serverName: String
     private let limits: Limits
     /// The request being read.
-    private var head: HTTPRequestHead?
+    private var head: Head?
     private var body: ByteBuffer?
     /// Read, not yet answered, and the bytes of their bodies.
     private var queue = CircularBuffer<Pending>(initialCapacity: 2)
@@ -325,24 +355,29 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !stopped else { return }
         switch unwrapInboundIn(data) {
-        case .head(let head):
+        case .head(let nioHead):
             if requestStarted == nil { requestStarted = lastActivity }
-            let request = HTTPServerRequest(method: head.method.rawValue, target: head.uri, headers: HeaderFields(pairs: head.headers), body: [])
+            // NIO's head becomes the request the router sees, here and only here.
+            guard let (request, hosts) = Self.request(from: nioHead) else {
+                refuseAndStop(Pending(nil, refusal: OCPIError(.invalidParameter, "The request is not valid HTTP/1.1")), context)
+                return
+            }
+            let head = Head(request: request, version: nioHead.version, keepAlive: nioHead.isKeepAlive)
             // RFC 9112 §3.2: exactly one Host on HTTP/1.1.
-            if head.version.major == 1, head.version.minor >= 1, Self.count(of: "host", in: head.headers) != 1 {
-                refuseAndStop(Pending(head: head, request: request, refusal: OCPIError(.invalidParameter, "An HTTP/1.1 request must carry exactly one Host header")), context)
+            if nioHead.version.major == 1, nioHead.version.minor >= 1, hosts != 1 {
+                refuseAndStop(Pending(head, refusal: OCPIError(.invalidParameter, "An HTTP/1.1 request must carry exactly one Host header")), context)
                 return
             }
             // A declared body over the limit is not read at all: the 413 comes in its turn (for
             // `Expect: 100-continue`, instead of the 100, RFC 9110 §10.1.1), then the close.
-            let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+            let declared = request.headerFields[.contentLength].flatMap { Int($0) } ?? 0
             if declared > limits.maximumBodySize {
-                refuseAndStop(Pending(head: head, request: request, refusal: tooLarge), context)
+                refuseAndStop(Pending(head, refusal: tooLarge), context)
                 return
             }
             self.head = head
             body = nil
-            if head.version.minor >= 1, head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            if nioHead.version.minor >= 1, request.headerFields[.expect]?.lowercased() == "100-continue" {
                 var buffer = context.channel.allocator.buffer(capacity: 32)
                 buffer.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
                 context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
@@ -356,21 +391,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             }
             if (body?.readableBytes ?? 0) > limits.maximumBodySize {
                 body = nil
-                let request = HTTPServerRequest(method: head.method.rawValue, target: head.uri, headers: HeaderFields(pairs: head.headers), body: [])
-                refuseAndStop(Pending(head: head, request: request, refusal: tooLarge), context)
+                refuseAndStop(Pending(head, refusal: tooLarge), context)
             }
         case .end:
             guard let head else { return }
             self.head = nil
             requestStarted = nil
-            let request = HTTPServerRequest(
-                method: head.method.rawValue, target: head.uri,
-                headers: HeaderFields(pairs: head.headers),
-                body: body.map { Array($0.readableBytesView) } ?? []
-            )
+            var pending = Pending(head, body: body.map { Array($0.readableBytesView) } ?? [])
             body = nil
-            queuedBodyBytes += request.body.count
-            var pending = Pending(head: head, request: request)
+            queuedBodyBytes += pending.bodySize
             // This one, those waiting, and the one being answered.
             if queue.count + 1 + (answering ? 1 : 0) >= Self.maximumQueued {
                 pending.closes = true
@@ -379,6 +408,48 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             queue.append(pending)
             answerNext(context)
         }
+    }
+
+    /// NIO's request head as swift-http-types models it, made once per request: the method, the
+    /// target in origin form as the path (an absolute-form target is routed by its path,
+    /// RFC 9112 §3.2.2), the first `Host` as the authority and every other field in its order;
+    /// and how many `Host` fields came. `nil` for a method that is not a token, which NIO's
+    /// parser does not let through.
+    static func request(from head: HTTPRequestHead) -> (HTTPRequest, hosts: Int)? {
+        let method: HTTPRequest.Method
+        switch head.method {
+        case .GET: method = .get
+        case .PUT: method = .put
+        case .POST: method = .post
+        case .PATCH: method = .patch
+        case .DELETE: method = .delete
+        case .HEAD: method = .head
+        case .OPTIONS: method = .options
+        default:
+            guard let other = HTTPRequest.Method(head.method.rawValue) else { return nil }
+            method = other
+        }
+        var fields = HTTPFields()
+        fields.reserveCapacity(head.headers.count)
+        var authority: String?
+        var hosts = 0
+        for (name, value) in head.headers {
+            // The parser passes only token names: one swift-http-types refuses all the same is
+            // left out rather than guessed at.
+            guard let name = HTTPField.Name(name) else { continue }
+            // (swift-http-types offers no `.host`: the field is `HTTPRequest.authority`.)
+            if name.canonicalName == "host" {
+                hosts += 1
+                if authority == nil {
+                    authority = value
+                    continue
+                }
+            }
+            fields.append(HTTPField(name: name, value: value))
+        }
+        let target = head.uri
+        let path = target.utf8.first == UInt8(ascii: "/") ? target : String(HTTPServerRequest.originForm(of: target))
+        return (HTTPRequest(method: method, scheme: nil, authority: authority, path: path, headerFields: fields), hosts)
     }
 
     private var tooLarge: OCPIError { .bodyTooLarge(limit: limits.maximumBodySize) }
@@ -421,17 +492,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             if (quiescing || inputClosed), head == nil { context.close(promise: nil) }
             return
         }
-        queuedBodyBytes -= next.request.body.count
+        queuedBodyBytes -= next.bodySize
         resumeReading(context)
-        if let refusal = next.refusal {
-            write(router.refuse(next.request, refusal), for: next, context: context)
+        let request: HTTPServerRequest
+        switch next.answer {
+        case .refusal(let error, let head):
+            write(router.refuse(head, error), for: next, context: context)
             return
+        case .route(let routed):
+            request = routed
         }
         answering = true
         let router = router
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let answer: @Sendable () async -> Void = {
-            let response = await router.respond(to: next.request)
+            let response = await router.respond(to: request)
             let reply: @Sendable () -> Void = {
                 let (handler, context) = bound.value
                 handler.answering = false
@@ -452,7 +527,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         let close = pending.closes || !pending.keepAlive || ((quiescing || inputClosed) && last)
         var buffer = context.channel.allocator.buffer(capacity: response.body.count + 256)
         HTTPResponseWriter.write(
-            response, version: pending.version, close: close, omitBody: pending.request.method == "HEAD", date: HTTPDate.now(), server: serverName,
+            response, version: pending.version, close: close, omitBody: pending.method == .head, date: HTTPDate.now(), server: serverName,
             into: &buffer
         )
         let written = context.writeAndFlush(wrapOutboundOut(buffer))
@@ -556,11 +631,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                     // Its bytes wait for us, not for the client.
                     self.requestStarted = now
                 } else if now - started >= self.limits.readTimeout {
-                    let request = self.head.map {
-                        HTTPServerRequest(method: $0.method.rawValue, target: $0.uri, headers: HeaderFields(pairs: $0.headers), body: [])
-                    }
                     let error = OCPIError(.requestTimeout, "The request did not arrive whole within \(self.limits.readTimeout.nanoseconds / 1_000_000_000) seconds")
-                    self.refuseAndStop(Pending(head: self.head, request: request ?? HTTPServerRequest(method: "-", path: "-"), refusal: error), context)
+                    self.refuseAndStop(Pending(self.head, refusal: error), context)
                 }
             } else if self.isIdle, !self.closing, now - self.lastActivity >= self.limits.idleTimeout {
                 context.close(promise: nil)
@@ -582,17 +654,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         // before it, and then the connection is closed: the stream cannot be trusted past it.
         // Logged and counted as any request no route took, under the path `-`.
         let error = OCPIError(.invalidParameter, "The request is not valid HTTP/1.1")
-        refuseAndStop(Pending(head: nil, request: HTTPServerRequest(method: "-", path: "-"), refusal: error), context)
-    }
-
-    /// How many fields of `headers` are named `name` (lower-case ASCII), compared byte by byte
-    /// without a lower-cased copy of each name (this runs for every request).
-    static func count(of name: String, in headers: HTTPHeaders) -> Int {
-        var count = 0
-        for (field, _) in headers where field.utf8.count == name.utf8.count {
-            if zip(field.utf8, name.utf8).allSatisfy({ $0 | 0x20 == $1 }) { count += 1 }
-        }
-        return count
+        refuseAndStop(Pending(nil, refusal: error), context)
     }
 }
 
@@ -618,23 +680,28 @@ public final class EventLoopTaskExecutor: TaskExecutor {
     }
 }
 
-/// An HTTP/1.1 response as bytes: status line, the route's headers, then `Content-Length`,
-/// `Date`, `Server` and `Connection`, then the body.
+/// An HTTP/1.1 response as bytes: status line, the route's header fields, then
+/// `Content-Length`, `Date`, `Server` and `Connection`, then the body.
+///
+/// Field names and values are written as they are: swift-http-types holds only token names,
+/// and values with no CR, LF or NUL (it turns those into spaces), so no value can end the head
+/// early or add fields of its own.
 enum HTTPResponseWriter {
     /// `omitBody`: the answer to a HEAD request, whose `Content-Length` is the body's all the same.
     static func write(
         _ response: HTTPServerResponse, version: HTTPVersion, close: Bool, omitBody: Bool = false, date: String, server: String,
         into buffer: inout ByteBuffer
     ) {
+        let code = response.head.status.code
         buffer.writeString(version.major == 1 && version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        buffer.writeString(String(response.status))
+        buffer.writeString(String(code))
         buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(HTTPResponseStatus(statusCode: response.status).reasonPhrase)
+        buffer.writeString(HTTPResponseStatus(statusCode: code).reasonPhrase)
         buffer.writeStaticString("\r\n")
-        for (name, value) in response.headers where isToken(name) && isFieldValue(value) {
-            buffer.writeString(name)
+        for field in response.head.headerFields {
+            buffer.writeString(field.name.rawName)
             buffer.writeStaticString(": ")
-            buffer.writeString(value)
+            _ = field.withUnsafeBytesOfValue { buffer.writeBytes($0) }
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("Content-Length: ")
@@ -650,22 +717,6 @@ enum HTTPResponseWriter {
         }
         buffer.writeStaticString("\r\n\r\n")
         if !omitBody { buffer.writeBytes(response.body) }
-    }
-
-    /// A header name of RFC 9110's token characters; anything else is not written.
-    static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
-            }
-        }
-    }
-
-    /// A header value without CR, LF or NUL (which would end or split the header); one that has
-    /// them is not written rather than let a value inject headers of its own.
-    static func isFieldValue(_ value: String) -> Bool {
-        !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
     }
 }
 

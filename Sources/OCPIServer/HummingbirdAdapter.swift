@@ -2,31 +2,32 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import OCPIRuntime
 
 /// For applications that already run Hummingbird: the same OCPI pipeline as `OCPIHTTPServer`
 /// (`OCPIRouteResponder`), mounted on a Hummingbird router.
 extension Router {
     /// Mounts generated OCPI routes below `basePath` (`/ocpi/cpo/2.2.1`): authentication,
-    /// routing headers, request IDs and the envelope for every outcome.
+    /// routing headers, request IDs and the envelope for every outcome. A body larger than
+    /// `maximumBodySize` is refused with 413 once the caller is known, before more of it is read:
+    /// Hummingbird streams bodies, so this is where the limit of this stack is kept.
     public func addOCPIRoutes(
         _ routes: [OCPIRoute], at basePath: String, configuration: OCPIServerConfiguration,
-        authenticator: some OCPIAuthenticator, logger: Logger
+        authenticator: some OCPIAuthenticator, logger: Logger, maximumBodySize: Int = 1 << 20
     ) {
         for route in routes {
             let path = basePath + route.mountPath
             let responder = OCPIRouteResponder(route: route, configuration: configuration, authenticator: authenticator, logger: logger)
-            let limit = configuration.maximumBodySize
-            on(RouterPath(path), method: HTTPRequest.Method(rawValue: route.method.rawValue) ?? .get) { request, context in
-                let parts = OCPIHTTPRequest(
-                    method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-                    headers: HeaderFields(request.headers.map { ($0.name.rawName, $0.value) }),
-                    parameters: context.parameters.map { (String($0.key), String($0.value)) }
-                )
+            on(RouterPath(path), method: route.method.httpMethod) { request, context in
+                let parameters = context.parameters.map { (name: String($0.key), value: String($0.value)) }
                 var request = request
-                let (response, ids) = await responder.respond(to: parts) {
-                    guard let buffer = try? await request.collectBody(upTo: limit) else { return nil }
-                    return Array(buffer.readableBytesView)
+                let (response, ids) = await responder.respond(to: request.head, parameters: parameters) {
+                    do {
+                        return Array(try await request.collectBody(upTo: maximumBodySize).readableBytesView)
+                    } catch is NIOTooManyBytesError {
+                        throw OCPIError.bodyTooLarge(limit: maximumBodySize)
+                    }
                 }
                 return httpResponse(response, ids: ids)
             }
@@ -57,29 +58,16 @@ public struct OCPIEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware 
             case 400..<500: kind = .invalidParameter
             default: kind = .serverError
             }
-            let message = error.status.code == 404 ? "No such OCPI endpoint: \(request.uri.path)" : error.status.reasonPhrase
-            let ids = RequestIDs(request.headers[.xRequestID], request.headers[.xCorrelationID])
+            let message = error.status.code == 404 ? "No such OCPI endpoint: \(request.head.targetPath)" : error.status.reasonPhrase
+            let ids = RequestIDs(request.headers[.ocpiRequestID], request.headers[.ocpiCorrelationID])
             let response = OCPIServerResponse.error(OCPIError(kind, message))
-            log.record(method: request.method.rawValue, path: request.uri.path, response, party: nil, ids: ids, since: start)
+            log.record(method: request.method.rawValue, path: request.head.targetPath, response, party: nil, ids: ids, since: start)
             return httpResponse(response, ids: ids)
         }
     }
 }
 
-extension HTTPField.Name {
-    static let xRequestID = HTTPField.Name(OCPIHeader.requestID)!
-    static let xCorrelationID = HTTPField.Name(OCPIHeader.correlationID)!
-}
-
 /// The Hummingbird response for an OCPI response, with the request and correlation IDs.
 func httpResponse(_ response: OCPIServerResponse, ids: RequestIDs) -> Response {
-    var fields = HTTPFields()
-    for (name, value) in ids.headers(of: response) {
-        if let name = HTTPField.Name(name) { fields[name] = value }
-    }
-    return Response(
-        status: HTTPResponse.Status(code: response.status),
-        headers: fields,
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body))
-    )
+    Response(status: response.status, headers: ids.headers(of: response), body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
 }

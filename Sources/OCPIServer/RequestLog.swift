@@ -31,11 +31,11 @@ struct RequestLog: Sendable {
     }
 
     func record(
-        method: String, path: String, _ response: OCPIServerResponse, party: OCPIParty?, ids: RequestIDs,
+        method: String, path: Substring, _ response: OCPIServerResponse, party: OCPIParty?, ids: RequestIDs,
         since start: ContinuousClock.Instant, unexpected: (any Error)? = nil
     ) {
         let duration = ContinuousClock.now - start
-        metrics.record(status: response.status, statusCode: response.statusCode, duration: duration)
+        metrics.record(status: response.status.code, statusCode: response.statusCode, duration: duration)
         let milliseconds = duration.fractionalMilliseconds
         if unexpected == nil, let direct {
             // The fields in key order, as `StructuredLogHandler.line` sorts them.
@@ -61,14 +61,14 @@ struct RequestLog: Sendable {
                 writer.key("request_id")
                 writer.string(ids.request)
                 writer.key("status")
-                writer.int(response.status)
+                writer.int(response.status.code)
             }
             return
         }
         var metadata: Logger.Metadata = [
             "method": .string(method),
-            "path": .string(path),
-            "status": .stringConvertible(response.status),
+            "path": .string(String(path)),
+            "status": .stringConvertible(response.status.code),
             "module": .string(metrics.module),
             "operation": .string(metrics.operation),
             "party": .string(party?.id ?? "-"),

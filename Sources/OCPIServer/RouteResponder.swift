@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import OCPIRuntime
 
@@ -11,32 +12,17 @@ public struct OCPIServerConfiguration: Sendable {
     /// The parties this server acts as; `OCPI-to-*` headers must name one of them.
     public var ownParties: [PartyIdentity]
     public var pagination: PaginationPolicy
-    /// Bodies larger than this are refused (HTTP 413) before they are read into memory.
-    public var maximumBodySize: Int
     /// Where every answered request is counted and timed.
     public var metrics: RequestMetrics
 
     public init(
-        publicURL: String, ownParties: [PartyIdentity], pagination: PaginationPolicy = PaginationPolicy(), maximumBodySize: Int = 1 << 20,
-        metrics: RequestMetrics = RequestMetrics()
+        publicURL: String, ownParties: [PartyIdentity], pagination: PaginationPolicy = PaginationPolicy(), metrics: RequestMetrics = RequestMetrics()
     ) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.ownParties = ownParties
         self.pagination = pagination
-        self.maximumBodySize = maximumBodySize
         self.metrics = metrics
     }
-}
-
-/// The parts of an HTTP request the OCPI pipeline reads, whichever HTTP server received it.
-struct OCPIHTTPRequest {
-    var method: String
-    /// The path as sent (percent-encoded), without the query.
-    var path: String
-    var query: String?
-    var headers: HeaderFields
-    /// The path's parameters by name, as sent.
-    var parameters: [(name: String, value: String)]
 }
 
 /// Answers one route: the request pipeline every OCPI endpoint shares, over any HTTP server
@@ -56,24 +42,28 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         log = RequestLog(logger: logger, metrics: configuration.metrics.route(module: route.module.rawValue, operation: route.operation))
     }
 
-    /// The response and the IDs it goes out with. `body` reads the request's body, or returns
-    /// `nil` when it is larger than `configuration.maximumBodySize`; it is called only once the
-    /// caller is known to be allowed here.
-    func respond(to request: OCPIHTTPRequest, body: () async -> [UInt8]?) async -> (OCPIServerResponse, RequestIDs) {
+    /// The response and the IDs it goes out with, for the request `head` whose path has
+    /// `parameters` (by name, as sent). `body` reads the request's body, bounded by the stack's
+    /// limit (throwing `OCPIError.bodyTooLarge` above it); it is called only once the caller is
+    /// known to be allowed here.
+    func respond(
+        to head: HTTPRequest, parameters: [(name: String, value: String)], body: () async throws -> [UInt8]
+    ) async -> (OCPIServerResponse, RequestIDs) {
         let start = ContinuousClock.now
-        let ids = RequestIDs(request.headers[OCPIHeader.requestID], request.headers[OCPIHeader.correlationID])
+        let ids = RequestIDs(head.headerFields[.ocpiRequestID], head.headerFields[.ocpiCorrelationID])
         var party: OCPIParty?
-        let (response, unexpected) = await outcome(request, ids, body: body, party: &party)
-        log.record(method: request.method, path: request.path, response, party: party, ids: ids, since: start, unexpected: unexpected)
+        let (response, unexpected) = await outcome(head, parameters, ids, body: body, party: &party)
+        log.record(method: head.method.rawValue, path: head.targetPath, response, party: party, ids: ids, since: start, unexpected: unexpected)
         return (response, ids)
     }
 
     private func outcome(
-        _ request: OCPIHTTPRequest, _ ids: RequestIDs, body readBody: () async -> [UInt8]?, party: inout OCPIParty?
+        _ head: HTTPRequest, _ parameters: [(name: String, value: String)], _ ids: RequestIDs, body readBody: () async throws -> [UInt8],
+        party: inout OCPIParty?
     ) async -> (OCPIServerResponse, (any Error)?) {
-        let headers = request.headers
+        let headers = head.headerFields
         // Authentication: every OCPI endpoint needs a known credentials token.
-        let authorization = headers[OCPIHeader.authorization] ?? ""
+        let authorization = headers[.authorization] ?? ""
         do {
             party = authorization.isEmpty ? nil : try await authenticator.party(forAuthorization: authorization)
         } catch {
@@ -92,32 +82,34 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
             let (read, violations) = RoutingHeaders.read(headers)
             if !violations.isEmpty { return (.error(.invalidParameter(violations)), nil) }
             if let to = read.to, !configuration.ownParties.contains(where: { $0.matches(countryCode: to.countryCode, partyID: to.partyID) }) {
-                return (.error(.invalidParameter([Violation(path: JSONPath([.key(OCPIHeader.toPartyID)]), message: "names \(to), which is not this platform")])), nil)
+                return (.error(.invalidParameter([Violation(path: JSONPath([.key(HTTPField.Name.ocpiToPartyID.rawName)]), message: "names \(to), which is not this platform")])), nil)
             }
             let isHub = party.roles.contains { $0.role == .hub }
             if let from = read.from, !isHub, !party.owns(countryCode: from.countryCode, partyID: from.partyID) {
-                return (.error(.invalidParameter([Violation(path: JSONPath([.key(OCPIHeader.fromPartyID)]), message: "names \(from), which the credentials do not cover")])), nil)
+                return (.error(.invalidParameter([Violation(path: JSONPath([.key(HTTPField.Name.ocpiFromPartyID.rawName)]), message: "names \(from), which the credentials do not cover")])), nil)
             }
             routing = read
         }
         // The body, refused above the limit before it is read any further.
-        guard let body = await readBody() else {
-            return (.error(.bodyTooLarge(limit: configuration.maximumBodySize)), nil)
+        let body: [UInt8]
+        do {
+            body = try await readBody()
+        } catch {
+            return OCPIServerResponse.failure(error, requestID: ids.request)
         }
         var pathParameters: [String: String] = [:]
-        for (name, value) in request.parameters {
+        for (name, value) in parameters {
             // Foundation's decoding is looked for only where there is something to decode.
             pathParameters[name] = value.utf8.contains(UInt8(ascii: "%")) ? value.removingPercentEncoding ?? value : value
         }
         let context = OCPIRequestContext(
             party: party, routing: routing, requestID: ids.request, correlationID: ids.correlation,
-            publicURL: configuration.publicURL + request.path,
+            publicURL: configuration.publicURL + head.targetPath,
             validation: await authenticator.validationPolicy(for: party),
             pagination: configuration.pagination
         )
         let serverRequest = OCPIServerRequest(
-            method: request.method, pathParameters: pathParameters,
-            query: QueryString.decode(request.query ?? ""), headers: headers, body: body, context: context
+            head: head, pathParameters: pathParameters, query: QueryString.decode(head.targetQuery ?? ""), body: body, context: context
         )
         return await route.respond(to: serverRequest)
     }
@@ -134,8 +126,10 @@ struct RequestIDs: Sendable {
         correlation = correlationID.flatMap { $0.isEmpty ? nil : $0 } ?? request
     }
 
-    /// The response's own headers, then the IDs.
-    func headers(of response: OCPIServerResponse) -> [(String, String)] {
-        [("Content-Type", "application/json"), (OCPIHeader.requestID, request), (OCPIHeader.correlationID, correlation)] + response.headers
+    /// The envelope's type and the IDs, then the response's own header fields.
+    func headers(of response: OCPIServerResponse) -> HTTPFields {
+        var fields: HTTPFields = [.contentType: "application/json", .ocpiRequestID: request, .ocpiCorrelationID: correlation]
+        fields.append(contentsOf: response.head.headerFields)
+        return fields
     }
 }

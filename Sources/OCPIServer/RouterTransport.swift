@@ -4,10 +4,11 @@ import OCPIRuntime
 /// between: generated clients, and tests of routes and of the OCPI pipeline, talk to a route
 /// table as they would to a server (the model is Hummingbird's `app.test(.router)`).
 ///
-/// The router sees what `OCPIHTTPServer` would hand it: the path and query of the URL (its
-/// scheme and authority are ignored), the headers and the whole body, a body over the router's
-/// limit refused before routing. What only a socket has (timeouts, pipelining, TLS, connection
-/// limits) is for tests over `OCPIHTTPServer` itself.
+/// The router sees what `OCPIHTTPServer` would hand it: the request's head (of which it reads
+/// the path, the query and the header fields) and the whole body, a body over the router's limit
+/// (`HTTPRouter.maximumBodySize`) refused before routing; the answer's head comes back as the
+/// route made it. What only a socket has (timeouts, pipelining, TLS, connection limits) is for
+/// tests over `OCPIHTTPServer` itself.
 public struct RouterTransport: OCPIClientTransport {
     public let router: HTTPRouter
 
@@ -16,14 +17,15 @@ public struct RouterTransport: OCPIClientTransport {
     }
 
     public func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse {
-        let body = request.body ?? []
-        let incoming = HTTPServerRequest(method: request.method, target: request.url, headers: request.headers, body: body)
+        // The client's head as it is: the router reads its path and header fields, never its
+        // scheme or authority.
+        let incoming = HTTPServerRequest(head: request.head, body: request.body ?? [])
         let response: HTTPServerResponse
-        if body.count > router.maximumBodySize {
+        if incoming.body.count > router.maximumBodySize {
             response = router.refuse(incoming, .bodyTooLarge(limit: router.maximumBodySize))
         } else {
             response = await router.respond(to: incoming)
         }
-        return OCPIClientResponse(status: response.status, headers: HeaderFields(response.headers), body: response.body)
+        return OCPIClientResponse(head: response.head, body: response.body)
     }
 }

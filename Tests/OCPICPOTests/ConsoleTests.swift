@@ -20,20 +20,22 @@ import Testing
         _ cpo: CPOPeer, _ method: String, _ path: String, cookie: String? = nil, form: String? = nil,
         contentType: String = "application/x-www-form-urlencoded"
     ) async throws -> RawResponse {
-        var headers = HeaderFields()
-        if let cookie { headers.add("Cookie", cookie) }
-        if form != nil { headers.add("Content-Type", contentType) }
+        var headers = HTTPFields()
+        if let cookie { headers.append(HTTPField(name: .cookie, value: cookie)) }
+        if form != nil { headers[.contentType] = contentType }
         var transport = HTTPClientTransport(client: testClient, timeout: .seconds(30))
         transport.maximumRedirects = 0
-        let response = try await transport.send(OCPIClientRequest(method: method, url: cpo.baseURL + path, headers: headers, body: form.map { Array($0.utf8) }))
-        return RawResponse(status: response.status, headers: response.headers, body: response.body)
+        let response = try await transport.send(
+            OCPIClientRequest(method: try httpMethod(method), url: cpo.baseURL + path, headerFields: headers, body: form.map { Array($0.utf8) })
+        )
+        return RawResponse(response)
     }
 
     /// Signs in with the admin token; the `Cookie` header value to send from then on.
     static func signIn(_ cpo: CPOPeer) async throws -> String {
         let response = try await request(cpo, "POST", "/admin/sign-in", form: "token=" + QueryString.escape(CPOPeer.adminToken))
         #expect(response.status == 303)
-        let setCookie = try #require(response.headers["Set-Cookie"])
+        let setCookie = try #require(response.headers[.setCookie])
         return String(setCookie.prefix { $0 != ";" })
     }
 
@@ -95,21 +97,21 @@ import Testing
                 // Without the cookie: to the sign-in form.
                 let anonymous = try await Self.request(cpo, "GET", "/admin")
                 #expect(anonymous.status == 303)
-                #expect(anonymous.headers["Location"] == "/admin/sign-in")
+                #expect(anonymous.headers[.location] == "/admin/sign-in")
                 let form = try await Self.request(cpo, "GET", "/admin/sign-in")
                 #expect(form.status == 200)
                 #expect(form.text.contains(#"name="token""#))
-                #expect(form.headers["Content-Security-Policy"]?.contains("default-src 'none'") == true)
+                #expect(form.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
 
                 // A wrong token, a malformed form, something else than a form: refused, no cookie.
                 let wrong = try await Self.request(cpo, "POST", "/admin/sign-in", form: "token=not-the-admin-token")
                 #expect(wrong.status == 403)
-                #expect(wrong.headers["Set-Cookie"] == nil)
+                #expect(wrong.headers[.setCookie] == nil)
                 #expect(wrong.text.contains("not the admin token"))
                 for (body, status) in [("token=%zz", 400), ("token=%C3%28", 400), ("token=a&token=b", 400), ("password=x", 400)] {
                     let refused = try await Self.request(cpo, "POST", "/admin/sign-in", form: body)
                     #expect(refused.status == status, "\(body)")
-                    #expect(refused.headers["Set-Cookie"] == nil)
+                    #expect(refused.headers[.setCookie] == nil)
                 }
                 let json = try await Self.request(cpo, "POST", "/admin/sign-in", form: #"{"token": "admin-secret"}"#, contentType: "application/json")
                 #expect(json.status == 415)
@@ -119,8 +121,8 @@ import Testing
                 // The right token: a session cookie, never the token itself.
                 let signedIn = try await Self.request(cpo, "POST", "/admin/sign-in", form: "token=" + CPOPeer.adminToken)
                 #expect(signedIn.status == 303)
-                #expect(signedIn.headers["Location"] == "/admin")
-                let setCookie = try #require(signedIn.headers["Set-Cookie"])
+                #expect(signedIn.headers[.location] == "/admin")
+                let setCookie = try #require(signedIn.headers[.setCookie])
                 #expect(setCookie.hasPrefix("ocpi_console="))
                 for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Max-Age=43200"] {
                     #expect(setCookie.contains(attribute), "\(setCookie)")
@@ -134,7 +136,7 @@ import Testing
                 // The page, from the other instance: the session and the push statistics are in the store.
                 let page = try await Self.request(other, "GET", "/admin", cookie: "theme=dark; " + cookie)
                 #expect(page.status == 200)
-                #expect(page.headers["Cache-Control"] == "no-store")
+                #expect(page.headers[.cacheControl] == "no-store")
                 let row = try #require(Self.between(page.text, #"id="partner-\#(partnerID)""#, "</tr>"), "\(page.text.prefix(3000))")
                 #expect(row.contains("DE/MSP"))
                 #expect(row.contains("<td>EMSP</td>"))
@@ -203,8 +205,8 @@ import Testing
                 // Signing out ends the session on every instance.
                 let signedOut = try await Self.request(other, "POST", "/admin/sign-out", cookie: cookie, form: "csrf=\(csrf)")
                 #expect(signedOut.status == 303)
-                #expect(signedOut.headers["Location"] == "/admin/sign-in")
-                #expect(signedOut.headers["Set-Cookie"]?.contains("Max-Age=0") == true)
+                #expect(signedOut.headers[.location] == "/admin/sign-in")
+                #expect(signedOut.headers[.setCookie]?.contains("Max-Age=0") == true)
                 #expect(try await Self.request(cpo, "GET", "/admin", cookie: cookie).status == 303)
                 #expect(try await Self.request(cpo, "POST", "/admin/invite", cookie: cookie, form: "csrf=\(csrf)").status == 403)
 
@@ -363,20 +365,20 @@ import Testing
             port: 1, publicURL: "https://ocpi.example.com/cpo", database: .memory, adminToken: "t0ken", demoData: false
         )
         let server = try await CPOServer.open(configuration, logger: LiveServer.quietLogger)
-        func header(_ name: String, _ response: HTTPServerResponse) -> String? { response.headers.first { $0.0 == name }?.1 }
         do {
             let router = server.router(logger: LiveServer.quietLogger)
-            let anonymous = await router.respond(to: HTTPServerRequest(method: "GET", path: "/admin"))
+            let anonymous = await router.respond(to: HTTPServerRequest(method: .get, target: "/admin"))
             #expect(anonymous.status == 303)
-            #expect(header("Location", anonymous) == "/cpo/admin/sign-in")
-            let form = await router.respond(to: HTTPServerRequest(method: "GET", path: "/admin/sign-in"))
+            #expect(anonymous.headers[.location] == "/cpo/admin/sign-in")
+            let form = await router.respond(to: HTTPServerRequest(method: .get, target: "/admin/sign-in"))
             #expect(String(decoding: form.body, as: UTF8.self).contains(#"action="/cpo/admin/sign-in""#))
-            var headers = HeaderFields()
-            headers.add("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
-            let signedIn = await router.respond(to: HTTPServerRequest(method: "POST", path: "/admin/sign-in", headers: headers, body: Array("token=t0ken".utf8)))
+            let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded; charset=UTF-8"]
+            let signedIn = await router.respond(
+                to: HTTPServerRequest(method: .post, target: "/admin/sign-in", headerFields: headers, body: Array("token=t0ken".utf8))
+            )
             #expect(signedIn.status == 303)
-            #expect(header("Location", signedIn) == "/cpo/admin")
-            let cookie = try #require(header("Set-Cookie", signedIn))
+            #expect(signedIn.headers[.location] == "/cpo/admin")
+            let cookie = try #require(signedIn.headers[.setCookie])
             #expect(cookie.hasSuffix("; Secure"), "\(cookie)")
             #expect(cookie.contains("; Path=/cpo/admin;"), "\(cookie)")
         } catch {

@@ -164,7 +164,7 @@ actor EMSPInbox: LocationsReceiver, TariffsReceiver, SessionsReceiver, CDRsRecei
     func postCDR(_ context: OCPIRequestContext, body: CDR) async throws -> OCPIReply<OCPINoData> {
         record("POST cdr \(body.id)")
         cdrs.append(body)
-        return .created(headers: [(OCPIHeader.location, Self.cdrURL(body.id))])
+        return .created(headers: [.location: Self.cdrURL(body.id)])
     }
 
     // MARK: Results at response_url

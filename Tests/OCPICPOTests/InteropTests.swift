@@ -34,10 +34,10 @@ struct InteropTests {
             // Its Link cannot be followed (https on a plain-HTTP server, the release and module
             // written as Python enums), and it echoes neither request header (documented deviations).
             let firstPage = try await partner.raw(try #require(endpoints[.locations]))
-            let link = try #require(firstPage.headers[OCPIHeader.link])
+            let link = try #require(firstPage.headers[.ocpiLink])
             #expect(link.hasPrefix("<https://") && link.contains("VersionNumber.v_2_2_1"), "\(link)")
-            #expect(firstPage.headers[OCPIHeader.totalCount] == "\(ExtrawestCPO.locationCount)")
-            #expect(firstPage.headers[OCPIHeader.requestID] == nil && firstPage.headers[OCPIHeader.correlationID] == nil)
+            #expect(firstPage.headers[.ocpiTotalCount] == "\(ExtrawestCPO.locationCount)")
+            #expect(firstPage.headers[.ocpiRequestID] == nil && firstPage.headers[.ocpiCorrelationID] == nil)
 
             let before = try await partner.requests().count
             let locations = try await LocationsSenderClient(connection: partner.connection(endpoints[.locations], .lenient))
@@ -313,7 +313,7 @@ struct ExtrawestCPO: Sendable {
     func waitUntilAnswering(_ process: RunningCommand, seconds: Double = 60) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
-            if let answer = try? await transport.send(OCPIClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/interop/state", headers: HeaderFields(), body: nil)),
+            if let answer = try? await transport.send(OCPIClientRequest(method: .get, url: "http://127.0.0.1:\(port)/interop/state")),
                 answer.status == 200
             {
                 return
@@ -342,16 +342,16 @@ struct ExtrawestCPO: Sendable {
 
     /// One GET with our token and request headers, the answer as it comes.
     func raw(_ url: String) async throws -> OCPIClientResponse {
-        let headers = HeaderFields([
-            (OCPIHeader.authorization, CredentialsToken.header(for: token)),
-            (OCPIHeader.requestID, UUID().uuidString.lowercased()), (OCPIHeader.correlationID, UUID().uuidString.lowercased()),
-        ])
-        return try await transport.send(OCPIClientRequest(method: "GET", url: url, headers: headers, body: nil))
+        let headers: HTTPFields = [
+            .authorization: CredentialsToken.header(for: token),
+            .ocpiRequestID: UUID().uuidString.lowercased(), .ocpiCorrelationID: UUID().uuidString.lowercased(),
+        ]
+        return try await transport.send(OCPIClientRequest(method: .get, url: url, headerFields: headers))
     }
 
     /// What the app says about itself (`GET /interop/state`).
     func state() async throws -> JSONValue {
-        let answer = try await transport.send(OCPIClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/interop/state", headers: HeaderFields(), body: nil))
+        let answer = try await transport.send(OCPIClientRequest(method: .get, url: "http://127.0.0.1:\(port)/interop/state"))
         return try #require(try JSONValue.decodeJSON(answer.body).value)
     }
 

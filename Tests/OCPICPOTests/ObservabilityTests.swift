@@ -43,7 +43,7 @@ import Testing
 
                 let response = try await send("GET", cpo.baseURL + "/metrics", authorization: nil)
                 #expect(response.status == 200)
-                #expect(response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8")
+                #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
                 let text = String(decoding: response.body, as: UTF8.self)
                 for line in text.split(separator: "\n") where !line.hasPrefix("#") {
                     #expect(line.wholeMatch(of: Self.sample) != nil, "not a Prometheus sample: \(line)")

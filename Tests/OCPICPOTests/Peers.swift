@@ -9,6 +9,7 @@ import OCPIRuntime
 import OCPIServer
 import OCPIStore
 import OCPITestSupport
+import Testing
 
 /// A partner registry in memory, for the eMSP side of the tests.
 actor MemoryRegistry: PartnerRegistry {
@@ -149,7 +150,7 @@ struct CPOPeer {
 
 struct RawResponse {
     var status: Int
-    var headers = HeaderFields()
+    var headers = HTTPFields()
     var body: [UInt8]
     var envelope: JSONValue? { try? JSONValue.decodeJSON(body).value }
     var text: String { String(decoding: body, as: UTF8.self) }
@@ -172,13 +173,35 @@ let testClient: HTTPClient = {
 }()
 
 func send(_ method: String, _ url: String, authorization: String?, body: String? = nil) async throws -> RawResponse {
-    var headers = HeaderFields()
-    if let authorization { headers.add("Authorization", authorization) }
+    var headers = HTTPFields()
+    if let authorization { headers[.authorization] = authorization }
     // A raw exchange: a redirect is the answer, not followed.
     var transport = HTTPClientTransport(client: testClient, timeout: .seconds(30))
     transport.maximumRedirects = 0
-    let response = try await transport.send(OCPIClientRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) }))
-    return RawResponse(status: response.status, headers: response.headers, body: response.body)
+    let response = try await transport.send(
+        OCPIClientRequest(method: try httpMethod(method), url: url, headerFields: headers, body: body.map { Array($0.utf8) })
+    )
+    return RawResponse(response)
+}
+
+extension RawResponse {
+    init(_ response: OCPIClientResponse) {
+        self.init(status: response.head.status.code, headers: response.head.headerFields, body: response.body)
+    }
+}
+
+/// A method as the tests write it (`"GET"`, a route's), as swift-http-types has it.
+func httpMethod(_ text: String) throws -> HTTPRequest.Method {
+    try #require(HTTPRequest.Method(text), "'\(text)' is not a method")
+}
+
+/// Header fields as the tests write them, by name.
+func httpFields(_ pairs: [(String, String)]) throws -> HTTPFields {
+    var fields = HTTPFields()
+    for (name, value) in pairs {
+        fields.append(HTTPField(name: try #require(HTTPField.Name(name), "'\(name)' is not a field name"), value: value))
+    }
+    return fields
 }
 
 func makeToken(uid: String, countryCode: String = "DE", partyID: String = "MSP") -> Token {

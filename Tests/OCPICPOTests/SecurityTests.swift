@@ -66,9 +66,9 @@ import Testing
     /// A request with any headers (the shared `send` takes only an Authorization value).
     static func request(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> RawResponse {
         let response = try await HTTPClientTransport(timeout: .seconds(30)).send(
-            OCPIClientRequest(method: method, url: url, headers: HeaderFields(headers), body: body)
+            OCPIClientRequest(method: try httpMethod(method), url: url, headerFields: try httpFields(headers), body: body)
         )
-        return RawResponse(status: response.status, headers: response.headers, body: response.body)
+        return RawResponse(response)
     }
 
     /// Checks that a response is the OCPI envelope with a status code in `range`.
@@ -321,7 +321,7 @@ import Testing
 
     // MARK: Hostile bodies
 
-    static let maximumBodySize = OCPIServerConfiguration(publicURL: "http://127.0.0.1", ownParties: []).maximumBodySize
+    static let maximumBodySize = HTTPRouter().maximumBodySize
 
     @Test func aBodyAboveTheLimitIsRefusedBeforeItIsReadAndTheServerStaysUp() async throws {
         try await Self.withFixture { fixture in

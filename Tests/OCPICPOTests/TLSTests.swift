@@ -42,7 +42,7 @@ import Testing
     }
 
     static func get(_ url: String, with client: HTTPClient) async throws -> OCPIClientResponse {
-        try await HTTPClientTransport(client: client, timeout: .seconds(10)).send(OCPIClientRequest(method: "GET", url: url, headers: HeaderFields(), body: nil))
+        try await HTTPClientTransport(client: client, timeout: .seconds(10)).send(OCPIClientRequest(method: .get, url: url))
     }
 
     @Test func aPartnerRegistersReadsAndIsPushedToOverHTTPS() async throws {
@@ -79,8 +79,8 @@ import Testing
                 let evse = try #require(location.evses.first)
                 let patch = #"{"status":"OUTOFORDER","last_updated":"\#(OCPIDateTime.now())"}"#
                 let answer = try await emspTransport.send(OCPIClientRequest(
-                    method: "PATCH", url: "\(cpo.baseURL)/admin/2.2.1/locations/\(location.id)/\(evse.uid)",
-                    headers: HeaderFields(pairs: [("Authorization", "Bearer \(CPOPeer.adminToken)"), ("Content-Type", "application/json")]),
+                    method: .patch, url: "\(cpo.baseURL)/admin/2.2.1/locations/\(location.id)/\(evse.uid)",
+                    headerFields: [.authorization: "Bearer \(CPOPeer.adminToken)", .contentType: "application/json"],
                     body: Array(patch.utf8)
                 ))
                 #expect(answer.status == 200, "\(String(decoding: answer.body, as: UTF8.self))")
@@ -93,7 +93,7 @@ import Testing
 
                 // A client that does not trust the CPO's authority gets no answer: the certificate is checked.
                 await #expect(throws: (any Error).self) {
-                    _ = try await HTTPClientTransport(timeout: .seconds(10)).send(OCPIClientRequest(method: "GET", url: cpo.server.profile.versionsURL, headers: HeaderFields(), body: nil))
+                    _ = try await HTTPClientTransport(timeout: .seconds(10)).send(OCPIClientRequest(method: .get, url: cpo.server.profile.versionsURL))
                 }
                 // Nor does plain HTTP on the HTTPS port.
                 let plain = try? await send("GET", cpo.baseURL.replacingOccurrences(of: "https://", with: "http://") + "/health", authorization: nil)
@@ -269,8 +269,8 @@ import Testing
             let evse = try #require(location.evses.first)
             let patch = #"{"status":"BLOCKED","last_updated":"\#(OCPIDateTime.now())"}"#
             let answer = try await emspTransport.send(OCPIClientRequest(
-                method: "PATCH", url: "https://127.0.0.1:\(port)/admin/2.2.1/locations/\(location.id)/\(evse.uid)",
-                headers: HeaderFields(pairs: [(name: "Authorization", value: "Bearer admin"), (name: "Content-Type", value: "application/json")]),
+                method: .patch, url: "https://127.0.0.1:\(port)/admin/2.2.1/locations/\(location.id)/\(evse.uid)",
+                headerFields: [.authorization: "Bearer admin", .contentType: "application/json"],
                 body: Array(patch.utf8)
             ))
             #expect(answer.status == 200)

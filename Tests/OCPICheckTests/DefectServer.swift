@@ -99,70 +99,70 @@ struct DefectServer {
         let correct = router
         let locations = Self.base + "/locations"
         let tokens = Self.base + "/tokens/{country_code}/{party_id}/{token_uid}"
-        func replace(_ method: String, _ path: String, _ change: @escaping @Sendable (HTTPServerRequest, HTTPServerResponse) async -> HTTPServerResponse) {
+        func replace(_ method: HTTPRequest.Method, _ path: String, _ change: @escaping @Sendable (HTTPServerRequest, HTTPServerResponse) async -> HTTPServerResponse) {
             router.on(method, path) { request, _ in await change(request, await correct.respond(to: request)) }
         }
         switch defect {
         case .brokenLink:
-            replace("GET", locations) { _, response in
-                response.replacing(OCPIHeader.link) { $0.replacingOccurrences(of: "<", with: "").replacingOccurrences(of: ">", with: "") }
+            replace(.get, locations) { _, response in
+                response.replacing(.ocpiLink) { $0.replacingOccurrences(of: "<", with: "").replacingOccurrences(of: ">", with: "") }
             }
         case .missingLink:
-            replace("GET", locations) { _, response in response.replacing(OCPIHeader.link) { _ in nil } }
+            replace(.get, locations) { _, response in response.replacing(.ocpiLink) { _ in nil } }
         case .lyingTotalCount:
-            replace("GET", locations) { _, response in response.replacing(OCPIHeader.totalCount) { String((Int($0) ?? 0) + 7) } }
+            replace(.get, locations) { _, response in response.replacing(.ocpiTotalCount) { String((Int($0) ?? 0) + 7) } }
         case .limitNotCapped:
-            replace("GET", locations) { request, response in
+            replace(.get, locations) { request, response in
                 guard let asked = QueryString.decode(request.query ?? "").last(where: { $0.0 == "limit" })?.1 else { return response }
-                return response.replacing(OCPIHeader.limit) { _ in asked }
+                return response.replacing(.ocpiLimit) { _ in asked }
             }
         case .forbiddenWithoutToken:
-            replace("GET", locations) { request, response in
-                guard request.headers[OCPIHeader.authorization] == nil else { return response }
+            replace(.get, locations) { request, response in
+                guard request.headers[.authorization] == nil else { return response }
                 return HTTPServerResponse(
-                    status: 403, headers: [("Content-Type", "application/json")], body: Envelope.write(data: nil, statusCode: 2000, message: "Forbidden"))
+                    status: 403, headerFields: [.contentType: "application/json"], body: Envelope.write(data: nil, statusCode: 2000, message: "Forbidden"))
             }
         case .wrongTokenAccepted:
-            replace("GET", locations) { request, response in
-                guard response.status == 401, request.headers[OCPIHeader.authorization] != nil else { return response }
+            replace(.get, locations) { request, response in
+                guard response.status == 401, request.headers[.authorization] != nil else { return response }
                 var authorized = request
-                authorized.headers = HeaderFields([(OCPIHeader.authorization, CredentialsToken.header(for: Self.token))])
+                authorized.headers = [.authorization: CredentialsToken.header(for: Self.token)]
                 return await correct.respond(to: authorized)
             }
         case .plainTextError:
-            replace("GET", locations + "/{location_id}") { _, response in
+            replace(.get, locations + "/{location_id}") { _, response in
                 guard response.status == 404 else { return response }
                 return HTTPServerResponse(status: 404, contentType: "text/plain", body: Array("Not Found".utf8))
             }
         case .unknownIDWrongStatus:
-            replace("GET", locations + "/{location_id}") { _, response in
+            replace(.get, locations + "/{location_id}") { _, response in
                 guard response.status == 404 else { return response }
                 return HTTPServerResponse(
-                    status: 404, headers: [("Content-Type", "application/json")], body: Envelope.write(data: nil, statusCode: 2000, message: "Not found"))
+                    status: 404, headerFields: [.contentType: "application/json"], body: Envelope.write(data: nil, statusCode: 2000, message: "Not found"))
             }
         case .malformedJSONAccepted:
-            replace("PUT", tokens) { request, response in
+            replace(.put, tokens) { request, response in
                 guard response.status == 400 else { return response }
                 return HTTPServerResponse(
-                    status: 200, headers: [("Content-Type", "application/json")], body: Envelope.write(data: nil, statusCode: 1000, message: "Success"))
+                    status: 200, headerFields: [.contentType: "application/json"], body: Envelope.write(data: nil, statusCode: 1000, message: "Success"))
             }
         case .invalidObjectAs422, .invalidObjectAs400:
-            let status = defect == .invalidObjectAs422 ? 422 : 400
-            replace("PUT", tokens) { _, response in
+            let status: HTTPResponse.Status = defect == .invalidObjectAs422 ? 422 : 400
+            replace(.put, tokens) { _, response in
                 guard response.status == 200, (try? JSONValue.decodeJSON(response.body).value)?["status_code"] == .number(2001) else { return response }
-                return HTTPServerResponse(status: status, headers: response.headers, body: response.body)
+                return HTTPServerResponse(status: status, headerFields: response.headers, body: response.body)
             }
         case .base64TokenRefused:
             // The token as it is opens the versions, as 2.1.1 writes it; 2.2.1's base64 does not.
-            replace("GET", "/ocpi/versions") { request, response in
-                guard request.headers[OCPIHeader.authorization] == CredentialsToken.header(for: Self.token, encoding: .base64) else { return response }
+            replace(.get, "/ocpi/versions") { request, response in
+                guard request.headers[.authorization] == CredentialsToken.header(for: Self.token, encoding: .base64) else { return response }
                 return HTTPServerResponse(
-                    status: 401, headers: [("Content-Type", "application/json")], body: Envelope.write(data: nil, statusCode: 2000, message: "Unknown token"))
+                    status: 401, headerFields: [.contentType: "application/json"], body: Envelope.write(data: nil, statusCode: 2000, message: "Unknown token"))
             }
         case .putRefused:
-            replace("PUT", tokens) { _, _ in
+            replace(.put, tokens) { _, _ in
                 HTTPServerResponse(
-                    status: 200, headers: [("Content-Type", "application/json")], body: Envelope.write(data: nil, statusCode: 2000, message: "Not today"))
+                    status: 200, headerFields: [.contentType: "application/json"], body: Envelope.write(data: nil, statusCode: 2000, message: "Not today"))
             }
         default:
             break
@@ -172,12 +172,12 @@ struct DefectServer {
 
 extension HTTPServerResponse {
     /// The response with the header `name` changed by `change` (removed when it answers nil).
-    func replacing(_ name: String, _ change: (String) -> String?) -> HTTPServerResponse {
+    func replacing(_ name: HTTPField.Name, _ change: (String) -> String?) -> HTTPServerResponse {
         var copy = self
-        copy.headers = headers.compactMap { header in
-            guard header.0.lowercased() == name.lowercased() else { return header }
-            return change(header.1).map { (header.0, $0) }
-        }
+        copy.headers = HTTPFields(headers.compactMap { field in
+            guard field.name == name else { return field }
+            return change(field.value).map { HTTPField(name: name, value: $0) }
+        })
         return copy
     }
 }

@@ -28,7 +28,7 @@ import Testing
     /// The versions a server's versions list offers.
     static func releases(at versionsURL: String, token: String) async throws -> [String] {
         let response = try await HTTPClientTransport(timeout: .seconds(10)).send(
-            OCPIClientRequest(method: "GET", url: versionsURL, headers: HeaderFields([("Authorization", CredentialsToken.header(for: token))]), body: nil)
+            OCPIClientRequest(method: .get, url: versionsURL, headerFields: [.authorization: CredentialsToken.header(for: token)])
         )
         guard case .array(let versions)? = try JSONValue.decodeJSON(response.body).value?["data"] else { return [] }
         return versions.compactMap { version in

@@ -5,7 +5,7 @@ import Testing
 /// below them are joined by single slashes.
 @Suite struct ConnectionURLTests {
     struct NoTransport: OCPIClientTransport {
-        func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse { OCPIClientResponse(status: 500, headers: HeaderFields(), body: []) }
+        func send(_ request: OCPIClientRequest) async throws -> OCPIClientResponse { OCPIClientResponse(status: .internalServerError, body: []) }
     }
 
     static func url(_ endpoint: String, _ path: String, _ parameters: [String: String] = [:], query: [(String, String)] = []) -> String {
@@ -21,6 +21,24 @@ import Testing
         }
         #expect(Self.url("https://p.example/credentials/", "/credentials") == "https://p.example/credentials/")
         #expect(Self.url("https://p.example/x", "{response_url}", ["response_url": "https://e.example/r/1"]) == "https://e.example/r/1")
+    }
+
+    /// A request's head keeps the URL as it was written: scheme, authority, and the path with the
+    /// query, escapes untouched; a URL without a path asks for `/`, and a text that is not a URL
+    /// stays whole, for the transport to refuse.
+    @Test func aRequestHeadKeepsTheURLAsWritten() {
+        let url = "https://p.example:8443/ocpi/cpo/2.2.1/locations/L%201?date_from=2026-01-01T00%3A00%3A00Z&limit=10"
+        let request = OCPIClientRequest(method: .get, url: url)
+        #expect(request.head.scheme == "https" && request.head.authority == "p.example:8443")
+        #expect(request.head.path == "/ocpi/cpo/2.2.1/locations/L%201?date_from=2026-01-01T00%3A00%3A00Z&limit=10")
+        #expect(request.url == url)
+        #expect(OCPIClientRequest(method: .get, url: "http://p.example").url == "http://p.example/")
+        #expect(OCPIClientRequest(method: .get, url: "http://p.example?x=1").head.path == "/?x=1")
+        let notAURL = OCPIClientRequest(method: .get, url: "p.example/ocpi")
+        #expect(notAURL.head.scheme == nil && notAURL.url == "p.example/ocpi")
+        var redirected = request
+        redirected.url = "http://q.example/target"
+        #expect(redirected.head.authority == "q.example" && redirected.head.path == "/target" && redirected.head.method == .get)
     }
 }
 

@@ -24,41 +24,41 @@ import Testing
     /// method as it does an unknown path (404); ours says 405.
     @Test(arguments: TestServer.Stack.allCases) func theErrorsAroundTheRoutesAreEnvelopesOnBothServers(stack: TestServer.Stack) async throws {
         try await withServer(stack: stack) { base, _ in
-            let unknown = try await send("GET", base + "/ocpi/cpo/2.2.1/nothing")
+            let unknown = try await send(.get, base + "/ocpi/cpo/2.2.1/nothing")
             #expect(unknown.status == 404 && unknown.statusCode == 2000, "\(stack)")
-            let method = try await send("DELETE", base + "/ocpi/cpo/2.2.1/locations")
+            let method = try await send(.delete, base + "/ocpi/cpo/2.2.1/locations")
             #expect(method.status == (stack == .hummingbird ? 404 : 405) && method.statusCode == 2000, "\(stack): HTTP \(method.status)")
-            let large = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: String(repeating: " ", count: 64 * 1024 + 1))
+            let large = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: String(repeating: " ", count: 64 * 1024 + 1))
             #expect(large.status == 413 && large.statusCode == 2000, "\(stack)")
-            let anonymous = try await send("GET", base + "/ocpi/cpo/2.2.1/locations", token: nil)
+            let anonymous = try await send(.get, base + "/ocpi/cpo/2.2.1/locations", token: nil)
             #expect(anonymous.status == 401 && anonymous.statusCode == 2000, "\(stack)")
-            let bad = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: "{")
+            let bad = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: "{")
             #expect(bad.status == 400 && bad.statusCode == 2001, "\(stack)")
             for response in [unknown, method, large, anonymous, bad] {
-                #expect(response.headers["Content-Type"] == "application/json" && response.headers["X-Request-ID"] != nil, "\(stack)")
+                #expect(response.headers[.contentType] == "application/json" && response.headers[.ocpiRequestID] != nil, "\(stack)")
             }
         }
     }
 
     @Test func successEnvelope() async throws {
         try await withServer { base, _ in
-            let response = try await send("GET", base + "/ocpi/cpo/2.2.1/locations/KNOWN")
+            let response = try await send(.get, base + "/ocpi/cpo/2.2.1/locations/KNOWN")
             #expect(response.status == 200)
             #expect(response.statusCode == 1000)
             #expect(response.envelope?["data"]?["id"] == .string("KNOWN"))
             #expect(response.envelope?["timestamp"] != nil)
-            #expect(response.headers["Content-Type"] == "application/json")
+            #expect(response.headers[.contentType] == "application/json")
         }
     }
 
     @Test func putAnswers201WhenCreatedAnd200WhenUpdated() async throws {
         try await withServer { base, received in
             let url = base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1"
-            let created = try await send("PUT", url, body: Self.locationJSON, headers: [("Content-Type", "application/json; charset=utf-8")])
+            let created = try await send(.put, url, body: Self.locationJSON, headers: [.contentType: "application/json; charset=utf-8"])
             #expect(created.status == 201)
             #expect(created.statusCode == 1000)
             #expect(created.envelope?["data"] == nil, "a push response defines no data")
-            let updated = try await send("PUT", url, body: Self.locationJSON, headers: [("Content-Type", "application/json")])
+            let updated = try await send(.put, url, body: Self.locationJSON, headers: [.contentType: "application/json"])
             #expect(updated.status == 200)
             #expect(await received.locations.count == 1)
         }
@@ -66,7 +66,7 @@ import Testing
 
     @Test func bodyThatIsNotJSONIsHTTP400() async throws {
         try await withServer { base, _ in
-            let response = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: "{\"id\": ")
+            let response = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: "{\"id\": ")
             #expect(response.status == 400)
             #expect(response.statusCode == 2001)
         }
@@ -75,7 +75,7 @@ import Testing
     @Test func validJSONThatBreaksTheRulesIsHTTP200With2001AndTheViolations() async throws {
         try await withServer { base, received in
             let broken = Self.locationJSON.replacingOccurrences(of: "\"address\":\"Street 1\",", with: "")
-            let response = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: broken)
+            let response = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: broken)
             #expect(response.status == 200)
             #expect(response.statusCode == 2001)
             #expect(response.envelope?["data"] == .array([.object([
@@ -87,23 +87,23 @@ import Testing
 
     @Test func urlAndBodyMustAgree() async throws {
         try await withServer { base, _ in
-            let wrongID = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/OTHER", body: Self.locationJSON)
+            let wrongID = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/OTHER", body: Self.locationJSON)
             #expect(wrongID.status == 200)
             #expect(wrongID.statusCode == 2001)
             #expect(wrongID.envelope?["data"]?.firstPath == "/id")
-            let wrongParty = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/XXX/LOC1", body: Self.locationJSON)
+            let wrongParty = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/XXX/LOC1", body: Self.locationJSON)
             #expect(wrongParty.statusCode == 2001)
             #expect(wrongParty.envelope?["data"]?.firstPath == "/party_id")
             // CiString: the same id in another case is the same id.
-            let otherCase = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/de/msp/loc1", body: Self.locationJSON)
+            let otherCase = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/de/msp/loc1", body: Self.locationJSON)
             #expect(otherCase.statusCode == 1000)
         }
     }
 
     @Test func patchWithoutLastUpdatedIs2001() async throws {
         try await withServer { base, _ in
-            _ = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: Self.locationJSON)
-            let response = try await send("PATCH", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: #"{"name": "New name"}"#)
+            _ = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: Self.locationJSON)
+            let response = try await send(.patch, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: #"{"name": "New name"}"#)
             #expect(response.status == 200)
             #expect(response.statusCode == 2001)
             #expect(response.envelope?["data"]?.firstPath == "/last_updated")
@@ -113,7 +113,7 @@ import Testing
     @Test(arguments: ["limit=abc", "limit=-5", "offset=1.5", "date_from=notadate", "date_to=2024-01-01T00:00:00%2B02:00"])
     func unparseableQueryParametersAreHTTP400With2001(_ query: String) async throws {
         try await withServer { base, _ in
-            let response = try await send("GET", base + "/ocpi/cpo/2.2.1/locations?" + query)
+            let response = try await send(.get, base + "/ocpi/cpo/2.2.1/locations?" + query)
             #expect(response.status == 400)
             #expect(response.statusCode == 2001)
         }
@@ -121,15 +121,15 @@ import Testing
 
     @Test func unknownObjectsAre404WithTheModulesCode() async throws {
         try await withServer { base, _ in
-            let location = try await send("GET", base + "/ocpi/cpo/2.2.1/locations/NOPE")
+            let location = try await send(.get, base + "/ocpi/cpo/2.2.1/locations/NOPE")
             #expect(location.status == 404)
             #expect(location.statusCode == 2003)
-            let evse = try await send("GET", base + "/ocpi/cpo/2.2.1/locations/KNOWN/NOPE")
+            let evse = try await send(.get, base + "/ocpi/cpo/2.2.1/locations/KNOWN/NOPE")
             #expect(evse.statusCode == 2003)
-            let token = try await send("GET", base + "/ocpi/cpo/2.2.1/tokens/DE/MSP/NOPE")
+            let token = try await send(.get, base + "/ocpi/cpo/2.2.1/tokens/DE/MSP/NOPE")
             #expect(token.status == 404)
             #expect(token.statusCode == 2004)
-            let path = try await send("GET", base + "/ocpi/cpo/2.2.1/nothing/here")
+            let path = try await send(.get, base + "/ocpi/cpo/2.2.1/nothing/here")
             #expect(path.status == 404)
             #expect(path.statusCode == 2000)
         }
@@ -139,19 +139,19 @@ import Testing
         try await withServer { base, _ in
             let url = base + "/ocpi/cpo/2.2.1/locations/KNOWN"
             for token in [nil, "unknown-token", TestServer.registrationToken] as [String?] {
-                let response = try await send("GET", url, token: token)
+                let response = try await send(.get, url, token: token)
                 #expect(response.status == 401, "\(token ?? "no token")")
                 #expect(response.statusCode == 2000)
             }
             // A partner that sends its token raw (not base64) is understood too.
-            let raw = try await send("GET", url, token: nil, headers: [("Authorization", "Token \(TestServer.emspToken)")])
+            let raw = try await send(.get, url, token: nil, headers: [.authorization: "Token \(TestServer.emspToken)"])
             #expect(raw.status == 200)
         }
     }
 
     @Test func unexpectedErrorsAre500With3000AndNoInternals() async throws {
         try await withServer { base, _ in
-            let response = try await send("GET", base + "/ocpi/cpo/2.2.1/tokens/DE/MSP/BOOM")
+            let response = try await send(.get, base + "/ocpi/cpo/2.2.1/tokens/DE/MSP/BOOM")
             #expect(response.status == 500)
             #expect(response.statusCode == 3000)
             let message = String(decoding: response.body, as: UTF8.self)
@@ -162,7 +162,7 @@ import Testing
     @Test func oversizedBodiesAreRefusedBeforeDecoding() async throws {
         try await withServer { base, _ in
             let huge = "{\"name\": \"" + String(repeating: "x", count: 100_000) + "\"}"
-            let response = try await send("PATCH", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: huge)
+            let response = try await send(.patch, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: huge)
             #expect(response.status == 413)
             #expect(response.statusCode == 2000)
         }
@@ -171,11 +171,11 @@ import Testing
     @Test func theLenientPolicyAcceptsWhatCanBeRead() async throws {
         try await withServer { base, received in
             let tooLong = Self.locationJSON.replacingOccurrences(of: "\"city\":\"Utrecht\"", with: "\"city\":\"" + String(repeating: "U", count: 60) + "\"")
-            let strict = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: tooLong)
+            let strict = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/DE/MSP/LOC1", body: tooLong)
             #expect(strict.statusCode == 2001)
             // The partner "other" is judged leniently: accepted, the violation recorded.
             let otherJSON = tooLong.replacingOccurrences(of: "\"country_code\":\"DE\",\"party_id\":\"MSP\"", with: "\"country_code\":\"FR\",\"party_id\":\"OTH\"")
-            let lenient = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/FR/OTH/LOC1", token: TestServer.otherToken, body: otherJSON)
+            let lenient = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/FR/OTH/LOC1", token: TestServer.otherToken, body: otherJSON)
             #expect(lenient.statusCode == 1000)
             #expect(await received.lastContext?.acceptedViolations.map(\.pointer) == ["/city"])
 
@@ -189,7 +189,7 @@ import Testing
             for (what, field, replacement) in unreadable {
                 let broken = otherJSON.replacingOccurrences(of: field, with: replacement)
                 #expect(broken != otherJSON, "\(what): the fixture changed")
-                let answer = try await send("PUT", base + "/ocpi/emsp/2.2.1/locations/FR/OTH/LOC1", token: TestServer.otherToken, body: broken)
+                let answer = try await send(.put, base + "/ocpi/emsp/2.2.1/locations/FR/OTH/LOC1", token: TestServer.otherToken, body: broken)
                 #expect(answer.statusCode == 2001, "\(what): \(String(decoding: answer.body, as: UTF8.self))")
             }
         }

@@ -97,8 +97,8 @@ extension RecordingHandler {
     }
 
     /// Records the call and answers no data with `status` (200, or 201 for a created object).
-    func answer(_ operation: String, _ context: OCPIRequestContext, _ arguments: Arguments, status: Int, headers: [(String, String)] = []) async -> OCPIReply<OCPINoData> {
-        await record(operation, context, arguments, returned: nil, status: status)
+    func answer(_ operation: String, _ context: OCPIRequestContext, _ arguments: Arguments, status: HTTPResponse.Status, headers: HTTPFields = [:]) async -> OCPIReply<OCPINoData> {
+        await record(operation, context, arguments, returned: nil, status: status.code)
         return OCPIReply(httpStatus: status, data: nil, headers: headers)
     }
 
@@ -245,7 +245,7 @@ struct CDRsReceiverHandler: CDRsReceiver, RecordingHandler {
         var base = context.publicURL
         for suffix in ["/", "/cdrs"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
         let location = base + EveryEndpoint.runtimePath("cdrs", "get_cdr", callback: body.id)
-        return await answer("post_cdr", context, ["body": body], status: 201, headers: [(OCPIHeader.location, location)])
+        return await answer("post_cdr", context, ["body": body], status: 201, headers: [.location: location])
     }
 }
 

@@ -534,7 +534,7 @@ extension EveryEndpoint {
         h.expectNoData(posted, call, status: 201)
 
         // The CDR's URL is the Location the receiver answered: the run-time URL of get_cdr.
-        let cdrURL = try #require(posted.headers[OCPIHeader.location])
+        let cdrURL = try #require(posted.headers[.location])
         #expect(cdrURL == h.runtimeURL("cdrs", "get_cdr", callback: "CDR-1"))
         let fetched = try await receiver.getCDR(cdrURL: cdrURL)
         call = try await h.call("cdrs", "RECEIVER", "get_cdr")

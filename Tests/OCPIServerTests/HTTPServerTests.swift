@@ -45,14 +45,14 @@ import Glibc
             try? await Task.sleep(for: .milliseconds(Int(parameters.first?.value ?? "") ?? 0))
             return HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("slept".utf8))
         }
-        router.on("PUT", "/echo") { request, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: request.body) }
+        router.on(.put, "/echo") { request, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: request.body) }
         router.get("/echo") { request, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array((request.query ?? "").utf8)) }
         router.get("/docs/{page}") { _, parameters in
             HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("page \(parameters.first?.value ?? "")".utf8))
         }
         router.get("/docs/openapi.yaml") { _, _ in HTTPServerResponse(status: 200, contentType: "text/plain", body: Array("document".utf8)) }
         router.get("/injected") { _, _ in
-            HTTPServerResponse(status: 200, headers: [("X-Fine", "yes"), ("X-Evil", "a\r\nSet-Cookie: stolen"), ("Bad Name", "x")])
+            HTTPServerResponse(status: 200, headerFields: [HTTPField.Name(token: "X-Fine"): "yes", HTTPField.Name(token: "X-Evil"): "a\r\nSet-Cookie: stolen"])
         }
         return router
     }
@@ -215,14 +215,17 @@ import Glibc
         }
     }
 
-    @Test func headersThatWouldSplitTheResponseAreNotWritten() async throws {
+    /// A value cannot end the head early or add fields: swift-http-types turns CR and LF into
+    /// spaces when the field is made (and a name that is not a token cannot be made at all).
+    @Test func aValueCannotSplitTheResponse() async throws {
         try await Self.withServer { port in
             let connection = try Connection(port: port)
             connection.send("GET /injected HTTP/1.1\r\nHost: x\r\n\r\n")
             let response = try #require(await connection.responses(1).first)
             #expect(response.header("X-Fine") == "yes")
-            #expect(response.header("X-Evil") == nil && response.header("Set-Cookie") == nil && response.header("Bad Name") == nil)
+            #expect(response.header("X-Evil") == "a  Set-Cookie: stolen" && response.header("Set-Cookie") == nil)
         }
+        #expect(HTTPField.Name("Bad Name") == nil)
     }
 
     @Test func anIdleConnectionIsClosed() async throws {

@@ -34,18 +34,18 @@ import Testing
         for index in 0..<300 { await book.add(makeLocation("L\(index)", updated: 1_700_000_000 + Int64(index))) }
         try await TestServer.run([("/ocpi/cpo/2.2.1", OCPIRoutes.locationsSender(book))], maximumLimit: 100) { base in
             let url = base + "/ocpi/cpo/2.2.1/locations?date_from=2023-11-14T22:15:00Z&date_to=2023-11-14T22:18:20Z&limit=500"
-            let first = try await send("GET", url)
+            let first = try await send(.get, url)
             #expect(first.status == 200)
             #expect(first.statusCode == 1000)
             // date_from inclusive (1700000100), date_to exclusive (1700000300): 200 objects.
-            #expect(first.headers["X-Total-Count"] == "200")
-            #expect(first.headers["X-Limit"] == "100")
-            let link = try #require(first.headers["Link"])
+            #expect(first.headers[.ocpiTotalCount] == "200")
+            #expect(first.headers[.ocpiLimit] == "100")
+            let link = try #require(first.headers[.ocpiLink])
             #expect(link == "<\(base)/ocpi/cpo/2.2.1/locations?date_from=2023-11-14T22%3A15%3A00Z&date_to=2023-11-14T22%3A18%3A20Z&offset=100&limit=100>; rel=\"next\"")
             let next = try #require(PaginationPolicy.nextURL(fromLink: link))
-            let second = try await send("GET", next)
-            #expect(second.headers["X-Total-Count"] == "200")
-            #expect(second.headers["Link"] == nil, "the last page has no Link")
+            let second = try await send(.get, next)
+            #expect(second.headers[.ocpiTotalCount] == "200")
+            #expect(second.headers[.ocpiLink] == nil, "the last page has no Link")
             if case .array(let items)? = second.envelope?["data"] {
                 #expect(items.count == 100)
                 #expect(items.first?["id"] == .string("L200"))

@@ -67,7 +67,7 @@ import Testing
         // A provider (giving nothing) makes the handler merge: the metadata path.
         let merging = Logger(label: "ocpi-cpo") { StructuredLogHandler(label: $0, metadataProvider: .init { [:] }, write: collect) }
         let metrics = RequestMetrics().route(module: "locations", operation: "getLocation")
-        let response = OCPIServerResponse(status: 200, headers: [], body: [], statusCode: statusCode)
+        let response = OCPIServerResponse(status: .ok, body: [], statusCode: statusCode)
         let party = OCPIParty(id: "p\"1", roles: [])
         let ids = RequestIDs("r-1", "c-1")
         for logger in [plain, merging] {

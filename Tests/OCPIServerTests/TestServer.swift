@@ -43,9 +43,7 @@ enum TestServer {
     ) async throws {
         let port = stack == .inMemory ? 8_080 : try LiveServer.freePort()
         let baseURL = "http://127.0.0.1:\(port)"
-        let configuration = OCPIServerConfiguration(
-            publicURL: baseURL, ownParties: [cpo], pagination: PaginationPolicy(maximumLimit: maximumLimit), maximumBodySize: maximumBodySize
-        )
+        let configuration = OCPIServerConfiguration(publicURL: baseURL, ownParties: [cpo], pagination: PaginationPolicy(maximumLimit: maximumLimit))
         let logger = LiveServer.quietLogger
         guard stack == .hummingbird else {
             var router = HTTPRouter(maximumBodySize: maximumBodySize, logger: logger)
@@ -64,7 +62,7 @@ enum TestServer {
         let router = Router()
         router.add(middleware: OCPIEnvelopeMiddleware())
         for (base, routes) in mounts {
-            router.addOCPIRoutes(routes, at: base, configuration: configuration, authenticator: authenticator, logger: logger)
+            router.addOCPIRoutes(routes, at: base, configuration: configuration, authenticator: authenticator, logger: logger, maximumBodySize: maximumBodySize)
         }
         try await LiveServer.run(router, port: port) { try await body(baseURL) }
     }
@@ -92,7 +90,7 @@ final class RecordingTransport: OCPIClientTransport {
 /// A raw HTTP exchange, for asserting status codes and envelopes exactly.
 struct RawResponse {
     var status: Int
-    var headers: HeaderFields
+    var headers: HTTPFields
     var body: [UInt8]
 
     var envelope: JSONValue? { try? JSONValue.decodeJSON(body).value }
@@ -103,11 +101,10 @@ struct RawResponse {
 }
 
 func send(
-    _ method: String, _ url: String, token: String? = TestServer.emspToken, body: String? = nil,
-    headers: [(String, String)] = []
+    _ method: HTTPRequest.Method, _ url: String, token: String? = TestServer.emspToken, body: String? = nil, headers: HTTPFields = [:]
 ) async throws -> RawResponse {
-    var fields = HeaderFields(headers)
-    if let token { fields.add("Authorization", CredentialsToken.header(for: token)) }
+    var fields = headers
+    if let token { fields.append(HTTPField(name: .authorization, value: CredentialsToken.header(for: token))) }
     // A raw exchange: a redirect is the answer, not followed (the in-memory router never
     // redirects).
     var transport: any OCPIClientTransport = TestServer.transport
@@ -115,6 +112,6 @@ func send(
         http.maximumRedirects = 0
         transport = http
     }
-    let response = try await transport.send(OCPIClientRequest(method: method, url: url, headers: fields, body: body.map { Array($0.utf8) }))
-    return RawResponse(status: response.status, headers: response.headers, body: response.body)
+    let response = try await transport.send(OCPIClientRequest(method: method, url: url, headerFields: fields, body: body.map { Array($0.utf8) }))
+    return RawResponse(status: response.head.status.code, headers: response.head.headerFields, body: response.body)
 }

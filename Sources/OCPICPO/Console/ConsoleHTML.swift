@@ -62,21 +62,21 @@ enum ConsoleHTML {
 
     /// The headers of every console page: no caching (a page may hold a token A), no framing
     /// (its buttons change things), no script, forms only to this server.
-    static let headers: [(String, String)] = [
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Cache-Control", "no-store"),
-        ("X-Frame-Options", "DENY"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    static let headers: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .cacheControl: "no-store",
+        HTTPField.Name(token: "X-Frame-Options"): "DENY",
+        .xContentTypeOptions: "nosniff",
+        HTTPField.Name(token: "Referrer-Policy"): "no-referrer",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ]
 
-    static func response(status: Int, title: String, body: String, headers extra: [(String, String)] = []) -> HTTPServerResponse {
-        HTTPServerResponse(status: status, headers: headers + extra, body: Array(page(title: title, body: body).utf8))
+    static func response(status: HTTPResponse.Status, title: String, body: String) -> HTTPServerResponse {
+        HTTPServerResponse(status: status, headerFields: headers, body: Array(page(title: title, body: body).utf8))
     }
 
     /// A page that says why a request was refused, with a way back.
-    static func refusal(status: Int, title: String, message: String, back: String, backLabel: String) -> HTTPServerResponse {
+    static func refusal(status: HTTPResponse.Status, title: String, message: String, back: String, backLabel: String) -> HTTPServerResponse {
         response(status: status, title: title, body: """
             <header class="top"><span class="home">ocpi-cpo console</span></header>
             <main>

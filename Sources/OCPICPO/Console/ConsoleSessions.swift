@@ -40,7 +40,7 @@ struct ConsoleSessions: Sendable {
     }
 
     /// The id of the live session whose cookie the request carries, if it does.
-    func session(of headers: HeaderFields) async throws -> String? {
+    func session(of headers: HTTPFields) async throws -> String? {
         guard let id = Self.cookie(Self.cookieName, in: headers), Self.isWellFormed(id) else { return nil }
         return try await store.consoleSessionIsValid(idHash: CredentialsTokenDigest.of(id), at: .now()) ? id : nil
     }
@@ -79,8 +79,8 @@ struct ConsoleSessions: Sendable {
 
     /// The value of the cookie `name` in the request's `Cookie` headers (RFC 6265 §5.4: pairs
     /// separated by `; `), the first if there are several.
-    static func cookie(_ name: String, in headers: HeaderFields) -> String? {
-        for field in headers.fields where field.name.lowercased() == "cookie" {
+    static func cookie(_ name: String, in headers: HTTPFields) -> String? {
+        for field in headers where field.name == .cookie {
             for pair in field.value.split(separator: ";") {
                 let trimmed = pair.drop { $0 == " " || $0 == "\t" }
                 guard let equals = trimmed.firstIndex(of: "=") else { continue }

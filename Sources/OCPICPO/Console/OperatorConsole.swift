@@ -61,21 +61,21 @@ struct OperatorConsole: Sendable {
     func add(to router: inout HTTPRouter) {
         router.get("/admin") { request, _ in await console(request) }
         router.get("/admin/sign-in") { request, _ in await signInForm(request) }
-        router.on("POST", "/admin/sign-in") { request, _ in await signIn(request) }
-        router.on("POST", "/admin/sign-out") { request, _ in
+        router.on(.post, "/admin/sign-in") { request, _ in await signIn(request) }
+        router.on(.post, "/admin/sign-out") { request, _ in
             await action(request, fields: []) { _, session in
                 try await sessions.end(session)
                 logger.info("console sign-out")
                 return redirect(to: base + "/sign-in", cookie: sessions.clearCookie)
             }
         }
-        router.on("POST", "/admin/invite") { request, _ in
+        router.on(.post, "/admin/invite") { request, _ in
             await action(request, fields: ["party"]) { form, _ in try await invite(form) }
         }
-        router.on("POST", "/admin/catch-up") { request, _ in
+        router.on(.post, "/admin/catch-up") { request, _ in
             await action(request, fields: ["partner", "catch_up"]) { form, _ in try await switchCatchUp(form) }
         }
-        router.on("POST", "/admin/unregister") { request, _ in
+        router.on(.post, "/admin/unregister") { request, _ in
             await action(request, fields: ["partner"]) { form, _ in try await unregister(form) }
         }
     }
@@ -138,7 +138,7 @@ struct OperatorConsole: Sendable {
             case .failure(let refusal): return refusal.response
             }
             guard ConsoleSessions.checkCSRF(form["csrf"], session: session) else {
-                logger.warning("console form refused: missing or wrong CSRF token", metadata: ["path": .string(request.path)])
+                logger.warning("console form refused: missing or wrong CSRF token", metadata: ["path": .string(String(request.path))])
                 return ConsoleHTML.refusal(
                     status: 403, title: "Form refused", message: "The form did not carry this session's CSRF token, so nothing was done. Use the console's own forms.",
                     back: base, backLabel: "Back to the console"
@@ -152,7 +152,7 @@ struct OperatorConsole: Sendable {
 
     /// The body as a form with these fields, or the page that says why it is not one.
     private func readForm(_ request: HTTPServerRequest, fields: Set<String>) -> Result<ConsoleForm, ConsoleRefusal> {
-        let type = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/x-www-form-urlencoded" else {
             return .failure(ConsoleRefusal(ConsoleHTML.refusal(
                 status: 415, title: "Not a form", message: "The console takes application/x-www-form-urlencoded forms only.", back: base, backLabel: "Back to the console"
@@ -246,9 +246,9 @@ struct OperatorConsole: Sendable {
     }
 
     private func redirect(to location: String, cookie: String? = nil) -> HTTPServerResponse {
-        var headers = [("Location", location), ("Cache-Control", "no-store")]
-        if let cookie { headers.append(("Set-Cookie", cookie)) }
-        return HTTPServerResponse(status: 303, headers: headers)
+        var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]
+        if let cookie { headers[.setCookie] = cookie }
+        return HTTPServerResponse(status: .seeOther, headerFields: headers)
     }
 
     /// The store could not be read or written: said so, logged, and nothing claimed done.

@@ -177,7 +177,7 @@ struct PartnerMessenger: Sendable {
         let result = try await cdrs().postCDR(body: cdr)
         // The spec asks the receiver for the URL where it keeps the CDR; a partner that sends
         // none still received it, so the id stands in.
-        try await store.recordCDRLocation(partnerID: partner.id, key, url: result.headers[OCPIHeader.location] ?? "")
+        try await store.recordCDRLocation(partnerID: partner.id, key, url: result.headers[.location] ?? "")
     }
 
     private func locations() throws -> OCPI221.LocationsReceiverClient { OCPI221.LocationsReceiverClient(connection: try connection(.locations)) }
