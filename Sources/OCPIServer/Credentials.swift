@@ -22,7 +22,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
 
     /// The releases this platform speaks, best first (`PlatformProfile.releases`).
     public var supportedVersions: [String] {
-        profile.releases.sorted { $0.split(separator: ".").compactMap { Int($0) }.lexicographicallyPrecedes($1.split(separator: ".").compactMap { Int($0) }) }.reversed()
+        profile.releases.sorted(by: OCPIVersionOrder.precedes).reversed()
     }
 
     public init(
@@ -95,9 +95,12 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
 
     /// `connect(_:with:)` in any release: the partner's token and versions URL, the parties it
     /// acts as, and the release whose credentials endpoint it called, which is the release it
-    /// registers on.
-    func connect(_ partner: inout PartnerRecord, token: String, url: String, roles: [PartnerRecord.Role], release: String) async throws -> String {
-        try await checkParties(of: roles, for: partner)
+    /// registers on. `pointer` says where the body names the party of `roles[i]`, for refusals.
+    func connect(
+        _ partner: inout PartnerRecord, token: String, url: String, roles: [PartnerRecord.Role], release: String,
+        pointer: (Int) -> JSONPath = rolePointer
+    ) async throws -> String {
+        try await checkParties(of: roles, for: partner, pointer: pointer)
         let (version, endpoints, encoding) = try await discover(versionsURL: url, token: token, release: release, as: roles.first?.role)
         var updated = partner
         updated.status = .registered
@@ -112,7 +115,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         do {
             try await registry.update(updated)
         } catch let taken as PartyTakenError {
-            throw Self.refusal(taken, in: roles)
+            throw Self.refusal(taken, in: roles, pointer: pointer)
         }
         partner = updated
         logger.info("partner registered", metadata: ["partner": .string(partner.id), "version": .string(version)])
@@ -128,9 +131,11 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
     /// held by an earlier record of the same platform (the same versions URL, registered before
     /// and forgotten by the other side) is given up by that record instead of refused. A partner
     /// that registers with us gets no such leeway: anyone can name another platform's URL.
-    private func checkParties(of roles: [PartnerRecord.Role], for partner: PartnerRecord, replacing versionsURL: String? = nil) async throws {
+    private func checkParties(
+        of roles: [PartnerRecord.Role], for partner: PartnerRecord, replacing versionsURL: String? = nil, pointer path: (Int) -> JSONPath = rolePointer
+    ) async throws {
         for (index, role) in roles.enumerated() {
-            let pointer = JSONPath([.key("roles"), .index(index)])
+            let pointer = path(index)
             let party = PartyIdentity(countryCode: role.countryCode, partyID: role.partyID)
             if let holder = try await registry.holder(of: party), holder != partner.id {
                 if let versionsURL, var earlier = try await registry.partner(id: holder), earlier.versionsURL == versionsURL {
@@ -138,7 +143,7 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
                     try await registry.update(earlier)
                     logger.info("earlier registration replaced", metadata: ["partner": .string(earlier.id), "by": .string(partner.id)])
                 } else {
-                    throw Self.refusal(PartyTakenError(party: party.normalized, holder: holder), in: roles)
+                    throw Self.refusal(PartyTakenError(party: party.normalized, holder: holder), in: roles, pointer: path)
                 }
             }
             if profile.parties.contains(where: { $0.matches(countryCode: role.countryCode, partyID: role.partyID) }) {
@@ -150,10 +155,13 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         }
     }
 
+    /// Where 2.2.1's credentials name a party: its role in `roles`.
+    static func rolePointer(_ index: Int) -> JSONPath { JSONPath([.key("roles"), .index(index)]) }
+
     /// The client error for a party another partner holds, pointing at the role that names it.
-    static func refusal(_ taken: PartyTakenError, in roles: [PartnerRecord.Role]) -> OCPIError {
+    static func refusal(_ taken: PartyTakenError, in roles: [PartnerRecord.Role], pointer: (Int) -> JSONPath = rolePointer) -> OCPIError {
         let index = roles.firstIndex { taken.party.matches(countryCode: $0.countryCode, partyID: $0.partyID) } ?? 0
-        return OCPIError.invalid([Violation(path: JSONPath([.key("roles"), .index(index)]), message: "names \(taken.party), which another partner holds")])
+        return OCPIError.invalid([Violation(path: pointer(index), message: "names \(taken.party), which another partner holds")])
     }
 
     /// Fetches a partner's versions and the endpoints of `release`, or of the best common release.

@@ -47,15 +47,11 @@ public struct CredentialsService211<Registry: PartnerRegistry>: OCPI211.Credenti
         let role = PartnerRecord.Role(
             role: .emsp, countryCode: credentials.countryCode, partyID: credentials.partyID, businessName: credentials.businessDetails.name
         )
-        do {
-            return try await service.connect(&partner, token: credentials.token, url: credentials.url, roles: [role], release: OCPI211.OCPIRelease.version)
-        } catch let error as OCPIError where error.violations.contains(where: { $0.path == JSONPath([.key("roles"), .index(0)]) }) {
-            // The registration names the party by its role's place in 2.2.1; 2.1.1's is the body's.
-            let violations = error.violations.map { violation in
-                violation.path == JSONPath([.key("roles"), .index(0)]) ? Violation(path: JSONPath([.key("party_id")]), message: violation.message) : violation
-            }
-            throw error.kind == .invalidRequest ? OCPIError.invalid(violations) : OCPIError(error.kind, error.message, violations: violations)
-        }
+        // 2.1.1's credentials name their one party in the body itself.
+        return try await service.connect(
+            &partner, token: credentials.token, url: credentials.url, roles: [role], release: OCPI211.OCPIRelease.version,
+            pointer: { _ in JSONPath([.key("party_id")]) }
+        )
     }
 }
 
