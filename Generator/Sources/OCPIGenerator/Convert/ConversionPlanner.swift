@@ -208,6 +208,11 @@ private struct PlanRun {
                 error(rule.location, "as_is copies a field of the same name, which \(rules.from) lacks")
                 return nil
             }
+            // as_is vouches for the values (a pattern the planner cannot compare), not for their
+            // presence or their number.
+            if sourceField.cardinality != field.cardinality, !(sourceField.cardinality == .one && field.cardinality == .optional) {
+                error(rule.location, "as_is cannot bridge cardinality \"\(sourceField.cardinality.rawValue)\" -> \"\(field.cardinality.rawValue)\": give a default")
+            }
             return sourceField
         case .derive:
             // The hand-written function makes the target value itself.

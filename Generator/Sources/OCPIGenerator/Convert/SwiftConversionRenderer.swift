@@ -214,7 +214,6 @@ public struct SwiftConversionRenderer {
 
     private func expression(for field: ConversionPlan.FieldPlan) -> String {
         let target = field.target
-        let required = target.cardinality == .one
         guard let rule = field.rule else {
             guard let sourceField = field.source else {
                 return target.cardinality.isList ? "[]" : "nil"
@@ -228,8 +227,8 @@ public struct SwiftConversionRenderer {
             return "derivations.\(function)(value)"
         case .from, .asIs:
             guard let sourceField = field.source else { return "nil" }
-            let (code, optional) = shaped(sourceField, to: target, transform: elementTransform(from: sourceField, to: target))
-            return optional && required ? "\(code) ?? \(literal(defaultFor: target))" : code
+            // The planner has refused a value that may be missing for a field that requires one.
+            return shaped(sourceField, to: target, transform: elementTransform(from: sourceField, to: target)).code
         case .default(let value):
             guard let sourceField = field.source else { return literal(value, for: target) }
             let (code, optional) = shaped(sourceField, to: target, transform: elementTransform(from: sourceField, to: target))
@@ -258,9 +257,4 @@ public struct SwiftConversionRenderer {
         }
     }
 
-    /// For a list taken as one value where the target requires one: a rule must give it, and the
-    /// planner sees to that; this is the code's last word.
-    private func literal(defaultFor field: FieldDefinition) -> String {
-        literal("", for: field)
-    }
 }
