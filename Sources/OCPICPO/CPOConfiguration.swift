@@ -42,7 +42,7 @@ public struct CPOConfiguration: Sendable {
         public static let defaults: [ServedRelease] = [.v2_2_1]
 
         public static func < (lhs: ServedRelease, rhs: ServedRelease) -> Bool {
-            lhs.rawValue.split(separator: ".").compactMap { Int($0) }.lexicographicallyPrecedes(rhs.rawValue.split(separator: ".").compactMap { Int($0) })
+            OCPIVersionOrder.precedes(lhs.rawValue, rhs.rawValue)
         }
     }
 
