@@ -29,18 +29,21 @@ struct PartnerMessenger: Sendable {
     private var cc: String { ourParty.countryCode }
     private var pid: String { ourParty.partyID }
 
+    /// A partner on 2.1.1 is sent whole objects, converted, of the modules converted to 2.1.1.
+    static func isOn211(_ partner: PartnerRecord) -> Bool { partner.version == OCPI211.OCPIRelease.version }
+
     /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
     /// and its release is one the objects can be converted to (2.1.1: locations and tariffs
     /// so far).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
-        return partner.version != OCPI211.OCPIRelease.version || module == .locations || module == .tariffs
+        return !Self.isOn211(partner) || module == .locations || module == .tariffs
     }
 
     /// Sends the change as the message that describes it; to a 2.1.1 partner, the changed
     /// object's current state, converted.
     func send(_ change: CPOChange) async throws {
-        if partner.version == OCPI211.OCPIRelease.version {
+        if Self.isOn211(partner) {
             guard let key = Self.objectKey211(of: change, party: ourParty) else { return }
             return try await sendCurrent(key)
         }
@@ -89,7 +92,7 @@ struct PartnerMessenger: Sendable {
     /// Sends the object's current state: PUT (a DELETE for a tariff that is gone; a POST for a CDR).
     func sendCurrent(_ key: ObjectKey) async throws {
         let stored = try await store.get(key)
-        if partner.version == OCPI211.OCPIRelease.version {
+        if Self.isOn211(partner) {
             return try await sendCurrent211(key, stored)
         }
         switch key.module {
@@ -148,7 +151,7 @@ struct PartnerMessenger: Sendable {
     func resynchronise(_ key: ObjectKey) async throws {
         // A 2.1.1 partner is sent whole objects, never a PATCH: what it refused was our current
         // state already.
-        guard partner.version != OCPI211.OCPIRelease.version else { return }
+        guard !Self.isOn211(partner) else { return }
         let theirs: OCPIDateTime?
         do {
             switch key.module {
