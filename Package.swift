@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "OCPI211", targets: ["OCPIRuntime", "OCPI211"]),
         .library(name: "OCPI230", targets: ["OCPIRuntime", "OCPI230"]),
         .library(name: "OCPIServer", targets: ["OCPIServer"]),
+        .library(name: "OCPINIOServer", targets: ["OCPINIOServer"]),
+        .library(name: "OCPIHummingbird", targets: ["OCPIHummingbird"]),
+        .library(name: "OCPIAsyncHTTPClient", targets: ["OCPIAsyncHTTPClient"]),
         .library(name: "OCPICPO", targets: ["OCPICPO", "OCPIStore"]),
         .library(name: "OCPITariffs", targets: ["OCPITariffs"]),
         .library(name: "OCPIConversions", targets: ["OCPIConversions"]),
@@ -100,29 +103,66 @@ let package = Package(
             dependencies: ["OCPIRuntime", "OCPI211", "OCPI221"],
             path: "Sources/OCPIConversions"
         ),
-        // Any OCPI party's plumbing: the HTTP server (SwiftNIO), the Hummingbird adapter and the
-        // HTTP client transport.
+        // The OCPI pipeline any party's server runs, on no HTTP server of its own: routing,
+        // authentication, routing headers, the envelope, pagination, request logs and metrics,
+        // the credentials handshake and the partner registry's rules.
         .target(
             name: "OCPIServer",
             dependencies: [
                 "OCPIRuntime",
                 "OCPI211",
                 "OCPI221",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOExtras", package: "swift-nio-extras"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Sources/OCPIServer"
+        ),
+        // The HTTP/1.1 server for the pipeline, straight on SwiftNIO, with its TLS.
+        .target(
+            name: "OCPINIOServer",
+            dependencies: [
+                "OCPIRuntime",
+                "OCPIServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OCPINIOServer"
+        ),
+        // The pipeline mounted on a Hummingbird 2 router, for applications that run Hummingbird.
+        .target(
+            name: "OCPIHummingbird",
+            dependencies: [
+                "OCPIRuntime",
+                "OCPIServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OCPIHummingbird"
+        ),
+        // Calls to partners over AsyncHTTPClient (the runtime's `OCPIClientTransport`).
+        .target(
+            name: "OCPIAsyncHTTPClient",
+            dependencies: [
+                "OCPIRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OCPIAsyncHTTPClient"
         ),
         // Storage: SQLite (embedded default) and PostgreSQL (several instances), one SQL code path.
         .target(
@@ -142,7 +182,8 @@ let package = Package(
         .target(
             name: "OCPICPO",
             dependencies: [
-                "OCPIRuntime", "OCPI211", "OCPI221", "OCPIConversions", "OCPIServer", "OCPIStore", "OCPITariffs",
+                "OCPIRuntime", "OCPI211", "OCPI221", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient", "OCPIStore",
+                "OCPITariffs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,7 +205,8 @@ let package = Package(
         .executableTarget(
             name: "ocpi-cpo",
             dependencies: [
-                "CMallocTuning", "OCPI211", "OCPI221", "OCPI230", "OCPIRuntime", "OCPIServer", "OCPIStore", "OCPICPO", "OCPITariffs",
+                "CMallocTuning", "OCPI211", "OCPI221", "OCPI230", "OCPIRuntime", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient", "OCPIStore",
+                "OCPICPO", "OCPITariffs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -178,7 +220,7 @@ let package = Package(
         .target(
             name: "OCPICheck",
             dependencies: [
-                "OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "OCPIServer",
+                "OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -188,7 +230,10 @@ let package = Package(
         // The executable: argument parsing and wiring only.
         .executableTarget(
             name: "ocpi-check",
-            dependencies: ["OCPICheck", "OCPI221", "OCPIRuntime", "OCPIServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "OCPICheck", "OCPI221", "OCPIRuntime", "OCPIServer", "OCPIAsyncHTTPClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/ocpi-check"
         ),
         // Decode+validate throughput, printed: `swift run -c release ocpi-bench`.
@@ -232,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "OCPIServerTests",
             dependencies: [
-                "OCPIServer", "OCPI221", "OCPIRuntime", "OCPITestSupport",
+                "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPI221", "OCPIRuntime", "OCPITestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/OCPIServerTests"
@@ -249,7 +294,8 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIServer", "OCPIStore", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
+                "OCPICPO", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPIStore", "OCPI221", "OCPIRuntime",
+                "OCPITestSupport", "ocpi-cpo", "ocpi-check",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -270,7 +316,8 @@ let package = Package(
         .testTarget(
             name: "OCPICheckTests",
             dependencies: [
-                "OCPICheck", "OCPIServer", "OCPI211", "OCPI221", "OCPIRuntime", "OCPITestSupport", "ocpi-check", "ocpi-cpo",
+                "OCPICheck", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPI211", "OCPI221", "OCPIRuntime",
+                "OCPITestSupport", "ocpi-check", "ocpi-cpo",
             ],
             path: "Tests/OCPICheckTests"
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPIStore

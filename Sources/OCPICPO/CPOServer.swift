@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import NIOCore
 import OCPI221
+import OCPIAsyncHTTPClient
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPIStore

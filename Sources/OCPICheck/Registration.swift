@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OCPI221
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import ServiceLifecycle

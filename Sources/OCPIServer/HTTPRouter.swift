@@ -35,7 +35,7 @@ public struct HTTPServerRequest: Sendable {
 
     /// The path and query of an absolute-form target (`scheme://authority/path?query`; `/` when
     /// it has no path), or the target itself.
-    static func originForm(of target: String) -> Substring {
+    package static func originForm(of target: String) -> Substring {
         let bytes = target.utf8
         guard bytes.first != UInt8(ascii: "/"), let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
             bytes[colon...].starts(with: "://".utf8),
@@ -55,14 +55,14 @@ public struct HTTPServerRequest: Sendable {
 
 extension HTTPRequest {
     /// The request target's path without its query, as sent.
-    var targetPath: Substring {
+    package var targetPath: Substring {
         let target = path ?? ""
         guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
         return target[..<mark]
     }
 
     /// The request target's query without the `?`, as sent; `nil` when it has none.
-    var targetQuery: Substring? {
+    package var targetQuery: Substring? {
         guard let target = path, let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
         return target[target.index(after: mark)...]
     }
@@ -207,7 +207,7 @@ public struct HTTPRouter: Sendable {
 
     /// `refuse` for a request known by its head alone (its body was not read), or by nothing
     /// at all (bytes that are not HTTP: logged as `-`).
-    func refuse(_ head: HTTPRequest?, _ error: OCPIError, headers extra: HTTPFields = [:]) -> HTTPServerResponse {
+    package func refuse(_ head: HTTPRequest?, _ error: OCPIError, headers extra: HTTPFields = [:]) -> HTTPServerResponse {
         let start = ContinuousClock.now
         let ids = RequestIDs(head?.headerFields[.ocpiRequestID], head?.headerFields[.ocpiCorrelationID])
         let response = OCPIServerResponse.error(error)

@@ -9,7 +9,7 @@ import OCPIRuntime
 /// `ocpi_status`, `module`, `operation`, `party`, `duration_ms`, `request_id`,
 /// `correlation_id`, and `error` when something unexpected happened (logged as an error).
 /// Headers are never logged: the Authorization header carries a credentials token.
-struct RequestLog: Sendable {
+package struct RequestLog: Sendable {
     let logger: Logger
     /// The route's (or, for requests no route took, the `-` route's).
     let metrics: RouteMetrics
@@ -26,11 +26,11 @@ struct RequestLog: Sendable {
 
     /// The log of requests no route took (unknown path or method, a body too large, bytes that
     /// are not HTTP), counted under the `-` route.
-    static func unrouted(logger: Logger, metrics: RequestMetrics) -> RequestLog {
+    package static func unrouted(logger: Logger, metrics: RequestMetrics) -> RequestLog {
         RequestLog(logger: logger, metrics: metrics.route(module: RequestMetrics.unrouted, operation: RequestMetrics.unrouted))
     }
 
-    func record(
+    package func record(
         method: String, path: Substring, _ response: OCPIServerResponse, party: OCPIParty?, ids: RequestIDs,
         since start: ContinuousClock.Instant, unexpected: (any Error)? = nil
     ) {

@@ -27,7 +27,7 @@ public struct OCPIServerConfiguration: Sendable {
 
 /// Answers one route: the request pipeline every OCPI endpoint shares, over any HTTP server
 /// (`OCPIHTTPServer`, or a Hummingbird application through `Router.addOCPIRoutes`).
-struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
+package struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
     let route: OCPIRoute
     let configuration: OCPIServerConfiguration
     let authenticator: Authenticator
@@ -35,7 +35,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
 
     /// The route's pipeline, logging through `logger` and counting under the route's module and
     /// operation.
-    init(route: OCPIRoute, configuration: OCPIServerConfiguration, authenticator: Authenticator, logger: Logger) {
+    package init(route: OCPIRoute, configuration: OCPIServerConfiguration, authenticator: Authenticator, logger: Logger) {
         self.route = route
         self.configuration = configuration
         self.authenticator = authenticator
@@ -46,7 +46,7 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
     /// `parameters` (by name, as sent). `body` reads the request's body, bounded by the stack's
     /// limit (throwing `OCPIError.bodyTooLarge` above it); it is called only once the caller is
     /// known to be allowed here.
-    func respond(
+    package func respond(
         to head: HTTPRequest, parameters: [(name: String, value: String)], body: () async throws -> [UInt8]
     ) async -> (OCPIServerResponse, RequestIDs) {
         let start = ContinuousClock.now
@@ -117,17 +117,17 @@ struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
 
 /// The request and correlation IDs of one exchange: the caller's when it sent them, ours otherwise
 /// (a request without a correlation ID starts a correlation of its own).
-struct RequestIDs: Sendable {
+package struct RequestIDs: Sendable {
     let request: String
     let correlation: String
 
-    init(_ requestID: String?, _ correlationID: String?) {
+    package init(_ requestID: String?, _ correlationID: String?) {
         request = requestID.flatMap { $0.isEmpty ? nil : $0 } ?? RequestID.next()
         correlation = correlationID.flatMap { $0.isEmpty ? nil : $0 } ?? request
     }
 
     /// The envelope's type and the IDs, then the response's own header fields.
-    func headers(of response: OCPIServerResponse) -> HTTPFields {
+    package func headers(of response: OCPIServerResponse) -> HTTPFields {
         var fields: HTTPFields = [.contentType: "application/json", .ocpiRequestID: request, .ocpiCorrelationID: correlation]
         fields.append(contentsOf: response.head.headerFields)
         return fields

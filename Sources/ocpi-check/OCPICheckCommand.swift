@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OCPI221
+import OCPIAsyncHTTPClient
 import OCPICheck
 import OCPIRuntime
 import OCPIServer

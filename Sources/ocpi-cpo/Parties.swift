@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OCPIAsyncHTTPClient
 import OCPICPO
 import OCPIRuntime
 import OCPIServer

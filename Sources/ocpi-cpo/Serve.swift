@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OCPIAsyncHTTPClient
 import OCPICPO
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
@@ -126,7 +128,7 @@ struct Serve: AsyncParsableCommand {
         guard let bundle = tlsCABundle ?? Environment.value("tls-ca-bundle") else { return HTTPClientTransport(timeout: .seconds(10)) }
         do {
             return try HTTPClientTransport(trustingAlso: bundle, timeout: .seconds(10))
-        } catch let error as ServerTLS.LoadError {
+        } catch let error as HTTPClientTransport.CABundleError {
             throw ValidationError(error.description)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import OCPI221
+import OCPIAsyncHTTPClient
 @testable import OCPICPO
 import OCPIRuntime
 import OCPIServer

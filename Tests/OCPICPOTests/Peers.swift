@@ -4,7 +4,10 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCPI221
+import OCPIAsyncHTTPClient
 import OCPICPO
+import OCPIHummingbird
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPIStore

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OCPI221
 import OCPICPO
+import OCPIHummingbird
 import OCPIRuntime
 import OCPIServer
 import OCPIStore

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OCPI221
+import OCPIAsyncHTTPClient
 import OCPICPO
 import OCPIRuntime
 import OCPIServer

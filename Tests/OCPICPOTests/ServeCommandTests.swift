@@ -1,5 +1,6 @@
 import Foundation
 import OCPI221
+import OCPIAsyncHTTPClient
 import OCPICPO
 import OCPIRuntime
 import OCPIServer

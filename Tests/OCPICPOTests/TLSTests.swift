@@ -3,7 +3,9 @@ import Foundation
 import NIOCore
 import NIOSSL
 import OCPI221
+import OCPIAsyncHTTPClient
 import OCPICPO
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPITestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import OCPIAsyncHTTPClient
 import OCPICheck
 import OCPIRuntime
 import OCPIServer

@@ -1,6 +1,8 @@
 import Foundation
 import OCPI211
+import OCPIAsyncHTTPClient
 import OCPICheck
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPITestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import OCPI221
+import OCPIAsyncHTTPClient
 import OCPICheck
 import OCPIRuntime
 import OCPIServer

@@ -1,5 +1,7 @@
 import Foundation
 import OCPI221
+@testable import OCPIAsyncHTTPClient
+import OCPINIOServer
 import OCPIRuntime
 @testable import OCPIServer
 import OCPITestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+@testable import OCPINIOServer
 import OCPIRuntime
 @testable import OCPIServer
 import OCPITestSupport

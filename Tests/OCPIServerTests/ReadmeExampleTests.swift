@@ -1,6 +1,8 @@
 import Hummingbird
 import Logging
 import OCPI221
+import OCPIAsyncHTTPClient
+import OCPIHummingbird
 import OCPIRuntime
 import OCPIServer
 import OCPITestSupport

@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
 import Logging
+import OCPIAsyncHTTPClient
+import OCPIHummingbird
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPITestSupport

@@ -7,6 +7,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import OCPI221
+import OCPIAsyncHTTPClient
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPIStore

@@ -21,6 +21,11 @@ public struct HTTPClientTransport: OCPIClientTransport {
     /// Where followed redirects are noted.
     public var logger = Logger(label: "ocpi.client")
 
+    /// A certificate-authority bundle that cannot be used, named with the reason.
+    public struct CABundleError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     /// The process-wide client for OCPI calls: a refused connection fails at once instead of
     /// being retried until the deadline (a partner that is down must not hold a handshake or a
     /// push for the whole timeout), connecting is bounded, and redirects are not followed by the
@@ -80,9 +85,9 @@ public struct HTTPClientTransport: OCPIClientTransport {
         do {
             authorities = try NIOSSLCertificate.fromPEMFile(caBundle)
         } catch {
-            throw ServerTLS.LoadError(description: "cannot read the certificate authorities in \(caBundle): \(error)")
+            throw CABundleError(description: "cannot read the certificate authorities in \(caBundle): \(error)")
         }
-        guard !authorities.isEmpty else { throw ServerTLS.LoadError(description: "\(caBundle) holds no certificate") }
+        guard !authorities.isEmpty else { throw CABundleError(description: "\(caBundle) holds no certificate") }
         var configuration = clientConfiguration
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.additionalTrustRoots = [.certificates(authorities)]

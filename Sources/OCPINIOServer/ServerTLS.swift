@@ -1,5 +1,6 @@
 import Logging
 import NIOSSL
+import OCPIServer
 import ServiceLifecycle
 import Synchronization
 import UnixSignals

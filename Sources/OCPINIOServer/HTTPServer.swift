@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import OCPIRuntime
+import OCPIServer
 import ServiceLifecycle
 import Synchronization
 

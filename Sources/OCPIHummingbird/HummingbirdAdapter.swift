@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OCPIRuntime
+import OCPIServer
 
 /// For applications that already run Hummingbird: the same OCPI pipeline as `OCPIHTTPServer`
 /// (`OCPIRouteResponder`), mounted on a Hummingbird router.
