@@ -306,6 +306,44 @@ import Testing
         }
     }
 
+    /// A change wakes every partner's stream, but the outbox is read once for all of them (the
+    /// pusher's tail), not once per partner: with ten partners and five changes, fifty reads
+    /// before, a handful now; and each partner still gets each change once, in order.
+    @Test func theOutboxIsReadOnceForAllPartners() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        let received = Received()
+        let port = try LiveServer.freePort()
+        let receiver = Router()
+        receiver.put("/{partner}/locations/**") { request, context -> Response in
+            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
+        }
+        let partners = (0..<10).map { "reader-\($0)" }
+        func outboxReads() -> Double {
+            ObservabilityTests.value(cpo.server.metrics.emitToString(), "ocpi_store_duration_seconds_count", [("operation", "outbox(after:limit:)")]) ?? 0
+        }
+        try await cpo.run {
+            try await LiveServer.run(receiver, port: port) {
+                for (index, partner) in partners.enumerated() {
+                    try await Self.insertLocationsReceiver(cpo, id: partner, url: "http://127.0.0.1:\(port)/\(partner)/locations", partyID: "R\(index)0")
+                }
+                try await Self.putLocations(cpo, prefix: "WARM", count: 1)
+                await cpo.server.pusher.drain()
+                for partner in partners { #expect(await received.paths(partner).count == 1, "\(partner) has its stream") }
+                let before = outboxReads()
+                try await Self.putLocations(cpo, prefix: "ONCE", count: 5)
+                await cpo.server.pusher.drain()
+                let reads = outboxReads() - before
+                #expect(reads < 15, "\(reads) reads of the outbox for 5 changes to 10 partners")
+                for partner in partners {
+                    let names = await received.paths(partner).dropFirst().map { $0.split(separator: "/").last.map(String.init) ?? "" }
+                    #expect(names == (0..<5).map { "ONCE-\($0)" }, "\(partner): \(names)")
+                }
+            }
+        }
+    }
+
     /// A partner slower than the changes is not sent every change one by one: more than
     /// `maximumQueuedPerPartner` changes behind, it is sent the current state of each object
     /// once (a partner switched off catch-ups skips them and gets what changes afterwards).

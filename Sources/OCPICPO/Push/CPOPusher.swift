@@ -84,6 +84,8 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     /// This instance, as the holder of partners' leases.
     let instance = UUID().uuidString.lowercased()
     let permits: AsyncSemaphore
+    /// The newest changes, read once for all the streams.
+    let tail: OutboxTail
     private let streams = Mutex<[String: PartnerStream]>([:])
     private let supervisor = Wakeup()
     private let stopping = Atomic(false)
@@ -102,12 +104,18 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         self.configuration = configuration
         self.logger = logger
         permits = AsyncSemaphore(configuration.maximumConcurrentPartners)
+        tail = OutboxTail(store: store, capacity: max(PartnerStream.batch, configuration.maximumQueuedPerPartner))
     }
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    /// Changes were written in this process: every stream looks at the outbox now.
+    /// Changes were written in this process: the outbox is read now, and the streams woken.
     public func changesWritten() {
+        tail.changed()
+    }
+
+    /// Wakes every stream (new changes are in the tail).
+    private func wakeStreams() {
         for stream in streams.withLock({ Array($0.values) }) { stream.wakeup.signal() }
     }
 
@@ -156,6 +164,13 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     private func supervise() async {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                group.addTask { [self] in
+                    await tail.run(
+                        pollInterval: configuration.pollInterval, isStopped: { [self] in isStopping || Task.isCancelled },
+                        advanced: { [self] in wakeStreams() },
+                        failed: { [self] error in logger.warning("cannot read the outbox", metadata: ["error": "\(error)"]) }
+                    )
+                }
                 var lastTrim = ContinuousClock.now
                 var lastStatistics = ContinuousClock.now
                 while !isStopping, !Task.isCancelled {
@@ -180,6 +195,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         } onGracefulShutdown: { [self] in
             stopping.store(true, ordering: .relaxed)
             supervisor.signal()
+            tail.changed()
             for stream in streams.withLock({ Array($0.values) }) { stream.stop() }
         }
     }
@@ -277,6 +293,8 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     public func drain(timeout: Duration = .seconds(30)) async {
         await refreshed(timeout: timeout)
         guard let head = try? await store.outboxHead() else { return }
+        // The tail's next look reads up to `head` (changes of other processes included).
+        tail.changed()
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let streams = streams.withLock { Array($0.values) }

@@ -169,14 +169,14 @@ final class PartnerStream: Sendable {
         }
         while !isStopped, !state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) {
             guard let position = await holdLease() else { return }
-            guard let entries = try? await pusher.store.outbox(after: position, limit: Self.batch), let last = entries.last else {
+            guard let entries = try? await pusher.tail.entries(after: position, limit: Self.batch), let last = entries.last else {
                 await save()
                 return
             }
             let (partner, comingBack) = state.withLock { ($0.partner, $0.comingBack) }
             let relevant = entries.filter { Self.receives(partner, $0) }
             // A full batch may be far behind: the head says how far.
-            let behind = entries.count < Self.batch ? Int64(entries.count) : (try? await pusher.store.outboxHead()).map { $0 - position } ?? 0
+            let behind = entries.count < Self.batch ? Int64(entries.count) : max(pusher.tail.head, last.position) - position
             let folding = comingBack || behind > Int64(pusher.configuration.maximumQueuedPerPartner)
             switch folding ? await fold(relevant, partner: partner) : await sendEach(relevant, partner: partner) {
             case .done:
