@@ -54,10 +54,8 @@ extension SQLStore {
             try await query("SELECT pg_advisory_xact_lock(\(bind: Self.outboxLock))").run()
         }
         let createdAt = Self.microseconds(.now())
-        var start = 0
-        while start < entries.count {
-            let end = min(entries.count, start + Self.rowsPerStatement)
-            let rows = entries[start..<end].map { entry -> SQLQueryString in
+        for chunk in entries.chunks(of: Self.rowsPerStatement) {
+            let rows = chunk.map { entry -> SQLQueryString in
                 """
                 (\(bind: entry.key.module.rawValue), \(bind: entry.key.countryCode), \(bind: entry.key.partyID), \(bind: entry.key.id),
                  \(bind: entry.key.kind), \(bind: entry.owner), \(bind: entry.recipient), \(bind: String(decoding: entry.message, as: UTF8.self)),
@@ -68,7 +66,6 @@ extension SQLStore {
                 INSERT INTO outbox (module, country_code, party_id, object_id, kind, owner, recipient, message, created_at)
                 VALUES \(rows.joined(separator: ", "))
                 """).run()
-            start = end
         }
     }
 
@@ -81,5 +78,12 @@ extension SQLStore {
         guard backend.dialect == .sqlite else { return }
         try await query("PRAGMA wal_autocheckpoint = 16384").run()
         try await query("PRAGMA cache_size = -32768").run()
+    }
+}
+
+extension Array {
+    /// The elements in consecutive slices of at most `size` (the last may be shorter).
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min(count, $0 + Swift.max(1, size))] }
     }
 }

@@ -103,22 +103,35 @@ extension SQLStore {
     /// Adds `counts` to what each partner's minute holds, and keeps each partner's newer error,
     /// in one transaction (the pusher calls it with what it counted since its last call).
     public func recordPushStatistics(_ counts: [PushMinute: PushCounts], errors: [String: PushFailure]) async throws {
+        let counts = counts.filter { !$0.value.isEmpty }.sorted { ($0.key.partnerID, $0.key.minute) < ($1.key.partnerID, $1.key.minute) }
+        let errors = errors.sorted { $0.key < $1.key }
         guard !counts.isEmpty || !errors.isEmpty else { return }
+        // A statement per hundred rows, not one per partner: with fifty partners this write
+        // came every second as fifty statements, and held the writer (and the operator's next
+        // write behind it) for all of them.
         try await transaction {
-            for (minute, count) in counts where !count.isEmpty {
+            for chunk in counts.chunks(of: Self.rowsPerStatement) {
+                let rows = chunk.map { minute, count -> SQLQueryString in
+                    """
+                    (\(bind: minute.partnerID), \(bind: minute.minute), \(bind: count.delivered), \(bind: count.failed), \(bind: count.deferred),
+                     \(bind: count.refused))
+                    """
+                }
                 try await query("""
                     INSERT INTO push_stats (partner_id, minute, delivered, failed, deferred, refused)
-                    VALUES (\(bind: minute.partnerID), \(bind: minute.minute), \(bind: count.delivered), \(bind: count.failed),
-                            \(bind: count.deferred), \(bind: count.refused))
+                    VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT (partner_id, minute) DO UPDATE SET
                         delivered = push_stats.delivered + excluded.delivered, failed = push_stats.failed + excluded.failed,
                         deferred = push_stats.deferred + excluded.deferred, refused = push_stats.refused + excluded.refused
                     """).run()
             }
-            for (partnerID, failure) in errors {
+            for chunk in errors.chunks(of: Self.rowsPerStatement) {
+                let rows = chunk.map { partnerID, failure -> SQLQueryString in
+                    "(\(bind: partnerID), \(bind: Self.microseconds(failure.occurredAt)), \(bind: failure.message))"
+                }
                 try await query("""
                     INSERT INTO push_errors (partner_id, occurred_at, message)
-                    VALUES (\(bind: partnerID), \(bind: Self.microseconds(failure.occurredAt)), \(bind: failure.message))
+                    VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT (partner_id) DO UPDATE SET occurred_at = excluded.occurred_at, message = excluded.message
                     WHERE excluded.occurred_at >= push_errors.occurred_at
                     """).run()

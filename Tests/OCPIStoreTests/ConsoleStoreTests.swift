@@ -51,6 +51,26 @@ import Testing
         try await second.shutdown()
     }
 
+    /// One call with more partners than one statement carries (a hundred rows): every row is
+    /// written, and a second call adds to each.
+    @Test(arguments: TestDatabase.all)
+    func statisticsOfManyPartnersAreWrittenInStatementsOfAHundred(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, _ async throws in
+            let now = OCPIDateTime.now()
+            let partners = (0..<250).map { "partner-\($0)" }
+            let counts = Dictionary(uniqueKeysWithValues: partners.enumerated().map { (PushMinute(partnerID: $1, at: now), PushCounts(delivered: Int64($0) + 1)) })
+            let errors = Dictionary(uniqueKeysWithValues: partners.map { ($0, PushFailure(occurredAt: now, message: "down: \($0)")) })
+            try await store.recordPushStatistics(counts, errors: errors)
+            try await store.recordPushStatistics(counts, errors: [:])
+            let summaries = try await store.pushSummaries(since: now.adding(.seconds(-60)))
+            #expect(summaries.count == 250)
+            for (index, partner) in partners.enumerated() {
+                #expect(summaries[partner]?.counts.delivered == 2 * (Int64(index) + 1), "\(partner)")
+                #expect(summaries[partner]?.lastError?.message == "down: \(partner)")
+            }
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func commandsAreKeptWithTheirResultsForAWeek(_ database: TestDatabase) async throws {
         try await StoreSuite.withStore(database) { store, _ async throws in
