@@ -125,6 +125,28 @@ extension SQLStore {
             """).first() != nil
     }
 
+    /// Moves each of `positions`' cursors that `holder` holds forward to its position (never
+    /// back) and renews its lease until `until`: the pusher's one write a second for all its
+    /// partners, a statement per hundred of them, instead of a write per partner. The partners
+    /// whose cursor `holder` held (the others were taken over by another instance).
+    public func renewPushCursors(_ positions: [String: Int64], holder: String, until: OCPIDateTime) async throws -> Set<String> {
+        var held = Set<String>()
+        for chunk in positions.sorted(by: { $0.key < $1.key }).chunks(of: Self.rowsPerStatement) {
+            let cases = chunk.map { partnerID, position -> SQLQueryString in
+                "WHEN \(bind: partnerID) THEN (CASE WHEN position < \(bind: position) THEN \(bind: position) ELSE position END)"
+            }
+            let ids = chunk.map { partnerID, _ -> SQLQueryString in "\(bind: partnerID)" }
+            let rows = try await query("""
+                UPDATE push_cursors SET position = CASE partner_id \(cases.joined(separator: " ")) ELSE position END,
+                    held_until = \(bind: Self.microseconds(until))
+                WHERE holder = \(bind: holder) AND partner_id IN (\(ids.joined(separator: ", ")))
+                RETURNING partner_id
+                """).all()
+            for row in rows { held.insert(try row.decode(column: "partner_id", as: String.self)) }
+        }
+        return held
+    }
+
     /// Notes that `partnerID` failed to answer: what it misses is sent folded when it is back.
     public func markPushCursorAway(partnerID: String) async throws {
         try await query("UPDATE push_cursors SET away = 1 WHERE partner_id = \(bind: partnerID)").run()

@@ -195,6 +195,42 @@ import Testing
         }
     }
 
+    /// The pusher's one write a second: every cursor the instance holds moves forward (never
+    /// back) and its lease is renewed; a cursor another instance holds is neither moved nor
+    /// named held.
+    @Test(arguments: TestDatabase.all)
+    func theCursorsAnInstanceHoldsAreSavedAndRenewedInOneWrite(_ database: TestDatabase) async throws {
+        try await StoreSuite.withStore(database) { store, _ async throws in
+            for id in ["A", "B", "C"] { try await store.appendToOutbox(Self.entry(id)) }
+            let head = try await store.outboxHead()
+            let soon = OCPIDateTime.now().adding(.seconds(1))
+            // Every cursor from the first change on (registered before it).
+            for partner in ["p1", "p2", "theirs"] {
+                try await store.startPushCursor(partnerID: partner, since: OCPIDateTime.now().adding(.seconds(-60)))
+            }
+            for partner in ["p1", "p2"] { _ = try #require(try await store.leasePushCursor(partnerID: partner, holder: "me", until: soon)) }
+            _ = try #require(try await store.leasePushCursor(partnerID: "theirs", holder: "other", until: soon))
+            let held = try await store.renewPushCursors(["p1": head - 1, "p2": head, "theirs": head], holder: "me", until: soon.adding(.seconds(60)))
+            #expect(held == ["p1", "p2"])
+            #expect(try await store.pushCursor(partnerID: "p1") == head - 1)
+            #expect(try await store.pushCursor(partnerID: "p2") == head)
+            #expect(try await store.pushCursor(partnerID: "theirs") == 0, "not its holder's write")
+            #expect(try await store.renewPushCursors(["p2": head - 2], holder: "me", until: soon.adding(.seconds(60))) == ["p2"])
+            #expect(try await store.pushCursor(partnerID: "p2") == head, "never back")
+            // Renewed: after the first lease's end, nobody else can take p1 or p2.
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await store.leasePushCursor(partnerID: "p1", holder: "other", until: soon.adding(.seconds(60))) == nil)
+            #expect(try await store.leasePushCursor(partnerID: "theirs", holder: "me", until: soon.adding(.seconds(60))) != nil, "its lease ran out")
+            // More partners than one statement carries.
+            let many = Dictionary(uniqueKeysWithValues: (0..<150).map { ("many-\($0)", head) })
+            for partner in many.keys {
+                try await store.startPushCursor(partnerID: partner, since: OCPIDateTime.now().adding(.seconds(-60)))
+                _ = try #require(try await store.leasePushCursor(partnerID: partner, holder: "me", until: soon))
+            }
+            #expect(try await store.renewPushCursors(many, holder: "me", until: soon.adding(.seconds(60))) == Set(many.keys))
+        }
+    }
+
     /// A database as the previous release left it, with notes of what a partner missed: they
     /// become outbox rows for that partner, asking for the objects' current state.
     @Test(arguments: TestDatabase.all)

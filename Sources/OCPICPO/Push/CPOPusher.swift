@@ -184,6 +184,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
                     }
                     if ContinuousClock.now - lastStatistics >= .seconds(1) {
                         lastStatistics = .now
+                        await saveCursors()
                         await saveStatistics()
                     }
                     await supervisor.wait(atMost: configuration.pollInterval)
@@ -248,6 +249,27 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     /// How long the store keeps the push statistics the console shows, in seconds: a day.
     static let statisticsKept: Int64 = 86_400
 
+    /// Writes how far each partner this instance holds was served, and renews its leases, in
+    /// one write (about once a second, from the supervisor): fifty partners used to cost fifty
+    /// writes a second, each in front of whatever write came next, the operator's included.
+    func saveCursors() async {
+        let start = ContinuousClock.now
+        var positions: [String: Int64] = [:]
+        let streams = streams.withLock { Array($0.values) }
+        for stream in streams {
+            if let position = stream.cursorToRenew() { positions[stream.partnerID] = position }
+        }
+        guard !positions.isEmpty else { return }
+        do {
+            let held = try await store.renewPushCursors(positions, holder: instance, until: OCPIDateTime.now().adding(configuration.leaseDuration))
+            for stream in streams {
+                if let position = positions[stream.partnerID] { stream.renewed(held: held.contains(stream.partnerID), position: position, at: start) }
+            }
+        } catch {
+            logger.warning("cannot save the push cursors", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Adds what the streams counted since the last call (by partner and minute, and each
     /// partner's last error) to the store, in one transaction: every instance adds its own, so
     /// every console shows them all. Called by the supervisor about once a second, so a push
@@ -301,7 +323,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
             if streams.allSatisfy({ $0.isSettled(upTo: head) }) {
                 // The cursors and statistics in the store say so too (they are saved once a
                 // second otherwise).
-                for stream in streams { await stream.save() }
+                await saveCursors()
                 await saveStatistics()
                 return
             }

@@ -11,8 +11,9 @@ import Synchronization
 /// Each round takes up to a batch of changes. A change the partner receives is sent as its own
 /// message while the partner keeps up; once it is more than `maximumQueuedPerPartner` changes
 /// behind, or back after failing to answer, the changes are folded: each object is sent once, in
-/// its current state (a partner switched off catch-ups skips them instead). The cursor moves on
-/// after each message, so a restart or another instance resumes where this one stopped.
+/// its current state (a partner switched off catch-ups skips them instead). The cursor in the
+/// store follows about once a second (the pusher writes every cursor it holds at once), so a
+/// restart or another instance resumes where this one stopped.
 final class PartnerStream: Sendable {
     private struct State {
         var partner: PartnerRecord
@@ -21,13 +22,10 @@ final class PartnerStream: Sendable {
         /// The next round folds the changes (the partner was unreachable meanwhile).
         var comingBack = false
         /// How far this instance has served the partner (`nil` before it first held the lease),
-        /// and how far the cursor in the store says (it is saved at most once a second).
+        /// and how far the cursor in the store says (the pusher writes it, with the lease's
+        /// renewal, once a second: `cursorToRenew()`).
         var served: Int64?
         var saved: Int64 = 0
-        /// When the cursor is next saved; each stream's saves and lease renewals fall at its own
-        /// moments (a random part of the period), so that fifty partners served for one change do
-        /// not queue fifty writes at once in front of the operator's next write.
-        var nextSave = ContinuousClock.now + .milliseconds(Int.random(in: 0..<1000))
         /// Until when this instance holds the partner's lease, as far as it knows.
         var leasedUntil: ContinuousClock.Instant?
         /// Another instance holds the partner's lease and serves it.
@@ -129,14 +127,32 @@ final class PartnerStream: Sendable {
     }
 
     /// Notes that the partner was served up to `position`; the cursor in the store moves at
-    /// once after a fold (`back`), otherwise at most once a second (a restart may send again
-    /// what the last second sent: each message is one a partner takes twice without harm).
+    /// once after a fold (`back`), otherwise with the pusher's write of every cursor, about once
+    /// a second (a restart may send again what the last second sent: each message is one a
+    /// partner takes twice without harm).
     private func served(_ position: Int64, back: Bool = false) async {
-        let due = state.withLock { state -> Bool in
-            state.served = max(state.served ?? position, position)
-            return back || ContinuousClock.now >= state.nextSave
+        state.withLock { state in state.served = max(state.served ?? position, position) }
+        if back { await save(back: true) }
+    }
+
+    /// How far the partner was served, for the pusher's write of every cursor this instance
+    /// holds (which renews the leases too); `nil` while it holds no lease on this one.
+    func cursorToRenew() -> Int64? {
+        state.withLock { state in state.leasedUntil == nil ? nil : state.served }
+    }
+
+    /// The pusher's write, begun at `start`, moved the cursor to `position` and renewed the
+    /// lease (`held`), or found the partner taken over by another instance.
+    func renewed(held: Bool, position: Int64, at start: ContinuousClock.Instant) {
+        state.withLock { state in
+            guard state.leasedUntil != nil else { return }
+            if held {
+                state.saved = max(state.saved, position)
+                state.leasedUntil = start + pusher.configuration.leaseDuration
+            } else {
+                state.leasedUntil = nil
+            }
         }
-        if due { await save(back: back) }
     }
 
     /// Moves the cursor in the store to where the partner was served; a lease lost meanwhile
@@ -146,7 +162,6 @@ final class PartnerStream: Sendable {
         guard let served, served > saved || back else { return }
         let moved = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: served, holder: pusher.instance, back: back)
         state.withLock { state in
-            state.nextSave = .now + .seconds(1)
             if moved == true {
                 state.saved = served
             } else {
