@@ -13,8 +13,9 @@ enum StoreBackend: Sendable {
     /// One connection that writes (SQLite serialises writers anyway) and, on a file, a few
     /// read-only ones that WAL lets read meanwhile, one per core, taken in turn. Every connection
     /// has a thread of its own: a statement waiting for another connection's lock blocks its
-    /// thread, and must not block the thread that other connection needs to finish.
-    case sqlite(SQLiteConnection, readers: SQLiteReaders, threads: [NIOThreadPool], writing: AsyncSemaphore)
+    /// thread, and must not block the thread that other connection needs to finish. On a file,
+    /// one more connection copies the write-ahead log into the file (`checkpoints`).
+    case sqlite(SQLiteConnection, readers: SQLiteReaders, threads: [NIOThreadPool], writing: AsyncSemaphore, checkpoints: WALCheckpoints?)
     /// A pool, run by `task` until the store closes.
     case postgres(PostgresClient, task: Task<Void, Never>)
 
@@ -38,6 +39,7 @@ enum StoreBackend: Sendable {
                 // WAL: readers never wait for the writer; a commit survives a crash of the process.
                 try await database.raw("PRAGMA journal_mode = WAL").run()
                 try await database.raw("PRAGMA synchronous = NORMAL").run()
+                try await database.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(WALCheckpoints.writerFallbackPages))").run()
                 var readers: [SQLiteConnection] = []
                 for _ in 0..<max(1, System.coreCount) {
                     let reader = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
@@ -47,7 +49,12 @@ enum StoreBackend: Sendable {
                     // A reader that is sent a write by mistake fails instead of writing.
                     try await readerDatabase.raw("PRAGMA query_only = ON").run()
                 }
-                return .sqlite(writer, readers: SQLiteReaders(readers, direct: sqliteFastReads(path: path)), threads: threads, writing: AsyncSemaphore(1))
+                let checkpointer = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
+                try await checkpointer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil).raw("PRAGMA busy_timeout = 5000").run()
+                return .sqlite(
+                    writer, readers: SQLiteReaders(readers, direct: sqliteFastReads(path: path)), threads: threads, writing: AsyncSemaphore(1),
+                    checkpoints: WALCheckpoints(connection: checkpointer, interval: .milliseconds(500), logger: logger)
+                )
             } catch {
                 for pool in threads { try? await pool.shutdownGracefully() }
                 throw error
@@ -56,7 +63,7 @@ enum StoreBackend: Sendable {
             // One connection: another would open a database of its own.
             var threads: [NIOThreadPool] = []
             let connection = try await openSQLite(.memory, threads: &threads, logger: logger)
-            return .sqlite(connection, readers: SQLiteReaders([], direct: nil), threads: threads, writing: AsyncSemaphore(1))
+            return .sqlite(connection, readers: SQLiteReaders([], direct: nil), threads: threads, writing: AsyncSemaphore(1), checkpoints: nil)
         case .postgres(let location):
             return try await openPostgres(location, logger: logger)
         }
@@ -131,7 +138,7 @@ enum StoreBackend: Sendable {
         // Inside a transaction every statement, a read too, sees and joins its writes.
         if let transaction = Self.transactionDatabase { return try await body(transaction) }
         switch self {
-        case .sqlite(let writer, let readers, _, let writing):
+        case .sqlite(let writer, let readers, _, let writing, _):
             if reading, let direct = readers.direct, let threaded = readers.next() {
                 let fallback = threaded.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
                 return try await body(direct.database(fallback: fallback))
@@ -187,7 +194,8 @@ enum StoreBackend: Sendable {
 
     func close() async throws {
         switch self {
-        case .sqlite(let writer, let readers, let threads, _):
+        case .sqlite(let writer, let readers, let threads, _, let checkpoints):
+            try await checkpoints?.close()
             readers.direct?.close()
             for reader in readers.connections { try await reader.close().get() }
             try await writer.close().get()
