@@ -35,7 +35,7 @@ public struct CPOConfiguration: Sendable {
     public enum ServedRelease: String, Sendable, CaseIterable, Comparable {
         /// Versions, Credentials (a 2.1.1 eMSP registers), Locations, Tariffs and Sessions (read,
         /// and pushed whole, converted from the stored 2.2.1 objects) and Tokens (received,
-        /// stored as 2.2.1 tokens of the partner's party); CDRs and Commands follow.
+        /// stored as 2.2.1 tokens of the partner's party) and Commands; CDRs follow.
         case v2_1_1 = "2.1.1"
         /// Every module.
         case v2_2_1 = "2.2.1"

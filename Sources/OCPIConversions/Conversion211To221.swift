@@ -7,9 +7,11 @@ import OCPIRuntime
 
 /// The parts of the conversion from OCPI 2.1.1 to 2.2.1 that the rules leave to hand-written code: one function per `derive` rule in spec/conversions/2.1.1-2.2.1.yaml.
 public protocol Conversion211To221Derivations: Sendable {
+    /// `ReserveNow.reservation_id`: 2.1.1 numbers reservations, 2.2.1 names them with text; the number is written out in decimal.
+    func reservationID(_ value: OCPI211.ReserveNow) -> String
 }
 
-/// Objects of OCPI 2.1.1 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.1.1-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.1.1 pushes to it or lists for it to pull. Whatever the two releases define alike is copied; each rule below covers one difference. Nothing a 2.1.1 token says is lost on the way; what 2.2.1 adds (a token group, a smart-charging profile, an energy contract) stays absent.
+/// Objects of OCPI 2.1.1 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.1.1-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.1.1 pushes to it or lists for it to pull, and the commands it sends, as the server's charge points take them. Whatever the two releases define alike is copied; each rule below covers one difference. Nothing a 2.1.1 token says is lost on the way; what 2.2.1 adds (a token group, a smart-charging profile, an energy contract) stays absent.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion211To221<Derivations: Conversion211To221Derivations>: Sendable {
@@ -42,6 +44,62 @@ public struct Conversion211To221<Derivations: Conversion211To221Derivations>: Se
             defaultProfileType: nil,
             energyContract: nil,
             lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `StartSession` of 2.1.1 as 2.2.1 has it.
+    ///
+    /// - Parameter token: given by the caller: the command's token, converted as a pushed token with the sending partner's party as its owner.
+    public func convert(_ value: OCPI211.StartSession, token: OCPI221.Token) -> OCPI221.StartSession {
+        OCPI221.StartSession(
+            responseURL: value.responseURL,
+            // token: A 2.1.1 token names no owner; the eMSP that sends the command is the one whose token it is (a 2.1.1 partner acts as one party), so its party is the token's.
+            token: token,
+            // location_id: 2.1.1 allows ids of 39 characters where 2.2.1 allows 36; this CPO's locations and EVSEs are kept in 2.2.1, so a longer id names none of them, and the command is refused as naming an unknown location (2003) before any charge point sees it.
+            locationID: value.locationID,
+            // evse_uid: 2.1.1 allows ids of 39 characters where 2.2.1 allows 36; this CPO's locations and EVSEs are kept in 2.2.1, so a longer id names none of them, and the command is refused as naming an unknown location (2003) before any charge point sees it.
+            evseUID: value.evseUID,
+            connectorID: nil,
+            authorizationReference: nil
+        )
+    }
+
+    /// `StopSession` of 2.1.1 as 2.2.1 has it.
+    public func convert(_ value: OCPI211.StopSession) -> OCPI221.StopSession {
+        OCPI221.StopSession(
+            responseURL: value.responseURL,
+            sessionID: value.sessionID
+        )
+    }
+
+    /// `ReserveNow` of 2.1.1 as 2.2.1 has it.
+    ///
+    /// - Parameter token: given by the caller: the command's token, converted as a pushed token with the sending partner's party as its owner.
+    public func convert(_ value: OCPI211.ReserveNow, token: OCPI221.Token) -> OCPI221.ReserveNow {
+        OCPI221.ReserveNow(
+            responseURL: value.responseURL,
+            // token: A 2.1.1 token names no owner; the eMSP that sends the command is the one whose token it is (a 2.1.1 partner acts as one party), so its party is the token's.
+            token: token,
+            expiryDate: value.expiryDate,
+            // reservation_id: 2.1.1 numbers reservations, 2.2.1 names them with text; the number is written out in decimal.
+            reservationID: derivations.reservationID(value),
+            // location_id: 2.1.1 allows ids of 39 characters where 2.2.1 allows 36; this CPO's locations and EVSEs are kept in 2.2.1, so a longer id names none of them, and the command is refused as naming an unknown location (2003) before any charge point sees it.
+            locationID: value.locationID,
+            // evse_uid: 2.1.1 allows ids of 39 characters where 2.2.1 allows 36; this CPO's locations and EVSEs are kept in 2.2.1, so a longer id names none of them, and the command is refused as naming an unknown location (2003) before any charge point sees it.
+            evseUID: value.evseUID,
+            authorizationReference: nil
+        )
+    }
+
+    /// `UnlockConnector` of 2.1.1 as 2.2.1 has it.
+    public func convert(_ value: OCPI211.UnlockConnector) -> OCPI221.UnlockConnector {
+        OCPI221.UnlockConnector(
+            responseURL: value.responseURL,
+            // location_id: 2.1.1 allows ids of 39 characters where 2.2.1 allows 36; this CPO's locations and EVSEs are kept in 2.2.1, so a longer id names none of them, and the command is refused as naming an unknown location (2003) before any charge point sees it.
+            locationID: value.locationID,
+            // evse_uid: 2.1.1 allows ids of 39 characters where 2.2.1 allows 36; this CPO's locations and EVSEs are kept in 2.2.1, so a longer id names none of them, and the command is refused as naming an unknown location (2003) before any charge point sees it.
+            evseUID: value.evseUID,
+            connectorID: value.connectorID
         )
     }
 

@@ -20,7 +20,7 @@ public protocol Conversion221To211Derivations: Sendable {
     func sessionTotalCost(_ value: OCPI221.Session) -> Decimal?
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations, tariffs, tokens and sessions the server keeps in 2.2.1 (and the location a real-time authorization asks about). Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations, tariffs, tokens and sessions the server keeps in 2.2.1 (and the location a real-time authorization asks about, and the answer to a command). Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Sendable {
@@ -120,6 +120,13 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
             locationID: value.locationID,
             evseUids: value.evseUids,
             connectorIDs: []
+        )
+    }
+
+    /// `CommandResponse` of 2.2.1 as 2.1.1 has it; lost on the way: `timeout` (2.1.1 does not say how long the charge point may take; the eMSP waits as long as it sees fit (lossy).); `message` (2.1.1 cannot explain an answer to the driver (lossy).).
+    public func convert(_ value: OCPI221.CommandResponse) -> OCPI211.CommandResponse {
+        OCPI211.CommandResponse(
+            result: convert(value.result)
         )
     }
 
@@ -329,6 +336,11 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         case "CHARGING_PREFERENCES_CAPABLE", "CHIP_CARD_SUPPORT", "CONTACTLESS_CARD_SUPPORT", "DEBIT_CARD_PAYABLE", "PED_TERMINAL", "START_SESSION_CONNECTOR_REQUIRED", "TOKEN_GROUP_CAPABLE": return nil
         default: return convert(value)
         }
+    }
+
+    /// `CommandResponseType` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.CommandResponseType) -> OCPI211.CommandResponseType {
+        OCPI211.CommandResponseType(rawValue: value.rawValue)
     }
 
     /// `ConnectorFormat` of 2.2.1 as 2.1.1 has it: the same value.

@@ -51,11 +51,28 @@ import Testing
         }
     }
 
+    /// The 2.1.1 eMSP's side of commands: keeps each outcome posted to a `response_url`, by the
+    /// URL's last segment.
+    final class Results211: OCPI211.CommandsSender {
+        let results = Mutex<[String: OCPI211.CommandResponseType]>([:])
+
+        func postCommandResponse(_ context: OCPIRequestContext, callback: String, body: OCPI211.CommandResponse) async throws -> OCPIReply<OCPINoData> {
+            results.withLock { $0[String(callback.split(separator: "/").last ?? "")] = body.result }
+            return .ok
+        }
+
+        func result(_ id: String) async throws -> OCPI211.CommandResponseType? {
+            try await CommandFlowTests.eventually("the outcome of \(id)") { results.withLock { $0[id] } != nil }
+            return results.withLock { $0[id] }
+        }
+    }
+
     static let party = PartyIdentity(countryCode: "DE", partyID: "OLD")
 
     /// Serves the eMSP, registers it with the CPO over 2.1.1 and hands over token C.
     static func withRegisteredEMSP(
-        _ cpo: CPOPeer, received: Serving.Received211 = Serving.Received211(), _ body: (_ tokenC: String, _ issuer: Issuer211) async throws -> Void
+        _ cpo: CPOPeer, received: Serving.Received211 = Serving.Received211(), results: Results211 = Results211(),
+        _ body: (_ tokenC: String, _ issuer: Issuer211) async throws -> Void
     ) async throws {
         let port = try LiveServer.freePort()
         let emsp = "http://127.0.0.1:\(port)"
@@ -66,7 +83,7 @@ import Testing
         router.addOCPIRoutes(OCPIRoutes.versionsSender(issuer), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
         router.addOCPIRoutes(
             OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received) + OCPIRoutes.sessionsReceiver(received)
-                + OCPIRoutes.tokensSender(issuer),
+                + OCPIRoutes.tokensSender(issuer) + OCPIRoutes.commandsSender(results),
             at: "/ocpi/emsp/2.1.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
         )
         try await LiveServer.run(serving: { running in
@@ -247,6 +264,65 @@ import Testing
             for item in items {
                 let decoded = try OCPI211.Session.decodeAndValidate(item.jsonBytes())
                 #expect(decoded.value != nil && decoded.violations.isEmpty, "\(decoded.violations)")
+            }
+        }
+    }
+
+    // MARK: Commands
+
+    /// A 2.1.1 eMSP's commands reach the charge points as 2.2.1's do: each is answered at once
+    /// in 2.1.1, and the charge point's outcome is posted to its response_url as 2.1.1's
+    /// CommandResponse; the session a START_SESSION opens is pushed in 2.1.1 with the driver's
+    /// contract.
+    @Test func a211EMSPsCommandsReachTheChargePointsAndTheirOutcomesComeBackIn211() async throws {
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast, releases: [.v2_1_1, .v2_2_1])
+        let received = Serving.Received211()
+        let results = Results211()
+        try await cpo.run {
+            try await Self.withRegisteredEMSP(cpo, received: received, results: results) { tokenC, issuer in
+                let details = try await OCPI211.VersionsSenderClient(connection: Serving.connection(cpo.baseURL + "/ocpi/2.1.1", token: tokenC)).getVersionDetails()
+                let commandsURL = try #require(details.endpoints.first { $0.identifier == .commands }?.url)
+                let commands = OCPI211.CommandsReceiverClient(connection: Serving.connection(commandsURL, token: tokenC))
+                // Callback routes are mounted at /<module>/<operation>/{callback}.
+                let url = { (id: String) in issuer.baseURL + "/ocpi/emsp/2.1.1/commands/post_command_response/" + id }
+                let driver = Self.token("DRIVER-1")
+
+                let start = OCPI211.StartSession(responseURL: url("start-1"), token: driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1")
+                #expect(start.validate().isEmpty)
+                #expect(try await commands.postStartSession(body: start).result == .accepted)
+                #expect(try await results.result("start-1") == .accepted)
+                try await CommandFlowTests.eventually("the session at the 2.1.1 eMSP") { !received.sessions.withLock { $0.isEmpty } }
+                let session = try #require(received.sessions.withLock { $0.values.first })
+                #expect(session.validate().isEmpty, "\(session.validate())")
+                #expect(session.authID == driver.authID, "the driver's contract")
+                #expect(session.authMethod == .authRequest, "started by a command, which 2.1.1 cannot name")
+
+                // What a charge point refuses comes back REJECTED (2.1.1 has no EVSE_OCCUPIED).
+                let again = OCPI211.StartSession(responseURL: url("start-2"), token: driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1")
+                #expect(try await commands.postStartSession(body: again).result == .accepted)
+                #expect(try await results.result("start-2") == .rejected)
+                let unlock = OCPI211.UnlockConnector(responseURL: url("unlock-1"), locationID: "UTR-STATION", evseUID: "UTR-STATION-1", connectorID: "1")
+                #expect(try await commands.postUnlockConnector(body: unlock).result == .accepted)
+                #expect(try await results.result("unlock-1") == .rejected, "the cable is locked while charging")
+
+                let reserve = OCPI211.ReserveNow(
+                    responseURL: url("reserve-1"), token: driver, expiryDate: OCPIDateTime.now().adding(.seconds(600)), reservationID: 42,
+                    locationID: "UTR-STATION", evseUID: "UTR-STATION-2"
+                )
+                #expect(try await commands.postReserveNow(body: reserve).result == .accepted)
+                #expect(try await results.result("reserve-1") == .accepted)
+
+                let stop = OCPI211.StopSession(responseURL: url("stop-1"), sessionID: session.id)
+                #expect(try await commands.postStopSession(body: stop).result == .accepted)
+                #expect(try await results.result("stop-1") == .accepted)
+                #expect(try await commands.postStopSession(body: OCPI211.StopSession(responseURL: url("stop-2"), sessionID: "NO-SUCH-SESSION")).result == .unknownSession)
+
+                // A location this CPO does not have is refused in the envelope, before any charge point.
+                await #expect {
+                    _ = try await commands.postStartSession(body: OCPI211.StartSession(responseURL: url("start-3"), token: driver, locationID: "NOWHERE"))
+                } throws: { error in
+                    (error as? OCPIClientError)?.statusCode == 2003
+                }
             }
         }
     }

@@ -81,4 +81,30 @@ import Testing
         #expect(converted.totalCost == nil)
         #expect(converted.validate().isEmpty, "\(converted.validate())")
     }
+
+    @Test func a211CommandIsTakenAs221WithItsTokenOwnedByTheSender() throws {
+        let token = try Self.fixture("211", "Token", as: OCPI211.Token.self)
+        let toServer = Conversion211To221()
+        let owned = toServer.convert(token, countryCode: "DE", partyID: "OLD")
+        let reserve = toServer.convert(
+            OCPI211.ReserveNow(
+                responseURL: "https://emsp.example.com/r/1", token: token, expiryDate: OCPIDateTime(secondsSince1970: 1_900_000_000), reservationID: 42,
+                locationID: "LOC-1", evseUID: "EVSE-1"
+            ),
+            token: owned
+        )
+        #expect(reserve.reservationID == "42", "the number written out")
+        #expect(reserve.token.countryCode == "DE" && reserve.token.partyID == "OLD" && reserve.token.contractID == token.authID)
+        #expect(reserve.validate().isEmpty, "\(reserve.validate())")
+        let start = toServer.convert(OCPI211.StartSession(responseURL: "https://emsp.example.com/r/2", token: token, locationID: "LOC-1"), token: owned)
+        #expect(start.connectorID == nil && start.evseUID == nil && start.validate().isEmpty)
+
+        // The answer goes back without what 2.1.1 cannot say; the outcome in 2.1.1's five answers.
+        let answer = Conversion221To211().convert(OCPI221.CommandResponse(result: .unknownSession, timeout: 30, message: [OCPI221.DisplayText(language: "en", text: "no")]))
+        #expect(answer == OCPI211.CommandResponse(result: .unknownSession))
+        #expect(CPOCommands211.response(.evseOccupied) == .rejected)
+        #expect(CPOCommands211.response(.canceledReservation) == .accepted)
+        #expect(CPOCommands211.response(.timeout) == .timeout)
+        #expect(CPOCommands211.response(.notSupported) == .notSupported)
+    }
 }

@@ -17,6 +17,7 @@ enum Release211 {
     /// The modules a 2.1.1 partner is offered, by the path below `basePath`.
     static let modules: [(OCPI211.ModuleID, String)] = [
         (.credentials, "/credentials"), (.locations, "/locations"), (.sessions, "/sessions"), (.tariffs, "/tariffs"), (.tokens, "/tokens"),
+        (.commands, "/commands"),
     ]
 }
 
@@ -270,5 +271,58 @@ struct CPOTokens211: OCPI211.TokensReceiver {
                 violation.pointer == "/contract_id" ? Violation(path: JSONPath([.key("auth_id")]), message: violation.message) : violation
             })
         }
+    }
+}
+
+/// The Commands RECEIVER interface of 2.1.1: each command is converted to 2.2.1
+/// (spec/conversions/2.1.1-2.2.1.yaml; its token is given the sender's party as its owner) and
+/// handled as 2.2.1's (`CPOCommands`: the same checks, the same charge points); the answer is
+/// converted back, and the charge point's outcome is posted to `response_url` as 2.1.1's
+/// CommandResponse (`post`).
+struct CPOCommands211: OCPI211.CommandsReceiver {
+    let commands: CPOCommands
+    let toServer = Conversion211To221()
+    let toPartner = Conversion221To211()
+
+    /// The command's token, owned by the party of the partner that sends it.
+    private func token(_ context: OCPIRequestContext, _ token: OCPI211.Token) -> OCPI221.Token {
+        let party = context.party?.roles.first?.party ?? PartyIdentity(countryCode: "", partyID: "")
+        return toServer.convert(token, countryCode: party.countryCode, partyID: party.partyID)
+    }
+
+    func postStartSession(_ context: OCPIRequestContext, body: OCPI211.StartSession) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.startSession(context, toServer.convert(body, token: token(context, body.token)))))
+    }
+
+    func postStopSession(_ context: OCPIRequestContext, body: OCPI211.StopSession) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.stopSession(context, toServer.convert(body))))
+    }
+
+    func postReserveNow(_ context: OCPIRequestContext, body: OCPI211.ReserveNow) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.reserveNow(context, toServer.convert(body, token: token(context, body.token)))))
+    }
+
+    func postUnlockConnector(_ context: OCPIRequestContext, body: OCPI211.UnlockConnector) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.unlockConnector(context, toServer.convert(body))))
+    }
+
+    /// The charge point's outcome in 2.1.1's five answers. 2.1.1 has no object for a command's
+    /// outcome: the answer posted is a CommandResponse, so the outcome is mapped here by hand
+    /// (an occupied or broken EVSE, a failure or an unknown reservation are REJECTED; a
+    /// cancelled reservation ACCEPTED).
+    static func response(_ result: OCPI221.CommandResultType) -> OCPI211.CommandResponseType {
+        switch result {
+        case .accepted, .canceledReservation: .accepted
+        case .notSupported: .notSupported
+        case .timeout: .timeout
+        default: .rejected
+        }
+    }
+
+    /// Posts the outcome to the 2.1.1 eMSP's `response_url`.
+    @Sendable static func post(_ connection: OCPIConnection, _ url: String, _ result: OCPI221.CommandResult) async throws {
+        _ = try await OCPI211.CommandsSenderClient(connection: connection).postCommandResponse(
+            responseURL: url, body: OCPI211.CommandResponse(result: response(result.result))
+        )
     }
 }
