@@ -1,7 +1,9 @@
 import Foundation
 import OCPI211
 import OCPI221
+import OCPIAsyncHTTPClient
 import OCPICPO
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
