@@ -17,14 +17,23 @@ public struct CPOCommands: CommandsReceiver {
     /// How long the charge point has to answer, and what the eMSP is told to wait.
     let timeout: Duration
     let logger: Logger
+    /// Posts the charge point's outcome to the eMSP's `response_url` in the eMSP's release
+    /// (2.2.1's CommandResult; `CPOCommands211` posts 2.1.1's CommandResponse).
+    let postResult: @Sendable (OCPIConnection, String, CommandResult) async throws -> Void
 
-    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration, logger: Logger) {
+    init(
+        store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration, logger: Logger,
+        postResult: @escaping @Sendable (OCPIConnection, String, CommandResult) async throws -> Void = { connection, url, result in
+            _ = try await CommandsSenderClient(connection: connection).postCommandResult(responseURL: url, body: result)
+        }
+    ) {
         objects = StoredObjects(store: store)
         self.party = party
         self.link = link
         self.delivery = delivery
         self.timeout = timeout
         self.logger = logger
+        self.postResult = postResult
     }
 
     /// Keeps the command and our answer in the store, for the operator's console; its id, or
@@ -41,9 +50,9 @@ public struct CPOCommands: CommandsReceiver {
     }
 
     /// An answer that does not go to the charge point, kept as it is given.
-    private func answer(_ context: OCPIRequestContext, _ command: CommandType, _ target: String, _ response: CommandResponse) async -> OCPIReply<CommandResponse> {
+    private func answer(_ context: OCPIRequestContext, _ command: CommandType, _ target: String, _ response: CommandResponse) async -> CommandResponse {
         _ = await record(context, command, target, response.result)
-        return .ok(response)
+        return response
     }
 
     static let notSupported = CommandResponse(
@@ -72,16 +81,14 @@ public struct CPOCommands: CommandsReceiver {
     private func forward(
         _ context: OCPIRequestContext, _ command: CommandType, target: String, responseURL: String,
         _ work: @escaping @Sendable (any ChargePointLink) async -> CommandResultType
-    ) async -> OCPIReply<CommandResponse> {
+    ) async -> CommandResponse {
         guard let link else { return await answer(context, command, target, Self.notSupported) }
         let id = await record(context, command, target, .accepted)
         let store = objects.store
         let logger = logger
         delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: CommandResult(result: .timeout), {
             CommandResult(result: await work(link))
-        }, post: { connection, url, result in
-            _ = try await CommandsSenderClient(connection: connection).postCommandResult(responseURL: url, body: result)
-        }, finished: { result, posted in
+        }, post: postResult, finished: { result, posted in
             guard let id else { return }
             do {
                 try await store.recordCommandResult(id: id, result: result.result.rawValue, at: .now(), delivery: posted ? "posted" : "failed")
@@ -89,7 +96,7 @@ public struct CPOCommands: CommandsReceiver {
                 logger.warning("cannot keep a command's result for the console", metadata: ["error": "\(error)"])
             }
         })
-        return .ok(CommandResponse(result: .accepted, timeout: Int(timeout.components.seconds)))
+        return CommandResponse(result: .accepted, timeout: Int(timeout.components.seconds))
     }
 
     /// The eMSP the caller acts as, for sessions and reservations it starts.
@@ -98,9 +105,9 @@ public struct CPOCommands: CommandsReceiver {
     }
 
     public func postCancelReservation(_ context: OCPIRequestContext, body: CancelReservation) async throws -> OCPIReply<CommandResponse> {
-        await forward(context, .cancelReservation, target: "reservation \(body.reservationID)", responseURL: body.responseURL) {
+        .ok(await forward(context, .cancelReservation, target: "reservation \(body.reservationID)", responseURL: body.responseURL) {
             await $0.cancelReservation(body)
-        }
+        })
     }
 
     /// A session or reservation is started for a token of the eMSP that asks: it is billed to
@@ -119,6 +126,24 @@ public struct CPOCommands: CommandsReceiver {
     }
 
     public func postReserveNow(_ context: OCPIRequestContext, body: ReserveNow) async throws -> OCPIReply<CommandResponse> {
+        .ok(try await reserveNow(context, body))
+    }
+
+    public func postStartSession(_ context: OCPIRequestContext, body: StartSession) async throws -> OCPIReply<CommandResponse> {
+        .ok(try await startSession(context, body))
+    }
+
+    public func postStopSession(_ context: OCPIRequestContext, body: StopSession) async throws -> OCPIReply<CommandResponse> {
+        .ok(try await stopSession(context, body))
+    }
+
+    public func postUnlockConnector(_ context: OCPIRequestContext, body: UnlockConnector) async throws -> OCPIReply<CommandResponse> {
+        .ok(try await unlockConnector(context, body))
+    }
+
+    // The commands as values, for both releases (`CPOCommands211` converts in and out).
+
+    func reserveNow(_ context: OCPIRequestContext, _ body: ReserveNow) async throws -> CommandResponse {
         try await requireLocation(body.locationID, evseUID: body.evseUID)
         let target = Self.target(body.locationID, body.evseUID)
         if let refusal = foreignToken(context, body.token) { return await answer(context, .reserveNow, target, refusal) }
@@ -126,7 +151,7 @@ public struct CPOCommands: CommandsReceiver {
         return await forward(context, .reserveNow, target: target, responseURL: body.responseURL) { await $0.reserveNow(body, driver: driver) }
     }
 
-    public func postStartSession(_ context: OCPIRequestContext, body: StartSession) async throws -> OCPIReply<CommandResponse> {
+    func startSession(_ context: OCPIRequestContext, _ body: StartSession) async throws -> CommandResponse {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
         let target = Self.target(body.locationID, body.evseUID, body.connectorID)
         if let refusal = foreignToken(context, body.token) { return await answer(context, .startSession, target, refusal) }
@@ -134,7 +159,7 @@ public struct CPOCommands: CommandsReceiver {
         return await forward(context, .startSession, target: target, responseURL: body.responseURL) { await $0.startSession(body, driver: driver) }
     }
 
-    public func postStopSession(_ context: OCPIRequestContext, body: StopSession) async throws -> OCPIReply<CommandResponse> {
+    func stopSession(_ context: OCPIRequestContext, _ body: StopSession) async throws -> CommandResponse {
         let key = ObjectKey(module: .sessions, countryCode: party.countryCode, partyID: party.partyID, id: body.sessionID)
         let target = "session \(body.sessionID)"
         guard let stored = try await objects.store.get(key), owners(of: context).contains(stored.owner) else {
@@ -143,7 +168,7 @@ public struct CPOCommands: CommandsReceiver {
         return await forward(context, .stopSession, target: target, responseURL: body.responseURL) { await $0.stopSession(body) }
     }
 
-    public func postUnlockConnector(_ context: OCPIRequestContext, body: UnlockConnector) async throws -> OCPIReply<CommandResponse> {
+    func unlockConnector(_ context: OCPIRequestContext, _ body: UnlockConnector) async throws -> CommandResponse {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
         return await forward(context, .unlockConnector, target: Self.target(body.locationID, body.evseUID, body.connectorID), responseURL: body.responseURL) {
             await $0.unlockConnector(body)

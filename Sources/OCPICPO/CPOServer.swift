@@ -168,7 +168,13 @@ public struct CPOServer: Sendable {
                 Release211.basePath,
                 OCPIRoutes.credentialsSender(CredentialsService211(credentials(logger: logger)))
                     + OCPIRoutes.locationsSender(CPOLocations211(store: store, party: configuration.party))
+                    + OCPIRoutes.sessionsSender(CPOSessions211(store: store, party: configuration.party))
                     + OCPIRoutes.tariffsSender(CPOTariffs211(store: store, party: configuration.party))
+                    + OCPIRoutes.tokensReceiver(CPOTokens211(store: store))
+                    + OCPIRoutes.commandsReceiver(CPOCommands211(commands: CPOCommands(
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
+                        logger: logger, postResult: CPOCommands211.post
+                    )))
             ),
         ]
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import OCPI211
 import OCPI221
+import OCPIConversions
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
@@ -11,10 +13,10 @@ import OCPIStore
 public struct TokenAuthorizer: Sendable {
     /// The decision, and what a session started on it records.
     public struct Decision: Sendable, Equatable {
-        public var allowed: AllowedType
+        public var allowed: OCPI221.AllowedType
         /// The full token, when the CPO or the eMSP knows it.
-        public var token: Token?
-        public var authMethod: AuthMethod
+        public var token: OCPI221.Token?
+        public var authMethod: OCPI221.AuthMethod
         public var authorizationReference: String?
     }
 
@@ -30,8 +32,8 @@ public struct TokenAuthorizer: Sendable {
         self.logger = logger
     }
 
-    public func authorize(uid: String, type: TokenType, at location: LocationReferences?) async -> Decision {
-        let known = ((try? await store.find(.tokens, id: uid, kind: type.rawValue)) ?? []).compactMap { try? Token.decodeJSON($0.json).value }
+    public func authorize(uid: String, type: OCPI221.TokenType, at location: OCPI221.LocationReferences?) async -> Decision {
+        let known = ((try? await store.find(.tokens, id: uid, kind: type.rawValue)) ?? []).compactMap { try? OCPI221.Token.decodeJSON($0.json).value }
         if let token = known.first {
             guard token.valid else { return Decision(allowed: .blocked, token: token, authMethod: .whitelist) }
             switch token.whitelist {
@@ -52,8 +54,20 @@ public struct TokenAuthorizer: Sendable {
         return await ask(uid: uid, type: type, location: location, issuer: nil) ?? Decision(allowed: .notAllowed, token: nil, authMethod: .authRequest)
     }
 
+    /// A token nobody pushed, as far as a 2.1.1 eMSP's answer tells it: 2.1.1's AuthorizationInfo
+    /// carries no token, so the session names the eMSP's party and the uid presented, which also
+    /// stands in for the contract the answer does not give (2.1.1 sessions name tokens by it).
+    static func answered211(uid: String, type: OCPI221.TokenType, by partner: PartnerRecord) -> OCPI221.Token? {
+        guard let role = partner.roles.first else { return nil }
+        return OCPI221.Token(
+            countryCode: role.countryCode, partyID: role.partyID, uid: uid, type: type, contractID: uid,
+            issuer: String((role.businessName ?? "\(role.countryCode)/\(role.partyID)").prefix(64)), valid: true, whitelist: .never,
+            lastUpdated: OCPIDateTime.now()
+        )
+    }
+
     /// The eMSP's answer (the token's issuer, or the first eMSP that knows it); nil when none answered.
-    private func ask(uid: String, type: TokenType, location: LocationReferences?, issuer: Token?) async -> Decision? {
+    private func ask(uid: String, type: OCPI221.TokenType, location: OCPI221.LocationReferences?, issuer: OCPI221.Token?) async -> Decision? {
         let partners = ((try? await registry.partners()) ?? []).filter { partner in
             guard partner.status == .registered, partner.outgoingToken != nil, partner.endpoint(.tokens, role: .sender) != nil else { return false }
             guard let issuer else { return true }
@@ -62,7 +76,19 @@ public struct TokenAuthorizer: Sendable {
         for partner in partners {
             guard let connection = partner.connection(to: .tokens, role: .sender, transport: transport) else { continue }
             do {
-                let info = try await TokensSenderClient(connection: connection).postAuthorize(tokenUID: uid, type: type, body: location)
+                if PartnerMessenger.isOn211(partner) {
+                    // Asked in 2.1.1 (spec/conversions/2.2.1-2.1.1.yaml). Its answer has 2.2.1's five
+                    // values under the enum's old name, and carries no token and no reference.
+                    let conversion = Conversion221To211()
+                    let info = try await OCPI211.TokensSenderClient(connection: connection).postAuthorize(
+                        tokenUID: uid, type: conversion.convert(type), body: location.map(conversion.convert)
+                    )
+                    return Decision(
+                        allowed: OCPI221.AllowedType(rawValue: info.allowed.rawValue), token: issuer ?? Self.answered211(uid: uid, type: type, by: partner),
+                        authMethod: .authRequest
+                    )
+                }
+                let info = try await OCPI221.TokensSenderClient(connection: connection).postAuthorize(tokenUID: uid, type: type, body: location)
                 return Decision(allowed: info.allowed, token: info.token, authMethod: .authRequest, authorizationReference: info.authorizationReference)
             } catch let error as OCPIClientError where error.httpStatus == 404 || error.statusCode == 2004 {
                 continue  // Not this eMSP's token.

@@ -1,7 +1,9 @@
 import CoreMetrics
 import Foundation
 import Logging
+import OCPI211
 import OCPI221
+import OCPIConversions
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
@@ -87,10 +89,9 @@ public struct TokenSync: Sendable {
         var outcome = Outcome()
         do {
             let party = partner.party
-            for try await read in TokensSenderClient(connection: connection).getTokens(dateFrom: since).withViolations {
+            /// Stores a token read (in 2.2.1) with the violations of what the partner sent.
+            func take(_ token: OCPI221.Token, _ problems: [Violation]) async throws {
                 outcome.received += 1
-                let token = read.value
-                let problems = read.violations + token.validate()
                 if !party.owns(countryCode: token.countryCode, partyID: token.partyID) {
                     refuse(token, partnerID, "belongs to \(token.countryCode)/\(token.partyID), which the partner does not hold", &outcome)
                 } else if let problem = problems.first {
@@ -99,6 +100,20 @@ public struct TokenSync: Sendable {
                     let key = CPOTokens.key(token.countryCode, token.partyID, token.uid, token.type)
                     try await StoredObjects(store: store).save(token, key: key, lastUpdated: token.lastUpdated)
                     outcome.stored += 1
+                }
+            }
+            if PartnerMessenger.isOn211(partner) {
+                // 2.1.1 tokens name no owner: they are the one party the partner registered with
+                // (spec/conversions/2.1.1-2.2.1.yaml); each is judged by 2.1.1's rules, then 2.2.1's.
+                guard let own = partner.roles.first else { throw Failure.notRegistered(partnerID) }
+                let conversion = Conversion211To221()
+                for try await read in OCPI211.TokensSenderClient(connection: connection).getTokens(dateFrom: since).withViolations {
+                    let token = conversion.convert(read.value, countryCode: own.countryCode, partyID: own.partyID)
+                    try await take(token, read.violations + read.value.validate() + token.validate())
+                }
+            } else {
+                for try await read in OCPI221.TokensSenderClient(connection: connection).getTokens(dateFrom: since).withViolations {
+                    try await take(read.value, read.violations + read.value.validate())
                 }
             }
         } catch {
@@ -126,7 +141,7 @@ public struct TokenSync: Sendable {
         }
     }
 
-    private func refuse(_ token: Token, _ partnerID: String, _ reason: String, _ outcome: inout Outcome) {
+    private func refuse(_ token: OCPI221.Token, _ partnerID: String, _ reason: String, _ outcome: inout Outcome) {
         outcome.refused += 1
         logger.warning("token not taken from the partner's list", metadata: [
             "partner": .string(partnerID), "token": .string("\(token.countryCode)/\(token.partyID)/\(token.uid)"), "reason": .string(reason),

@@ -9,9 +9,18 @@ import OCPIRuntime
 public protocol Conversion221To211Derivations: Sendable {
     /// `Location.type`: 2.1.1 requires a LocationType; it is read off 2.2.1's parking_type (ON_STREET, PARKING_GARAGE, UNDERGROUND_GARAGE and PARKING_LOT keep their name, ALONG_MOTORWAY and ON_DRIVEWAY become OTHER) and is UNKNOWN when the location names none.
     func locationType(_ value: OCPI221.Location) -> OCPI211.LocationType
+
+    /// `Session.auth_id`: 2.1.1 names the token by its contract (auth_id) where 2.2.1 embeds the token; the contract_id of 2.2.1's cdr_token is sent. The token's uid and type are not (lossy).
+    func sessionAuthID(_ value: OCPI221.Session) -> String
+
+    /// `Session.charging_periods`: 2.1.1 measures energy, time, parking time and the lowest and highest current only; the other dimensions 2.2.1 reports for a session (power, mean current, energy imported or exported, state of charge, reservation time) are left out of each period, and a period left with none is left out (lossy).
+    func sessionChargingPeriods(_ value: OCPI221.Session) -> [OCPI211.ChargingPeriod]
+
+    /// `Session.total_cost`: 2.1.1 gives the cost as one amount without VAT; 2.2.1's price gives it without and with VAT. The amount without VAT is sent, the one with VAT is lost (lossy).
+    func sessionTotalCost(_ value: OCPI221.Session) -> Decimal?
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations and tariffs the server keeps in 2.2.1. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations, tariffs, tokens and sessions the server keeps in 2.2.1 (and the location a real-time authorization asks about, and the answer to a command). Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Sendable {
@@ -61,6 +70,63 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
             elements: value.elements.map { convert($0) },
             energyMix: value.energyMix.map { convert($0) },
             lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `Token` of 2.2.1 as 2.1.1 has it; lost on the way: `country_code` (2.1.1 tokens name no owner; the URL they are read at carries it.); `party_id` (2.1.1 tokens name no owner; the URL they are read at carries it.); `group_id` (2.1.1 has no token groups: a 2.1.1 partner does not see which tokens belong together (lossy).); `default_profile_type` (2.1.1 has no smart charging (lossy).); `energy_contract` (2.1.1 cannot name the driver's energy supplier (lossy).).
+    public func convert(_ value: OCPI221.Token) -> OCPI211.Token {
+        OCPI211.Token(
+            uid: value.uid,
+            type: convert(value.type),
+            // auth_id: The same identifier of the driver's contract, under its 2.1.1 name.
+            authID: value.contractID,
+            visualNumber: value.visualNumber,
+            issuer: value.issuer,
+            valid: value.valid,
+            whitelist: convert(value.whitelist),
+            language: value.language,
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `Session` of 2.2.1 as 2.1.1 has it; lost on the way: `country_code` (2.1.1 objects name no owner; the URL a push goes to carries it.); `party_id` (2.1.1 objects name no owner; the URL a push goes to carries it.); `authorization_reference` (2.1.1 has no authorization references: a 2.1.1 eMSP cannot tie the session to the real-time authorization it gave (lossy).).
+    ///
+    /// - Parameter location: given by the caller: the stored location the session names, converted to 2.1.1 and narrowed to the session's EVSE and connector.
+    public func convert(_ value: OCPI221.Session, location: OCPI211.Location) -> OCPI211.Session {
+        OCPI211.Session(
+            id: value.id,
+            startDatetime: value.startDateTime,
+            endDatetime: value.endDateTime,
+            kwh: value.kwh,
+            // auth_id: 2.1.1 names the token by its contract (auth_id) where 2.2.1 embeds the token; the contract_id of 2.2.1's cdr_token is sent. The token's uid and type are not (lossy).
+            authID: derivations.sessionAuthID(value),
+            authMethod: convert(value.authMethod),
+            // location: 2.1.1 embeds the whole location where 2.2.1 names it by id; the caller reads it from the store and keeps, of its EVSEs, the one used, and of that EVSE's connectors, the one used, so the partner learns where the car charges without asking.
+            location: location,
+            meterID: value.meterID,
+            currency: value.currency,
+            // charging_periods: 2.1.1 measures energy, time, parking time and the lowest and highest current only; the other dimensions 2.2.1 reports for a session (power, mean current, energy imported or exported, state of charge, reservation time) are left out of each period, and a period left with none is left out (lossy).
+            chargingPeriods: derivations.sessionChargingPeriods(value),
+            // total_cost: 2.1.1 gives the cost as one amount without VAT; 2.2.1's price gives it without and with VAT. The amount without VAT is sent, the one with VAT is lost (lossy).
+            totalCost: derivations.sessionTotalCost(value),
+            status: convert(value.status),
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `LocationReferences` of 2.2.1 as 2.1.1 has it.
+    public func convert(_ value: OCPI221.LocationReferences) -> OCPI211.LocationReferences {
+        OCPI211.LocationReferences(
+            locationID: value.locationID,
+            evseUids: value.evseUids,
+            connectorIDs: []
+        )
+    }
+
+    /// `CommandResponse` of 2.2.1 as 2.1.1 has it; lost on the way: `timeout` (2.1.1 does not say how long the charge point may take; the eMSP waits as long as it sees fit (lossy).); `message` (2.1.1 cannot explain an answer to the driver (lossy).).
+    public func convert(_ value: OCPI221.CommandResponse) -> OCPI211.CommandResponse {
+        OCPI211.CommandResponse(
+            result: convert(value.result)
         )
     }
 
@@ -250,6 +316,15 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         )
     }
 
+    /// `AuthMethod` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.AuthMethod) -> OCPI211.AuthMethod {
+        switch value.rawValue {
+        // 2.1.1 has no sessions started by a command; the eMSP asked for this one itself, which for 2.1.1 is nearest to authorizing it in real time.
+        case "COMMAND": return OCPI211.AuthMethod(rawValue: "AUTH_REQUEST")
+        default: return OCPI211.AuthMethod(rawValue: value.rawValue)
+        }
+    }
+
     /// `Capability` of 2.2.1 as 2.1.1 has it: the same value.
     public func convert(_ value: OCPI221.Capability) -> OCPI211.Capability {
         OCPI211.Capability(rawValue: value.rawValue)
@@ -261,6 +336,11 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         case "CHARGING_PREFERENCES_CAPABLE", "CHIP_CARD_SUPPORT", "CONTACTLESS_CARD_SUPPORT", "DEBIT_CARD_PAYABLE", "PED_TERMINAL", "START_SESSION_CONNECTOR_REQUIRED", "TOKEN_GROUP_CAPABLE": return nil
         default: return convert(value)
         }
+    }
+
+    /// `CommandResponseType` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.CommandResponseType) -> OCPI211.CommandResponseType {
+        OCPI211.CommandResponseType(rawValue: value.rawValue)
     }
 
     /// `ConnectorFormat` of 2.2.1 as 2.1.1 has it: the same value.
@@ -322,6 +402,15 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         }
     }
 
+    /// `SessionStatus` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.SessionStatus) -> OCPI211.SessionStatus {
+        switch value.rawValue {
+        // 2.1.1 has no reserved sessions; one reserved and not begun yet is pending there, and it becomes ACTIVE when charging starts, as it does in 2.2.1.
+        case "RESERVATION": return OCPI211.SessionStatus(rawValue: "PENDING")
+        default: return OCPI211.SessionStatus(rawValue: value.rawValue)
+        }
+    }
+
     /// `Status` of 2.2.1 as 2.1.1 has it: the same value.
     public func convert(_ value: OCPI221.Status) -> OCPI211.Status {
         OCPI211.Status(rawValue: value.rawValue)
@@ -330,5 +419,21 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
     /// `TariffDimensionType` of 2.2.1 as 2.1.1 has it: the same value.
     public func convert(_ value: OCPI221.TariffDimensionType) -> OCPI211.TariffDimensionType {
         OCPI211.TariffDimensionType(rawValue: value.rawValue)
+    }
+
+    /// `TokenType` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.TokenType) -> OCPI211.TokenType {
+        switch value.rawValue {
+        // 2.1.1 names RFID tokens only, and OTHER for the rest: an app's tokens are OTHER (lossy).
+        case "AD_HOC_USER": return OCPI211.TokenType(rawValue: "OTHER")
+        // 2.1.1 names RFID tokens only, and OTHER for the rest: an app's tokens are OTHER (lossy).
+        case "APP_USER": return OCPI211.TokenType(rawValue: "OTHER")
+        default: return OCPI211.TokenType(rawValue: value.rawValue)
+        }
+    }
+
+    /// `WhitelistType` of 2.2.1 as 2.1.1 has it: the same value.
+    public func convert(_ value: OCPI221.WhitelistType) -> OCPI211.WhitelistType {
+        OCPI211.WhitelistType(rawValue: value.rawValue)
     }
 }

@@ -24,7 +24,7 @@ import Testing
         ))
     }
 
-    static func connection(_ url: String) -> OCPIConnection {
+    static func connection(_ url: String, token: String = token) -> OCPIConnection {
         // 2.1.1 sends the token as it is, not in base64.
         OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: url, token: token, tokenEncoding: .raw)
     }
@@ -104,15 +104,32 @@ import Testing
                 OCPI211.Endpoint(identifier: .credentials, url: baseURL + "/ocpi/emsp/2.1.1/credentials"),
                 OCPI211.Endpoint(identifier: .locations, url: baseURL + "/ocpi/emsp/2.1.1/locations"),
                 OCPI211.Endpoint(identifier: .tariffs, url: baseURL + "/ocpi/emsp/2.1.1/tariffs"),
-                // Listed, not served: sessions are not converted to 2.1.1 yet, so none may be pushed.
                 OCPI211.Endpoint(identifier: .sessions, url: baseURL + "/ocpi/emsp/2.1.1/sessions"),
             ]))
         }
     }
 
-    /// The 2.1.1 eMSP's Locations and Tariffs RECEIVER: keeps what is PUT and DELETEd, refuses
-    /// what the CPO would not send it (it sends whole objects only).
-    final class Received211: OCPI211.LocationsReceiver, OCPI211.TariffsReceiver {
+    /// The 2.1.1 eMSP's Locations, Tariffs and Sessions RECEIVER: keeps what is PUT and DELETEd,
+    /// refuses what the CPO would not send it (it sends whole objects only).
+    final class Received211: OCPI211.LocationsReceiver, OCPI211.TariffsReceiver, OCPI211.SessionsReceiver {
+        let sessions = Mutex<[String: OCPI211.Session]>([:])
+
+        func getSession(_ context: OCPIRequestContext, countryCode: String, partyID: String, sessionID: String) async throws -> OCPIReply<OCPI211.Session> {
+            guard let session = sessions.withLock({ $0[sessionID] }) else { throw OCPIError.notFound("Session \(sessionID)") }
+            return .ok(session)
+        }
+
+        func putSession(_ context: OCPIRequestContext, countryCode: String, partyID: String, sessionID: String, body: OCPI211.Session) async throws -> OCPIReply<OCPINoData> {
+            sessions.withLock { $0[sessionID] = body }
+            return .ok
+        }
+
+        func patchSession(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, sessionID: String, body: OCPI211.SessionPatch
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
+        }
+
         let locations = Mutex<[String: OCPI211.Location]>([:])
         let tariffs = Mutex<[String: OCPI211.Tariff]>([:])
         let deletedTariffs = Mutex<[String]>([])
@@ -216,8 +233,8 @@ import Testing
             OCPIRoutes.versionsSender(EMSP211(baseURL: baseURL)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
         )
         router.addOCPIRoutes(
-            OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received), at: "/ocpi/emsp/2.1.1", configuration: configuration, authenticator: authenticator,
-            logger: LiveServer.quietLogger
+            OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received) + OCPIRoutes.sessionsReceiver(received), at: "/ocpi/emsp/2.1.1",
+            configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
         )
         try await LiveServer.run(serving: { running in
             OCPIHTTPServer(router: router, configuration: .init(port: port), logger: LiveServer.serverLogger, onServerRunning: { _ in running() })
@@ -297,9 +314,9 @@ import Testing
 
     // MARK: Pushes
 
-    /// A change of a location reaches a 2.1.1 eMSP as the whole location, converted, and a tariff
-    /// as the tariff (or its DELETE); a session, which 2.1.1 does not get yet, is not sent to the
-    /// sessions URL it lists.
+    /// A change of a location reaches a 2.1.1 eMSP as the whole location, converted, a tariff as
+    /// the tariff (or its DELETE), and a session of its own as the whole session, with its
+    /// location; another eMSP's session is not sent to it.
     @Test func a211EMSPIsPushedWholeLocations() async throws {
         let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1])
         let received = Received211()
@@ -321,10 +338,17 @@ import Testing
                 var tariff = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_900_000_000))[0]
                 tariff.id = "PUSHED-TARIFF"
                 #expect(try await PushTests.admin(cpo, "PUT", "/tariffs/PUSHED-TARIFF", ModuleTests.json(tariff)).status == 201)
-                // A session of the partner's: not sent (it would go to a URL nobody serves).
-                let session = ModuleTests.session("S-211", for: "DE", "OLD")
+                // A session of the partner's, and one of another eMSP's.
+                let session = ModuleTests.session("S-211", for: "DE", "OLD", kwh: 3)
                 #expect(try await PushTests.admin(cpo, "PUT", "/sessions/S-211", ModuleTests.json(session)).status == 201)
+                #expect(try await PushTests.admin(cpo, "PUT", "/sessions/S-OTHER", ModuleTests.json(ModuleTests.session("S-OTHER", for: "DE", "MSP"))).status == 201)
                 await cpo.server.pusher.drain()
+
+                let pushedSession = try #require(received.sessions.withLock { $0["S-211"] }, "the session, whole, by PUT")
+                #expect(pushedSession.validate().isEmpty, "\(pushedSession.validate())")
+                #expect(pushedSession.kwh == 3 && pushedSession.authID == session.cdrToken.contractID)
+                #expect(pushedSession.location.id == "UTR-STATION" && pushedSession.location.evses.map(\.uid) == ["UTR-STATION-1"])
+                #expect(received.sessions.withLock { $0["S-OTHER"] } == nil, "another eMSP's session")
 
                 #expect(received.deletedTariffs.withLock { $0 } == ["DC-FAST"])
                 let pushedTariff = try #require(received.tariffs.withLock { $0["PUSHED-TARIFF"] })
@@ -377,7 +401,7 @@ import Testing
             let details221 = OCPIRoutes.versionsSender(EMSP221Details(baseURL: emsp)).filter { $0.path == "/2.2.1" }
             router.addOCPIRoutes(versions211 + details221, at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)
             router.addOCPIRoutes(
-                OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received), at: "/ocpi/emsp/2.1.1", configuration: configuration,
+                OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received) + OCPIRoutes.sessionsReceiver(received), at: "/ocpi/emsp/2.1.1", configuration: configuration,
                 authenticator: authenticator, logger: LiveServer.quietLogger
             )
             router.addOCPIRoutes(OCPIRoutes.locationsReceiver(inbox), at: "/ocpi/emsp/2.2.1", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)

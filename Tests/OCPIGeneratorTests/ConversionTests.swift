@@ -85,6 +85,55 @@ import Testing
         #expect(changed.status == 1 && changed.error.contains("error: changed"), "\(changed.error)")
     }
 
+    /// `given`: the session's location is a parameter of its convert, the fields that lead to it
+    /// are read (not dropped), and the Swift takes it as it is.
+    @Test func aGivenFieldIsAParameterOfItsRootsConvert() throws {
+        let plan = try plan(try rulesText()).get()
+        let session = try #require(plan.objects.first { $0.name == "Session" })
+        let location = try #require(session.fields.first { $0.target.name == "location" })
+        guard case .given(let source, let reads)? = location.rule?.action else {
+            Issue.record("Session.location is not given: \(String(describing: location.rule))")
+            return
+        }
+        #expect(source.contains("stored location"))
+        #expect(reads == ["location_id", "evse_uid", "connector_id"])
+        #expect(!session.dropped.contains { ["location_id", "evse_uid", "connector_id"].contains($0.field) }, "read, not dropped")
+
+        let swift = SwiftConversionRenderer(plan: plan, source: try loadRepositorySpec("2.2.1"), target: try loadRepositorySpec("2.1.1"), rulesPath: Self.rulesPath).file.contents
+        #expect(swift.contains("public func convert(_ value: OCPI221.Session, location: OCPI211.Location) -> OCPI211.Session {"))
+        #expect(swift.contains("            location: location,\n"))
+        #expect(swift.contains("- Parameter location: given by the caller: the stored location"))
+        // A root that another converted object holds cannot be given anything: the generated
+        // call inside that object would have nothing to pass.
+        let held = try rulesText()
+            .replacingOccurrences(of: "roots: [Location, Tariff, Token, Session, LocationReferences]", with: "roots: [Location, Tariff, Token, Session, LocationReferences, GeoLocation]")
+            .replacingOccurrences(of: "  GeoLocation:\n    latitude: {decimals: 6,", with: "  GeoLocation:\n    latitude: {given: the caller,")
+        let errors = try errors(held)
+        #expect(errors.contains { $0.contains("GeoLocation.latitude cannot be given: GeoLocation is also held by a field") }, "\(errors)")
+    }
+
+    /// The other direction: what 2.2.1 requires of a token and 2.1.1 lacks (its owner) is given,
+    /// and without that rule `check` names the field.
+    @Test func a211TokenConvertsTo221WithItsOwnerGiven() throws {
+        let path = "spec/conversions/2.1.1-2.2.1.yaml"
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+        let plan = { (text: String) throws -> Result<ConversionPlan, SpecErrors> in
+            ConversionPlanner.plan(try ConversionLoader.load(path: path, text: text).get(), from: try loadRepositorySpec("2.1.1"), to: try loadRepositorySpec("2.2.1"))
+        }
+        let token = try #require(try plan(text).get().objects.first { $0.name == "Token" })
+        #expect(token.fields.filter { if case .given? = $0.rule?.action { true } else { false } }.map(\.target.name) == ["country_code", "party_id"])
+        #expect(token.fields.first { $0.target.name == "contract_id" }?.source?.name == "auth_id")
+        #expect(token.fields.first { $0.target.name == "group_id" }.map { $0.source == nil && $0.rule == nil } == true, "left absent")
+
+        let start = try #require(text.range(of: "    party_id:\n"))
+        let end = try #require(text.range(of: "    contract_id:"))
+        guard case .failure(let errors) = try plan(text.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "")) else {
+            Issue.record("planned without a rule for party_id")
+            return
+        }
+        #expect(errors.diagnostics.contains { $0.message.contains("Token.party_id is required in 2.2.1 and 2.1.1 has no such field") }, "\(errors)")
+    }
+
     @Test(arguments: [
         // A value the target lacks, without a rule: at the value's line in the source spec.
         ("    PED_TERMINAL: {omit: true, reason: 2.1.1 cannot name ways to pay at the charger.}\n", "", "Capability.PED_TERMINAL is no value of 2.1.1"),
@@ -97,7 +146,9 @@ import Testing
         // A source field to read from must exist.
         ("{from: max_voltage}", "{from: max_volts}", "Connector of 2.2.1 has no field 'max_volts'"),
         // Rules for an object no root holds.
-        ("enums:\n", "  Session:\n    id: {as_is: true, reason: x}\nenums:\n", "Session is not converted (no root holds it)"),
+        ("enums:\n", "  CDR:\n    id: {as_is: true, reason: x}\nenums:\n", "CDR is not converted (no root holds it)"),
+        // Only a root's convert has a caller to give a value.
+        ("    source: {from: category}\n", "    source: {given: the caller, reason: x}\n", "EnvironmentalImpact.source cannot be given: only a root object's convert has a caller"),
         // Drop is for source fields only.
         ("    state: {drop: 2.1.1 has no state or province.}\n", "    state: {drop: 2.1.1 has no state or province.}\n    city: {drop: no}\n", "Location.city is a field of 2.1.1: drop is for source fields it lacks"),
     ])
@@ -109,7 +160,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{from: max_voltage}", "{from: max_voltage, truncate: true}", "must say one of drop, from, default, truncate, decimals, derive or as_is"),
+        ("{from: max_voltage}", "{from: max_voltage, truncate: true}", "must say one of drop, from, default, truncate, decimals, derive, given or as_is"),
+        ("{from: max_voltage}", "{from: max_voltage, reads: [max_voltage]}", "'reads' goes with derive or given only"),
+        ("      given: the stored location the session names, converted to 2.1.1 and narrowed to the session's EVSE and connector\n", "      given: [stored, location]\n", "'given' must be a single value"),
         ("truncate: true\n      reason: 2.1.1 allows", "truncate: true\n      colour: red\n      reason: 2.1.1 allows", "unknown key 'colour'"),
         ("{from: category}", "{default: x}", "needs a 'reason'"),
         ("      reads: [parking_type]\n", "      reads: [parking_type]\n      from: parking_type\n", "must say one of"),

@@ -33,11 +33,11 @@ struct PartnerMessenger: Sendable {
     static func isOn211(_ partner: PartnerRecord) -> Bool { partner.version == OCPI211.OCPIRelease.version }
 
     /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
-    /// and its release is one the objects can be converted to (2.1.1: locations and tariffs
-    /// so far).
+    /// and its release is one the objects can be converted to (2.1.1: locations, tariffs and
+    /// sessions so far).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
-        return !Self.isOn211(partner) || module == .locations || module == .tariffs
+        return !Self.isOn211(partner) || module == .locations || module == .tariffs || module == .sessions
     }
 
     /// Sends the change as the message that describes it; to a 2.1.1 partner, the changed
@@ -84,7 +84,9 @@ struct PartnerMessenger: Sendable {
             (module, id) = (.locations, locationID)
         case .tariff(let tariff): (module, id) = (.tariffs, tariff.id)
         case .tariffDeleted(let tariffID): (module, id) = (.tariffs, tariffID)
-        case .session, .sessionPatch, .cdr: return nil
+        case .session(let session): (module, id) = (.sessions, session.id)
+        case .sessionPatch(let sessionID, _): (module, id) = (.sessions, sessionID)
+        case .cdr: return nil
         }
         return ObjectKey(module: module, countryCode: party.countryCode, partyID: party.partyID, id: id)
     }
@@ -123,7 +125,7 @@ struct PartnerMessenger: Sendable {
     }
 
     /// The current state in 2.1.1, converted (spec/conversions/2.2.1-2.1.1.yaml): a PUT, or
-    /// for a tariff that is gone a DELETE.
+    /// for a tariff that is gone a DELETE. A session goes with its location, as 2.1.1 has it.
     private func sendCurrent211(_ key: ObjectKey, _ stored: StoredObject?) async throws {
         let conversion = Conversion221To211()
         switch key.module {
@@ -142,7 +144,13 @@ struct PartnerMessenger: Sendable {
                     // It never had it: nothing to delete.
                 }
             }
-        case .sessions, .cdrs, .tokens, .clientinfo:
+        case .sessions:
+            guard let session = try stored.flatMap({ try OCPI221.Session.decodeJSON($0.json).value }),
+                let converted = try await Sessions211(store: store).convert([session]).first
+            else { return }
+            let client = OCPI211.SessionsReceiverClient(connection: try connection(.sessions))
+            _ = try await client.putSession(countryCode: cc, partyID: pid, sessionID: session.id, body: converted)
+        case .cdrs, .tokens, .clientinfo:
             return
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import OCPI211
 import OCPI221
 import OCPIConversions
@@ -19,6 +20,28 @@ public struct Derivations221To211: Conversion221To211Derivations {
         case .alongMotorway, .onDriveway: return .other
         case .unrecognized: return .unknown
         }
+    }
+
+    /// 2.1.1 names a session's token by its contract: the contract_id of 2.2.1's cdr_token.
+    public func sessionAuthID(_ value: OCPI221.Session) -> String {
+        value.cdrToken.contractID
+    }
+
+    /// The periods as 2.1.1 can measure them: each dimension whose type 2.1.1 names (the same
+    /// value, same unit), and only the periods left with at least one, as 2.1.1 requires.
+    public func sessionChargingPeriods(_ value: OCPI221.Session) -> [OCPI211.ChargingPeriod] {
+        value.chargingPeriods.compactMap { period in
+            let dimensions = period.dimensions.compactMap { dimension -> OCPI211.CdrDimension? in
+                let type = OCPI211.CdrDimensionType(rawValue: dimension.type.rawValue)
+                return type.isKnown ? OCPI211.CdrDimension(type: type, volume: dimension.volume) : nil
+            }
+            return dimensions.isEmpty ? nil : OCPI211.ChargingPeriod(startDateTime: period.startDateTime, dimensions: dimensions)
+        }
+    }
+
+    /// 2.1.1's cost is the amount without VAT.
+    public func sessionTotalCost(_ value: OCPI221.Session) -> Decimal? {
+        value.totalCost?.exclVAT
     }
 }
 

@@ -15,7 +15,10 @@ enum Release211 {
     /// Where the 2.1.1 version details are, below `/ocpi`.
     static let detailsPath = "/\(version)"
     /// The modules a 2.1.1 partner is offered, by the path below `basePath`.
-    static let modules: [(OCPI211.ModuleID, String)] = [(.credentials, "/credentials"), (.locations, "/locations"), (.tariffs, "/tariffs")]
+    static let modules: [(OCPI211.ModuleID, String)] = [
+        (.credentials, "/credentials"), (.locations, "/locations"), (.sessions, "/sessions"), (.tariffs, "/tariffs"), (.tokens, "/tokens"),
+        (.commands, "/commands"),
+    ]
 }
 
 /// The 2.1.1 version details (the list of versions is 2.2.1's, which names 2.1.1 too).
@@ -105,5 +108,221 @@ struct CPOTariffs211: OCPI211.TariffsSender {
         let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
         let (tariffs, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Tariff.self)
         return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total)
+    }
+}
+
+/// 2.2.1 sessions as 2.1.1 has them: each embeds its location, which the store keeps apart, so
+/// the conversion is given the stored location (spec/conversions/2.2.1-2.1.1.yaml,
+/// `Session.location`), converted and narrowed to the session's EVSE and connector.
+struct Sessions211: Sendable {
+    let objects: StoredObjects
+    let conversion = Conversion221To211()
+
+    init(store: SQLStore) {
+        objects = StoredObjects(store: store)
+    }
+
+    /// The sessions converted, in order; each location is read once.
+    func convert(_ sessions: [OCPI221.Session]) async throws -> [OCPI211.Session] {
+        var locations: [ObjectKey: OCPI211.Location] = [:]
+        var converted: [OCPI211.Session] = []
+        for session in sessions {
+            // A session's location is its CPO's, whose party the session names.
+            let key = ObjectKey(module: .locations, countryCode: session.countryCode, partyID: session.partyID, id: session.locationID)
+            let location: OCPI211.Location
+            if let known = locations[key] {
+                location = known
+            } else {
+                guard let stored = try await objects.load(key, as: OCPI221.Location.self) else {
+                    // Locations are never deleted: a session without one is a mistake of ours.
+                    throw OCPIError(.serverError, "session \(session.id) is at location \(session.locationID), which is not stored")
+                }
+                location = conversion.convert(stored)
+                locations[key] = location
+            }
+            converted.append(conversion.convert(session, location: Self.narrowed(location, to: session)))
+        }
+        return converted
+    }
+
+    /// The location with only the session's EVSE, holding only its connector (the whole EVSE
+    /// when the connector is not found: 2.1.1 requires at least one).
+    static func narrowed(_ location: OCPI211.Location, to session: OCPI221.Session) -> OCPI211.Location {
+        var location = location
+        location.evses = location.evses.filter { $0.uid.caseInsensitiveCompare(session.evseUID) == .orderedSame }.map { evse in
+            var evse = evse
+            let used = evse.connectors.filter { $0.id.caseInsensitiveCompare(session.connectorID) == .orderedSame }
+            if !used.isEmpty { evse.connectors = used }
+            return evse
+        }
+        return location
+    }
+}
+
+/// The Sessions SENDER interface of 2.1.1: each eMSP's own sessions (as 2.2.1's), converted.
+struct CPOSessions211: OCPI211.SessionsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let sessions: Sessions211
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+        sessions = Sessions211(store: store)
+    }
+
+    func getSessions(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI211.Session> {
+        let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        let (stored, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Session.self)
+        return OCPIPage(items: try await sessions.convert(stored), totalCount: total)
+    }
+}
+
+/// The Tokens RECEIVER interface of 2.1.1: an eMSP pushes its tokens, which are stored as 2.2.1
+/// tokens of the one party in its credentials (spec/conversions/2.1.1-2.2.1.yaml), beside those
+/// 2.2.1 partners push; read back, they are converted to 2.1.1 again. A URL naming another party
+/// is refused (2001, with the pointer of the path parameter that differs).
+struct CPOTokens211: OCPI211.TokensReceiver {
+    let objects: StoredObjects
+    let toStore = Conversion211To221()
+    let toPartner = Conversion221To211()
+
+    init(store: SQLStore) {
+        objects = StoredObjects(store: store)
+    }
+
+    /// The caller's own party, which the URL must name.
+    private func ownParty(_ context: OCPIRequestContext, _ countryCode: String, _ partyID: String) throws -> PartyIdentity {
+        let roles = context.party?.roles ?? []
+        if let own = roles.first(where: { $0.party.matches(countryCode: countryCode, partyID: partyID) }) { return own.party }
+        let held = roles.map { "\($0.party.countryCode)/\($0.party.partyID)" }.joined(separator: ", ")
+        let sameCountry = roles.contains { $0.party.countryCode.caseInsensitiveCompare(countryCode) == .orderedSame }
+        throw OCPIError.invalid([Violation(
+            path: JSONPath([.key(sameCountry ? "party_id" : "country_code")]),
+            message: "names \(countryCode)/\(partyID), which is not the party in your credentials (\(held.isEmpty ? "none" : held)): a partner writes only its own tokens"
+        )])
+    }
+
+    /// The stored token of this party with this uid: 2.1.1 names a token by its uid alone.
+    private func key(_ party: PartyIdentity, _ uid: String) async throws -> ObjectKey? {
+        for type in [OCPI221.TokenType.rfid, .other, .appUser, .adHocUser] {
+            let key = CPOTokens.key(party.countryCode, party.partyID, uid, type)
+            if try await objects.store.get(key) != nil { return key }
+        }
+        return nil
+    }
+
+    func getToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String) async throws -> OCPIReply<OCPI211.Token> {
+        let party = try ownParty(context, countryCode, partyID)
+        guard let key = try await key(party, tokenUID), let token = try await objects.load(key, as: OCPI221.Token.self) else {
+            throw OCPIError.notFound("Token \(tokenUID)")
+        }
+        return .ok(toPartner.convert(token))
+    }
+
+    func putToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, body: OCPI211.Token
+    ) async throws -> OCPIReply<OCPINoData> {
+        let party = try ownParty(context, countryCode, partyID)
+        let token = toStore.convert(body, countryCode: party.countryCode, partyID: party.partyID)
+        let outcome = try await Self.in211Terms {
+            try await objects.save(token, key: CPOTokens.key(party.countryCode, party.partyID, tokenUID, token.type), lastUpdated: token.lastUpdated)
+        }
+        return outcome == .created ? .created : .ok
+    }
+
+    func patchToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, body: OCPI211.TokenPatch
+    ) async throws -> OCPIReply<OCPINoData> {
+        let party = try ownParty(context, countryCode, partyID)
+        guard let key = try await key(party, tokenUID) else { throw OCPIError.notFound("Token \(tokenUID)") }
+        let (toStore, toPartner) = (toStore, toPartner)
+        let updated = try await Self.in211Terms {
+            try await objects.update(key, as: OCPI221.Token.self, lastUpdated: \.lastUpdated) { token in
+                // The patch applies to the token as the partner sees it; what 2.1.1 cannot see stays.
+                let seen = toPartner.convert(token)
+                let patched = seen.applying(body)
+                guard patched.uid.caseInsensitiveCompare(seen.uid) == .orderedSame, patched.type == seen.type else {
+                    throw OCPIError.invalid([Violation(path: JSONPath([.key("uid")]), message: "a PATCH cannot change a token's uid or type")])
+                }
+                var changed = toStore.convert(patched, countryCode: token.countryCode, partyID: token.partyID)
+                changed.type = token.type
+                changed.groupID = token.groupID
+                changed.defaultProfileType = token.defaultProfileType
+                changed.energyContract = token.energyContract
+                // 2.1.1's PATCH need not say when: it is now.
+                if body.lastUpdated == nil { changed.lastUpdated = OCPIDateTime.now() }
+                token = changed
+            }
+        }
+        guard updated != nil else { throw OCPIError.notFound("Token \(tokenUID)") }
+        return .ok
+    }
+
+    /// A violation of the stored (2.2.1) token is reported at the field the 2.1.1 partner wrote.
+    private static func in211Terms<T>(_ write: () async throws -> T) async throws -> T {
+        do {
+            return try await write()
+        } catch let error as OCPIError {
+            guard error.violations.contains(where: { $0.pointer == "/contract_id" }) else { throw error }
+            throw OCPIError.invalid(error.violations.map { violation in
+                violation.pointer == "/contract_id" ? Violation(path: JSONPath([.key("auth_id")]), message: violation.message) : violation
+            })
+        }
+    }
+}
+
+/// The Commands RECEIVER interface of 2.1.1: each command is converted to 2.2.1
+/// (spec/conversions/2.1.1-2.2.1.yaml; its token is given the sender's party as its owner) and
+/// handled as 2.2.1's (`CPOCommands`: the same checks, the same charge points); the answer is
+/// converted back, and the charge point's outcome is posted to `response_url` as 2.1.1's
+/// CommandResponse (`post`).
+struct CPOCommands211: OCPI211.CommandsReceiver {
+    let commands: CPOCommands
+    let toServer = Conversion211To221()
+    let toPartner = Conversion221To211()
+
+    /// The command's token, owned by the party of the partner that sends it.
+    private func token(_ context: OCPIRequestContext, _ token: OCPI211.Token) -> OCPI221.Token {
+        let party = context.party?.roles.first?.party ?? PartyIdentity(countryCode: "", partyID: "")
+        return toServer.convert(token, countryCode: party.countryCode, partyID: party.partyID)
+    }
+
+    func postStartSession(_ context: OCPIRequestContext, body: OCPI211.StartSession) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.startSession(context, toServer.convert(body, token: token(context, body.token)))))
+    }
+
+    func postStopSession(_ context: OCPIRequestContext, body: OCPI211.StopSession) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.stopSession(context, toServer.convert(body))))
+    }
+
+    func postReserveNow(_ context: OCPIRequestContext, body: OCPI211.ReserveNow) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.reserveNow(context, toServer.convert(body, token: token(context, body.token)))))
+    }
+
+    func postUnlockConnector(_ context: OCPIRequestContext, body: OCPI211.UnlockConnector) async throws -> OCPIReply<OCPI211.CommandResponse> {
+        .ok(toPartner.convert(try await commands.unlockConnector(context, toServer.convert(body))))
+    }
+
+    /// The charge point's outcome in 2.1.1's five answers. 2.1.1 has no object for a command's
+    /// outcome: the answer posted is a CommandResponse, so the outcome is mapped here by hand
+    /// (an occupied or broken EVSE, a failure or an unknown reservation are REJECTED; a
+    /// cancelled reservation ACCEPTED).
+    static func response(_ result: OCPI221.CommandResultType) -> OCPI211.CommandResponseType {
+        switch result {
+        case .accepted, .canceledReservation: .accepted
+        case .notSupported: .notSupported
+        case .timeout: .timeout
+        default: .rejected
+        }
+    }
+
+    /// Posts the outcome to the 2.1.1 eMSP's `response_url`.
+    @Sendable static func post(_ connection: OCPIConnection, _ url: String, _ result: OCPI221.CommandResult) async throws {
+        _ = try await OCPI211.CommandsSenderClient(connection: connection).postCommandResponse(
+            responseURL: url, body: OCPI211.CommandResponse(result: response(result.result))
+        )
     }
 }

@@ -53,12 +53,12 @@ public enum ConversionLoader {
     private static func fieldRules(_ node: Node, object: String, _ reader: YAMLReader) -> [FieldRule] {
         entries(node, "the rules of \(object)", reader).compactMap { field, value, location in
             let what = "the rule for \(object).\(field)"
-            guard let rule = reader.map(value, what, required: [], optional: ["drop", "from", "default", "truncate", "decimals", "derive", "reads", "as_is", "reason"]) else {
+            guard let rule = reader.map(value, what, required: [], optional: ["drop", "from", "default", "truncate", "decimals", "derive", "given", "reads", "as_is", "reason"]) else {
                 return nil
             }
             let actions = rule.values.keys.filter { $0 != "reason" && $0 != "reads" }
             guard actions.count == 1, let name = actions.first else {
-                reader.error(at: value, "\(what) must say one of drop, from, default, truncate, decimals, derive or as_is")
+                reader.error(at: value, "\(what) must say one of drop, from, default, truncate, decimals, derive, given or as_is")
                 return nil
             }
             let reason = reader.string(rule["reason"], "'reason'")
@@ -93,12 +93,15 @@ public enum ConversionLoader {
                     return nil
                 }
                 action = .asIs
+            case "given":
+                guard let source = reader.string(rule["given"], "'given'") else { return nil }
+                action = .given(source, reads: reader.strings(rule["reads"], "'reads'"))
             default:
                 guard let function = reader.string(rule["derive"], "'derive'") else { return nil }
                 action = .derive(function, reads: reader.strings(rule["reads"], "'reads'"))
             }
-            if rule["reads"] != nil, name != "derive" {
-                reader.error(at: rule["reads"], "'reads' goes with derive only")
+            if rule["reads"] != nil, name != "derive", name != "given" {
+                reader.error(at: rule["reads"], "'reads' goes with derive or given only")
                 return nil
             }
             guard reason != nil || name == "from" || name == "decimals" else {

@@ -58,6 +58,9 @@ private struct PlanRun {
     private var pending: [String] = []
     /// Field rules used, by object, so that a rule nothing needs is reported.
     private var usedFieldRules: Set<String> = []
+    /// Objects that some converted field holds, and where: their `convert` is called by the
+    /// generated code, which cannot give values (`given`).
+    private var heldByFields: [String: SourceLocation] = [:]
 
     init(rules: ConversionRules, source: Spec, target: Spec) {
         self.rules = rules
@@ -82,7 +85,8 @@ private struct PlanRun {
         reportUnusedRules()
     }
 
-    private mutating func reachObject(_ name: String, from location: SourceLocation) {
+    private mutating func reachObject(_ name: String, from location: SourceLocation, viaField: Bool = false) {
+        if viaField { heldByFields[name] = heldByFields[name] ?? location }
         guard reachedObjects[name] == nil else { return }
         reachedObjects[name] = location
         pending.append(name)
@@ -115,7 +119,10 @@ private struct PlanRun {
                 usedFieldRules.insert("\(name).\(field.name)")
                 let from = check(rule, target: field, sourceField: sourceField, in: sourceObject)
                 if let from { consumed.insert(from.name) }
-                if case .derive(_, let reads) = rule.action {
+                if case .given = rule.action, !rules.roots.contains(where: { $0.name == name }) {
+                    error(rule.location, "\(name).\(field.name) cannot be given: only a root object's convert has a caller to give it (\(name) is no root)")
+                }
+                if let reads = rule.reads {
                     for read in reads {
                         guard sourceObject.fields.contains(where: { $0.name == read }) else {
                             error(rule.location, "\(name) of \(rules.from) has no field '\(read)' to read")
@@ -214,15 +221,15 @@ private struct PlanRun {
                 error(rule.location, "as_is cannot bridge cardinality \"\(sourceField.cardinality.rawValue)\" -> \"\(field.cardinality.rawValue)\": give a default")
             }
             return sourceField
-        case .derive:
-            // The hand-written function makes the target value itself.
+        case .derive, .given:
+            // The hand-written function, or the caller, makes the target value itself.
             return sourceField
         }
     }
 
     private mutating func reachNamed(_ type: String, from location: SourceLocation, single: Bool) {
         if source.object(named: type) != nil {
-            reachObject(type, from: location)
+            reachObject(type, from: location, viaField: true)
         } else if source.enumeration(named: type) != nil {
             reachEnum(type, from: location, single: single)
         }
@@ -296,6 +303,10 @@ private struct PlanRun {
     }
 
     private mutating func reportUnusedRules() {
+        for (name, location) in heldByFields.sorted(by: { $0.key < $1.key }) {
+            guard let given = rules.objects[name]?.fields.first(where: { if case .given = $0.action { true } else { false } }) else { continue }
+            error(given.location, "\(name).\(given.field) cannot be given: \(name) is also held by a field (\(location)), whose conversion has nothing to give")
+        }
         for (name, objectRules) in rules.objects.sorted(by: { $0.key < $1.key }) {
             guard reachedObjects[name] != nil else {
                 error(objectRules.location, "\(name) is not converted (no root holds it): its rules are never used")

@@ -53,9 +53,23 @@ public struct FieldRule: Hashable, Sendable {
         /// Hand-written: a function, named here, makes the value from the source object; `reads`
         /// names the source fields it uses (`Location.type` from `parking_type`).
         case derive(String, reads: [String])
+        /// Not in the source object: whoever calls the conversion gives it (a parameter of the
+        /// root object's `convert`). The text says where the caller takes it from (`the URL's
+        /// country_code`, `the stored location`); `reads` names the source fields that lead
+        /// there (`Session.location` from `location_id`, `evse_uid`, `connector_id`). Only for
+        /// the fields of a root object, which nothing but the caller converts.
+        case given(String, reads: [String])
         /// Copied although the specs differ, because every source value is valid in the target
         /// (a looser pattern, which the planner cannot compare by itself).
         case asIs
+    }
+
+    /// The source fields a `derive` or `given` rule names as what it is made from.
+    public var reads: [String]? {
+        switch action {
+        case .derive(_, let reads), .given(_, let reads): reads
+        default: nil
+        }
     }
 
     /// The action's name as the rules file writes it.
@@ -67,6 +81,7 @@ public struct FieldRule: Hashable, Sendable {
         case .truncate: "truncate"
         case .decimals: "decimals"
         case .derive: "derive"
+        case .given: "given"
         case .asIs: "as_is"
         }
     }

@@ -96,8 +96,17 @@ public struct SwiftConversionRenderer {
         let sourceType = "\(sourceModule).\(sourceModels.swiftTypeName(.named(object.name)))"
         let targetType = "\(targetModule).\(targetModels.swiftTypeName(.named(object.name)))"
         let lost = object.dropped.map { "`\($0.field)` (\($0.reason ?? ""))" }
-        writer.docComment("`\(object.name)` of \(plan.rules.from) as \(plan.rules.to) has it" + (lost.isEmpty ? "." : "; lost on the way: \(lost.joined(separator: "; "))."))
-        writer.block("public func convert(_ value: \(sourceType)) -> \(targetType) {") { writer in
+        let given = object.fields.compactMap { field -> (name: String, type: String, source: String)? in
+            guard let rule = field.rule, case .given(let source, _) = rule.action else { return nil }
+            return (givenParameter(field.target), self.targetType(of: field.target), source)
+        }
+        var doc = "`\(object.name)` of \(plan.rules.from) as \(plan.rules.to) has it" + (lost.isEmpty ? "." : "; lost on the way: \(lost.joined(separator: "; ")).")
+        if !given.isEmpty {
+            doc += "\n\n" + given.map { "- Parameter \($0.name): given by the caller: \($0.source)." }.joined(separator: "\n")
+        }
+        writer.docComment(doc)
+        let parameters = given.map { ", \($0.name): \($0.type)" }.joined()
+        writer.block("public func convert(_ value: \(sourceType)\(parameters)) -> \(targetType) {") { writer in
             writer.block("\(targetType)(", close: ")") { writer in
                 for (index, field) in object.fields.enumerated() {
                     let label = SwiftNaming.escaped(field.target.swiftName ?? SwiftNaming.propertyName(field.target.name)).trimmingCharacters(in: "`")
@@ -160,6 +169,11 @@ public struct SwiftConversionRenderer {
         case .optional: return base + "?"
         case .many, .oneOrMore: return "[\(base)]"
         }
+    }
+
+    /// The parameter of a root's `convert` that gives a field (`countryCode`).
+    private func givenParameter(_ field: FieldDefinition) -> String {
+        SwiftNaming.escaped(field.swiftName ?? SwiftNaming.propertyName(field.name))
     }
 
     private func property(_ field: FieldDefinition) -> String {
@@ -225,6 +239,8 @@ public struct SwiftConversionRenderer {
             return "nil"
         case .derive(let function, _):
             return "derivations.\(function)(value)"
+        case .given:
+            return givenParameter(target)
         case .from, .asIs:
             guard let sourceField = field.source else { return "nil" }
             // The planner has refused a value that may be missing for a field that requires one.
