@@ -137,17 +137,15 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     /// and the operator's next write waited behind fifty pushes.)
     public func run() async throws {
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        // Pushes yield to answers: the thread runs as SCHED_IDLE, so that a request waiting on
-        // a server loop gets a core at once, ahead of the burst of pushes its last change set off
-        // (at nice 10 the operator's p99 with fifty partners was 1.5 times that with one; now
-        // 1.1, docs/PERFORMANCE.md). The price: while requests keep both cores busy, pushes
-        // wait; a partner that falls `maximumQueuedPerPartner` changes behind is then sent each
-        // object's current state once, so the wait costs no memory. (Linux keeps the policy per
-        // thread.)
+        // Pushes yield to answers: the thread runs at a lower priority (nice 10), so that when the
+        // cores are busy a request waiting on a server loop gets the CPU before the burst of
+        // pushes its last change set off. Lower still was tried (nice 19, SCHED_IDLE): the
+        // operator's p99 with fifty partners came closer to that with one, but on a loaded
+        // machine pushes then waited seconds (docs/PERFORMANCE.md). Linux keeps the nice value
+        // per thread.
         #if canImport(Glibc)
         try? await loops.next().submit {
-            var parameters = sched_param(sched_priority: 0)
-            _ = sched_setscheduler(0, Self.pushThreadPolicy, &parameters)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.pushThreadNice)
         }.get()
         #endif
         let executor = EventLoopTaskExecutor(loops.next())
@@ -165,9 +163,8 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         try? await loops.shutdownGracefully()
     }
 
-    /// The scheduling policy of the pushes' thread: Linux's SCHED_IDLE (5; Swift's Glibc does
-    /// not import the constant).
-    public static let pushThreadPolicy: Int32 = 5
+    /// The nice value of the pushes' thread (0 is the server's).
+    public static let pushThreadNice: Int32 = 10
 
     private func supervise() async {
         await withGracefulShutdownHandler {
