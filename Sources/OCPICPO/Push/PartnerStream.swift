@@ -120,8 +120,8 @@ final class PartnerStream: Sendable {
                 state.saved = cursor.position
                 if cursor.away { state.comingBack = true }
             }
-            // Counted as ending up to a third early, at random: renewals spread out.
-            state.leasedUntil = now + duration - .milliseconds(Int.random(in: 0..<Int(duration.components.seconds * 333 + 1)))
+            // Renewed from now on by the pusher's write of every cursor, once a second.
+            state.leasedUntil = now + duration
             return state.served
         }
     }
