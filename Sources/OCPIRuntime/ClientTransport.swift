@@ -144,7 +144,7 @@ public struct OCPIConnection: Sendable {
     public init(
         transport: any OCPIClientTransport, endpointURL: String, token: String, tokenEncoding: CredentialsToken.Encoding = .base64,
         routing: RoutingHeaders = RoutingHeaders(), correlationID: String? = nil, readingPolicy: ValidationPolicy = .strict,
-        requestIDs: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        requestIDs: @escaping @Sendable () -> String = { RequestID.next() }
     ) {
         self.transport = transport
         self.endpointURL = endpointURL

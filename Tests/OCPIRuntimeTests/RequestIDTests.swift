@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import OCPIServer
+@testable import OCPIRuntime
 
 @Suite struct RequestIDTests {
     @Test func idsAreLowerCaseVersion4UUIDsAndNeverRepeat() throws {
