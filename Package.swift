@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "OCPINIOServer", targets: ["OCPINIOServer"]),
         .library(name: "OCPIHummingbird", targets: ["OCPIHummingbird"]),
         .library(name: "OCPIAsyncHTTPClient", targets: ["OCPIAsyncHTTPClient"]),
+        .library(name: "OCPINIOClient", targets: ["OCPINIOClient"]),
         .library(name: "OCPICPO", targets: ["OCPICPO", "OCPIStore"]),
         .library(name: "OCPITariffs", targets: ["OCPITariffs"]),
         .library(name: "OCPIConversions", targets: ["OCPIConversions"]),
@@ -164,6 +165,20 @@ let package = Package(
             ],
             path: "Sources/OCPIAsyncHTTPClient"
         ),
+        // Calls to partners straight on SwiftNIO's HTTP/1.1 codec, with kept connections: the
+        // CPO's pushes, where a call's CPU counts once per partner and change.
+        .target(
+            name: "OCPINIOClient",
+            dependencies: [
+                "OCPIRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/OCPINIOClient"
+        ),
         // Storage: SQLite (embedded default) and PostgreSQL (several instances), one SQL code path.
         .target(
             name: "OCPIStore",
@@ -182,8 +197,8 @@ let package = Package(
         .target(
             name: "OCPICPO",
             dependencies: [
-                "OCPIRuntime", "OCPI211", "OCPI221", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient", "OCPIStore",
-                "OCPITariffs",
+                "OCPIRuntime", "OCPI211", "OCPI221", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient", "OCPINIOClient",
+                "OCPIStore", "OCPITariffs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -294,8 +309,8 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPIStore", "OCPI221", "OCPIRuntime",
-                "OCPITestSupport", "ocpi-cpo", "ocpi-check",
+                "OCPICPO", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221",
+                "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -18,6 +18,7 @@ import Testing
         ],
         "OCPIHummingbird": ["OCPIRuntime", "OCPIServer", "HTTPTypes", "Logging", "Hummingbird", "NIOCore"],
         "OCPIAsyncHTTPClient": ["OCPIRuntime", "HTTPTypes", "Logging", "AsyncHTTPClient", "NIOCore", "NIOHTTP1", "NIOSSL"],
+        "OCPINIOClient": ["OCPIRuntime", "HTTPTypes", "NIOCore", "NIOPosix", "NIOHTTP1", "NIOSSL"],
     ]
 
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import OCPI221
 import OCPIAsyncHTTPClient
+import OCPINIOClient
 import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
@@ -114,6 +115,10 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         tail.changed()
     }
 
+    /// The position of the newest change the pusher has read from the outbox (0 before its
+    /// first look): how far behind the store the streams can be.
+    public var outboxPositionRead: Int64 { tail.head }
+
     /// Wakes every stream (new changes are in the tail).
     private func wakeStreams() {
         for stream in streams.withLock({ Array($0.values) }) { stream.wakeup.signal() }
@@ -149,7 +154,9 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         }.get()
         #endif
         let executor = EventLoopTaskExecutor(loops.next())
-        let client = (givenTransport as? HTTPClientTransport)?.onEventLoops(loops)
+        let client = (givenTransport as? HTTPClientTransport).flatMap {
+            Self.pushTransport(like: $0, on: loops, connectionsPerOrigin: configuration.maximumConcurrentPartners, logger: logger)
+        }
         runningTransport.withLock { $0 = client }
         defer {
             runningTransport.withLock { $0 = nil }
@@ -159,8 +166,29 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         await withTaskExecutorPreference(executor) {
             await supervise()
         }
-        try? await client?.client.shutdown()
+        await client?.shutdown()
         try? await loops.shutdownGracefully()
+    }
+
+    /// The pushes' transport: the given one's certificate checks, deadline and answer limit, on
+    /// SwiftNIO's codec with kept connections (a push costs a fraction of AsyncHTTPClient's CPU;
+    /// see `NIOClientTransport`); `nil` (the given transport is used) when its TLS settings
+    /// cannot be made into a context, which the given client has done already.
+    static func pushTransport(
+        like given: HTTPClientTransport, on loops: any EventLoopGroup, connectionsPerOrigin: Int, logger: Logger
+    ) -> NIOClientTransport? {
+        let configuration = NIOClientTransport.Configuration(
+            tls: given.configuration.tlsConfiguration ?? .makeClientConfiguration(),
+            timeout: given.timeout,
+            maximumResponseSize: given.maximumResponseSize,
+            maximumIdlePerOrigin: connectionsPerOrigin
+        )
+        do {
+            return try NIOClientTransport(group: loops, configuration: configuration)
+        } catch {
+            logger.warning("pushes go through AsyncHTTPClient: \(error)")
+            return nil
+        }
     }
 
     /// The nice value of the pushes' thread (0 is the server's).
@@ -182,6 +210,9 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
                     for stream in await refresh() {
                         group.addTask { await stream.run() }
                     }
+                    // Every stream looks again at least once a poll interval: for changes another
+                    // process wrote, and a partner whose pause is over.
+                    wakeStreams()
                     refreshes.add(1, ordering: .sequentiallyConsistent)
                     if ContinuousClock.now - lastTrim > .seconds(60) {
                         lastTrim = .now
