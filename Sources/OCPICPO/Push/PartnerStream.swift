@@ -91,7 +91,8 @@ final class PartnerStream: Sendable {
         }
         while !isStopped {
             await pump()
-            await wakeup.wait(atMost: pusher.configuration.pollInterval)
+            // Woken by new changes in the tail, or by the pusher's look every poll interval.
+            await wakeup.wait()
         }
         await save()
         try? await pusher.store.releasePushCursor(partnerID: partnerID, holder: pusher.instance)

@@ -1,8 +1,9 @@
 import Synchronization
 
-/// A signal one task waits for, with a deadline: a partner's stream sleeps until a change is
-/// written in this process (`signal()`), or until its next look at the outbox for changes other
-/// processes wrote. A signal given while nobody waits is kept for the next wait.
+/// A signal one task waits for, with a deadline or without: a partner's stream sleeps until the
+/// outbox tail has new changes or the pusher's look every `pollInterval` wakes it (for changes
+/// other processes wrote, and retries). A signal given while nobody waits is kept for the next
+/// wait.
 final class Wakeup: Sendable {
     private struct State {
         var pending = false
@@ -35,6 +36,13 @@ final class Wakeup: Sendable {
             await waitForSignal()
             timer.cancelAll()
         }
+    }
+
+    /// Returns at the first signal, or when the task is cancelled. No timer: the streams, which
+    /// wait once per change each, are woken by the pusher's one look every `pollInterval`
+    /// instead of a sleeping child task each (a task and a timer per partner and change).
+    func wait() async {
+        await waitForSignal()
     }
 
     private func waitForSignal() async {
