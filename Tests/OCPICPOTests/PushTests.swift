@@ -370,6 +370,10 @@ import Testing
                 try await Self.putLocations(cpo, prefix: "SLOW", count: 1)
                 while await received.waiting < 2 { try await Task.sleep(for: .milliseconds(10)) }
                 try await Self.putLocations(cpo, prefix: "SLOW-MORE", count: 5)
+                // The streams learn how far behind they are from the pusher's read of the outbox:
+                // the gate opens once it has read all five.
+                let head = try await cpo.server.store.outboxHead()
+                while cpo.server.pusher.outboxPositionRead < head { try await Task.sleep(for: .milliseconds(10)) }
                 await gate.open()
                 await cpo.server.pusher.drain()
                 #expect(Self.pushes(cpo, "slow", "delivered") == 1)
