@@ -385,9 +385,15 @@ struct CPOCommands211: OCPI211.CommandsReceiver {
     let toServer = Conversion211To221()
     let toPartner = Conversion221To211()
 
-    /// The command's token, owned by the party of the partner that sends it.
-    private func token(_ context: OCPIRequestContext, _ token: OCPI211.Token) -> OCPI221.Token {
-        let party = context.party?.roles.first?.party ?? PartyIdentity(countryCode: "", partyID: "")
+    /// The command's token, owned by the party of the partner that sends it; refused (2001) when
+    /// the caller's credentials name no party, as the token would have no owner to bill.
+    func token(_ context: OCPIRequestContext, _ token: OCPI211.Token) throws -> OCPI221.Token {
+        guard let party = context.party?.roles.first?.party else {
+            throw OCPIError(
+                .invalidRequest,
+                "Your credentials name no party (country_code and party_id), so the command's token \(token.uid) would belong to nobody; register with your party first"
+            )
+        }
         return toServer.convert(token, countryCode: party.countryCode, partyID: party.partyID)
     }
 
