@@ -33,9 +33,9 @@ public struct CPOConfiguration: Sendable {
 
     /// A release this server can speak to partners.
     public enum ServedRelease: String, Sendable, CaseIterable, Comparable {
-        /// Versions, Credentials (a 2.1.1 eMSP registers), Locations, Tariffs and Sessions (read,
-        /// and pushed whole, converted from the stored 2.2.1 objects) and Tokens (received,
-        /// stored as 2.2.1 tokens of the partner's party) and Commands; CDRs follow.
+        /// Versions, Credentials (a 2.1.1 eMSP registers), Locations, Tariffs, Sessions and CDRs
+        /// (read, and pushed whole, converted from the stored 2.2.1 objects), Tokens (received,
+        /// stored as 2.2.1 tokens of the partner's party) and Commands.
         case v2_1_1 = "2.1.1"
         /// Every module.
         case v2_2_1 = "2.2.1"

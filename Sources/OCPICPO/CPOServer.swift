@@ -169,6 +169,7 @@ public struct CPOServer: Sendable {
                 OCPIRoutes.credentialsSender(CredentialsService211(credentials(logger: logger)))
                     + OCPIRoutes.locationsSender(CPOLocations211(store: store, party: configuration.party))
                     + OCPIRoutes.sessionsSender(CPOSessions211(store: store, party: configuration.party))
+                    + OCPIRoutes.cdrsSender(CPOCDRs211(store: store, party: configuration.party))
                     + OCPIRoutes.tariffsSender(CPOTariffs211(store: store, party: configuration.party))
                     + OCPIRoutes.tokensReceiver(CPOTokens211(store: store))
                     + OCPIRoutes.commandsReceiver(CPOCommands211(commands: CPOCommands(

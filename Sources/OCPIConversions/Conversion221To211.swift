@@ -18,9 +18,24 @@ public protocol Conversion221To211Derivations: Sendable {
 
     /// `Session.total_cost`: 2.1.1 gives the cost as one amount without VAT; 2.2.1's price gives it without and with VAT. The amount without VAT is sent, the one with VAT is lost (lossy).
     func sessionTotalCost(_ value: OCPI221.Session) -> Decimal?
+
+    /// `CDR.id`: 2.1.1 allows 36 characters where 2.2.1 allows 39 (the three more leave room for a credit CDR's suffix). An id that fits is sent as it is; a longer one keeps its first 27 characters, then a dash and 8 hexadecimal digits of a hash of the whole id, so that it stays apart from the CDR it credits and is the same each time it is sent (lossy: the partner does not see the id 2.2.1 partners see).
+    func cdrID(_ value: OCPI221.CDR) -> String
+
+    /// `CDR.auth_id`: As for a session: 2.1.1 names the token by its contract (auth_id) where 2.2.1 embeds the token; the contract_id of 2.2.1's cdr_token is sent. The token's uid and type are not (lossy).
+    func cdrAuthID(_ value: OCPI221.CDR) -> String
+
+    /// `CDR.charging_periods`: 2.1.1 measures energy, time, parking time and the lowest and highest current only: the power and reservation time 2.2.1 reports are left out of each period, as is the tariff a period names, and a period left with nothing is left out (lossy). 2.1.1 requires at least one period; when none is left, one period from the start carries the totals (energy, time charging, parking time).
+    func cdrChargingPeriods(_ value: OCPI221.CDR) -> [OCPI211.ChargingPeriod]
+
+    /// `CDR.total_cost`: 2.1.1 gives the cost as one amount without VAT; 2.2.1's price gives it without and with VAT. The amount without VAT is sent, the one with VAT is lost (lossy).
+    func cdrTotalCost(_ value: OCPI221.CDR) -> Decimal
+
+    /// `CDR.remark`: 2.1.1 has no credit CDRs. A credit CDR is sent as an ordinary one, whose negative total_cost cancels the CDR it credits when the eMSP adds them up; its remark begins with "Credit CDR for" and the credited CDR's id (as 2.1.1 has it), so that people can tell, and is cut to 2.1.1's 255 characters. The flag itself, which software could read, is lost (lossy). Any other remark is sent as it is.
+    func cdrRemark(_ value: OCPI221.CDR) -> String?
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations, tariffs, tokens and sessions the server keeps in 2.2.1 (and the location a real-time authorization asks about, and the answer to a command). Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.1.1 has them, by the rules in spec/conversions/2.2.1-2.1.1.yaml: What a partner on 2.1.1 receives of the locations, tariffs, tokens, sessions and CDRs the server keeps in 2.2.1 (and the location a real-time authorization asks about, and the answer to a command). Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Sendable {
@@ -110,6 +125,36 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
             // total_cost: 2.1.1 gives the cost as one amount without VAT; 2.2.1's price gives it without and with VAT. The amount without VAT is sent, the one with VAT is lost (lossy).
             totalCost: derivations.sessionTotalCost(value),
             status: convert(value.status),
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `CDR` of 2.2.1 as 2.1.1 has it; lost on the way: `country_code` (2.1.1 objects name no owner; the URL a push goes to carries it.); `party_id` (2.1.1 objects name no owner; the URL a push goes to carries it.); `session_id` (2.1.1 CDRs do not name their session; a 2.1.1 eMSP matches them by token, location and time (lossy).); `authorization_reference` (2.1.1 has no authorization references: a 2.1.1 eMSP cannot tie the CDR to the real-time authorization it gave (lossy).); `signed_data` (2.1.1 cannot carry signed meter values: a 2.1.1 eMSP cannot check the readings as calibration law (Eichrecht) asks (lossy).); `total_fixed_cost` (2.1.1 gives the total cost only: how it divides into fixed, energy, time, parking and reservation costs is lost (lossy).); `total_energy_cost` (2.1.1 gives the total cost only: how it divides into fixed, energy, time, parking and reservation costs is lost (lossy).); `total_time_cost` (2.1.1 gives the total cost only: how it divides into fixed, energy, time, parking and reservation costs is lost (lossy).); `total_parking_cost` (2.1.1 gives the total cost only: how it divides into fixed, energy, time, parking and reservation costs is lost (lossy).); `total_reservation_cost` (2.1.1 gives the total cost only: how it divides into fixed, energy, time, parking and reservation costs is lost (lossy).); `invoice_reference_id` (2.1.1 cannot name the invoice a CDR will be billed on (lossy).); `home_charging_compensation` (2.1.1 cannot say that the driver is to be paid back for charging at home (lossy).).
+    ///
+    /// - Parameter location: given by the caller: the stored location the CDR names, converted to 2.1.1 and narrowed to the CDR's EVSE and connector, with the place and the plug as the CDR recorded them; built from cdr_location alone when the store has no such location, EVSE or connector.
+    public func convert(_ value: OCPI221.CDR, location: OCPI211.Location) -> OCPI211.CDR {
+        OCPI211.CDR(
+            // id: 2.1.1 allows 36 characters where 2.2.1 allows 39 (the three more leave room for a credit CDR's suffix). An id that fits is sent as it is; a longer one keeps its first 27 characters, then a dash and 8 hexadecimal digits of a hash of the whole id, so that it stays apart from the CDR it credits and is the same each time it is sent (lossy: the partner does not see the id 2.2.1 partners see).
+            id: derivations.cdrID(value),
+            startDateTime: value.startDateTime,
+            stopDateTime: value.endDateTime,
+            // auth_id: As for a session: 2.1.1 names the token by its contract (auth_id) where 2.2.1 embeds the token; the contract_id of 2.2.1's cdr_token is sent. The token's uid and type are not (lossy).
+            authID: derivations.cdrAuthID(value),
+            authMethod: convert(value.authMethod),
+            // location: 2.1.1 embeds a whole location where 2.2.1 embeds the few facts billing needs. The stored location holds what 2.1.1 requires and cdr_location lacks (the location's type, the connector's voltage and amperage), so it is used while it still has the EVSE and connector used; its name, address, city, postal code, country and coordinates, the EVSE's evse_id and the connector's standard, format and power type are replaced by the CDR's, which are frozen at the session while the location may have changed since. A CDR of a charger the store does not hold (a home charger, an EVSE removed since) gets a location built from cdr_location: type UNKNOWN, the EVSE's status UNKNOWN, the connector's voltage and amperage 0, all three unknown to the CDR (lossy), and cdr_location's state dropped.
+            location: location,
+            meterID: value.meterID,
+            currency: value.currency,
+            tariffs: value.tariffs.map { convert($0) },
+            // charging_periods: 2.1.1 measures energy, time, parking time and the lowest and highest current only: the power and reservation time 2.2.1 reports are left out of each period, as is the tariff a period names, and a period left with nothing is left out (lossy). 2.1.1 requires at least one period; when none is left, one period from the start carries the totals (energy, time charging, parking time).
+            chargingPeriods: derivations.cdrChargingPeriods(value),
+            // total_cost: 2.1.1 gives the cost as one amount without VAT; 2.2.1's price gives it without and with VAT. The amount without VAT is sent, the one with VAT is lost (lossy).
+            totalCost: derivations.cdrTotalCost(value),
+            totalEnergy: value.totalEnergy,
+            totalTime: value.totalTime,
+            totalParkingTime: value.totalParkingTime,
+            // remark: 2.1.1 has no credit CDRs. A credit CDR is sent as an ordinary one, whose negative total_cost cancels the CDR it credits when the eMSP adds them up; its remark begins with "Credit CDR for" and the credited CDR's id (as 2.1.1 has it), so that people can tell, and is cut to 2.1.1's 255 characters. The flag itself, which software could read, is lost (lossy). Any other remark is sent as it is.
+            remark: derivations.cdrRemark(value),
             lastUpdated: value.lastUpdated
         )
     }

@@ -146,7 +146,7 @@ import Testing
         // A source field to read from must exist.
         ("{from: max_voltage}", "{from: max_volts}", "Connector of 2.2.1 has no field 'max_volts'"),
         // Rules for an object no root holds.
-        ("enums:\n", "  CDR:\n    id: {as_is: true, reason: x}\nenums:\n", "CDR is not converted (no root holds it)"),
+        ("enums:\n", "  Credentials:\n    token: {as_is: true, reason: x}\nenums:\n", "Credentials is not converted (no root holds it)"),
         // Only a root's convert has a caller to give a value.
         ("    source: {from: category}\n", "    source: {given: the caller, reason: x}\n", "EnvironmentalImpact.source cannot be given: only a root object's convert has a caller"),
         // Drop is for source fields only.

@@ -33,19 +33,18 @@ struct PartnerMessenger: Sendable {
     static func isOn211(_ partner: PartnerRecord) -> Bool { partner.version == OCPI211.OCPIRelease.version }
 
     /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
-    /// and its release is one the objects can be converted to (2.1.1: locations, tariffs and
-    /// sessions so far).
+    /// and its release is one the objects can be converted to (2.1.1: locations, tariffs,
+    /// sessions and CDRs).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
-        return !Self.isOn211(partner) || module == .locations || module == .tariffs || module == .sessions
+        return !Self.isOn211(partner) || [.locations, .tariffs, .sessions, .cdrs].contains(module)
     }
 
     /// Sends the change as the message that describes it; to a 2.1.1 partner, the changed
     /// object's current state, converted.
     func send(_ change: CPOChange) async throws {
         if Self.isOn211(partner) {
-            guard let key = Self.objectKey211(of: change, party: ourParty) else { return }
-            return try await sendCurrent(key)
+            return try await sendCurrent(Self.objectKey211(of: change, party: ourParty))
         }
         switch change {
         case .location(let location):
@@ -74,8 +73,8 @@ struct PartnerMessenger: Sendable {
     }
 
     /// The object a change is about, for a 2.1.1 partner, which is sent whole objects of the
-    /// modules converted to 2.1.1; `nil` for the others.
-    static func objectKey211(of change: CPOChange, party: PartyIdentity) -> ObjectKey? {
+    /// modules converted to 2.1.1.
+    static func objectKey211(of change: CPOChange, party: PartyIdentity) -> ObjectKey {
         let (module, id): (ObjectModule, String)
         switch change {
         case .location(let location): (module, id) = (.locations, location.id)
@@ -86,7 +85,7 @@ struct PartnerMessenger: Sendable {
         case .tariffDeleted(let tariffID): (module, id) = (.tariffs, tariffID)
         case .session(let session): (module, id) = (.sessions, session.id)
         case .sessionPatch(let sessionID, _): (module, id) = (.sessions, sessionID)
-        case .cdr: return nil
+        case .cdr(let cdr): (module, id) = (.cdrs, cdr.id)
         }
         return ObjectKey(module: module, countryCode: party.countryCode, partyID: party.partyID, id: id)
     }
@@ -125,7 +124,8 @@ struct PartnerMessenger: Sendable {
     }
 
     /// The current state in 2.1.1, converted (spec/conversions/2.2.1-2.1.1.yaml): a PUT, or
-    /// for a tariff that is gone a DELETE. A session goes with its location, as 2.1.1 has it.
+    /// for a tariff that is gone a DELETE, for a CDR a POST. A session or CDR goes with its
+    /// location, as 2.1.1 has it.
     private func sendCurrent211(_ key: ObjectKey, _ stored: StoredObject?) async throws {
         let conversion = Conversion221To211()
         switch key.module {
@@ -150,7 +150,15 @@ struct PartnerMessenger: Sendable {
             else { return }
             let client = OCPI211.SessionsReceiverClient(connection: try connection(.sessions))
             _ = try await client.putSession(countryCode: cc, partyID: pid, sessionID: session.id, body: converted)
-        case .cdrs, .tokens, .clientinfo:
+        case .cdrs:
+            guard let cdr = try stored.flatMap({ try OCPI221.CDR.decodeJSON($0.json).value }) else { return }
+            // A CDR the partner already holds is not posted twice.
+            guard try await store.cdrLocation(partnerID: partner.id, key) == nil,
+                let converted = try await CDRs211(store: store).convert([cdr]).first
+            else { return }
+            let result = try await OCPI211.CDRsReceiverClient(connection: try connection(.cdrs)).postCDR(body: converted)
+            try await store.recordCDRLocation(partnerID: partner.id, key, url: result.headers[.location] ?? "")
+        case .tokens, .clientinfo:
             return
         }
     }

@@ -16,8 +16,8 @@ enum Release211 {
     static let detailsPath = "/\(version)"
     /// The modules a 2.1.1 partner is offered, by the path below `basePath`.
     static let modules: [(OCPI211.ModuleID, String)] = [
-        (.credentials, "/credentials"), (.locations, "/locations"), (.sessions, "/sessions"), (.tariffs, "/tariffs"), (.tokens, "/tokens"),
-        (.commands, "/commands"),
+        (.credentials, "/credentials"), (.locations, "/locations"), (.sessions, "/sessions"), (.cdrs, "/cdrs"), (.tariffs, "/tariffs"),
+        (.tokens, "/tokens"), (.commands, "/commands"),
     ]
 }
 
@@ -148,10 +148,16 @@ struct Sessions211: Sendable {
     /// The location with only the session's EVSE, holding only its connector (the whole EVSE
     /// when the connector is not found: 2.1.1 requires at least one).
     static func narrowed(_ location: OCPI211.Location, to session: OCPI221.Session) -> OCPI211.Location {
+        narrowed(location, evseUID: session.evseUID, connectorID: session.connectorID)
+    }
+
+    /// The location with only the EVSE `evseUID`, holding only the connector `connectorID` (the
+    /// whole EVSE when the connector is not found).
+    static func narrowed(_ location: OCPI211.Location, evseUID: String, connectorID: String) -> OCPI211.Location {
         var location = location
-        location.evses = location.evses.filter { $0.uid.caseInsensitiveCompare(session.evseUID) == .orderedSame }.map { evse in
+        location.evses = location.evses.filter { $0.uid.caseInsensitiveCompare(evseUID) == .orderedSame }.map { evse in
             var evse = evse
-            let used = evse.connectors.filter { $0.id.caseInsensitiveCompare(session.connectorID) == .orderedSame }
+            let used = evse.connectors.filter { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame }
             if !used.isEmpty { evse.connectors = used }
             return evse
         }
@@ -177,6 +183,101 @@ struct CPOSessions211: OCPI211.SessionsSender {
         let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
         let (stored, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Session.self)
         return OCPIPage(items: try await sessions.convert(stored), totalCount: total)
+    }
+}
+
+/// 2.2.1 CDRs as 2.1.1 has them: 2.1.1 embeds a whole location where 2.2.1 embeds the few facts
+/// billing needs (cdr_location), so the conversion is given one (spec/conversions/2.2.1-2.1.1.yaml,
+/// `CDR.location`): the stored location while it still has the EVSE and connector used, with the
+/// place and plug as the CDR recorded them; otherwise one built from cdr_location alone.
+struct CDRs211: Sendable {
+    let objects: StoredObjects
+    let conversion = Conversion221To211()
+
+    init(store: SQLStore) {
+        objects = StoredObjects(store: store)
+    }
+
+    /// The CDRs converted, in order; each location is read once.
+    func convert(_ cdrs: [OCPI221.CDR]) async throws -> [OCPI211.CDR] {
+        var locations: [ObjectKey: OCPI211.Location?] = [:]
+        var converted: [OCPI211.CDR] = []
+        for cdr in cdrs {
+            // A CDR's location is its CPO's, whose party the CDR names.
+            let key = ObjectKey(module: .locations, countryCode: cdr.countryCode, partyID: cdr.partyID, id: cdr.cdrLocation.id)
+            let stored: OCPI211.Location?
+            if let known = locations[key] {
+                stored = known
+            } else {
+                stored = try await objects.load(key, as: OCPI221.Location.self).map { conversion.convert($0) }
+                locations[key] = stored
+            }
+            converted.append(conversion.convert(cdr, location: Self.location(of: cdr, stored: stored)))
+        }
+        return converted
+    }
+
+    /// The location a 2.1.1 CDR embeds: `stored` (the location the CDR names, converted) narrowed
+    /// to the CDR's EVSE and connector, its place and plug replaced by the CDR's, which are
+    /// frozen at the session; built from cdr_location when `stored` is nil or no longer has
+    /// that EVSE and connector.
+    static func location(of cdr: OCPI221.CDR, stored: OCPI211.Location?) -> OCPI211.Location {
+        let place = cdr.cdrLocation
+        let conversion = Conversion221To211()
+        let standard = conversion.convert(place.connectorStandard)
+        let format = conversion.convert(place.connectorFormat)
+        let powerType = conversion.convert(place.connectorPowerType)
+        if let stored {
+            var location = Sessions211.narrowed(stored, evseUID: place.evseUID, connectorID: place.connectorID)
+            if var evse = location.evses.first,
+                var connector = evse.connectors.first(where: { $0.id.caseInsensitiveCompare(place.connectorID) == .orderedSame })
+            {
+                connector.standard = standard
+                connector.format = format
+                connector.powerType = powerType
+                evse.evseID = place.evseID
+                evse.connectors = [connector]
+                location.evses = [evse]
+                location.name = place.name ?? location.name
+                location.address = place.address
+                location.city = place.city
+                location.postalCode = place.postalCode ?? location.postalCode
+                location.country = place.country
+                location.coordinates = conversion.convert(place.coordinates)
+                return location
+            }
+        }
+        // Nothing in 2.2.1's CDR says the location's type, the EVSE's status or the connector's
+        // voltage and amperage, which 2.1.1 requires: unknown, and 0 for the two numbers.
+        let connector = OCPI211.Connector(
+            id: place.connectorID, standard: standard, format: format, powerType: powerType, voltage: 0, amperage: 0, lastUpdated: cdr.lastUpdated
+        )
+        let evse = OCPI211.EVSE(uid: place.evseUID, evseID: place.evseID, status: .unknown, connectors: [connector], lastUpdated: cdr.lastUpdated)
+        return OCPI211.Location(
+            id: place.id, type: .unknown, name: place.name, address: place.address, city: place.city, postalCode: place.postalCode ?? "",
+            country: place.country, coordinates: conversion.convert(place.coordinates), evses: [evse], lastUpdated: cdr.lastUpdated
+        )
+    }
+}
+
+/// The CDRs SENDER interface of 2.1.1: each eMSP's own CDRs (as 2.2.1's), converted.
+struct CPOCDRs211: OCPI211.CDRsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let cdrs: CDRs211
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+        cdrs = CDRs211(store: store)
+    }
+
+    func getCDRs(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI211.CDR> {
+        let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        let (stored, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.CDR.self)
+        return OCPIPage(items: try await cdrs.convert(stored), totalCount: total)
     }
 }
 
@@ -284,9 +385,15 @@ struct CPOCommands211: OCPI211.CommandsReceiver {
     let toServer = Conversion211To221()
     let toPartner = Conversion221To211()
 
-    /// The command's token, owned by the party of the partner that sends it.
-    private func token(_ context: OCPIRequestContext, _ token: OCPI211.Token) -> OCPI221.Token {
-        let party = context.party?.roles.first?.party ?? PartyIdentity(countryCode: "", partyID: "")
+    /// The command's token, owned by the party of the partner that sends it; refused (2001) when
+    /// the caller's credentials name no party, as the token would have no owner to bill.
+    func token(_ context: OCPIRequestContext, _ token: OCPI211.Token) throws -> OCPI221.Token {
+        guard let party = context.party?.roles.first?.party else {
+            throw OCPIError(
+                .invalidRequest,
+                "Your credentials name no party (country_code and party_id), so the command's token \(token.uid) would belong to nobody; register with your party first"
+            )
+        }
         return toServer.convert(token, countryCode: party.countryCode, partyID: party.partyID)
     }
 
