@@ -159,9 +159,9 @@ public final class NIOClientTransport: OCPIClientTransport {
             guard !host.isEmpty else { return nil }
         }
 
-        /// Whether the host is an IP address (which is not sent as the TLS server name; the
-        /// certificate is checked against the address).
-        var isAddress: Bool { (try? SocketAddress(ipAddress: host, port: 0)) != nil }
+        /// The socket address when the host is an IP address (which is not sent as the TLS
+        /// server name: the certificate is checked against the address).
+        var address: SocketAddress? { try? SocketAddress(ipAddress: host, port: port) }
     }
 
     /// A kept connection and the handler that reads its answers.
@@ -203,7 +203,7 @@ public final class NIOClientTransport: OCPIClientTransport {
         let remaining = deadline - .now()
         guard remaining > .zero else { throw Failure.timedOut }
         let tlsContext = origin.secure ? tlsContext : nil
-        let serverName = origin.isAddress ? nil : origin.host
+        let serverName = origin.address == nil ? origin.host : nil
         let idleTimeout = configuration.idleTimeout
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(min(configuration.connectTimeout, remaining))
@@ -219,7 +219,10 @@ public final class NIOClientTransport: OCPIClientTransport {
                     try pipeline.addHandler(ResponseReader())
                 }
             }
-        let channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        // An address is connected to as it is; only a name goes through the resolver (which
+        // runs getaddrinfo on Dispatch's threads, and waits behind whatever else they do).
+        let connecting = if let address = origin.address { bootstrap.connect(to: address) } else { bootstrap.connect(host: origin.host, port: origin.port) }
+        let channel = try await connecting.get()
         channel.closeFuture.whenComplete { [weak self] _ in self?.forget(channel, origin: origin) }
         let reader = try await channel.eventLoop.submit {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ResponseReader.self), eventLoop: channel.eventLoop)

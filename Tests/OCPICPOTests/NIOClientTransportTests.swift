@@ -199,10 +199,10 @@ import Testing
             }
         }) {
             // Each on a connection of its own: the transport closes a connection it gave up on.
+            // `timedOut` comes from the transport's deadline only: a dribble that ran its course
+            // would end short of its length (`closed`), silence would outlast the test.
             for _ in 0..<2 {
-                let start = ContinuousClock.now
                 await #expect(throws: NIOClientTransport.Failure.timedOut) { _ = try await Self.put(transport, port: server.port) }
-                #expect(ContinuousClock.now - start < .seconds(10), "at the deadline, not the partner's 60 s")
             }
             await #expect(throws: NIOClientTransport.Failure.responseTooLarge(limit: 1 << 10)) { _ = try await Self.put(limited, port: server.port) }
         }
@@ -230,10 +230,10 @@ import Testing
         try await server.run(script: { _, _ in [.pause(.seconds(60))] }) {
             let call = Task { try await Self.put(transport, port: server.port) }
             try await Task.sleep(for: .milliseconds(200))
-            let start = ContinuousClock.now
             call.cancel()
-            _ = await call.result
-            #expect(ContinuousClock.now - start < .seconds(10), "not at the 30-s deadline")
+            // Not the deadline's error: the exchange ended when its caller went away.
+            let result = await call.result
+            #expect(throws: NIOClientTransport.Failure.closed(answered: false)) { try result.get() }
         }
         await transport.shutdown()
     }
@@ -249,9 +249,13 @@ import Testing
         // ephemeral range: a connection to a closed port within it may be given that very port
         // as its own and connect to itself.)
         let port = try LiveServer.freePort()
-        let start = ContinuousClock.now
-        await #expect(throws: (any Error).self) { _ = try await Self.put(transport, port: port) }
-        #expect(ContinuousClock.now - start < .seconds(10), "not at the 20-s deadline")
+        do {
+            _ = try await Self.put(transport, port: port)
+            Issue.record("a port nobody listens on answered")
+        } catch {
+            #expect(error as? NIOClientTransport.Failure != .timedOut, "refused, not waited out: \(error)")
+            #expect(error as? NIOClientTransport.Failure == nil, "the connection's own error: \(error)")
+        }
         await transport.shutdown()
         await #expect(throws: NIOClientTransport.Failure.shutDown) { _ = try await Self.put(transport, port: port) }
     }

@@ -349,7 +349,9 @@ import Testing
     /// once (a partner switched off catch-ups skips them and gets what changes afterwards).
     @Test func aSlowPartnersQueueIsBoundedAndTheRestIsCaughtUp() async throws {
         let push = PushConfiguration(offlinePause: .seconds(3600), maximumQueuedPerPartner: 2)
-        let cpo = try await CPOPeer.open(demoData: false, push: push)
+        // The first pushes wait at the gate while the test writes: under a loaded machine that
+        // may take longer than the usual ten seconds, after which they would count as failed.
+        let cpo = try await CPOPeer.open(demoData: false, timeout: .seconds(60), push: push)
         // Both partners' server holds every PUT until the gate opens.
         let gate = Gate()
         let received = Received()
