@@ -71,7 +71,8 @@ cpo_pid=$!
 pids+=("$cpo_pid")
 "$bin/ocpi-cpo" serve --port "$fifty_port" --database "$database_fifty" --admin-token "${admin#Bearer }" \
     --no-demo-data >"$work/cpo-fifty.log" 2>&1 &
-pids+=($!)
+fifty_pid=$!
+pids+=("$fifty_pid")
 python3 scripts/bench/emsp.py "$emsp_port" "$work/token-b" "http://127.0.0.1:$push_port" &
 pids+=($!)
 # nginx: the static copies (written below); and, at the lowest priority, the eMSPs' receiver of
@@ -194,17 +195,31 @@ done
 sleep 2  # the pusher starts a stream for each at its next look
 paced() { local threads=1 connections=2 duration=20; measure patch-paced "$1/" "$admin"; }
 by_p99() { printf '%s\n' "$@" | sort -n -k3,3 | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'; }
+# CPU time (clock ticks) of the fifty-partner server's pushes' thread: the one at nice 10.
+push_thread_ticks() {
+    local task
+    for task in /proc/"$fifty_pid"/task/*; do
+        awk '$19 == 10 { print $14 + $15; found = 1 } END { exit !found }' "$task/stat" 2>/dev/null && return
+    done
+    echo 0
+}
 one_runs=() fifty_runs=()
+push_ticks_before=$(push_thread_ticks)
 for _ in $(seq 1 "$rounds"); do
     one_runs+=("$(paced "$cpo")")
     fifty_runs+=("$(paced "$fifty")")
 done
+push_ticks=$(( $(push_thread_ticks) - push_ticks_before ))
 read -r rate p50 p99 bad < <(by_p99 "${one_runs[@]}"); row "ocpi: PATCH paced, 1 partner" "$rate" "$p50" "$p99" "$bad"
 paced_one_p99=$p99
 read -r rate p50 p99 bad < <(by_p99 "${fifty_runs[@]}"); row "ocpi: PATCH paced, 50 partners" "$rate" "$p50" "$p99" "$bad"
 paced_fifty_p99=$p99
 printf '  (p99 of each run, 1 partner: %s; 50 partners: %s)\n' "$(printf '%s\n' "${one_runs[@]}" | awk '{ printf "%s ", $3 }')" \
     "$(printf '%s\n' "${fifty_runs[@]}" | awk '{ printf "%s ", $3 }')"
+# Each PATCH is pushed to every one of the fifty partners: CPU of the pushes' thread per push.
+printf '%s\n' "${fifty_runs[@]}" | awk -v ticks="$push_ticks" -v hz="$(getconf CLK_TCK)" '
+    { pushes += $1 * 20 * 50 }
+    END { if (pushes > 0) printf "  (CPU of the pushes'"'"' thread, 50 partners: %.0f us per push, %d pushes)\n", ticks / hz * 1e6 / pushes, pushes }'
 
 # One sequential crawl, as an eMSP does it: follow Link until the last page.
 crawl_seconds=$(python3 - "$cpo/ocpi/cpo/2.2.1/locations?limit=50" "$token" <<'PY'
