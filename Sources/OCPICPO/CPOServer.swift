@@ -190,6 +190,13 @@ public struct CPOServer: Sendable {
         ResultDelivery(registry: registry, transport: transport, logger: logger, pending: pendingResults)
     }
 
+    /// How partners write their tokens below `basePath`: as the release in its last segment does
+    /// (2.1.1 as it is, later releases in base64), never guessed from the token itself. (The
+    /// versions and credentials modules take either: see `OCPIServerConfiguration.tokenForm`.)
+    static func tokenForm(below basePath: String) -> CredentialsToken.Encoding {
+        basePath.hasSuffix("/" + Release211.version) ? .raw : .base64
+    }
+
     /// Every route: versions, the CPO's modules, the admin API and the console, `/health`, `/metrics`, `/docs`.
     public func router(logger: Logger) -> HTTPRouter {
         let requestMetrics = RequestMetrics(factory: ServerMetrics.factory(metrics))
@@ -201,7 +208,9 @@ public struct CPOServer: Sendable {
         var router = HTTPRouter(maximumBodySize: configuration.connections.maximumBodySize, logger: logger, metrics: requestMetrics)
         let authenticator = RegistryAuthenticator(registry: registry)
         for (basePath, routes) in ocpiRoutes(logger: logger) {
-            router.addOCPIRoutes(routes, at: basePath, configuration: serverConfiguration, authenticator: authenticator, logger: logger)
+            var mounted = serverConfiguration
+            mounted.tokenForm = Self.tokenForm(below: basePath)
+            router.addOCPIRoutes(routes, at: basePath, configuration: mounted, authenticator: authenticator, logger: logger)
         }
         router.addOCPIRoutes(
             adminRoutes, at: AdminAPI.basePath, configuration: serverConfiguration,

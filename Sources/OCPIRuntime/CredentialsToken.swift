@@ -27,6 +27,13 @@ public enum CredentialsToken {
         return anyCandidates(fromHeader: value)
     }
 
+    /// `candidates(fromHeader:)`, each with the form it was written in: the decoded one in
+    /// base64, the value as it is raw (always the last).
+    public static func candidatesWithForm(fromHeader value: String) -> [(token: String, form: Encoding)] {
+        let candidates = candidates(fromHeader: value)
+        return candidates.enumerated().map { index, token in (token, index == candidates.count - 1 ? .raw : .base64) }
+    }
+
     /// `candidates(fromHeader:)` of any text.
     static func anyCandidates(fromHeader value: String) -> [String] {
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

@@ -12,6 +12,10 @@ public struct OCPIParty: Sendable, Hashable {
     /// The credentials token the partner presented with this request, as the authenticator
     /// found it (`GET credentials` answers with it: the server keeps only its digest).
     public var credentialsToken: String?
+    /// How the partner writes its token in `Authorization`: `.raw` for a partner on 2.1.1 or one
+    /// that never adopted 2.2's base64 (`ocpi-cpo parties token-encoding`), which is then
+    /// accepted as it is on every release; `.base64` holds it to its release's form.
+    public var tokenEncoding: CredentialsToken.Encoding = .base64
 
     public struct Role: Sendable, Hashable {
         public var party: PartyIdentity

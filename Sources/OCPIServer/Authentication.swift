@@ -20,6 +20,23 @@ extension OCPIAuthenticator {
         return nil
     }
 
+    /// The party a request's `Authorization` header stands for, when its token is written as
+    /// `expected` says (the form of the release whose module is called; `nil`: either).
+    ///
+    /// The form is never guessed from the token: a token of 64 hex digits is valid base64 too,
+    /// and decodes to bytes that are no token. A partner is accepted in its release's form, and
+    /// as it is when it writes its token so (`OCPIParty.tokenEncoding`: 2.1.1 partners, and
+    /// partners set to raw, as 2.2.1 allows for platforms that never encode). A registration
+    /// token is taken in either form: the partner's release is not known before it registers.
+    public func party(forAuthorization header: String, writtenAs expected: CredentialsToken.Encoding?) async throws -> OCPIParty? {
+        guard let expected else { return try await party(forAuthorization: header) }
+        for (token, form) in CredentialsToken.candidatesWithForm(fromHeader: header) {
+            guard let party = try await party(forToken: token) else { continue }
+            if form == expected || party.isRegistering || (form == .raw && party.tokenEncoding == .raw) { return party }
+        }
+        return nil
+    }
+
     /// The policy the party was found with (`OCPIParty.validation`).
     public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy { party.validation }
 }

@@ -145,12 +145,14 @@ public struct PartnerRecord: Codable, Sendable, Hashable {
 
     /// The partner as the request pipeline sees it.
     public var party: OCPIParty {
-        OCPIParty(
+        var party = OCPIParty(
             id: id,
             roles: roles.map { OCPIParty.Role(party: PartyIdentity(countryCode: $0.countryCode, partyID: $0.partyID), role: $0.role) },
             isRegistering: status == .invited,
             validation: validation
         )
+        party.tokenEncoding = tokenEncoding
+        return party
     }
 
     /// The partner's endpoint of a module's interface; the credentials module has one for both

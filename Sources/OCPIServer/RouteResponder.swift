@@ -14,6 +14,11 @@ public struct OCPIServerConfiguration: Sendable {
     public var pagination: PaginationPolicy
     /// Where every answered request is counted and timed.
     public var metrics: RequestMetrics
+    /// How the tokens of the routes mounted with this configuration are written: the form of
+    /// their release (`.raw` for 2.1.1, `.base64` from 2.2 on), or `nil` to take either. The
+    /// versions and credentials modules take either form whatever it says (registration, and a
+    /// partner moving to another release).
+    public var tokenForm: CredentialsToken.Encoding? = nil
 
     public init(
         publicURL: String, ownParties: [PartyIdentity], pagination: PaginationPolicy = PaginationPolicy(), metrics: RequestMetrics = RequestMetrics()
@@ -65,7 +70,8 @@ package struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         // Authentication: every OCPI endpoint needs a known credentials token.
         let authorization = headers[.authorization] ?? ""
         do {
-            party = authorization.isEmpty ? nil : try await authenticator.party(forAuthorization: authorization)
+            let form = OCPIModuleID.registration.contains(route.module) ? nil : configuration.tokenForm
+            party = authorization.isEmpty ? nil : try await authenticator.party(forAuthorization: authorization, writtenAs: form)
         } catch {
             return OCPIServerResponse.failure(error, requestID: ids.request)
         }

@@ -11,7 +11,7 @@ import OCPIStore
 struct Parties: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Invites, registers with and lists partner platforms.",
-        subcommands: [Invite.self, Register.self, List.self, CatchUp.self, Policy.self, SyncTokens.self, Unregister.self]
+        subcommands: [Invite.self, Register.self, List.self, CatchUp.self, Policy.self, TokenEncoding.self, SyncTokens.self, Unregister.self]
     )
 
     /// The server as a command run beside it sees it: the public URL `serve` recorded, the
@@ -209,6 +209,29 @@ struct Parties: AsyncParsableCommand {
         }
     }
 
+    struct TokenEncoding: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token-encoding",
+            abstract: "Sets how a partner writes credentials tokens: base64 (its release's form from 2.2 on) or raw (as it is, for a platform that never encodes; 2.1.1 partners are raw already). Both directions: what it sends us and what we send it."
+        )
+
+        @Argument(help: "The partner's id, as `parties list` shows it.") var partnerID: String
+        @Flag(exclusivity: .exclusive, help: "The partner's form of the token.") var encoding: CredentialsToken.Encoding
+        @OptionGroup var database: DatabaseOption
+
+        func run() async throws {
+            let (store, registry) = try await Parties.open(database)
+            guard var partner = try await registry.partner(id: partnerID) else {
+                try await store.shutdown()
+                throw ValidationError("no partner with id \(partnerID): `ocpi-cpo parties list` shows them")
+            }
+            partner.tokenEncoding = encoding
+            try await registry.update(partner)
+            print("\(partner.id): token \(encoding.rawValue)")
+            try await store.shutdown()
+        }
+    }
+
     struct Unregister: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ends a partner's registration from our side: its token stops working, its parties are free, and it is told (DELETE of its credentials)."
@@ -264,3 +287,4 @@ struct Parties: AsyncParsableCommand {
 }
 
 extension ValidationPolicy: ExpressibleByArgument {}
+extension CredentialsToken.Encoding: EnumerableFlag {}
