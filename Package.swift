@@ -101,7 +101,7 @@ let package = Package(
         // has them. Nothing in it is written by hand.
         .target(
             name: "OCPIConversions",
-            dependencies: ["OCPIRuntime", "OCPI211", "OCPI221"],
+            dependencies: ["OCPIRuntime", "OCPI211", "OCPI221", "OCPI230"],
             path: "Sources/OCPIConversions"
         ),
         // The OCPI pipeline any party's server runs, on no HTTP server of its own: routing,
@@ -197,8 +197,8 @@ let package = Package(
         .target(
             name: "OCPICPO",
             dependencies: [
-                "OCPIRuntime", "OCPI211", "OCPI221", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient", "OCPINIOClient",
-                "OCPIStore", "OCPITariffs",
+                "OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient",
+                "OCPINIOClient", "OCPIStore", "OCPITariffs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -319,7 +319,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPIConversionsTests",
-            dependencies: ["OCPIConversions", "OCPICPO", "OCPI211", "OCPI221", "OCPIRuntime"],
+            dependencies: ["OCPIConversions", "OCPICPO", "OCPI211", "OCPI221", "OCPI230", "OCPIRuntime"],
             path: "Tests/OCPIConversionsTests"
         ),
         .testTarget(
