@@ -113,6 +113,7 @@ let package = Package(
                 "OCPIRuntime",
                 "OCPI211",
                 "OCPI221",
+                "OCPI230",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -309,7 +310,7 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221",
+                "OCPICPO", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221", "OCPI230",
                 "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,5 +1,6 @@
 import OCPI211
 import OCPI221
+import OCPI230
 import OCPIConversions
 import OCPIRuntime
 import OCPIServer
@@ -37,6 +38,8 @@ struct PartnerMessenger: Sendable {
     /// sessions and CDRs).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
+        // Nothing is converted to 2.3.0 for pushes yet.
+        if partner.version == OCPI230.OCPIRelease.version { return false }
         return !Self.isOn211(partner) || [.locations, .tariffs, .sessions, .cdrs].contains(module)
     }
 
