@@ -310,8 +310,8 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221", "OCPI230",
-                "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
+                "OCPICPO", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221",
+                "OCPI230", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

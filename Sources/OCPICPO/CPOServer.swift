@@ -187,7 +187,12 @@ public struct CPOServer: Sendable {
         let versions = CPOVersions230(publicURL: configuration.publicURL, served: profile.releases)
         return [
             ("/ocpi", OCPIRoutes.versionsSender(versions).filter { $0.path == Release230.detailsPath }),
-            (Release230.basePath, OCPIRoutes.credentialsSender(CredentialsService230(credentials(logger: logger)))),
+            (
+                Release230.basePath,
+                OCPIRoutes.credentialsSender(CredentialsService230(credentials(logger: logger)))
+                    + OCPIRoutes.locationsSender(CPOLocations230(store: store, party: configuration.party))
+                    + OCPIRoutes.tariffsSender(CPOTariffs230(store: store, party: configuration.party))
+            ),
         ]
     }
 

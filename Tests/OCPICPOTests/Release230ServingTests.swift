@@ -3,6 +3,7 @@ import OCPI221
 import OCPI230
 import OCPIAsyncHTTPClient
 import OCPICPO
+import OCPIConversions
 import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
@@ -151,6 +152,49 @@ import Testing
                 connection.token = renewed.token
                 try await OCPI230.CredentialsSenderClient(connection: connection).deleteCredentials()
                 #expect(try await cpo.server.registry.partner(id: partner.id)?.status == .unregistered)
+            }
+        }
+    }
+
+    // MARK: Reads
+
+    @Test func a230PartnerReadsTheLocationsAndTariffsConverted() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        try await cpo.run {
+            try await Self.addPartner(to: cpo)
+            let details = try await OCPI230.VersionsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/2.3.0")).getVersionDetails()
+            let locationsURL = try #require(details.endpoints.first { $0.identifier == .locations && $0.role == .sender }?.url)
+            #expect(locationsURL == cpo.baseURL + "/ocpi/cpo/2.3.0/locations")
+
+            // Every location, page by page (the client reads strictly: each is valid 2.3.0).
+            let client = OCPI230.LocationsSenderClient(connection: Self.connection(locationsURL))
+            var locations: [OCPI230.Location] = []
+            for try await location in client.getLocations(limit: 2) { locations.append(location) }
+            #expect(locations.count == 3, "the demo data's three locations")
+            for location in locations { #expect(location.validate().isEmpty, "\(location.id): \(location.validate())") }
+            #expect(locations.allSatisfy { $0.countryCode == "NL" && $0.partyID == "SOC" }, "2.3.0 objects name their owner")
+
+            // One object, one EVSE, one connector; and an unknown location by its own code.
+            let first = try #require(locations.first)
+            #expect(try await client.getLocation(locationID: first.id) == first)
+            let evse = try #require(first.evses.first)
+            #expect(try await client.getEVSE(locationID: first.id, evseUID: evse.uid) == evse)
+            let connector = try #require(evse.connectors.first)
+            #expect(try await client.getConnector(locationID: first.id, evseUID: evse.uid, connectorID: connector.id) == connector)
+            await #expect {
+                _ = try await client.getLocation(locationID: "NO-SUCH-LOCATION")
+            } throws: { error in
+                (error as? OCPIClientError)?.statusCode == 2003
+            }
+
+            // The tariffs, converted likewise: the demo's prices name VAT, so taxes come on top.
+            let tariffsURL = try #require(details.endpoints.first { $0.identifier == .tariffs && $0.role == .sender }?.url)
+            var tariffs: [OCPI230.Tariff] = []
+            for try await tariff in OCPI230.TariffsSenderClient(connection: Self.connection(tariffsURL)).getTariffs(limit: 1) { tariffs.append(tariff) }
+            #expect(tariffs.map(\.id).sorted() == ["AC-STANDARD", "DC-FAST"])
+            for tariff in tariffs {
+                #expect(tariff.validate().isEmpty, "\(tariff.id): \(tariff.validate())")
+                #expect(tariff.taxIncluded == .no)
             }
         }
     }
