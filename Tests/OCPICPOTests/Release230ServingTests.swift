@@ -198,4 +198,146 @@ import Testing
             }
         }
     }
+
+    // MARK: One location, two releases, and a push in 2.3.0
+
+    /// One location written once through the admin API is read by a 2.3.0 partner and a 2.2.1
+    /// partner, each valid in its release and the 2.3.0 one the conversion of the 2.2.1 one; a
+    /// change of one of its EVSEs reaches the 2.3.0 partner as the whole location, converted, by
+    /// PUT; a new tariff and a deleted one reach it too.
+    @Test func oneLocationIsReadInBothReleasesAndPushedIn230() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        let received = Received230()
+        let emsp221 = try EMSPPeer()
+        try await cpo.run {
+            try await emsp221.run {
+                let routes = OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received)
+                try await Self.serveEMSP(tokenB: "token-b-of-new", extra: routes) { emsp in
+                    let tokenC230 = try await Self.register(with: cpo, emsp: emsp, tokenB: "token-b-of-new")
+                    let tokenC221 = try await PushTests.registerForToken(emsp221, with: cpo)
+                    await cpo.server.pusher.drain()
+
+                    var written = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_900_000_000))[0]
+                    written.id = "ONE-PLACE"
+                    #expect(try await PushTests.admin(cpo, "PUT", "/locations/ONE-PLACE", ModuleTests.json(written)).status == 201)
+
+                    let read221 = try await OCPI221.LocationsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/cpo/2.2.1/locations", token: tokenC221))
+                        .getLocation(locationID: "ONE-PLACE")
+                    let read230 = try await OCPI230.LocationsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/cpo/2.3.0/locations", token: tokenC230))
+                        .getLocation(locationID: "ONE-PLACE")
+                    #expect(read221.validate().isEmpty, "\(read221.validate())")
+                    #expect(read230.validate().isEmpty, "\(read230.validate())")
+                    #expect(read221 == written)
+                    #expect(read230 == Conversion221To230().convert(read221), "the same location, converted")
+                    #expect(read230.id == "ONE-PLACE" && read230.evses.map(\.uid) == written.evses.map(\.uid))
+
+                    // An EVSE changes: the 2.3.0 partner gets the whole location, in 2.3.0.
+                    let evseUID = try #require(written.evses.first?.uid)
+                    let patched = try await PushTests.admin(
+                        cpo, "PATCH", "/locations/ONE-PLACE/\(evseUID)", #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#
+                    )
+                    #expect(patched.status == 200)
+                    var tariff = DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_900_000_000))[0]
+                    tariff.id = "PUSHED-TARIFF"
+                    #expect(try await PushTests.admin(cpo, "PUT", "/tariffs/PUSHED-TARIFF", ModuleTests.json(tariff)).status == 201)
+                    #expect(try await PushTests.admin(cpo, "DELETE", "/tariffs/DC-FAST").status == 200)
+                    await cpo.server.pusher.drain()
+
+                    let pushed = try #require(received.locations.withLock { $0["ONE-PLACE"] }, "the location, whole, by PUT")
+                    #expect(pushed.validate().isEmpty, "\(pushed.validate())")
+                    #expect(pushed.evses.first { $0.uid == evseUID }?.status == .charging)
+                    let now221 = try await OCPI221.LocationsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/cpo/2.2.1/locations", token: tokenC221))
+                        .getLocation(locationID: "ONE-PLACE")
+                    #expect(pushed == Conversion221To230().convert(now221), "what a 2.2.1 partner reads now, converted")
+                    let pushedTariff = try #require(received.tariffs.withLock { $0["PUSHED-TARIFF"] })
+                    #expect(pushedTariff.validate().isEmpty && pushedTariff.taxIncluded == .no, "\(pushedTariff.validate())")
+                    #expect(received.deletedTariffs.withLock { $0 } == ["DC-FAST"])
+                    let calls = received.calls.withLock { $0 }
+                    #expect(calls.contains("PUT location NL/SOC/ONE-PLACE"), "\(calls)")
+                    #expect(calls.allSatisfy { !$0.hasPrefix("PATCH") }, "\(calls)")
+
+                    let partner = try #require(try await cpo.server.registry.partners().first { $0.version == "2.3.0" })
+                    let summary = try await cpo.server.store.pushSummaries(since: OCPIDateTime.now().adding(.seconds(-3600)))[partner.id]
+                    #expect((summary?.counts.delivered ?? 0) >= 3)
+                    #expect(summary?.counts.failed == 0 && summary?.counts.refused == 0, "nothing was sent that it refused: \(String(describing: summary))")
+                }
+            }
+        }
+    }
+
+    /// The 2.3.0 eMSP's Locations and Tariffs RECEIVER: keeps what is PUT (each body validated
+    /// by the generated 2.3.0 routes on the way in) and refuses what the CPO does not send a
+    /// 2.3.0 partner (it sends whole objects only).
+    final class Received230: OCPI230.LocationsReceiver, OCPI230.TariffsReceiver {
+        let locations = Mutex<[String: OCPI230.Location]>([:])
+        let tariffs = Mutex<[String: OCPI230.Tariff]>([:])
+        let deletedTariffs = Mutex<[String]>([])
+        /// The path of each call, in order.
+        let calls = Mutex<[String]>([])
+
+        func getTariff(_ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String) async throws -> OCPIReply<OCPI230.Tariff> {
+            guard let tariff = tariffs.withLock({ $0[tariffID] }) else { throw OCPIError.notFound("Tariff \(tariffID)") }
+            return .ok(tariff)
+        }
+
+        func putTariff(_ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String, body: OCPI230.Tariff) async throws -> OCPIReply<OCPINoData> {
+            calls.withLock { $0.append("PUT tariff \(countryCode)/\(partyID)/\(tariffID)") }
+            tariffs.withLock { $0[tariffID] = body }
+            return .ok
+        }
+
+        func deleteTariff(_ context: OCPIRequestContext, countryCode: String, partyID: String, tariffID: String) async throws -> OCPIReply<OCPINoData> {
+            calls.withLock { $0.append("DELETE tariff \(countryCode)/\(partyID)/\(tariffID)") }
+            deletedTariffs.withLock { $0.append(tariffID) }
+            return .ok
+        }
+
+        func getLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String) async throws -> OCPIReply<OCPI230.Location> {
+            guard let location = locations.withLock({ $0[locationID] }) else { throw OCPIError.notFound("Location \(locationID)") }
+            return .ok(location)
+        }
+
+        func getEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String) async throws -> OCPIReply<OCPI230.EVSE> {
+            throw OCPIError.notFound("EVSE")
+        }
+
+        func getConnector(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String
+        ) async throws -> OCPIReply<OCPI230.Connector> {
+            throw OCPIError.notFound("Connector")
+        }
+
+        func putLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI230.Location) async throws -> OCPIReply<OCPINoData> {
+            calls.withLock { $0.append("PUT location \(countryCode)/\(partyID)/\(locationID)") }
+            locations.withLock { $0[locationID] = body }
+            return .ok
+        }
+
+        func putEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI230.EVSE) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: an EVSE on its own")
+        }
+
+        func putConnector(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String, body: OCPI230.Connector
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a connector on its own")
+        }
+
+        func patchLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI230.LocationPatch) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
+        }
+
+        func patchEVSE(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI230.EVSEPatch
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
+        }
+
+        func patchConnector(
+            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String,
+            body: OCPI230.ConnectorPatch
+        ) async throws -> OCPIReply<OCPINoData> {
+            throw OCPIError(.invalidRequest, "not expected: a PATCH")
+        }
+    }
 }
