@@ -156,6 +156,47 @@ import Testing
         }
     }
 
+    /// The 2.3.0 eMSP's credentials module, for a registration the CPO starts.
+    final class EMSPCredentials230: OCPI230.CredentialsSender {
+        let posted = Mutex<[OCPI230.Credentials]>([])
+
+        func getCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI230.Credentials> { throw OCPIError.notFound("not used") }
+
+        func postCredentials(_ context: OCPIRequestContext, body: OCPI230.Credentials) async throws -> OCPIReply<OCPI230.Credentials> {
+            posted.withLock { $0.append(body) }
+            return .ok(Release230ServingTests.credentials("token-c-for-the-cpo", emsp: "http://unused.invalid"))
+        }
+
+        func putCredentials(_ context: OCPIRequestContext, body: OCPI230.Credentials) async throws -> OCPIReply<OCPI230.Credentials> { throw OCPIError.notFound("not used") }
+
+        func deleteCredentials(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPINoData> { .ok }
+    }
+
+    /// `parties register` (the CPO starts) with a platform on 2.3.0 only: the handshake goes in
+    /// 2.3.0, its version details read and our credentials posted with the 2.3.0 clients.
+    @Test func theCPORegistersWithA230Platform() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1, .v2_3_0])
+        let credentials = EMSPCredentials230()
+        try await cpo.run {
+            try await Self.serveEMSP(tokenB: "token-a-of-new", extra: OCPIRoutes.credentialsSender(credentials)) { emsp in
+                let partner = try await cpo.server.credentials.register(versionsURL: emsp + "/ocpi/versions", tokenA: "token-a-of-new")
+                #expect(partner.status == .registered && partner.version == "2.3.0")
+                #expect(partner.outgoingToken == "token-c-for-the-cpo")
+                #expect(partner.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role)" } == ["DE/NEW EMSP"])
+                #expect(partner.endpoints.map(\.role) == [.sender, .receiver, .receiver])
+                let ours = try #require(credentials.posted.withLock { $0.first })
+                #expect(ours.validate().isEmpty, "\(ours.validate())")
+                #expect(ours.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role.rawValue)" } == ["NL/SOC CPO"])
+                // The token the CPO gave (token B) now reads its 2.3.0 locations.
+                var count = 0
+                for try await _ in OCPI230.LocationsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/cpo/2.3.0/locations", token: ours.token)).getLocations() {
+                    count += 1
+                }
+                #expect(count == 3)
+            }
+        }
+    }
+
     // MARK: Reads
 
     @Test func a230PartnerReadsTheLocationsAndTariffsConverted() async throws {
