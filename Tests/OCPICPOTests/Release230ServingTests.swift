@@ -67,6 +67,18 @@ import Testing
         }
     }
 
+    /// ocpi-check, checking 2.2.1, passes the versions list of a server that also offers 2.3.0,
+    /// a value 2.2.1's (closed) VersionNumber does not list.
+    @Test func ocpiCheckOn221AcceptsAVersionsListNaming230() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        try await cpo.run {
+            try await Self.addPartner(to: cpo)
+            let run = try await BuiltExecutable.run("ocpi-check", [cpo.baseURL + "/ocpi/versions", "--token", Self.token, "--version", "2.2.1"])
+            #expect(run.output.contains("offers 2.2.1, 2.3.0; checking 2.2.1"), "\(run.output)")
+            #expect(!run.output.contains("FAIL  versions "), "\(run.output)")
+        }
+    }
+
     // MARK: The 2.3.0 eMSP
 
     /// A 2.3.0 eMSP's versions and version details: credentials, and Locations and Tariffs
