@@ -101,7 +101,7 @@ let package = Package(
         // has them. Nothing in it is written by hand.
         .target(
             name: "OCPIConversions",
-            dependencies: ["OCPIRuntime", "OCPI211", "OCPI221"],
+            dependencies: ["OCPIRuntime", "OCPI211", "OCPI221", "OCPI230"],
             path: "Sources/OCPIConversions"
         ),
         // The OCPI pipeline any party's server runs, on no HTTP server of its own: routing,
@@ -113,6 +113,7 @@ let package = Package(
                 "OCPIRuntime",
                 "OCPI211",
                 "OCPI221",
+                "OCPI230",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -197,8 +198,8 @@ let package = Package(
         .target(
             name: "OCPICPO",
             dependencies: [
-                "OCPIRuntime", "OCPI211", "OCPI221", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient", "OCPINIOClient",
-                "OCPIStore", "OCPITariffs",
+                "OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient",
+                "OCPINIOClient", "OCPIStore", "OCPITariffs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -309,8 +310,8 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221",
-                "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
+                "OCPICPO", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221",
+                "OCPI230", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -319,7 +320,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPIConversionsTests",
-            dependencies: ["OCPIConversions", "OCPICPO", "OCPI211", "OCPI221", "OCPIRuntime"],
+            dependencies: ["OCPIConversions", "OCPICPO", "OCPI211", "OCPI221", "OCPI230", "OCPIRuntime"],
             path: "Tests/OCPIConversionsTests"
         ),
         .testTarget(

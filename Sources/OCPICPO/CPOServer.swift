@@ -154,7 +154,7 @@ public struct CPOServer: Sendable {
                     ))
                     + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo(store: store))
             ),
-        ] + release211Routes(logger: logger)
+        ] + release211Routes(logger: logger) + release230Routes(logger: logger)
     }
 
     /// The 2.1.1 version details and modules, when 2.1.1 is served (its list of versions is
@@ -176,6 +176,22 @@ public struct CPOServer: Sendable {
                         store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
                         logger: logger, postResult: CPOCommands211.post
                     )))
+            ),
+        ]
+    }
+
+    /// The 2.3.0 version details and modules, when 2.3.0 is served (its list of versions is
+    /// 2.2.1's, which names it).
+    private func release230Routes(logger: Logger) -> [(basePath: String, routes: [OCPIRoute])] {
+        guard configuration.releases.contains(.v2_3_0) else { return [] }
+        let versions = CPOVersions230(publicURL: configuration.publicURL, served: profile.releases)
+        return [
+            ("/ocpi", OCPIRoutes.versionsSender(versions).filter { $0.path == Release230.detailsPath }),
+            (
+                Release230.basePath,
+                OCPIRoutes.credentialsSender(CredentialsService230(credentials(logger: logger)))
+                    + OCPIRoutes.locationsSender(CPOLocations230(store: store, party: configuration.party))
+                    + OCPIRoutes.tariffsSender(CPOTariffs230(store: store, party: configuration.party))
             ),
         ]
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OCPI211
 import OCPI221
+import OCPI230
 import OCPIRuntime
 
 /// The credentials module and the registration handshake, in both directions.
@@ -206,7 +207,8 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         throw OCPIError(.unableToUseClientAPI, "The partner refused the credentials token at \(versionsURL): \(lastError.map { "\($0)" } ?? "")")
     }
 
-    /// A release's version details, read with that release's client. 2.1.1 lists no roles: each
+    /// A release's version details, read with that release's client (2.3.0's lists the same
+    /// fields as 2.2.1's, under its own version number). 2.1.1 lists no roles: each
     /// endpoint gets the side that the partner's kind of party (`partyRole`) implements in that
     /// module, by the release's spec (`OCPIRelease.interfaceRoles`), or none.
     static func endpoints(of release: String, at connection: OCPIConnection, as partyRole: OCPIPartyRole?) async throws -> [PartnerRecord.Endpoint] {
@@ -215,6 +217,11 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
                 let module = OCPIModuleID(rawValue: $0.identifier.rawValue)
                 let side = partyRole.flatMap { OCPI211.OCPIRelease.interfaceRoles[module]?[$0] }
                 return PartnerRecord.Endpoint(identifier: module, role: side, url: $0.url)
+            }
+        }
+        if release == OCPI230.OCPIRelease.version {
+            return try await OCPI230.VersionsSenderClient(connection: connection).getVersionDetails().endpoints.map {
+                PartnerRecord.Endpoint(identifier: OCPIModuleID(rawValue: $0.identifier.rawValue), role: OCPIInterfaceRole(rawValue: $0.role.rawValue), url: $0.url)
             }
         }
         return try await OCPI221.VersionsSenderClient(connection: connection).getVersionDetails().endpoints.map {
@@ -228,6 +235,10 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
         if release == OCPI211.OCPIRelease.version {
             let theirs = try await OCPI211.CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials211(token: token))
             return (theirs.token, [PartnerRecord.Role(role: .emsp, countryCode: theirs.countryCode, partyID: theirs.partyID, businessName: theirs.businessDetails.name)])
+        }
+        if release == OCPI230.OCPIRelease.version {
+            let theirs = try await OCPI230.CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials230(token: token))
+            return (theirs.token, CredentialsService230<Registry>.roles(of: theirs))
         }
         let theirs = try await OCPI221.CredentialsSenderClient(connection: connection).postCredentials(body: profile.credentials(token: token))
         return (theirs.token, theirs.roles.map {
@@ -276,6 +287,8 @@ public struct CredentialsService<Registry: PartnerRegistry>: OCPI221.Credentials
             theirConnection.token = theirs.token
             if version == OCPI211.OCPIRelease.version {
                 _ = try? await OCPI211.CredentialsSenderClient(connection: theirConnection).deleteCredentials()
+            } else if version == OCPI230.OCPIRelease.version {
+                _ = try? await OCPI230.CredentialsSenderClient(connection: theirConnection).deleteCredentials()
             } else {
                 _ = try? await OCPI221.CredentialsSenderClient(connection: theirConnection).deleteCredentials()
             }

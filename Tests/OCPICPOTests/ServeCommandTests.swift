@@ -192,6 +192,7 @@ import Testing
         #expect(try Serve.parse([]).resolvedConfiguration().releases == [.v2_2_1])
         #expect(try Serve.parse(["--versions", "2.2.1, 2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1])
         #expect(try Serve.parse(["--versions", "2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1], "2.2.1 is always served")
+        #expect(try Serve.parse(["--versions", "2.3.0,2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1, .v2_3_0])
         let unknown = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--versions", "2.1.1,2.0", "--database", ":memory:"])
         #expect(unknown.status == 64 && unknown.error.contains("--versions names '2.0', which this server does not serve"), "\(unknown.error)")
         let twice = try await BuiltExecutable.run("ocpi-cpo", ["serve", "--database", ":memory:"], environment: ["OCPI_CPO_VERSIONS": "2.1.1,2.1.1"])

@@ -11,7 +11,7 @@ import Testing
     /// Each layer and the modules it may import.
     static let allowed: [String: Set<String>] = [
         "OCPIRuntime": ["HTTPTypes"],
-        "OCPIServer": ["OCPIRuntime", "OCPI211", "OCPI221", "HTTPTypes", "Crypto", "Logging", "CoreMetrics"],
+        "OCPIServer": ["OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "HTTPTypes", "Crypto", "Logging", "CoreMetrics"],
         "OCPINIOServer": [
             "OCPIRuntime", "OCPIServer", "HTTPTypes", "Logging", "NIOCore", "NIOPosix", "NIOHTTP1", "NIOExtras", "NIOSSL",
             "ServiceLifecycle", "UnixSignals",

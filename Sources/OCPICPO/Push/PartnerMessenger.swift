@@ -1,5 +1,6 @@
 import OCPI211
 import OCPI221
+import OCPI230
 import OCPIConversions
 import OCPIRuntime
 import OCPIServer
@@ -32,19 +33,24 @@ struct PartnerMessenger: Sendable {
     /// A partner on 2.1.1 is sent whole objects, converted, of the modules converted to 2.1.1.
     static func isOn211(_ partner: PartnerRecord) -> Bool { partner.version == OCPI211.OCPIRelease.version }
 
+    /// A partner on 2.3.0 is sent whole objects too, converted, of the modules converted to
+    /// 2.3.0: a 2.2.1 PATCH would have to be converted on its own, which no rule covers yet.
+    static func isOn230(_ partner: PartnerRecord) -> Bool { partner.version == OCPI230.OCPIRelease.version }
+
     /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
     /// and its release is one the objects can be converted to (2.1.1: locations, tariffs,
-    /// sessions and CDRs).
+    /// sessions and CDRs; 2.3.0: locations and tariffs).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
+        if Self.isOn230(partner) { return [.locations, .tariffs].contains(module) }
         return !Self.isOn211(partner) || [.locations, .tariffs, .sessions, .cdrs].contains(module)
     }
 
-    /// Sends the change as the message that describes it; to a 2.1.1 partner, the changed
-    /// object's current state, converted.
+    /// Sends the change as the message that describes it; to a 2.1.1 or 2.3.0 partner, the
+    /// changed object's current state, converted.
     func send(_ change: CPOChange) async throws {
-        if Self.isOn211(partner) {
-            return try await sendCurrent(Self.objectKey211(of: change, party: ourParty))
+        if Self.isOn211(partner) || Self.isOn230(partner) {
+            return try await sendCurrent(Self.objectKey(of: change, party: ourParty))
         }
         switch change {
         case .location(let location):
@@ -72,9 +78,9 @@ struct PartnerMessenger: Sendable {
         }
     }
 
-    /// The object a change is about, for a 2.1.1 partner, which is sent whole objects of the
-    /// modules converted to 2.1.1.
-    static func objectKey211(of change: CPOChange, party: PartyIdentity) -> ObjectKey {
+    /// The object a change is about, for a 2.1.1 or 2.3.0 partner, which is sent whole objects
+    /// of the modules converted to its release.
+    static func objectKey(of change: CPOChange, party: PartyIdentity) -> ObjectKey {
         let (module, id): (ObjectModule, String)
         switch change {
         case .location(let location): (module, id) = (.locations, location.id)
@@ -95,6 +101,9 @@ struct PartnerMessenger: Sendable {
         let stored = try await store.get(key)
         if Self.isOn211(partner) {
             return try await sendCurrent211(key, stored)
+        }
+        if Self.isOn230(partner) {
+            return try await sendCurrent230(key, stored)
         }
         switch key.module {
         case .locations:
@@ -163,11 +172,36 @@ struct PartnerMessenger: Sendable {
         }
     }
 
+    /// The current state in 2.3.0, converted (spec/conversions/2.2.1-2.3.0.yaml): a PUT, or for
+    /// a tariff that is gone a DELETE. Other modules are not pushed to a 2.3.0 partner (`pushes`).
+    private func sendCurrent230(_ key: ObjectKey, _ stored: StoredObject?) async throws {
+        let conversion = Conversion221To230()
+        switch key.module {
+        case .locations:
+            guard let location = try stored.flatMap({ try OCPI221.Location.decodeJSON($0.json).value }) else { return }
+            let client = OCPI230.LocationsReceiverClient(connection: try connection(.locations))
+            _ = try await client.putLocation(countryCode: cc, partyID: pid, locationID: location.id, body: conversion.convert(location))
+        case .tariffs:
+            let client = OCPI230.TariffsReceiverClient(connection: try connection(.tariffs))
+            if let tariff = try stored.flatMap({ try OCPI221.Tariff.decodeJSON($0.json).value }) {
+                _ = try await client.putTariff(countryCode: cc, partyID: pid, tariffID: tariff.id, body: conversion.convert(tariff))
+            } else {
+                do {
+                    _ = try await client.deleteTariff(countryCode: cc, partyID: pid, tariffID: key.id)
+                } catch let error as OCPIClientError where error.httpStatus == 404 {
+                    // It never had it: nothing to delete.
+                }
+            }
+        case .sessions, .cdrs, .tokens, .clientinfo:
+            return
+        }
+    }
+
     /// After a refused PATCH: the partner's copy, and ours when it is missing or older.
     func resynchronise(_ key: ObjectKey) async throws {
-        // A 2.1.1 partner is sent whole objects, never a PATCH: what it refused was our current
-        // state already.
-        guard !Self.isOn211(partner) else { return }
+        // A 2.1.1 or 2.3.0 partner is sent whole objects, never a PATCH: what it refused was our
+        // current state already.
+        guard !Self.isOn211(partner), !Self.isOn230(partner) else { return }
         let theirs: OCPIDateTime?
         do {
             switch key.module {

@@ -1,0 +1,112 @@
+import Foundation
+import OCPI221
+import OCPI230
+import OCPIConversions
+import OCPIRuntime
+import OCPIStore
+
+/// OCPI 2.3.0 (edition 2; the Payments package is not implemented) as this CPO serves it,
+/// beside 2.2.1: its version details and its modules, each answering from the 2.2.1 objects the
+/// store keeps, converted by the generated `Conversion221To230`
+/// (spec/conversions/2.2.1-2.3.0.yaml).
+enum Release230 {
+    static let version = OCPI230.OCPIRelease.version
+    /// Where the 2.3.0 modules are mounted.
+    static let basePath = "/ocpi/cpo/\(version)"
+    /// Where the 2.3.0 version details are, below `/ocpi`.
+    static let detailsPath = "/\(version)"
+    /// The module interfaces a 2.3.0 partner is offered, by the path below `basePath`.
+    static let modules: [(OCPI230.ModuleID, OCPI230.InterfaceRole, String)] = [
+        (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.tariffs, .sender, "/tariffs"),
+    ]
+}
+
+/// The 2.3.0 version details (the list of versions is 2.2.1's, which names 2.3.0 too).
+struct CPOVersions230: OCPI230.VersionsSender {
+    let publicURL: String
+    let served: [String]
+
+    func getVersions(_ context: OCPIRequestContext) async throws -> OCPIReply<[OCPI230.Version]> {
+        .ok(served.map { OCPI230.Version(version: OCPI230.VersionNumber(rawValue: $0), url: publicURL + "/ocpi/" + $0) })
+    }
+
+    func getVersionDetails(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI230.VersionDetails> {
+        let endpoints = Release230.modules.map { OCPI230.Endpoint(identifier: $0.0, role: $0.1, url: publicURL + Release230.basePath + $0.2) }
+        return .ok(OCPI230.VersionDetails(version: .v2_3_0, endpoints: endpoints))
+    }
+}
+
+/// The Locations SENDER interface of 2.3.0: the same locations as 2.2.1's, converted.
+struct CPOLocations230: OCPI230.LocationsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let conversion = Conversion221To230()
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    private func key(_ id: String) -> ObjectKey {
+        ObjectKey(module: .locations, countryCode: party.countryCode, partyID: party.partyID, id: id)
+    }
+
+    func getLocations(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI230.Location> {
+        let filter = ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo)
+        let (locations, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Location.self)
+        return OCPIPage(items: locations.map(conversion.convert), totalCount: total)
+    }
+
+    private func location(_ id: String) async throws -> OCPI230.Location {
+        guard let location = try await objects.load(key(id), as: OCPI221.Location.self, recent: true) else {
+            throw OCPIError.notFound("Location \(id)")
+        }
+        return conversion.convert(location)
+    }
+
+    func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<OCPI230.Location> {
+        .ok(try await location(locationID))
+    }
+
+    private func evse(_ locationID: String, _ evseUID: String) async throws -> OCPI230.EVSE {
+        guard let evse = try await location(locationID).evses.first(where: { $0.uid.caseInsensitiveCompare(evseUID) == .orderedSame }) else {
+            throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)")
+        }
+        return evse
+    }
+
+    func getEVSE(_ context: OCPIRequestContext, locationID: String, evseUID: String) async throws -> OCPIReply<OCPI230.EVSE> {
+        .ok(try await evse(locationID, evseUID))
+    }
+
+    func getConnector(
+        _ context: OCPIRequestContext, locationID: String, evseUID: String, connectorID: String
+    ) async throws -> OCPIReply<OCPI230.Connector> {
+        guard let connector = try await evse(locationID, evseUID).connectors.first(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame }) else {
+            throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)")
+        }
+        return .ok(connector)
+    }
+}
+
+/// The Tariffs SENDER interface of 2.3.0: the same tariffs as 2.2.1's, converted.
+struct CPOTariffs230: OCPI230.TariffsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let conversion = Conversion221To230()
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    func getTariffs(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI230.Tariff> {
+        let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
+        let (tariffs, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Tariff.self)
+        return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total)
+    }
+}
