@@ -76,6 +76,7 @@ if [[ " ${backends[*]} " == *" postgres "* ]]; then
     postgres_started=1
     postgres_url=$OCPI_TEST_POSTGRES_URL
     psql=$(command -v psql || echo "$_pg_dir/psql")
+    export PGOPTIONS='-c client_min_messages=warning'
 fi
 
 # The import target: a million locations in under two minutes.
@@ -220,7 +221,7 @@ serve_part() {
     wait_for "http://127.0.0.1:$emsp_port/versions"
     rm -f "$work/token-b"
     timeout "$timeout_seconds" "$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" \
-        --token bench-token-a --database "$database" >/dev/null
+        --token bench-token-a --database "$database" >"$work/register.log" 2>&1 || { cat "$work/register.log" >&2; exit 1; }
     token="Token $(printf %s "$(cat "$work/token-b")" | base64 -w0)"
     serve "$database" "$port_b" "$work/serve-b.log"; pid_b=$served
     wait_for "http://127.0.0.1:$port_b/ocpi/versions"

@@ -94,9 +94,10 @@ def first_id(url, token):
 PANELS = [
     ("import", "import, µs per location"),
     ("first_page", "first page of 50, ms"),
-    ("last_page", "last page of 50 (Link), ms"),
-    ("cold_offset", "last page, cold offset, ms"),
-    ("crawl", "crawl, µs per location"),
+    ("last_page", "last page of 50, its Link, ms"),
+    ("last_page_other", "last page, Link to another instance, ms"),
+    ("cold_offset", "last page, client's offset cold, ms"),
+    ("crawl", "crawl following Link, µs per location"),
 ]
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 
