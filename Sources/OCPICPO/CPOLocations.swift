@@ -17,7 +17,7 @@ public struct CPOLocations: LocationsSender {
     }
 
     public func getLocations(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Location> {
-        try await objects.page(ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo), offset: offset, limit: limit, as: Location.self)
+        try await objects.page(ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo), offset: offset, limit: limit, seek: context.seek, as: Location.self)
     }
 
     public func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<Location> {

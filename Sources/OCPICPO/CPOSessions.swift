@@ -31,7 +31,7 @@ public struct CPOSessions: SessionsSender {
 
     public func getSessions(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Session> {
         let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.page(filter, offset: offset, limit: limit, as: Session.self)
+        return try await objects.page(filter, offset: offset, limit: limit, seek: context.seek, as: Session.self)
     }
 
     /// Preferences are accepted only for a session of the caller; without a charge-point link that
@@ -58,6 +58,6 @@ public struct CPOCDRs: CDRsSender {
 
     public func getCDRs(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<CDR> {
         let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.page(filter, offset: offset, limit: limit, as: CDR.self)
+        return try await objects.page(filter, offset: offset, limit: limit, seek: context.seek, as: CDR.self)
     }
 }

@@ -13,6 +13,6 @@ public struct CPOTariffs: TariffsSender {
     }
 
     public func getTariffs(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Tariff> {
-        try await objects.page(ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo), offset: offset, limit: limit, as: Tariff.self)
+        try await objects.page(ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo), offset: offset, limit: limit, seek: context.seek, as: Tariff.self)
     }
 }

@@ -8,23 +8,29 @@ struct StoredObjects: Sendable {
     let store: SQLStore
 
     /// A page of a list, straight from the stored bytes; the filter's module is the one that
-    /// holds `Element`s.
-    func page<Element: StoredModel>(_ filter: ObjectFilter, offset: Int, limit: Int, as _: Element.Type) async throws -> OCPIPage<Element> {
+    /// holds `Element`s. `seek`: where the request's `Link` said the page begins (the
+    /// request context's), and the page says where the next one does.
+    func page<Element: StoredModel>(
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, as _: Element.Type
+    ) async throws -> OCPIPage<Element> {
         try Element.requireModule(filter.module)
-        let (objects, total) = try await store.listJSON(filter, offset: offset, limit: limit)
-        return OCPIPage(stored: objects.map(StoredJSON.init(canonical:)), totalCount: total)
+        let (objects, total, next) = try await store.listJSON(filter, offset: offset, limit: limit, seek: seek)
+        return OCPIPage(stored: objects.map(StoredJSON.init(canonical:)), totalCount: total, next: next)
     }
 
     /// A page of a list as values, for a partner on another release than the stored one (its
-    /// objects are converted one by one); with the size of the whole list.
-    func pageValues<Element: StoredModel>(_ filter: ObjectFilter, offset: Int, limit: Int, as _: Element.Type) async throws -> (items: [Element], total: Int) {
+    /// objects are converted one by one); with the size of the whole list and where the next
+    /// page begins (`seek` as for `page`).
+    func pageValues<Element: StoredModel>(
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, as _: Element.Type
+    ) async throws -> (items: [Element], total: Int, next: PageSeek?) {
         try Element.requireModule(filter.module)
-        let (objects, total) = try await store.listJSON(filter, offset: offset, limit: limit)
+        let (objects, total, next) = try await store.listJSON(filter, offset: offset, limit: limit, seek: seek)
         let items = try objects.map { bytes in
             guard let value = try Element.decodeJSON(bytes).value else { throw OCPIError(.serverError, "a stored \(Element.ocpiName) cannot be read") }
             return value
         }
-        return (items, total)
+        return (items, total, next)
     }
 
     /// The stored bytes of the object at `key`, whose module holds `T`s, with its owner; `recent`

@@ -9,6 +9,9 @@ public struct OCPIRequestContext: Sendable {
     public var publicURL: String
     public var validation: ValidationPolicy
     public var pagination: PaginationPolicy
+    /// Where the requested page of a list begins, when the request's `seek` names it (a `Link`
+    /// this server wrote): for a handler that can start a page there (see `PageSeek`).
+    public var seek: PageSeek?
     /// Violations of a payload accepted under the lenient policy.
     public var acceptedViolations: [Violation] = []
 

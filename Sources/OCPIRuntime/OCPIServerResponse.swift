@@ -41,7 +41,7 @@ public struct OCPIServerResponse: Sendable {
     public static func page<Element>(_ page: OCPIPage<Element>, offset: Int, limit: Int, request: OCPIServerRequest) -> OCPIServerResponse {
         let headers = request.context.pagination.headers(
             offset: offset, limit: limit, returned: page.encodedItems.count, totalCount: page.totalCount,
-            publicURL: request.context.publicURL, query: request.query
+            publicURL: request.context.publicURL, query: request.query, next: page.next
         )
         return OCPIServerResponse(status: .ok, headerFields: headers, body: Envelope.write(list: page.encodedItems, statusCode: 1000, message: "Success"), statusCode: 1000)
     }

@@ -7,24 +7,73 @@ public struct OCPIPage<Element>: Sendable {
     public private(set) var encodedItems: [[UInt8]]
     /// The size of the whole filtered list, for `X-Total-Count`.
     public var totalCount: Int
+    /// Where the page after this one begins in the list's stored order, when the handler knows:
+    /// `Link` then carries it (see `PageSeek`).
+    public var next: PageSeek?
 
     /// Items taken on trust, as `OCPIReply.init(httpStatus:data:headers:)` takes its data: for
     /// the package's tests and fakes.
-    package init(encodedItems: [[UInt8]], totalCount: Int) {
+    package init(encodedItems: [[UInt8]], totalCount: Int, next: PageSeek? = nil) {
         self.encodedItems = encodedItems
         self.totalCount = totalCount
+        self.next = next
     }
 }
 
 extension OCPIPage where Element: JSONEncodable {
-    public init(items: [Element], totalCount: Int) {
-        self.init(encodedItems: items.map { $0.jsonBytes() }, totalCount: totalCount)
+    public init(items: [Element], totalCount: Int, next: PageSeek? = nil) {
+        self.init(encodedItems: items.map { $0.jsonBytes() }, totalCount: totalCount, next: next)
     }
 
     /// Stored objects, sent as the store keeps them.
-    public init(stored items: [StoredJSON<Element>], totalCount: Int) {
-        self.init(encodedItems: items.map(\.bytes), totalCount: totalCount)
+    public init(stored items: [StoredJSON<Element>], totalCount: Int, next: PageSeek? = nil) {
+        self.init(encodedItems: items.map(\.bytes), totalCount: totalCount, next: next)
     }
+}
+
+/// Where a page of a list begins in the server's own order: the page at `offset` holds the rows
+/// after the row numbered `after` (a store's insertion sequence). The `Link` to the next page
+/// carries it as the query parameter `seek` (`offset.after`), so that whichever instance of the
+/// server the next request reaches finds the page on its index at once, however deep, instead of
+/// skipping `offset` rows; without it, an instance that did not serve the page before has only
+/// the offset to go on.
+///
+/// The position is bound to its offset: a request whose `offset` is another one (a client that
+/// edits the link's offset and keeps the rest) is answered by its offset alone. The list's
+/// filters still apply to the rows after `after`, so a position names no row the list would not
+/// show; it only says where to start.
+public struct PageSeek: Sendable, Hashable, CustomStringConvertible {
+    /// The query parameter that carries it.
+    public static let parameterName = "seek"
+
+    /// The offset of the page this position starts.
+    public var offset: Int
+    /// The sequence number of the last row before the page.
+    public var after: Int64
+
+    public init(offset: Int, after: Int64) {
+        self.offset = offset
+        self.after = after
+    }
+
+    /// The position written as `offset.after` (both whole numbers, zero or more); `nil` for
+    /// anything else.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }),
+            let offset = Int(parts[0]), let after = Int64(parts[1])
+        else { return nil }
+        self.init(offset: offset, after: after)
+    }
+
+    /// The position a request's query names, when it names one well-formed (the last `seek`
+    /// wins, as for every other parameter); a malformed one is ignored, and the offset counts.
+    public init?(query: [(String, String)]) {
+        guard let value = query.last(where: { $0.0 == Self.parameterName })?.1 else { return nil }
+        self.init(value)
+    }
+
+    public var description: String { "\(offset).\(after)" }
 }
 
 /// The pagination rules of the transport chapter, applied by the server.
@@ -42,16 +91,21 @@ public struct PaginationPolicy: Sendable, Hashable {
     }
 
     /// The headers of a page: `X-Total-Count`, `X-Limit` and, unless this is the last page,
-    /// `Link` to the next one, which keeps every original query parameter and moves `offset`.
+    /// `Link` to the next one, which keeps every original query parameter and moves `offset`;
+    /// with `next`, the position where that page begins (`seek`), when it is the position of
+    /// that offset.
     public func headers(
-        offset: Int, limit: Int, returned: Int, totalCount: Int, publicURL: String, query: [(String, String)]
+        offset: Int, limit: Int, returned: Int, totalCount: Int, publicURL: String, query: [(String, String)], next: PageSeek? = nil
     ) -> HTTPFields {
         var headers: HTTPFields = [.ocpiTotalCount: String(totalCount), .ocpiLimit: String(limit)]
         let nextOffset = offset + returned
         if returned > 0, nextOffset < totalCount {
-            var items = query.filter { $0.0 != "offset" && $0.0 != "limit" }
+            var items = query.filter { $0.0 != "offset" && $0.0 != "limit" && $0.0 != PageSeek.parameterName }
             items.append(("offset", String(nextOffset)))
             items.append(("limit", String(limit)))
+            if let next, next.offset == nextOffset {
+                items.append((PageSeek.parameterName, next.description))
+            }
             headers[.ocpiLink] = "<\(publicURL)?\(QueryString.encode(items))>; rel=\"next\""
         }
         return headers

@@ -108,15 +108,15 @@ package struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
             // Foundation's decoding is looked for only where there is something to decode.
             pathParameters[name] = value.utf8.contains(UInt8(ascii: "%")) ? value.removingPercentEncoding ?? value : value
         }
-        let context = OCPIRequestContext(
+        let query = QueryString.decode(head.targetQuery ?? "")
+        var context = OCPIRequestContext(
             party: party, routing: routing, requestID: ids.request, correlationID: ids.correlation,
             publicURL: configuration.publicURL + head.targetPath,
             validation: await authenticator.validationPolicy(for: party),
             pagination: configuration.pagination
         )
-        let serverRequest = OCPIServerRequest(
-            head: head, pathParameters: pathParameters, query: QueryString.decode(head.targetQuery ?? ""), body: body, context: context
-        )
+        context.seek = PageSeek(query: query)
+        let serverRequest = OCPIServerRequest(head: head, pathParameters: pathParameters, query: query, body: body, context: context)
         return await route.respond(to: serverRequest)
     }
 }

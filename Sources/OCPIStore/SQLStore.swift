@@ -234,8 +234,9 @@ public final class SQLStore: Sendable {
 
     /// One page of a list in insertion order, and the size of the whole filtered list.
     public func list(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [StoredObject], total: Int) {
-        let (rows, total) = try await page(
-            filter, offset: offset, limit: limit, columns: "seq, module, country_code, party_id, object_id, kind, owner, last_updated, data", operation: #function
+        let (rows, total, _) = try await page(
+            filter, offset: offset, limit: limit, seek: nil,
+            columns: "seq, module, country_code, party_id, object_id, kind, owner, last_updated, data", operation: #function
         )
         let objects = try rows.map { row in
             try Self.object(row, key: ObjectKey(
@@ -269,16 +270,31 @@ public final class SQLStore: Sendable {
     /// One page of a list as the stored JSON alone, and the size of the whole filtered list:
     /// what a list endpoint sends, without the columns `list` decodes for each row.
     public func listJSON(_ filter: ObjectFilter, offset: Int, limit: Int) async throws -> (objects: [[UInt8]], total: Int) {
-        let (rows, total) = try await page(filter, offset: offset, limit: limit, columns: "seq, data", operation: #function)
-        return (try rows.map(Self.json), total)
+        let (objects, total, _) = try await listJSON(filter, offset: offset, limit: limit, seek: nil)
+        return (objects, total)
     }
 
-    /// The rows of one page (`columns`, which include `seq`), and the size of the whole list.
+    /// `listJSON`, starting the page at `seek` when it is the position of `offset` (what the
+    /// `Link` of the page before carried, see `PageSeek`), and saying where the page after this
+    /// one begins, for the `Link` to it.
+    public func listJSON(
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?
+    ) async throws -> (objects: [[UInt8]], total: Int, next: PageSeek?) {
+        // Timed under the name it always had (`ocpi_store_duration_seconds{operation=...}`).
+        let (rows, total, next) = try await page(filter, offset: offset, limit: limit, seek: seek, columns: "seq, data", operation: "listJSON(_:offset:limit:)")
+        return (try rows.map(Self.json), total, next)
+    }
+
+    /// The rows of one page (`columns`, which include `seq`), the size of the whole list, and
+    /// where the next page begins.
     ///
-    /// A page a client reaches by following the list (the `Link` of the page before, or an
-    /// offset it adds up itself) starts where that page ended: the rows after its last `seq`,
-    /// found on the index at once however deep the list is. Any other offset skips its rows on
-    /// the index (an index entry each, not their JSON), which costs more the deeper it is.
+    /// A page a client reaches by following the list starts where the page before ended: the
+    /// rows after its last `seq`, found on the index at once however deep the list is. The
+    /// position comes from the request (`seek`, which the `Link` of the page before carried,
+    /// whichever instance wrote it) when it is this offset's, else from this process's memory
+    /// of the pages it served (a client that follows the list by adding up offsets itself).
+    /// Any other offset skips its rows on the index (an index entry each, not their JSON), which
+    /// costs more the deeper it is. The filter applies either way.
     ///
     /// The two agree while no row of the list is deleted; a delete in this process forgets every
     /// page start. A delete by another instance sharing the database is not seen: a crawl under
@@ -296,29 +312,29 @@ public final class SQLStore: Sendable {
     /// anew, which made every page prepare its statement twice; clients use a few limits, so the
     /// statements kept per connection stay few.
     private func page(
-        _ filter: ObjectFilter, offset: Int, limit: Int, columns: StaticString, operation: String
-    ) async throws -> (rows: [any SQLRow], total: Int) {
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, columns: StaticString, operation: String
+    ) async throws -> (rows: [any SQLRow], total: Int, next: PageSeek?) {
         let clause = Self.clause(filter)
         let generation = pageStarts.generation
-        let start = offset > 0 ? pageStarts.value(for: PageStart(filter: filter, offset: offset), at: .now) : nil
+        let remembered = offset > 0 ? pageStarts.value(for: PageStart(filter: filter, offset: offset), at: .now) : nil
+        let after: Int64? = if offset > 0, let seek, seek.offset == offset { seek.after } else { remembered?.after }
         let total: Int
-        if let start, Self.isCountedRowByRow(filter) {
-            total = start.total
+        if let remembered, Self.isCountedRowByRow(filter) {
+            total = remembered.total
         } else {
             total = try await count(filter, clause, operation: operation)
         }
         let limited = "LIMIT \(limit)"
-        let rowsOfPage: SQLQueryString = if let start {
-            "SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: start.after) ORDER BY seq \(unsafeRaw: limited)"
+        let rowsOfPage: SQLQueryString = if let after {
+            "SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: after) ORDER BY seq \(unsafeRaw: limited)"
         } else {
             "SELECT seq FROM objects WHERE \(clause) ORDER BY seq \(unsafeRaw: limited) OFFSET \(bind: offset)"
         }
         let rows = try await read("SELECT \(unsafeRaw: "\(columns)") FROM objects WHERE seq IN (\(rowsOfPage)) ORDER BY seq", operation: operation).all()
-        if let last = rows.last {
-            let mark = PageMark(after: try last.decode(column: "seq", as: Int64.self), total: total)
-            pageStarts.remember(mark, for: PageStart(filter: filter, offset: offset + rows.count), at: .now, generation: generation)
-        }
-        return (rows, total)
+        guard let last = rows.last else { return (rows, total, nil) }
+        let mark = PageMark(after: try last.decode(column: "seq", as: Int64.self), total: total)
+        pageStarts.remember(mark, for: PageStart(filter: filter, offset: offset + rows.count), at: .now, generation: generation)
+        return (rows, total, PageSeek(offset: offset + rows.count, after: mark.after))
     }
 
     private static func isCountedRowByRow(_ filter: ObjectFilter) -> Bool {

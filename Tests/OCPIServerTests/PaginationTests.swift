@@ -68,4 +68,72 @@ import Testing
             #expect(iterator.totalCount == 25)
         }
     }
+
+    /// A handler that knows where its pages begin (a store's row numbers) gets the position the
+    /// request's `Link` carried in its context, and the next page's `Link` carries the one it
+    /// says; a malformed `seek` is ignored rather than refused.
+    @Test func theLinkCarriesWhereTheNextPageBeginsAndTheHandlerGetsIt() async throws {
+        let book = SeekingBook(count: 250)
+        try await TestServer.run([("/ocpi/cpo/2.2.1", OCPIRoutes.locationsSender(book))], maximumLimit: 100) { base in
+            let list = base + "/ocpi/cpo/2.2.1/locations"
+            let first = try await send(.get, list + "?limit=100")
+            let link = try #require(first.headers[.ocpiLink])
+            #expect(link == "<\(list)?offset=100&limit=100&seek=100.1099>; rel=\"next\"", "row numbers start at 1000")
+            #expect(await book.seeks.last == .some(nil))
+
+            let second = try await send(.get, try #require(PaginationPolicy.nextURL(fromLink: link)))
+            #expect(await book.seeks.last == PageSeek(offset: 100, after: 1099))
+            #expect(ids(second).first == "L100")
+            #expect(second.headers[.ocpiLink] == "<\(list)?offset=200&limit=100&seek=200.1199>; rel=\"next\"", "its own position is not passed on")
+
+            // A client that moves the offset of a link it was given and keeps the rest: the
+            // handler has the position, for offset 100, and goes by the offset.
+            let edited = try await send(.get, list + "?offset=150&limit=100&seek=100.1099")
+            #expect(ids(edited).first == "L150")
+            #expect(edited.headers[.ocpiLink] == nil)
+
+            let malformed = try await send(.get, list + "?offset=100&limit=100&seek=100")
+            #expect(malformed.status == 200)
+            #expect(await book.seeks.last == .some(nil))
+            #expect(ids(malformed).first == "L100")
+        }
+    }
+
+    private func ids(_ response: RawResponse) -> [String] {
+        guard case .array(let items)? = response.envelope?["data"] else { return [] }
+        return items.compactMap { item in
+            if case .string(let id)? = item["id"] { id } else { nil }
+        }
+    }
+}
+
+/// Locations numbered like a store's rows (from 1000), whose pages begin at the position a
+/// request's `seek` names when it is the requested offset's, and say where the next begins.
+actor SeekingBook: LocationsSender {
+    let locations: [Location]
+    private(set) var seeks: [PageSeek?] = []
+
+    init(count: Int) {
+        locations = (0..<count).map { makeLocation("L\($0)", updated: 1_700_000_000 + Int64($0)) }
+    }
+
+    func getLocations(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<Location> {
+        seeks.append(context.seek)
+        let start = if let seek = context.seek, seek.offset == offset { Int(seek.after) - 1000 + 1 } else { offset }
+        let page = Array(locations.dropFirst(start).prefix(limit))
+        let next = page.isEmpty ? nil : PageSeek(offset: offset + page.count, after: Int64(1000 + start + page.count - 1))
+        return OCPIPage(items: page, totalCount: locations.count, next: next)
+    }
+
+    func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<Location> {
+        throw OCPIError.notFound("Location \(locationID)")
+    }
+
+    func getEVSE(_ context: OCPIRequestContext, locationID: String, evseUID: String) async throws -> OCPIReply<EVSE> {
+        throw OCPIError.notFound("EVSE \(evseUID)")
+    }
+
+    func getConnector(_ context: OCPIRequestContext, locationID: String, evseUID: String, connectorID: String) async throws -> OCPIReply<Connector> {
+        throw OCPIError.notFound("Connector \(connectorID)")
+    }
 }

@@ -121,6 +121,64 @@ import Testing
         }
     }
 
+    /// The position a `Link` carries (`seek`) starts the page on any instance, one that served
+    /// nothing of the list included: after the row the page before ended on, found on the index,
+    /// with the list's filter applied to what follows. A position for another offset than the
+    /// one asked for is not used: the offset counts, as for any client that adds up offsets.
+    @Test(arguments: TestDatabase.all)
+    func aPageStartsAtTheSeekItsLinkCarriedOnAnyInstance(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, location async throws in
+            let abc = PartyIdentity(countryCode: "NL", partyID: "ABC")
+            func other(_ id: String) -> StoredObject {
+                StoredObject(
+                    key: ObjectKey(module: .tariffs, countryCode: abc.countryCode, partyID: abc.partyID, id: id),
+                    lastUpdated: OCPIDateTime(secondsSince1970: 1_700_000_000), json: Array("\"\(id)\"".utf8)
+                )
+            }
+            try await store.put(other("X0"))
+            for index in 0..<10 { try await store.put(Self.object("T\(index)", json: "\"T\(index)\"")) }
+            try await store.put(other("X1"))
+            try await store.put(other("X2"))
+            let soc = ObjectFilter(module: .tariffs, party: PartyIdentity(countryCode: "NL", partyID: "SOC"))
+            let ids = { (page: [[UInt8]]) in page.map { String(decoding: $0, as: UTF8.self).replacingOccurrences(of: "\"", with: "") } }
+
+            let first = try await store.listJSON(soc, offset: 0, limit: 4, seek: nil)
+            #expect(ids(first.objects) == ["T0", "T1", "T2", "T3"])
+            #expect(first.total == 10)
+            let rows = try await store.list(soc, offset: 0, limit: 10).objects
+            let next = try #require(first.next)
+            #expect(next == PageSeek(offset: 4, after: rows[3].sequence), "after T3, the page's last row")
+
+            // A second instance that served nothing of the list; T1 goes meanwhile, so that the
+            // offset alone now starts one row further on.
+            let second = try await SQLStore.open(location)
+            do {
+                #expect(try await second.delete(Self.object("T1").key))
+                let linked = try await second.listJSON(soc, offset: 4, limit: 4, seek: next)
+                #expect(ids(linked.objects) == ["T4", "T5", "T6", "T7"], "the rows after T3, where the link said")
+                #expect(linked.next == PageSeek(offset: 8, after: rows[7].sequence))
+                #expect(linked.total == 9)
+                let cold = try await SQLStore.open(location)
+                let byOffset = try await cold.listJSON(soc, offset: 4, limit: 4, seek: nil)
+                try await cold.shutdown()
+                #expect(ids(byOffset.objects) == ["T5", "T6", "T7", "T8"], "by the offset alone, on an instance without the position")
+
+                let edited = try await second.listJSON(soc, offset: 2, limit: 2, seek: next)
+                #expect(ids(edited.objects) == ["T3", "T4"], "a position for offset 4 is not used at offset 2")
+                #expect(edited.next == PageSeek(offset: 4, after: rows[4].sequence))
+
+                let abcList = ObjectFilter(module: .tariffs, party: abc)
+                let seeked = try await second.listJSON(abcList, offset: 1, limit: 10, seek: PageSeek(offset: 1, after: rows[0].sequence))
+                #expect(ids(seeked.objects) == ["X1", "X2"], "only the list's own rows after the position")
+                #expect(try await second.listJSON(abcList, offset: 2, limit: 10, seek: PageSeek(offset: 2, after: Int64.max)).objects.isEmpty)
+            } catch {
+                try await second.shutdown()
+                throw error
+            }
+            try await second.shutdown()
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func lastUpdatedKeepsMicroseconds(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, _ async throws in

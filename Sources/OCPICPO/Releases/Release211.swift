@@ -55,8 +55,8 @@ struct CPOLocations211: OCPI211.LocationsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI211.Location> {
         let filter = ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        let (locations, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Location.self)
-        return OCPIPage(items: locations.map(conversion.convert), totalCount: total)
+        let (locations, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Location.self)
+        return OCPIPage(items: locations.map(conversion.convert), totalCount: total, next: next)
     }
 
     private func location(_ id: String) async throws -> OCPI211.Location {
@@ -106,8 +106,8 @@ struct CPOTariffs211: OCPI211.TariffsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI211.Tariff> {
         let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        let (tariffs, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Tariff.self)
-        return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total)
+        let (tariffs, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Tariff.self)
+        return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total, next: next)
     }
 }
 
@@ -181,8 +181,8 @@ struct CPOSessions211: OCPI211.SessionsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI211.Session> {
         let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        let (stored, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Session.self)
-        return OCPIPage(items: try await sessions.convert(stored), totalCount: total)
+        let (stored, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Session.self)
+        return OCPIPage(items: try await sessions.convert(stored), totalCount: total, next: next)
     }
 }
 
