@@ -276,8 +276,8 @@ struct CPOCDRs211: OCPI211.CDRsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI211.CDR> {
         let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        let (stored, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.CDR.self)
-        return OCPIPage(items: try await cdrs.convert(stored), totalCount: total)
+        let (stored, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.CDR.self)
+        return OCPIPage(items: try await cdrs.convert(stored), totalCount: total, next: next)
     }
 }
 

@@ -55,8 +55,8 @@ struct CPOLocations230: OCPI230.LocationsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI230.Location> {
         let filter = ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        let (locations, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Location.self)
-        return OCPIPage(items: locations.map(conversion.convert), totalCount: total)
+        let (locations, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Location.self)
+        return OCPIPage(items: locations.map(conversion.convert), totalCount: total, next: next)
     }
 
     private func location(_ id: String) async throws -> OCPI230.Location {
@@ -106,7 +106,7 @@ struct CPOTariffs230: OCPI230.TariffsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI230.Tariff> {
         let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        let (tariffs, total) = try await objects.pageValues(filter, offset: offset, limit: limit, as: OCPI221.Tariff.self)
-        return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total)
+        let (tariffs, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Tariff.self)
+        return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total, next: next)
     }
 }
