@@ -17,9 +17,23 @@ public struct CPOTokens: TokensReceiver {
     }
 
     private func requireOwner(_ context: OCPIRequestContext, _ countryCode: String, _ partyID: String, _ uid: String) throws {
-        guard context.party?.owns(countryCode: countryCode, partyID: partyID) == true else {
-            throw OCPIError.notFound("Token \(uid)")
-        }
+        _ = try Self.ownParty(context, countryCode, partyID)
+    }
+
+    /// The caller's own party, which a token's URL must name, in every release: a URL naming
+    /// another party is refused with 2001 and the pointer of the path parameter that differs,
+    /// before any token is looked up, so the answer is the same whether that party has the token
+    /// or not. (Decided for 2.1.1 and 2.2.1 alike: 2.2.1 answered 404 as for an unknown token,
+    /// which told a partner with a wrong URL nothing of what was wrong.)
+    static func ownParty(_ context: OCPIRequestContext, _ countryCode: String, _ partyID: String) throws -> PartyIdentity {
+        let roles = context.party?.roles ?? []
+        if let own = roles.first(where: { $0.party.matches(countryCode: countryCode, partyID: partyID) }) { return own.party }
+        let held = roles.map { "\($0.party.countryCode)/\($0.party.partyID)" }.joined(separator: ", ")
+        let sameCountry = roles.contains { $0.party.countryCode.caseInsensitiveCompare(countryCode) == .orderedSame }
+        throw OCPIError.invalid([Violation(
+            path: JSONPath([.key(sameCountry ? "party_id" : "country_code")]),
+            message: "names \(countryCode)/\(partyID), which is not the party in your credentials (\(held.isEmpty ? "none" : held)): a partner reads and writes only its own tokens"
+        )])
     }
 
     public func getToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?) async throws -> OCPIReply<Token> {

@@ -221,6 +221,9 @@ import Testing
         /// Another party's object is not found (404), exactly as if it did not exist (for a PUT,
         /// which creates what does not exist, only the 404).
         case notFoundForOthers(body: String?)
+        /// A URL naming another party is refused (2001, pointing at the party in the path)
+        /// before anything is looked up: the same answer whether that party has the object.
+        case notYourParty(body: String?)
         /// Another eMSP's session is answered UNKNOWN_SESSION, as an unknown one is.
         case unknownSessionForOthers(body: String?)
         /// A list holds the caller's objects only.
@@ -239,13 +242,13 @@ import Testing
         "sessions.get_sessions": .listsOwnOnly(id: "S1"),
         "sessions.put_charging_preferences": .notFoundForOthers(body: #"{"profile_type": "FAST"}"#),
         "cdrs.get_cdrs": .listsOwnOnly(id: "C1"),
-        "tokens.get_token": .notFoundForOthers(body: nil),
-        "tokens.put_token": .notFoundForOthers(body: ModuleTests.json({
+        "tokens.get_token": .notYourParty(body: nil),
+        "tokens.put_token": .notYourParty(body: ModuleTests.json({
             var token = makeToken(uid: "04A1B2C3D4")
             token.valid = false
             return token
         }())),
-        "tokens.patch_token": .notFoundForOthers(body: #"{"valid": false, "last_updated": "\#(time)"}"#),
+        "tokens.patch_token": .notYourParty(body: #"{"valid": false, "last_updated": "\#(time)"}"#),
         "commands.post_cancel_reservation": .none, "commands.post_reserve_now": .none, "commands.post_start_session": .none,
         "commands.post_unlock_connector": .none,
         "commands.post_stop_session": .unknownSessionForOthers(body: #"{"response_url": "\#(responseURL)", "session_id": "S1"}"#),
@@ -287,6 +290,18 @@ import Testing
                         let unknown = try await send(route.method, unknownURL, authorization: mine, body: body)
                         #expect(foreign.status == unknown.status && foreign.statusCode == unknown.statusCode, "\(route): another's object is told apart from an unknown one")
                     }
+                    let own = try await send(route.method, url, authorization: mine, body: body)
+                    #expect(own.status == 200, "\(route) by its owner: HTTP \(own.status)")
+                case .notYourParty(let body):
+                    let before = try await send("GET", token, authorization: mine)
+                    let foreign = try await send(route.method, url, authorization: theirs, body: body)
+                    let after = try await send("GET", token, authorization: mine)
+                    #expect(Self.data(before) == Self.data(after), "\(route) by FR/OTH changed DE/MSP's token")
+                    #expect(foreign.statusCode == 2001, "\(route) by FR/OTH on DE/MSP's object: HTTP \(foreign.status) \(foreign.statusCode ?? -1)")
+                    #expect(String(decoding: foreign.body, as: UTF8.self).contains("names DE/MSP, which is not the party in your credentials"))
+                    let unknownURL = try Self.url(fixture.baseURL, route, ["token_uid": "NOPE"])
+                    let unknown = try await send(route.method, unknownURL, authorization: theirs, body: body)
+                    #expect(foreign.status == unknown.status && foreign.statusCode == unknown.statusCode, "\(route): another's object is told apart from an unknown one")
                     let own = try await send(route.method, url, authorization: mine, body: body)
                     #expect(own.status == 200, "\(route) by its owner: HTTP \(own.status)")
                 case .unknownSessionForOthers(let body):

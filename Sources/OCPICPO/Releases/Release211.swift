@@ -294,16 +294,9 @@ struct CPOTokens211: OCPI211.TokensReceiver {
         objects = StoredObjects(store: store)
     }
 
-    /// The caller's own party, which the URL must name.
+    /// The caller's own party, which the URL must name (the same rule as 2.2.1's).
     private func ownParty(_ context: OCPIRequestContext, _ countryCode: String, _ partyID: String) throws -> PartyIdentity {
-        let roles = context.party?.roles ?? []
-        if let own = roles.first(where: { $0.party.matches(countryCode: countryCode, partyID: partyID) }) { return own.party }
-        let held = roles.map { "\($0.party.countryCode)/\($0.party.partyID)" }.joined(separator: ", ")
-        let sameCountry = roles.contains { $0.party.countryCode.caseInsensitiveCompare(countryCode) == .orderedSame }
-        throw OCPIError.invalid([Violation(
-            path: JSONPath([.key(sameCountry ? "party_id" : "country_code")]),
-            message: "names \(countryCode)/\(partyID), which is not the party in your credentials (\(held.isEmpty ? "none" : held)): a partner writes only its own tokens"
-        )])
+        try CPOTokens.ownParty(context, countryCode, partyID)
     }
 
     /// The stored token of this party with this uid: 2.1.1 names a token by its uid alone.
