@@ -99,9 +99,12 @@ public struct CPOCommands: CommandsReceiver {
         return CommandResponse(result: .accepted, timeout: Int(timeout.components.seconds))
     }
 
-    /// The eMSP the caller acts as, for sessions and reservations it starts.
-    private func driver(_ context: OCPIRequestContext) -> PartyIdentity {
-        context.party?.roles.first?.party ?? PartyIdentity(countryCode: "", partyID: "")
+    /// The party a session or reservation started with `token` belongs to: the caller's party
+    /// that owns the token (`foreignToken` has refused any other), not merely its first one (a
+    /// platform holding several parties starts sessions for each of them).
+    private func driver(_ context: OCPIRequestContext, for token: Token) -> PartyIdentity {
+        context.party?.roles.first { $0.party.matches(countryCode: token.countryCode, partyID: token.partyID) }?.party
+            ?? PartyIdentity(countryCode: token.countryCode, partyID: token.partyID)
     }
 
     public func postCancelReservation(_ context: OCPIRequestContext, body: CancelReservation) async throws -> OCPIReply<CommandResponse> {
@@ -147,7 +150,7 @@ public struct CPOCommands: CommandsReceiver {
         try await requireLocation(body.locationID, evseUID: body.evseUID)
         let target = Self.target(body.locationID, body.evseUID)
         if let refusal = foreignToken(context, body.token) { return await answer(context, .reserveNow, target, refusal) }
-        let driver = driver(context)
+        let driver = driver(context, for: body.token)
         return await forward(context, .reserveNow, target: target, responseURL: body.responseURL) { await $0.reserveNow(body, driver: driver) }
     }
 
@@ -155,7 +158,7 @@ public struct CPOCommands: CommandsReceiver {
         try await requireLocation(body.locationID, evseUID: body.evseUID, connectorID: body.connectorID)
         let target = Self.target(body.locationID, body.evseUID, body.connectorID)
         if let refusal = foreignToken(context, body.token) { return await answer(context, .startSession, target, refusal) }
-        let driver = driver(context)
+        let driver = driver(context, for: body.token)
         return await forward(context, .startSession, target: target, responseURL: body.responseURL) { await $0.startSession(body, driver: driver) }
     }
 

@@ -235,4 +235,44 @@ import Testing
             }
         }
     }
+
+    /// Charge points that take every command and note for whom a session or reservation is.
+    actor Drivers {
+        var seen: [PartyIdentity] = []
+        func add(_ driver: PartyIdentity) { seen.append(driver) }
+    }
+
+    struct RecordingChargePoints: ChargePointLink {
+        let drivers: Drivers
+        func startSession(_ command: StartSession, driver: PartyIdentity) async -> CommandResultType { await drivers.add(driver); return .accepted }
+        func stopSession(_ command: StopSession) async -> CommandResultType { .accepted }
+        func reserveNow(_ command: ReserveNow, driver: PartyIdentity) async -> CommandResultType { await drivers.add(driver); return .accepted }
+        func cancelReservation(_ command: CancelReservation) async -> CommandResultType { .accepted }
+        func unlockConnector(_ command: UnlockConnector) async -> CommandResultType { .accepted }
+        func activeChargingProfile(sessionID: String, duration: Int) async -> ActiveChargingProfileResult { .init(result: .accepted) }
+        func setChargingProfile(sessionID: String, _ profile: ChargingProfile) async -> ChargingProfileResultType { .accepted }
+        func clearChargingProfile(sessionID: String) async -> ChargingProfileResultType { .accepted }
+    }
+
+    /// A platform holding two eMSP parties starts a session with a token of its second party:
+    /// the session is that party's, not the platform's first party's.
+    @Test func aSessionIsStartedForTheTokensPartyOfAPlatformWithSeveral() async throws {
+        let drivers = Drivers()
+        let cpo = try await CPOPeer.open(chargePoints: RecordingChargePoints(drivers: drivers))
+        try await cpo.run {
+            try await cpo.server.registry.insert(PartnerRecord(
+                id: "platform", status: .registered, incomingToken: "platform-token", version: "2.2.1",
+                roles: [.init(role: .emsp, countryCode: "DE", partyID: "AAA"), .init(role: .emsp, countryCode: "DE", partyID: "BBB")]
+            ))
+            let commands = CommandsReceiverClient(connection: cpo.connection("commands", token: "platform-token"))
+            var token = Self.driver
+            token.partyID = "BBB"
+            let answer = try await commands.postStartSession(body: StartSession(
+                responseURL: "http://127.0.0.1:1/r", token: token, locationID: "UTR-STATION", evseUID: "UTR-STATION-1"
+            ))
+            #expect(answer.result == .accepted)
+            try await Self.eventually("the charge point was asked") { await !drivers.seen.isEmpty }
+            #expect(await drivers.seen == [PartyIdentity(countryCode: "DE", partyID: "BBB")])
+        }
+    }
 }
