@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import OCPINIOClient
+import OCPINIOServer
 import OCPIRuntime
 import OCPITestSupport
 import Synchronization
@@ -12,8 +13,9 @@ import Testing
 /// connections, a partner that closes them, answers too slow, too large or never, and the
 /// request as it goes on the wire.
 @Suite struct NIOClientTransportTests {
-    /// A thread of the suite's own for the scripted servers and the transports: the shared
-    /// loops are busy with the rest of the test suite, and these tests time what the transport does.
+    /// A thread of the suite's own for the scripted servers, the transports and the tasks that
+    /// run them (`ScriptedServer.run` prefers it): the shared loops and the cooperative pool are
+    /// busy with the rest of the test suite, which held a scripted answer past a 20-s deadline.
     static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// What the scripted server does with a request: writes bytes, waits, or closes.
@@ -45,6 +47,12 @@ import Testing
 
         /// Serves until `body` returns.
         func run(script: @escaping @Sendable (_ connection: Int, _ request: Int) -> [Step], _ body: () async throws -> Void) async throws {
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(NIOClientTransportTests.loops.next())) {
+                try await serve(script: script, body)
+            }
+        }
+
+        private func serve(script: @escaping @Sendable (_ connection: Int, _ request: Int) -> [Step], _ body: () async throws -> Void) async throws {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
                     // Ends with a cancellation when the body is done.
