@@ -47,14 +47,15 @@ import Testing
                 try await tokens.patchToken(countryCode: "DE", partyID: "MSP", tokenUID: token.uid, body: patch)
                 #expect(try await tokens.getToken(countryCode: "DE", partyID: "MSP", tokenUID: token.uid).valid == false)
 
-                // Another party's objects do not exist for this eMSP.
+                // Another party's tokens are out of this eMSP's reach: a URL naming a party that is
+                // not in its credentials is refused (2001, pointing at the country code).
                 let foreign = makeToken(uid: "FOREIGN", countryCode: "FR", partyID: "OTH")
                 await #expect(throws: OCPIClientError.self) {
                     try await tokens.putToken(countryCode: "FR", partyID: "OTH", tokenUID: "FOREIGN", body: foreign)
                 }
                 let foreignGet = try await send("GET", "\(cpo.baseURL)/ocpi/cpo/2.2.1/tokens/FR/OTH/FOREIGN", authorization: CredentialsToken.header(for: tokenC))
-                #expect(foreignGet.status == 404)
-                #expect(foreignGet.statusCode == 2004)
+                #expect(foreignGet.statusCode == 2001)
+                #expect(String(decoding: foreignGet.body, as: UTF8.self).contains("country_code"))
 
                 // Token A is spent: it opens nothing any more.
                 let withA = try await send("GET", "\(cpo.baseURL)/ocpi/versions", authorization: CredentialsToken.header(for: tokenA))
