@@ -44,16 +44,8 @@ public struct HTTPClientTransport: OCPIClientTransport {
         return configuration
     }
 
-    /// The settings of `client`, for the same client on other event loops (`onEventLoops`).
+    /// The settings of `client` (the pushes' `NIOClientTransport` takes its certificate checks).
     public private(set) var configuration: HTTPClient.Configuration
-
-    /// The same transport on a client of its own over `group` (which the caller shuts down, with
-    /// the client, when done).
-    public func onEventLoops(_ group: any EventLoopGroup) -> HTTPClientTransport {
-        var transport = self
-        transport.client = HTTPClient(eventLoopGroup: group, configuration: configuration)
-        return transport
-    }
 
     public init(client: HTTPClient = HTTPClientTransport.sharedClient, timeout: TimeAmount = .seconds(30), maximumResponseSize: Int = 64 << 20) {
         self.client = client
