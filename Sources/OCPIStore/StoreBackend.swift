@@ -30,19 +30,24 @@ enum StoreBackend: Sendable {
         switch location {
         case .sqlite(let path):
             var threads: [NIOThreadPool] = []
+            // Every connection opened so far, closed again when a later step fails (SQLiteNIO
+            // traps on a connection released open).
+            var opened: [SQLiteConnection] = []
             do {
                 let writer = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
+                opened.append(writer)
                 let database = writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
                 // First, so that another process holding the file makes us wait instead of fail
                 // (instances starting together take turns at the migrations).
                 try await database.raw("PRAGMA busy_timeout = 10000").run()
                 // WAL: readers never wait for the writer; a commit survives a crash of the process.
-                try await database.raw("PRAGMA journal_mode = WAL").run()
+                try await switchToWAL(database)
                 try await database.raw("PRAGMA synchronous = NORMAL").run()
                 try await database.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(WALCheckpoints.writerFallbackPages))").run()
                 var readers: [SQLiteConnection] = []
                 for _ in 0..<max(1, System.coreCount) {
                     let reader = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
+                    opened.append(reader)
                     readers.append(reader)
                     let readerDatabase = reader.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
                     try await readerDatabase.raw("PRAGMA busy_timeout = 5000").run()
@@ -50,12 +55,14 @@ enum StoreBackend: Sendable {
                     try await readerDatabase.raw("PRAGMA query_only = ON").run()
                 }
                 let checkpointer = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
+                opened.append(checkpointer)
                 try await checkpointer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil).raw("PRAGMA busy_timeout = 5000").run()
                 return .sqlite(
                     writer, readers: SQLiteReaders(readers, direct: sqliteFastReads(path: path)), threads: threads, writing: AsyncSemaphore(1),
                     checkpoints: WALCheckpoints(connection: checkpointer, interval: .milliseconds(500), logger: logger)
                 )
             } catch {
+                for connection in opened { try? await connection.close() }
                 for pool in threads { try? await pool.shutdownGracefully() }
                 throw error
             }
@@ -66,6 +73,22 @@ enum StoreBackend: Sendable {
             return .sqlite(connection, readers: SQLiteReaders([], direct: nil), threads: threads, writing: AsyncSemaphore(1), checkpoints: nil)
         case .postgres(let location):
             return try await openPostgres(location, logger: logger)
+        }
+    }
+
+    /// Puts the file in WAL mode. On a new file this needs the file to itself, and SQLite
+    /// answers busy at once, without its busy handler, while another instance starting at the
+    /// same moment holds it; so the switch is tried again for up to ten seconds.
+    private static func switchToWAL(_ database: any SQLDatabase) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        while true {
+            do {
+                try await database.raw("PRAGMA journal_mode = WAL").run()
+                return
+            } catch let error as SQLiteError where [.busy, .busyInRecovery, .locked].contains(error.reason) && clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
     }
 
