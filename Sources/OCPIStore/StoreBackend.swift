@@ -78,15 +78,22 @@ enum StoreBackend: Sendable {
 
     /// Puts the file in WAL mode. On a new file this needs the file to itself, and SQLite
     /// answers busy at once, without its busy handler, while another instance starting at the
-    /// same moment holds it; so the switch is tried again for up to ten seconds.
+    /// same moment holds it; so the switch is tried again for a while.
     private static func switchToWAL(_ database: any SQLDatabase) async throws {
+        try await retryingWhileBusy(for: .seconds(10)) { try await database.raw("PRAGMA journal_mode = WAL").run() }
+    }
+
+    /// `statement`, sent again while SQLite answers that another connection holds the file,
+    /// until `patience` has passed. For waits that are legitimately long: another instance's
+    /// migrations, which hold the file across many statements and, on a loaded machine, for
+    /// longer than the busy handler's ten seconds of sleeps.
+    private static func retryingWhileBusy(for patience: Duration, _ statement: () async throws -> Void) async throws {
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
+        let deadline = clock.now + patience
         while true {
             do {
-                try await database.raw("PRAGMA journal_mode = WAL").run()
-                return
-            } catch let error as SQLiteError where [.busy, .busyInRecovery, .locked].contains(error.reason) && clock.now < deadline {
+                return try await statement()
+            } catch let error as SQLiteError where [.busy, .busyInRecovery, .busyTimeout, .locked].contains(error.reason) && clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -184,7 +191,12 @@ enum StoreBackend: Sendable {
     func transaction<T: Sendable>(exclusive: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         if let transaction = Self.transactionDatabase { return try await body(transaction) }
         return try await withDatabase { database in
-            try await database.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            if dialect == .sqlite, exclusive {
+                // Migrations: another instance migrating holds the file until it is done.
+                try await Self.retryingWhileBusy(for: .seconds(120)) { try await database.raw("BEGIN IMMEDIATE").run() }
+            } else {
+                try await database.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            }
             do {
                 if exclusive, dialect == .postgres {
                     try await database.raw("SELECT pg_advisory_xact_lock(\(bind: Self.migrationLock))").run()
