@@ -175,11 +175,11 @@ let testClient: HTTPClient = {
     return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
 }()
 
-func send(_ method: String, _ url: String, authorization: String?, body: String? = nil) async throws -> RawResponse {
+func send(_ method: String, _ url: String, authorization: String?, body: String? = nil, timeout: TimeAmount = .seconds(30)) async throws -> RawResponse {
     var headers = HTTPFields()
     if let authorization { headers[.authorization] = authorization }
     // A raw exchange: a redirect is the answer, not followed.
-    var transport = HTTPClientTransport(client: testClient, timeout: .seconds(30))
+    var transport = HTTPClientTransport(client: testClient, timeout: timeout)
     transport.maximumRedirects = 0
     let response = try await transport.send(
         OCPIClientRequest(method: try httpMethod(method), url: url, headerFields: headers, body: body.map { Array($0.utf8) })
