@@ -17,7 +17,7 @@ import Testing
     /// Writes the reference of the repository's 2.2.1 spec to a new folder.
     func writeDocs() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ocpi-docs-\(UUID().uuidString)")
-        for page in DocsRenderer().render(try loadRepositorySpec()) {
+        for page in DocsRenderer().render(try loadRepositorySpec(), conversions: try loadRepositoryConversions("2.2.1")) {
             let url = folder.appendingPathComponent(page.path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(page.contents.utf8).write(to: url)

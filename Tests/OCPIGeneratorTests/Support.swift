@@ -18,6 +18,13 @@ func loadRepositorySpec(_ release: String = "2.2.1") throws -> Spec {
     return try SpecChecker.loadAndCheck(source).get()
 }
 
+/// The conversions of `spec/conversions/` from and to a release of the repository, planned.
+func loadRepositoryConversions(_ release: String) throws -> [ConversionPlan] {
+    let spec = try loadRepositorySpec(release)
+    let load: (String) throws -> Spec = { try SpecChecker.loadAndCheck(SpecSource.read(directory: $0)).get() }
+    return try ConversionFiles.plans(for: spec, releaseDirectory: specFolder(release).path, load: load).get()
+}
+
 /// A tiny, valid spec folder to which tests add or replace files.
 enum Snippet {
     static let manifest = """

@@ -156,7 +156,7 @@ extension DiffRenderer.Format: ExpressibleByArgument {}
 
 struct Docs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Writes a static HTML reference of a release: index.html and one page per spec file; deletes stale pages.",
+        abstract: "Writes a static HTML reference of a release: index.html, one page per spec file and, when spec/conversions/ names the release, conversions.html (what each conversion does and loses); deletes stale pages.",
         discussion: "The pages need no JavaScript and no other file; open DIR/index.html or serve DIR as it is."
     )
 
@@ -166,7 +166,16 @@ struct Docs: ParsableCommand {
     var output: String
 
     func run() throws {
-        let pages = DocsRenderer().render(try spec.load())
+        let loaded = try spec.load()
+        // The conversions from and to the release get a page of their own (what each loses).
+        let conversions: [ConversionPlan]
+        switch try ConversionFiles.plans(for: loaded, releaseDirectory: spec.specDirectory, load: SpecDirectory.load) {
+        case .success(let plans): conversions = plans
+        case .failure(let errors):
+            printError(errors.description)
+            throw ExitCode.failure
+        }
+        let pages = DocsRenderer().render(loaded, conversions: conversions)
         let differences = OutputDifference.compare(expected: pages, actual: try OutputFolder.read(output))
         let contents = Dictionary(uniqueKeysWithValues: pages.map { ($0.path, $0.contents) })
         for difference in differences {

@@ -15,26 +15,36 @@ public struct DocsRenderer: Sendable {
     /// The page of a spec file (`locations` → `locations.html`).
     public static func pagePath(_ file: SpecFile) -> String { "\(file.identifier).html" }
 
-    public func render(_ spec: Spec) -> [GeneratedFile] {
-        let site = DocsSite(spec: spec)
+    /// The page of the conversions from and to the release, when it has any.
+    public static let conversionsPath = "conversions.html"
+
+    /// The pages of `spec`; with `conversions` (the plans of `spec/conversions/` that name the
+    /// release, `ConversionFiles.plans`), also a page of what each conversion does where the
+    /// releases differ, and what it loses.
+    public func render(_ spec: Spec, conversions: [ConversionPlan] = []) -> [GeneratedFile] {
+        let site = DocsSite(spec: spec, conversions: conversions)
         var files = [GeneratedFile(path: Self.indexPath, contents: site.index())]
         for file in spec.files {
             files.append(GeneratedFile(path: Self.pagePath(file), contents: site.page(file)))
         }
+        if !conversions.isEmpty { files.append(GeneratedFile(path: Self.conversionsPath, contents: site.conversionsPage())) }
         return files.sorted { $0.path < $1.path }
     }
 }
 
 /// Everything the pages share: where each type lives and which fields use it.
-private struct DocsSite {
+struct DocsSite {
     let spec: Spec
+    /// The conversions from and to the release, sorted by direction.
+    let conversions: [ConversionPlan]
     /// Type name → page path.
     let pageOfType: [String: String]
     /// Type name → the fields (`Object.field`) of type that name, in spec order.
     let usedBy: [String: [(object: ObjectDefinition, field: FieldDefinition)]]
 
-    init(spec: Spec) {
+    init(spec: Spec, conversions: [ConversionPlan] = []) {
         self.spec = spec
+        self.conversions = conversions.sorted { ($0.rules.from, $0.rules.to) < ($1.rules.from, $1.rules.to) }
         var pages: [String: String] = [:]
         for file in spec.files {
             for object in file.objects { pages[object.name] = pages[object.name] ?? DocsRenderer.pagePath(file) }
@@ -88,6 +98,7 @@ private struct DocsSite {
                     writer.line("<li><a href=\"\(DocsRenderer.pagePath(file))\">\(HTMLText.escape(file.title))</a>: \(HTMLText.inline(file.annotations.doc?.trimmingWhitespace() ?? ""))</li>")
                 }
             }
+            if !conversions.isEmpty { conversionsIndex(&writer) }
             writer.line("<h2 id=\"types\">Every type</h2>")
             let types = spec.objects.map { ($0.name, $0.kind.rawValue) } + spec.enums.map { ($0.name, $0.isOpen ? "open enum" : "enum") }
             writer.block("<ul class=\"toc\">", close: "</ul>") { writer in
@@ -162,7 +173,7 @@ private struct DocsSite {
 
     // MARK: Page parts
 
-    private func document(_ writer: inout CodeWriter, title: String, source: String, current: String, _ body: (inout CodeWriter) -> Void) {
+    func document(_ writer: inout CodeWriter, title: String, source: String, current: String, _ body: (inout CodeWriter) -> Void) {
         // The header ends its line, as `OutputDifference` expects of a generated file.
         writer.line("<!-- \(GeneratedFile.header(for: source))")
         writer.line("-->")
@@ -182,6 +193,10 @@ private struct DocsSite {
                     for file in spec.files {
                         let path = DocsRenderer.pagePath(file)
                         links.append("<a\(path == current ? " class=\"current\"" : "") href=\"\(path)\">\(HTMLText.escape(file.title))</a>")
+                    }
+                    if !conversions.isEmpty {
+                        let path = DocsRenderer.conversionsPath
+                        links.append("<a\(path == current ? " class=\"current\"" : "") href=\"\(path)\">Conversions</a>")
                     }
                     writer.line("<nav>" + links.joined(separator: " ") + "</nav>")
                 }
@@ -397,7 +412,7 @@ private struct DocsSite {
         return html
     }
 
-    private func paragraphs(_ text: String?, label: String? = nil, class className: String? = nil) -> String {
+    func paragraphs(_ text: String?, label: String? = nil, class className: String? = nil) -> String {
         guard let text else { return "" }
         let attribute = className.map { " class=\"\($0)\"" } ?? ""
         return HTMLText.prose(text).enumerated().map { index, paragraph in
@@ -426,7 +441,7 @@ private struct DocsSite {
         }
     }
 
-    private func typeLink(_ name: String) -> String {
+    func typeLink(_ name: String) -> String {
         guard let page = pageOfType[name] else { return "<code>\(HTMLText.escape(name))</code>" }
         return "<a href=\"\(page)#\(HTMLText.anchor(name))\"><code>\(HTMLText.escape(name))</code></a>"
     }
