@@ -29,16 +29,36 @@ extension OCPIAuthenticator {
     /// partners set to raw, as 2.2.1 allows for platforms that never encode). A registration
     /// token is taken in either form: the partner's release is not known before it registers.
     public func party(forAuthorization header: String, writtenAs expected: CredentialsToken.Encoding?) async throws -> OCPIParty? {
-        guard let expected else { return try await party(forAuthorization: header) }
+        if case .party(let party) = try await identify(authorization: header, writtenAs: expected) { return party }
+        return nil
+    }
+
+    /// As `party(forAuthorization:writtenAs:)`, and when the header holds a known token in the
+    /// other form, says so: the caller then gets an answer that names the form its release
+    /// expects instead of "unknown token". (It tells nothing to whoever lacks the token.)
+    public func identify(authorization header: String, writtenAs expected: CredentialsToken.Encoding?) async throws -> TokenIdentification {
+        guard let expected else { return try await party(forAuthorization: header).map(TokenIdentification.party) ?? .unknown }
+        var knownInOtherForm = false
         for (token, form) in CredentialsToken.candidatesWithForm(fromHeader: header) {
             guard let party = try await party(forToken: token) else { continue }
-            if form == expected || party.isRegistering || (form == .raw && party.tokenEncoding == .raw) { return party }
+            if form == expected || party.isRegistering || (form == .raw && party.tokenEncoding == .raw) { return .party(party) }
+            knownInOtherForm = true
         }
-        return nil
+        return knownInOtherForm ? .writtenInTheOtherForm(expected: expected) : .unknown
     }
 
     /// The policy the party was found with (`OCPIParty.validation`).
     public func validationPolicy(for party: OCPIParty) async -> ValidationPolicy { party.validation }
+}
+
+/// What an `Authorization` header stands for (`OCPIAuthenticator.identify(authorization:writtenAs:)`).
+public enum TokenIdentification: Sendable {
+    case party(OCPIParty)
+    /// The token is a partner's, but written in the form the called release does not use
+    /// (base64 to a 2.1.1 module, or as it is to a 2.2.1 one by a partner that encodes).
+    case writtenInTheOtherForm(expected: CredentialsToken.Encoding)
+    /// No party holds the token, or the header is not `Token <token>`.
+    case unknown
 }
 
 /// Tokens and their parties fixed at start, for servers whose partners are configured by hand.

@@ -69,16 +69,24 @@ package struct OCPIRouteResponder<Authenticator: OCPIAuthenticator>: Sendable {
         let headers = head.headerFields
         // Authentication: every OCPI endpoint needs a known credentials token.
         let authorization = headers[.authorization] ?? ""
+        let identification: TokenIdentification
         do {
             let form = OCPIModuleID.registration.contains(route.module) ? nil : configuration.tokenForm
-            party = authorization.isEmpty ? nil : try await authenticator.party(forAuthorization: authorization, writtenAs: form)
+            identification = authorization.isEmpty ? .unknown : try await authenticator.identify(authorization: authorization, writtenAs: form)
         } catch {
             return OCPIServerResponse.failure(error, requestID: ids.request)
         }
-        guard let party else {
+        switch identification {
+        case .party(let identified):
+            party = identified
+        case .writtenInTheOtherForm(let expected):
+            let form = expected == .base64 ? "base64-encoded (Token <base64 of the token>)" : "as it is, not base64-encoded (Token <token>)"
+            return (.error(OCPIError(.unauthorized, "This release's modules take the credentials token \(form)")), nil)
+        case .unknown:
             let message = authorization.isEmpty ? "Missing Authorization header (expected: Token <credentials token>)" : "Unknown or malformed credentials token"
             return (.error(OCPIError(.unauthorized, message)), nil)
         }
+        guard let party else { return (.error(OCPIError(.unauthorized, "Unknown or malformed credentials token")), nil) }
         if party.isRegistering, !OCPIModuleID.registration.contains(route.module) {
             return (.error(OCPIError(.unauthorized, "A registration token is only accepted by the versions and credentials modules")), nil)
         }

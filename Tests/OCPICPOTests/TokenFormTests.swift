@@ -49,6 +49,15 @@ import Testing
             #expect(try await Self.status(cpo, "/ocpi/cpo/2.1.1/locations", old211) == 200)
             #expect(try await Self.status(cpo, "/ocpi/cpo/2.1.1/locations", old211Encoded) == 401)
 
+            // A known token in the wrong form is told which form the release takes; an unknown
+            // one only that it is unknown.
+            let wrongForm211 = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.1.1/locations", authorization: old211Encoded)
+            #expect(wrongForm211.statusCode == 2000 && wrongForm211.text.contains("as it is, not base64-encoded"), "\(wrongForm211.text)")
+            let wrongForm221 = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.2.1/locations", authorization: raw)
+            #expect(wrongForm221.text.contains("base64-encoded (Token <base64 of the token>)"), "\(wrongForm221.text)")
+            let unknown = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.2.1/locations", authorization: CredentialsToken.header(for: "nobody", encoding: .base64))
+            #expect(unknown.status == 401 && unknown.text.contains("Unknown or malformed credentials token"), "\(unknown.text)")
+
             // The operator sets the 2.2.1 partner to raw (a platform that never encodes): its
             // token as it is is taken on 2.2.1 too, and base64 still is.
             let set = try await BuiltExecutable.run("ocpi-cpo", ["parties", "token-encoding", "emsp-221", "--raw", "--database", databaseArgument])
