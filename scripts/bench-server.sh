@@ -7,7 +7,9 @@
 # Settings (environment): BENCH_LOCATIONS (10000), BENCH_DURATION seconds per run (10),
 # BENCH_ROUNDS (3: ocpi-cpo and nginx take turns this many times on one location and on the
 # page, and the median run of each counts), BENCH_CONNECTIONS (16), BENCH_THREADS wrk threads
-# (2), BENCH_STRICT=1 to exit 1 when a target is missed. Needs wrk, nginx, curl and python3
+# (2), BENCH_STRICT=1 to exit 1 when a target is missed. The server serves 2.1.1, 2.2.1 and 2.3.0;
+# one location and a page read by a partner on 2.1.1 and on 2.3.0 (converted from the stored
+# 2.2.1) are compared with 2.2.1's in the same turns. Needs wrk, nginx, curl and python3
 # (Debian: apt-get install wrk nginx-light curl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,7 +68,7 @@ python3 scripts/bench/generate-locations.py "$locations" >"$work/locations.json"
 for suffix in "" -wal -shm; do [[ -f $database$suffix ]] && cp "$database$suffix" "$database_fifty$suffix"; done
 
 "$bin/ocpi-cpo" serve --port "$cpo_port" --database "$database" --admin-token "${admin#Bearer }" \
-    --no-demo-data >"$work/cpo.log" 2>&1 &
+    --versions 2.1.1,2.2.1,2.3.0 --no-demo-data >"$work/cpo.log" 2>&1 &
 cpo_pid=$!
 pids+=("$cpo_pid")
 "$bin/ocpi-cpo" serve --port "$fifty_port" --database "$database_fifty" --admin-token "${admin#Bearer }" \
@@ -94,6 +96,8 @@ echo "== registering the eMSP that receives the pushes"
 "$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token bench-token-a \
     --database "$database" >/dev/null
 token="Token $(printf %s "$(cat "$work/token-b")" | base64 -w0)"
+# 2.1.1's modules take the token as it is (2.2.1's and 2.3.0's in base64).
+token211="Token $(cat "$work/token-b")"
 cpo="http://127.0.0.1:$cpo_port"
 middle=$(printf 'LOC-%05d' $(( (locations + 1) / 2 )))
 
@@ -170,6 +174,38 @@ health_rate=$rate
 row "ocpi: page of 50" "$rate" "$p50" "$p99" "$bad"
 row "nginx: page of 50" "$nrate" "$np50" "$np99" "$nbad"
 page_rate=$rate page_p99=$p99 static_page=$nrate
+# A partner on another release than the stored one (2.2.1): the same reads, converted. Turns
+# of the three releases, so that each median saw the same moments of the machine.
+for release in 2.1.1 2.3.0; do
+    authorization=$token
+    [[ $release == 2.1.1 ]] && authorization=$token211
+    for path in "locations/$middle" "locations?offset=0&limit=50"; do
+        body=$(curl -s -H "Authorization: $authorization" "$cpo/ocpi/cpo/$release/$path")
+        [[ $body == *'"status_code":1000'* ]] || { echo "bench-server: GET $release/$path answered: ${body:0:300}" >&2; exit 1; }
+    done
+done
+release_turns() {  # path below the module's base: medians of 2.2.1, 2.1.1 and 2.3.0
+    local base=() old=() new=()
+    for _ in $(seq 1 "$rounds"); do
+        base+=("$(measure get "$cpo/ocpi/cpo/2.2.1/$1" "$token")")
+        old+=("$(measure get "$cpo/ocpi/cpo/2.1.1/$1" "$token211")")
+        new+=("$(measure get "$cpo/ocpi/cpo/2.3.0/$1" "$token")")
+    done
+    median "${base[@]}"
+    median "${old[@]}"
+    median "${new[@]}"
+}
+{ read -r base_single _ _ _; read -r rate p50 p99 bad; read -r nrate np50 np99 nbad; } < <(release_turns "locations/$middle")
+row "ocpi 2.1.1: one location" "$rate" "$p50" "$p99" "$bad"
+row "ocpi 2.3.0: one location" "$nrate" "$np50" "$np99" "$nbad"
+single_211=$(awk -v a="$rate" -v b="$base_single" 'BEGIN { printf "%.2f", a / b }')
+single_230=$(awk -v a="$nrate" -v b="$base_single" 'BEGIN { printf "%.2f", a / b }')
+{ read -r base_page _ _ _; read -r rate p50 p99 bad; read -r nrate np50 np99 nbad; } < <(release_turns "locations?offset=0&limit=50")
+row "ocpi 2.1.1: page of 50" "$rate" "$p50" "$p99" "$bad"
+row "ocpi 2.3.0: page of 50" "$nrate" "$np50" "$np99" "$nbad"
+page_211=$(awk -v a="$rate" -v b="$base_page" 'BEGIN { printf "%.2f", a / b }')
+page_230=$(awk -v a="$nrate" -v b="$base_page" 'BEGIN { printf "%.2f", a / b }')
+printf '  (2.2.1 in the same turns: one location %s req/s, page of 50 %s req/s)\n' "$base_single" "$base_page"
 read -r rate p50 p99 bad < <(measure crawl "$cpo/" "$token"); row "ocpi: crawl, pages of 50" "$rate" "$p50" "$p99" "$bad"
 crawl_rate=$rate
 read -r rate p50 p99 bad < <(measure put-token "$cpo/" "$token"); row "ocpi: PUT token" "$rate" "$p50" "$p99" "$bad"
@@ -263,6 +299,9 @@ target "peak RSS with $locations locations < 150 MB" "$peak_kb" "x < 150 * 1024"
 target "decode + validate Locations >= 100 MB/s" "$decode" "x >= 100" "$decode MB/s"
 paced_ratio=$(awk -v a="$paced_fifty_p99" -v b="$paced_one_p99" 'BEGIN { printf "%.2f", a / b }')
 target "admin PATCH p99, 50 partners / 1 <= 1.20" "$paced_ratio" "x <= 1.2" "$paced_ratio ($paced_one_p99 -> $paced_fifty_p99 ms)"
+for pair in "2.1.1 one location:$single_211" "2.3.0 one location:$single_230" "2.1.1 page of 50:$page_211" "2.3.0 page of 50:$page_230"; do
+    target "${pair%%:*}, ratio to 2.2.1 >= 0.70" "${pair##*:}" "x >= 0.7" "${pair##*:}"
+done
 echo "  (crawl: $crawl_rate pages/s under load)"
 awk -v a="$health_rate" -v b="$static_single" 'BEGIN { printf "  (the HTTP layer alone, GET /health: %.2f of nginx'"'"'s one location)\n", a / b }'
 

@@ -33,6 +33,36 @@ struct StoredObjects: Sendable {
         return (items, total, next)
     }
 
+    /// A page of a list for a partner on another release: each object converted by `convert`,
+    /// which must depend on the stored object alone (a generated conversion without given
+    /// values). Each stored version is converted once and kept by the store
+    /// (`SQLStore.listJSON(...convertedAs:...)`), so a page that did not change costs about what
+    /// a page of stored bytes does.
+    func pageConverted<Stored: StoredModel, Served: JSONEncodable>(
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, from _: Stored.Type, _ convert: (Stored) -> Served
+    ) async throws -> OCPIPage<Served> {
+        try Stored.requireModule(filter.module)
+        let (objects, total, next) = try await store.listJSON(
+            filter, offset: offset, limit: limit, seek: seek, convertedAs: String(reflecting: Served.self)
+        ) { bytes in convert(try Self.decode(Stored.self, bytes)).jsonBytes() }
+        return OCPIPage(encodedItems: objects, totalCount: total, next: next)
+    }
+
+    /// The object at `key` for a partner on another release, converted as `pageConverted`
+    /// converts (and keeps) a page's; from the last second's reads, as a partner's GET is.
+    func converted<Stored: StoredModel, Served: JSONEncodable>(
+        _ key: ObjectKey, from _: Stored.Type, _ convert: (Stored) -> Served
+    ) async throws -> OCPIReply<Served>? {
+        try Stored.requireModule(key.module)
+        guard let stored = try await store.recent(key) else { return nil }
+        return .ok(encoded: try store.converted(stored, as: String(reflecting: Served.self)) { convert(try Self.decode(Stored.self, $0)).jsonBytes() })
+    }
+
+    private static func decode<T: OCPIModel>(_: T.Type, _ bytes: [UInt8]) throws -> T {
+        guard let value = try T.decodeJSON(bytes).value else { throw OCPIError(.serverError, "a stored \(T.ocpiName) cannot be read") }
+        return value
+    }
+
     /// The stored bytes of the object at `key`, whose module holds `T`s, with its owner; `recent`
     /// as for `load`.
     func json<T: StoredModel>(_ key: ObjectKey, as _: T.Type, recent: Bool = false) async throws -> (json: StoredJSON<T>, owner: String)? {

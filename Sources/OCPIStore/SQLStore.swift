@@ -39,6 +39,19 @@ public final class SQLStore: Sendable {
         var total: Int
     }
 
+    /// A stored version of an object (its row's sequence and revision) converted for a partner
+    /// on another release, under the conversion's `tag`.
+    struct ConvertedVersion: Hashable, Sendable {
+        var tag: String
+        var sequence: Int64
+        var revision: Int64
+    }
+
+    /// The converted forms of stored objects (`converted(_:as:_:)`). A stored version never
+    /// changes, so an entry stays right for as long as it is kept: nothing is forgotten on
+    /// writes, and the budget bounds the memory.
+    private let convertedObjects = RecentValues<ConvertedVersion, [UInt8]>(lifetime: .seconds(600), capacity: 32 << 20)
+
     private init(backend: StoreBackend, location: StoreLocation, metrics: any MetricsFactory) {
         self.backend = backend
         self.location = location
@@ -283,6 +296,39 @@ public final class SQLStore: Sendable {
         // Timed under the name it always had (`ocpi_store_duration_seconds{operation=...}`).
         let (rows, total, next) = try await page(filter, offset: offset, limit: limit, seek: seek, columns: "seq, data", operation: "listJSON(_:offset:limit:)")
         return (try rows.map(Self.json), total, next)
+    }
+
+    /// `listJSON`, each object as `convert` makes it of the stored bytes, for a partner on
+    /// another release than the stored one. `convert` runs once per stored version of an object
+    /// and `tag` (name the conversion and the type: `2.1.1 Location`); a page whose objects did
+    /// not change since is spliced from the kept results, as a page of stored objects is.
+    public func listJSON(
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, convertedAs tag: String, _ convert: ([UInt8]) throws -> [UInt8]
+    ) async throws -> (objects: [[UInt8]], total: Int, next: PageSeek?) {
+        let (rows, total, next) = try await page(
+            filter, offset: offset, limit: limit, seek: seek, columns: "seq, revision, data", operation: "listJSON(_:offset:limit:)"
+        )
+        let now = ContinuousClock.now
+        let objects = try rows.map { row in
+            let version = ConvertedVersion(tag: tag, sequence: try row.decode(column: "seq", as: Int64.self), revision: try row.decode(column: "revision", as: Int64.self))
+            return try converted(version, at: now) { try convert(try Self.json(row)) }
+        }
+        return (objects, total, next)
+    }
+
+    /// `object` as `convert` makes it of its stored bytes, kept as `listJSON(...convertedAs:...)`
+    /// keeps a page's; an object not read from the store (revision 0) is converted every time.
+    public func converted(_ object: StoredObject, as tag: String, _ convert: ([UInt8]) throws -> [UInt8]) throws -> [UInt8] {
+        guard object.revision > 0 else { return try convert(object.json) }
+        return try converted(ConvertedVersion(tag: tag, sequence: object.sequence, revision: object.revision), at: .now) { try convert(object.json) }
+    }
+
+    private func converted(_ version: ConvertedVersion, at now: ContinuousClock.Instant, _ convert: () throws -> [UInt8]) rethrows -> [UInt8] {
+        if let kept = convertedObjects.value(for: version, at: now) { return kept }
+        let bytes = try convert()
+        // What a key and its entry hold besides the bytes, roughly.
+        convertedObjects.remember(bytes, for: version, cost: bytes.count + 128, at: now, generation: convertedObjects.generation)
+        return bytes
     }
 
     /// The rows of one page (`columns`, which include `seq`), the size of the whole list, and

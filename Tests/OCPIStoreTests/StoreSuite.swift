@@ -374,6 +374,44 @@ import Testing
         }
     }
 
+    /// Objects converted for a partner on another release: each stored version is converted
+    /// once per tag, a page of unchanged objects is spliced from what was kept, and a write gives
+    /// the changed object its new conversion at once (its revision is another version).
+    @Test(arguments: TestDatabase.all)
+    func convertedObjectsAreConvertedOncePerVersion(_ database: TestDatabase) async throws {
+        try await Self.withStore(database) { store, _ async throws in
+            for index in 0..<3 { try await store.put(Self.object("C\(index)", json: #"{"n":\#(index)}"#)) }
+            let calls = Mutex(0)
+            let convert: ([UInt8]) throws -> [UInt8] = { bytes in
+                calls.withLock { $0 += 1 }
+                return Array("converted ".utf8) + bytes
+            }
+            let filter = ObjectFilter(module: .tariffs)
+            let first = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "test", convert)
+            #expect(first.objects.map { String(decoding: $0, as: UTF8.self) } == [#"converted {"n":0}"#, #"converted {"n":1}"#, #"converted {"n":2}"#])
+            #expect(first.total == 3)
+            #expect(calls.withLock { $0 } == 3)
+            _ = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "test", convert)
+            #expect(calls.withLock { $0 } == 3, "nothing converted again")
+            _ = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "other", convert)
+            #expect(calls.withLock { $0 } == 6, "another tag is another conversion")
+
+            try await store.put(Self.object("C1", json: #"{"n":11}"#))
+            let changed = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "test", convert)
+            #expect(changed.objects.map { String(decoding: $0, as: UTF8.self) } == [#"converted {"n":0}"#, #"converted {"n":11}"#, #"converted {"n":2}"#])
+            #expect(calls.withLock { $0 } == 7, "only the changed object converted again")
+
+            // One object, as a GET reads it: the same kept versions.
+            let one = try #require(try await store.get(Self.object("C1").key))
+            #expect(String(decoding: try store.converted(one, as: "test", convert), as: UTF8.self) == #"converted {"n":11}"#)
+            #expect(calls.withLock { $0 } == 7)
+            let unsaved = Self.object("C9", json: "{}")
+            _ = try store.converted(unsaved, as: "test", convert)
+            _ = try store.converted(unsaved, as: "test", convert)
+            #expect(calls.withLock { $0 } == 9, "an object not read from the store is not kept")
+        }
+    }
+
     /// A partner crawling page by page while objects are added and updated sees every object
     /// that existed when it started exactly once.
     @Test(arguments: TestDatabase.all)

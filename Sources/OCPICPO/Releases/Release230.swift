@@ -55,8 +55,7 @@ struct CPOLocations230: OCPI230.LocationsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI230.Location> {
         let filter = ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        let (locations, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Location.self)
-        return OCPIPage(items: locations.map(conversion.convert), totalCount: total, next: next)
+        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Location.self, conversion.convert)
     }
 
     private func location(_ id: String) async throws -> OCPI230.Location {
@@ -67,7 +66,10 @@ struct CPOLocations230: OCPI230.LocationsSender {
     }
 
     func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<OCPI230.Location> {
-        .ok(try await location(locationID))
+        guard let reply = try await objects.converted(key(locationID), from: OCPI221.Location.self, conversion.convert) else {
+            throw OCPIError.notFound("Location \(locationID)")
+        }
+        return reply
     }
 
     private func evse(_ locationID: String, _ evseUID: String) async throws -> OCPI230.EVSE {
@@ -106,7 +108,6 @@ struct CPOTariffs230: OCPI230.TariffsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI230.Tariff> {
         let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        let (tariffs, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Tariff.self)
-        return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total, next: next)
+        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Tariff.self, conversion.convert)
     }
 }
