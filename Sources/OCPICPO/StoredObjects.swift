@@ -33,6 +33,17 @@ struct StoredObjects: Sendable {
         return (items, total, next)
     }
 
+    /// A page of a list for a partner on another release than the stored one: the page's
+    /// objects, as stored, given to `convert` (all at once, so that it can read what they share
+    /// once), with the size of the whole list and where the next page begins.
+    func convertedPage<Element: StoredModel, Converted: JSONEncodable>(
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, as type: Element.Type,
+        _ convert: ([Element]) async throws -> [Converted]
+    ) async throws -> OCPIPage<Converted> {
+        let (items, total, next) = try await pageValues(filter, offset: offset, limit: limit, seek: seek, as: type)
+        return OCPIPage(items: try await convert(items), totalCount: total, next: next)
+    }
+
     /// The stored bytes of the object at `key`, whose module holds `T`s, with its owner; `recent`
     /// as for `load`.
     func json<T: StoredModel>(_ key: ObjectKey, as _: T.Type, recent: Bool = false) async throws -> (json: StoredJSON<T>, owner: String)? {

@@ -34,15 +34,16 @@ struct PartnerMessenger: Sendable {
     static func isOn211(_ partner: PartnerRecord) -> Bool { partner.version == OCPI211.OCPIRelease.version }
 
     /// A partner on 2.3.0 is sent whole objects too, converted, of the modules converted to
-    /// 2.3.0: a 2.2.1 PATCH would have to be converted on its own, which no rule covers yet.
+    /// 2.3.0: a 2.2.1 PATCH would have to be converted on its own, which no rule covers yet
+    /// (a session's PATCH would have to carry its whole price, so little would be saved).
     static func isOn230(_ partner: PartnerRecord) -> Bool { partner.version == OCPI230.OCPIRelease.version }
 
     /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
     /// and its release is one the objects can be converted to (2.1.1: locations, tariffs,
-    /// sessions and CDRs; 2.3.0: locations and tariffs).
+    /// sessions and CDRs; 2.3.0: locations, tariffs and sessions).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
-        if Self.isOn230(partner) { return [.locations, .tariffs].contains(module) }
+        if Self.isOn230(partner) { return [.locations, .tariffs, .sessions].contains(module) }
         return !Self.isOn211(partner) || [.locations, .tariffs, .sessions, .cdrs].contains(module)
     }
 
@@ -192,7 +193,11 @@ struct PartnerMessenger: Sendable {
                     // It never had it: nothing to delete.
                 }
             }
-        case .sessions, .cdrs, .tokens, .clientinfo:
+        case .sessions:
+            guard let session = try stored.flatMap({ try OCPI221.Session.decodeJSON($0.json).value }) else { return }
+            let client = OCPI230.SessionsReceiverClient(connection: try connection(.sessions))
+            _ = try await client.putSession(countryCode: cc, partyID: pid, sessionID: session.id, body: conversion.convert(session))
+        case .cdrs, .tokens, .clientinfo:
             return
         }
     }

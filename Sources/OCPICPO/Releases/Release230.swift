@@ -17,7 +17,8 @@ enum Release230 {
     static let detailsPath = "/\(version)"
     /// The module interfaces a 2.3.0 partner is offered, by the path below `basePath`.
     static let modules: [(OCPI230.ModuleID, OCPI230.InterfaceRole, String)] = [
-        (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.tariffs, .sender, "/tariffs"),
+        (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.sessions, .sender, "/sessions"),
+        (.tariffs, .sender, "/tariffs"),
     ]
 }
 
@@ -108,5 +109,33 @@ struct CPOTariffs230: OCPI230.TariffsSender {
         let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
         let (tariffs, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Tariff.self)
         return OCPIPage(items: tariffs.map(conversion.convert), totalCount: total, next: next)
+    }
+}
+
+/// The Sessions SENDER interface of 2.3.0: each eMSP's own sessions (as 2.2.1's), converted;
+/// charging preferences as 2.2.1 answers them.
+struct CPOSessions230: OCPI230.SessionsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let conversion = Conversion221To230()
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    func getSessions(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI230.Session> {
+        let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        let conversion = conversion
+        return try await objects.convertedPage(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Session.self) { $0.map(conversion.convert) }
+    }
+
+    func putChargingPreferences(
+        _ context: OCPIRequestContext, sessionID: String, body: OCPI230.ChargingPreferences
+    ) async throws -> OCPIReply<OCPI230.ChargingPreferencesResponse> {
+        try await CPOSessions.requireOwnSession(objects, party, context, sessionID)
+        return .ok(.notPossible)
     }
 }
