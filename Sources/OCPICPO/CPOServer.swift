@@ -192,6 +192,7 @@ public struct CPOServer: Sendable {
                 OCPIRoutes.credentialsSender(CredentialsService230(credentials(logger: logger)))
                     + OCPIRoutes.locationsSender(CPOLocations230(store: store, party: configuration.party))
                     + OCPIRoutes.sessionsSender(CPOSessions230(store: store, party: configuration.party))
+                    + OCPIRoutes.cdrsSender(CPOCDRs230(store: store, party: configuration.party))
                     + OCPIRoutes.tariffsSender(CPOTariffs230(store: store, party: configuration.party))
             ),
         ]

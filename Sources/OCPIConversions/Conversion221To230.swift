@@ -20,7 +20,7 @@ public protocol Conversion221To230Derivations: Sendable {
     func priceTaxes(_ value: OCPI221.Price) -> [OCPI230.TaxAmount]
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs and sessions the server keeps in 2.2.1. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of a session (Price). Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Sendable {
@@ -109,6 +109,42 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
             chargingPeriods: value.chargingPeriods.map { convert($0) },
             totalCost: value.totalCost.map { convert($0) },
             status: convert(value.status),
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `CDR` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CDR) -> OCPI230.CDR {
+        OCPI230.CDR(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            startDateTime: value.startDateTime,
+            endDateTime: value.endDateTime,
+            sessionID: value.sessionID,
+            cdrToken: convert(value.cdrToken),
+            authMethod: convert(value.authMethod),
+            authorizationReference: value.authorizationReference,
+            cdrLocation: convert(value.cdrLocation),
+            meterID: value.meterID,
+            currency: value.currency,
+            tariffs: value.tariffs.map { convert($0) },
+            chargingPeriods: value.chargingPeriods.map { convert($0) },
+            signedData: value.signedData.map { convert($0) },
+            totalCost: convert(value.totalCost),
+            totalFixedCost: value.totalFixedCost.map { convert($0) },
+            totalEnergy: value.totalEnergy,
+            totalEnergyCost: value.totalEnergyCost.map { convert($0) },
+            totalTime: value.totalTime,
+            totalTimeCost: value.totalTimeCost.map { convert($0) },
+            totalParkingTime: value.totalParkingTime,
+            totalParkingCost: value.totalParkingCost.map { convert($0) },
+            totalReservationCost: value.totalReservationCost.map { convert($0) },
+            remark: value.remark,
+            invoiceReferenceID: value.invoiceReferenceID,
+            credit: value.credit,
+            creditReferenceID: value.creditReferenceID,
+            homeChargingCompensation: value.homeChargingCompensation,
             lastUpdated: value.lastUpdated
         )
     }
@@ -249,6 +285,37 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         )
     }
 
+    /// `CdrLocation` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CdrLocation) -> OCPI230.CdrLocation {
+        OCPI230.CdrLocation(
+            id: value.id,
+            name: value.name,
+            address: value.address,
+            city: value.city,
+            postalCode: value.postalCode,
+            state: value.state,
+            country: value.country,
+            coordinates: convert(value.coordinates),
+            evseUID: value.evseUID,
+            evseID: value.evseID,
+            connectorID: value.connectorID,
+            connectorStandard: convert(value.connectorStandard),
+            connectorFormat: convert(value.connectorFormat),
+            connectorPowerType: convert(value.connectorPowerType)
+        )
+    }
+
+    /// `SignedData` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.SignedData) -> OCPI230.SignedData {
+        OCPI230.SignedData(
+            encodingMethod: value.encodingMethod,
+            encodingMethodVersion: value.encodingMethodVersion,
+            publicKey: value.publicKey,
+            signedValues: value.signedValues.map { convert($0) },
+            url: value.url
+        )
+    }
+
     /// `StatusSchedule` of 2.2.1 as 2.3.0 has it.
     public func convert(_ value: OCPI221.StatusSchedule) -> OCPI230.StatusSchedule {
         OCPI230.StatusSchedule(
@@ -343,6 +410,15 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         OCPI230.CdrDimension(
             type: convert(value.type),
             volume: value.volume
+        )
+    }
+
+    /// `SignedValue` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.SignedValue) -> OCPI230.SignedValue {
+        OCPI230.SignedValue(
+            nature: value.nature,
+            plainData: value.plainData,
+            signedData: value.signedData
         )
     }
 

@@ -10,8 +10,8 @@ import OCPITestSupport
 import Synchronization
 import Testing
 
-/// The modules a 2.3.0 partner reaches beyond locations and tariffs, over real HTTP: sessions
-/// (listed and pushed, converted from the 2.2.1 ones the store keeps). Every object the CPO sends
+/// The modules a 2.3.0 partner reaches beyond locations and tariffs, over real HTTP: sessions and
+/// CDRs (listed and pushed, converted from the 2.2.1 ones the store keeps). Every object the CPO sends
 /// is read back by the generated 2.3.0 validators.
 @Suite struct Release230ModulesTests {
     typealias Serving = Release230ServingTests
@@ -146,18 +146,125 @@ import Testing
             }
         }
     }
+
+    // MARK: CDRs
+
+    /// A CDR of the eMSP `partyID` of DE at the demo station, written `seconds` after
+    /// 1_900_000_000, with the tariff it was priced by.
+    static func cdr(_ id: String, for partyID: String, seconds: Int64) -> OCPI221.CDR {
+        var cdr = Release211CDRsTests.cdr(id, for: partyID, seconds: seconds)
+        cdr.tariffs = [DemoData.tariffs(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: cdr.lastUpdated)[0]]
+        return cdr
+    }
+
+    /// GET cdrs on 2.3.0: the partner's own CDRs only, page by page, each valid 2.3.0, with its
+    /// price taxed as a session's and its tariffs converted as tariffs are; date_from filters; a
+    /// malformed parameter is refused with its pointer.
+    @Test func a230PartnerListsItsOwnCDRsConverted() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        try await cpo.run {
+            try await Serving.addPartner(to: cpo)
+            let endpoints = try await Self.details(cpo)
+            #expect(endpoints.contains(OCPI230.Endpoint(identifier: .cdrs, role: .sender, url: cpo.baseURL + "/ocpi/cpo/2.3.0/cdrs")))
+            let cdrs221 = [Self.cdr("C-1", for: Self.own, seconds: 1), Self.cdr("C-2", for: Self.other, seconds: 2), Self.cdr("C-3", for: Self.own, seconds: 3)]
+            for cdr in cdrs221 { try await Release211CDRsTests.post(cpo, cdr) }
+
+            let client = OCPI230.CDRsSenderClient(connection: Serving.connection(cpo.baseURL + "/ocpi/cpo/2.3.0/cdrs"))
+            var cdrs: [OCPI230.CDR] = []
+            for try await cdr in client.getCDRs(limit: 1) { cdrs.append(cdr) }
+            #expect(cdrs.map(\.id) == ["C-1", "C-3"], "its own, one page at a time")
+            for cdr in cdrs {
+                #expect(cdr.validate().isEmpty, "\(cdr.id): \(cdr.validate())")
+                #expect(cdr.totalCost == OCPI230.Price(beforeTaxes: Decimal(string: "2.50") ?? 0, taxes: [OCPI230.TaxAmount(name: "VAT", amount: Decimal(string: "0.53") ?? 0)]))
+                #expect(cdr.tariffs.map(\.taxIncluded) == [.no], "the tariff, converted as tariffs are")
+            }
+            #expect(cdrs.first == Conversion221To230().convert(cdrs221[0]), "the stored CDR, converted")
+
+            var recent: [String] = []
+            for try await cdr in client.getCDRs(dateFrom: OCPIDateTime(secondsSince1970: 1_900_000_002)) { recent.append(cdr.id) }
+            #expect(recent == ["C-3"])
+
+            let raw = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.3.0/cdrs", authorization: Self.authorization)
+            #expect(raw.headers[.ocpiTotalCount] == "2")
+            #expect(try Self.strictItems(raw, as: OCPI230.CDR.self).map(\.id) == ["C-1", "C-3"])
+            for query in ["date_to=2030-13-01T00:00:00Z", "offset=x", "limit=-5"] {
+                let bad = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.3.0/cdrs?" + query, authorization: Self.authorization)
+                #expect(bad.status == 400 && bad.statusCode == 2001, "\(query): \(bad.text)")
+                #expect(bad.text.contains(#""path":"/"#), "\(query): \(bad.text)")
+            }
+        }
+    }
+
+    /// A 2.3.0 eMSP is POSTed its own CDRs in 2.3.0 (not another eMSP's), and the URL it answers
+    /// is kept as its receipt. CDRs written while it is away reach it when it is back, except one
+    /// whose receipt the store already holds (as after a restart that lost the push cursor): a
+    /// CDR is never posted twice.
+    @Test func a230EMSPIsPostedItsOwnCDRsConvertedNeverTwice() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        let inbox = Inbox230()
+        let port = try LiveServer.freePort()
+        let key = { (id: String) in ObjectKey(module: .cdrs, countryCode: "NL", partyID: "SOC", id: id) }
+        try await cpo.run {
+            var partnerID = ""
+            try await Serving.serveEMSP(tokenB: "token-b-of-new", extra: inbox.routes, receives: Inbox230.receives, port: port) { emsp in
+                _ = try await Serving.register(with: cpo, emsp: emsp, tokenB: "token-b-of-new")
+                partnerID = try #require(try await cpo.server.registry.partners().first { $0.status == .registered }?.id)
+                await cpo.server.pusher.drain()
+
+                try await Release211CDRsTests.post(cpo, Self.cdr("C-1", for: Self.own, seconds: 1))
+                try await Release211CDRsTests.post(cpo, Self.cdr("C-OTHER", for: Self.other, seconds: 2))
+                await cpo.server.pusher.drain()
+                #expect(inbox.cdrIDs == ["C-1"], "its own only")
+                let posted = try #require(inbox.cdrs.withLock { $0.first })
+                #expect(posted.validate().isEmpty, "\(posted.validate())")
+                #expect(posted == Conversion221To230().convert(Self.cdr("C-1", for: Self.own, seconds: 1)))
+                #expect(try await cpo.server.store.cdrLocation(partnerID: partnerID, key("C-1")) == Inbox230.cdrURL("C-1"), "its receipt")
+            }
+
+            // Away: two CDRs wait for it, and the store holds its receipt of the second already.
+            try await Release211CDRsTests.post(cpo, Self.cdr("C-NEW", for: Self.own, seconds: 3))
+            try await Release211CDRsTests.post(cpo, Self.cdr("C-HELD", for: Self.own, seconds: 4))
+            await cpo.server.pusher.drain()
+            #expect(inbox.cdrIDs == ["C-1"])
+            try await cpo.server.store.recordCDRLocation(partnerID: partnerID, key("C-HELD"), url: Inbox230.cdrURL("C-HELD"))
+
+            try await Serving.serveEMSP(tokenB: "token-b-of-new", extra: inbox.routes, receives: Inbox230.receives, port: port) { (_: String) async throws -> Void in
+                await cpo.server.pusher.catchUp()
+                await cpo.server.pusher.drain()
+                #expect(inbox.cdrIDs == ["C-1", "C-NEW"], "the one it lacks, and only that one")
+                #expect(try await cpo.server.store.cdrLocation(partnerID: partnerID, key("C-NEW")) == Inbox230.cdrURL("C-NEW"))
+                #expect(try await cpo.server.pusher.pendingObjects(partnerID: partnerID) == 0)
+            }
+        }
+    }
 }
 
 /// A 2.3.0 eMSP's RECEIVER interfaces for what a CPO sends besides locations and tariffs: it
 /// keeps what arrives (each body read strictly by the generated 2.3.0 routes on the way in) and
 /// refuses a PATCH, which the CPO never sends a 2.3.0 partner.
-final class Inbox230: OCPI230.SessionsReceiver {
-    static let receives: [OCPI230.ModuleID] = [.sessions]
+final class Inbox230: OCPI230.SessionsReceiver, OCPI230.CDRsReceiver {
+    static let receives: [OCPI230.ModuleID] = [.sessions, .cdrs]
     let sessions = Mutex<[String: OCPI230.Session]>([:])
+    let cdrs = Mutex<[OCPI230.CDR]>([])
     /// Each call, in order.
     let calls = Mutex<[String]>([])
 
-    var routes: [OCPIRoute] { OCPIRoutes.sessionsReceiver(self) }
+    var routes: [OCPIRoute] { OCPIRoutes.sessionsReceiver(self) + OCPIRoutes.cdrsReceiver(self) }
+
+    /// Where it says it keeps a CDR.
+    static func cdrURL(_ id: String) -> String { "https://emsp.example/cdrs/" + id }
+
+    var cdrIDs: [String] { cdrs.withLock { $0.map(\.id) } }
+
+    func getCDR(_ context: OCPIRequestContext, callback: String) async throws -> OCPIReply<OCPI230.CDR> {
+        throw OCPIError.notFound("not used")
+    }
+
+    func postCDR(_ context: OCPIRequestContext, body: OCPI230.CDR) async throws -> OCPIReply<OCPINoData> {
+        calls.withLock { $0.append("POST cdr \(body.id)") }
+        cdrs.withLock { $0.append(body) }
+        return .created(headers: [.location: Self.cdrURL(body.id)])
+    }
 
     func getSession(_ context: OCPIRequestContext, countryCode: String, partyID: String, sessionID: String) async throws -> OCPIReply<OCPI230.Session> {
         guard let session = sessions.withLock({ $0[sessionID] }) else { throw OCPIError.notFound("Session \(sessionID)") }

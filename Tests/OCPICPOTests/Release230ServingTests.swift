@@ -100,10 +100,12 @@ import Testing
     }
 
     /// Serves the 2.3.0 eMSP (its token B in base64, as 2.3.0 writes it) while `body` runs.
+    /// `port`: a given one, to serve the same eMSP again after a pause; a free one by default.
     static func serveEMSP(
-        tokenB: String, extra: [OCPIRoute] = [], receives: [OCPI230.ModuleID] = [.locations, .tariffs], _ body: (String) async throws -> Void
+        tokenB: String, extra: [OCPIRoute] = [], receives: [OCPI230.ModuleID] = [.locations, .tariffs], port: Int? = nil,
+        _ body: (String) async throws -> Void
     ) async throws {
-        let port = try LiveServer.freePort()
+        let port = try port ?? LiveServer.freePort()
         let baseURL = "http://127.0.0.1:\(port)"
         let authenticator = Release211ServingTests.RawTokenOnly(token: tokenB, acceptsBase64: true)
         var router = HTTPRouter(logger: LiveServer.quietLogger)

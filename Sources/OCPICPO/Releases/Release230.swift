@@ -18,7 +18,7 @@ enum Release230 {
     /// The module interfaces a 2.3.0 partner is offered, by the path below `basePath`.
     static let modules: [(OCPI230.ModuleID, OCPI230.InterfaceRole, String)] = [
         (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.sessions, .sender, "/sessions"),
-        (.tariffs, .sender, "/tariffs"),
+        (.cdrs, .sender, "/cdrs"), (.tariffs, .sender, "/tariffs"),
     ]
 }
 
@@ -137,5 +137,25 @@ struct CPOSessions230: OCPI230.SessionsSender {
     ) async throws -> OCPIReply<OCPI230.ChargingPreferencesResponse> {
         try await CPOSessions.requireOwnSession(objects, party, context, sessionID)
         return .ok(.notPossible)
+    }
+}
+
+/// The CDRs SENDER interface of 2.3.0: each eMSP's own CDRs (as 2.2.1's), converted.
+struct CPOCDRs230: OCPI230.CDRsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let conversion = Conversion221To230()
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    func getCDRs(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI230.CDR> {
+        let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        let conversion = conversion
+        return try await objects.convertedPage(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.CDR.self) { $0.map(conversion.convert) }
     }
 }
