@@ -194,6 +194,7 @@ public struct CPOServer: Sendable {
                     + OCPIRoutes.sessionsSender(CPOSessions230(store: store, party: configuration.party))
                     + OCPIRoutes.cdrsSender(CPOCDRs230(store: store, party: configuration.party))
                     + OCPIRoutes.tariffsSender(CPOTariffs230(store: store, party: configuration.party))
+                    + OCPIRoutes.tokensReceiver(CPOTokens230(store: store))
             ),
         ]
     }

@@ -20,7 +20,7 @@ public protocol Conversion221To230Derivations: Sendable {
     func priceTaxes(_ value: OCPI221.Price) -> [OCPI230.TaxAmount]
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1, and of the tokens it pushed, read back. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Sendable {
@@ -145,6 +145,26 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
             credit: value.credit,
             creditReferenceID: value.creditReferenceID,
             homeChargingCompensation: value.homeChargingCompensation,
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `Token` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.Token) -> OCPI230.Token {
+        OCPI230.Token(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            uid: value.uid,
+            type: convert(value.type),
+            contractID: value.contractID,
+            visualNumber: value.visualNumber,
+            issuer: value.issuer,
+            groupID: value.groupID,
+            valid: value.valid,
+            whitelist: convert(value.whitelist),
+            language: value.language,
+            defaultProfileType: value.defaultProfileType.map { convert($0) },
+            energyContract: value.energyContract.map { convert($0) },
             lastUpdated: value.lastUpdated
         )
     }
@@ -313,6 +333,14 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
             publicKey: value.publicKey,
             signedValues: value.signedValues.map { convert($0) },
             url: value.url
+        )
+    }
+
+    /// `EnergyContract` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.EnergyContract) -> OCPI230.EnergyContract {
+        OCPI230.EnergyContract(
+            supplierName: value.supplierName,
+            contractID: value.contractID
         )
     }
 
@@ -487,6 +515,11 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         OCPI230.PowerType(rawValue: value.rawValue)
     }
 
+    /// `ProfileType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.ProfileType) -> OCPI230.ProfileType {
+        OCPI230.ProfileType(rawValue: value.rawValue)
+    }
+
     /// `ReservationRestrictionType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.ReservationRestrictionType) -> OCPI230.ReservationRestrictionType {
         OCPI230.ReservationRestrictionType(rawValue: value.rawValue)
@@ -515,5 +548,10 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
     /// `TokenType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.TokenType) -> OCPI230.TokenType {
         OCPI230.TokenType(rawValue: value.rawValue)
+    }
+
+    /// `WhitelistType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.WhitelistType) -> OCPI230.WhitelistType {
+        OCPI230.WhitelistType(rawValue: value.rawValue)
     }
 }

@@ -11,7 +11,8 @@ import Synchronization
 import Testing
 
 /// The modules a 2.3.0 partner reaches beyond locations and tariffs, over real HTTP: sessions and
-/// CDRs (listed and pushed, converted from the 2.2.1 ones the store keeps). Every object the CPO sends
+/// CDRs (listed and pushed, converted from the 2.2.1 ones the store keeps) and tokens (pushed by
+/// the eMSP, stored as 2.2.1 tokens). Every object the CPO sends
 /// is read back by the generated 2.3.0 validators.
 @Suite struct Release230ModulesTests {
     typealias Serving = Release230ServingTests
@@ -235,6 +236,110 @@ import Testing
                 #expect(try await cpo.server.store.cdrLocation(partnerID: partnerID, key("C-NEW")) == Inbox230.cdrURL("C-NEW"))
                 #expect(try await cpo.server.pusher.pendingObjects(partnerID: partnerID) == 0)
             }
+        }
+    }
+
+    // MARK: Tokens
+
+    static func token(_ uid: String, _ type: OCPI230.TokenType = .rfid, party: String = own) -> OCPI230.Token {
+        OCPI230.Token(
+            countryCode: "DE", partyID: party, uid: uid, type: type, contractID: "DE-NEW-C\(uid)", issuer: "New Mobility", valid: true,
+            whitelist: .allowed, lastUpdated: OCPIDateTime(secondsSince1970: 1_900_000_000)
+        )
+    }
+
+    static func storedToken(_ cpo: CPOPeer, _ uid: String, kind: String = "RFID") async throws -> OCPI221.Token? {
+        let key = ObjectKey(module: .tokens, countryCode: "DE", partyID: own, id: uid, kind: kind)
+        return try await cpo.server.store.get(key).flatMap { try OCPI221.Token.decodeJSON($0.json).value }
+    }
+
+    /// The eMSP finds the tokens module in the 2.3.0 details, PUTs a token, reads it back and
+    /// PATCHes it, with the generated 2.3.0 client (which reads strictly); the CPO keeps it as the
+    /// 2.2.1 token of the eMSP's party, the same one a 2.2.1 eMSP would have pushed.
+    @Test func a230EMSPPushesReadsAndPatchesItsTokens() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        try await cpo.run {
+            try await Serving.addPartner(to: cpo)
+            let endpoints = try await Self.details(cpo)
+            let url = try #require(endpoints.first { $0.identifier == .tokens && $0.role == .receiver }?.url)
+            #expect(url == cpo.baseURL + "/ocpi/cpo/2.3.0/tokens")
+            let client = OCPI230.TokensReceiverClient(connection: Serving.connection(url))
+
+            let token = Self.token("T-1")
+            #expect(try await client.putToken(countryCode: "DE", partyID: Self.own, tokenUID: "T-1", body: token).statusCode == 1000)
+            let stored = try #require(try await Self.storedToken(cpo, "T-1"), "kept as a 2.2.1 token of DE/NEW")
+            #expect(stored.validate().isEmpty && stored.contractID == "DE-NEW-CT-1" && stored.type == .rfid)
+            #expect(stored == Conversion230To221().convert(token))
+            let read = try await client.getToken(countryCode: "DE", partyID: Self.own, tokenUID: "T-1")
+            #expect(read.validate().isEmpty && read == token, "read back as it was pushed")
+
+            var patch = OCPI230.TokenPatch(lastUpdated: OCPIDateTime(secondsSince1970: 1_900_000_100))
+            patch.valid = false
+            _ = try await client.patchToken(countryCode: "DE", partyID: Self.own, tokenUID: "T-1", body: patch)
+            #expect(try await Self.storedToken(cpo, "T-1")?.valid == false)
+            let patched = try await client.getToken(countryCode: "DE", partyID: Self.own, tokenUID: "T-1")
+            #expect(!patched.valid && patched.lastUpdated == OCPIDateTime(secondsSince1970: 1_900_000_100) && patched.contractID == token.contractID)
+
+            // Another kind, named in the URL as the text asks.
+            let app = Self.token("T-1", .appUser)
+            _ = try await client.putToken(countryCode: "DE", partyID: Self.own, tokenUID: "T-1", type: .appUser, body: app)
+            #expect(try await Self.storedToken(cpo, "T-1", kind: "APP_USER")?.type == .appUser)
+            #expect(try await client.getToken(countryCode: "DE", partyID: Self.own, tokenUID: "T-1", type: .appUser) == app)
+            #expect(try await client.getToken(countryCode: "DE", partyID: Self.own, tokenUID: "T-1").valid == false, "the RFID one is apart")
+        }
+    }
+
+    /// A 2.3.0 eMSP writes only tokens of its own party (2001 with the pointer of the path
+    /// parameter that differs, for PUT, PATCH and GET alike), only kinds 2.2.1 can keep (an EMAID
+    /// token or a kind of its own is refused at /type), and only valid tokens; nothing refused is
+    /// stored, and nothing is a server error.
+    @Test func a230EMSPsTokensAreRefusedWithTheirPointer() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        try await cpo.run {
+            try await Serving.addPartner(to: cpo)
+            let base = cpo.baseURL + "/ocpi/cpo/2.3.0/tokens/"
+            let body = ModuleTests.json(Self.token("FOREIGN-1"))
+            for (countryCode, partyID, pointer) in [("NL", "NEW", "/country_code"), ("DE", "MSP", "/party_id")] {
+                // The token as that party's (a body naming another party than its URL is refused
+                // by the generated route already).
+                var foreign = Self.token("FOREIGN-1", party: partyID)
+                foreign.countryCode = countryCode
+                let path = "\(countryCode)/\(partyID)"
+                for (method, sent) in [("PUT", ModuleTests.json(foreign)), ("PATCH", #"{"valid": false, "last_updated": "2030-01-01T00:00:00Z"}"#), ("GET", nil)] {
+                    let response = try await send(method, base + path + "/FOREIGN-1", authorization: Self.authorization, body: sent)
+                    #expect(response.statusCode == 2001, "\(method) \(path): \(response.text)")
+                    #expect(response.text.contains(#""path":"\#(pointer)""#), "\(method) \(path): \(response.text)")
+                    #expect(response.text.contains("which is not the party in your credentials (DE/NEW)"), "\(response.text)")
+                }
+            }
+            for kind in ["EMAID", "PLASTIC_CARD"] {
+                let response = try await send(
+                    "PUT", base + "DE/NEW/K-1?type=\(kind)", authorization: Self.authorization,
+                    body: body.replacingOccurrences(of: "FOREIGN-1", with: "K-1").replacingOccurrences(of: #""type":"RFID""#, with: #""type":"\#(kind)""#)
+                )
+                #expect(response.statusCode == 2001 && response.text.contains(#""path":"/type""#), "\(kind): \(response.text)")
+                #expect(response.text.contains("'\(kind)', a kind of token this CPO cannot keep"), "\(kind): \(response.text)")
+            }
+            let long = try await send(
+                "PUT", base + "DE/NEW/FOREIGN-1", authorization: Self.authorization,
+                body: body.replacingOccurrences(of: "DE-NEW-CFOREIGN-1", with: String(repeating: "X", count: 40))
+            )
+            #expect(long.statusCode == 2001 && long.text.contains(#""path":"/contract_id""#), "\(long.text)")
+            let mismatch = try await send("PUT", base + "DE/NEW/OTHER-UID", authorization: Self.authorization, body: body)
+            #expect(mismatch.statusCode == 2001 && mismatch.text.contains(#""path":"/uid""#), "\(mismatch.text)")
+            let otherOwner = try await send("PUT", base + "DE/NEW/FOREIGN-1", authorization: Self.authorization, body: ModuleTests.json(Self.token("FOREIGN-1", party: Self.other)))
+            #expect(otherOwner.statusCode == 2001 && otherOwner.text.contains(#""path":"/party_id""#), "the body names another party: \(otherOwner.text)")
+            let notJSON = try await send("PUT", base + "DE/NEW/FOREIGN-1", authorization: Self.authorization, body: "{")
+            #expect(notJSON.status != 500 && notJSON.statusCode == 2001, "\(notJSON.text)")
+            #expect(try await cpo.server.store.list(ObjectFilter(module: .tokens), offset: 0, limit: 10).objects.isEmpty, "nothing stored")
+
+            // An unknown token, and a PATCH that would change a token's kind.
+            let unknown = try await send("GET", base + "DE/NEW/NOBODY", authorization: Self.authorization)
+            #expect(unknown.status == 404 && unknown.statusCode != 1000 && unknown.status != 500, "\(unknown.text)")
+            #expect(try await send("PUT", base + "DE/NEW/FOREIGN-1", authorization: Self.authorization, body: body).statusCode == 1000)
+            let retype = try await send("PATCH", base + "DE/NEW/FOREIGN-1", authorization: Self.authorization, body: #"{"type": "EMAID", "last_updated": "2030-01-01T00:00:00Z"}"#)
+            #expect(retype.statusCode == 2001 && retype.text.contains("cannot change a token's uid or type"), "\(retype.text)")
+            #expect(try await Self.storedToken(cpo, "FOREIGN-1")?.type == .rfid)
         }
     }
 }

@@ -8,7 +8,8 @@ import OCPIStore
 /// OCPI 2.3.0 (edition 2; the Payments package is not implemented) as this CPO serves it,
 /// beside 2.2.1: its version details and its modules, each answering from the 2.2.1 objects the
 /// store keeps, converted by the generated `Conversion221To230`
-/// (spec/conversions/2.2.1-2.3.0.yaml).
+/// (spec/conversions/2.2.1-2.3.0.yaml); what partners send is stored converted by
+/// `Conversion230To221` (spec/conversions/2.3.0-2.2.1.yaml).
 enum Release230 {
     static let version = OCPI230.OCPIRelease.version
     /// Where the 2.3.0 modules are mounted.
@@ -18,7 +19,7 @@ enum Release230 {
     /// The module interfaces a 2.3.0 partner is offered, by the path below `basePath`.
     static let modules: [(OCPI230.ModuleID, OCPI230.InterfaceRole, String)] = [
         (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.sessions, .sender, "/sessions"),
-        (.cdrs, .sender, "/cdrs"), (.tariffs, .sender, "/tariffs"),
+        (.cdrs, .sender, "/cdrs"), (.tariffs, .sender, "/tariffs"), (.tokens, .receiver, "/tokens"),
     ]
 }
 
@@ -157,5 +158,52 @@ struct CPOCDRs230: OCPI230.CDRsSender {
         let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
         let conversion = conversion
         return try await objects.convertedPage(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.CDR.self) { $0.map(conversion.convert) }
+    }
+}
+
+/// The Tokens RECEIVER interface of 2.3.0: an eMSP pushes its tokens, which are stored as 2.2.1
+/// tokens (spec/conversions/2.3.0-2.2.1.yaml) by 2.2.1's own handler, with its one-party rule
+/// (`CPOTokens.ownParty`); read back, they are converted to 2.3.0 again. A kind of token 2.2.1
+/// does not know (EMAID, or one of the partner's own: the enum is open in 2.3.0) is refused.
+struct CPOTokens230: OCPI230.TokensReceiver {
+    let tokens: CPOTokens
+    let toStore = Conversion230To221()
+    let toPartner = Conversion221To230()
+
+    init(store: SQLStore) {
+        tokens = CPOTokens(store: store)
+    }
+
+    func getToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: OCPI230.TokenType?
+    ) async throws -> OCPIReply<OCPI230.Token> {
+        _ = try CPOTokens.ownParty(context, countryCode, partyID)
+        let key = CPOTokens.key(countryCode, partyID, tokenUID, type.map(toStore.convert))
+        guard let token = try await tokens.objects.load(key, as: OCPI221.Token.self, recent: true) else { throw OCPIError.notFound("Token \(tokenUID)") }
+        return .ok(toPartner.convert(token))
+    }
+
+    func putToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: OCPI230.TokenType?, body: OCPI230.Token
+    ) async throws -> OCPIReply<OCPINoData> {
+        _ = try CPOTokens.ownParty(context, countryCode, partyID)
+        let token = toStore.convert(body)
+        if case .unrecognized(let kind) = token.type {
+            throw OCPIError.invalid([Violation(
+                path: JSONPath([.key("type")]),
+                message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
+            )])
+        }
+        return try await tokens.putToken(context, countryCode: countryCode, partyID: partyID, tokenUID: tokenUID, type: type.map(toStore.convert), body: token)
+    }
+
+    func patchToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: OCPI230.TokenType?, body: OCPI230.TokenPatch
+    ) async throws -> OCPIReply<OCPINoData> {
+        let (toStore, toPartner) = (toStore, toPartner)
+        // The patch applies to the token as the partner sees it, and goes back to 2.2.1 whole.
+        return try await tokens.patch(context, countryCode, partyID, tokenUID, type.map(toStore.convert)) { token in
+            toStore.convert(toPartner.convert(token).applying(body))
+        }
     }
 }
