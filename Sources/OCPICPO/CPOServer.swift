@@ -195,6 +195,10 @@ public struct CPOServer: Sendable {
                     + OCPIRoutes.cdrsSender(CPOCDRs230(store: store, party: configuration.party))
                     + OCPIRoutes.tariffsSender(CPOTariffs230(store: store, party: configuration.party))
                     + OCPIRoutes.tokensReceiver(CPOTokens230(store: store))
+                    + OCPIRoutes.commandsReceiver(CPOCommands230(commands: CPOCommands(
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
+                        logger: logger, postResult: CPOCommands230.post
+                    )))
             ),
         ]
     }

@@ -20,7 +20,7 @@ public protocol Conversion221To230Derivations: Sendable {
     func priceTaxes(_ value: OCPI221.Price) -> [OCPI230.TaxAmount]
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1, and of the tokens it pushed, read back. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1, of the tokens it pushed, read back, and of the answers to its commands. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Sendable {
@@ -166,6 +166,23 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
             defaultProfileType: value.defaultProfileType.map { convert($0) },
             energyContract: value.energyContract.map { convert($0) },
             lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `CommandResponse` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CommandResponse) -> OCPI230.CommandResponse {
+        OCPI230.CommandResponse(
+            result: convert(value.result),
+            timeout: value.timeout,
+            message: value.message.map { convert($0) }
+        )
+    }
+
+    /// `CommandResult` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CommandResult) -> OCPI230.CommandResult {
+        OCPI230.CommandResult(
+            result: convert(value.result),
+            message: value.message.map { convert($0) }
         )
     }
 
@@ -463,6 +480,16 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
     /// `CdrDimensionType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.CdrDimensionType) -> OCPI230.CdrDimensionType {
         OCPI230.CdrDimensionType(rawValue: value.rawValue)
+    }
+
+    /// `CommandResponseType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.CommandResponseType) -> OCPI230.CommandResponseType {
+        OCPI230.CommandResponseType(rawValue: value.rawValue)
+    }
+
+    /// `CommandResultType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.CommandResultType) -> OCPI230.CommandResultType {
+        OCPI230.CommandResultType(rawValue: value.rawValue)
     }
 
     /// `ConnectorFormat` of 2.2.1 as 2.3.0 has it: the same value.

@@ -9,7 +9,7 @@ import OCPIRuntime
 public protocol Conversion230To221Derivations: Sendable {
 }
 
-/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it. The two releases define a token alike but for its kind, an open enum in 2.3.0 that gained EMAID; whatever they define alike is copied, and the rule below covers the difference.
+/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it, and the commands it sends, as the server's charge points take them. The two releases define these alike but for a token's kind, an open enum in 2.3.0 that gained EMAID; whatever they define alike is copied, and the rule below covers the difference.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Sendable {
@@ -36,6 +36,57 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
             defaultProfileType: value.defaultProfileType.map { convert($0) },
             energyContract: value.energyContract.map { convert($0) },
             lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `StartSession` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.StartSession) -> OCPI221.StartSession {
+        OCPI221.StartSession(
+            responseURL: value.responseURL,
+            token: convert(value.token),
+            locationID: value.locationID,
+            evseUID: value.evseUID,
+            connectorID: value.connectorID,
+            authorizationReference: value.authorizationReference
+        )
+    }
+
+    /// `StopSession` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.StopSession) -> OCPI221.StopSession {
+        OCPI221.StopSession(
+            responseURL: value.responseURL,
+            sessionID: value.sessionID
+        )
+    }
+
+    /// `ReserveNow` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.ReserveNow) -> OCPI221.ReserveNow {
+        OCPI221.ReserveNow(
+            responseURL: value.responseURL,
+            token: convert(value.token),
+            expiryDate: value.expiryDate,
+            reservationID: value.reservationID,
+            locationID: value.locationID,
+            evseUID: value.evseUID,
+            authorizationReference: value.authorizationReference
+        )
+    }
+
+    /// `CancelReservation` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.CancelReservation) -> OCPI221.CancelReservation {
+        OCPI221.CancelReservation(
+            responseURL: value.responseURL,
+            reservationID: value.reservationID
+        )
+    }
+
+    /// `UnlockConnector` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.UnlockConnector) -> OCPI221.UnlockConnector {
+        OCPI221.UnlockConnector(
+            responseURL: value.responseURL,
+            locationID: value.locationID,
+            evseUID: value.evseUID,
+            connectorID: value.connectorID
         )
     }
 

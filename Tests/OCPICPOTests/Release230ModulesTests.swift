@@ -11,8 +11,8 @@ import Synchronization
 import Testing
 
 /// The modules a 2.3.0 partner reaches beyond locations and tariffs, over real HTTP: sessions and
-/// CDRs (listed and pushed, converted from the 2.2.1 ones the store keeps) and tokens (pushed by
-/// the eMSP, stored as 2.2.1 tokens). Every object the CPO sends
+/// CDRs (listed and pushed, converted from the 2.2.1 ones the store keeps), tokens (pushed by the
+/// eMSP, stored as 2.2.1 tokens) and commands (handled as 2.2.1's, their outcomes posted in 2.3.0). Every object the CPO sends
 /// is read back by the generated 2.3.0 validators.
 @Suite struct Release230ModulesTests {
     typealias Serving = Release230ServingTests
@@ -38,8 +38,8 @@ import Testing
     }
 
     /// The 2.3.0 version details list a module's interface exactly when it is served.
-    static func details(_ cpo: CPOPeer) async throws -> [OCPI230.Endpoint] {
-        let details = try await OCPI230.VersionsSenderClient(connection: Serving.connection(cpo.baseURL + "/ocpi/2.3.0")).getVersionDetails()
+    static func details(_ cpo: CPOPeer, token: String = Serving.token) async throws -> [OCPI230.Endpoint] {
+        let details = try await OCPI230.VersionsSenderClient(connection: Serving.connection(cpo.baseURL + "/ocpi/2.3.0", token: token)).getVersionDetails()
         #expect(details.validate().isEmpty, "\(details.validate())")
         return details.endpoints
     }
@@ -342,19 +342,117 @@ import Testing
             #expect(try await Self.storedToken(cpo, "FOREIGN-1")?.type == .rfid)
         }
     }
+
+    // MARK: Commands
+
+    /// A 2.3.0 eMSP's five commands reach the charge points as 2.2.1's do: each is answered at
+    /// once in 2.3.0, and the charge point's outcome is posted to its response_url as 2.3.0's
+    /// CommandResult (read strictly by the generated route); the session a START_SESSION opens
+    /// is pushed to it in 2.3.0. What is not its own, or not valid, is refused.
+    @Test func a230EMSPsCommandsReachTheChargePointsAndTheirOutcomesComeBackIn230() async throws {
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast, releases: [.v2_2_1, .v2_3_0])
+        let inbox = Inbox230()
+        try await cpo.run {
+            try await Serving.serveEMSP(tokenB: "token-b-of-new", extra: inbox.routes, receives: Inbox230.receives) { emsp in
+                let tokenC = try await Serving.register(with: cpo, emsp: emsp, tokenB: "token-b-of-new")
+                let endpoints = try await Self.details(cpo, token: tokenC)
+                let commandsURL = try #require(endpoints.first { $0.identifier == .commands && $0.role == .receiver }?.url)
+                #expect(commandsURL == cpo.baseURL + "/ocpi/cpo/2.3.0/commands")
+                let commands = OCPI230.CommandsReceiverClient(connection: Serving.connection(commandsURL, token: tokenC))
+                // Callback routes are mounted at /<module>/<operation>/{callback}.
+                let url = { (id: String) in emsp + "/ocpi/emsp/2.3.0/commands/post_command_result/" + id }
+                let driver = Self.token("DRIVER-1")
+
+                let start = OCPI230.StartSession(responseURL: url("start-1"), token: driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1")
+                #expect(start.validate().isEmpty)
+                let answer = try await commands.postStartSession(body: start)
+                #expect(answer.result == .accepted && answer.validate().isEmpty, "\(answer.validate())")
+                #expect(try await inbox.result("start-1") == .accepted)
+                try await CommandFlowTests.eventually("the session at the 2.3.0 eMSP") { !inbox.sessions.withLock { $0.isEmpty } }
+                let session = try #require(inbox.sessions.withLock { $0.values.first })
+                #expect(session.validate().isEmpty, "\(session.validate())")
+                #expect(session.cdrToken.uid == driver.uid && session.cdrToken.type == .rfid && session.cdrToken.partyID == Self.own)
+
+                // What a charge point refuses comes back with its own reason.
+                let again = OCPI230.StartSession(responseURL: url("start-2"), token: driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1")
+                #expect(try await commands.postStartSession(body: again).result == .accepted)
+                #expect(try await inbox.result("start-2") == .evseOccupied)
+                let unlock = OCPI230.UnlockConnector(responseURL: url("unlock-1"), locationID: "UTR-STATION", evseUID: "UTR-STATION-1", connectorID: "1")
+                #expect(try await commands.postUnlockConnector(body: unlock).result == .accepted)
+                #expect(try await inbox.result("unlock-1") == .rejected, "the cable is locked while charging")
+
+                let reserve = OCPI230.ReserveNow(
+                    responseURL: url("reserve-1"), token: driver, expiryDate: OCPIDateTime.now().adding(.seconds(600)), reservationID: "R-230",
+                    locationID: "UTR-STATION", evseUID: "UTR-STATION-2"
+                )
+                #expect(try await commands.postReserveNow(body: reserve).result == .accepted)
+                #expect(try await inbox.result("reserve-1") == .accepted)
+                #expect(try await commands.postCancelReservation(body: OCPI230.CancelReservation(responseURL: url("cancel-x"), reservationID: "NOPE")).result == .accepted)
+                #expect(try await inbox.result("cancel-x") == .unknownReservation)
+                #expect(try await commands.postCancelReservation(body: OCPI230.CancelReservation(responseURL: url("cancel-1"), reservationID: "R-230")).result == .accepted)
+                #expect(try await inbox.result("cancel-1") == .accepted)
+
+                let stop = OCPI230.StopSession(responseURL: url("stop-1"), sessionID: session.id)
+                #expect(try await commands.postStopSession(body: stop).result == .accepted)
+                #expect(try await inbox.result("stop-1") == .accepted)
+                #expect(try await commands.postStopSession(body: OCPI230.StopSession(responseURL: url("stop-2"), sessionID: "NO-SUCH-SESSION")).result == .unknownSession)
+                #expect(inbox.results.withLock { $0["stop-2"] } == nil, "nothing to post for a refused command")
+
+                // Another eMSP's token is not this one's to charge with; a location this CPO does
+                // not have is refused in the envelope before any charge point.
+                let stolen = OCPI230.StartSession(responseURL: url("stolen"), token: Self.token("DRIVER-2", party: Self.other), locationID: "UTR-STATION")
+                #expect(try await commands.postStartSession(body: stolen).result == .rejected)
+                await #expect {
+                    _ = try await commands.postStartSession(body: OCPI230.StartSession(responseURL: url("start-3"), token: driver, locationID: "NOWHERE"))
+                } throws: { error in
+                    (error as? OCPIClientError)?.statusCode == 2003
+                }
+
+                // An EMAID token, and malformed bodies: 2001 with the pointer, never a server error.
+                let authorization = "Token " + Data(tokenC.utf8).base64EncodedString()
+                let emaid = ModuleTests.json(OCPI230.StartSession(responseURL: url("start-4"), token: Self.token("EMAID-1", .emaid), locationID: "UTR-STATION"))
+                let refused = try await send("POST", commandsURL + "/START_SESSION", authorization: authorization, body: emaid)
+                #expect(refused.statusCode == 2001 && refused.text.contains(#""path":"/token/type""#), "\(refused.text)")
+                for (command, body, pointer) in [
+                    ("START_SESSION", emaid.replacingOccurrences(of: #""location_id":"UTR-STATION""#, with: #""location_id":7"#), "/location_id"),
+                    ("STOP_SESSION", #"{"response_url": "\#(url("stop-3"))"}"#, "/session_id"),
+                    ("RESERVE_NOW", #"{"response_url": "\#(url("r"))", "token": {}, "expiry_date": "soon", "reservation_id": "R", "location_id": "UTR-STATION"}"#, "/token"),
+                    ("UNLOCK_CONNECTOR", #"{"response_url": "\#(url("u"))", "location_id": "UTR-STATION", "evse_uid": "UTR-STATION-1"}"#, "/connector_id"),
+                    ("CANCEL_RESERVATION", "[]", ""),
+                ] {
+                    let response = try await send("POST", commandsURL + "/" + command, authorization: authorization, body: body)
+                    #expect(response.status != 500 && response.statusCode == 2001, "\(command): \(response.text)")
+                    #expect(response.text.contains(#""path":"\#(pointer)"#), "\(command): \(response.text)")
+                }
+            }
+        }
+    }
 }
 
 /// A 2.3.0 eMSP's RECEIVER interfaces for what a CPO sends besides locations and tariffs: it
 /// keeps what arrives (each body read strictly by the generated 2.3.0 routes on the way in) and
 /// refuses a PATCH, which the CPO never sends a 2.3.0 partner.
-final class Inbox230: OCPI230.SessionsReceiver, OCPI230.CDRsReceiver {
+final class Inbox230: OCPI230.SessionsReceiver, OCPI230.CDRsReceiver, OCPI230.CommandsSender {
     static let receives: [OCPI230.ModuleID] = [.sessions, .cdrs]
+    /// Each command's outcome, by the last segment of its response_url.
+    let results = Mutex<[String: OCPI230.CommandResultType]>([:])
     let sessions = Mutex<[String: OCPI230.Session]>([:])
     let cdrs = Mutex<[OCPI230.CDR]>([])
     /// Each call, in order.
     let calls = Mutex<[String]>([])
 
-    var routes: [OCPIRoute] { OCPIRoutes.sessionsReceiver(self) + OCPIRoutes.cdrsReceiver(self) }
+    var routes: [OCPIRoute] { OCPIRoutes.sessionsReceiver(self) + OCPIRoutes.cdrsReceiver(self) + OCPIRoutes.commandsSender(self) }
+
+    func postCommandResult(_ context: OCPIRequestContext, callback: String, body: OCPI230.CommandResult) async throws -> OCPIReply<OCPINoData> {
+        results.withLock { $0[String(callback.split(separator: "/").last ?? "")] = body.result }
+        return .ok
+    }
+
+    /// The outcome posted for `id`, once it is.
+    func result(_ id: String) async throws -> OCPI230.CommandResultType? {
+        try await CommandFlowTests.eventually("the outcome of \(id)") { results.withLock { $0[id] } != nil }
+        return results.withLock { $0[id] }
+    }
 
     /// Where it says it keeps a CDR.
     static func cdrURL(_ id: String) -> String { "https://emsp.example/cdrs/" + id }

@@ -20,6 +20,7 @@ enum Release230 {
     static let modules: [(OCPI230.ModuleID, OCPI230.InterfaceRole, String)] = [
         (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.sessions, .sender, "/sessions"),
         (.cdrs, .sender, "/cdrs"), (.tariffs, .sender, "/tariffs"), (.tokens, .receiver, "/tokens"),
+        (.commands, .receiver, "/commands"),
     ]
 }
 
@@ -188,13 +189,18 @@ struct CPOTokens230: OCPI230.TokensReceiver {
     ) async throws -> OCPIReply<OCPINoData> {
         _ = try CPOTokens.ownParty(context, countryCode, partyID)
         let token = toStore.convert(body)
-        if case .unrecognized(let kind) = token.type {
-            throw OCPIError.invalid([Violation(
-                path: JSONPath([.key("type")]),
-                message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
-            )])
-        }
+        try Self.requireKnownKind(token, at: JSONPath([.key("type")]))
         return try await tokens.putToken(context, countryCode: countryCode, partyID: partyID, tokenUID: tokenUID, type: type.map(toStore.convert), body: token)
+    }
+
+    /// Refuses a token (2001, at `path`) whose kind 2.2.1 does not know: EMAID, or a partner's
+    /// own (spec/conversions/2.3.0-2.2.1.yaml, `TokenType`).
+    static func requireKnownKind(_ token: OCPI221.Token, at path: JSONPath) throws {
+        guard case .unrecognized(let kind) = token.type else { return }
+        throw OCPIError.invalid([Violation(
+            path: path,
+            message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
+        )])
     }
 
     func patchToken(
@@ -205,5 +211,50 @@ struct CPOTokens230: OCPI230.TokensReceiver {
         return try await tokens.patch(context, countryCode, partyID, tokenUID, type.map(toStore.convert)) { token in
             toStore.convert(toPartner.convert(token).applying(body))
         }
+    }
+}
+
+/// The Commands RECEIVER interface of 2.3.0: each command is converted to 2.2.1
+/// (spec/conversions/2.3.0-2.2.1.yaml) and handled as 2.2.1's (`CPOCommands`: the same checks,
+/// the same charge points); the answer is converted back, and the charge point's outcome is
+/// posted to `response_url` as 2.3.0's CommandResult (`post`). A token of a kind 2.2.1 does not
+/// know is refused as it is when pushed.
+struct CPOCommands230: OCPI230.CommandsReceiver {
+    let commands: CPOCommands
+    let toServer = Conversion230To221()
+    let toPartner = Conversion221To230()
+
+    /// The command's token, at /token of the body, of a kind the charge points can take.
+    private func token(_ token: OCPI230.Token) throws -> OCPI221.Token {
+        let converted = toServer.convert(token)
+        try CPOTokens230.requireKnownKind(converted, at: JSONPath([.key("token"), .key("type")]))
+        return converted
+    }
+
+    func postStartSession(_ context: OCPIRequestContext, body: OCPI230.StartSession) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        _ = try token(body.token)
+        return .ok(toPartner.convert(try await commands.startSession(context, toServer.convert(body))))
+    }
+
+    func postStopSession(_ context: OCPIRequestContext, body: OCPI230.StopSession) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        .ok(toPartner.convert(try await commands.stopSession(context, toServer.convert(body))))
+    }
+
+    func postReserveNow(_ context: OCPIRequestContext, body: OCPI230.ReserveNow) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        _ = try token(body.token)
+        return .ok(toPartner.convert(try await commands.reserveNow(context, toServer.convert(body))))
+    }
+
+    func postCancelReservation(_ context: OCPIRequestContext, body: OCPI230.CancelReservation) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        .ok(toPartner.convert(await commands.cancelReservation(context, toServer.convert(body))))
+    }
+
+    func postUnlockConnector(_ context: OCPIRequestContext, body: OCPI230.UnlockConnector) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        .ok(toPartner.convert(try await commands.unlockConnector(context, toServer.convert(body))))
+    }
+
+    /// Posts the outcome to the 2.3.0 eMSP's `response_url`, converted.
+    @Sendable static func post(_ connection: OCPIConnection, _ url: String, _ result: OCPI221.CommandResult) async throws {
+        _ = try await OCPI230.CommandsSenderClient(connection: connection).postCommandResult(responseURL: url, body: Conversion221To230().convert(result))
     }
 }
