@@ -18,7 +18,8 @@ public struct CPOCommands: CommandsReceiver {
     let timeout: Duration
     let logger: Logger
     /// Posts the charge point's outcome to the eMSP's `response_url` in the eMSP's release
-    /// (2.2.1's CommandResult; `CPOCommands211` posts 2.1.1's CommandResponse).
+    /// (2.2.1's CommandResult; `CPOCommands211` posts 2.1.1's CommandResponse, `CPOCommands230`
+    /// 2.3.0's CommandResult).
     let postResult: @Sendable (OCPIConnection, String, CommandResult) async throws -> Void
 
     init(
@@ -108,9 +109,7 @@ public struct CPOCommands: CommandsReceiver {
     }
 
     public func postCancelReservation(_ context: OCPIRequestContext, body: CancelReservation) async throws -> OCPIReply<CommandResponse> {
-        .ok(await forward(context, .cancelReservation, target: "reservation \(body.reservationID)", responseURL: body.responseURL) {
-            await $0.cancelReservation(body)
-        })
+        .ok(await cancelReservation(context, body))
     }
 
     /// A session or reservation is started for a token of the eMSP that asks: it is billed to
@@ -144,7 +143,14 @@ public struct CPOCommands: CommandsReceiver {
         .ok(try await unlockConnector(context, body))
     }
 
-    // The commands as values, for both releases (`CPOCommands211` converts in and out).
+    // The commands as values, for every release (`CPOCommands211` and `CPOCommands230` convert
+    // in and out).
+
+    func cancelReservation(_ context: OCPIRequestContext, _ body: CancelReservation) async -> CommandResponse {
+        await forward(context, .cancelReservation, target: "reservation \(body.reservationID)", responseURL: body.responseURL) {
+            await $0.cancelReservation(body)
+        }
+    }
 
     func reserveNow(_ context: OCPIRequestContext, _ body: ReserveNow) async throws -> CommandResponse {
         try await requireLocation(body.locationID, evseUID: body.evseUID)

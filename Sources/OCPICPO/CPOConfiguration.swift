@@ -39,8 +39,9 @@ public struct CPOConfiguration: Sendable {
         case v2_1_1 = "2.1.1"
         /// Every module.
         case v2_2_1 = "2.2.1"
-        /// Versions, Credentials (a partner registers on 2.3.0), Locations and Tariffs (read, and
-        /// pushed whole, converted from the stored 2.2.1 objects).
+        /// Versions, Credentials (a partner registers on 2.3.0), Locations, Tariffs, Sessions and
+        /// CDRs (read, and pushed whole, converted from the stored 2.2.1 objects), Tokens
+        /// (received, stored as 2.2.1 tokens) and Commands.
         case v2_3_0 = "2.3.0"
 
         /// What `serve` offers when not told: the releases every module of which is served.

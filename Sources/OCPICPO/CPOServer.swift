@@ -191,7 +191,14 @@ public struct CPOServer: Sendable {
                 Release230.basePath,
                 OCPIRoutes.credentialsSender(CredentialsService230(credentials(logger: logger)))
                     + OCPIRoutes.locationsSender(CPOLocations230(store: store, party: configuration.party))
+                    + OCPIRoutes.sessionsSender(CPOSessions230(store: store, party: configuration.party))
+                    + OCPIRoutes.cdrsSender(CPOCDRs230(store: store, party: configuration.party))
                     + OCPIRoutes.tariffsSender(CPOTariffs230(store: store, party: configuration.party))
+                    + OCPIRoutes.tokensReceiver(CPOTokens230(store: store))
+                    + OCPIRoutes.commandsReceiver(CPOCommands230(commands: CPOCommands(
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
+                        logger: logger, postResult: CPOCommands230.post
+                    )))
             ),
         ]
     }

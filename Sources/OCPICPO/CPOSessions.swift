@@ -37,12 +37,18 @@ public struct CPOSessions: SessionsSender {
     /// Preferences are accepted only for a session of the caller; without a charge-point link that
     /// can act on them the honest answer is NOT_POSSIBLE.
     public func putChargingPreferences(_ context: OCPIRequestContext, sessionID: String, body: ChargingPreferences) async throws -> OCPIReply<ChargingPreferencesResponse> {
+        try await Self.requireOwnSession(objects, party, context, sessionID)
+        return .ok(.notPossible)
+    }
+
+    /// Refuses, as not found, a session that is not the caller's (or does not exist); in every
+    /// release that lets an eMSP send charging preferences.
+    static func requireOwnSession(_ objects: StoredObjects, _ party: PartyIdentity, _ context: OCPIRequestContext, _ sessionID: String) async throws {
         guard let stored = try await objects.store.get(ObjectKey(module: .sessions, countryCode: party.countryCode, partyID: party.partyID, id: sessionID)),
             owners(of: context).contains(stored.owner)
         else {
             throw OCPIError.notFound("Session \(sessionID)")
         }
-        return .ok(.notPossible)
     }
 }
 

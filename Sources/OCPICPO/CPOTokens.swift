@@ -52,11 +52,20 @@ public struct CPOTokens: TokensReceiver {
     }
 
     public func patchToken(_ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: TokenType?, body: TokenPatch) async throws -> OCPIReply<OCPINoData> {
+        try await patch(context, countryCode, partyID, tokenUID, type) { $0.applying(body) }
+    }
+
+    /// A PATCH of the caller's token, in any release: `apply` gives the stored token with the
+    /// patch applied (where the partner is on another release, as that release sees it, converted
+    /// back), which may not change its uid or type.
+    func patch(
+        _ context: OCPIRequestContext, _ countryCode: String, _ partyID: String, _ tokenUID: String, _ type: TokenType?, _ apply: (Token) -> Token
+    ) async throws -> OCPIReply<OCPINoData> {
         try requireOwner(context, countryCode, partyID, tokenUID)
         let key = Self.key(countryCode, partyID, tokenUID, type)
         // Two PATCHes at once (to two instances) both stay: see StoredObjects.update.
         let updated = try await objects.update(key, as: Token.self, lastUpdated: \.lastUpdated) { token in
-            let patched = token.applying(body)
+            let patched = apply(token)
             guard patched.uid.caseInsensitiveCompare(token.uid) == .orderedSame, patched.type == token.type else {
                 throw OCPIError.invalid([Violation(path: JSONPath([.key("uid")]), message: "a PATCH cannot change a token's uid or type")])
             }

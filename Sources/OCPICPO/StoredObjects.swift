@@ -33,6 +33,19 @@ struct StoredObjects: Sendable {
         return (items, total, next)
     }
 
+    /// A page of a list for a partner on another release than the stored one, for conversions
+    /// that need more than the object (2.1.1's sessions embed their location): the page's
+    /// objects, as stored, given to `convert` all at once, so that it can read what they share
+    /// once; with the size of the whole list and where the next page begins. Conversions of the
+    /// object alone use `pageConverted`, which converts each stored version once.
+    func pageConvertedTogether<Element: StoredModel, Converted: JSONEncodable>(
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, as type: Element.Type,
+        _ convert: ([Element]) async throws -> [Converted]
+    ) async throws -> OCPIPage<Converted> {
+        let (items, total, next) = try await pageValues(filter, offset: offset, limit: limit, seek: seek, as: type)
+        return OCPIPage(items: try await convert(items), totalCount: total, next: next)
+    }
+
     /// A page of a list for a partner on another release: each object converted by `convert`,
     /// which must depend on the stored object alone (a generated conversion without given
     /// values). Each stored version is converted once and kept by the store

@@ -15,9 +15,12 @@ public protocol Conversion221To230Derivations: Sendable {
 
     /// `Tariff.tax_included`: 2.3.0 requires every tariff to say how its prices stand with taxes, which 2.2.1 settles for all tariffs at once: a price component's price is always without VAT, and a component without a VAT rate bears no VAT. So a tariff with at least one component that names a VAT rate is NO (taxes come on top, at the rates each component names); one whose components name none is N/A (no taxes at all). In a tariff of the first kind, a component without a rate reaches 2.3.0 as "rate not known in advance" rather than "untaxed" (lossy: 2.3.0 cannot say that one dimension of a taxed tariff is untaxed).
     func taxIncluded(_ value: OCPI221.Tariff) -> OCPI230.TaxIncluded
+
+    /// `Price.taxes`: 2.2.1 states an amount without and, optionally, with VAT; 2.3.0 states it before taxes and lists the taxes on top, each with its own amount. With both 2.2.1 amounts, the list holds one tax named VAT whose amount is the difference (which is zero when the two are equal: VAT known to be nil, said as such; negative for a credit's negative amounts). No rate is given: a session's or CDR's cost may mix components taxed at different rates, so one percentage would be a guess. Without the amount with VAT, 2.2.1 says nothing of the taxes and the list is left empty (decided: an empty list here means "none named", not "none due"; inventing a VAT of zero would tell the partner something false).
+    func priceTaxes(_ value: OCPI221.Price) -> [OCPI230.TaxAmount]
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations and tariffs the server keeps in 2.2.1. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1, of the tokens it pushed, read back, and of the answers to its commands. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Sendable {
@@ -83,6 +86,103 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
             endDateTime: value.endDateTime,
             energyMix: value.energyMix.map { convert($0) },
             lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `Session` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.Session) -> OCPI230.Session {
+        OCPI230.Session(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            startDateTime: value.startDateTime,
+            endDateTime: value.endDateTime,
+            kwh: value.kwh,
+            cdrToken: convert(value.cdrToken),
+            authMethod: convert(value.authMethod),
+            authorizationReference: value.authorizationReference,
+            locationID: value.locationID,
+            evseUID: value.evseUID,
+            connectorID: value.connectorID,
+            meterID: value.meterID,
+            currency: value.currency,
+            chargingPeriods: value.chargingPeriods.map { convert($0) },
+            totalCost: value.totalCost.map { convert($0) },
+            status: convert(value.status),
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `CDR` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CDR) -> OCPI230.CDR {
+        OCPI230.CDR(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            startDateTime: value.startDateTime,
+            endDateTime: value.endDateTime,
+            sessionID: value.sessionID,
+            cdrToken: convert(value.cdrToken),
+            authMethod: convert(value.authMethod),
+            authorizationReference: value.authorizationReference,
+            cdrLocation: convert(value.cdrLocation),
+            meterID: value.meterID,
+            currency: value.currency,
+            tariffs: value.tariffs.map { convert($0) },
+            chargingPeriods: value.chargingPeriods.map { convert($0) },
+            signedData: value.signedData.map { convert($0) },
+            totalCost: convert(value.totalCost),
+            totalFixedCost: value.totalFixedCost.map { convert($0) },
+            totalEnergy: value.totalEnergy,
+            totalEnergyCost: value.totalEnergyCost.map { convert($0) },
+            totalTime: value.totalTime,
+            totalTimeCost: value.totalTimeCost.map { convert($0) },
+            totalParkingTime: value.totalParkingTime,
+            totalParkingCost: value.totalParkingCost.map { convert($0) },
+            totalReservationCost: value.totalReservationCost.map { convert($0) },
+            remark: value.remark,
+            invoiceReferenceID: value.invoiceReferenceID,
+            credit: value.credit,
+            creditReferenceID: value.creditReferenceID,
+            homeChargingCompensation: value.homeChargingCompensation,
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `Token` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.Token) -> OCPI230.Token {
+        OCPI230.Token(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            uid: value.uid,
+            type: convert(value.type),
+            contractID: value.contractID,
+            visualNumber: value.visualNumber,
+            issuer: value.issuer,
+            groupID: value.groupID,
+            valid: value.valid,
+            whitelist: convert(value.whitelist),
+            language: value.language,
+            defaultProfileType: value.defaultProfileType.map { convert($0) },
+            energyContract: value.energyContract.map { convert($0) },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `CommandResponse` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CommandResponse) -> OCPI230.CommandResponse {
+        OCPI230.CommandResponse(
+            result: convert(value.result),
+            timeout: value.timeout,
+            message: value.message.map { convert($0) }
+        )
+    }
+
+    /// `CommandResult` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CommandResult) -> OCPI230.CommandResult {
+        OCPI230.CommandResult(
+            result: convert(value.result),
+            message: value.message.map { convert($0) }
         )
     }
 
@@ -193,6 +293,74 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         )
     }
 
+    /// `CdrToken` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CdrToken) -> OCPI230.CdrToken {
+        OCPI230.CdrToken(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            uid: value.uid,
+            type: convert(value.type),
+            contractID: value.contractID
+        )
+    }
+
+    /// `ChargingPeriod` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ChargingPeriod) -> OCPI230.ChargingPeriod {
+        OCPI230.ChargingPeriod(
+            startDateTime: value.startDateTime,
+            dimensions: value.dimensions.map { convert($0) },
+            tariffID: value.tariffID
+        )
+    }
+
+    /// `Price` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.Price) -> OCPI230.Price {
+        OCPI230.Price(
+            beforeTaxes: value.exclVAT,
+            // taxes: 2.2.1 states an amount without and, optionally, with VAT; 2.3.0 states it before taxes and lists the taxes on top, each with its own amount. With both 2.2.1 amounts, the list holds one tax named VAT whose amount is the difference (which is zero when the two are equal: VAT known to be nil, said as such; negative for a credit's negative amounts). No rate is given: a session's or CDR's cost may mix components taxed at different rates, so one percentage would be a guess. Without the amount with VAT, 2.2.1 says nothing of the taxes and the list is left empty (decided: an empty list here means "none named", not "none due"; inventing a VAT of zero would tell the partner something false).
+            taxes: derivations.priceTaxes(value)
+        )
+    }
+
+    /// `CdrLocation` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CdrLocation) -> OCPI230.CdrLocation {
+        OCPI230.CdrLocation(
+            id: value.id,
+            name: value.name,
+            address: value.address,
+            city: value.city,
+            postalCode: value.postalCode,
+            state: value.state,
+            country: value.country,
+            coordinates: convert(value.coordinates),
+            evseUID: value.evseUID,
+            evseID: value.evseID,
+            connectorID: value.connectorID,
+            connectorStandard: convert(value.connectorStandard),
+            connectorFormat: convert(value.connectorFormat),
+            connectorPowerType: convert(value.connectorPowerType)
+        )
+    }
+
+    /// `SignedData` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.SignedData) -> OCPI230.SignedData {
+        OCPI230.SignedData(
+            encodingMethod: value.encodingMethod,
+            encodingMethodVersion: value.encodingMethodVersion,
+            publicKey: value.publicKey,
+            signedValues: value.signedValues.map { convert($0) },
+            url: value.url
+        )
+    }
+
+    /// `EnergyContract` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.EnergyContract) -> OCPI230.EnergyContract {
+        OCPI230.EnergyContract(
+            supplierName: value.supplierName,
+            contractID: value.contractID
+        )
+    }
+
     /// `StatusSchedule` of 2.2.1 as 2.3.0 has it.
     public func convert(_ value: OCPI221.StatusSchedule) -> OCPI230.StatusSchedule {
         OCPI230.StatusSchedule(
@@ -282,9 +450,46 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         )
     }
 
+    /// `CdrDimension` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.CdrDimension) -> OCPI230.CdrDimension {
+        OCPI230.CdrDimension(
+            type: convert(value.type),
+            volume: value.volume
+        )
+    }
+
+    /// `SignedValue` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.SignedValue) -> OCPI230.SignedValue {
+        OCPI230.SignedValue(
+            nature: value.nature,
+            plainData: value.plainData,
+            signedData: value.signedData
+        )
+    }
+
+    /// `AuthMethod` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.AuthMethod) -> OCPI230.AuthMethod {
+        OCPI230.AuthMethod(rawValue: value.rawValue)
+    }
+
     /// `Capability` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.Capability) -> OCPI230.Capability {
         OCPI230.Capability(rawValue: value.rawValue)
+    }
+
+    /// `CdrDimensionType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.CdrDimensionType) -> OCPI230.CdrDimensionType {
+        OCPI230.CdrDimensionType(rawValue: value.rawValue)
+    }
+
+    /// `CommandResponseType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.CommandResponseType) -> OCPI230.CommandResponseType {
+        OCPI230.CommandResponseType(rawValue: value.rawValue)
+    }
+
+    /// `CommandResultType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.CommandResultType) -> OCPI230.CommandResultType {
+        OCPI230.CommandResultType(rawValue: value.rawValue)
     }
 
     /// `ConnectorFormat` of 2.2.1 as 2.3.0 has it: the same value.
@@ -337,9 +542,19 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         OCPI230.PowerType(rawValue: value.rawValue)
     }
 
+    /// `ProfileType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.ProfileType) -> OCPI230.ProfileType {
+        OCPI230.ProfileType(rawValue: value.rawValue)
+    }
+
     /// `ReservationRestrictionType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.ReservationRestrictionType) -> OCPI230.ReservationRestrictionType {
         OCPI230.ReservationRestrictionType(rawValue: value.rawValue)
+    }
+
+    /// `SessionStatus` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.SessionStatus) -> OCPI230.SessionStatus {
+        OCPI230.SessionStatus(rawValue: value.rawValue)
     }
 
     /// `Status` of 2.2.1 as 2.3.0 has it: the same value.
@@ -360,5 +575,10 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
     /// `TokenType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.TokenType) -> OCPI230.TokenType {
         OCPI230.TokenType(rawValue: value.rawValue)
+    }
+
+    /// `WhitelistType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.WhitelistType) -> OCPI230.WhitelistType {
+        OCPI230.WhitelistType(rawValue: value.rawValue)
     }
 }

@@ -81,33 +81,37 @@ import Testing
 
     // MARK: The 2.3.0 eMSP
 
-    /// A 2.3.0 eMSP's versions and version details: credentials, and Locations and Tariffs
-    /// RECEIVER endpoints.
+    /// A 2.3.0 eMSP's versions and version details: credentials, and a RECEIVER endpoint for each
+    /// of `receives` (Locations and Tariffs unless told otherwise).
     struct EMSP230: OCPI230.VersionsSender {
         let baseURL: String
+        var receives: [OCPI230.ModuleID] = [.locations, .tariffs]
 
         func getVersions(_ context: OCPIRequestContext) async throws -> OCPIReply<[OCPI230.Version]> {
             .ok([OCPI230.Version(version: .v2_3_0, url: baseURL + "/ocpi/2.3.0")])
         }
 
         func getVersionDetails(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI230.VersionDetails> {
-            .ok(OCPI230.VersionDetails(version: .v2_3_0, endpoints: [
-                OCPI230.Endpoint(identifier: .credentials, role: .sender, url: baseURL + "/ocpi/emsp/2.3.0/credentials"),
-                OCPI230.Endpoint(identifier: .locations, role: .receiver, url: baseURL + "/ocpi/emsp/2.3.0/locations"),
-                OCPI230.Endpoint(identifier: .tariffs, role: .receiver, url: baseURL + "/ocpi/emsp/2.3.0/tariffs"),
-            ]))
+            let receivers = receives.map { OCPI230.Endpoint(identifier: $0, role: .receiver, url: baseURL + "/ocpi/emsp/2.3.0/" + $0.rawValue) }
+            return .ok(OCPI230.VersionDetails(
+                version: .v2_3_0, endpoints: [OCPI230.Endpoint(identifier: .credentials, role: .sender, url: baseURL + "/ocpi/emsp/2.3.0/credentials")] + receivers
+            ))
         }
     }
 
     /// Serves the 2.3.0 eMSP (its token B in base64, as 2.3.0 writes it) while `body` runs.
-    static func serveEMSP(tokenB: String, extra: [OCPIRoute] = [], _ body: (String) async throws -> Void) async throws {
-        let port = try LiveServer.freePort()
+    /// `port`: a given one, to serve the same eMSP again after a pause; a free one by default.
+    static func serveEMSP(
+        tokenB: String, extra: [OCPIRoute] = [], receives: [OCPI230.ModuleID] = [.locations, .tariffs], port: Int? = nil,
+        _ body: (String) async throws -> Void
+    ) async throws {
+        let port = try port ?? LiveServer.freePort()
         let baseURL = "http://127.0.0.1:\(port)"
         let authenticator = Release211ServingTests.RawTokenOnly(token: tokenB, acceptsBase64: true)
         var router = HTTPRouter(logger: LiveServer.quietLogger)
         let configuration = OCPIServerConfiguration(publicURL: baseURL, ownParties: [PartyIdentity(countryCode: "DE", partyID: "NEW")])
         router.addOCPIRoutes(
-            OCPIRoutes.versionsSender(EMSP230(baseURL: baseURL)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
+            OCPIRoutes.versionsSender(EMSP230(baseURL: baseURL, receives: receives)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
         )
         if !extra.isEmpty {
             router.addOCPIRoutes(extra, at: "/ocpi/emsp/2.3.0", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)

@@ -88,4 +88,32 @@ import Testing
         #expect(converted.validate().isEmpty, "\(converted.validate())")
         #expect(try OCPI230.Tariff.decodeAndValidate(converted.jsonBytes()).value?.taxIncluded == .notApplicable, "written N/A")
     }
+
+    /// Price: before taxes is the amount without VAT; the taxes hold one VAT of the difference
+    /// when 2.2.1 gives the amount with VAT (zero when equal, negative for a credit), none when
+    /// it does not.
+    @Test(arguments: [
+        ("2.50", "3.03", [OCPI230.TaxAmount(name: "VAT", amount: Decimal(string: "0.53") ?? 0)]),
+        ("2.50", "2.50", [OCPI230.TaxAmount(name: "VAT", amount: 0)]),
+        ("-2.50", "-3.03", [OCPI230.TaxAmount(name: "VAT", amount: Decimal(string: "-0.53") ?? 0)]),
+        ("2.50", nil, []),
+    ])
+    func thePriceRuleDoesWhatItsReasonSays(_ exclVAT: String, _ inclVAT: String?, _ taxes: [OCPI230.TaxAmount]) throws {
+        let price = OCPI221.Price(exclVAT: try #require(Decimal(string: exclVAT)), inclVAT: inclVAT.flatMap { Decimal(string: $0) })
+        let converted = conversion.convert(price)
+        #expect(converted.beforeTaxes == price.exclVAT)
+        #expect(converted.taxes == taxes)
+        #expect(converted.validate().isEmpty, "\(converted.validate())")
+    }
+
+    @Test func theSessionFixtureBecomesAValid230Session() throws {
+        let session = try fixture("Session", as: OCPI221.Session.self)
+        let converted = conversion.convert(session)
+        let decoded = try OCPI230.Session.decodeAndValidate(converted.jsonBytes())
+        #expect(decoded.violations.isEmpty, "\(decoded.violations)")
+        let read = try #require(decoded.value)
+        #expect(read.id == session.id && read.cdrToken.uid == session.cdrToken.uid && read.kwh == session.kwh)
+        #expect(read.totalCost?.beforeTaxes == session.totalCost?.exclVAT)
+        #expect(read.chargingPeriods.count == session.chargingPeriods.count)
+    }
 }

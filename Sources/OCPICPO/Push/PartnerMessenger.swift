@@ -34,16 +34,16 @@ struct PartnerMessenger: Sendable {
     static func isOn211(_ partner: PartnerRecord) -> Bool { partner.version == OCPI211.OCPIRelease.version }
 
     /// A partner on 2.3.0 is sent whole objects too, converted, of the modules converted to
-    /// 2.3.0: a 2.2.1 PATCH would have to be converted on its own, which no rule covers yet.
+    /// 2.3.0: a 2.2.1 PATCH would have to be converted on its own, which no rule covers yet
+    /// (a session's PATCH would have to carry its whole price, so little would be saved).
     static func isOn230(_ partner: PartnerRecord) -> Bool { partner.version == OCPI230.OCPIRelease.version }
 
     /// Whether the partner is sent changes of `module`: it lists a RECEIVER endpoint for it,
     /// and its release is one the objects can be converted to (2.1.1: locations, tariffs,
-    /// sessions and CDRs; 2.3.0: locations and tariffs).
+    /// sessions and CDRs; 2.3.0 likewise).
     static func pushes(_ module: ObjectModule, to partner: PartnerRecord) -> Bool {
         guard partner.endpoint(module.moduleID, role: .receiver) != nil else { return false }
-        if Self.isOn230(partner) { return [.locations, .tariffs].contains(module) }
-        return !Self.isOn211(partner) || [.locations, .tariffs, .sessions, .cdrs].contains(module)
+        return !(Self.isOn211(partner) || Self.isOn230(partner)) || [.locations, .tariffs, .sessions, .cdrs].contains(module)
     }
 
     /// Sends the change as the message that describes it; to a 2.1.1 or 2.3.0 partner, the
@@ -123,10 +123,7 @@ struct PartnerMessenger: Sendable {
             guard let session = try stored.flatMap({ try OCPI221.Session.decodeJSON($0.json).value }) else { return }
             _ = try await sessions().putSession(countryCode: cc, partyID: pid, sessionID: session.id, body: session)
         case .cdrs:
-            guard let cdr = try stored.flatMap({ try OCPI221.CDR.decodeJSON($0.json).value }) else { return }
-            // A CDR the partner already holds is not posted twice.
-            guard try await store.cdrLocation(partnerID: partner.id, key) == nil else { return }
-            try await post(cdr)
+            try await postOnce(key, stored) { cdr in try await cdrs().postCDR(body: cdr).headers[.location] }
         case .tokens, .clientinfo:
             return
         }
@@ -160,20 +157,19 @@ struct PartnerMessenger: Sendable {
             let client = OCPI211.SessionsReceiverClient(connection: try connection(.sessions))
             _ = try await client.putSession(countryCode: cc, partyID: pid, sessionID: session.id, body: converted)
         case .cdrs:
-            guard let cdr = try stored.flatMap({ try OCPI221.CDR.decodeJSON($0.json).value }) else { return }
-            // A CDR the partner already holds is not posted twice.
-            guard try await store.cdrLocation(partnerID: partner.id, key) == nil,
-                let converted = try await CDRs211(store: store).convert([cdr]).first
-            else { return }
-            let result = try await OCPI211.CDRsReceiverClient(connection: try connection(.cdrs)).postCDR(body: converted)
-            try await store.recordCDRLocation(partnerID: partner.id, key, url: result.headers[.location] ?? "")
+            try await postOnce(key, stored) { cdr in
+                guard let converted = try await CDRs211(store: store).convert([cdr]).first else {
+                    throw OCPIError(.serverError, "CDR \(cdr.id) did not convert to 2.1.1")
+                }
+                return try await OCPI211.CDRsReceiverClient(connection: try connection(.cdrs)).postCDR(body: converted).headers[.location]
+            }
         case .tokens, .clientinfo:
             return
         }
     }
 
     /// The current state in 2.3.0, converted (spec/conversions/2.2.1-2.3.0.yaml): a PUT, or for
-    /// a tariff that is gone a DELETE. Other modules are not pushed to a 2.3.0 partner (`pushes`).
+    /// a tariff that is gone a DELETE, for a CDR a POST (once). Tokens are the eMSP's, never pushed.
     private func sendCurrent230(_ key: ObjectKey, _ stored: StoredObject?) async throws {
         let conversion = Conversion221To230()
         switch key.module {
@@ -192,9 +188,29 @@ struct PartnerMessenger: Sendable {
                     // It never had it: nothing to delete.
                 }
             }
-        case .sessions, .cdrs, .tokens, .clientinfo:
+        case .sessions:
+            guard let session = try stored.flatMap({ try OCPI221.Session.decodeJSON($0.json).value }) else { return }
+            let client = OCPI230.SessionsReceiverClient(connection: try connection(.sessions))
+            _ = try await client.putSession(countryCode: cc, partyID: pid, sessionID: session.id, body: conversion.convert(session))
+        case .cdrs:
+            try await postOnce(key, stored) { cdr in
+                try await OCPI230.CDRsReceiverClient(connection: try connection(.cdrs)).postCDR(body: conversion.convert(cdr)).headers[.location]
+            }
+        case .tokens, .clientinfo:
             return
         }
+    }
+
+    /// Posts the stored CDR by `post`, which answers the URL where the partner keeps it (its
+    /// Location header), unless the partner already holds it: a CDR is never posted twice, in
+    /// any release. The URL is recorded as the receipt; a partner that gives none still
+    /// received the CDR, so an empty one stands in.
+    private func postOnce(_ key: ObjectKey, _ stored: StoredObject?, _ post: (OCPI221.CDR) async throws -> String?) async throws {
+        guard let cdr = try stored.flatMap({ try OCPI221.CDR.decodeJSON($0.json).value }),
+            try await store.cdrLocation(partnerID: partner.id, key) == nil
+        else { return }
+        let location = try await post(cdr)
+        try await store.recordCDRLocation(partnerID: partner.id, key, url: location ?? "")
     }
 
     /// After a refused PATCH: the partner's copy, and ours when it is missing or older.

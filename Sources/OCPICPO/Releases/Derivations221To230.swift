@@ -28,6 +28,13 @@ public struct Derivations221To230: Conversion221To230Derivations {
         let taxed = value.elements.contains { element in element.priceComponents.contains { $0.vat != nil } }
         return taxed ? .no : .notApplicable
     }
+
+    /// One VAT of the difference between the amounts with and without it; none named when 2.2.1
+    /// gives no amount with VAT.
+    public func priceTaxes(_ value: OCPI221.Price) -> [OCPI230.TaxAmount] {
+        guard let inclVAT = value.inclVAT else { return [] }
+        return [OCPI230.TaxAmount(name: "VAT", amount: inclVAT - value.exclVAT)]
+    }
 }
 
 extension Conversion221To230 where Derivations == Derivations221To230 {

@@ -182,8 +182,7 @@ struct CPOSessions211: OCPI211.SessionsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI211.Session> {
         let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        let (stored, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Session.self)
-        return OCPIPage(items: try await sessions.convert(stored), totalCount: total, next: next)
+        return try await objects.pageConvertedTogether(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Session.self, sessions.convert)
     }
 }
 
@@ -277,8 +276,7 @@ struct CPOCDRs211: OCPI211.CDRsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI211.CDR> {
         let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        let (stored, total, next) = try await objects.pageValues(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.CDR.self)
-        return OCPIPage(items: try await cdrs.convert(stored), totalCount: total, next: next)
+        return try await objects.pageConvertedTogether(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.CDR.self, cdrs.convert)
     }
 }
 

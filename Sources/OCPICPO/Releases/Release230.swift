@@ -8,7 +8,8 @@ import OCPIStore
 /// OCPI 2.3.0 (edition 2; the Payments package is not implemented) as this CPO serves it,
 /// beside 2.2.1: its version details and its modules, each answering from the 2.2.1 objects the
 /// store keeps, converted by the generated `Conversion221To230`
-/// (spec/conversions/2.2.1-2.3.0.yaml).
+/// (spec/conversions/2.2.1-2.3.0.yaml); what partners send is stored converted by
+/// `Conversion230To221` (spec/conversions/2.3.0-2.2.1.yaml).
 enum Release230 {
     static let version = OCPI230.OCPIRelease.version
     /// Where the 2.3.0 modules are mounted.
@@ -17,7 +18,9 @@ enum Release230 {
     static let detailsPath = "/\(version)"
     /// The module interfaces a 2.3.0 partner is offered, by the path below `basePath`.
     static let modules: [(OCPI230.ModuleID, OCPI230.InterfaceRole, String)] = [
-        (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.tariffs, .sender, "/tariffs"),
+        (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.sessions, .sender, "/sessions"),
+        (.cdrs, .sender, "/cdrs"), (.tariffs, .sender, "/tariffs"), (.tokens, .receiver, "/tokens"),
+        (.commands, .receiver, "/commands"),
     ]
 }
 
@@ -109,5 +112,150 @@ struct CPOTariffs230: OCPI230.TariffsSender {
     ) async throws -> OCPIPage<OCPI230.Tariff> {
         let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
         return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Tariff.self, conversion.convert)
+    }
+}
+
+/// The Sessions SENDER interface of 2.3.0: each eMSP's own sessions (as 2.2.1's), converted;
+/// charging preferences as 2.2.1 answers them.
+struct CPOSessions230: OCPI230.SessionsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let conversion = Conversion221To230()
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    func getSessions(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI230.Session> {
+        let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        let conversion = conversion
+        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Session.self, conversion.convert)
+    }
+
+    func putChargingPreferences(
+        _ context: OCPIRequestContext, sessionID: String, body: OCPI230.ChargingPreferences
+    ) async throws -> OCPIReply<OCPI230.ChargingPreferencesResponse> {
+        try await CPOSessions.requireOwnSession(objects, party, context, sessionID)
+        return .ok(.notPossible)
+    }
+}
+
+/// The CDRs SENDER interface of 2.3.0: each eMSP's own CDRs (as 2.2.1's), converted.
+struct CPOCDRs230: OCPI230.CDRsSender {
+    let objects: StoredObjects
+    let party: PartyIdentity
+    let conversion = Conversion221To230()
+
+    init(store: SQLStore, party: PartyIdentity) {
+        objects = StoredObjects(store: store)
+        self.party = party
+    }
+
+    func getCDRs(
+        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
+    ) async throws -> OCPIPage<OCPI230.CDR> {
+        let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
+        let conversion = conversion
+        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.CDR.self, conversion.convert)
+    }
+}
+
+/// The Tokens RECEIVER interface of 2.3.0: an eMSP pushes its tokens, which are stored as 2.2.1
+/// tokens (spec/conversions/2.3.0-2.2.1.yaml) by 2.2.1's own handler, with its one-party rule
+/// (`CPOTokens.ownParty`); read back, they are converted to 2.3.0 again. A kind of token 2.2.1
+/// does not know (EMAID, or one of the partner's own: the enum is open in 2.3.0) is refused.
+struct CPOTokens230: OCPI230.TokensReceiver {
+    let tokens: CPOTokens
+    let toStore = Conversion230To221()
+    let toPartner = Conversion221To230()
+
+    init(store: SQLStore) {
+        tokens = CPOTokens(store: store)
+    }
+
+    func getToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: OCPI230.TokenType?
+    ) async throws -> OCPIReply<OCPI230.Token> {
+        _ = try CPOTokens.ownParty(context, countryCode, partyID)
+        let key = CPOTokens.key(countryCode, partyID, tokenUID, type.map(toStore.convert))
+        guard let token = try await tokens.objects.load(key, as: OCPI221.Token.self, recent: true) else { throw OCPIError.notFound("Token \(tokenUID)") }
+        return .ok(toPartner.convert(token))
+    }
+
+    func putToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: OCPI230.TokenType?, body: OCPI230.Token
+    ) async throws -> OCPIReply<OCPINoData> {
+        _ = try CPOTokens.ownParty(context, countryCode, partyID)
+        let token = toStore.convert(body)
+        try Self.requireKnownKind(token, at: JSONPath([.key("type")]))
+        return try await tokens.putToken(context, countryCode: countryCode, partyID: partyID, tokenUID: tokenUID, type: type.map(toStore.convert), body: token)
+    }
+
+    /// Refuses a token (2001, at `path`) whose kind 2.2.1 does not know: EMAID, or a partner's
+    /// own (spec/conversions/2.3.0-2.2.1.yaml, `TokenType`).
+    static func requireKnownKind(_ token: OCPI221.Token, at path: JSONPath) throws {
+        guard case .unrecognized(let kind) = token.type else { return }
+        throw OCPIError.invalid([Violation(
+            path: path,
+            message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
+        )])
+    }
+
+    func patchToken(
+        _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: OCPI230.TokenType?, body: OCPI230.TokenPatch
+    ) async throws -> OCPIReply<OCPINoData> {
+        let (toStore, toPartner) = (toStore, toPartner)
+        // The patch applies to the token as the partner sees it, and goes back to 2.2.1 whole.
+        return try await tokens.patch(context, countryCode, partyID, tokenUID, type.map(toStore.convert)) { token in
+            toStore.convert(toPartner.convert(token).applying(body))
+        }
+    }
+}
+
+/// The Commands RECEIVER interface of 2.3.0: each command is converted to 2.2.1
+/// (spec/conversions/2.3.0-2.2.1.yaml) and handled as 2.2.1's (`CPOCommands`: the same checks,
+/// the same charge points); the answer is converted back, and the charge point's outcome is
+/// posted to `response_url` as 2.3.0's CommandResult (`post`). A token of a kind 2.2.1 does not
+/// know is refused as it is when pushed.
+struct CPOCommands230: OCPI230.CommandsReceiver {
+    let commands: CPOCommands
+    let toServer = Conversion230To221()
+    let toPartner = Conversion221To230()
+
+    /// The command's token, at /token of the body, of a kind the charge points can take.
+    private func token(_ token: OCPI230.Token) throws -> OCPI221.Token {
+        let converted = toServer.convert(token)
+        try CPOTokens230.requireKnownKind(converted, at: JSONPath([.key("token"), .key("type")]))
+        return converted
+    }
+
+    func postStartSession(_ context: OCPIRequestContext, body: OCPI230.StartSession) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        _ = try token(body.token)
+        return .ok(toPartner.convert(try await commands.startSession(context, toServer.convert(body))))
+    }
+
+    func postStopSession(_ context: OCPIRequestContext, body: OCPI230.StopSession) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        .ok(toPartner.convert(try await commands.stopSession(context, toServer.convert(body))))
+    }
+
+    func postReserveNow(_ context: OCPIRequestContext, body: OCPI230.ReserveNow) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        _ = try token(body.token)
+        return .ok(toPartner.convert(try await commands.reserveNow(context, toServer.convert(body))))
+    }
+
+    func postCancelReservation(_ context: OCPIRequestContext, body: OCPI230.CancelReservation) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        .ok(toPartner.convert(await commands.cancelReservation(context, toServer.convert(body))))
+    }
+
+    func postUnlockConnector(_ context: OCPIRequestContext, body: OCPI230.UnlockConnector) async throws -> OCPIReply<OCPI230.CommandResponse> {
+        .ok(toPartner.convert(try await commands.unlockConnector(context, toServer.convert(body))))
+    }
+
+    /// Posts the outcome to the 2.3.0 eMSP's `response_url`, converted.
+    @Sendable static func post(_ connection: OCPIConnection, _ url: String, _ result: OCPI221.CommandResult) async throws {
+        _ = try await OCPI230.CommandsSenderClient(connection: connection).postCommandResult(responseURL: url, body: Conversion221To230().convert(result))
     }
 }
