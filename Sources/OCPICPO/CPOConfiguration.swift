@@ -44,8 +44,9 @@ public struct CPOConfiguration: Sendable {
         /// (received, stored as 2.2.1 tokens) and Commands.
         case v2_3_0 = "2.3.0"
 
-        /// What `serve` offers when not told: the releases every module of which is served.
-        public static let defaults: [ServedRelease] = [.v2_2_1]
+        /// What `serve` offers when not told: every release, so that a partner registers on
+        /// the highest one both sides have (the operator narrows it with `--versions`).
+        public static let defaults: [ServedRelease] = [.v2_1_1, .v2_2_1, .v2_3_0]
 
         public static func < (lhs: ServedRelease, rhs: ServedRelease) -> Bool {
             OCPIVersionOrder.precedes(lhs.rawValue, rhs.rawValue)

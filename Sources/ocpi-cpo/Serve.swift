@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     var tlsClientCA: String?
     @Option(name: .customLong("tls-ca-bundle"), help: "PEM file of certificate authorities trusted for partners' certificates, besides the system's (a private CA).")
     var tlsCABundle: String?
-    @Option(name: .customLong("versions"), help: "The OCPI releases to serve, comma-separated: 2.2.1 (always served), 2.1.1 (registration, locations, tariffs, sessions, CDRs, tokens and commands) and 2.3.0 (the same modules as 2.1.1); default 2.2.1.")
+    @Option(name: .customLong("versions"), help: "The OCPI releases to serve, comma-separated: 2.2.1 (always served), 2.1.1 (registration, locations, tariffs, sessions, CDRs, tokens and commands) and 2.3.0 (the same modules as 2.1.1); default all three.")
     var versions: String?
     @Flag(name: .customLong("no-demo-data"), help: "Do not load demo data into an empty database.") var noDemoData = false
     @Option(name: .customLong("log-format"), help: "json (one JSON object per line, default) or text.") var logFormat: LogFormat?

@@ -74,8 +74,16 @@ import Testing
         }
     }
 
-    @Test func withoutTheFlagOnly221IsServed() async throws {
-        let cpo = try await CPOPeer.open()
+    /// Every release is served unless the operator narrows it (`--versions 2.2.1`): then 2.1.1's
+    /// version details are not there.
+    @Test func servingOnly221LeavesOut211() async throws {
+        let all = try await CPOPeer.open()
+        try await all.run {
+            try await Self.addPartner(to: all)
+            let versions = try await OCPI211.VersionsSenderClient(connection: Self.connection(all.baseURL + "/ocpi/versions")).getVersions()
+            #expect(versions.map(\.version.rawValue) == ["2.1.1", "2.2.1", "2.3.0"], "all three by default")
+        }
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1])
         try await cpo.run {
             try await Self.addPartner(to: cpo)
             let versions = try await OCPI211.VersionsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/versions")).getVersions()

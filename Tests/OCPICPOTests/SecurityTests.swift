@@ -112,7 +112,7 @@ import Testing
         let adminToken = "admin-" + TokenGenerator.make()
         let configuration = CPOConfiguration(
             port: try LiveServer.freePort(), database: .memory, adminToken: adminToken, countryCode: "NL", partyID: "SOC", demoData: true,
-            push: CPOPeer.testPush, simulator: ChargePointSimulator.Configuration()
+            push: CPOPeer.testPush, simulator: ChargePointSimulator.Configuration(), releases: [.v2_2_1]
         )
         let server = try await CPOServer.open(configuration, transport: HTTPClientTransport(timeout: .seconds(10)), logger: recorder.logger())
         let cpo = CPOPeer(server: server)

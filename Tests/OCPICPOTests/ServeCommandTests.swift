@@ -187,9 +187,11 @@ import Testing
         #expect(word.status == 64 && word.error.contains("OCPI_CPO_MAX_CONNECTIONS must be a number"), "\(word.error)")
     }
 
-    /// `--versions` (or `OCPI_CPO_VERSIONS`): the releases served; 2.2.1 always is.
+    /// `--versions` (or `OCPI_CPO_VERSIONS`): the releases served, all three when not told;
+    /// 2.2.1 always is.
     @Test func theServedReleasesComeFromTheirFlagOrVariable() async throws {
-        #expect(try Serve.parse([]).resolvedConfiguration().releases == [.v2_2_1])
+        #expect(try Serve.parse([]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1, .v2_3_0])
+        #expect(try Serve.parse(["--versions", "2.2.1"]).resolvedConfiguration().releases == [.v2_2_1])
         #expect(try Serve.parse(["--versions", "2.2.1, 2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1])
         #expect(try Serve.parse(["--versions", "2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1], "2.2.1 is always served")
         #expect(try Serve.parse(["--versions", "2.3.0,2.1.1"]).resolvedConfiguration().releases == [.v2_1_1, .v2_2_1, .v2_3_0])
