@@ -32,7 +32,9 @@
 # target is missed, BENCH_SCALE_KEEP=1 to keep the work directory (logs, the receiver's arrivals).
 # The fan-out: BENCH_FANOUT (1), BENCH_FANOUT_PARTNERS (100, at most; the last ten are made slow
 # or unreachable), BENCH_FANOUT_CHANGES (1000 per run), BENCH_FANOUT_RATE (25 changes a second),
-# BENCH_FANOUT_SLOW_DELAY (5 s). BENCH_SCALE_MAX=0 runs the fan-out alone (a few minutes).
+# BENCH_FANOUT_SLOW_DELAY (5 s), BENCH_FANOUT_PUSH_NICE (unset: an experiment, the servers'
+# pushes' thread reniced from its 10 to this). BENCH_SCALE_MAX=0 runs the fan-out alone (a few
+# minutes).
 # Needs python3, curl and GNU time (/usr/bin/time; Debian: apt-get install time); the fan-out
 # needs nginx, and wrk to measure the receiver (apt-get install nginx wrk).
 set -euo pipefail
@@ -336,17 +338,32 @@ fanout_recorded() { awk -v b="$1" -v m="$2" '$1 == b && $2 == m { v = $3 } END {
 load_now() { cut -d' ' -f1 /proc/loadavg; }
 # CPU time in seconds (user + system) of process $1 and its threads.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# push_thread_wait PID: seconds the pushes' thread of server PID (the one at nice 10) has spent
-# runnable but waiting for a core (schedstat's second field), then its CPU seconds.
-push_thread_wait() {
+# push_thread PID: the id of the pushes' thread of server PID (the one at nice 10).
+push_thread() {
     local task
-    for task in /proc/"$1"/task/*; do
-        if awk '$19 == 10 { found = 1 } END { exit !found }' "$task/stat" 2>/dev/null; then
-            awk '{ printf "%.2f %.2f\n", $2 / 1e9, $1 / 1e9 }' "$task/schedstat"
-            return
-        fi
+    for _ in $(seq 1 50); do
+        for task in /proc/"$1"/task/*; do
+            if awk '$19 == 10 { found = 1 } END { exit !found }' "$task/stat" 2>/dev/null; then
+                echo "${task##*/}"
+                return
+            fi
+        done
+        sleep 0.1
     done
-    echo "0 0"
+    echo "bench-scale: no pushes' thread at nice 10 in $1" >&2; exit 1
+}
+# push_thread_wait PID TID: seconds the thread has spent runnable but waiting for a core
+# (schedstat's second field), then its CPU seconds.
+push_thread_wait() {
+    awk '{ printf "%.2f %.2f\n", $2 / 1e9, $1 / 1e9 }' "/proc/$1/task/$2/schedstat" 2>/dev/null || echo "0 0"
+}
+# set_push_nice TID: with BENCH_FANOUT_PUSH_NICE, gives the pushes' thread that nice value
+# instead of its own 10 (an experiment: how much of the lag is that thread waiting behind the
+# machine's other work).
+set_push_nice() {
+    [[ -n ${BENCH_FANOUT_PUSH_NICE:-} ]] || return 0
+    renice -n "$BENCH_FANOUT_PUSH_NICE" -p "$1" >/dev/null
+    echo "   (the pushes' thread $1 at nice $BENCH_FANOUT_PUSH_NICE for this run)"
 }
 # peak_rss_mb PID: the process's peak RSS (VmHWM) in MB.
 peak_rss_mb() { awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$1/status"; }
@@ -354,7 +371,7 @@ peak_rss_mb() { awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$1/status"; }
 fanout_part() {
     local backend=$1
     local database locations_file push_port slow_port down_port answer_port slow_upstream_port balancer_port port_a port_b emsp_port
-    local nginx_pid slow_pid emsp_pid pid_a pid_b=""
+    local nginx_pid slow_pid emsp_pid pid_a pid_b="" push_tid_a
     echo " -- $backend: fan-out to $fanout_partners partners, $fanout_changes changes at $fanout_rate/s"
     database=$(new_database "$backend" fanout)
     locations_file="$work/fanout-locations.json"
@@ -401,6 +418,8 @@ fanout_part() {
     pids+=("$emsp_pid")
     serve "$database" "$port_a" "$work/fanout-a.log"; pid_a=$served
     wait_for "http://127.0.0.1:$port_a/ocpi/versions"
+    push_tid_a=$(push_thread "$pid_a")
+    set_push_nice "$push_tid_a"
     wait_for "http://127.0.0.1:$emsp_port/versions"
     wait_for "http://127.0.0.1:$push_port/"
 
@@ -455,7 +474,7 @@ LUA
         cpu_before=$(cpu_seconds "$pid_a")
         nginx_cpu_before=$(fanout_nginx_cpu)
         local wait_before run_before wait_after run_after updates_before
-        read -r wait_before run_before < <(push_thread_wait "$pid_a")
+        read -r wait_before run_before < <(push_thread_wait "$pid_a" "$push_tid_a")
         updates_before=$(cursor_updates)
         read -r written took refused < <(timeout "$timeout_seconds" python3 scripts/bench/fanout.py write "$url" bench-admin-token \
             "$first" "$fanout_changes" "$fanout_rate" "$fanout_locations" "$writes")
@@ -470,7 +489,7 @@ LUA
         sleep 2  # anything sent twice would come now
         cpu_after=$(cpu_seconds "$pid_a")
         nginx_cpu_after=$(fanout_nginx_cpu)
-        read -r wait_after run_after < <(push_thread_wait "$pid_a")
+        read -r wait_after run_after < <(push_thread_wait "$pid_a" "$push_tid_a")
         printf '   %s: %s writes in %s s (%s refused), %s of %s pushes received; load %s -> %s; CPU: server A %s s (its pushes'"'"' thread %s s, and %s s waiting for a core), receiver %s s\n' \
             "$name" "$written" "$took" "$refused" "$received" "$expected" "$load_before" "$(load_now)" \
             "$(calc "round($cpu_after - $cpu_before, 1)")" "$(calc "round($run_after - $run_before, 1)")" "$(calc "round($wait_after - $wait_before, 1)")" \
@@ -526,15 +545,18 @@ LUA
     if [[ $backend == postgres ]]; then
         serve "$database" "$port_b" "$work/fanout-b.log"; pid_b=$served
         wait_for "http://127.0.0.1:$port_b/ocpi/versions"
+        set_push_nice "$(push_thread "$pid_b")"
         wait_for "http://127.0.0.1:$balancer_port/ocpi/versions"
         : >"$work/balanced.log"
         fanout_phase two "http://127.0.0.1:$balancer_port" 100000 "$all_parties" ""
         local split evses wrong
-        split=$(awk -F'|' '$2 == "PATCH" { n[$5]++ } END { for (a in n) printf "%s %d; ", a, n[a] }' "$work/balanced.log")
+        split=$(awk -F'|' '$2 == "PATCH" { n[$5]++ } END { for (a in n) { printf "%s%s %d", s, a, n[a]; s = ", " } }' "$work/balanced.log")
         read -r evses wrong < <(timeout "$timeout_seconds" python3 scripts/bench/fanout.py check-store "http://127.0.0.1:$port_a" "$token" \
             "$fanout_locations" "${writes_files[@]}")
         printf '   writes by instance: %s; store afterwards: %s EVSEs, %s not as their last write left them; peak RSS A %s MB, B %s MB\n' \
             "$split" "$evses" "$wrong" "$(peak_rss_mb "$pid_a")" "$(peak_rss_mb "$pid_b")"
+        printf '   partners served by each instance (leases held, by holder): %s\n' \
+            "$("$psql" -q -X -t -A -F' ' "$database" -c "SELECT count(*) FROM push_cursors WHERE holder <> '' GROUP BY holder ORDER BY 1 DESC" | paste -sd/)"
         fanout_record "$backend" two-lost_writes "$wrong"
         fanout_record "$backend" two-rss "$(peak_rss_mb "$pid_a")/$(peak_rss_mb "$pid_b")"
         value_two() { fanout_recorded "$backend" "two-$1"; }
