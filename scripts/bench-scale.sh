@@ -628,7 +628,7 @@ done
 if [[ $fanout == 1 ]]; then
     echo
     echo "== fan-out: $fanout_partners partners, $fanout_changes changes at $fanout_rate/s per run; lag = write answered -> push received"
-    printf '%-9s %-9s %-15s %9s %9s %9s %13s %11s %9s\n' backend run partners "lag p50" "lag p99" "max p99" "received" "twice/lost" RSS
+    printf '%-9s %-9s %-19s %9s %9s %9s %13s %11s %9s\n' backend run partners "lag p50" "lag p99" "max p99" "received" "twice/lost" RSS
     for backend in "${backends[@]}"; do
         for run in fast two impaired; do
             value() { fanout_recorded "$backend" "$run-$1"; }
@@ -638,7 +638,7 @@ if [[ $fanout == 1 ]]; then
             two) who="all, 2 instances" ;;
             impaired) who="$((fanout_partners - 10)) (+10 slow/down)" ;;
             esac
-            printf '%-9s %-9s %-15s %7s s %7s s %7s s %6s..%-6s %5s/%-5s %6s MB   (load %s)\n' "$backend" "$run" "$who" \
+            printf '%-9s %-9s %-19s %7s s %7s s %7s s %6s..%-6s %5s/%-5s %6s MB   (load %s)\n' "$backend" "$run" "$who" \
                 "$(value lag_p50)" "$(value lag_p99)" "$(value party_p99_max)" "$(value received_min)" "$(value received_max)" \
                 "$(value duplicates)" "$(value missing)" "$(value rss)" "$(value load)"
         done
