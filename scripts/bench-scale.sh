@@ -325,9 +325,10 @@ serve_part() {
 #   `fast`      every partner answers at once: each receives each change once, in order per EVSE;
 #               the lag from the write's answer to the push's arrival, its p99 under 2 s, per
 #               partner too (none starved); the server's peak RSS.
-#   `two`       (PostgreSQL) a second `ocpi-cpo serve` on the same database and nginx balancing
-#               the writes between the two, request by request: no change pushed twice or lost,
-#               every write in the store afterwards (each EVSE as its last write left it).
+#   `two`       (PostgreSQL) a second `ocpi-cpo serve` on the same database, the first restarted
+#               beside it (so that the two share the partners), and nginx balancing the writes
+#               between the two, request by request: no change pushed twice or lost, every
+#               write in the store afterwards (each EVSE as its last write left it).
 #   `impaired`  the last ten partners made slow (five: answered after $fanout_slow_delay s) or
 #               unreachable (five: connection refused); the other ninety as in `fast`.
 fanout_results="$work/fanout-results"
@@ -509,6 +510,10 @@ LUA
             echo 0
         fi
     }
+    # How many partners each instance holds the lease of ("60/40"), on PostgreSQL.
+    fanout_leases() {
+        "$psql" -q -X -t -A "$database" -c "SELECT count(*) FROM push_cursors WHERE holder <> '' GROUP BY holder ORDER BY 1 DESC" | paste -sd/
+    }
     # CPU seconds of the receiver's nginx (master and worker).
     fanout_nginx_cpu() {
         local total=0 pid
@@ -546,7 +551,16 @@ LUA
         serve "$database" "$port_b" "$work/fanout-b.log"; pid_b=$served
         wait_for "http://127.0.0.1:$port_b/ocpi/versions"
         set_push_nice "$(push_thread "$pid_b")"
+        # A restarted beside B, as in a rolling restart: stopping, A lets go of its partners'
+        # leases, and of the two instances whichever looks first takes each, so they share them.
+        stop "$pid_a"
+        serve "$database" "$port_a" "$work/fanout-a2.log"; pid_a=$served
+        wait_for "http://127.0.0.1:$port_a/ocpi/versions"
+        push_tid_a=$(push_thread "$pid_a")
+        set_push_nice "$push_tid_a"
         wait_for "http://127.0.0.1:$balancer_port/ocpi/versions"
+        sleep 3  # every lease taken
+        printf '   after A restarted beside B, partners served by each instance: %s\n' "$(fanout_leases)"
         : >"$work/balanced.log"
         fanout_phase two "http://127.0.0.1:$balancer_port" 100000 "$all_parties" ""
         local split evses wrong
@@ -555,8 +569,7 @@ LUA
             "$fanout_locations" "${writes_files[@]}")
         printf '   writes by instance: %s; store afterwards: %s EVSEs, %s not as their last write left them; peak RSS A %s MB, B %s MB\n' \
             "$split" "$evses" "$wrong" "$(peak_rss_mb "$pid_a")" "$(peak_rss_mb "$pid_b")"
-        printf '   partners served by each instance (leases held, by holder): %s\n' \
-            "$("$psql" -q -X -t -A -F' ' "$database" -c "SELECT count(*) FROM push_cursors WHERE holder <> '' GROUP BY holder ORDER BY 1 DESC" | paste -sd/)"
+        printf '   partners served by each instance at the end: %s\n' "$(fanout_leases)"
         fanout_record "$backend" two-lost_writes "$wrong"
         fanout_record "$backend" two-rss "$(peak_rss_mb "$pid_a")/$(peak_rss_mb "$pid_b")"
         value_two() { fanout_recorded "$backend" "two-$1"; }
