@@ -325,8 +325,8 @@ serve_part() {
 #   `fast`      every partner answers at once: each receives each change once, in order per EVSE;
 #               the lag from the write's answer to the push's arrival, its p99 under 2 s, per
 #               partner too (none starved); the server's peak RSS.
-#   `two`       (PostgreSQL) a second `ocpi-cpo serve` on the same database, the first restarted
-#               beside it (so that the two share the partners), and nginx balancing the writes
+#   `two`       (PostgreSQL) a second `ocpi-cpo serve` on the same database, one and then the
+#               other restarted until the two share the partners, and nginx balancing the writes
 #               between the two, request by request: no change pushed twice or lost, every
 #               write in the store afterwards (each EVSE as its last write left it).
 #   `impaired`  the last ten partners made slow (five: answered after $fanout_slow_delay s) or
@@ -551,16 +551,31 @@ LUA
         serve "$database" "$port_b" "$work/fanout-b.log"; pid_b=$served
         wait_for "http://127.0.0.1:$port_b/ocpi/versions"
         set_push_nice "$(push_thread "$pid_b")"
-        # A restarted beside B, as in a rolling restart: stopping, A lets go of its partners'
-        # leases, and of the two instances whichever looks first takes each, so they share them.
-        stop "$pid_a"
-        serve "$database" "$port_a" "$work/fanout-a2.log"; pid_a=$served
-        wait_for "http://127.0.0.1:$port_a/ocpi/versions"
-        push_tid_a=$(push_thread "$pid_a")
-        set_push_nice "$push_tid_a"
+        # A restarted beside B, as in a rolling restart: stopping, an instance lets go of its
+        # partners' leases, and of the two whichever looks first takes each. Until they share
+        # the partners (at most four restarts, A's and B's in turn), so that both push.
+        local restarts=0 leases
+        while (( restarts < 4 )); do
+            if (( restarts % 2 == 0 )); then
+                stop "$pid_a"
+                serve "$database" "$port_a" "$work/fanout-a$restarts.log"; pid_a=$served
+                wait_for "http://127.0.0.1:$port_a/ocpi/versions"
+                push_tid_a=$(push_thread "$pid_a")
+                set_push_nice "$push_tid_a"
+            else
+                stop "$pid_b"
+                serve "$database" "$port_b" "$work/fanout-b$restarts.log"; pid_b=$served
+                wait_for "http://127.0.0.1:$port_b/ocpi/versions"
+                set_push_nice "$(push_thread "$pid_b")"
+            fi
+            restarts=$((restarts + 1))
+            sleep 3  # every lease taken
+            leases=$(fanout_leases)
+            [[ $leases == */* ]] && break
+        done
         wait_for "http://127.0.0.1:$balancer_port/ocpi/versions"
-        sleep 3  # every lease taken
-        printf '   after A restarted beside B, partners served by each instance: %s\n' "$(fanout_leases)"
+        printf '   after %s restart(s) of one instance beside the other, partners served by each: %s\n' "$restarts" "$leases"
+        fanout_record "$backend" two-leases "$leases"
         : >"$work/balanced.log"
         fanout_phase two "http://127.0.0.1:$balancer_port" 100000 "$all_parties" ""
         local split evses wrong
@@ -575,7 +590,7 @@ LUA
         value_two() { fanout_recorded "$backend" "two-$1"; }
         target "$backend two instances: no change pushed twice, none lost" \
             "$(( $(value_two missing) == 0 && $(value_two duplicates) == 0 && $(value_two disordered) == 0 ? 1 : 0 ))" \
-            "$(value_two missing) missing, $(value_two duplicates) twice, $(value_two disordered) out of order (load $(value_two load))"
+            "$(value_two missing) missing, $(value_two duplicates) twice, $(value_two disordered) out of order; partners per instance $(value_two leases) (load $(value_two load))"
         target "$backend two instances: no lost write" "$(( wrong == 0 && $(value_two refused) == 0 ? 1 : 0 ))" \
             "$(value_two refused) writes refused, $wrong of $evses EVSEs not as last written"
         target "$backend two instances: lag p99 < $fanout_target_lag s" "$(at_most "$(value_two lag_p99)" "$fanout_target_lag")" \
