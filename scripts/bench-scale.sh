@@ -74,7 +74,7 @@ work=$(mktemp -d /tmp/ocpi-bench-scale.XXXXXX)
 pids=()
 postgres_started=0
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     if [[ $postgres_started == 1 ]]; then stop_test_postgres; fi
     if [[ ${BENCH_SCALE_KEEP:-0} == 1 ]]; then echo "bench-scale: kept $work" >&2; else rm -rf "$work"; fi
@@ -325,8 +325,8 @@ serve_part() {
 #   `fast`      every partner answers at once: each receives each change once, in order per EVSE;
 #               the lag from the write's answer to the push's arrival, its p99 under 2 s, per
 #               partner too (none starved); the server's peak RSS.
-#   `two`       (PostgreSQL) a second `ocpi-cpo serve` on the same database, one and then the
-#               other restarted until the two share the partners, and nginx balancing the writes
+#   `two`       (PostgreSQL) a second `ocpi-cpo serve` on the same database, given half of the
+#               partners (their leases let go while the first is frozen), and nginx balancing the writes
 #               between the two, request by request: no change pushed twice or lost, every
 #               write in the store afterwards (each EVSE as its last write left it).
 #   `impaired`  the last ten partners made slow (five: answered after $fanout_slow_delay s) or
@@ -551,30 +551,21 @@ LUA
         serve "$database" "$port_b" "$work/fanout-b.log"; pid_b=$served
         wait_for "http://127.0.0.1:$port_b/ocpi/versions"
         set_push_nice "$(push_thread "$pid_b")"
-        # A restarted beside B, as in a rolling restart: stopping, an instance lets go of its
-        # partners' leases, and of the two whichever looks first takes each. Until they share
-        # the partners (at most four restarts, A's and B's in turn), so that both push.
-        local restarts=0 leases
-        while (( restarts < 4 )); do
-            if (( restarts % 2 == 0 )); then
-                stop "$pid_a"
-                serve "$database" "$port_a" "$work/fanout-a$restarts.log"; pid_a=$served
-                wait_for "http://127.0.0.1:$port_a/ocpi/versions"
-                push_tid_a=$(push_thread "$pid_a")
-                set_push_nice "$push_tid_a"
-            else
-                stop "$pid_b"
-                serve "$database" "$port_b" "$work/fanout-b$restarts.log"; pid_b=$served
-                wait_for "http://127.0.0.1:$port_b/ocpi/versions"
-                set_push_nice "$(push_thread "$pid_b")"
-            fi
-            restarts=$((restarts + 1))
-            sleep 3  # every lease taken
-            leases=$(fanout_leases)
-            [[ $leases == */* ]] && break
-        done
+        # A holds every partner's lease (it served them alone). Half of them go to B: A is
+        # frozen (SIGSTOP) while their leases are let go in the store (as if A had stopped
+        # renewing them), B takes them at its next look, and A, running again, finds them
+        # taken at its next renewal. (Restarting A beside B left one instance with them all.)
+        kill -STOP "$pid_a"
+        "$psql" -q -X "$database" -c "UPDATE push_cursors SET holder = '', held_until = 0 WHERE partner_id IN
+            (SELECT partner_id FROM push_cursors ORDER BY partner_id LIMIT (SELECT count(*) / 2 FROM push_cursors))" >/dev/null \
+            || { kill -CONT "$pid_a"; exit 1; }
+        sleep 3
+        kill -CONT "$pid_a"
+        sleep 3
+        local leases
+        leases=$(fanout_leases)
         wait_for "http://127.0.0.1:$balancer_port/ocpi/versions"
-        printf '   after %s restart(s) of one instance beside the other, partners served by each: %s\n' "$restarts" "$leases"
+        printf '   partners served by each instance: %s\n' "$leases"
         fanout_record "$backend" two-leases "$leases"
         : >"$work/balanced.log"
         fanout_phase two "http://127.0.0.1:$balancer_port" 100000 "$all_parties" ""
