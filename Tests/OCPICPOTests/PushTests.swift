@@ -344,6 +344,54 @@ import Testing
         }
     }
 
+    /// A stream that has sent everything writes no cursor of its own: the pusher's one write a
+    /// second for all the partners moves it. (Each stream used to save its cursor whenever it
+    /// ran out of changes: a write per partner per change, a hundred per change with a hundred
+    /// partners, queued at the store's writer beside the operator's writes; in the fan-out
+    /// benchmark the pushes stalled behind them while the operator wrote.)
+    @Test func aStreamThatCaughtUpWritesNoCursorOfItsOwn() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        let received = Received()
+        let port = try LiveServer.freePort()
+        let receiver = Router()
+        receiver.put("/{partner}/locations/**") { request, context -> Response in
+            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
+        }
+        let partners = (0..<10).map { "saver-\($0)" }
+        func cursorWrites() -> Double {
+            ObservabilityTests.value(
+                cpo.server.metrics.emitToString(), "ocpi_store_duration_seconds_count", [("operation", "advancePushCursor(partnerID:to:holder:back:)")]
+            ) ?? 0
+        }
+        try await cpo.run {
+            try await LiveServer.run(receiver, port: port) {
+                for (index, partner) in partners.enumerated() {
+                    try await Self.insertLocationsReceiver(cpo, id: partner, url: "http://127.0.0.1:\(port)/\(partner)/locations", partyID: "C\(index)0")
+                }
+                try await Self.putLocations(cpo, prefix: "WARM", count: 1)
+                await cpo.server.pusher.drain()
+                let before = cursorWrites()
+                // One change at a time, each sent to every partner before the next: every stream
+                // runs out of changes five times.
+                for index in 0..<5 {
+                    try await Self.putLocations(cpo, prefix: "CAUGHT\(index)", count: 1)
+                    await cpo.server.pusher.drain()
+                }
+                let writes = cursorWrites() - before
+                #expect(writes < 10, "\(writes) cursor writes of the streams' own for 5 changes to 10 partners")
+                // The cursors in the store follow all the same (drain writes them, as the pusher
+                // does once a second).
+                let head = try await cpo.server.store.outboxHead()
+                for partner in partners {
+                    #expect(await received.paths(partner).count == 6, "\(partner) got every change")
+                    #expect(try await cpo.server.store.pushCursor(partnerID: partner) == head, "\(partner)'s cursor")
+                }
+            }
+        }
+    }
+
     /// A partner slower than the changes is not sent every change one by one: more than
     /// `maximumQueuedPerPartner` changes behind, it is sent the current state of each object
     /// once (a partner switched off catch-ups skips them and gets what changes afterwards).

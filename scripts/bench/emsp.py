@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A minimal eMSP for the server benchmark: it registers, then takes every push.
 
-    emsp.py PORT TOKEN_FILE [PUSH_BASE]
+    emsp.py PORT TOKEN_FILE [PUSH_BASE [PARTY=BASE,...]]
 
 It answers the versions and credentials calls of `ocpi-cpo parties register` (any token A),
 writes the token the CPO gives it (token B, for calling the CPO) to TOKEN_FILE, and accepts
@@ -11,6 +11,10 @@ It stands for many eMSPs at once: registered with token A `bench-token-a` it is 
 token goes to TOKEN_FILE), with `bench-token-a-NN` it is DE/BNN, a party of its own each (a CPO
 lets one partner hold a party), all pushed to at the same URLs: its own, or, with PUSH_BASE,
 PUSH_BASE/2.2.1/locations (the benchmark's nginx, which takes pushes for next to nothing).
+The fourth argument gives some parties a push base of their own (`B95=http://127.0.0.1:9000`),
+or none (`MSP=none`: no Locations receiver, so that party is pushed nothing): the fan-out
+benchmark's slow and unreachable partners, and its reader of the store. The party asking is
+known by the token of the version details request (token A while registering, C after).
 """
 import base64
 import json
@@ -23,6 +27,7 @@ PORT = int(sys.argv[1])
 TOKEN_FILE = sys.argv[2]
 BASE = "http://127.0.0.1:%d" % PORT
 PUSH_BASE = sys.argv[3] if len(sys.argv) > 3 else BASE
+PUSH_BASES = dict(item.split("=", 1) for item in sys.argv[4].split(",") if item) if len(sys.argv) > 4 else {}
 pushes = 0
 lock = threading.Lock()
 
@@ -39,6 +44,15 @@ def token_of(authorization):
         return base64.b64decode(value, validate=True).decode()
     except ValueError:
         return value
+
+
+def party_of(token):
+    """The party a token A (`bench-token-a[-NN]`) or C (`bench-emsp-token-c-PARTY`) stands for."""
+    if token.startswith("bench-token-a-"):
+        return "B" + token[-2:]
+    if token.startswith("bench-emsp-token-c-"):
+        return token[len("bench-emsp-token-c-"):]
+    return "MSP"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,10 +81,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/versions":
             self.reply(200, envelope([{"version": "2.2.1", "url": BASE + "/2.2.1"}]))
         elif self.path == "/2.2.1":
-            self.reply(200, envelope({"version": "2.2.1", "endpoints": [
-                {"identifier": "credentials", "role": "RECEIVER", "url": BASE + "/2.2.1/credentials"},
-                {"identifier": "locations", "role": "RECEIVER", "url": PUSH_BASE + "/2.2.1/locations"},
-            ]}))
+            push_base = PUSH_BASES.get(party_of(token_of(self.headers.get("Authorization") or "")), PUSH_BASE)
+            endpoints = [{"identifier": "credentials", "role": "RECEIVER", "url": BASE + "/2.2.1/credentials"}]
+            if push_base != "none":
+                endpoints.append({"identifier": "locations", "role": "RECEIVER", "url": push_base + "/2.2.1/locations"})
+            self.reply(200, envelope({"version": "2.2.1", "endpoints": endpoints}))
         elif self.path == "/stats":
             with lock:
                 count = pushes
@@ -85,8 +100,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, {"status_code": 2003, "timestamp": envelope(None)["timestamp"]})
             return
         theirs = json.loads(self.body())
-        token_a = token_of(self.headers.get("Authorization") or "")
-        party = "B" + token_a[-2:] if token_a.startswith("bench-token-a-") else "MSP"
+        party = party_of(token_of(self.headers.get("Authorization") or ""))
         if party == "MSP":
             with open(TOKEN_FILE, "w") as file:
                 file.write(theirs["token"])

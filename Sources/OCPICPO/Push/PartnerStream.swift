@@ -185,10 +185,11 @@ final class PartnerStream: Sendable {
         }
         while !isStopped, !state.withLock({ $0.offlineUntil.map { $0 > .now } ?? false }) {
             guard let position = await holdLease() else { return }
-            guard let entries = try? await pusher.tail.entries(after: position, limit: Self.batch), let last = entries.last else {
-                await save()
-                return
-            }
+            // Nothing more to send: the cursor in the store follows with the pusher's write of
+            // every cursor, once a second. (A write of its own here, each time the stream caught
+            // up, cost a write per partner per change: with a hundred partners a hundred, in the
+            // store's writer queue beside the operator's writes, and the pushes waited on them.)
+            guard let entries = try? await pusher.tail.entries(after: position, limit: Self.batch), let last = entries.last else { return }
             let (partner, comingBack) = state.withLock { ($0.partner, $0.comingBack) }
             let relevant = entries.filter { Self.receives(partner, $0) }
             // A full batch may be far behind: the head says how far.
