@@ -1,4 +1,5 @@
 import Foundation
+import OCPI211
 import OCPI221
 import OCPI230
 import OCPIAsyncHTTPClient
@@ -262,16 +263,29 @@ import Testing
     /// partner, each valid in its release and the 2.3.0 one the conversion of the 2.2.1 one; a
     /// change of one of its EVSEs reaches the 2.3.0 partner as the whole location, converted, by
     /// PUT; a new tariff and a deleted one reach it too.
-    @Test func oneLocationIsReadInBothReleasesAndPushedIn230() async throws {
-        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+    ///
+    /// A 2.1.1 partner of the same server reads the same location in 2.1.1 and is pushed it
+    /// whole in 2.1.1; the 2.2.1 partner is pushed the change in 2.2.1: three partners on three
+    /// releases, one store.
+    @Test func oneLocationIsReadInThreeReleasesAndPushedInEach() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_1_1, .v2_2_1, .v2_3_0])
         let received = Received230()
-        let emsp221 = try EMSPPeer()
+        let received211 = Release211ServingTests.Received211()
+        let inbox221 = EMSPInbox()
+        let emsp221 = try EMSPPeer(inbox: inbox221)
         try await cpo.run {
             try await emsp221.run {
                 let routes = OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received)
                 try await Self.serveEMSP(tokenB: "token-b-of-new", extra: routes) { emsp in
+                  try await Release211ServingTests.serveEMSP(tokenB: "token-b-of-old", received: received211) { emsp211, _ in
                     let tokenC230 = try await Self.register(with: cpo, emsp: emsp, tokenB: "token-b-of-new")
                     let tokenC221 = try await PushTests.registerForToken(emsp221, with: cpo)
+                    // The 2.1.1 eMSP registers on 2.1.1 with a token A of its own, as it is.
+                    let tokenA211 = try await cpo.server.registry.invite().token
+                    let credentials211 = Release211ServingTests.connection(cpo.baseURL + "/ocpi/cpo/2.1.1/credentials", token: tokenA211)
+                    let tokenC211 = try await OCPI211.CredentialsSenderClient(connection: credentials211)
+                        .postCredentials(body: Release211ServingTests.credentials("token-b-of-old", emsp: emsp211)).token
+                    #expect(Set(try await cpo.server.registry.partners().map(\.version)) == ["2.1.1", "2.2.1", "2.3.0"])
                     await cpo.server.pusher.drain()
 
                     var written = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_900_000_000))[0]
@@ -287,6 +301,10 @@ import Testing
                     #expect(read221 == written)
                     #expect(read230 == Conversion221To230().convert(read221), "the same location, converted")
                     #expect(read230.id == "ONE-PLACE" && read230.evses.map(\.uid) == written.evses.map(\.uid))
+                    let read211 = try await OCPI211.LocationsSenderClient(connection: Release211ServingTests.connection(cpo.baseURL + "/ocpi/cpo/2.1.1/locations", token: tokenC211))
+                        .getLocation(locationID: "ONE-PLACE")
+                    #expect(read211.validate().isEmpty, "\(read211.validate())")
+                    #expect(read211 == Conversion221To211().convert(read221), "the same location, converted to 2.1.1")
 
                     // An EVSE changes: the 2.3.0 partner gets the whole location, in 2.3.0.
                     let evseUID = try #require(written.evses.first?.uid)
@@ -306,6 +324,14 @@ import Testing
                     let now221 = try await OCPI221.LocationsSenderClient(connection: Self.connection(cpo.baseURL + "/ocpi/cpo/2.2.1/locations", token: tokenC221))
                         .getLocation(locationID: "ONE-PLACE")
                     #expect(pushed == Conversion221To230().convert(now221), "what a 2.2.1 partner reads now, converted")
+                    let pushed211 = try #require(received211.locations.withLock { $0["ONE-PLACE"] }, "the 2.1.1 partner is pushed the location whole")
+                    #expect(pushed211.validate().isEmpty, "\(pushed211.validate())")
+                    #expect(pushed211 == Conversion221To211().convert(now221), "what a 2.2.1 partner reads now, in 2.1.1")
+                    let pushed221 = try #require(await inbox221.locations["ONE-PLACE"], "the 2.2.1 partner is pushed the location")
+                    // (Its location's last_updated is the PATCH's, as the receiver sets it; the CPO's
+                    // stayed at the later time it was written with.)
+                    #expect(pushed221.evses == now221.evses, "the 2.2.1 partner holds the EVSEs it reads, the change applied")
+                    #expect(pushed221.evses.first { $0.uid == evseUID }?.status == .charging)
                     let pushedTariff = try #require(received.tariffs.withLock { $0["PUSHED-TARIFF"] })
                     #expect(pushedTariff.validate().isEmpty && pushedTariff.taxIncluded == .no, "\(pushedTariff.validate())")
                     #expect(received.deletedTariffs.withLock { $0 } == ["DC-FAST"])
@@ -317,6 +343,7 @@ import Testing
                     let summary = try await cpo.server.store.pushSummaries(since: OCPIDateTime.now().adding(.seconds(-3600)))[partner.id]
                     #expect((summary?.counts.delivered ?? 0) >= 3)
                     #expect(summary?.counts.failed == 0 && summary?.counts.refused == 0, "nothing was sent that it refused: \(String(describing: summary))")
+                  }
                 }
             }
         }
