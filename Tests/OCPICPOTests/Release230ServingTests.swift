@@ -349,6 +349,42 @@ import Testing
         }
     }
 
+    /// A partner registered on 2.2.1 moves to 2.3.0 with PUT credentials on the 2.3.0 endpoint,
+    /// as the spec's upgrade goes: the same partner with its party, its release and endpoints
+    /// recorded anew, and pushed in 2.3.0 from then on (the whole location by PUT, not a PATCH).
+    @Test func a221PartnerUpgradesTo230AndIsPushedIn230() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        let received = Received230()
+        try await cpo.run {
+            try await cpo.server.registry.insert(PartnerRecord(
+                id: "emsp-upgrading", status: .registered, incomingToken: "token-c-of-upgrading", version: "2.2.1",
+                roles: [.init(role: .emsp, countryCode: "DE", partyID: "NEW")]
+            ))
+            let routes = OCPIRoutes.locationsReceiver(received) + OCPIRoutes.tariffsReceiver(received)
+            try await Self.serveEMSP(tokenB: "token-b-of-new", extra: routes) { emsp in
+                let connection = Self.connection(cpo.baseURL + "/ocpi/cpo/2.3.0/credentials", token: "token-c-of-upgrading")
+                let ours = try await OCPI230.CredentialsSenderClient(connection: connection).putCredentials(body: Self.credentials("token-b-of-new", emsp: emsp))
+                #expect(ours.validate().isEmpty, "\(ours.validate())")
+                let after = try #require(try await cpo.server.registry.partner(id: "emsp-upgrading"), "the same partner")
+                #expect(after.status == .registered && after.version == "2.3.0")
+                #expect(after.roles.map { "\($0.countryCode)/\($0.partyID)" } == ["DE/NEW"])
+                #expect(after.endpoints.first { $0.identifier == .locations }?.role == .receiver)
+                #expect(try await cpo.server.registry.partners().count == 1)
+                await cpo.server.pusher.drain()
+
+                let patched = try await PushTests.admin(
+                    cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#
+                )
+                #expect(patched.status == 200)
+                await cpo.server.pusher.drain()
+                let pushed = try #require(received.locations.withLock { $0["UTR-STATION"] }, "the location, whole, in 2.3.0")
+                #expect(pushed.validate().isEmpty, "\(pushed.validate())")
+                #expect(pushed.evses.first { $0.uid == "UTR-STATION-1" }?.status == .charging)
+                #expect(received.calls.withLock { $0 }.allSatisfy { !$0.hasPrefix("PATCH") }, "\(received.calls.withLock { $0 })")
+            }
+        }
+    }
+
     /// The 2.3.0 eMSP's Locations and Tariffs RECEIVER: keeps what is PUT (each body validated
     /// by the generated 2.3.0 routes on the way in) and refuses what the CPO does not send a
     /// 2.3.0 partner (it sends whole objects only).
