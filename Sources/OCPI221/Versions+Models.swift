@@ -219,6 +219,10 @@ public enum ModuleID: OCPIEnumeration {
 
 /// The OCPI releases known to this one.
 ///
+/// Open: a party may send values of its own besides these. Such a value is kept in `unrecognized` and is valid; `isKnown` tells the listed values apart.
+///
+/// - Note: Decision: open, as 2.3.0 made it. A party's versions list is one for all the releases it serves, so a partner on this release reads lists that name later ones (2.3.0) and must pick among those it knows rather than refuse the list; a value not listed here is valid.
+///
 /// - Remark: Generated from `VersionNumber` in spec/ocpi-2.2.1/versions.yaml (`version_information_endpoint_versionnumber_enum`).
 public enum VersionNumber: OCPIEnumeration {
     /// Release 2.0.
@@ -231,7 +235,7 @@ public enum VersionNumber: OCPIEnumeration {
     case v2_2
     /// Release 2.2.1, described by this folder.
     case v2_2_1
-    /// A value this release does not define, kept as it was received.
+    /// A value of a party's own, which this open enum allows, kept as it was received.
     case unrecognized(String)
 
     public static let ocpiName = "VersionNumber"

@@ -5,14 +5,12 @@ import OCPIRuntime
 
 extension Version {
     public func validate(into context: inout ValidationContext) {
-        context.enumeration(version, at: "version")
         context.text(url, TextRule(.printableASCII, maxLength: 255), at: "url")
     }
 }
 
 extension VersionDetails {
     public func validate(into context: inout ValidationContext) {
-        context.enumeration(version, at: "version")
         context.at("endpoints") { $0.list(endpoints, nonEmpty: true) { $0.object($1) } }
     }
 }

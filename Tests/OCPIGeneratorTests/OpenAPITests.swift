@@ -30,9 +30,10 @@ import Yams
         let schemas = map(map(document["components"])["schemas"])
         // 56 object and class types and 34 enums, named as the spec names them, and our ErrorResponse.
         #expect(schemas.count == 91)
+        // The closed enums list their values; the open one (VersionNumber) takes any text.
         let enumSchemas = schemas.values.compactMap { map($0)["enum"] as? [String] }
-        #expect(enumSchemas.count == 34)
-        #expect(enumSchemas.reduce(0) { $0 + $1.count } == 233)
+        #expect(enumSchemas.count == 33)
+        #expect(enumSchemas.reduce(0) { $0 + $1.count } == 228)
         let fieldCount = schemas.values.reduce(0) { $0 + map(map($1)["properties"]).count }
         #expect(fieldCount == 300)
         for name in ["Location", "EVSE", "Connector", "CDR", "Session", "Tariff", "Token", "Credentials", "VersionDetails", "Response", "ConnectorType"] {

@@ -53,7 +53,8 @@ import Testing
         let opened = try find(.changed, .enumeration, "ConnectorType", aspect: "open")
         #expect(opened.old == "false" && opened.new == "true")
         #expect(verdict(opened) == "breaking/compatible")
-        #expect(diff.changes.filter { $0.aspect == "open" }.count == 11)
+        // (VersionNumber is open in both: our decision for 2.2.1, the text's for 2.3.0.)
+        #expect(diff.changes.filter { $0.aspect == "open" }.count == 10)
         // Values added to an enum that 2.2.1 closes still break 2.2.1 receivers.
         #expect(verdict(try find(.added, .value, "ConnectorType.SAE_J3400")) == "breaking/compatible")
         #expect(verdict(try find(.added, .value, "TokenType.EMAID")) == "breaking/compatible")
