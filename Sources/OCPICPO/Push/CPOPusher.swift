@@ -162,15 +162,9 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
             runningTransport.withLock { $0 = nil }
         }
         // The supervisor (its look at the partners every second decodes each of them) runs there
-        // too; the streams, its children, inherit the preference. Beside it, the thread's
-        // priority follows how long it waits for a core (`PushPriority`).
-        let loop = loops.next()
+        // too; the streams, its children, inherit the preference.
         await withTaskExecutorPreference(executor) {
-            await withDiscardingTaskGroup { group in
-                group.addTask { [self] in await adjustPriority(on: loop) }
-                await supervise()
-                group.cancelAll()
-            }
+            await supervise()
         }
         await client?.shutdown()
         try? await loops.shutdownGracefully()
@@ -197,30 +191,8 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         }
     }
 
-    /// The nice value of the pushes' thread while nothing else wants the cores (0 is the
-    /// server's); `PushPriority` raises it to 0 while the thread waits for a core.
-    public static let pushThreadNice: Int32 = PushPriority.yielding
-
-    /// Sets the nice value of the pushes' thread from how late its timer fires, until the
-    /// pusher stops.
-    private func adjustPriority(on loop: any EventLoop) async {
-        var priority = PushPriority()
-        let clock = ContinuousClock()
-        while !isStopping, !Task.isCancelled {
-            let start = clock.now
-            do { try await Task.sleep(for: PushPriority.tick) } catch { return }
-            let lateness = clock.now - start - PushPriority.tick
-            guard let nice = priority.tick(lateness: lateness) else { continue }
-            #if canImport(Glibc)
-            // On the thread itself: Linux keeps the nice value per thread.
-            loop.execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
-            #endif
-            logger.info(
-                nice == PushPriority.boosted ? "the pushes' thread waits for a core: it runs at the server's priority" : "the pushes' thread yields to the server again",
-                metadata: ["nice": "\(nice)", "lateness_ms": "\(lateness.components.attoseconds / 1_000_000_000_000_000 + lateness.components.seconds * 1000)"]
-            )
-        }
-    }
+    /// The nice value of the pushes' thread (0 is the server's).
+    public static let pushThreadNice: Int32 = 10
 
     private func supervise() async {
         await withGracefulShutdownHandler {
