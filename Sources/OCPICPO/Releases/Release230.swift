@@ -131,7 +131,6 @@ struct CPOSessions230: OCPI230.SessionsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI230.Session> {
         let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        let conversion = conversion
         return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Session.self, conversion.convert)
     }
 
@@ -158,7 +157,6 @@ struct CPOCDRs230: OCPI230.CDRsSender {
         _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
     ) async throws -> OCPIPage<OCPI230.CDR> {
         let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        let conversion = conversion
         return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.CDR.self, conversion.convert)
     }
 }
