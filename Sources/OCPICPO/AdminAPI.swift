@@ -5,8 +5,12 @@ import OCPIServer
 import OCPIStore
 
 /// The operator's side: the CPO's own systems feed the server through these routes, below
-/// `/admin/2.2.1`, with `Authorization: Bearer <admin token>`. Every write is validated as
-/// strictly as an OCPI request, held to `OperatorRules`, and answered in the same envelope.
+/// `/admin/2.2.1` and `/admin/2.3.0` (the operator's choice of release), with
+/// `Authorization: Bearer <admin token>`. Every write is validated as strictly as an OCPI request
+/// in the release of its path, held to `OperatorRules`, and answered in the same envelope. The
+/// store keeps 2.2.1: a 2.3.0 body is converted by the generated `Conversion230To221`, and one
+/// holding what 2.2.1 has no place for is refused at that value's pointer (the `refuse` rules of
+/// spec/conversions/2.3.0-2.2.1.yaml) rather than stored without it.
 public struct AdminAPI: Sendable {
     let objects: CPOObjects
 
@@ -18,48 +22,57 @@ public struct AdminAPI: Sendable {
         self.simulator = simulator
     }
 
-    public static let basePath = "/admin/\(OCPIRelease.version)"
+    /// Where the 2.2.1 routes are mounted.
+    public static let basePath = basePath(of: OCPIRelease.version)
 
-    /// The admin routes; their paths are fixed (operators' scripts use them).
-    public var routes: [OCPIRoute] {
-        [
+    /// The releases the admin API takes bodies in, the stored one first.
+    public static let releases = [OCPIRelease.version, Release230.version]
+
+    public static func basePath(of release: String) -> String { "/admin/\(release)" }
+
+    /// The 2.2.1 routes.
+    public var routes: [OCPIRoute] { routes(in: OCPIRelease.version) }
+
+    /// The admin routes of one of `releases`; their paths are fixed (operators' scripts use
+    /// them). Sessions, CDRs and the simulator's reader are written in 2.2.1 only.
+    public func routes(in release: String) -> [OCPIRoute] {
+        let bodies: AdminBodies = release == Release230.version ? .release230 : .release221
+        var routes = [
             route(.put, "/locations/{location_id}", "put_location") { request in
-                let body = try request.body(Location.self, id: { $0.id }, field: "id", parameter: "location_id")
-                return try await Self.written(objects.putLocation(body))
+                try await Self.written(objects.putLocation(bodies.location(request)))
             },
             route(.put, "/locations/{location_id}/{evse_uid}", "put_evse") { request in
-                let body = try request.body(EVSE.self, id: { $0.uid }, field: "uid", parameter: "evse_uid")
-                return try await Self.written(objects.putEVSE(body, locationID: try request.path("location_id")))
+                try await Self.written(objects.putEVSE(bodies.evse(request), locationID: try request.path("location_id")))
             },
             route(.put, "/locations/{location_id}/{evse_uid}/{connector_id}", "put_connector") { request in
-                let body = try request.body(Connector.self, id: { $0.id }, field: "id", parameter: "connector_id")
+                let body = try bodies.connector(request)
                 return try await Self.written(objects.putConnector(body, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid")))
             },
             route(.patch, "/locations/{location_id}", "patch_location") { request in
-                let body = try request.body(LocationPatch.self, id: { $0.id }, field: "id", parameter: "location_id")
-                try await objects.patchLocation(try request.path("location_id"), body)
+                try await objects.patchLocation(try request.path("location_id"), bodies.locationPatch(request))
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.patch, "/locations/{location_id}/{evse_uid}", "patch_evse") { request in
-                let body = try request.body(EVSEPatch.self, id: { $0.uid }, field: "uid", parameter: "evse_uid")
-                try await objects.patchEVSE(body, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid"))
+                try await objects.patchEVSE(bodies.evsePatch(request), locationID: try request.path("location_id"), evseUID: try request.path("evse_uid"))
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.patch, "/locations/{location_id}/{evse_uid}/{connector_id}", "patch_connector") { request in
-                let body = try request.body(ConnectorPatch.self, id: { $0.id }, field: "id", parameter: "connector_id")
                 try await objects.patchConnector(
-                    body, locationID: try request.path("location_id"), evseUID: try request.path("evse_uid"), connectorID: try request.path("connector_id")
+                    bodies.connectorPatch(request), locationID: try request.path("location_id"), evseUID: try request.path("evse_uid"),
+                    connectorID: try request.path("connector_id")
                 )
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.put, "/tariffs/{tariff_id}", "put_tariff") { request in
-                let body = try request.body(Tariff.self, id: { $0.id }, field: "id", parameter: "tariff_id")
-                return try await Self.written(objects.putTariff(body))
+                try await Self.written(objects.putTariff(bodies.tariff(request)))
             },
             route(.delete, "/tariffs/{tariff_id}", "delete_tariff") { request in
                 try await objects.deleteTariff(try request.path("tariff_id"))
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
+        ]
+        guard release == OCPIRelease.version else { return routes }
+        routes += [
             route(.put, "/sessions/{session_id}", "put_session") { request in
                 let body = try request.body(Session.self, id: { $0.id }, field: "id", parameter: "session_id")
                 return try await Self.written(objects.putSession(body))
@@ -84,6 +97,7 @@ public struct AdminAPI: Sendable {
                 return .reply(OCPIReply.ok(PresentedTokenAnswer(allowed: decision.decision.allowed, sessionID: decision.sessionID)))
             },
         ]
+        return routes
     }
 
     /// `{"uid": "...", "type": "RFID"}`, the type RFID when left out.
@@ -133,7 +147,7 @@ extension OCPIServerRequest {
 
     /// The decoded, strictly validated body, whose id (when it has one) must be the URL's; every
     /// path parameter is checked first.
-    fileprivate func body<T: OCPIModel>(_: T.Type, id: (T) -> String?, field: String, parameter: String) throws -> T {
+    func body<T: OCPIModel>(_: T.Type, id: (T) -> String?, field: String, parameter: String) throws -> T {
         var request = self
         for name in pathParameters.keys.sorted() { _ = try path(name) }
         let body = try request.operatorBody(T.self)

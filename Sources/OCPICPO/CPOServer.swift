@@ -203,10 +203,14 @@ public struct CPOServer: Sendable {
         ]
     }
 
-    /// The admin API's routes (below `AdminAPI.basePath`, with the admin token), as
+    /// The admin API's 2.2.1 routes (below `AdminAPI.basePath`, with the admin token), as
     /// `router(logger:)` mounts them.
-    public var adminRoutes: [OCPIRoute] {
-        AdminAPI(objects: objects, simulator: chargePoints as? ChargePointSimulator).routes
+    public var adminRoutes: [OCPIRoute] { adminRoutes(in: OCPIRelease.version) }
+
+    /// The admin API's routes taking bodies in `release` (one of `AdminAPI.releases`), mounted
+    /// below `AdminAPI.basePath(of: release)`.
+    public func adminRoutes(in release: String) -> [OCPIRoute] {
+        AdminAPI(objects: objects, simulator: chargePoints as? ChargePointSimulator).routes(in: release)
     }
 
     private var delivery: ResultDelivery {
@@ -235,10 +239,10 @@ public struct CPOServer: Sendable {
             mounted.tokenForm = Self.tokenForm(below: basePath)
             router.addOCPIRoutes(routes, at: basePath, configuration: mounted, authenticator: authenticator, logger: logger)
         }
-        router.addOCPIRoutes(
-            adminRoutes, at: AdminAPI.basePath, configuration: serverConfiguration,
-            authenticator: AdminAuthenticator(token: configuration.adminToken, party: configuration.party), logger: logger
-        )
+        let admin = AdminAuthenticator(token: configuration.adminToken, party: configuration.party)
+        for release in AdminAPI.releases {
+            router.addOCPIRoutes(adminRoutes(in: release), at: AdminAPI.basePath(of: release), configuration: serverConfiguration, authenticator: admin, logger: logger)
+        }
         // The operator's console, beside the admin API (its own pages below `/admin`).
         OperatorConsole(server: self, logger: logger).add(to: &router)
         router.get("/health") { _, _ in

@@ -8,7 +8,8 @@ import OCPIRuntime
 /// JSON pointer of each value); what partners send is judged by the spec alone.
 ///
 /// The rules go by field name at any depth of the document: each name means one thing wherever
-/// the 2.2.1 types use it (`price` is a price component's, `excl_vat` and `incl_vat` a Price's).
+/// the 2.2.1 types use it (`price` is a price component's, `excl_vat` and `incl_vat` a Price's),
+/// and the 2.3.0 types the admin API also takes (`before_taxes` and `after_taxes`, a PriceLimit's).
 enum OperatorRules {
     enum Bound {
         /// Zero or more.
@@ -34,6 +35,7 @@ enum OperatorRules {
     static let bounds: [String: Bound] = [
         // Money and tax: a Price's amounts, a price component's price and VAT percentage.
         "excl_vat": .nonNegative, "incl_vat": .nonNegative, "price": .nonNegative, "vat": .nonNegative,
+        "before_taxes": .nonNegative, "after_taxes": .nonNegative,
         // What a connector can deliver.
         "max_voltage": .positive, "max_amperage": .positive, "max_electric_power": .positive,
         // Quantities of a session or CDR.

@@ -7,9 +7,14 @@ import OCPIRuntime
 
 /// The parts of the conversion from OCPI 2.3.0 to 2.2.1 that the rules leave to hand-written code: one function per `derive` rule in spec/conversions/2.3.0-2.2.1.yaml.
 public protocol Conversion230To221Derivations: Sendable {
+    /// `Tariff.min_price`: 2.3.0 bounds a session's total with PriceLimit (before and after taxes), 2.2.1 with Price (without and with VAT): the amount before taxes is the one without VAT, the one after taxes, when given, the one with VAT. Nothing is lost, and the conversion from 2.2.1 turns it back.
+    func minPrice(_ value: OCPI230.Tariff) -> OCPI221.Price?
+
+    /// `Tariff.max_price`: As for min_price; nothing is lost.
+    func maxPrice(_ value: OCPI230.Tariff) -> OCPI221.Price?
 }
 
-/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it, and the commands it sends, as the server's charge points take them. The two releases define these alike but for a token's kind, an open enum in 2.3.0 that gained EMAID; whatever they define alike is copied, and the rule below covers the difference.
+/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it, the commands it sends, as the server's charge points take them, and the locations and tariffs the operator writes through the admin API in 2.3.0 (`/admin/2.3.0`). Whatever the releases define alike is copied. What 2.3.0 added and a 2.2.1 store has no place for is refused rather than dropped: the writer learns, at the value's pointer, that it would not be kept, instead of finding later that its 2.3.0 partners never saw it. The rules below cover each difference.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Sendable {
@@ -90,6 +95,60 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// `Location` of 2.3.0 as 2.2.1 has it; lost on the way: `parking_places`, never: an object holding it is refused (`refusals`): 2.3.0 describes the location's parking places (and EVSEs point at them); 2.2.1 has no such list. Dropped, they would be gone for the 2.3.0 partners that read the location back, so a location that lists any is refused.; `help_phone`, never: an object holding it is refused (`refusals`): A help line for drivers is new in 2.3.0; the 2.2.1 store cannot hold it, and dropping it would hide it from 2.3.0 partners without a word, so it is refused..
+    public func convert(_ value: OCPI230.Location) -> OCPI221.Location {
+        OCPI221.Location(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            publish: value.publish,
+            publishAllowedTo: value.publishAllowedTo.map { convert($0) },
+            name: value.name,
+            address: value.address,
+            city: value.city,
+            postalCode: value.postalCode,
+            state: value.state,
+            country: value.country,
+            coordinates: convert(value.coordinates),
+            relatedLocations: value.relatedLocations.map { convert($0) },
+            parkingType: value.parkingType.map { convert($0) },
+            evses: value.evses.map { convert($0) },
+            directions: value.directions.map { convert($0) },
+            operator: value.`operator`.map { convert($0) },
+            suboperator: value.suboperator.map { convert($0) },
+            owner: value.owner.map { convert($0) },
+            facilities: value.facilities.map { convert($0) },
+            timeZone: value.timeZone,
+            openingTimes: value.openingTimes.map { convert($0) },
+            chargingWhenClosed: value.chargingWhenClosed,
+            images: value.images.map { convert($0) },
+            energyMix: value.energyMix.map { convert($0) },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `Tariff` of 2.3.0 as 2.2.1 has it; lost on the way: `preauthorize_amount`, never: an object holding it is refused (`refusals`): The amount a payment terminal reserves comes with 2.3.0's Payments package, which the server does not serve; kept nowhere, it is refused rather than dropped.; `tax_included` unless it is YES, which is refused (`refusals`): 2.2.1 settles for every tariff that its prices are without VAT and that a component's VAT rate, when named, comes on top. A 2.3.0 tariff that says NO (taxes on top, at the rates its components name) or N/A (no taxes) means the same in 2.2.1, so the field is dropped and the conversion from 2.2.1 derives it again (NO when a component names a rate, N/A when none does; a NO tariff whose components name no rate comes back as N/A, which is what 2.2.1 reads it as). YES cannot be stored without taking the taxes out of every price, at rates the tariff may not state, so it is refused..
+    public func convert(_ value: OCPI230.Tariff) -> OCPI221.Tariff {
+        OCPI221.Tariff(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            currency: value.currency,
+            type: value.type.map { convert($0) },
+            tariffAltText: value.tariffAltText.map { convert($0) },
+            tariffAltURL: value.tariffAltURL,
+            // min_price: 2.3.0 bounds a session's total with PriceLimit (before and after taxes), 2.2.1 with Price (without and with VAT): the amount before taxes is the one without VAT, the one after taxes, when given, the one with VAT. Nothing is lost, and the conversion from 2.2.1 turns it back.
+            minPrice: derivations.minPrice(value),
+            // max_price: As for min_price; nothing is lost.
+            maxPrice: derivations.maxPrice(value),
+            elements: value.elements.map { convert($0) },
+            startDateTime: value.startDateTime,
+            endDateTime: value.endDateTime,
+            energyMix: value.energyMix.map { convert($0) },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
     /// `EnergyContract` of 2.3.0 as 2.2.1 has it.
     public func convert(_ value: OCPI230.EnergyContract) -> OCPI221.EnergyContract {
         OCPI221.EnergyContract(
@@ -98,9 +157,471 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// `PublishTokenType` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.PublishTokenType) -> OCPI221.PublishTokenType {
+        OCPI221.PublishTokenType(
+            uid: value.uid,
+            type: value.type.map { convert($0) },
+            visualNumber: value.visualNumber,
+            issuer: value.issuer,
+            groupID: value.groupID
+        )
+    }
+
+    /// `GeoLocation` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.GeoLocation) -> OCPI221.GeoLocation {
+        OCPI221.GeoLocation(
+            latitude: value.latitude,
+            longitude: value.longitude
+        )
+    }
+
+    /// `AdditionalGeoLocation` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.AdditionalGeoLocation) -> OCPI221.AdditionalGeoLocation {
+        OCPI221.AdditionalGeoLocation(
+            latitude: value.latitude,
+            longitude: value.longitude,
+            name: value.name.map { convert($0) }
+        )
+    }
+
+    /// `EVSE` of 2.3.0 as 2.2.1 has it; lost on the way: `parking`, never: an object holding it is refused (`refusals`): The links from an EVSE to the parking places it serves are new in 2.3.0 and point into Location.parking_places, which is refused too.; `accepted_service_providers`, never: an object holding it is refused (`refusals`): 2.3.0 can say which providers' drivers an EVSE takes; 2.2.1 cannot, and a store that dropped the list would offer the EVSE to every 2.3.0 partner, so it is refused..
+    public func convert(_ value: OCPI230.EVSE) -> OCPI221.EVSE {
+        OCPI221.EVSE(
+            uid: value.uid,
+            evseID: value.evseID,
+            status: convert(value.status),
+            statusSchedule: value.statusSchedule.map { convert($0) },
+            capabilities: value.capabilities.map { convert($0) },
+            connectors: value.connectors.map { convert($0) },
+            floorLevel: value.floorLevel,
+            coordinates: value.coordinates.map { convert($0) },
+            physicalReference: value.physicalReference,
+            directions: value.directions.map { convert($0) },
+            parkingRestrictions: value.parkingRestrictions.map { convert($0) },
+            images: value.images.map { convert($0) },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `DisplayText` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.DisplayText) -> OCPI221.DisplayText {
+        OCPI221.DisplayText(
+            language: value.language,
+            text: value.text
+        )
+    }
+
+    /// `BusinessDetails` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.BusinessDetails) -> OCPI221.BusinessDetails {
+        OCPI221.BusinessDetails(
+            name: value.name,
+            website: value.website,
+            logo: value.logo.map { convert($0) }
+        )
+    }
+
+    /// `Hours` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.Hours) -> OCPI221.Hours {
+        OCPI221.Hours(
+            twentyfourseven: value.twentyfourseven,
+            regularHours: value.regularHours.map { convert($0) },
+            exceptionalOpenings: value.exceptionalOpenings.map { convert($0) },
+            exceptionalClosings: value.exceptionalClosings.map { convert($0) }
+        )
+    }
+
+    /// `Image` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.Image) -> OCPI221.Image {
+        OCPI221.Image(
+            url: value.url,
+            thumbnail: value.thumbnail,
+            category: convert(value.category),
+            type: value.type,
+            width: value.width,
+            height: value.height
+        )
+    }
+
+    /// `EnergyMix` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.EnergyMix) -> OCPI221.EnergyMix {
+        OCPI221.EnergyMix(
+            isGreenEnergy: value.isGreenEnergy,
+            energySources: value.energySources.map { convert($0) },
+            environImpact: value.environImpact.map { convert($0) },
+            supplierName: value.supplierName,
+            energyProductName: value.energyProductName
+        )
+    }
+
+    /// `TariffElement` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.TariffElement) -> OCPI221.TariffElement {
+        OCPI221.TariffElement(
+            priceComponents: value.priceComponents.map { convert($0) },
+            restrictions: value.restrictions.map { convert($0) }
+        )
+    }
+
+    /// `StatusSchedule` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.StatusSchedule) -> OCPI221.StatusSchedule {
+        OCPI221.StatusSchedule(
+            periodBegin: value.periodBegin,
+            periodEnd: value.periodEnd,
+            status: convert(value.status)
+        )
+    }
+
+    /// `Connector` of 2.3.0 as 2.2.1 has it; lost on the way: `capabilities`, never: an object holding it is refused (`refusals`): Connector capabilities are new in 2.3.0; 2.2.1 has no place for them, so a connector that lists any is refused rather than stored without them..
+    public func convert(_ value: OCPI230.Connector) -> OCPI221.Connector {
+        OCPI221.Connector(
+            id: value.id,
+            standard: convert(value.standard),
+            format: convert(value.format),
+            powerType: convert(value.powerType),
+            maxVoltage: value.maxVoltage,
+            maxAmperage: value.maxAmperage,
+            maxElectricPower: value.maxElectricPower,
+            tariffIDs: value.tariffIDs,
+            termsAndConditions: value.termsAndConditions,
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `RegularHours` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.RegularHours) -> OCPI221.RegularHours {
+        OCPI221.RegularHours(
+            weekday: value.weekday,
+            periodBegin: value.periodBegin,
+            periodEnd: value.periodEnd
+        )
+    }
+
+    /// `ExceptionalPeriod` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.ExceptionalPeriod) -> OCPI221.ExceptionalPeriod {
+        OCPI221.ExceptionalPeriod(
+            periodBegin: value.periodBegin,
+            periodEnd: value.periodEnd
+        )
+    }
+
+    /// `EnergySource` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.EnergySource) -> OCPI221.EnergySource {
+        OCPI221.EnergySource(
+            source: convert(value.source),
+            percentage: value.percentage
+        )
+    }
+
+    /// `EnvironmentalImpact` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.EnvironmentalImpact) -> OCPI221.EnvironmentalImpact {
+        OCPI221.EnvironmentalImpact(
+            category: convert(value.category),
+            amount: value.amount
+        )
+    }
+
+    /// `PriceComponent` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.PriceComponent) -> OCPI221.PriceComponent {
+        OCPI221.PriceComponent(
+            type: convert(value.type),
+            price: value.price,
+            vat: value.vat,
+            stepSize: value.stepSize
+        )
+    }
+
+    /// `TariffRestrictions` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.TariffRestrictions) -> OCPI221.TariffRestrictions {
+        OCPI221.TariffRestrictions(
+            startTime: value.startTime,
+            endTime: value.endTime,
+            startDate: value.startDate,
+            endDate: value.endDate,
+            minKWh: value.minKWh,
+            maxKWh: value.maxKWh,
+            minCurrent: value.minCurrent,
+            maxCurrent: value.maxCurrent,
+            minPower: value.minPower,
+            maxPower: value.maxPower,
+            minDuration: value.minDuration,
+            maxDuration: value.maxDuration,
+            dayOfWeek: value.dayOfWeek.map { convert($0) },
+            reservation: value.reservation.map { convert($0) }
+        )
+    }
+
+    /// A PATCH body of `Location` of 2.3.0 as 2.2.1 has it: every field it holds converted as `convert(_:)` converts it, and what that drops dropped.
+    public func convert(_ value: OCPI230.LocationPatch) -> OCPI221.LocationPatch {
+        OCPI221.LocationPatch(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            publish: value.publish,
+            publishAllowedTo: value.publishAllowedTo.map { present in present.map { convert($0) } },
+            name: value.name,
+            address: value.address,
+            city: value.city,
+            postalCode: value.postalCode,
+            state: value.state,
+            country: value.country,
+            coordinates: value.coordinates.map { present in convert(present) },
+            relatedLocations: value.relatedLocations.map { present in present.map { convert($0) } },
+            parkingType: value.parkingType.map { present in convert(present) },
+            evses: value.evses.map { present in present.map { convert($0) } },
+            directions: value.directions.map { present in present.map { convert($0) } },
+            operator: value.`operator`.map { present in convert(present) },
+            suboperator: value.suboperator.map { present in convert(present) },
+            owner: value.owner.map { present in convert(present) },
+            facilities: value.facilities.map { present in present.map { convert($0) } },
+            timeZone: value.timeZone,
+            openingTimes: value.openingTimes.map { present in convert(present) },
+            chargingWhenClosed: value.chargingWhenClosed,
+            images: value.images.map { present in present.map { convert($0) } },
+            energyMix: value.energyMix.map { present in convert(present) },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// A PATCH body of `EVSE` of 2.3.0 as 2.2.1 has it: every field it holds converted as `convert(_:)` converts it, and what that drops dropped.
+    public func convert(_ value: OCPI230.EVSEPatch) -> OCPI221.EVSEPatch {
+        OCPI221.EVSEPatch(
+            uid: value.uid,
+            evseID: value.evseID,
+            status: value.status.map { present in convert(present) },
+            statusSchedule: value.statusSchedule.map { present in present.map { convert($0) } },
+            capabilities: value.capabilities.map { present in present.map { convert($0) } },
+            connectors: value.connectors.map { present in present.map { convert($0) } },
+            floorLevel: value.floorLevel,
+            coordinates: value.coordinates.map { present in convert(present) },
+            physicalReference: value.physicalReference,
+            directions: value.directions.map { present in present.map { convert($0) } },
+            parkingRestrictions: value.parkingRestrictions.map { present in present.map { convert($0) } },
+            images: value.images.map { present in present.map { convert($0) } },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// A PATCH body of `Connector` of 2.3.0 as 2.2.1 has it: every field it holds converted as `convert(_:)` converts it, and what that drops dropped.
+    public func convert(_ value: OCPI230.ConnectorPatch) -> OCPI221.ConnectorPatch {
+        OCPI221.ConnectorPatch(
+            id: value.id,
+            standard: value.standard.map { present in convert(present) },
+            format: value.format.map { present in convert(present) },
+            powerType: value.powerType.map { present in convert(present) },
+            maxVoltage: value.maxVoltage,
+            maxAmperage: value.maxAmperage,
+            maxElectricPower: value.maxElectricPower,
+            tariffIDs: value.tariffIDs,
+            termsAndConditions: value.termsAndConditions,
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// What of `Location` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.Location, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if !value.parkingPlaces.isEmpty {
+            found.append(Violation(path: path.appending(.key("parking_places")), message: "the server keeps locations in 2.2.1, which has no parking places; leave them out"))
+        }
+        if value.helpPhone != nil {
+            found.append(Violation(path: path.appending(.key("help_phone")), message: "the server keeps locations in 2.2.1, which has no help line; leave it out"))
+        }
+        for (index, item) in value.evses.enumerated() {
+            found += refusals(item, at: path.appending(.key("evses")).appending(.index(index)))
+        }
+        return found
+    }
+
+    /// What of a PATCH body of `Location` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.LocationPatch, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if value.parkingPlaces?.isEmpty == false {
+            found.append(Violation(path: path.appending(.key("parking_places")), message: "the server keeps locations in 2.2.1, which has no parking places; leave them out"))
+        }
+        if value.helpPhone != nil {
+            found.append(Violation(path: path.appending(.key("help_phone")), message: "the server keeps locations in 2.2.1, which has no help line; leave it out"))
+        }
+        for (index, item) in (value.evses ?? []).enumerated() {
+            found += refusals(item, at: path.appending(.key("evses")).appending(.index(index)))
+        }
+        return found
+    }
+
+    /// What of `Tariff` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.Tariff, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if value.preauthorizeAmount != nil {
+            found.append(Violation(path: path.appending(.key("preauthorize_amount")), message: "the server keeps tariffs in 2.2.1, which has no amount to preauthorize; leave it out"))
+        }
+        if ["YES"].contains(value.taxIncluded.rawValue) {
+            found.append(Violation(path: path.appending(.key("tax_included")), message: "the server keeps tariffs in 2.2.1, whose prices are always without VAT; write the prices without taxes and tax_included NO"))
+        }
+        return found
+    }
+
+    /// What of `EVSE` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.EVSE, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if !value.parking.isEmpty {
+            found.append(Violation(path: path.appending(.key("parking")), message: "the server keeps locations in 2.2.1, whose EVSEs name no parking places; leave it out"))
+        }
+        if !value.acceptedServiceProviders.isEmpty {
+            found.append(Violation(path: path.appending(.key("accepted_service_providers")), message: "the server keeps locations in 2.2.1, which cannot limit an EVSE to some providers; leave it out"))
+        }
+        for (index, item) in value.connectors.enumerated() {
+            found += refusals(item, at: path.appending(.key("connectors")).appending(.index(index)))
+        }
+        for (index, item) in value.parkingRestrictions.enumerated() {
+            if let message = Self.refusal(item) {
+                found.append(Violation(path: path.appending(.key("parking_restrictions")).appending(.index(index)), message: message))
+            }
+        }
+        return found
+    }
+
+    /// What of a PATCH body of `EVSE` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.EVSEPatch, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if value.parking?.isEmpty == false {
+            found.append(Violation(path: path.appending(.key("parking")), message: "the server keeps locations in 2.2.1, whose EVSEs name no parking places; leave it out"))
+        }
+        if value.acceptedServiceProviders?.isEmpty == false {
+            found.append(Violation(path: path.appending(.key("accepted_service_providers")), message: "the server keeps locations in 2.2.1, which cannot limit an EVSE to some providers; leave it out"))
+        }
+        for (index, item) in (value.connectors ?? []).enumerated() {
+            found += refusals(item, at: path.appending(.key("connectors")).appending(.index(index)))
+        }
+        for (index, item) in (value.parkingRestrictions ?? []).enumerated() {
+            if let message = Self.refusal(item) {
+                found.append(Violation(path: path.appending(.key("parking_restrictions")).appending(.index(index)), message: message))
+            }
+        }
+        return found
+    }
+
+    /// What of `Connector` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.Connector, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if !value.capabilities.isEmpty {
+            found.append(Violation(path: path.appending(.key("capabilities")), message: "the server keeps locations in 2.2.1, whose connectors list no capabilities; leave them out"))
+        }
+        if let message = Self.refusal(value.standard) {
+            found.append(Violation(path: path.appending(.key("standard")), message: message))
+        }
+        return found
+    }
+
+    /// What of a PATCH body of `Connector` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.ConnectorPatch, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if value.capabilities?.isEmpty == false {
+            found.append(Violation(path: path.appending(.key("capabilities")), message: "the server keeps locations in 2.2.1, whose connectors list no capabilities; leave them out"))
+        }
+        if let item = value.standard {
+            if let message = Self.refusal(item) {
+                found.append(Violation(path: path.appending(.key("standard")), message: message))
+            }
+        }
+        return found
+    }
+
+    /// `Capability` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.Capability) -> OCPI221.Capability {
+        OCPI221.Capability(rawValue: value.rawValue)
+    }
+
+    /// `ConnectorFormat` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.ConnectorFormat) -> OCPI221.ConnectorFormat {
+        OCPI221.ConnectorFormat(rawValue: value.rawValue)
+    }
+
+    /// `ConnectorType` of 2.3.0 as 2.2.1 has it: the same value; never asked for MCS, SAE_J3400, which `refusals` names for the caller to refuse (kept as written if asked).
+    public func convert(_ value: OCPI230.ConnectorType) -> OCPI221.ConnectorType {
+        OCPI221.ConnectorType(rawValue: value.rawValue)
+    }
+
+    /// Why 2.2.1 cannot take `value`, when it is a value the rules refuse.
+    static func refusal(_ value: OCPI230.ConnectorType) -> String? {
+        switch value.rawValue {
+        case "MCS": return "the server keeps locations in 2.2.1, which has no MCS connector; the value cannot be stored"
+        case "SAE_J3400": return "the server keeps locations in 2.2.1, which has no SAE J3400 (NACS) connector; the value cannot be stored"
+        default: return nil
+        }
+    }
+
+    /// `DayOfWeek` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.DayOfWeek) -> OCPI221.DayOfWeek {
+        OCPI221.DayOfWeek(rawValue: value.rawValue)
+    }
+
+    /// `EnergySourceCategory` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.EnergySourceCategory) -> OCPI221.EnergySourceCategory {
+        OCPI221.EnergySourceCategory(rawValue: value.rawValue)
+    }
+
+    /// `EnvironmentalImpactCategory` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.EnvironmentalImpactCategory) -> OCPI221.EnvironmentalImpactCategory {
+        OCPI221.EnvironmentalImpactCategory(rawValue: value.rawValue)
+    }
+
+    /// `Facility` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.Facility) -> OCPI221.Facility {
+        OCPI221.Facility(rawValue: value.rawValue)
+    }
+
+    /// `ImageCategory` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.ImageCategory) -> OCPI221.ImageCategory {
+        OCPI221.ImageCategory(rawValue: value.rawValue)
+    }
+
+    /// `ParkingRestriction` of 2.3.0 as 2.2.1 has it: the same value; never asked for EMPLOYEES, TAXIS, TENANTS, which `refusals` names for the caller to refuse (kept as written if asked).
+    public func convert(_ value: OCPI230.ParkingRestriction) -> OCPI221.ParkingRestriction {
+        OCPI221.ParkingRestriction(rawValue: value.rawValue)
+    }
+
+    /// Why 2.2.1 cannot take `value`, when it is a value the rules refuse.
+    static func refusal(_ value: OCPI230.ParkingRestriction) -> String? {
+        switch value.rawValue {
+        case "EMPLOYEES": return "the server keeps locations in 2.2.1, which has no EMPLOYEES restriction; the value cannot be stored"
+        case "TAXIS": return "the server keeps locations in 2.2.1, which has no TAXIS restriction; the value cannot be stored"
+        case "TENANTS": return "the server keeps locations in 2.2.1, which has no TENANTS restriction; the value cannot be stored"
+        default: return nil
+        }
+    }
+
+    /// `ParkingType` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.ParkingType) -> OCPI221.ParkingType {
+        OCPI221.ParkingType(rawValue: value.rawValue)
+    }
+
+    /// `PowerType` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.PowerType) -> OCPI221.PowerType {
+        OCPI221.PowerType(rawValue: value.rawValue)
+    }
+
     /// `ProfileType` of 2.3.0 as 2.2.1 has it: the same value.
     public func convert(_ value: OCPI230.ProfileType) -> OCPI221.ProfileType {
         OCPI221.ProfileType(rawValue: value.rawValue)
+    }
+
+    /// `ReservationRestrictionType` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.ReservationRestrictionType) -> OCPI221.ReservationRestrictionType {
+        OCPI221.ReservationRestrictionType(rawValue: value.rawValue)
+    }
+
+    /// `Status` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.Status) -> OCPI221.Status {
+        OCPI221.Status(rawValue: value.rawValue)
+    }
+
+    /// `TariffDimensionType` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.TariffDimensionType) -> OCPI221.TariffDimensionType {
+        OCPI221.TariffDimensionType(rawValue: value.rawValue)
+    }
+
+    /// `TariffType` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.TariffType) -> OCPI221.TariffType {
+        OCPI221.TariffType(rawValue: value.rawValue)
     }
 
     /// `TokenType` of 2.3.0 as 2.2.1 has it: the same value; sent as written although 2.2.1 does not define them: EMAID (2.2.1 has no kind for a vehicle's contract ID (ISO 15118), and none of its four kinds is right: stored as OTHER, the token would come back to its eMSP as OTHER, in sessions and CDRs too, and no longer match the EMAID token it issued. The value is kept, and the server refuses such a token (2001, at /type) before storing it, as it refuses any kind 2.3.0 partners invent (TokenType is open in 2.3.0, closed in 2.2.1). The text itself advises against pushing EMAID tokens: the CPO learns the contract from the vehicle and asks the eMSP in real time.).

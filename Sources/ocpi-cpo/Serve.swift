@@ -204,7 +204,7 @@ struct Serve: AsyncParsableCommand {
               versions URL      \(server.profile.versionsURL)
               releases          \(configuration.releases.map(\.rawValue).joined(separator: ", "))
               token A           \(tokenA)
-              admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1)
+              admin token       \(configuration.adminToken)   (Authorization: Bearer ... on \(server.profile.publicURL)/admin/2.2.1 or /admin/2.3.0)
               console           \(server.profile.publicURL)/admin   (sign in with the admin token)
             """
         // Written once the server listens (a script may connect as soon as it reads it), at once

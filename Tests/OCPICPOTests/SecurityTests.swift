@@ -45,11 +45,14 @@ import Testing
     }
 
     /// Every route the CPO server mounts with a credentials token (`ocpiRoutes`), then the admin API
-    /// (`adminRoutes`, with the simulator on, so that its routes reach their handlers).
+    /// in each release it takes (`adminRoutes(in:)`, with the simulator on, so that its routes
+    /// reach their handlers).
     static func mounted(_ server: CPOServer) -> [Mounted] {
         server.ocpiRoutes(logger: LiveServer.quietLogger).flatMap { basePath, routes in
             routes.map { Mounted(basePath: basePath, route: $0, isAdmin: false) }
-        } + server.adminRoutes.map { Mounted(basePath: AdminAPI.basePath, route: $0, isAdmin: true) }
+        } + AdminAPI.releases.flatMap { release in
+            server.adminRoutes(in: release).map { Mounted(basePath: AdminAPI.basePath(of: release), route: $0, isAdmin: true) }
+        }
     }
 
     static func url(_ baseURL: String, _ mounted: Mounted, _ overrides: [String: String] = [:]) throws -> String {

@@ -160,13 +160,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{from: max_voltage}", "{from: max_voltage, truncate: true}", "must say one of drop, from, default, truncate, decimals, derive, given or as_is"),
+        ("{from: max_voltage}", "{from: max_voltage, truncate: true}", "must say one of drop, refuse, from, default, truncate, decimals, derive, given or as_is"),
         ("{from: max_voltage}", "{from: max_voltage, reads: [max_voltage]}", "'reads' goes with derive or given only"),
         ("      given: the stored location the session names, converted to 2.1.1 and narrowed to the session's EVSE and connector\n", "      given: [stored, location]\n", "'given' must be a single value"),
         ("truncate: true\n      reason: 2.1.1 allows", "truncate: true\n      colour: red\n      reason: 2.1.1 allows", "unknown key 'colour'"),
         ("{from: category}", "{default: x}", "needs a 'reason'"),
         ("      reads: [parking_type]\n", "      reads: [parking_type]\n      from: parking_type\n", "must say one of"),
-        ("{omit: true, reason: 2.1.1 has no token groups.}", "{reason: 2.1.1 has no token groups.}", "must say one of 'to', 'omit' or 'keep'"),
+        ("{omit: true, reason: 2.1.1 has no token groups.}", "{reason: 2.1.1 has no token groups.}", "must say one of 'to', 'omit', 'keep' or 'refuse'"),
     ])
     func aMalformedRuleIsReportedAtItsLine(_ original: String, _ replacement: String, _ expected: String) throws {
         let text = try rulesText()
@@ -176,5 +176,87 @@ import Testing
             return
         }
         #expect(errors.diagnostics.contains { $0.message.contains(expected) && $0.location.file == Self.rulesPath && $0.location.line > 1 }, "\(errors)")
+    }
+}
+
+/// `refuse` and `patches` (spec/conversions/2.3.0-2.2.1.yaml): what a 2.2.1 store cannot keep of
+/// a 2.3.0 object is named, at its pointer, by a generated `refusals`; PATCH bodies convert
+/// field by field.
+@Suite struct RefusalRuleTests {
+    static let rulesPath = "spec/conversions/2.3.0-2.2.1.yaml"
+
+    func rulesText() throws -> String {
+        try String(contentsOf: repositoryRoot.appendingPathComponent(Self.rulesPath), encoding: .utf8)
+    }
+
+    func plan(_ text: String) throws -> Result<ConversionPlan, SpecErrors> {
+        let rules = try ConversionLoader.load(path: Self.rulesPath, text: text).get()
+        return ConversionPlanner.plan(rules, from: try loadRepositorySpec("2.3.0"), to: try loadRepositorySpec("2.2.1"))
+    }
+
+    @Test func theRepositorysRulesPlanAndGenerateRefusalsAndPatches() throws {
+        let plan = try plan(try rulesText()).get()
+        #expect(plan.patches == ["Location", "EVSE", "Connector"])
+        let tariff = try #require(plan.objects.first { $0.name == "Tariff" })
+        let taxIncluded = try #require(tariff.dropped.first { $0.field == "tax_included" })
+        guard case .refuse(_, let values) = taxIncluded.action else {
+            Issue.record("tax_included is refused, not \(taxIncluded.actionName)")
+            return
+        }
+        #expect(values == ["YES"], "only YES is refused; NO and N/A are dropped")
+        let swift = SwiftConversionRenderer(plan: plan, source: try loadRepositorySpec("2.3.0"), target: try loadRepositorySpec("2.2.1"), rulesPath: Self.rulesPath).file.contents
+        for declaration in [
+            "public func refusals(_ value: OCPI230.Location, at path: JSONPath = JSONPath()) -> [Violation] {",
+            "public func refusals(_ value: OCPI230.EVSEPatch, at path: JSONPath = JSONPath()) -> [Violation] {",
+            "public func convert(_ value: OCPI230.ConnectorPatch) -> OCPI221.ConnectorPatch {",
+            "static func refusal(_ value: OCPI230.ParkingRestriction) -> String? {",
+            #"if ["YES"].contains(value.taxIncluded.rawValue) {"#,
+            #"found += refusals(item, at: path.appending(.key("evses")).appending(.index(index)))"#,
+        ] {
+            #expect(swift.contains(declaration), "generated: \(declaration)")
+        }
+        #expect(!swift.contains("public func refusals(_ value: OCPI230.Token"), "a token has nothing refused by a field rule (EMAID is kept, then refused by the server)")
+    }
+
+    @Test(arguments: [
+        // A field the target has cannot be refused: it converts.
+        ("  Location:\n", "  Location:\n    name: {refuse: no, reason: x}\n", "Location.name is a field of 2.2.1: refuse is for source fields it lacks"),
+        // Refused values must be values of the field's enum, and the field must hold one value.
+        (#"values: ["YES"]"#, #"values: ["MAYBE"]"#, "'MAYBE' is not a value of TaxIncluded in 2.3.0"),
+        ("    help_phone:\n      refuse:", "    help_phone:\n      values: [X]\n      refuse:", "'values' is for a field holding one enum value"),
+        // A field every tariff holds, refused whatever its value, would refuse every tariff.
+        ("      values: [\"YES\"]\n", "", "tax_included is always present: refusing it refuses every object"),
+        // PATCH bodies convert field by field: no derived or defaulted field, and only objects sent by PATCH.
+        ("patches: [Location, EVSE, Connector]", "patches: [Location, EVSE, Connector, Tariff]", "Tariff is never sent by PATCH in 2.3.0"),
+    ])
+    func aRefusalRuleThatDoesNotFitIsRefused(_ original: String, _ replacement: String, _ expected: String) throws {
+        let text = try rulesText()
+        #expect(text.contains(original), "the rules still have: \(original)")
+        guard case .failure(let errors) = try plan(text.replacingOccurrences(of: original, with: replacement)) else {
+            Issue.record("planned: \(replacement)")
+            return
+        }
+        #expect(errors.diagnostics.contains { $0.message.contains(expected) }, "\(errors)")
+    }
+
+    @Test func aPatchRootWithADerivedFieldIsRefused() throws {
+        let text = try rulesText().replacingOccurrences(
+            of: "  Connector:\n    capabilities:",
+            with: "  Connector:\n    max_voltage: {derive: voltage, reads: [max_voltage], reason: x}\n    capabilities:"
+        )
+        guard case .failure(let errors) = try plan(text) else {
+            Issue.record("planned a derived field of a PATCH root")
+            return
+        }
+        #expect(errors.diagnostics.contains { $0.message.contains("Connector.max_voltage: a PATCH body holds only some fields") }, "\(errors)")
+    }
+
+    @Test func valuesGoWithRefuseOnly() throws {
+        let text = try rulesText().replacingOccurrences(of: "    min_price:\n      derive: minPrice\n", with: "    min_price:\n      derive: minPrice\n      values: [X]\n")
+        guard case .failure(let errors) = ConversionLoader.load(path: Self.rulesPath, text: text) else {
+            Issue.record("accepted values on a derive rule")
+            return
+        }
+        #expect(errors.diagnostics.contains { $0.message.contains("'values' goes with refuse only") }, "\(errors)")
     }
 }

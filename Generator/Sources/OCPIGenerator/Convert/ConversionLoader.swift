@@ -7,7 +7,7 @@ public enum ConversionLoader {
     public static func load(path: String, text: String) -> Result<ConversionRules, SpecErrors> {
         let reader = YAMLReader(path: path)
         guard let root = reader.root(of: text),
-            let map = reader.map(root, "a conversion file", required: ["from", "to", "doc", "roots"], optional: ["objects", "enums"])
+            let map = reader.map(root, "a conversion file", required: ["from", "to", "doc", "roots"], optional: ["patches", "objects", "enums"])
         else { return .failure(SpecErrors(reader.diagnostics)) }
         let from = reader.string(map["from"], "'from'")
         let to = reader.string(map["to"], "'to'")
@@ -15,6 +15,11 @@ public enum ConversionLoader {
         let roots = reader.list(map["roots"], "'roots'").compactMap { node in
             reader.string(node, "a root object").map { ConversionRules.Root(name: $0, location: reader.location(of: node)) }
         }
+        let patches = map["patches"].map { list in
+            reader.list(list, "'patches'").compactMap { node in
+                reader.string(node, "an object whose PATCH bodies are converted").map { ConversionRules.Root(name: $0, location: reader.location(of: node)) }
+            }
+        } ?? []
         var objects: [String: ObjectRules] = [:]
         for (name, node, location) in entries(map["objects"], "'objects'", reader) {
             objects[name] = ObjectRules(name: name, fields: fieldRules(node, object: name, reader), location: location)
@@ -25,7 +30,7 @@ public enum ConversionLoader {
         }
         guard reader.diagnostics.isEmpty, let from, let to, let doc else { return .failure(SpecErrors(reader.diagnostics)) }
         return .success(ConversionRules(
-            from: from, to: to, doc: doc, roots: roots, objects: objects, enums: enums, location: SourceLocation(file: path, line: 1)
+            from: from, to: to, doc: doc, roots: roots, patches: patches, objects: objects, enums: enums, location: SourceLocation(file: path, line: 1)
         ))
     }
 
@@ -53,12 +58,16 @@ public enum ConversionLoader {
     private static func fieldRules(_ node: Node, object: String, _ reader: YAMLReader) -> [FieldRule] {
         entries(node, "the rules of \(object)", reader).compactMap { field, value, location in
             let what = "the rule for \(object).\(field)"
-            guard let rule = reader.map(value, what, required: [], optional: ["drop", "from", "default", "truncate", "decimals", "derive", "given", "reads", "as_is", "reason"]) else {
+            guard let rule = reader.map(value, what, required: [], optional: ["drop", "refuse", "from", "default", "truncate", "decimals", "derive", "given", "reads", "values", "as_is", "reason"]) else {
                 return nil
             }
-            let actions = rule.values.keys.filter { $0 != "reason" && $0 != "reads" }
+            let actions = rule.values.keys.filter { $0 != "reason" && $0 != "reads" && $0 != "values" }
             guard actions.count == 1, let name = actions.first else {
-                reader.error(at: value, "\(what) must say one of drop, from, default, truncate, decimals, derive, given or as_is")
+                reader.error(at: value, "\(what) must say one of drop, refuse, from, default, truncate, decimals, derive, given or as_is")
+                return nil
+            }
+            if rule["values"] != nil, name != "refuse" {
+                reader.error(at: rule["values"], "'values' goes with refuse only")
                 return nil
             }
             let reason = reader.string(rule["reason"], "'reason'")
@@ -68,6 +77,14 @@ public enum ConversionLoader {
                 guard let text = reader.string(rule["drop"], "'drop'") else { return nil }
                 action = .drop
                 return FieldRule(field: field, action: action, reason: reason ?? text, location: location)
+            case "refuse":
+                guard let text = reader.string(rule["refuse"], "'refuse'") else { return nil }
+                let values = rule["values"].map { reader.strings($0, "'values'") } ?? []
+                if rule["values"] != nil, values.isEmpty {
+                    reader.error(at: rule["values"], "'values' lists the values refused; leave it out to refuse any value")
+                    return nil
+                }
+                return FieldRule(field: field, action: .refuse(text, values: values), reason: reason ?? text, location: location)
             case "from":
                 guard let source = reader.string(rule["from"], "'from'") else { return nil }
                 action = .from(source)
@@ -115,8 +132,20 @@ public enum ConversionLoader {
     private static func valueRules(_ node: Node, enumeration: String, _ reader: YAMLReader) -> [EnumValueRule] {
         entries(node, "the rules of \(enumeration)", reader).compactMap { value, ruleNode, location in
             let what = "the rule for \(enumeration).\(value)"
-            guard let rule = reader.map(ruleNode, what, required: ["reason"], optional: ["to", "omit", "keep"]) else { return nil }
+            guard let rule = reader.map(ruleNode, what, required: [], optional: ["to", "omit", "keep", "refuse", "reason"]) else { return nil }
             let reason = reader.string(rule["reason"], "'reason'")
+            if let refuse = rule["refuse"] {
+                guard rule["to"] == nil, rule["omit"] == nil, rule["keep"] == nil else {
+                    reader.error(at: ruleNode, "\(what) must say one of 'to', 'omit', 'keep' or 'refuse'")
+                    return nil
+                }
+                guard let message = reader.string(refuse, "'refuse'") else { return nil }
+                return EnumValueRule(value: value, action: .refuse(message), reason: reason ?? message, location: location)
+            }
+            guard rule["reason"] != nil else {
+                reader.error(at: ruleNode, "\(what) needs a 'reason'")
+                return nil
+            }
             switch (rule["to"], rule["omit"], rule["keep"]) {
             case (let to?, nil, nil):
                 guard let target = reader.string(to, "'to'") else { return nil }
@@ -129,7 +158,7 @@ public enum ConversionLoader {
                 }
                 return EnumValueRule(value: value, action: name == "omit" ? .omit : .keep, reason: reason, location: location)
             default:
-                reader.error(at: ruleNode, "\(what) must say one of 'to', 'omit' or 'keep'")
+                reader.error(at: ruleNode, "\(what) must say one of 'to', 'omit', 'keep' or 'refuse'")
                 return nil
             }
         }

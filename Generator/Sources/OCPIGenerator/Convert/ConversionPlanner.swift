@@ -7,12 +7,15 @@ public struct ConversionPlan: Hashable, Sendable {
     public var objects: [ObjectPlan]
     /// Each enum the objects hold, once.
     public var enums: [EnumPlan]
+    /// The objects whose PATCH bodies are converted too (`rules.patches`, checked).
+    public var patches: [String] = []
 
     public struct ObjectPlan: Hashable, Sendable {
         public var name: String
         /// One per field of the target object, in its order.
         public var fields: [FieldPlan]
-        /// Source fields that have no place in the target, with why.
+        /// Source fields that have no place in the target, with why (`drop`, or `refuse` for
+        /// the values it does not refuse).
         public var dropped: [FieldRule]
     }
 
@@ -40,7 +43,7 @@ public enum ConversionPlanner {
         var run = PlanRun(rules: rules, source: source, target: target)
         run.plan()
         return run.diagnostics.isEmpty
-            ? .success(ConversionPlan(rules: rules, objects: run.objects, enums: run.enums))
+            ? .success(ConversionPlan(rules: rules, objects: run.objects, enums: run.enums, patches: rules.patches.map(\.name)))
             : .failure(SpecErrors(run.diagnostics.sorted { $0.location < $1.location }))
     }
 }
@@ -82,6 +85,7 @@ private struct PlanRun {
             planObject(pending.removeFirst())
         }
         for name in reachedEnums.keys.sorted() { planEnum(name) }
+        for patch in rules.patches { checkPatch(patch) }
         reportUnusedRules()
     }
 
@@ -153,8 +157,13 @@ private struct PlanRun {
             guard targetObject.fields.contains(where: { $0.name == field.name }) == false else { continue }
             if let rule = objectRules?.rule(for: field.name) {
                 usedFieldRules.insert("\(name).\(field.name)")
-                guard rule.action == .drop else {
-                    error(rule.location, "\(name).\(field.name) is not a field of \(rules.to): the only rule for it is drop")
+                switch rule.action {
+                case .drop:
+                    break
+                case .refuse(_, let values):
+                    checkRefusal(rule, of: field, values: values)
+                default:
+                    error(rule.location, "\(name).\(field.name) is not a field of \(rules.to): the only rules for it are drop and refuse")
                     continue
                 }
                 dropped.append(rule)
@@ -168,8 +177,8 @@ private struct PlanRun {
     /// Checks a rule against the fields it reads; the source field it reads, if any.
     private mutating func check(_ rule: FieldRule, target field: FieldDefinition, sourceField: FieldDefinition?, in sourceObject: ObjectDefinition) -> FieldDefinition? {
         switch rule.action {
-        case .drop:
-            error(rule.location, "\(sourceObject.name).\(field.name) is a field of \(rules.to): drop is for source fields it lacks")
+        case .drop, .refuse:
+            error(rule.location, "\(sourceObject.name).\(field.name) is a field of \(rules.to): \(rule.actionName) is for source fields it lacks")
             return nil
         case .from(let name):
             guard let from = sourceObject.fields.first(where: { $0.name == name }) else {
@@ -224,6 +233,47 @@ private struct PlanRun {
         case .derive, .given:
             // The hand-written function, or the caller, makes the target value itself.
             return sourceField
+        }
+    }
+
+    /// A `refuse` rule must leave some objects convertible: a field every object holds is refused
+    /// only for some of its values, which must be values of its enum.
+    private mutating func checkRefusal(_ rule: FieldRule, of field: FieldDefinition, values: [String]) {
+        guard !values.isEmpty else {
+            if field.cardinality == .one || field.cardinality == .oneOrMore {
+                error(rule.location, "\(field.name) is always present: refusing it refuses every object; name the refused values (values: [...])")
+            }
+            return
+        }
+        guard case .named(let type) = field.type, let enumeration = source.enumeration(named: type), !field.cardinality.isList else {
+            error(rule.location, "'values' is for a field holding one enum value")
+            return
+        }
+        for value in values where !enumeration.values.contains(where: { $0.value == value }) {
+            error(rule.location, "'\(value)' is not a value of \(type) in \(rules.from)")
+        }
+    }
+
+    /// A PATCH body is converted field by field: only rules that turn a present value into
+    /// another work on it (a derived, given or defaulted value needs the whole object).
+    private mutating func checkPatch(_ root: ConversionRules.Root) {
+        guard reachedObjects[root.name] != nil else {
+            error(root.location, "\(root.name) is not converted (no root holds it): its PATCH bodies cannot be")
+            return
+        }
+        for (spec, release) in [(source, rules.from), (target, rules.to)] {
+            guard let object = spec.object(named: root.name), SwiftModelPlan(spec: spec).model(object).patchName != nil else {
+                error(root.location, "\(root.name) is never sent by PATCH in \(release): it has no PATCH body to convert")
+                return
+            }
+        }
+        for rule in rules.objects[root.name]?.fields ?? [] {
+            switch rule.action {
+            case .derive, .given, .default:
+                error(rule.location, "\(root.name).\(rule.field): a PATCH body holds only some fields, so \(rule.actionName) cannot make this one; \(root.name) cannot be in 'patches'")
+            default:
+                break
+            }
         }
     }
 
@@ -291,7 +341,7 @@ private struct PlanRun {
                 if reached.inSingleField {
                     error(rule.location, "\(name).\(value.value) cannot be left out: a field holds a single \(name)")
                 }
-            case .keep:
+            case .keep, .refuse:
                 break
             }
             used.append(rule)

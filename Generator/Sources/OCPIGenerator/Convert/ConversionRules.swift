@@ -8,6 +8,9 @@ public struct ConversionRules: Hashable, Sendable {
     public var doc: String
     /// The objects converted (each with every object and enum it holds): `Location`, `Token`.
     public var roots: [Root]
+    /// Roots whose PATCH bodies are converted too (`EVSE`: an `EVSEPatch` of one release as the
+    /// other's), field by field, each present field as the object's conversion turns it.
+    public var patches: [Root]
     /// Rules by object name (the name in the target release).
     public var objects: [String: ObjectRules]
     /// Rules by enum name (the name in the source release).
@@ -41,6 +44,11 @@ public struct FieldRule: Hashable, Sendable {
     public enum Action: Hashable, Sendable {
         /// The source field has no place in the target: its value is lost.
         case drop
+        /// The source field has no place in the target, and an object that holds a value of it
+        /// (any value, or one of `values` when given) cannot be converted without losing what
+        /// its writer meant: the generated `refusals` names it, with this message, so that the
+        /// caller refuses the object instead. A value it does not refuse is dropped.
+        case refuse(String, values: [String])
         /// The target field takes the source field of another name (`voltage` from
         /// `max_voltage`); a list becomes its first element when the target holds one value.
         case from(String)
@@ -76,6 +84,7 @@ public struct FieldRule: Hashable, Sendable {
     public var actionName: String {
         switch action {
         case .drop: "drop"
+        case .refuse: "refuse"
         case .from: "from"
         case .default: "default"
         case .truncate: "truncate"
@@ -113,5 +122,9 @@ public struct EnumValueRule: Hashable, Sendable {
         /// wrong one would mislead more than an unknown one (a lenient partner shows it, a
         /// strict one refuses the object). Listed as lossy.
         case keep
+        /// An object holding the value is not converted: the generated `refusals` names it with
+        /// this message, for the caller to refuse the object (the target has no right value, and
+        /// the object is to be kept rather than sent on).
+        case refuse(String)
     }
 }

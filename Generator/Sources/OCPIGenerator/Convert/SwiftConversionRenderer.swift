@@ -14,6 +14,10 @@ public struct SwiftConversionRenderer {
     private let targetModels: SwiftModelPlan
     private let sourceModule: String
     private let targetModule: String
+    /// Converted objects that may hold a value the rules refuse, themselves or in what they hold.
+    private let refusing: Set<String>
+    /// Per enum, the source values the rules refuse.
+    private let refusedValues: [String: [(value: String, message: String)]]
 
     public init(plan: ConversionPlan, source: Spec, target: Spec, rulesPath: String) {
         self.plan = plan
@@ -24,6 +28,47 @@ public struct SwiftConversionRenderer {
         targetModels = SwiftModelPlan(spec: target)
         sourceModule = Self.moduleName(source.version)
         targetModule = Self.moduleName(target.version)
+        var refusedValues: [String: [(value: String, message: String)]] = [:]
+        for enumeration in plan.enums {
+            let refused = enumeration.rules.compactMap { rule -> (String, String)? in
+                if case .refuse(let message) = rule.action { return (rule.value, message) }
+                return nil
+            }
+            if !refused.isEmpty { refusedValues[enumeration.name] = refused }
+        }
+        self.refusedValues = refusedValues
+        refusing = Self.refusingObjects(plan, refusedValues: Set(refusedValues.keys))
+    }
+
+    /// The fixpoint: an object refuses when a rule refuses one of its fields or values, or when a
+    /// field it converts holds an object that refuses.
+    private static func refusingObjects(_ plan: ConversionPlan, refusedValues: Set<String>) -> Set<String> {
+        var found: Set<String> = []
+        var changed = true
+        while changed {
+            changed = false
+            for object in plan.objects where !found.contains(object.name) {
+                let refusesField = object.dropped.contains { if case .refuse = $0.action { true } else { false } }
+                let holds = object.fields.contains { field in
+                    guard let type = convertedSource(field)?.type.referencedName else { return false }
+                    return found.contains(type) || refusedValues.contains(type)
+                }
+                if refusesField || holds {
+                    found.insert(object.name)
+                    changed = true
+                }
+            }
+        }
+        return found
+    }
+
+    /// The source field whose value a target field takes through its type's conversion, if any.
+    private static func convertedSource(_ field: ConversionPlan.FieldPlan) -> FieldDefinition? {
+        guard let rule = field.rule else { return field.source }
+        switch rule.action {
+        case .from, .asIs, .default: return field.source
+        default: return nil
+        }
     }
 
     /// `2.2.1` -> `OCPI221`: the generated target of a release.
@@ -84,6 +129,18 @@ public struct SwiftConversionRenderer {
                 writer.line()
                 render(object, into: &writer)
             }
+            for object in plan.objects where plan.patches.contains(object.name) {
+                writer.line()
+                renderPatch(object, into: &writer)
+            }
+            for object in plan.objects where refusing.contains(object.name) || plan.patches.contains(object.name) {
+                writer.line()
+                renderRefusals(object, patch: false, into: &writer)
+                if plan.patches.contains(object.name) {
+                    writer.line()
+                    renderRefusals(object, patch: true, into: &writer)
+                }
+            }
             for enumeration in plan.enums {
                 writer.line()
                 render(enumeration, into: &writer)
@@ -95,7 +152,14 @@ public struct SwiftConversionRenderer {
     private func render(_ object: ConversionPlan.ObjectPlan, into writer: inout CodeWriter) {
         let sourceType = "\(sourceModule).\(sourceModels.swiftTypeName(.named(object.name)))"
         let targetType = "\(targetModule).\(targetModels.swiftTypeName(.named(object.name)))"
-        let lost = object.dropped.map { "`\($0.field)` (\($0.reason ?? ""))" }
+        let lost = object.dropped.map { rule in
+            if case .refuse(_, let values) = rule.action {
+                return values.isEmpty
+                    ? "`\(rule.field)`, never: an object holding it is refused (`refusals`): \(rule.reason ?? "")"
+                    : "`\(rule.field)` unless it is \(values.joined(separator: " or ")), which is refused (`refusals`): \(rule.reason ?? "")"
+            }
+            return "`\(rule.field)` (\(rule.reason ?? ""))"
+        }
         let given = object.fields.compactMap { field -> (name: String, type: String, source: String)? in
             guard let rule = field.rule, case .given(let source, _) = rule.action else { return nil }
             return (givenParameter(field.target), self.targetType(of: field.target), source)
@@ -127,8 +191,10 @@ public struct SwiftConversionRenderer {
         }
         let kept = enumeration.rules.filter { $0.action == .keep }
         let omitted = enumeration.rules.filter { $0.action == .omit }
+        let refused = refusedValues[enumeration.name] ?? []
         var doc = "`\(enumeration.name)` of \(plan.rules.from) as \(plan.rules.to) has it: the same value"
         if !kept.isEmpty { doc += "; sent as written although \(plan.rules.to) does not define them: \(kept.map(\.value).joined(separator: ", ")) (\(kept[0].reason ?? ""))" }
+        if !refused.isEmpty { doc += "; never asked for \(refused.map(\.value).joined(separator: ", ")), which `refusals` names for the caller to refuse (kept as written if asked)" }
         writer.docComment(doc + ".")
         writer.block("public func convert(_ value: \(sourceType)) -> \(targetType) {") { writer in
             guard !mapped.isEmpty else {
@@ -143,6 +209,18 @@ public struct SwiftConversionRenderer {
             writer.line("default: return \(targetType)(rawValue: value.rawValue)")
             writer.line("}")
         }
+        if !refused.isEmpty {
+            writer.line()
+            writer.docComment("Why \(plan.rules.to) cannot take `value`, when it is a value the rules refuse.")
+            writer.block("static func refusal(_ value: \(sourceType)) -> String? {") { writer in
+                writer.line("switch value.rawValue {")
+                for (value, message) in refused {
+                    writer.line("case \(swiftString(value)): return \(swiftString(message))")
+                }
+                writer.line("default: return nil")
+                writer.line("}")
+            }
+        }
         guard !omitted.isEmpty else { return }
         writer.line()
         writer.docComment("`\(enumeration.name)` in a list; `nil` for a value that \(plan.rules.to) cannot name, which the list leaves out (\(omitted.map(\.value).joined(separator: ", "))).")
@@ -151,6 +229,124 @@ public struct SwiftConversionRenderer {
             writer.line("case \(omitted.map { swiftString($0.value) }.joined(separator: ", ")): return nil")
             writer.line("default: return convert(value)")
             writer.line("}")
+        }
+    }
+
+    // MARK: PATCH bodies and refusals
+
+    /// `convert` of a PATCH body: each field present turned as the object's `convert` turns it,
+    /// each absent one left absent (the planner allows only rules that work on one value).
+    private func renderPatch(_ object: ConversionPlan.ObjectPlan, into writer: inout CodeWriter) {
+        guard let sourceObject = source.object(named: object.name), let targetObject = target.object(named: object.name),
+            let sourcePatch = sourceModels.model(sourceObject).patchName, let targetPatch = targetModels.model(targetObject).patchName
+        else { return }
+        writer.docComment("A PATCH body of `\(object.name)` of \(plan.rules.from) as \(plan.rules.to) has it: every field it holds converted as `convert(_:)` converts it\(object.dropped.isEmpty ? "" : ", and what that drops dropped").")
+        writer.block("public func convert(_ value: \(sourceModule).\(sourcePatch)) -> \(targetModule).\(targetPatch) {") { writer in
+            let present = object.fields.filter { $0.source != nil }
+            guard !present.isEmpty else {
+                writer.line("\(targetModule).\(targetPatch)()")
+                return
+            }
+            writer.block("\(targetModule).\(targetPatch)(", close: ")") { writer in
+                for (index, field) in present.enumerated() {
+                    let label = SwiftNaming.escaped(field.target.swiftName ?? SwiftNaming.propertyName(field.target.name)).trimmingCharacters(in: "`")
+                    let comma = index == present.count - 1 ? "" : ","
+                    writer.line("\(label): \(patchExpression(for: field))\(comma)")
+                }
+            }
+        }
+    }
+
+    private func patchExpression(for field: ConversionPlan.FieldPlan) -> String {
+        guard let sourceField = field.source else { return "nil" }
+        let transform: String?
+        switch field.rule?.action {
+        case .truncate?:
+            transform = field.target.type.maxLength.map { "ConvertedText.truncated($0, to: \($0))" }
+        case .decimals(let decimals)?:
+            transform = sourceField.type == .number ? "ConvertedText.rounded($0, decimals: \(decimals))" : "ConvertedText.fixed($0, decimals: \(decimals))"
+        default:
+            transform = elementTransform(from: sourceField, to: field.target)
+        }
+        let required = source.patchRequiredFields.contains(sourceField.name) && target.patchRequiredFields.contains(field.target.name)
+        if required {
+            return shaped(sourceField, to: field.target, transform: transform).code
+        }
+        // In a PATCH body every other field is optional: shape the value that is there.
+        var base = sourceField
+        base.cardinality = sourceField.cardinality.isList ? .many : .one
+        var targetBase = field.target
+        targetBase.cardinality = field.target.cardinality.isList ? .many : .one
+        let (inner, optional) = shaped(base, to: targetBase, transform: transform, value: "present")
+        if inner == "present" { return "value.\(property(sourceField))" }
+        return "value.\(property(sourceField)).\(optional ? "flatMap" : "map") { present in \(inner) }"
+    }
+
+    /// `refusals(_:at:)`: every value of the object that the rules refuse, with its pointer (below
+    /// `path`) and the rule's message; empty when the object converts with nothing refused.
+    private func renderRefusals(_ object: ConversionPlan.ObjectPlan, patch: Bool, into writer: inout CodeWriter) {
+        guard let sourceObject = source.object(named: object.name) else { return }
+        let model = sourceModels.model(sourceObject)
+        let typeName = patch ? (model.patchName ?? model.swiftName) : model.swiftName
+        let optional: (FieldDefinition) -> Bool = { field in
+            patch ? !source.patchRequiredFields.contains(field.name) : field.cardinality == .optional
+        }
+        var checks: [[String]] = []
+        for rule in object.dropped {
+            guard case .refuse(let message, let values) = rule.action, let field = sourceObject.fields.first(where: { $0.name == rule.field }) else { continue }
+            let access = "value.\(property(field))"
+            let condition: String
+            if !values.isEmpty {
+                let list = "[" + values.map(swiftString).joined(separator: ", ") + "]"
+                condition = optional(field) ? "\(access).map { \(list).contains($0.rawValue) } == true" : "\(list).contains(\(access).rawValue)"
+            } else if field.cardinality.isList {
+                condition = optional(field) ? "\(access)?.isEmpty == false" : "!\(access).isEmpty"
+            } else {
+                condition = "\(access) != nil"
+            }
+            checks.append([
+                "if \(condition) {",
+                "    found.append(Violation(path: path.appending(.key(\(swiftString(field.name)))), message: \(swiftString(message))))",
+                "}",
+            ])
+        }
+        for field in object.fields {
+            guard let sourceField = Self.convertedSource(field), let type = sourceField.type.referencedName else { continue }
+            let key = "path.appending(.key(\(swiftString(sourceField.name))))"
+            let access = "value.\(property(sourceField))"
+            let check: (String, String) -> [String]
+            if refusedValues[type] != nil {
+                check = { item, at in
+                    ["if let message = Self.refusal(\(item)) {", "    found.append(Violation(path: \(at), message: message))", "}"]
+                }
+            } else if refusing.contains(type) {
+                check = { item, at in ["found += refusals(\(item), at: \(at))"] }
+            } else {
+                continue
+            }
+            let isOptional = optional(sourceField) || (!patch && sourceField.cardinality == .optional)
+            if sourceField.cardinality.isList {
+                let list = isOptional ? "(\(access) ?? [])" : access
+                checks.append(["for (index, item) in \(list).enumerated() {"] + check("item", "\(key).appending(.index(index))").map { "    " + $0 } + ["}"])
+            } else if isOptional {
+                checks.append(["if let item = \(access) {"] + check("item", key).map { "    " + $0 } + ["}"])
+            } else {
+                checks.append(check(access, key))
+            }
+        }
+        writer.docComment("""
+            What of \(patch ? "a PATCH body of " : "")`\(object.name)` \(plan.rules.to) cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+            """)
+        writer.block("public func refusals(_ value: \(sourceModule).\(typeName), at path: JSONPath = JSONPath()) -> [Violation] {") { writer in
+            guard !checks.isEmpty else {
+                writer.line("[]")
+                return
+            }
+            writer.line("var found: [Violation] = []")
+            for check in checks {
+                for line in check { writer.line(line) }
+            }
+            writer.line("return found")
         }
     }
 
@@ -197,8 +393,10 @@ public struct SwiftConversionRenderer {
 
     /// `value.x` shaped from the source field's cardinality to the target's, each element
     /// through `transform`; the result is optional where `optional` says so.
-    private func shaped(_ sourceField: FieldDefinition, to targetField: FieldDefinition, transform: String?) -> (code: String, optional: Bool) {
-        let value = "value.\(property(sourceField))"
+    private func shaped(
+        _ sourceField: FieldDefinition, to targetField: FieldDefinition, transform: String?, value: String? = nil
+    ) -> (code: String, optional: Bool) {
+        let value = value ?? "value.\(property(sourceField))"
         let omits = transform == "convertListed($0)"
         let apply: (String) -> String = { element in
             guard let transform else { return element }
@@ -235,7 +433,7 @@ public struct SwiftConversionRenderer {
             return shaped(sourceField, to: target, transform: elementTransform(from: sourceField, to: target)).code
         }
         switch rule.action {
-        case .drop:
+        case .drop, .refuse:
             return "nil"
         case .derive(let function, _):
             return "derivations.\(function)(value)"

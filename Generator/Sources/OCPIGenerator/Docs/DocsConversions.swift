@@ -82,7 +82,8 @@ extension DocsSite {
                 rows.append(ConversionRow(type: object.name, member: field.target.name, inSource: false, action: action, loss: loss, reason: rule.reason))
             }
             for rule in object.dropped {
-                rows.append(ConversionRow(type: object.name, member: rule.field, inSource: true, action: "dropped", loss: "the value", reason: rule.reason))
+                let (action, loss) = describe(rule, source: nil, target: nil)
+                rows.append(ConversionRow(type: object.name, member: rule.field, inSource: true, action: action, loss: loss, reason: rule.reason))
             }
         }
         for enumeration in plan.enums {
@@ -99,6 +100,9 @@ extension DocsSite {
                 case .keep:
                     action = "sent as it is, although the target does not define it"
                     loss = "validity: a strict partner refuses the object"
+                case .refuse(let message):
+                    action = "refused: the object is not converted (\(HTMLText.escape(message)))"
+                    loss = "nothing: the writer is told"
                 }
                 rows.append(ConversionRow(type: enumeration.name, member: rule.value, inSource: true, action: action, loss: loss, reason: rule.reason))
             }
@@ -106,12 +110,18 @@ extension DocsSite {
         return rows
     }
 
-    private static func describe(_ rule: FieldRule, source: FieldDefinition?, target: FieldDefinition) -> (action: String, loss: String?) {
+    private static func describe(_ rule: FieldRule, source: FieldDefinition?, target: FieldDefinition?) -> (action: String, loss: String?) {
         switch rule.action {
         case .drop:
             return ("dropped", "the value")
+        case .refuse(let message, let values):
+            let refused = values.isEmpty ? "any value" : values.map { "<code>\(HTMLText.escape($0))</code>" }.joined(separator: ", ")
+            return (
+                "refused when it holds \(refused): the object is not converted (\(HTMLText.escape(message)))" + (values.isEmpty ? "" : "; any other value is dropped"),
+                values.isEmpty ? nil : "the other values"
+            )
         case .from(let name):
-            let narrowed = source?.cardinality.isList == true && !target.cardinality.isList
+            let narrowed = source?.cardinality.isList == true && target?.cardinality.isList == false
             return ("taken from <code>\(HTMLText.escape(name))</code>" + (narrowed ? ", its first element" : ""), narrowed ? "all elements but the first" : nil)
         case .default(let value):
             return ("set to <code>\(HTMLText.escape(value))</code> where the source has none", nil)
