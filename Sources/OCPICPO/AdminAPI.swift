@@ -34,7 +34,7 @@ public struct AdminAPI: Sendable {
     public var routes: [OCPIRoute] { routes(in: OCPIRelease.version) }
 
     /// The admin routes of one of `releases`; their paths are fixed (operators' scripts use
-    /// them). Sessions, CDRs and the simulator's reader are written in 2.2.1 only.
+    /// them). The simulator's reader is in 2.2.1 only.
     public func routes(in release: String) -> [OCPIRoute] {
         let bodies: AdminBodies = release == Release230.version ? .release230 : .release221
         var routes = [
@@ -70,23 +70,20 @@ public struct AdminAPI: Sendable {
                 try await objects.deleteTariff(try request.path("tariff_id"))
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
-        ]
-        guard release == OCPIRelease.version else { return routes }
-        routes += [
             route(.put, "/sessions/{session_id}", "put_session") { request in
-                let body = try request.body(Session.self, id: { $0.id }, field: "id", parameter: "session_id")
-                return try await Self.written(objects.putSession(body))
+                try await Self.written(objects.putSession(bodies.session(request)))
             },
             route(.patch, "/sessions/{session_id}", "patch_session") { request in
-                let body = try request.body(SessionPatch.self, id: { $0.id }, field: "id", parameter: "session_id")
-                try await objects.patchSession(try request.path("session_id"), body)
+                try await objects.patchSession(try request.path("session_id"), bodies.sessionPatch(request))
                 return .reply(OCPIReply<OCPINoData>.ok)
             },
             route(.post, "/cdrs", "post_cdr") { request in
-                var request = request
-                try await objects.postCDR(try request.operatorBody(CDR.self))
+                try await objects.postCDR(bodies.cdr(request))
                 return .reply(OCPIReply<OCPINoData>.created)
             },
+        ]
+        guard release == OCPIRelease.version else { return routes }
+        routes += [
             // A driver holds a token to a simulated charge point's reader.
             route(.post, "/simulator/locations/{location_id}/{evse_uid}/present", "present_token") { request in
                 guard let simulator else { throw OCPIError.notFound("No simulated charge points on this server") }
@@ -156,7 +153,7 @@ extension OCPIServerRequest {
     }
 
     /// The body, valid OCPI that also keeps `OperatorRules`.
-    fileprivate mutating func operatorBody<T: OCPIModel>(_: T.Type) throws -> T {
+    mutating func operatorBody<T: OCPIModel>(_: T.Type) throws -> T {
         let value = try body(T.self)
         let broken = OperatorRules.violations(of: body)
         guard broken.isEmpty else { throw OCPIError.invalid(broken) }

@@ -3,7 +3,7 @@ import OCPI230
 import OCPIConversions
 import OCPIRuntime
 
-/// How the admin API reads the operator's location and tariff bodies, as the 2.2.1 objects the
+/// How the admin API reads the operator's bodies, as the 2.2.1 objects the
 /// store keeps: written in 2.2.1 and taken as they are, or written in 2.3.0 and converted. Each
 /// reader checks the path parameters, decodes and validates the body strictly in its release,
 /// holds it to `OperatorRules` and matches its id with the URL's, as every admin write does.
@@ -15,6 +15,9 @@ struct AdminBodies: Sendable {
     let evsePatch: @Sendable (OCPIServerRequest) throws -> OCPI221.EVSEPatch
     let connectorPatch: @Sendable (OCPIServerRequest) throws -> OCPI221.ConnectorPatch
     let tariff: @Sendable (OCPIServerRequest) throws -> OCPI221.Tariff
+    let session: @Sendable (OCPIServerRequest) throws -> OCPI221.Session
+    let sessionPatch: @Sendable (OCPIServerRequest) throws -> OCPI221.SessionPatch
+    let cdr: @Sendable (OCPIServerRequest) throws -> OCPI221.CDR
 
     /// Bodies in the stored release.
     static let release221 = AdminBodies(
@@ -24,7 +27,13 @@ struct AdminBodies: Sendable {
         locationPatch: { try $0.body(OCPI221.LocationPatch.self, id: { $0.id }, field: "id", parameter: "location_id") },
         evsePatch: { try $0.body(OCPI221.EVSEPatch.self, id: { $0.uid }, field: "uid", parameter: "evse_uid") },
         connectorPatch: { try $0.body(OCPI221.ConnectorPatch.self, id: { $0.id }, field: "id", parameter: "connector_id") },
-        tariff: { try $0.body(OCPI221.Tariff.self, id: { $0.id }, field: "id", parameter: "tariff_id") }
+        tariff: { try $0.body(OCPI221.Tariff.self, id: { $0.id }, field: "id", parameter: "tariff_id") },
+        session: { try $0.body(OCPI221.Session.self, id: { $0.id }, field: "id", parameter: "session_id") },
+        sessionPatch: { try $0.body(OCPI221.SessionPatch.self, id: { $0.id }, field: "id", parameter: "session_id") },
+        cdr: { request in
+            var request = request
+            return try request.operatorBody(OCPI221.CDR.self)
+        }
     )
 
     /// Bodies in 2.3.0, each refused where the rules refuse a value of it (nothing is stored
@@ -58,6 +67,19 @@ struct AdminBodies: Sendable {
             },
             tariff: {
                 let body = try $0.body(OCPI230.Tariff.self, id: { $0.id }, field: "id", parameter: "tariff_id")
+                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+            },
+            session: {
+                let body = try $0.body(OCPI230.Session.self, id: { $0.id }, field: "id", parameter: "session_id")
+                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+            },
+            sessionPatch: {
+                let body = try $0.body(OCPI230.SessionPatch.self, id: { $0.id }, field: "id", parameter: "session_id")
+                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+            },
+            cdr: { request in
+                var request = request
+                let body = try request.operatorBody(OCPI230.CDR.self)
                 return try stored(conversion.refusals(body)) { conversion.convert(body) }
             }
         )

@@ -12,9 +12,12 @@ public protocol Conversion230To221Derivations: Sendable {
 
     /// `Tariff.max_price`: As for min_price; nothing is lost.
     func maxPrice(_ value: OCPI230.Tariff) -> OCPI221.Price?
+
+    /// `Price.incl_vat`: 2.3.0 lists the taxes on top of the amount, each with its own amount; 2.2.1 states the amount with VAT as one figure. It is the amount before taxes plus every listed tax (the one VAT the conversion from 2.2.1 writes, so a 2.2.1 amount comes back exactly). With no taxes listed the amount with VAT is left out: 2.3.0's empty list names none, it does not say that none are due. Lost: the names, rates and account numbers of the taxes, and the split of a sum of several.
+    func inclVAT(_ value: OCPI230.Price) -> Decimal?
 }
 
-/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it, the commands it sends, as the server's charge points take them, and the locations and tariffs the operator writes through the admin API in 2.3.0 (`/admin/2.3.0`). Whatever the releases define alike is copied. What 2.3.0 added and a 2.2.1 store has no place for is refused rather than dropped: the writer learns, at the value's pointer, that it would not be kept, instead of finding later that its 2.3.0 partners never saw it. The rules below cover each difference.
+/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it, the commands it sends, as the server's charge points take them, and the locations, tariffs, sessions and CDRs the operator writes through the admin API in 2.3.0 (`/admin/2.3.0`). Whatever the releases define alike is copied. What 2.3.0 added and a 2.2.1 store has no place for is refused rather than dropped: the writer learns, at the value's pointer, that it would not be kept, instead of finding later that its 2.3.0 partners never saw it. The rules below cover each difference.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Sendable {
@@ -149,6 +152,66 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// `Session` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.Session) -> OCPI221.Session {
+        OCPI221.Session(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            startDateTime: value.startDateTime,
+            endDateTime: value.endDateTime,
+            kwh: value.kwh,
+            cdrToken: convert(value.cdrToken),
+            authMethod: convert(value.authMethod),
+            authorizationReference: value.authorizationReference,
+            locationID: value.locationID,
+            evseUID: value.evseUID,
+            connectorID: value.connectorID,
+            meterID: value.meterID,
+            currency: value.currency,
+            chargingPeriods: value.chargingPeriods.map { convert($0) },
+            totalCost: value.totalCost.map { convert($0) },
+            status: convert(value.status),
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// `CDR` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.CDR) -> OCPI221.CDR {
+        OCPI221.CDR(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            startDateTime: value.startDateTime,
+            endDateTime: value.endDateTime,
+            sessionID: value.sessionID,
+            cdrToken: convert(value.cdrToken),
+            authMethod: convert(value.authMethod),
+            authorizationReference: value.authorizationReference,
+            cdrLocation: convert(value.cdrLocation),
+            meterID: value.meterID,
+            currency: value.currency,
+            tariffs: value.tariffs.map { convert($0) },
+            chargingPeriods: value.chargingPeriods.map { convert($0) },
+            signedData: value.signedData.map { convert($0) },
+            totalCost: convert(value.totalCost),
+            totalFixedCost: value.totalFixedCost.map { convert($0) },
+            totalEnergy: value.totalEnergy,
+            totalEnergyCost: value.totalEnergyCost.map { convert($0) },
+            totalTime: value.totalTime,
+            totalTimeCost: value.totalTimeCost.map { convert($0) },
+            totalParkingTime: value.totalParkingTime,
+            totalParkingCost: value.totalParkingCost.map { convert($0) },
+            totalReservationCost: value.totalReservationCost.map { convert($0) },
+            remark: value.remark,
+            invoiceReferenceID: value.invoiceReferenceID,
+            credit: value.credit,
+            creditReferenceID: value.creditReferenceID,
+            homeChargingCompensation: value.homeChargingCompensation,
+            lastUpdated: value.lastUpdated
+        )
+    }
+
     /// `EnergyContract` of 2.3.0 as 2.2.1 has it.
     public func convert(_ value: OCPI230.EnergyContract) -> OCPI221.EnergyContract {
         OCPI221.EnergyContract(
@@ -262,6 +325,66 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// `CdrToken` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.CdrToken) -> OCPI221.CdrToken {
+        OCPI221.CdrToken(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            uid: value.uid,
+            type: convert(value.type),
+            contractID: value.contractID
+        )
+    }
+
+    /// `ChargingPeriod` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.ChargingPeriod) -> OCPI221.ChargingPeriod {
+        OCPI221.ChargingPeriod(
+            startDateTime: value.startDateTime,
+            dimensions: value.dimensions.map { convert($0) },
+            tariffID: value.tariffID
+        )
+    }
+
+    /// `Price` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.Price) -> OCPI221.Price {
+        OCPI221.Price(
+            exclVAT: value.beforeTaxes,
+            // incl_vat: 2.3.0 lists the taxes on top of the amount, each with its own amount; 2.2.1 states the amount with VAT as one figure. It is the amount before taxes plus every listed tax (the one VAT the conversion from 2.2.1 writes, so a 2.2.1 amount comes back exactly). With no taxes listed the amount with VAT is left out: 2.3.0's empty list names none, it does not say that none are due. Lost: the names, rates and account numbers of the taxes, and the split of a sum of several.
+            inclVAT: derivations.inclVAT(value)
+        )
+    }
+
+    /// `CdrLocation` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.CdrLocation) -> OCPI221.CdrLocation {
+        OCPI221.CdrLocation(
+            id: value.id,
+            name: value.name,
+            address: value.address,
+            city: value.city,
+            postalCode: value.postalCode,
+            state: value.state,
+            country: value.country,
+            coordinates: convert(value.coordinates),
+            evseUID: value.evseUID,
+            evseID: value.evseID,
+            connectorID: value.connectorID,
+            connectorStandard: convert(value.connectorStandard),
+            connectorFormat: convert(value.connectorFormat),
+            connectorPowerType: convert(value.connectorPowerType)
+        )
+    }
+
+    /// `SignedData` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.SignedData) -> OCPI221.SignedData {
+        OCPI221.SignedData(
+            encodingMethod: value.encodingMethod,
+            encodingMethodVersion: value.encodingMethodVersion,
+            publicKey: value.publicKey,
+            signedValues: value.signedValues.map { convert($0) },
+            url: value.url
+        )
+    }
+
     /// `StatusSchedule` of 2.3.0 as 2.2.1 has it.
     public func convert(_ value: OCPI230.StatusSchedule) -> OCPI221.StatusSchedule {
         OCPI221.StatusSchedule(
@@ -350,6 +473,23 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// `CdrDimension` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.CdrDimension) -> OCPI221.CdrDimension {
+        OCPI221.CdrDimension(
+            type: convert(value.type),
+            volume: value.volume
+        )
+    }
+
+    /// `SignedValue` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.SignedValue) -> OCPI221.SignedValue {
+        OCPI221.SignedValue(
+            nature: value.nature,
+            plainData: value.plainData,
+            signedData: value.signedData
+        )
+    }
+
     /// A PATCH body of `Location` of 2.3.0 as 2.2.1 has it: every field it holds converted as `convert(_:)` converts it, and what that drops dropped.
     public func convert(_ value: OCPI230.LocationPatch) -> OCPI221.LocationPatch {
         OCPI221.LocationPatch(
@@ -378,6 +518,30 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
             chargingWhenClosed: value.chargingWhenClosed,
             images: value.images.map { present in present.map { convert($0) } },
             energyMix: value.energyMix.map { present in convert(present) },
+            lastUpdated: value.lastUpdated
+        )
+    }
+
+    /// A PATCH body of `Session` of 2.3.0 as 2.2.1 has it: every field it holds converted as `convert(_:)` converts it.
+    public func convert(_ value: OCPI230.SessionPatch) -> OCPI221.SessionPatch {
+        OCPI221.SessionPatch(
+            countryCode: value.countryCode,
+            partyID: value.partyID,
+            id: value.id,
+            startDateTime: value.startDateTime,
+            endDateTime: value.endDateTime,
+            kwh: value.kwh,
+            cdrToken: value.cdrToken.map { present in convert(present) },
+            authMethod: value.authMethod.map { present in convert(present) },
+            authorizationReference: value.authorizationReference,
+            locationID: value.locationID,
+            evseUID: value.evseUID,
+            connectorID: value.connectorID,
+            meterID: value.meterID,
+            currency: value.currency,
+            chargingPeriods: value.chargingPeriods.map { present in present.map { convert($0) } },
+            totalCost: value.totalCost.map { present in convert(present) },
+            status: value.status.map { present in convert(present) },
             lastUpdated: value.lastUpdated
         )
     }
@@ -459,6 +623,26 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         return found
     }
 
+    /// What of `Session` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.Session, at path: JSONPath = JSONPath()) -> [Violation] {
+        []
+    }
+
+    /// What of a PATCH body of `Session` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.SessionPatch, at path: JSONPath = JSONPath()) -> [Violation] {
+        []
+    }
+
+    /// What of `CDR` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.CDR, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        found += refusals(value.cdrLocation, at: path.appending(.key("cdr_location")))
+        for (index, item) in value.tariffs.enumerated() {
+            found += refusals(item, at: path.appending(.key("tariffs")).appending(.index(index)))
+        }
+        return found
+    }
+
     /// What of `EVSE` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
     public func refusals(_ value: OCPI230.EVSE, at path: JSONPath = JSONPath()) -> [Violation] {
         var found: [Violation] = []
@@ -499,6 +683,15 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         return found
     }
 
+    /// What of `CdrLocation` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.CdrLocation, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if let message = Self.refusal(value.connectorStandard) {
+            found.append(Violation(path: path.appending(.key("connector_standard")), message: message))
+        }
+        return found
+    }
+
     /// What of `Connector` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
     public func refusals(_ value: OCPI230.Connector, at path: JSONPath = JSONPath()) -> [Violation] {
         var found: [Violation] = []
@@ -525,9 +718,19 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         return found
     }
 
+    /// `AuthMethod` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.AuthMethod) -> OCPI221.AuthMethod {
+        OCPI221.AuthMethod(rawValue: value.rawValue)
+    }
+
     /// `Capability` of 2.3.0 as 2.2.1 has it: the same value.
     public func convert(_ value: OCPI230.Capability) -> OCPI221.Capability {
         OCPI221.Capability(rawValue: value.rawValue)
+    }
+
+    /// `CdrDimensionType` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.CdrDimensionType) -> OCPI221.CdrDimensionType {
+        OCPI221.CdrDimensionType(rawValue: value.rawValue)
     }
 
     /// `ConnectorFormat` of 2.3.0 as 2.2.1 has it: the same value.
@@ -607,6 +810,11 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
     /// `ReservationRestrictionType` of 2.3.0 as 2.2.1 has it: the same value.
     public func convert(_ value: OCPI230.ReservationRestrictionType) -> OCPI221.ReservationRestrictionType {
         OCPI221.ReservationRestrictionType(rawValue: value.rawValue)
+    }
+
+    /// `SessionStatus` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.SessionStatus) -> OCPI221.SessionStatus {
+        OCPI221.SessionStatus(rawValue: value.rawValue)
     }
 
     /// `Status` of 2.3.0 as 2.2.1 has it: the same value.

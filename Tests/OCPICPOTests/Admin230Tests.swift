@@ -118,6 +118,44 @@ import Testing
         }
     }
 
+    /// Sessions and CDRs written in 2.3.0 are stored as the 2.2.1 objects they convert from: a
+    /// Price's taxes sum into the amount with VAT, and none listed leave it out.
+    @Test func sessionsAndCDRsWrittenIn230AreStoredAsTheir221Selves() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        try await cpo.run {
+            var session221 = ModuleTests.session("S-230", for: "DE", "MSP", kwh: 3)
+            session221.totalCost = OCPI221.Price(exclVAT: 1.2, inclVAT: 1.452)
+            let session = Conversion221To230().convert(session221)
+            #expect(session.totalCost?.taxes.map(\.amount) == [Decimal(string: "0.252") ?? 0])
+            let put = try await Self.admin(cpo, "PUT", "/sessions/S-230", Self.json(session))
+            #expect(put.status == 201, "\(put.text)")
+            #expect(try await PushTests.stored(cpo, .sessions, "S-230", as: OCPI221.Session.self) == session221, "the 2.2.1 session it was made of")
+
+            let patch = #"{"kwh": 12.5, "status": "COMPLETED", "total_cost": {"before_taxes": 5, "taxes": [{"name": "VAT", "amount": 1}, {"name": "city levy", "amount": 0.05}]}, "last_updated": "2030-01-01T00:00:00Z"}"#
+            let patched = try await Self.admin(cpo, "PATCH", "/sessions/S-230", patch)
+            #expect(patched.status == 200 && patched.statusCode == 1000, "\(patched.text)")
+            let stored = try await PushTests.stored(cpo, .sessions, "S-230", as: OCPI221.Session.self)
+            #expect(stored.kwh == 12.5 && stored.status == .completed)
+            #expect(stored.totalCost == OCPI221.Price(exclVAT: 5, inclVAT: Decimal(string: "6.05") ?? 0), "every listed tax is added")
+            let untaxed = try await Self.admin(cpo, "PATCH", "/sessions/S-230", #"{"total_cost": {"before_taxes": 6, "taxes": []}, "last_updated": "2030-01-01T00:00:01Z"}"#)
+            #expect(untaxed.statusCode == 1000, "\(untaxed.text)")
+            #expect(try await PushTests.stored(cpo, .sessions, "S-230", as: OCPI221.Session.self).totalCost == OCPI221.Price(exclVAT: 6), "no taxes listed: no amount with VAT")
+            let invalid = try await Self.admin(cpo, "PATCH", "/sessions/S-230", #"{"total_cost": {"excl_vat": 6}, "last_updated": "2030-01-01T00:00:02Z"}"#)
+            #expect(invalid.statusCode == 2001 && invalid.text.contains("/total_cost/before_taxes"), "a 2.2.1 Price is no 2.3.0 one: \(invalid.text)")
+
+            let cdr221 = ModuleTests.cdr("C-230", for: "DE", "MSP")
+            let cdr = Conversion221To230().convert(cdr221)
+            let posted = try await Self.admin(cpo, "POST", "/cdrs", Self.json(cdr))
+            #expect(posted.status == 201, "\(posted.text)")
+            #expect(try await PushTests.stored(cpo, .cdrs, "C-230", as: OCPI221.CDR.self) == cdr221)
+            #expect(try await Self.admin(cpo, "POST", "/cdrs", Self.json(cdr)).statusCode == 2001, "a CDR is final, in any release")
+            var inclusive = Conversion221To230().convert(ModuleTests.cdr("C-INCL", for: "DE", "MSP"))
+            inclusive.tariffs = [Self.tariff("CDR-TARIFF") { $0.taxIncluded = .yes }]
+            let refused = try await Self.admin(cpo, "POST", "/cdrs", Self.json(inclusive))
+            #expect(refused.statusCode == 2001 && refused.text.contains("/tariffs/0/tax_included"), "a CDR's tariffs are held to the tariffs' rules: \(refused.text)")
+        }
+    }
+
     /// A tariff without taxes (N/A) is stored with no VAT rate and read back as N/A.
     @Test func aTariffWithoutTaxesStaysWithout() async throws {
         let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
@@ -198,8 +236,8 @@ import Testing
             #expect(broken.statusCode == 2001 || broken.statusCode == 2000, "\(broken.text)")
             let unauthorized = try await send("PUT", cpo.baseURL + "/admin/2.3.0/tariffs/NEGATIVE", authorization: "Bearer wrong", body: Self.json(negative))
             #expect(unauthorized.status == 401)
-            // Sessions, CDRs and the simulator are written in 2.2.1 only.
-            #expect(try await Self.admin(cpo, "POST", "/cdrs", "{}").status == 404)
+            // The simulator's reader is in 2.2.1 only.
+            #expect(try await Self.admin(cpo, "POST", "/simulator/locations/DEMO-230/\(evse.uid)/present", #"{"uid": "X"}"#).status == 404)
         }
     }
 }

@@ -196,7 +196,7 @@ import Testing
 
     @Test func theRepositorysRulesPlanAndGenerateRefusalsAndPatches() throws {
         let plan = try plan(try rulesText()).get()
-        #expect(plan.patches == ["Location", "EVSE", "Connector"])
+        #expect(plan.patches == ["Location", "EVSE", "Connector", "Session"])
         let tariff = try #require(plan.objects.first { $0.name == "Tariff" })
         let taxIncluded = try #require(tariff.dropped.first { $0.field == "tax_included" })
         guard case .refuse(_, let values) = taxIncluded.action else {
@@ -227,7 +227,7 @@ import Testing
         // A field every tariff holds, refused whatever its value, would refuse every tariff.
         ("      values: [\"YES\"]\n", "", "tax_included is always present: refusing it refuses every object"),
         // PATCH bodies convert field by field: no derived or defaulted field, and only objects sent by PATCH.
-        ("patches: [Location, EVSE, Connector]", "patches: [Location, EVSE, Connector, Tariff]", "Tariff is never sent by PATCH in 2.3.0"),
+        ("patches: [Location, EVSE, Connector, Session]", "patches: [Location, EVSE, Connector, Session, Tariff]", "Tariff is never sent by PATCH in 2.3.0"),
     ])
     func aRefusalRuleThatDoesNotFitIsRefused(_ original: String, _ replacement: String, _ expected: String) throws {
         let text = try rulesText()

@@ -1,3 +1,4 @@
+import Foundation
 import OCPI221
 import OCPI230
 import OCPIConversions
@@ -19,6 +20,13 @@ public struct Derivations230To221: Conversion230To221Derivations {
 
     public func maxPrice(_ value: OCPI230.Tariff) -> OCPI221.Price? {
         Self.price(value.maxPrice)
+    }
+
+    /// The amount with every listed tax added (the inverse of `Derivations221To230.priceTaxes`);
+    /// none when no tax is listed.
+    public func inclVAT(_ value: OCPI230.Price) -> Decimal? {
+        guard !value.taxes.isEmpty else { return nil }
+        return value.taxes.reduce(value.beforeTaxes) { $0 + $1.amount }
     }
 }
 
