@@ -7,9 +7,6 @@ import OCPIRuntime
 
 /// The parts of the conversion from OCPI 2.2.1 to 2.1.1 that the rules leave to hand-written code: one function per `derive` rule in spec/conversions/2.2.1-2.1.1.yaml.
 public protocol Conversion221To211Derivations: Sendable {
-    /// `Location.type`: 2.1.1 requires a LocationType; it is read off 2.2.1's parking_type (ON_STREET, PARKING_GARAGE, UNDERGROUND_GARAGE and PARKING_LOT keep their name, ALONG_MOTORWAY and ON_DRIVEWAY become OTHER) and is UNKNOWN when the location names none.
-    func locationType(_ value: OCPI221.Location) -> OCPI211.LocationType
-
     /// `Session.auth_id`: 2.1.1 names the token by its contract (auth_id) where 2.2.1 embeds the token; the contract_id of 2.2.1's cdr_token is sent. The token's uid and type are not (lossy).
     func sessionAuthID(_ value: OCPI221.Session) -> String
 
@@ -50,7 +47,7 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
         OCPI211.Location(
             id: value.id,
             // type: 2.1.1 requires a LocationType; it is read off 2.2.1's parking_type (ON_STREET, PARKING_GARAGE, UNDERGROUND_GARAGE and PARKING_LOT keep their name, ALONG_MOTORWAY and ON_DRIVEWAY become OTHER) and is UNKNOWN when the location names none.
-            type: derivations.locationType(value),
+            type: mappedLocationType(value.parkingType),
             name: value.name,
             // address: 2.1.1 allows 45 characters where 2.2.1 allows 255; a longer address is cut.
             address: ConvertedText.truncated(value.address, to: 45),
@@ -73,6 +70,15 @@ public struct Conversion221To211<Derivations: Conversion221To211Derivations>: Se
             energyMix: value.energyMix.map { convert($0) },
             lastUpdated: value.lastUpdated
         )
+    }
+
+    /// `Location.type` of 2.1.1 from `parking_type`, by its `map` rule.
+    private func mappedLocationType(_ value: OCPI221.ParkingType?) -> OCPI211.LocationType {
+        switch value?.rawValue {
+        case "ALONG_MOTORWAY", "ON_DRIVEWAY": return OCPI211.LocationType(rawValue: "OTHER")
+        case let raw? where OCPI211.LocationType(rawValue: raw).isKnown: return OCPI211.LocationType(rawValue: raw)
+        default: return OCPI211.LocationType(rawValue: "UNKNOWN")
+        }
     }
 
     /// `Tariff` of 2.2.1 as 2.1.1 has it; lost on the way: `country_code` (2.1.1 objects name no owner; the URL a push goes to carries it.); `party_id` (2.1.1 objects name no owner; the URL a push goes to carries it.); `type` (2.1.1 has no kinds of tariff: an ad-hoc or a profile tariff is sent as a plain one (lossy).); `min_price` (2.1.1 cannot bound the price of a session (lossy).); `max_price` (2.1.1 cannot bound the price of a session (lossy).); `start_date_time` (2.1.1 has no period of validity: a tariff is sent as valid now (lossy).); `end_date_time` (2.1.1 has no period of validity: a tariff is sent as valid now (lossy).).

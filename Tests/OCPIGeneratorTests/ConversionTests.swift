@@ -153,6 +153,22 @@ import Testing
         ("    state: {drop: 2.1.1 has no state or province.}\n", "    state: {drop: 2.1.1 has no state or province.}\n    city: {drop: no}\n", "Location.city is a field of 2.1.1: drop is for source fields it lacks"),
     ])
     func aRuleThatDoesNotFitIsRefused(_ original: String, _ replacement: String, _ expected: String) throws {
+        try expectRefused(original, replacement, expected)
+    }
+
+    /// `map` (Location.type from parking_type): every value must land on a target value.
+    @Test(arguments: [
+        ("values: {ALONG_MOTORWAY: OTHER, ON_DRIVEWAY: OTHER}", "values: {ALONG_MOTORWAY: BESIDE_ROAD, ON_DRIVEWAY: OTHER}", "'BESIDE_ROAD' is not a value of LocationType in 2.1.1"),
+        ("values: {ALONG_MOTORWAY: OTHER, ON_DRIVEWAY: OTHER}", "values: {ALONG_MOTORWAY: OTHER, ON_ROOF: OTHER}", "'ON_ROOF' is not a value of ParkingType in 2.2.1"),
+        ("      otherwise: UNKNOWN\n", "", "type is required and Location.parking_type may be missing: say 'otherwise'"),
+        ("values: {ALONG_MOTORWAY: OTHER, ON_DRIVEWAY: OTHER}\n      otherwise: UNKNOWN", "values: {ALONG_MOTORWAY: OTHER}", "ON_DRIVEWAY of ParkingType is no value of LocationType: map it or say 'otherwise'"),
+        ("map: parking_type", "map: name", "map is for one enum value made of one enum value"),
+    ])
+    func aMapThatLeavesAValueWithoutAPlaceIsRefused(_ original: String, _ replacement: String, _ expected: String) throws {
+        try expectRefused(original, replacement, expected)
+    }
+
+    func expectRefused(_ original: String, _ replacement: String, _ expected: String) throws {
         let text = try rulesText()
         #expect(text.contains(original), "the fixture still has: \(original)")
         let errors = try errors(text.replacingOccurrences(of: original, with: replacement))
@@ -160,13 +176,15 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{from: max_voltage}", "{from: max_voltage, truncate: true}", "must say one of drop, refuse, from, default, truncate, decimals, derive, given or as_is"),
+        ("{from: max_voltage}", "{from: max_voltage, truncate: true}", "must say one of drop, refuse, from, map, default, truncate, decimals, derive, given or as_is"),
         ("{from: max_voltage}", "{from: max_voltage, reads: [max_voltage]}", "'reads' goes with derive or given only"),
         ("      given: the stored location the session names, converted to 2.1.1 and narrowed to the session's EVSE and connector\n", "      given: [stored, location]\n", "'given' must be a single value"),
         ("truncate: true\n      reason: 2.1.1 allows", "truncate: true\n      colour: red\n      reason: 2.1.1 allows", "unknown key 'colour'"),
         ("{from: category}", "{default: x}", "needs a 'reason'"),
-        ("      reads: [parking_type]\n", "      reads: [parking_type]\n      from: parking_type\n", "must say one of"),
+        ("      reads: [cdr_token]\n", "      reads: [cdr_token]\n      from: cdr_token\n", "must say one of"),
         ("{omit: true, reason: 2.1.1 has no token groups.}", "{reason: 2.1.1 has no token groups.}", "must say one of 'to', 'omit', 'keep' or 'refuse'"),
+        ("      values: {ALONG_MOTORWAY: OTHER, ON_DRIVEWAY: OTHER}\n      otherwise: UNKNOWN\n", "", "a map without 'values' or 'otherwise' is a from"),
+        ("      otherwise: UNKNOWN\n", "      otherwise: UNKNOWN\n      truncate: true\n", "must say one of"),
     ])
     func aMalformedRuleIsReportedAtItsLine(_ original: String, _ replacement: String, _ expected: String) throws {
         let text = try rulesText()
@@ -257,6 +275,6 @@ import Testing
             Issue.record("accepted values on a derive rule")
             return
         }
-        #expect(errors.diagnostics.contains { $0.message.contains("'values' goes with refuse only") }, "\(errors)")
+        #expect(errors.diagnostics.contains { $0.message.contains("'values' goes with refuse or map only") }, "\(errors)")
     }
 }

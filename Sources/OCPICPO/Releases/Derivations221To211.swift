@@ -9,20 +9,6 @@ import OCPIRuntime
 public struct Derivations221To211: Conversion221To211Derivations {
     public init() {}
 
-    /// 2.1.1's LocationType from 2.2.1's ParkingType: the four kinds both name keep their name,
-    /// the two 2.1.1 lacks are OTHER, and a location without a parking type is UNKNOWN.
-    public func locationType(_ value: OCPI221.Location) -> OCPI211.LocationType {
-        guard let parking = value.parkingType else { return .unknown }
-        switch parking {
-        case .onStreet: return .onStreet
-        case .parkingGarage: return .parkingGarage
-        case .undergroundGarage: return .undergroundGarage
-        case .parkingLot: return .parkingLot
-        case .alongMotorway, .onDriveway: return .other
-        case .unrecognized: return .unknown
-        }
-    }
-
     /// 2.1.1 names a session's token by its contract: the contract_id of 2.2.1's cdr_token.
     public func sessionAuthID(_ value: OCPI221.Session) -> String {
         value.cdrToken.contractID

@@ -58,16 +58,20 @@ public enum ConversionLoader {
     private static func fieldRules(_ node: Node, object: String, _ reader: YAMLReader) -> [FieldRule] {
         entries(node, "the rules of \(object)", reader).compactMap { field, value, location in
             let what = "the rule for \(object).\(field)"
-            guard let rule = reader.map(value, what, required: [], optional: ["drop", "refuse", "from", "default", "truncate", "decimals", "derive", "given", "reads", "values", "as_is", "reason"]) else {
+            guard let rule = reader.map(value, what, required: [], optional: ["drop", "refuse", "from", "map", "default", "truncate", "decimals", "derive", "given", "reads", "values", "otherwise", "as_is", "reason"]) else {
                 return nil
             }
-            let actions = rule.values.keys.filter { $0 != "reason" && $0 != "reads" && $0 != "values" }
+            let actions = rule.values.keys.filter { $0 != "reason" && $0 != "reads" && $0 != "values" && $0 != "otherwise" }
             guard actions.count == 1, let name = actions.first else {
-                reader.error(at: value, "\(what) must say one of drop, refuse, from, default, truncate, decimals, derive, given or as_is")
+                reader.error(at: value, "\(what) must say one of drop, refuse, from, map, default, truncate, decimals, derive, given or as_is")
                 return nil
             }
-            if rule["values"] != nil, name != "refuse" {
-                reader.error(at: rule["values"], "'values' goes with refuse only")
+            if rule["values"] != nil, name != "refuse", name != "map" {
+                reader.error(at: rule["values"], "'values' goes with refuse or map only")
+                return nil
+            }
+            if rule["otherwise"] != nil, name != "map" {
+                reader.error(at: rule["otherwise"], "'otherwise' goes with map only")
                 return nil
             }
             let reason = reader.string(rule["reason"], "'reason'")
@@ -88,6 +92,12 @@ public enum ConversionLoader {
             case "from":
                 guard let source = reader.string(rule["from"], "'from'") else { return nil }
                 action = .from(source)
+            case "map":
+                guard let source = reader.string(rule["map"], "'map'") else { return nil }
+                let mappings = entries(rule["values"], "the values of \(what)", reader).compactMap { from, node, _ in
+                    reader.string(node, "the value \(from) becomes").map { FieldRule.ValueMapping(from: from, to: $0) }
+                }
+                action = .map(source, values: mappings, otherwise: rule["otherwise"].flatMap { reader.string($0, "'otherwise'") })
             case "default":
                 guard let text = reader.string(rule["default"], "'default'") else { return nil }
                 action = .default(text)
@@ -119,6 +129,10 @@ public enum ConversionLoader {
             }
             if rule["reads"] != nil, name != "derive", name != "given" {
                 reader.error(at: rule["reads"], "'reads' goes with derive or given only")
+                return nil
+            }
+            if case .map = action, rule["values"] == nil, rule["otherwise"] == nil {
+                reader.error(at: value, "\(what): a map without 'values' or 'otherwise' is a from")
                 return nil
             }
             guard reason != nil || name == "from" || name == "decimals" else {

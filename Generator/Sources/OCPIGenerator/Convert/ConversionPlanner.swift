@@ -233,7 +233,45 @@ private struct PlanRun {
         case .derive, .given:
             // The hand-written function, or the caller, makes the target value itself.
             return sourceField
+        case .map(let name, let values, let otherwise):
+            return checkMap(rule, name: name, values: values, otherwise: otherwise, target: field, in: sourceObject)
         }
+    }
+
+    /// A `map` reads one enum value and writes one: every source value lands on a target value
+    /// (its mapping, its own name, or `otherwise`), and so does a missing one where the target
+    /// requires a value.
+    private mutating func checkMap(
+        _ rule: FieldRule, name: String, values: [FieldRule.ValueMapping], otherwise: String?, target field: FieldDefinition, in sourceObject: ObjectDefinition
+    ) -> FieldDefinition? {
+        guard let from = sourceObject.fields.first(where: { $0.name == name }) else {
+            error(rule.location, "\(sourceObject.name) of \(rules.from) has no field '\(name)'")
+            return nil
+        }
+        guard case .named(let sourceType) = from.type, let sourceEnum = source.enumeration(named: sourceType),
+            case .named(let targetType) = field.type, let targetEnum = target.enumeration(named: targetType),
+            !from.cardinality.isList, !field.cardinality.isList
+        else {
+            error(rule.location, "map is for one enum value made of one enum value (\(sourceObject.name).\(name) -> \(field.name))")
+            return from
+        }
+        let targetValues = Set(targetEnum.values.map(\.value))
+        for target in values.map(\.to) + (otherwise.map { [$0] } ?? []) where !targetEnum.isOpen && !targetValues.contains(target) {
+            error(rule.location, "'\(target)' is not a value of \(targetType) in \(rules.to)")
+        }
+        for mapping in values where !sourceEnum.values.contains(where: { $0.value == mapping.from }) {
+            error(rule.location, "'\(mapping.from)' is not a value of \(sourceType) in \(rules.from)")
+        }
+        if otherwise == nil {
+            let unplaced = sourceEnum.values.map(\.value).filter { value in !values.contains { $0.from == value } && !targetValues.contains(value) }
+            if !unplaced.isEmpty, !targetEnum.isOpen {
+                error(rule.location, "\(unplaced.joined(separator: ", ")) of \(sourceType) \(unplaced.count == 1 ? "is" : "are") no value of \(targetType): map \(unplaced.count == 1 ? "it" : "them") or say 'otherwise'")
+            }
+            if from.cardinality == .optional, field.cardinality.isRequired {
+                error(rule.location, "\(field.name) is required and \(sourceObject.name).\(name) may be missing: say 'otherwise'")
+            }
+        }
+        return from
     }
 
     /// A `refuse` rule must leave some objects convertible: a field every object holds is refused
@@ -269,7 +307,7 @@ private struct PlanRun {
         }
         for rule in rules.objects[root.name]?.fields ?? [] {
             switch rule.action {
-            case .derive, .given, .default:
+            case .derive, .given, .default, .map:
                 error(rule.location, "\(root.name).\(rule.field): a PATCH body holds only some fields, so \(rule.actionName) cannot make this one; \(root.name) cannot be in 'patches'")
             default:
                 break

@@ -70,12 +70,24 @@ public struct FieldRule: Hashable, Sendable {
         /// Copied although the specs differ, because every source value is valid in the target
         /// (a looser pattern, which the planner cannot compare by itself).
         case asIs
+        /// An enum field made of another enum field of the source (`LocationType` from
+        /// `parking_type`): each source value in `values` becomes the target value it names, any
+        /// other keeps its name where the target has it, and `otherwise` stands for the rest
+        /// (no value, or one the target lacks).
+        case map(String, values: [ValueMapping], otherwise: String?)
+    }
+
+    /// One source value and the target value it becomes (`ALONG_MOTORWAY: OTHER`).
+    public struct ValueMapping: Hashable, Sendable {
+        public var from: String
+        public var to: String
     }
 
     /// The source fields a `derive` or `given` rule names as what it is made from.
     public var reads: [String]? {
         switch action {
         case .derive(_, let reads), .given(_, let reads): reads
+        case .map(let source, _, _): [source]
         default: nil
         }
     }
@@ -92,6 +104,7 @@ public struct FieldRule: Hashable, Sendable {
         case .derive: "derive"
         case .given: "given"
         case .asIs: "as_is"
+        case .map: "map"
         }
     }
 }

@@ -176,9 +176,51 @@ public struct SwiftConversionRenderer {
                     let label = SwiftNaming.escaped(field.target.swiftName ?? SwiftNaming.propertyName(field.target.name)).trimmingCharacters(in: "`")
                     let comma = index == object.fields.count - 1 ? "" : ","
                     if let reason = field.rule?.reason { writer.line("// \(field.target.name): \(reason.split(separator: "\n").joined(separator: " "))") }
-                    writer.line("\(label): \(expression(for: field))\(comma)")
+                    writer.line("\(label): \(expression(for: field, in: object.name))\(comma)")
                 }
             }
+        }
+        for field in object.fields {
+            guard let rule = field.rule, case .map(_, let values, let otherwise) = rule.action, let sourceField = field.source else { continue }
+            writer.line()
+            renderMap(object.name, field: field.target, from: sourceField, values: values, otherwise: otherwise, into: &writer)
+        }
+    }
+
+    /// `mappedLocationType`: the function of a `map` rule.
+    private func mapFunction(_ object: String, _ field: FieldDefinition) -> String {
+        let property = SwiftNaming.propertyName(field.name)
+        return "mapped" + object + property.prefix(1).uppercased() + property.dropFirst()
+    }
+
+    private func renderMap(
+        _ object: String, field: FieldDefinition, from sourceField: FieldDefinition, values: [FieldRule.ValueMapping], otherwise: String?,
+        into writer: inout CodeWriter
+    ) {
+        let sourceType = "\(sourceModule).\(sourceModels.swiftTypeName(sourceField.type))"
+        let targetBase = "\(targetModule).\(targetModels.swiftTypeName(field.type))"
+        let optionalSource = sourceField.cardinality == .optional
+        let optionalTarget = field.cardinality == .optional
+        writer.docComment("`\(object).\(field.name)` of \(plan.rules.to) from `\(sourceField.name)`, by its `map` rule.")
+        writer.block("private func \(mapFunction(object, field))(_ value: \(sourceType)\(optionalSource ? "?" : "")) -> \(targetBase)\(optionalTarget ? "?" : "") {") { writer in
+            writer.line("switch value\(optionalSource ? "?" : "").rawValue {")
+            var grouped: [(to: String, from: [String])] = []
+            for mapping in values {
+                if let index = grouped.firstIndex(where: { $0.to == mapping.to }) { grouped[index].from.append(mapping.from) } else { grouped.append((mapping.to, [mapping.from])) }
+            }
+            for group in grouped {
+                writer.line("case \(group.from.map(swiftString).joined(separator: ", ")): return \(targetBase)(rawValue: \(swiftString(group.to)))")
+            }
+            writer.line("case let raw\(optionalSource ? "?" : "") where \(targetBase)(rawValue: raw).isKnown: return \(targetBase)(rawValue: raw)")
+            if let otherwise {
+                writer.line("default: return \(targetBase)(rawValue: \(swiftString(otherwise)))")
+            } else if optionalSource {
+                // The planner allows this only for a target that may be left out.
+                writer.line("default: return value.map { \(targetBase)(rawValue: $0.rawValue) }")
+            } else {
+                writer.line("default: return \(targetBase)(rawValue: value.rawValue)")
+            }
+            writer.line("}")
         }
     }
 
@@ -424,7 +466,7 @@ public struct SwiftConversionRenderer {
         }
     }
 
-    private func expression(for field: ConversionPlan.FieldPlan) -> String {
+    private func expression(for field: ConversionPlan.FieldPlan, in object: String) -> String {
         let target = field.target
         guard let rule = field.rule else {
             guard let sourceField = field.source else {
@@ -439,6 +481,9 @@ public struct SwiftConversionRenderer {
             return "derivations.\(function)(value)"
         case .given:
             return givenParameter(target)
+        case .map:
+            guard let sourceField = field.source else { return "nil" }
+            return "\(mapFunction(object, target))(value.\(property(sourceField)))"
         case .from, .asIs:
             guard let sourceField = field.source else { return "nil" }
             // The planner has refused a value that may be missing for a field that requires one.

@@ -133,6 +133,12 @@ extension DocsSite {
             return ("made by <code>\(HTMLText.escape(function))</code> from " + codeList(reads), nil)
         case .given(let origin, let reads):
             return ("given by the caller: \(HTMLText.escape(origin))" + (reads.isEmpty ? "" : ", found by " + codeList(reads)), nil)
+        case .map(let name, let values, let otherwise):
+            var parts = values.map { "<code>\(HTMLText.escape($0.from))</code> becomes <code>\(HTMLText.escape($0.to))</code>" }
+            parts.append("any other value keeps its name where the target has it")
+            if let otherwise { parts.append("otherwise <code>\(HTMLText.escape(otherwise))</code>") }
+            let merged = Set(values.map(\.to)).count < values.count || values.contains { $0.from != $0.to }
+            return ("mapped from <code>\(HTMLText.escape(name))</code>: " + parts.joined(separator: "; "), merged ? "the exact value" : nil)
         case .asIs:
             return ("copied as it is: every source value is valid in the target", nil)
         }
