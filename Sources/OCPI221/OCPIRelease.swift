@@ -11,6 +11,9 @@ public enum OCPIRelease {
     /// The edition of the official text the spec folder describes.
     public static let edition = "d2"
 
+    /// How a credentials token is written after `Token ` in the Authorization header of this release's modules (`token_encoding:`).
+    public static let tokenEncoding = CredentialsToken.Encoding.base64
+
     /// The side of each module's interface that each kind of party implements, from the spec files' sender and receiver roles: how a partner's endpoint is read where its version details name no role (2.1.1), from the kind of party it registered as.
     public static let interfaceRoles: [OCPIModuleID: [OCPIPartyRole: OCPIInterfaceRole]] = [
         .versions: [OCPIPartyRole(rawValue: "CPO"): .sender, OCPIPartyRole(rawValue: "EMSP"): .sender, OCPIPartyRole(rawValue: "HUB"): .sender, OCPIPartyRole(rawValue: "NAP"): .sender, OCPIPartyRole(rawValue: "NSP"): .sender, OCPIPartyRole(rawValue: "OTHER"): .sender, OCPIPartyRole(rawValue: "SCSP"): .sender],

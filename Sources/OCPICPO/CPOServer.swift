@@ -131,14 +131,31 @@ public struct CPOServer: Sendable {
         }
     }
 
+    /// One release's route table and where it is mounted.
+    public struct ReleaseRoutes: Sendable {
+        public var basePath: String
+        /// How partners write their tokens in these routes: as the release's spec says
+        /// (`token_encoding:`; 2.1.1 as it is, later releases in base64), never guessed from the
+        /// token itself. (The versions and credentials modules take either: see
+        /// `OCPIServerConfiguration.tokenForm`.)
+        public var tokenForm: CredentialsToken.Encoding
+        public var routes: [OCPIRoute]
+
+        init(_ basePath: String, _ tokenForm: CredentialsToken.Encoding, _ routes: [OCPIRoute]) {
+            self.basePath = basePath
+            self.tokenForm = tokenForm
+            self.routes = routes
+        }
+    }
+
     /// The OCPI routes partners call with their credentials token, by base path: versions and
     /// the CPO's modules. `router(logger:)` mounts exactly these, and the security tests walk
     /// them, so that no endpoint escapes either.
-    public func ocpiRoutes(logger: Logger) -> [(basePath: String, routes: [OCPIRoute])] {
+    public func ocpiRoutes(logger: Logger) -> [ReleaseRoutes] {
         [
-            ("/ocpi", OCPIRoutes.versionsSender(VersionsService(profile: profile))),
-            (
-                Self.cpoBasePath,
+            ReleaseRoutes("/ocpi", OCPIRelease.tokenEncoding, OCPIRoutes.versionsSender(VersionsService(profile: profile))),
+            ReleaseRoutes(
+                Self.cpoBasePath, OCPIRelease.tokenEncoding,
                 OCPIRoutes.credentialsSender(credentials(logger: logger))
                     + OCPIRoutes.locationsSender(CPOLocations(store: store, party: configuration.party))
                     + OCPIRoutes.sessionsSender(CPOSessions(store: store, party: configuration.party))
@@ -159,13 +176,13 @@ public struct CPOServer: Sendable {
 
     /// The 2.1.1 version details and modules, when 2.1.1 is served (its list of versions is
     /// 2.2.1's, which names it).
-    private func release211Routes(logger: Logger) -> [(basePath: String, routes: [OCPIRoute])] {
+    private func release211Routes(logger: Logger) -> [ReleaseRoutes] {
         guard configuration.releases.contains(.v2_1_1) else { return [] }
         let versions = CPOVersions211(publicURL: configuration.publicURL, served: profile.releases)
         return [
-            ("/ocpi", OCPIRoutes.versionsSender(versions).filter { $0.path == Release211.detailsPath }),
-            (
-                Release211.basePath,
+            ReleaseRoutes("/ocpi", Release211.tokenForm, OCPIRoutes.versionsSender(versions).filter { $0.path == Release211.detailsPath }),
+            ReleaseRoutes(
+                Release211.basePath, Release211.tokenForm,
                 OCPIRoutes.credentialsSender(CredentialsService211(credentials(logger: logger)))
                     + OCPIRoutes.locationsSender(CPOLocations211(store: store, party: configuration.party))
                     + OCPIRoutes.sessionsSender(CPOSessions211(store: store, party: configuration.party))
@@ -182,13 +199,13 @@ public struct CPOServer: Sendable {
 
     /// The 2.3.0 version details and modules, when 2.3.0 is served (its list of versions is
     /// 2.2.1's, which names it).
-    private func release230Routes(logger: Logger) -> [(basePath: String, routes: [OCPIRoute])] {
+    private func release230Routes(logger: Logger) -> [ReleaseRoutes] {
         guard configuration.releases.contains(.v2_3_0) else { return [] }
         let versions = CPOVersions230(publicURL: configuration.publicURL, served: profile.releases)
         return [
-            ("/ocpi", OCPIRoutes.versionsSender(versions).filter { $0.path == Release230.detailsPath }),
-            (
-                Release230.basePath,
+            ReleaseRoutes("/ocpi", Release230.tokenForm, OCPIRoutes.versionsSender(versions).filter { $0.path == Release230.detailsPath }),
+            ReleaseRoutes(
+                Release230.basePath, Release230.tokenForm,
                 OCPIRoutes.credentialsSender(CredentialsService230(credentials(logger: logger)))
                     + OCPIRoutes.locationsSender(CPOLocations230(store: store, party: configuration.party))
                     + OCPIRoutes.sessionsSender(CPOSessions230(store: store, party: configuration.party))
@@ -217,13 +234,6 @@ public struct CPOServer: Sendable {
         ResultDelivery(registry: registry, transport: transport, logger: logger, pending: pendingResults)
     }
 
-    /// How partners write their tokens below `basePath`: as the release in its last segment does
-    /// (2.1.1 as it is, later releases in base64), never guessed from the token itself. (The
-    /// versions and credentials modules take either: see `OCPIServerConfiguration.tokenForm`.)
-    static func tokenForm(below basePath: String) -> CredentialsToken.Encoding {
-        basePath.hasSuffix("/" + Release211.version) ? .raw : .base64
-    }
-
     /// Every route: versions, the CPO's modules, the admin API and the console, `/health`, `/metrics`, `/docs`.
     public func router(logger: Logger) -> HTTPRouter {
         let requestMetrics = RequestMetrics(factory: ServerMetrics.factory(metrics))
@@ -234,10 +244,10 @@ public struct CPOServer: Sendable {
         // `serve --max-body-size`: the router's one body limit, which the server keeps.
         var router = HTTPRouter(maximumBodySize: configuration.connections.maximumBodySize, logger: logger, metrics: requestMetrics)
         let authenticator = RegistryAuthenticator(registry: registry)
-        for (basePath, routes) in ocpiRoutes(logger: logger) {
+        for table in ocpiRoutes(logger: logger) {
             var mounted = serverConfiguration
-            mounted.tokenForm = Self.tokenForm(below: basePath)
-            router.addOCPIRoutes(routes, at: basePath, configuration: mounted, authenticator: authenticator, logger: logger)
+            mounted.tokenForm = table.tokenForm
+            router.addOCPIRoutes(table.routes, at: table.basePath, configuration: mounted, authenticator: authenticator, logger: logger)
         }
         let admin = AdminAuthenticator(token: configuration.adminToken, party: configuration.party)
         for release in AdminAPI.releases {

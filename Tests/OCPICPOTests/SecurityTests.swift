@@ -48,8 +48,8 @@ import Testing
     /// in each release it takes (`adminRoutes(in:)`, with the simulator on, so that its routes
     /// reach their handlers).
     static func mounted(_ server: CPOServer) -> [Mounted] {
-        server.ocpiRoutes(logger: LiveServer.quietLogger).flatMap { basePath, routes in
-            routes.map { Mounted(basePath: basePath, route: $0, isAdmin: false) }
+        server.ocpiRoutes(logger: LiveServer.quietLogger).flatMap { table in
+            table.routes.map { Mounted(basePath: table.basePath, route: $0, isAdmin: false) }
         } + AdminAPI.releases.flatMap { release in
             server.adminRoutes(in: release).map { Mounted(basePath: AdminAPI.basePath(of: release), route: $0, isAdmin: true) }
         }

@@ -36,6 +36,9 @@ struct ReleaseRenderer {
             writer.line()
             writer.docComment("The edition of the official text the spec folder describes.")
             writer.line("public static let edition = \(swiftString(spec.edition))")
+            writer.line()
+            writer.docComment("How a credentials token is written after `Token ` in the Authorization header of this release's modules (`token_encoding:`).")
+            writer.line("public static let tokenEncoding = CredentialsToken.Encoding.\(spec.tokenEncoding == .plain ? "raw" : "base64")")
             interfaceRoles(spec, into: &writer)
             if !spec.packages.isEmpty { packages(spec, into: &writer) }
             writer.line()
