@@ -42,40 +42,31 @@ struct AdminBodies: Sendable {
         let conversion = Conversion230To221()
         return AdminBodies(
             location: {
-                let body = try $0.body(OCPI230.Location.self, id: { $0.id }, field: "id", parameter: "location_id")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.Location.self, id: { $0.id }, "id", "location_id", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             evse: {
-                let body = try $0.body(OCPI230.EVSE.self, id: { $0.uid }, field: "uid", parameter: "evse_uid")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.EVSE.self, id: { $0.uid }, "uid", "evse_uid", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             connector: {
-                let body = try $0.body(OCPI230.Connector.self, id: { $0.id }, field: "id", parameter: "connector_id")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.Connector.self, id: { $0.id }, "id", "connector_id", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             locationPatch: {
-                let body = try $0.body(OCPI230.LocationPatch.self, id: { $0.id }, field: "id", parameter: "location_id")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.LocationPatch.self, id: { $0.id }, "id", "location_id", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             evsePatch: {
-                let body = try $0.body(OCPI230.EVSEPatch.self, id: { $0.uid }, field: "uid", parameter: "evse_uid")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.EVSEPatch.self, id: { $0.uid }, "uid", "evse_uid", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             connectorPatch: {
-                let body = try $0.body(OCPI230.ConnectorPatch.self, id: { $0.id }, field: "id", parameter: "connector_id")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.ConnectorPatch.self, id: { $0.id }, "id", "connector_id", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             tariff: {
-                let body = try $0.body(OCPI230.Tariff.self, id: { $0.id }, field: "id", parameter: "tariff_id")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.Tariff.self, id: { $0.id }, "id", "tariff_id", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             session: {
-                let body = try $0.body(OCPI230.Session.self, id: { $0.id }, field: "id", parameter: "session_id")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.Session.self, id: { $0.id }, "id", "session_id", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             sessionPatch: {
-                let body = try $0.body(OCPI230.SessionPatch.self, id: { $0.id }, field: "id", parameter: "session_id")
-                return try stored(conversion.refusals(body)) { conversion.convert(body) }
+                try read($0, OCPI230.SessionPatch.self, id: { $0.id }, "id", "session_id", { conversion.refusals($0) }, { conversion.convert($0) })
             },
             cdr: { request in
                 var request = request
@@ -84,6 +75,16 @@ struct AdminBodies: Sendable {
             }
         )
     }()
+
+    /// A 2.3.0 body read as every admin body is (`id` is its identifying field, to match the
+    /// URL's `parameter`), then converted unless a value of it is refused.
+    private static func read<Body: OCPIModel, Stored: OCPIModel>(
+        _ request: OCPIServerRequest, _: Body.Type, id: (Body) -> String?, _ field: String, _ parameter: String,
+        _ refusals: (Body) -> [Violation], _ convert: (Body) -> Stored
+    ) throws -> Stored {
+        let body = try request.body(Body.self, id: id, field: field, parameter: parameter)
+        return try stored(refusals(body)) { convert(body) }
+    }
 
     /// The converted object, unless a value was refused; checked once more as 2.2.1 (the rules
     /// guarantee it fits, so a violation here is a rule's mistake, still answered as 2001 rather
