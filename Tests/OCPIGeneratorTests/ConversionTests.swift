@@ -3,19 +3,32 @@ import OCPIGenerator
 import OCPITestSupport
 import Testing
 
+/// A rules file of the repository, read and planned against its two releases (edited first,
+/// for the tests of what the planner refuses).
+struct RulesFile: Sendable {
+    let path: String
+    let from: String
+    let to: String
+
+    func text() throws -> String {
+        try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    func plan(_ text: String) throws -> Result<ConversionPlan, SpecErrors> {
+        let rules = try ConversionLoader.load(path: path, text: text).get()
+        return ConversionPlanner.plan(rules, from: try loadRepositorySpec(from), to: try loadRepositorySpec(to))
+    }
+}
+
 /// Conversions between releases as data (`spec/conversions/`): every difference between two
 /// releases has a rule, or the generator says where one is missing.
 @Suite struct ConversionTests {
     static let rulesPath = "spec/conversions/2.2.1-2.1.1.yaml"
+    static let file = RulesFile(path: rulesPath, from: "2.2.1", to: "2.1.1")
 
-    func rulesText() throws -> String {
-        try String(contentsOf: repositoryRoot.appendingPathComponent(Self.rulesPath), encoding: .utf8)
-    }
+    func rulesText() throws -> String { try Self.file.text() }
 
-    func plan(_ text: String) throws -> Result<ConversionPlan, SpecErrors> {
-        let rules = try ConversionLoader.load(path: Self.rulesPath, text: text).get()
-        return ConversionPlanner.plan(rules, from: try loadRepositorySpec("2.2.1"), to: try loadRepositorySpec("2.1.1"))
-    }
+    func plan(_ text: String) throws -> Result<ConversionPlan, SpecErrors> { try Self.file.plan(text) }
 
     func errors(_ text: String) throws -> [String] {
         switch try plan(text) {
@@ -202,15 +215,11 @@ import Testing
 /// field by field.
 @Suite struct RefusalRuleTests {
     static let rulesPath = "spec/conversions/2.3.0-2.2.1.yaml"
+    static let file = RulesFile(path: rulesPath, from: "2.3.0", to: "2.2.1")
 
-    func rulesText() throws -> String {
-        try String(contentsOf: repositoryRoot.appendingPathComponent(Self.rulesPath), encoding: .utf8)
-    }
+    func rulesText() throws -> String { try Self.file.text() }
 
-    func plan(_ text: String) throws -> Result<ConversionPlan, SpecErrors> {
-        let rules = try ConversionLoader.load(path: Self.rulesPath, text: text).get()
-        return ConversionPlanner.plan(rules, from: try loadRepositorySpec("2.3.0"), to: try loadRepositorySpec("2.2.1"))
-    }
+    func plan(_ text: String) throws -> Result<ConversionPlan, SpecErrors> { try Self.file.plan(text) }
 
     @Test func theRepositorysRulesPlanAndGenerateRefusalsAndPatches() throws {
         let plan = try plan(try rulesText()).get()
