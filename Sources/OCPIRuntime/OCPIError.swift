@@ -18,6 +18,7 @@
 /// | a partner's API could not be used | 200 | 3001 |
 /// | unsupported version | 200 | 3002 |
 /// | no matching endpoints | 200 | 3003 |
+/// | the server's store cannot be reached in time (try again shortly) | 503 | 3000 |
 /// | anything unexpected | 500 | 3000 (no internals in the message) |
 public struct OCPIError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
@@ -36,6 +37,7 @@ public struct OCPIError: Error, Sendable, CustomStringConvertible {
         case unableToUseClientAPI
         case unsupportedVersion
         case noMatchingEndpoints
+        case serviceUnavailable
         case serverError
     }
 
@@ -67,12 +69,22 @@ public struct OCPIError: Error, Sendable, CustomStringConvertible {
         case .unableToUseClientAPI: (200, 3001)
         case .unsupportedVersion: (200, 3002)
         case .noMatchingEndpoints: (200, 3003)
+        case .serviceUnavailable: (503, 3000)
         case .serverError: (500, 3000)
         }
     }
 
     public var description: String { "\(status.ocpi): \(message)" }
+}
 
+/// An error of a layer below the protocol (the store) that knows which row of `OCPIError`'s
+/// table it is, so that `OCPIServerResponse.failure` answers it as that rather than as
+/// something unexpected. `nil`: unexpected after all.
+public protocol OCPIErrorConvertible: Error {
+    var ocpiError: OCPIError? { get }
+}
+
+extension OCPIError {
     // Shorthands for the common cases.
     public static func invalid(_ violations: [Violation]) -> OCPIError {
         OCPIError(.invalidRequest, "Invalid or missing parameters: \(summary(violations))", violations: violations)

@@ -53,13 +53,16 @@ public struct OCPIServerResponse: Sendable {
     }
 
     /// The envelope of whatever a handler or the pipeline threw: an `OCPIError` as itself (with
-    /// `notFound` as the route's own kind of not-found, e.g. 2003 for a location), anything else
-    /// as a server error that names the request and no detail, the error handed back as
-    /// `unexpected` for the log.
+    /// `notFound` as the route's own kind of not-found, e.g. 2003 for a location), an
+    /// `OCPIErrorConvertible` as the row it names, anything else as a server error that names
+    /// the request and no detail; all but an `OCPIError` are handed back as `unexpected` for the
+    /// log.
     public static func failure(
         _ error: any Error, requestID: String, notFound: OCPIError.Kind = .notFound
     ) -> (OCPIServerResponse, unexpected: (any Error)?) {
         guard let error = error as? OCPIError else {
+            // A lower layer's error that knows its row is answered so, and still logged.
+            if let known = (error as? any OCPIErrorConvertible)?.ocpiError { return (.error(known), error) }
             return (.error(OCPIError(.serverError, "An internal error occurred; request \(requestID).")), error)
         }
         let mapped = error.kind == .notFound ? OCPIError(notFound, error.message, violations: error.violations) : error

@@ -16,8 +16,9 @@ enum StoreBackend: Sendable {
     /// thread, and must not block the thread that other connection needs to finish. On a file,
     /// one more connection copies the write-ahead log into the file (`checkpoints`).
     case sqlite(SQLiteConnection, readers: SQLiteReaders, threads: [NIOThreadPool], writing: AsyncSemaphore, checkpoints: WALCheckpoints?)
-    /// A pool, run by `task` until the store closes.
-    case postgres(PostgresClient, task: Task<Void, Never>)
+    /// A pool, run by `task` until the store closes; a statement waits at most `connectionWait`
+    /// for one of its connections (`PostgresLease`).
+    case postgres(PostgresClient, task: Task<Void, Never>, connectionWait: Duration)
 
     var dialect: StoreSchema.Dialect {
         switch self {
@@ -137,7 +138,7 @@ enum StoreBackend: Sendable {
         }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let task = Task { await client.run() }
-        let backend = StoreBackend.postgres(client, task: task)
+        let backend = StoreBackend.postgres(client, task: task, connectionWait: location.connectionWait)
         do {
             if let schema = location.schema {
                 // Under the migration lock: instances starting together would race to create it.
@@ -177,8 +178,8 @@ enum StoreBackend: Sendable {
                 return try await body(reader.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
             }
             return try await writing.withPermit { try await body(writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)) }
-        case .postgres(let client, _):
-            return try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+        case .postgres(let client, _, let wait):
+            return try await PostgresLease.withConnection(client, within: wait) { connection in try await body(connection.sql(queryLogLevel: nil)) }
         }
     }
 
@@ -235,7 +236,7 @@ enum StoreBackend: Sendable {
             for reader in readers.connections { try await reader.close().get() }
             try await writer.close().get()
             for pool in threads { try await pool.shutdownGracefully() }
-        case .postgres(_, let task):
+        case .postgres(_, let task, _):
             // Cancelling `run()` closes every connection of the pool.
             task.cancel()
             await task.value

@@ -49,6 +49,11 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var database: String
     public var tls: TLSMode
     public var schema: String?
+    /// How long a statement waits for a connection of the pool (the URL's `connection_wait`, in
+    /// seconds, 1 to 600; 10 when not given) before the store gives up with
+    /// `StoreError.unavailable`, which a request answers as 503 and 3000: a server that cannot
+    /// reach its database answers within a bound instead of holding every request open.
+    public var connectionWait: Duration = .seconds(10)
 
     public init(url text: String) throws {
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
@@ -78,6 +83,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             }
             self.schema = schema
         }
+        if let wait = query["connection_wait"] {
+            guard let seconds = Int(wait), (1...600).contains(seconds) else {
+                throw StoreError.badLocation("connection_wait must be a number of seconds from 1 to 600, not '\(wait)'")
+            }
+            connectionWait = .seconds(seconds)
+        }
     }
 
     public var description: String {
@@ -104,5 +115,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .badLocation(let message), .unavailable(let message): message
         case .partyTaken(let party, let holder): "\(party) is held by partner \(holder)"
         }
+    }
+}
+
+extension StoreError: OCPIErrorConvertible {
+    /// A store that cannot be reached is a moment's outage, said so without internals (the log
+    /// has the message); anything else is unexpected.
+    public var ocpiError: OCPIError? {
+        guard case .unavailable = self else { return nil }
+        return OCPIError(.serviceUnavailable, "The server cannot reach its database at the moment; try again shortly")
     }
 }
