@@ -130,6 +130,7 @@ enum StoreBackend: Sendable {
             database: location.database, tls: tls
         )
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.maximumConnections = location.poolSize
         // Named, so that an operator can tell the server's connections apart in pg_stat_activity.
         configuration.options.additionalStartupParameters = [("application_name", "ocpi-cpo" + (location.schema.map { "/" + $0 } ?? ""))]
         if let schema = location.schema {

@@ -54,6 +54,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     /// `StoreError.unavailable`, which a request answers as 503 and 3000: a server that cannot
     /// reach its database answers within a bound instead of holding every request open.
     public var connectionWait: Duration = .seconds(10)
+    /// The most connections the pool opens (the URL's `pool_size`, 1 to 100; 20 when not given):
+    /// several instances share the server's `max_connections`.
+    public var poolSize = 20
 
     public init(url text: String) throws {
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
@@ -88,6 +91,12 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
                 throw StoreError.badLocation("connection_wait must be a number of seconds from 1 to 600, not '\(wait)'")
             }
             connectionWait = .seconds(seconds)
+        }
+        if let size = query["pool_size"] {
+            guard let count = Int(size), (1...100).contains(count) else {
+                throw StoreError.badLocation("pool_size must be a number of connections from 1 to 100, not '\(size)'")
+            }
+            poolSize = count
         }
     }
 
