@@ -27,6 +27,9 @@ public final class SQLStore: Sendable {
     /// Where the pages that clients will ask for next begin: after a page of a list at offset
     /// N with k rows, the `seq` of its last row, under (the filter, N + k). See `page(_:offset:limit:)`.
     private let pageStarts = RecentValues<PageStart, PageMark>(lifetime: .seconds(600), capacity: 100_000)
+    /// Every thousandth row of the long lists clients asked deep offsets of, for a minute (see
+    /// `OffsetCheckpoints`); the budget is in rows kept, 8 bytes each.
+    let offsetCheckpoints = RecentValues<ObjectFilter, OffsetCheckpoints>(lifetime: .seconds(60), capacity: 1_000_000)
 
     struct PageStart: Hashable, Sendable {
         var filter: ObjectFilter
@@ -235,6 +238,7 @@ public final class SQLStore: Sendable {
             recentObjects?.forget(key)
             // Every later row of a list moves one place up: offsets mean other rows now.
             pageStarts.forgetAll()
+            offsetCheckpoints.forgetAll()
         }
         let rows = try await query("""
             DELETE FROM objects
@@ -339,8 +343,11 @@ public final class SQLStore: Sendable {
     /// position comes from the request (`seek`, which the `Link` of the page before carried,
     /// whichever instance wrote it) when it is this offset's, else from this process's memory
     /// of the pages it served (a client that follows the list by adding up offsets itself).
-    /// Any other offset skips its rows on the index (an index entry each, not their JSON), which
-    /// costs more the deeper it is. The filter applies either way.
+    /// Any other offset of a module's or a party's list starts at the nearest of its
+    /// checkpoints (`OffsetCheckpoints`: every thousandth row, kept once one deep offset walked
+    /// the list) and skips the rest on the index; a shallow one, or one of a list counted row by
+    /// row, skips all its rows (an index entry each, not their JSON). The filter applies either
+    /// way.
     ///
     /// The two agree while no row of the list is deleted; a delete in this process forgets every
     /// page start. A delete by another instance sharing the database is not seen: a crawl under
@@ -363,7 +370,13 @@ public final class SQLStore: Sendable {
         let clause = Self.clause(filter)
         let generation = pageStarts.generation
         let remembered = offset > 0 ? pageStarts.value(for: PageStart(filter: filter, offset: offset), at: .now) : nil
-        let after: Int64? = if offset > 0, let seek, seek.offset == offset { seek.after } else { remembered?.after }
+        var after: Int64? = if offset > 0, let seek, seek.offset == offset { seek.after } else { remembered?.after }
+        // A deep offset nothing led to starts at the nearest checkpoint before it.
+        var skip = 0
+        if after == nil, let checkpoint = try await checkpointed(filter, clause, offset: offset, operation: operation) {
+            after = checkpoint.after
+            skip = checkpoint.skip
+        }
         let total: Int
         if let remembered, Self.isCountedRowByRow(filter) {
             total = remembered.total
@@ -371,7 +384,9 @@ public final class SQLStore: Sendable {
             total = try await count(filter, clause, operation: operation)
         }
         let limited = "LIMIT \(limit)"
-        let rowsOfPage: SQLQueryString = if let after {
+        let rowsOfPage: SQLQueryString = if let after, skip > 0 {
+            "SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: after) ORDER BY seq \(unsafeRaw: limited) OFFSET \(bind: skip)"
+        } else if let after {
             "SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: after) ORDER BY seq \(unsafeRaw: limited)"
         } else {
             "SELECT seq FROM objects WHERE \(clause) ORDER BY seq \(unsafeRaw: limited) OFFSET \(bind: offset)"
@@ -383,7 +398,7 @@ public final class SQLStore: Sendable {
         return (rows, total, PageSeek(offset: offset + rows.count, after: mark.after))
     }
 
-    private static func isCountedRowByRow(_ filter: ObjectFilter) -> Bool {
+    static func isCountedRowByRow(_ filter: ObjectFilter) -> Bool {
         filter.owners != nil || filter.dateFrom != nil || filter.dateTo != nil
     }
 
