@@ -83,6 +83,14 @@ def crawl(url, token):
     print("%.3f %d %d %s" % (time.perf_counter() - start, pages, objects, last))
 
 
+def once(url, token):
+    """The time of one request (a new connection's included), in ms."""
+    partner = Partner(token)
+    start = time.perf_counter()
+    partner.get(url)
+    print("%.3f" % ((time.perf_counter() - start) * 1000))
+
+
 def first_id(url, token):
     body, _ = Partner(token).get(url)
     match = re.search(rb'"id":"(LOC-[0-9]+)"', body)
@@ -194,6 +202,8 @@ if __name__ == "__main__":
     elif command == "next":
         _, headers = Partner(arguments[1]).get(arguments[0])
         print(next_url(headers) or "")
+    elif command == "once":
+        once(arguments[0], arguments[1])
     elif command == "first-id":
         first_id(arguments[0], arguments[1])
     elif command == "crawl":
