@@ -195,11 +195,16 @@ struct CPOTokens230: OCPI230.TokensReceiver {
     /// Refuses a token (2001, at `path`) whose kind 2.2.1 does not know: EMAID, or a partner's
     /// own (spec/conversions/2.3.0-2.2.1.yaml, `TokenType`).
     static func requireKnownKind(_ token: OCPI221.Token, at path: JSONPath) throws {
-        guard case .unrecognized(let kind) = token.type else { return }
-        throw OCPIError.invalid([Violation(
+        if let violation = unkeptKind(token, at: path) { throw OCPIError.invalid([violation]) }
+    }
+
+    /// What is wrong (at `path`) with a token whose kind 2.2.1 does not know; nil for one it does.
+    static func unkeptKind(_ token: OCPI221.Token, at path: JSONPath) -> Violation? {
+        guard case .unrecognized(let kind) = token.type else { return nil }
+        return Violation(
             path: path,
             message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
-        )])
+        )
     }
 
     func patchToken(
