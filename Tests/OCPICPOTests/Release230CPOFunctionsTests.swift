@@ -55,9 +55,18 @@ import Testing
         inbox.tokens.withLock { $0 = listed }
         try await cpo.run {
             try await Serving.serveEMSP(tokenB: "token-b-of-new", extra: inbox.routes, receives: Inbox230.receives, sends: Inbox230.sends) { emsp in
-                _ = try await Serving.register(with: cpo, emsp: emsp, tokenB: "token-b-of-new")
+                // Recorded as registration leaves it (its tokens endpoint as its 2.3.0 details list
+                // it), without the pull that registration starts a second later, so that the pulls
+                // counted here are this test's own.
+                let details = try await OCPI230.VersionsSenderClient(connection: Serving.connection(emsp + "/ocpi/2.3.0", token: "token-b-of-new")).getVersionDetails()
+                let tokensURL = try #require(details.endpoints.first { $0.identifier == .tokens && $0.role == .sender }?.url)
+                try await cpo.server.registry.insert(PartnerRecord(
+                    id: "emsp-230-sync", status: .registered, incomingToken: "token-c-of-new", outgoingToken: "token-b-of-new",
+                    versionsURL: emsp + "/ocpi/versions", version: "2.3.0", endpoints: [.init(identifier: .tokens, role: .sender, url: tokensURL)],
+                    roles: [.init(role: .emsp, countryCode: "DE", partyID: Modules.own)]
+                ))
                 let partner = try await Self.partner(cpo)
-                #expect(partner.version == "2.3.0" && partner.endpoint(.tokens, role: .sender)?.url == emsp + "/ocpi/emsp/2.3.0/tokens")
+                #expect(partner.version == "2.3.0" && tokensURL == emsp + "/ocpi/emsp/2.3.0/tokens")
 
                 let log = LogRecorder()
                 let outcome = try await Self.tokenSync(cpo, logger: log.logger()).sync(partnerID: partner.id)
