@@ -188,18 +188,36 @@ public struct CPOCommands: CommandsReceiver {
 /// The CPO's Charging Profiles RECEIVER interface: for a session of the caller, answered at
 /// once and delivered to `response_url` by the charge-point link; NOT_SUPPORTED without one.
 public struct CPOChargingProfiles: ChargingProfilesReceiver {
+    /// How the charge point's answers are posted to the eMSP's `response_url`, in its release
+    /// (2.2.1's by default; `CPOChargingProfiles230` posts 2.3.0's).
+    struct ResultPosts: Sendable {
+        var active: @Sendable (OCPIConnection, String, ActiveChargingProfileResult) async throws -> Void
+        var set: @Sendable (OCPIConnection, String, ChargingProfileResult) async throws -> Void
+        var clear: @Sendable (OCPIConnection, String, ClearProfileResult) async throws -> Void
+
+        static let v2_2_1 = ResultPosts(
+            active: { _ = try await ChargingProfilesSenderClient(connection: $0).postActiveChargingProfileResult(responseURL: $1, body: $2) },
+            set: { _ = try await ChargingProfilesSenderClient(connection: $0).postChargingProfileResult(responseURL: $1, body: $2) },
+            clear: { _ = try await ChargingProfilesSenderClient(connection: $0).postClearProfileResult(responseURL: $1, body: $2) }
+        )
+    }
+
     let objects: StoredObjects
     let party: PartyIdentity
     let link: (any ChargePointLink)?
     let delivery: ResultDelivery
     let timeout: Duration
+    let posts: ResultPosts
 
-    init(store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration) {
+    init(
+        store: SQLStore, party: PartyIdentity, link: (any ChargePointLink)?, delivery: ResultDelivery, timeout: Duration, posts: ResultPosts = .v2_2_1
+    ) {
         objects = StoredObjects(store: store)
         self.party = party
         self.link = link
         self.delivery = delivery
         self.timeout = timeout
+        self.posts = posts
     }
 
     /// For a session of the caller, hands the request to the charge point and answers ACCEPTED;
@@ -207,35 +225,47 @@ public struct CPOChargingProfiles: ChargingProfilesReceiver {
     private func forward<Result: OCPIModel>(
         _ context: OCPIRequestContext, sessionID: String, responseURL: String, onTimeout: Result,
         _ work: @escaping @Sendable (any ChargePointLink) async -> Result,
-        post: @escaping @Sendable (ChargingProfilesSenderClient, String, Result) async throws -> Void
-    ) async throws -> OCPIReply<ChargingProfileResponse> {
+        post: @escaping @Sendable (OCPIConnection, String, Result) async throws -> Void
+    ) async throws -> ChargingProfileResponse {
         let key = ObjectKey(module: .sessions, countryCode: party.countryCode, partyID: party.partyID, id: sessionID)
         guard let stored = try await objects.store.get(key), owners(of: context).contains(stored.owner) else {
-            return .ok(ChargingProfileResponse(result: .unknownSession, timeout: 0))
+            return ChargingProfileResponse(result: .unknownSession, timeout: 0)
         }
-        guard let link else { return .ok(ChargingProfileResponse(result: .notSupported, timeout: 0)) }
-        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: onTimeout, { await work(link) }, post: { connection, url, result in
-            try await post(ChargingProfilesSenderClient(connection: connection), url, result)
-        })
-        return .ok(ChargingProfileResponse(result: .accepted, timeout: Int(timeout.components.seconds)))
+        guard let link else { return ChargingProfileResponse(result: .notSupported, timeout: 0) }
+        delivery.deliver(to: responseURL, for: context.party?.id, timeout: timeout, onTimeout: onTimeout, { await work(link) }, post: post)
+        return ChargingProfileResponse(result: .accepted, timeout: Int(timeout.components.seconds))
     }
 
     public func getActiveChargingProfile(_ context: OCPIRequestContext, sessionID: String, duration: Int, responseURL: String) async throws -> OCPIReply<ChargingProfileResponse> {
-        try await forward(context, sessionID: sessionID, responseURL: responseURL, onTimeout: ActiveChargingProfileResult(result: .unknown), {
-            await $0.activeChargingProfile(sessionID: sessionID, duration: duration)
-        }, post: { try await $0.postActiveChargingProfileResult(responseURL: $1, body: $2) })
+        .ok(try await activeChargingProfile(context, sessionID: sessionID, duration: duration, responseURL: responseURL))
     }
 
     public func putChargingProfile(_ context: OCPIRequestContext, sessionID: String, body: SetChargingProfile) async throws -> OCPIReply<ChargingProfileResponse> {
-        try await forward(context, sessionID: sessionID, responseURL: body.responseURL, onTimeout: ChargingProfileResult(result: .unknown), {
-            ChargingProfileResult(result: await $0.setChargingProfile(sessionID: sessionID, body.chargingProfile))
-        }, post: { try await $0.postChargingProfileResult(responseURL: $1, body: $2) })
+        .ok(try await setChargingProfile(context, sessionID: sessionID, body))
     }
 
     public func deleteChargingProfile(_ context: OCPIRequestContext, sessionID: String, responseURL: String) async throws -> OCPIReply<ChargingProfileResponse> {
+        .ok(try await clearChargingProfile(context, sessionID: sessionID, responseURL: responseURL))
+    }
+
+    // The requests as values, for every release (`CPOChargingProfiles230` converts in and out).
+
+    func activeChargingProfile(_ context: OCPIRequestContext, sessionID: String, duration: Int, responseURL: String) async throws -> ChargingProfileResponse {
+        try await forward(context, sessionID: sessionID, responseURL: responseURL, onTimeout: ActiveChargingProfileResult(result: .unknown), {
+            await $0.activeChargingProfile(sessionID: sessionID, duration: duration)
+        }, post: posts.active)
+    }
+
+    func setChargingProfile(_ context: OCPIRequestContext, sessionID: String, _ body: SetChargingProfile) async throws -> ChargingProfileResponse {
+        try await forward(context, sessionID: sessionID, responseURL: body.responseURL, onTimeout: ChargingProfileResult(result: .unknown), {
+            ChargingProfileResult(result: await $0.setChargingProfile(sessionID: sessionID, body.chargingProfile))
+        }, post: posts.set)
+    }
+
+    func clearChargingProfile(_ context: OCPIRequestContext, sessionID: String, responseURL: String) async throws -> ChargingProfileResponse {
         try await forward(context, sessionID: sessionID, responseURL: responseURL, onTimeout: ClearProfileResult(result: .unknown), {
             ClearProfileResult(result: await $0.clearChargingProfile(sessionID: sessionID))
-        }, post: { try await $0.postClearProfileResult(responseURL: $1, body: $2) })
+        }, post: posts.clear)
     }
 }
 
@@ -253,10 +283,12 @@ public struct CPOHubClientInfo: HubClientInfoReceiver {
     }
 
     /// ClientInfo comes from the Hub the CPO is connected through; a peer that is no Hub has no
-    /// say about other parties' connections (decided in spec/ocpi-2.2.1/hubclientinfo.yaml).
+    /// say about other parties' connections (decided in spec/ocpi-2.2.1/hubclientinfo.yaml). A
+    /// 2.3.0 hub names itself in `hub_party_id`, which its partner record keeps as a HUB role
+    /// (`CredentialsService230.roles(of:)`; spec/ocpi-2.3.0/hubclientinfo.yaml).
     private func requireHub(_ context: OCPIRequestContext) throws {
         guard context.party?.roles.contains(where: { $0.role == .hub }) == true else {
-            throw OCPIError(.unauthorized, "Only a Hub sends ClientInfo; these credentials have no HUB role")
+            throw OCPIError(.unauthorized, "Only a Hub sends ClientInfo; these credentials have no HUB role (in 2.3.0: no hub_party_id)")
         }
     }
 
@@ -270,5 +302,12 @@ public struct CPOHubClientInfo: HubClientInfoReceiver {
         try requireHub(context)
         let outcome = try await objects.save(body, key: key(countryCode, partyID), lastUpdated: body.lastUpdated)
         return outcome == .created ? .created : .ok
+    }
+
+    /// The stored ClientInfo of a party, for a hub, as a value (`CPOHubClientInfo230` converts it).
+    func clientInfo(_ context: OCPIRequestContext, _ countryCode: String, _ partyID: String) async throws -> ClientInfo {
+        try requireHub(context)
+        guard let info = try await objects.load(key(countryCode, partyID), as: ClientInfo.self) else { throw OCPIError.notFound("ClientInfo \(countryCode)/\(partyID)") }
+        return info
     }
 }

@@ -216,6 +216,11 @@ public struct CPOServer: Sendable {
                         store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
                         logger: logger, postResult: CPOCommands230.post
                     )))
+                    + OCPIRoutes.chargingProfilesReceiver(CPOChargingProfiles230(profiles: CPOChargingProfiles(
+                        store: store, party: configuration.party, link: chargePoints, delivery: delivery, timeout: configuration.commandTimeout,
+                        posts: CPOChargingProfiles230.posts
+                    )))
+                    + OCPIRoutes.hubClientInfoReceiver(CPOHubClientInfo230(clientInfo: CPOHubClientInfo(store: store)))
             ),
         ]
     }

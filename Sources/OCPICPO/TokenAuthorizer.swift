@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OCPI211
 import OCPI221
+import OCPI230
 import OCPIConversions
 import OCPIRuntime
 import OCPIServer
@@ -88,6 +89,9 @@ public struct TokenAuthorizer: Sendable {
                         authMethod: .authRequest
                     )
                 }
+                if PartnerMessenger.isOn230(partner) {
+                    return try await ask230(connection, uid: uid, type: type, location: location, of: partner)
+                }
                 let info = try await OCPI221.TokensSenderClient(connection: connection).postAuthorize(tokenUID: uid, type: type, body: location)
                 return Decision(allowed: info.allowed, token: info.token, authMethod: .authRequest, authorizationReference: info.authorizationReference)
             } catch let error as OCPIClientError where error.httpStatus == 404 || error.statusCode == 2004 {
@@ -97,5 +101,44 @@ public struct TokenAuthorizer: Sendable {
             }
         }
         return nil
+    }
+
+    /// An answer from a 2.3.0 eMSP that names a token of a party the eMSP does not hold: not
+    /// taken, as any other answer that cannot be used (the next eMSP is asked, or none says yes).
+    struct ForeignToken: Error, CustomStringConvertible {
+        let party: String
+        var description: String { "the answer names a token of \(party), which the partner does not hold" }
+    }
+
+    /// Asks a 2.3.0 eMSP in its release: the kind of token and the location converted to 2.3.0
+    /// (spec/conversions/2.2.1-2.3.0.yaml), its AuthorizationInfo back to 2.2.1
+    /// (spec/conversions/2.3.0-2.2.1.yaml).
+    ///
+    /// The answer may name a token 2.2.1 cannot hold: an EMAID contract, or a kind the eMSP made
+    /// up (the enum is open in 2.3.0). Decided: its verdict and authorization reference stand (a
+    /// driver is not turned away for the way we store tokens), and the session records the token
+    /// as the charge point read it, its uid and 2.2.1 kind, under the party and contract ID the
+    /// answer names; the EMAID itself is not kept. An answer whose token belongs to a party the
+    /// eMSP does not hold is not used: a session started on it would be another eMSP's.
+    private func ask230(
+        _ connection: OCPIConnection, uid: String, type: OCPI221.TokenType, location: OCPI221.LocationReferences?, of partner: PartnerRecord
+    ) async throws -> Decision {
+        let (toPartner, fromPartner) = (Conversion221To230(), Conversion230To221())
+        let answer = try await OCPI230.TokensSenderClient(connection: connection).postAuthorize(
+            tokenUID: uid, type: toPartner.convert(type), body: location.map(toPartner.convert)
+        )
+        let info = fromPartner.convert(answer)
+        guard partner.party.owns(countryCode: info.token.countryCode, partyID: info.token.partyID) else {
+            throw ForeignToken(party: "\(info.token.countryCode)/\(info.token.partyID)")
+        }
+        var token = info.token
+        if case .unrecognized = token.type {
+            logger.info("real-time authorization answered with a kind of token 2.2.1 cannot keep; the session records the token presented", metadata: [
+                "partner": .string(partner.id), "kind": .string(token.type.rawValue), "uid": .string(uid),
+            ])
+            token.uid = uid
+            token.type = type
+        }
+        return Decision(allowed: info.allowed, token: token, authMethod: .authRequest, authorizationReference: info.authorizationReference)
     }
 }

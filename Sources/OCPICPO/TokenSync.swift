@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OCPI211
 import OCPI221
+import OCPI230
 import OCPIConversions
 import OCPIRuntime
 import OCPIServer
@@ -110,6 +111,16 @@ public struct TokenSync: Sendable {
                 for try await read in OCPI211.TokensSenderClient(connection: connection).getTokens(dateFrom: since).withViolations {
                     let token = conversion.convert(read.value, countryCode: own.countryCode, partyID: own.partyID)
                     try await take(token, read.violations + read.value.validate() + token.validate())
+                }
+            } else if PartnerMessenger.isOn230(partner) {
+                // 2.3.0 tokens name their owner as 2.2.1's do (spec/conversions/2.3.0-2.2.1.yaml);
+                // one of a kind 2.2.1 cannot keep (EMAID, or a kind of the partner's own: the enum
+                // is open in 2.3.0) is refused as a pushed one is, and the rest of the list taken.
+                let conversion = Conversion230To221()
+                for try await read in OCPI230.TokensSenderClient(connection: connection).getTokens(dateFrom: since).withViolations {
+                    let token = conversion.convert(read.value)
+                    let kind = CPOTokens230.unkeptKind(token, at: JSONPath([.key("type")])).map { [$0] } ?? []
+                    try await take(token, kind + read.violations + read.value.validate() + token.validate())
                 }
             } else {
                 for try await read in OCPI221.TokensSenderClient(connection: connection).getTokens(dateFrom: since).withViolations {

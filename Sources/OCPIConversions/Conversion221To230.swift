@@ -20,7 +20,7 @@ public protocol Conversion221To230Derivations: Sendable {
     func priceTaxes(_ value: OCPI221.Price) -> [OCPI230.TaxAmount]
 }
 
-/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1, of the tokens it pushed, read back, and of the answers to its commands. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
+/// Objects of OCPI 2.2.1 as OCPI 2.3.0 has them, by the rules in spec/conversions/2.2.1-2.3.0.yaml: What a partner on 2.3.0 receives of the locations, tariffs, sessions and CDRs the server keeps in 2.2.1, of the tokens it pushed, read back, of the answers to its commands and charging profiles (and their results), of the location it is asked to authorize a token at, and of the ClientInfo a hub reads back. Locations change little: 2.3.0 only adds optional fields (parking places, a help line, the drivers an EVSE serves, connector capabilities), which a location stored in 2.2.1 never has, and opens most enums, so that every 2.2.1 value stays valid. Tariffs differ in how they treat taxes, and so do the amounts of sessions and CDRs (Price); a CDR carries its tariffs, converted as tariffs are. Whatever the two releases define alike is copied; each rule below covers one difference, and says why it does what it does. `ocpi-gen check` refuses a difference without a rule.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Sendable {
@@ -183,6 +183,55 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         OCPI230.CommandResult(
             result: convert(value.result),
             message: value.message.map { convert($0) }
+        )
+    }
+
+    /// `LocationReferences` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.LocationReferences) -> OCPI230.LocationReferences {
+        OCPI230.LocationReferences(
+            locationID: value.locationID,
+            evseUids: value.evseUids
+        )
+    }
+
+    /// `ChargingProfileResponse` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ChargingProfileResponse) -> OCPI230.ChargingProfileResponse {
+        OCPI230.ChargingProfileResponse(
+            result: convert(value.result),
+            timeout: value.timeout
+        )
+    }
+
+    /// `ChargingProfileResult` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ChargingProfileResult) -> OCPI230.ChargingProfileResult {
+        OCPI230.ChargingProfileResult(
+            result: convert(value.result)
+        )
+    }
+
+    /// `ActiveChargingProfileResult` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ActiveChargingProfileResult) -> OCPI230.ActiveChargingProfileResult {
+        OCPI230.ActiveChargingProfileResult(
+            result: convert(value.result),
+            profile: value.profile.map { convert($0) }
+        )
+    }
+
+    /// `ClearProfileResult` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ClearProfileResult) -> OCPI230.ClearProfileResult {
+        OCPI230.ClearProfileResult(
+            result: convert(value.result)
+        )
+    }
+
+    /// `ClientInfo` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ClientInfo) -> OCPI230.ClientInfo {
+        OCPI230.ClientInfo(
+            partyID: value.partyID,
+            countryCode: value.countryCode,
+            role: convert(value.role),
+            status: convert(value.status),
+            lastUpdated: value.lastUpdated
         )
     }
 
@@ -361,6 +410,14 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         )
     }
 
+    /// `ActiveChargingProfile` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ActiveChargingProfile) -> OCPI230.ActiveChargingProfile {
+        OCPI230.ActiveChargingProfile(
+            startDateTime: value.startDateTime,
+            chargingProfile: convert(value.chargingProfile)
+        )
+    }
+
     /// `StatusSchedule` of 2.2.1 as 2.3.0 has it.
     public func convert(_ value: OCPI221.StatusSchedule) -> OCPI230.StatusSchedule {
         OCPI230.StatusSchedule(
@@ -467,6 +524,25 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         )
     }
 
+    /// `ChargingProfile` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ChargingProfile) -> OCPI230.ChargingProfile {
+        OCPI230.ChargingProfile(
+            startDateTime: value.startDateTime,
+            duration: value.duration,
+            chargingRateUnit: convert(value.chargingRateUnit),
+            minChargingRate: value.minChargingRate,
+            chargingProfilePeriod: value.chargingProfilePeriod.map { convert($0) }
+        )
+    }
+
+    /// `ChargingProfilePeriod` of 2.2.1 as 2.3.0 has it.
+    public func convert(_ value: OCPI221.ChargingProfilePeriod) -> OCPI230.ChargingProfilePeriod {
+        OCPI230.ChargingProfilePeriod(
+            startPeriod: value.startPeriod,
+            limit: value.limit
+        )
+    }
+
     /// `AuthMethod` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.AuthMethod) -> OCPI230.AuthMethod {
         OCPI230.AuthMethod(rawValue: value.rawValue)
@@ -482,6 +558,21 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
         OCPI230.CdrDimensionType(rawValue: value.rawValue)
     }
 
+    /// `ChargingProfileResponseType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.ChargingProfileResponseType) -> OCPI230.ChargingProfileResponseType {
+        OCPI230.ChargingProfileResponseType(rawValue: value.rawValue)
+    }
+
+    /// `ChargingProfileResultType` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.ChargingProfileResultType) -> OCPI230.ChargingProfileResultType {
+        OCPI230.ChargingProfileResultType(rawValue: value.rawValue)
+    }
+
+    /// `ChargingRateUnit` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.ChargingRateUnit) -> OCPI230.ChargingRateUnit {
+        OCPI230.ChargingRateUnit(rawValue: value.rawValue)
+    }
+
     /// `CommandResponseType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.CommandResponseType) -> OCPI230.CommandResponseType {
         OCPI230.CommandResponseType(rawValue: value.rawValue)
@@ -490,6 +581,11 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
     /// `CommandResultType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.CommandResultType) -> OCPI230.CommandResultType {
         OCPI230.CommandResultType(rawValue: value.rawValue)
+    }
+
+    /// `ConnectionStatus` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.ConnectionStatus) -> OCPI230.ConnectionStatus {
+        OCPI230.ConnectionStatus(rawValue: value.rawValue)
     }
 
     /// `ConnectorFormat` of 2.2.1 as 2.3.0 has it: the same value.
@@ -550,6 +646,15 @@ public struct Conversion221To230<Derivations: Conversion221To230Derivations>: Se
     /// `ReservationRestrictionType` of 2.2.1 as 2.3.0 has it: the same value.
     public func convert(_ value: OCPI221.ReservationRestrictionType) -> OCPI230.ReservationRestrictionType {
         OCPI230.ReservationRestrictionType(rawValue: value.rawValue)
+    }
+
+    /// `Role` of 2.2.1 as 2.3.0 has it: the same value.
+    public func convert(_ value: OCPI221.Role) -> OCPI230.Role {
+        switch value.rawValue {
+        // 2.3.0 lists no HUB role: a hub there is a platform that names itself in hub_party_id and lists the parties behind it. A ClientInfo a 2.2.1 hub stored about a party that is itself a hub reaches a 2.3.0 hub as OTHER, the value 2.3.0 keeps for any role it does not name (lossy: the party is no longer said to be a hub).
+        case "HUB": return OCPI230.Role(rawValue: "OTHER")
+        default: return OCPI230.Role(rawValue: value.rawValue)
+        }
     }
 
     /// `SessionStatus` of 2.2.1 as 2.3.0 has it: the same value.

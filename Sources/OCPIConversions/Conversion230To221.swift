@@ -17,7 +17,7 @@ public protocol Conversion230To221Derivations: Sendable {
     func inclVAT(_ value: OCPI230.Price) -> Decimal?
 }
 
-/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it, the commands it sends, as the server's charge points take them, and the locations, tariffs, sessions and CDRs the operator writes through the admin API in 2.3.0 (`/admin/2.3.0`). Whatever the releases define alike is copied. What 2.3.0 added and a 2.2.1 store has no place for is refused rather than dropped: the writer learns, at the value's pointer, that it would not be kept, instead of finding later that its 2.3.0 partners never saw it. The rules below cover each difference.
+/// Objects of OCPI 2.3.0 as OCPI 2.2.1 has them, by the rules in spec/conversions/2.3.0-2.2.1.yaml: What the server keeps, in 2.2.1, of the tokens a partner on 2.3.0 pushes to it, the commands it sends, as the server's charge points take them, and the locations, tariffs, sessions and CDRs the operator writes through the admin API in 2.3.0 (`/admin/2.3.0`). Whatever the releases define alike is copied. What 2.3.0 added and a 2.2.1 store has no place for is refused rather than dropped: the writer learns, at the value's pointer, that it would not be kept, instead of finding later that its 2.3.0 partners never saw it. The same holds for a 2.3.0 eMSP's answers to real-time authorizations, the charging profiles it sets and the ClientInfo a 2.3.0 hub sends. The rules below cover each difference.
 ///
 /// Every field the releases define alike is copied; every other one follows its rule, whose reason is written beside it.
 public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Sendable {
@@ -212,6 +212,36 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// `AuthorizationInfo` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.AuthorizationInfo) -> OCPI221.AuthorizationInfo {
+        OCPI221.AuthorizationInfo(
+            allowed: convert(value.allowed),
+            token: convert(value.token),
+            location: value.location.map { convert($0) },
+            authorizationReference: value.authorizationReference,
+            info: value.info.map { convert($0) }
+        )
+    }
+
+    /// `SetChargingProfile` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.SetChargingProfile) -> OCPI221.SetChargingProfile {
+        OCPI221.SetChargingProfile(
+            chargingProfile: convert(value.chargingProfile),
+            responseURL: value.responseURL
+        )
+    }
+
+    /// `ClientInfo` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.ClientInfo) -> OCPI221.ClientInfo {
+        OCPI221.ClientInfo(
+            partyID: value.partyID,
+            countryCode: value.countryCode,
+            role: convert(value.role),
+            status: convert(value.status),
+            lastUpdated: value.lastUpdated
+        )
+    }
+
     /// `EnergyContract` of 2.3.0 as 2.2.1 has it.
     public func convert(_ value: OCPI230.EnergyContract) -> OCPI221.EnergyContract {
         OCPI221.EnergyContract(
@@ -385,6 +415,25 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// `LocationReferences` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.LocationReferences) -> OCPI221.LocationReferences {
+        OCPI221.LocationReferences(
+            locationID: value.locationID,
+            evseUids: value.evseUids
+        )
+    }
+
+    /// `ChargingProfile` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.ChargingProfile) -> OCPI221.ChargingProfile {
+        OCPI221.ChargingProfile(
+            startDateTime: value.startDateTime,
+            duration: value.duration,
+            chargingRateUnit: convert(value.chargingRateUnit),
+            minChargingRate: value.minChargingRate,
+            chargingProfilePeriod: value.chargingProfilePeriod.map { convert($0) }
+        )
+    }
+
     /// `StatusSchedule` of 2.3.0 as 2.2.1 has it.
     public func convert(_ value: OCPI230.StatusSchedule) -> OCPI221.StatusSchedule {
         OCPI221.StatusSchedule(
@@ -487,6 +536,14 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
             nature: value.nature,
             plainData: value.plainData,
             signedData: value.signedData
+        )
+    }
+
+    /// `ChargingProfilePeriod` of 2.3.0 as 2.2.1 has it.
+    public func convert(_ value: OCPI230.ChargingProfilePeriod) -> OCPI221.ChargingProfilePeriod {
+        OCPI221.ChargingProfilePeriod(
+            startPeriod: value.startPeriod,
+            limit: value.limit
         )
     }
 
@@ -718,6 +775,11 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         return found
     }
 
+    /// `AllowedType` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.AllowedType) -> OCPI221.AllowedType {
+        OCPI221.AllowedType(rawValue: value.rawValue)
+    }
+
     /// `AuthMethod` of 2.3.0 as 2.2.1 has it: the same value.
     public func convert(_ value: OCPI230.AuthMethod) -> OCPI221.AuthMethod {
         OCPI221.AuthMethod(rawValue: value.rawValue)
@@ -731,6 +793,16 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
     /// `CdrDimensionType` of 2.3.0 as 2.2.1 has it: the same value.
     public func convert(_ value: OCPI230.CdrDimensionType) -> OCPI221.CdrDimensionType {
         OCPI221.CdrDimensionType(rawValue: value.rawValue)
+    }
+
+    /// `ChargingRateUnit` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.ChargingRateUnit) -> OCPI221.ChargingRateUnit {
+        OCPI221.ChargingRateUnit(rawValue: value.rawValue)
+    }
+
+    /// `ConnectionStatus` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.ConnectionStatus) -> OCPI221.ConnectionStatus {
+        OCPI221.ConnectionStatus(rawValue: value.rawValue)
     }
 
     /// `ConnectorFormat` of 2.3.0 as 2.2.1 has it: the same value.
@@ -812,6 +884,11 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         OCPI221.ReservationRestrictionType(rawValue: value.rawValue)
     }
 
+    /// `Role` of 2.3.0 as 2.2.1 has it: the same value.
+    public func convert(_ value: OCPI230.Role) -> OCPI221.Role {
+        OCPI221.Role(rawValue: value.rawValue)
+    }
+
     /// `SessionStatus` of 2.3.0 as 2.2.1 has it: the same value.
     public func convert(_ value: OCPI230.SessionStatus) -> OCPI221.SessionStatus {
         OCPI221.SessionStatus(rawValue: value.rawValue)
@@ -832,7 +909,7 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         OCPI221.TariffType(rawValue: value.rawValue)
     }
 
-    /// `TokenType` of 2.3.0 as 2.2.1 has it: the same value; sent as written although 2.2.1 does not define them: EMAID (2.2.1 has no kind for a vehicle's contract ID (ISO 15118), and none of its four kinds is right: stored as OTHER, the token would come back to its eMSP as OTHER, in sessions and CDRs too, and no longer match the EMAID token it issued. The value is kept, and the server refuses such a token (2001, at /type) before storing it, as it refuses any kind 2.3.0 partners invent (TokenType is open in 2.3.0, closed in 2.2.1). The text itself advises against pushing EMAID tokens: the CPO learns the contract from the vehicle and asks the eMSP in real time.).
+    /// `TokenType` of 2.3.0 as 2.2.1 has it: the same value; sent as written although 2.2.1 does not define them: EMAID (2.2.1 has no kind for a vehicle's contract ID (ISO 15118), and none of its four kinds is right: stored as OTHER, the token would come back to its eMSP as OTHER, in sessions and CDRs too, and no longer match the EMAID token it issued. The value is kept, and the server refuses such a token (2001, at /type) before storing it, as it refuses any kind 2.3.0 partners invent (TokenType is open in 2.3.0, closed in 2.2.1). The text itself advises against pushing EMAID tokens: the CPO learns the contract from the vehicle and asks the eMSP in real time. Pulled from an eMSP's token list, such a token is refused the same way (counted and logged), and the rest of the list is still taken. In the answer to a real-time authorization it is not refused (decided): the eMSP's verdict and its authorization reference stand, since turning a driver away because of how we store tokens would be wrong, and the session records the token as the charge point read it (its uid and its 2.2.1 kind) under the party and contract ID the eMSP's answer names.).
     public func convert(_ value: OCPI230.TokenType) -> OCPI221.TokenType {
         OCPI221.TokenType(rawValue: value.rawValue)
     }

@@ -5,8 +5,9 @@ import OCPIRuntime
 /// for 2.2.1: the same tokens, party rules and partner records, in 2.3.0's shapes.
 ///
 /// 2.3.0's credentials are 2.2.1's with two differences: a role can no longer be HUB (a hub
-/// lists the parties it reaches instead, and names itself in `hub_party_id`, which is not
-/// recorded here: this platform deals with the parties), and the objects are 2.3.0's.
+/// lists the parties it reaches instead, and names itself in `hub_party_id`, which the partner
+/// record keeps as a HUB role of that party, so that it is known for a hub as a 2.2.1 hub is:
+/// Hub Client Info, routing headers), and the objects are 2.3.0's.
 public struct CredentialsService230<Registry: PartnerRegistry>: OCPI230.CredentialsSender {
     public let service: CredentialsService<Registry>
 
@@ -44,16 +45,26 @@ public struct CredentialsService230<Registry: PartnerRegistry>: OCPI230.Credenti
     }
 
     private func connect(_ partner: inout PartnerRecord, with credentials: OCPI230.Credentials) async throws -> String {
-        try await service.connect(
-            &partner, token: credentials.token, url: credentials.url, roles: Self.roles(of: credentials), release: OCPI230.OCPIRelease.version
+        let listed = credentials.roles.count
+        return try await service.connect(
+            &partner, token: credentials.token, url: credentials.url, roles: Self.roles(of: credentials), release: OCPI230.OCPIRelease.version,
+            // A refusal of the hub's own party points at hub_party_id, which names it.
+            pointer: { $0 < listed ? CredentialsService<Registry>.rolePointer($0) : JSONPath([.key("hub_party_id")]) }
         )
     }
 
-    /// The parties 2.3.0 credentials name, as the partner record keeps them.
+    /// The parties 2.3.0 credentials name, as the partner record keeps them: its roles, then the
+    /// hub's own party (`hub_party_id`, its country code and party ID written together) as HUB.
     static func roles(of credentials: OCPI230.Credentials) -> [PartnerRecord.Role] {
-        credentials.roles.map {
+        var roles = credentials.roles.map {
             PartnerRecord.Role(role: OCPIPartyRole(rawValue: $0.role.rawValue), countryCode: $0.countryCode, partyID: $0.partyID, businessName: $0.businessDetails.name)
         }
+        // Five characters, as the generated validation requires (one that a lenient policy let
+        // through otherwise names no party we could hold, and is left out).
+        if let hub = credentials.hubPartyID, hub.count == 5 {
+            roles.append(PartnerRecord.Role(role: .hub, countryCode: String(hub.prefix(2)), partyID: String(hub.suffix(3))))
+        }
+        return roles
     }
 }
 

@@ -431,9 +431,26 @@ import Testing
 
 /// A 2.3.0 eMSP's RECEIVER interfaces for what a CPO sends besides locations and tariffs: it
 /// keeps what arrives (each body read strictly by the generated 2.3.0 routes on the way in) and
-/// refuses a PATCH, which the CPO never sends a 2.3.0 partner.
-final class Inbox230: OCPI230.SessionsReceiver, OCPI230.CDRsReceiver, OCPI230.CommandsSender {
+/// refuses a PATCH, which the CPO never sends a 2.3.0 partner. As Tokens SENDER it lists
+/// `tokens` (by `date_from`) and answers real-time authorizations from `answers`; the results of
+/// charging profiles posted to it are kept by the last segment of their response_url.
+final class Inbox230: OCPI230.SessionsReceiver, OCPI230.CDRsReceiver, OCPI230.CommandsSender, OCPI230.TokensSender, OCPI230.ChargingProfilesSender {
     static let receives: [OCPI230.ModuleID] = [.sessions, .cdrs]
+    /// The interfaces it offers as SENDER that the CPO calls (commands and charging profiles
+    /// answer at response_url, which needs no endpoint).
+    static let sends: [OCPI230.ModuleID] = [.tokens]
+    /// The tokens it lists.
+    let tokens = Mutex<[OCPI230.Token]>([])
+    /// The `date_from` of each pull of its list ("-" without one).
+    let tokenPulls = Mutex<[String]>([])
+    /// What it answers an authorization of a uid; an unknown uid is not found.
+    let answers = Mutex<[String: OCPI230.AuthorizationInfo]>([:])
+    /// Each authorization asked: the uid, the kind, the location and EVSEs, and the violations
+    /// of the body by the 2.3.0 validators.
+    let authorizations = Mutex<[String]>([])
+    let activeProfileResults = Mutex<[String: OCPI230.ActiveChargingProfileResult]>([:])
+    let profileResults = Mutex<[String: OCPI230.ChargingProfileResult]>([:])
+    let clearProfileResults = Mutex<[String: OCPI230.ClearProfileResult]>([:])
     /// Each command's outcome, by the last segment of its response_url.
     let results = Mutex<[String: OCPI230.CommandResultType]>([:])
     let sessions = Mutex<[String: OCPI230.Session]>([:])
@@ -441,7 +458,47 @@ final class Inbox230: OCPI230.SessionsReceiver, OCPI230.CDRsReceiver, OCPI230.Co
     /// Each call, in order.
     let calls = Mutex<[String]>([])
 
-    var routes: [OCPIRoute] { OCPIRoutes.sessionsReceiver(self) + OCPIRoutes.cdrsReceiver(self) + OCPIRoutes.commandsSender(self) }
+    var routes: [OCPIRoute] {
+        OCPIRoutes.sessionsReceiver(self) + OCPIRoutes.cdrsReceiver(self) + OCPIRoutes.commandsSender(self) + OCPIRoutes.tokensSender(self)
+            + OCPIRoutes.chargingProfilesSender(self)
+    }
+
+    func getTokens(_ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int) async throws -> OCPIPage<OCPI230.Token> {
+        tokenPulls.withLock { $0.append(dateFrom?.description ?? "-") }
+        let listed = tokens.withLock { $0 }.filter { token in dateFrom.map { token.lastUpdated >= $0 } ?? true }
+        return OCPIPage(items: Array(listed.dropFirst(offset).prefix(limit)), totalCount: listed.count)
+    }
+
+    func postAuthorize(
+        _ context: OCPIRequestContext, tokenUID: String, type: OCPI230.TokenType?, body: OCPI230.LocationReferences?
+    ) async throws -> OCPIReply<OCPI230.AuthorizationInfo> {
+        let place = body.map { "\($0.locationID) \($0.evseUids.joined(separator: ","))" } ?? "-"
+        let violations = body?.validate() ?? []
+        authorizations.withLock { $0.append("\(tokenUID) \(type?.rawValue ?? "-") at \(place) violations \(violations.count)") }
+        guard let answer = answers.withLock({ $0[tokenUID] }) else { throw OCPIError.notFound("Token \(tokenUID)") }
+        return .ok(answer)
+    }
+
+    private static func id(_ callback: String) -> String { String(callback.split(separator: "/").last ?? "") }
+
+    func postActiveChargingProfileResult(_ context: OCPIRequestContext, callback: String, body: OCPI230.ActiveChargingProfileResult) async throws -> OCPIReply<OCPINoData> {
+        activeProfileResults.withLock { $0[Self.id(callback)] = body }
+        return .ok
+    }
+
+    func postChargingProfileResult(_ context: OCPIRequestContext, callback: String, body: OCPI230.ChargingProfileResult) async throws -> OCPIReply<OCPINoData> {
+        profileResults.withLock { $0[Self.id(callback)] = body }
+        return .ok
+    }
+
+    func postClearProfileResult(_ context: OCPIRequestContext, callback: String, body: OCPI230.ClearProfileResult) async throws -> OCPIReply<OCPINoData> {
+        clearProfileResults.withLock { $0[Self.id(callback)] = body }
+        return .ok
+    }
+
+    func putActiveChargingProfile(_ context: OCPIRequestContext, sessionID: String, body: OCPI230.ActiveChargingProfile) async throws -> OCPIReply<OCPINoData> {
+        throw OCPIError(.invalidRequest, "not expected: the CPO does not push active profiles")
+    }
 
     func postCommandResult(_ context: OCPIRequestContext, callback: String, body: OCPI230.CommandResult) async throws -> OCPIReply<OCPINoData> {
         results.withLock { $0[String(callback.split(separator: "/").last ?? "")] = body.result }

@@ -82,11 +82,13 @@ import Testing
 
     // MARK: The 2.3.0 eMSP
 
-    /// A 2.3.0 eMSP's versions and version details: credentials, and a RECEIVER endpoint for each
-    /// of `receives` (Locations and Tariffs unless told otherwise).
+    /// A 2.3.0 eMSP's versions and version details: credentials, a RECEIVER endpoint for each
+    /// of `receives` (Locations and Tariffs unless told otherwise) and a SENDER endpoint for each
+    /// of `sends` (none unless told otherwise).
     struct EMSP230: OCPI230.VersionsSender {
         let baseURL: String
         var receives: [OCPI230.ModuleID] = [.locations, .tariffs]
+        var sends: [OCPI230.ModuleID] = []
 
         func getVersions(_ context: OCPIRequestContext) async throws -> OCPIReply<[OCPI230.Version]> {
             .ok([OCPI230.Version(version: .v2_3_0, url: baseURL + "/ocpi/2.3.0")])
@@ -94,8 +96,9 @@ import Testing
 
         func getVersionDetails(_ context: OCPIRequestContext) async throws -> OCPIReply<OCPI230.VersionDetails> {
             let receivers = receives.map { OCPI230.Endpoint(identifier: $0, role: .receiver, url: baseURL + "/ocpi/emsp/2.3.0/" + $0.rawValue) }
+            let senders = sends.map { OCPI230.Endpoint(identifier: $0, role: .sender, url: baseURL + "/ocpi/emsp/2.3.0/" + $0.rawValue) }
             return .ok(OCPI230.VersionDetails(
-                version: .v2_3_0, endpoints: [OCPI230.Endpoint(identifier: .credentials, role: .sender, url: baseURL + "/ocpi/emsp/2.3.0/credentials")] + receivers
+                version: .v2_3_0, endpoints: [OCPI230.Endpoint(identifier: .credentials, role: .sender, url: baseURL + "/ocpi/emsp/2.3.0/credentials")] + receivers + senders
             ))
         }
     }
@@ -103,8 +106,8 @@ import Testing
     /// Serves the 2.3.0 eMSP (its token B in base64, as 2.3.0 writes it) while `body` runs.
     /// `port`: a given one, to serve the same eMSP again after a pause; a free one by default.
     static func serveEMSP(
-        tokenB: String, extra: [OCPIRoute] = [], receives: [OCPI230.ModuleID] = [.locations, .tariffs], port: Int? = nil,
-        _ body: (String) async throws -> Void
+        tokenB: String, extra: [OCPIRoute] = [], receives: [OCPI230.ModuleID] = [.locations, .tariffs], sends: [OCPI230.ModuleID] = [],
+        port: Int? = nil, _ body: (String) async throws -> Void
     ) async throws {
         let port = try port ?? LiveServer.freePort()
         let baseURL = "http://127.0.0.1:\(port)"
@@ -112,7 +115,7 @@ import Testing
         var router = HTTPRouter(logger: LiveServer.quietLogger)
         let configuration = OCPIServerConfiguration(publicURL: baseURL, ownParties: [PartyIdentity(countryCode: "DE", partyID: "NEW")])
         router.addOCPIRoutes(
-            OCPIRoutes.versionsSender(EMSP230(baseURL: baseURL, receives: receives)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
+            OCPIRoutes.versionsSender(EMSP230(baseURL: baseURL, receives: receives, sends: sends)), at: "/ocpi", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger
         )
         if !extra.isEmpty {
             router.addOCPIRoutes(extra, at: "/ocpi/emsp/2.3.0", configuration: configuration, authenticator: authenticator, logger: LiveServer.quietLogger)

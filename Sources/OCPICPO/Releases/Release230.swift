@@ -20,7 +20,7 @@ enum Release230 {
     static let modules: [(OCPI230.ModuleID, OCPI230.InterfaceRole, String)] = [
         (.credentials, .sender, "/credentials"), (.locations, .sender, "/locations"), (.sessions, .sender, "/sessions"),
         (.cdrs, .sender, "/cdrs"), (.tariffs, .sender, "/tariffs"), (.tokens, .receiver, "/tokens"),
-        (.commands, .receiver, "/commands"),
+        (.commands, .receiver, "/commands"), (.chargingprofiles, .receiver, "/chargingprofiles"), (.hubclientinfo, .receiver, "/hubclientinfo"),
     ]
 }
 
@@ -195,11 +195,16 @@ struct CPOTokens230: OCPI230.TokensReceiver {
     /// Refuses a token (2001, at `path`) whose kind 2.2.1 does not know: EMAID, or a partner's
     /// own (spec/conversions/2.3.0-2.2.1.yaml, `TokenType`).
     static func requireKnownKind(_ token: OCPI221.Token, at path: JSONPath) throws {
-        guard case .unrecognized(let kind) = token.type else { return }
-        throw OCPIError.invalid([Violation(
+        if let violation = unkeptKind(token, at: path) { throw OCPIError.invalid([violation]) }
+    }
+
+    /// What is wrong (at `path`) with a token whose kind 2.2.1 does not know; nil for one it does.
+    static func unkeptKind(_ token: OCPI221.Token, at path: JSONPath) -> Violation? {
+        guard case .unrecognized(let kind) = token.type else { return nil }
+        return Violation(
             path: path,
             message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
-        )])
+        )
     }
 
     func patchToken(
@@ -255,5 +260,68 @@ struct CPOCommands230: OCPI230.CommandsReceiver {
     /// Posts the outcome to the 2.3.0 eMSP's `response_url`, converted.
     @Sendable static func post(_ connection: OCPIConnection, _ url: String, _ result: OCPI221.CommandResult) async throws {
         _ = try await OCPI230.CommandsSenderClient(connection: connection).postCommandResult(responseURL: url, body: Conversion221To230().convert(result))
+    }
+}
+
+/// The Charging Profiles RECEIVER interface of 2.3.0, which defines these objects as 2.2.1 does:
+/// each request is converted to 2.2.1 (spec/conversions/2.3.0-2.2.1.yaml) and handled by 2.2.1's
+/// `CPOChargingProfiles` (the caller's sessions only, the same charge points); the answer is
+/// converted back, and the charge point's result is posted to `response_url` in 2.3.0 (`posts`).
+struct CPOChargingProfiles230: OCPI230.ChargingProfilesReceiver {
+    let profiles: CPOChargingProfiles
+    let toServer = Conversion230To221()
+    let toPartner = Conversion221To230()
+
+    func getActiveChargingProfile(
+        _ context: OCPIRequestContext, sessionID: String, duration: Int, responseURL: String
+    ) async throws -> OCPIReply<OCPI230.ChargingProfileResponse> {
+        .ok(toPartner.convert(try await profiles.activeChargingProfile(context, sessionID: sessionID, duration: duration, responseURL: responseURL)))
+    }
+
+    func putChargingProfile(
+        _ context: OCPIRequestContext, sessionID: String, body: OCPI230.SetChargingProfile
+    ) async throws -> OCPIReply<OCPI230.ChargingProfileResponse> {
+        .ok(toPartner.convert(try await profiles.setChargingProfile(context, sessionID: sessionID, toServer.convert(body))))
+    }
+
+    func deleteChargingProfile(
+        _ context: OCPIRequestContext, sessionID: String, responseURL: String
+    ) async throws -> OCPIReply<OCPI230.ChargingProfileResponse> {
+        .ok(toPartner.convert(try await profiles.clearChargingProfile(context, sessionID: sessionID, responseURL: responseURL)))
+    }
+
+    /// The charge point's results, posted to a 2.3.0 eMSP's `response_url` converted
+    /// (spec/conversions/2.2.1-2.3.0.yaml).
+    static let posts = CPOChargingProfiles.ResultPosts(
+        active: { connection, url, result in
+            _ = try await OCPI230.ChargingProfilesSenderClient(connection: connection)
+                .postActiveChargingProfileResult(responseURL: url, body: Conversion221To230().convert(result))
+        },
+        set: { connection, url, result in
+            _ = try await OCPI230.ChargingProfilesSenderClient(connection: connection)
+                .postChargingProfileResult(responseURL: url, body: Conversion221To230().convert(result))
+        },
+        clear: { connection, url, result in
+            _ = try await OCPI230.ChargingProfilesSenderClient(connection: connection)
+                .postClearProfileResult(responseURL: url, body: Conversion221To230().convert(result))
+        }
+    )
+}
+
+/// The Hub Client Info RECEIVER interface of 2.3.0: a hub (a partner whose credentials carry
+/// `hub_party_id`) tells which parties behind it are reachable; stored as 2.2.1's
+/// (`CPOHubClientInfo`, per party) and read back converted. A ClientInfo a 2.2.1 hub stored with
+/// the role HUB, which 2.3.0 lacks, reads as OTHER (spec/conversions/2.2.1-2.3.0.yaml).
+struct CPOHubClientInfo230: OCPI230.HubClientInfoReceiver {
+    let clientInfo: CPOHubClientInfo
+    let toServer = Conversion230To221()
+    let toPartner = Conversion221To230()
+
+    func getClientInfo(_ context: OCPIRequestContext, countryCode: String, partyID: String) async throws -> OCPIReply<OCPI230.ClientInfo> {
+        .ok(toPartner.convert(try await clientInfo.clientInfo(context, countryCode, partyID)))
+    }
+
+    func putClientInfo(_ context: OCPIRequestContext, countryCode: String, partyID: String, body: OCPI230.ClientInfo) async throws -> OCPIReply<OCPINoData> {
+        try await clientInfo.putClientInfo(context, countryCode: countryCode, partyID: partyID, body: toServer.convert(body))
     }
 }
