@@ -1,8 +1,10 @@
 import Foundation
 import OCPIRuntime
-import OCPIStore
 import OCPITestSupport
+import SQLKit
 import Testing
+
+@testable import OCPIStore
 
 /// Pages of filtered lists, checked against the list as the test wrote it rather than against
 /// another read of the store: whichever way a page is read (its statement, the driver path that
@@ -118,6 +120,45 @@ import Testing
                 throw error
             }
             try await cold.shutdown()
+        }
+    }
+
+    /// On PostgreSQL a read goes to PostgresNIO without postgres-kit between: every type the
+    /// store binds and reads comes back as written, and a bind it does not know goes the other
+    /// way rather than failing.
+    @Test(.enabled(if: TestDatabase.all.contains(.postgres)))
+    func postgresReadsBindAndReadEveryTypeTheStoreUses() async throws {
+        try await StoreSuite.withStore(.postgres) { store, _ async throws in
+            enum Unknown: String, Encodable, Sendable { case red }
+            let (row, direct) = try await store.backend.withDatabase(reading: true) { database in
+                let row = try await database.raw("""
+                    SELECT \(bind: "text é \u{1F50C}") AS text, \(bind: 42) AS int, \(bind: Int64.max) AS int64,
+                        \(bind: Data([0, 1, 2, 255])) AS bytes, \(bind: Data()) AS empty, CAST(\(bind: String?.none) AS TEXT) AS absent,
+                        CAST(NULL AS BIGINT) AS missing
+                    """).first()
+                return (row, database is PostgresDirectDatabase)
+            }
+            #expect(direct, "a read goes the direct way")
+            let read = try #require(row)
+            #expect(read is PostgresDirectRow)
+            #expect(try read.decode(column: "text", as: String.self) == "text é \u{1F50C}")
+            #expect(try read.decode(column: "int", as: Int.self) == 42)
+            #expect(try read.decode(column: "int64", as: Int64.self) == Int64.max)
+            #expect(try read.decode(column: "bytes", as: Data.self) == Data([0, 1, 2, 255]))
+            #expect(try (read as? any SQLRowBytes)?.bytes(column: "bytes") == [0, 1, 2, 255])
+            #expect(try (read as? any SQLRowBytes)?.bytes(column: "text") == Array("text é \u{1F50C}".utf8))
+            #expect(try (read as? any SQLRowBytes)?.bytes(column: "empty") == [], "empty bytes are not NULL")
+            #expect(try read.decodeNil(column: "absent"))
+            #expect(try read.decode(column: "missing", as: Int64?.self) == nil)
+            #expect(try read.decode(column: "int64", as: Int64?.self) == Int64.max)
+            #expect(throws: (any Error).self) { try read.decode(column: "text", as: Int.self) }
+            #expect(throws: (any Error).self) { try read.decode(column: "nothing", as: Int.self) }
+            #expect(read.allColumns == ["text", "int", "int64", "bytes", "empty", "absent", "missing"])
+
+            let unknown = try await store.backend.withDatabase(reading: true) { database in
+                try await database.raw("SELECT CAST(\(bind: Unknown.red) AS TEXT) AS value").first()?.decode(column: "value", as: String.self)
+            }
+            #expect(unknown?.contains("red") == true, "by postgres-kit's Codable encoding")
         }
     }
 }
