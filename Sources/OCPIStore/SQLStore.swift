@@ -364,6 +364,11 @@ public final class SQLStore: Sendable {
     /// statement for the value bound to its LIMIT and prepares it again whenever that is bound
     /// anew, which made every page prepare its statement twice; clients use a few limits, so the
     /// statements kept per connection stay few.
+    ///
+    /// The count, when the page needs one, rides in the page's own statement as a subquery
+    /// (computed once, whatever the number of rows), so that a page is one statement and, on
+    /// PostgreSQL, one round trip to the server instead of two. Only a page with no rows, which
+    /// carries no count, asks for it on its own.
     private func page(
         _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, columns: StaticString, operation: String
     ) async throws -> (rows: [any SQLRow], total: Int, next: PageSeek?) {
@@ -377,12 +382,6 @@ public final class SQLStore: Sendable {
             after = checkpoint.after
             skip = checkpoint.skip
         }
-        let total: Int
-        if let remembered, Self.isCountedRowByRow(filter) {
-            total = remembered.total
-        } else {
-            total = try await count(filter, clause, operation: operation)
-        }
         let limited = "LIMIT \(limit)"
         let rowsOfPage: SQLQueryString = if let after, skip > 0 {
             "SELECT seq FROM objects WHERE \(clause) AND seq > \(bind: after) ORDER BY seq \(unsafeRaw: limited) OFFSET \(bind: skip)"
@@ -391,7 +390,22 @@ public final class SQLStore: Sendable {
         } else {
             "SELECT seq FROM objects WHERE \(clause) ORDER BY seq \(unsafeRaw: limited) OFFSET \(bind: offset)"
         }
-        let rows = try await read("SELECT \(unsafeRaw: "\(columns)") FROM objects WHERE seq IN (\(rowsOfPage)) ORDER BY seq", operation: operation).all()
+        let rows: [any SQLRow]
+        let total: Int
+        if let remembered, Self.isCountedRowByRow(filter) {
+            rows = try await read("SELECT \(unsafeRaw: "\(columns)") FROM objects WHERE seq IN (\(rowsOfPage)) ORDER BY seq", operation: operation).all()
+            total = remembered.total
+        } else {
+            let counting = Self.counting(filter, clause)
+            rows = try await read(
+                "SELECT (\(counting)) AS total, \(unsafeRaw: "\(columns)") FROM objects WHERE seq IN (\(rowsOfPage)) ORDER BY seq", operation: operation
+            ).all()
+            if let first = rows.first {
+                total = try first.decode(column: "total", as: Int.self)
+            } else {
+                total = try await read(counting, operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
+            }
+        }
         guard let last = rows.last else { return (rows, total, nil) }
         let mark = PageMark(after: try last.decode(column: "seq", as: Int64.self), total: total)
         pageStarts.remember(mark, for: PageStart(filter: filter, offset: offset + rows.count), at: .now, generation: generation)
@@ -402,16 +416,16 @@ public final class SQLStore: Sendable {
         filter.owners != nil || filter.dateFrom != nil || filter.dateTo != nil
     }
 
-    /// The size of a filtered list: kept in `object_counts` for a module or a party's module,
-    /// counted for a time window or an owner; timed under the operation of the list that asks.
-    private func count(_ filter: ObjectFilter, _ clause: SQLQueryString, operation: String) async throws -> Int {
-        guard !Self.isCountedRowByRow(filter) else {
-            return try await read("SELECT COUNT(*) AS total FROM objects WHERE \(clause)", operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
+    /// The statement that gives the size of a filtered list as `total`: kept in `object_counts`
+    /// for a module or a party's module, counted for a time window or an owner.
+    private static func counting(_ filter: ObjectFilter, _ clause: SQLQueryString) -> SQLQueryString {
+        guard !isCountedRowByRow(filter) else {
+            return "SELECT COUNT(*) AS total FROM objects WHERE \(clause)"
         }
         // PostgreSQL sums BIGINTs to NUMERIC; the cast makes it an integer again.
         var kept: SQLQueryString = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total FROM object_counts WHERE module = \(bind: filter.module.rawValue)"
-        if let party = filter.party { kept = kept + " AND " + Self.partyCondition(party) }
-        return try await read(kept, operation: operation).first()?.decode(column: "total", as: Int.self) ?? 0
+        if let party = filter.party { kept = kept + " AND " + partyCondition(party) }
+        return kept
     }
 
     private static func object(_ row: any SQLRow, key: ObjectKey) throws -> StoredObject {

@@ -162,7 +162,9 @@ enum StoreBackend: Sendable {
 
     /// Runs `body` with a database on which every statement it sends goes to one connection;
     /// `reading` says that they only read, which on SQLite lets them go to a read-only
-    /// connection. Statements are not logged: their values include credentials tokens.
+    /// connection and on PostgreSQL to PostgresNIO without postgres-kit between
+    /// (`PostgresDirectDatabase`). Statements are not logged: their values include credentials
+    /// tokens.
     ///
     /// On SQLite a write holds the writer for its statement: the one connection's statements
     /// would otherwise run inside another task's transaction.
@@ -180,7 +182,9 @@ enum StoreBackend: Sendable {
             }
             return try await writing.withPermit { try await body(writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)) }
         case .postgres(let client, _, let wait):
-            return try await PostgresLease.withConnection(client, within: wait) { connection in try await body(connection.sql(queryLogLevel: nil)) }
+            return try await PostgresLease.withConnection(client, within: wait) { connection in
+                try await body(reading ? PostgresDirectDatabase(connection: connection) : connection.sql(queryLogLevel: nil))
+            }
         }
     }
 
