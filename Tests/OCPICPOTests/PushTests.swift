@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 import OCPI221
-import OCPICPO
+@testable import OCPICPO
 import OCPIHummingbird
+import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
@@ -150,6 +152,65 @@ import Testing
             }
             #expect(niceValues().contains(0), "the server's loops keep theirs")
         }
+    }
+
+    /// Before each message the pushes' thread offers its core to threads queued for it
+    /// (`CPOPusher.yieldCore`): a burst of pushes otherwise kept a request's thread waiting on
+    /// that core for up to a scheduler tick. Ten partners, five changes: fifty messages, each
+    /// after a yield; called from any other thread it does nothing.
+    @Test func thePushesThreadYieldsItsCoreBeforeEachMessage() async throws {
+        let cpo = try await CPOPeer.open(demoData: false)
+        let received = Received()
+        let port = try LiveServer.freePort()
+        let receiver = Router()
+        receiver.put("/{partner}/locations/**") { request, context -> Response in
+            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
+        }
+        let partners = (0..<10).map { "yielder-\($0)" }
+        let pusher = cpo.server.pusher
+        try await cpo.run {
+            try await LiveServer.run(receiver, port: port) {
+                for (index, partner) in partners.enumerated() {
+                    try await Self.insertLocationsReceiver(cpo, id: partner, url: "http://127.0.0.1:\(port)/\(partner)/locations", partyID: "Y\(index)0")
+                }
+                try await Self.putLocations(cpo, prefix: "WARM", count: 1)
+                await pusher.drain()
+                let before = pusher.coreYields.load(ordering: .relaxed)
+                try await Self.putLocations(cpo, prefix: "YIELD", count: 5)
+                await pusher.drain()
+                let yields = pusher.coreYields.load(ordering: .relaxed) - before
+                #expect(yields >= 50, "\(yields) yields for 50 messages")
+                for partner in partners { #expect(await received.paths(partner).count == 6, "\(partner) got every change") }
+                let settled = pusher.coreYields.load(ordering: .relaxed)
+                pusher.yieldCore()
+                #expect(pusher.coreYields.load(ordering: .relaxed) == settled, "the test's thread is not the pushes'")
+            }
+        }
+    }
+
+    /// The pushes' writes to the store leave the pushes' thread (`CPOPusher.writing`): on SQLite
+    /// a write holds the one writer until its task runs again after the statement, and on that
+    /// busy thread, at nice 10, the operator's PATCH waited behind it. A task that prefers an
+    /// event loop of its own, as the pushes do, writes elsewhere and comes back after.
+    @Test func thePushesWritesRunOffThePushesThread() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let (outside, inside, after) = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+            try await Task.sleep(for: .milliseconds(1))
+            let outside = loop.inEventLoop
+            let inside = try await CPOPusher.writing {
+                try await Task.sleep(for: .milliseconds(1))
+                return loop.inEventLoop
+            }
+            try await Task.sleep(for: .milliseconds(1))
+            return (outside, inside, loop.inEventLoop)
+        }
+        #expect(outside, "the task runs on its loop, as the pushes do")
+        #expect(!inside, "the write runs on the shared pool")
+        #expect(after, "the task is back on its loop after the write")
+        try await group.shutdownGracefully()
     }
 
     @Test func twoQuickChangesOfOneObjectAreBothPushed() async throws {

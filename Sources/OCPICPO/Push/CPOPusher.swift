@@ -92,6 +92,10 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     private let stopping = Atomic(false)
     /// How many times the service has brought its streams in line with the partners.
     private let refreshes = Atomic(0)
+    /// The pushes' thread (its `pthread_t`; 0 until `run()` has started it), and how many times
+    /// it has offered its core to waiting threads (`yieldCore()`).
+    private let pushThread = Atomic<UInt>(0)
+    let coreYields = Atomic(0)
 
     public init(
         store: SQLStore, registry: StoreRegistry, party: PartyIdentity, transport: any OCPIClientTransport,
@@ -129,7 +133,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     public func registered(_ partner: PartnerRecord) async {
         guard Self.receivesAnything(partner) else { return }
         do {
-            try await store.startPushCursor(partnerID: partner.id, since: .now())
+            try await Self.writing { try await store.startPushCursor(partnerID: partner.id, since: .now()) }
         } catch {
             logger.error("cannot start pushing to a partner", metadata: ["partner": .string(partner.id), "error": "\(error)"])
         }
@@ -149,8 +153,9 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         // machine pushes then waited seconds (docs/PERFORMANCE.md). Linux keeps the nice value
         // per thread.
         #if canImport(Glibc)
-        try? await loops.next().submit {
+        try? await loops.next().submit { [self] in
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.pushThreadNice)
+            pushThread.store(UInt(pthread_self()), ordering: .relaxed)
         }.get()
         #endif
         let executor = EventLoopTaskExecutor(loops.next())
@@ -193,6 +198,42 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
 
     /// The nice value of the pushes' thread (0 is the server's).
     public static let pushThreadNice: Int32 = 10
+
+    /// Runs `body`, which writes to the store, on the global concurrent executor instead of the
+    /// pushes' thread (whose tasks prefer that thread, see `run()`).
+    ///
+    /// On SQLite a write holds the one writer from its first statement until the task resumes
+    /// after its last, and each resumption waits its turn on the executor the task prefers.
+    /// On the pushes' thread that turn came after the pushes queued there (fifty partners: a
+    /// burst of fifty messages per change) and after any thread of the machine at a higher
+    /// priority (it runs at nice 10): the writer stayed held for milliseconds, on a busy machine
+    /// for seconds, and the operator's PATCH waited for it. The writes of the pushes (cursors,
+    /// leases, statistics, trims, CDR receipts) go to the shared pool at normal priority, so
+    /// they hold the writer only as long as SQLite works on them.
+    static func writing<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(globalConcurrentExecutor) { try await body() }
+    }
+
+    /// On the pushes' thread, lets any thread queued for this core run first; elsewhere does
+    /// nothing. Called before each message.
+    ///
+    /// A lower priority alone did not keep the pushes out of the operator's way. With fifty
+    /// partners a change sets off a burst of pushes that keeps this thread on a core for
+    /// milliseconds without sleeping. The kernel often queues a request's thread (a server loop,
+    /// the SQLite writer) on that very core, the one it ran on last, and the running thread's
+    /// time slice is protected from it until the next scheduler tick (4 ms at 250 Hz), even at
+    /// nice 10 against 0, while the other core goes idle. `perf sched` showed waits of 1 to
+    /// 3.8 ms for those threads, several per PATCH's few thread hops, and the p99 doubled.
+    /// `sched_yield` ends the protection: a waiting thread runs within one message's work.
+    /// It keeps the thread's fair share (unlike SCHED_IDLE, it cannot starve the pushes on a
+    /// loaded machine), and costs a system call that returns at once when no one waits.
+    func yieldCore() {
+        #if canImport(Glibc)
+        guard UInt(pthread_self()) == pushThread.load(ordering: .relaxed) else { return }
+        sched_yield()
+        coreYields.add(1, ordering: .relaxed)
+        #endif
+    }
 
     private func supervise() async {
         await withGracefulShutdownHandler {
@@ -271,12 +312,12 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
     private func trim() async {
         let kept = Set(streams.withLock { Array($0.keys) })
         do {
-            try await store.trimOutbox(keepingCursorsOf: kept)
+            try await Self.writing { try await store.trimOutbox(keepingCursorsOf: kept) }
         } catch {
             logger.warning("cannot trim the outbox", metadata: ["error": "\(error)"])
         }
         do {
-            try await store.trimPushStatistics(before: OCPIDateTime.now().adding(.seconds(-Self.statisticsKept)))
+            try await Self.writing { try await store.trimPushStatistics(before: OCPIDateTime.now().adding(.seconds(-Self.statisticsKept))) }
         } catch {
             logger.warning("cannot trim the push statistics", metadata: ["error": "\(error)"])
         }
@@ -297,7 +338,8 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         }
         guard !positions.isEmpty else { return }
         do {
-            let held = try await store.renewPushCursors(positions, holder: instance, until: OCPIDateTime.now().adding(configuration.leaseDuration))
+            let until = OCPIDateTime.now().adding(configuration.leaseDuration)
+            let held = try await Self.writing { try await store.renewPushCursors(positions, holder: instance, until: until) }
             for stream in streams {
                 if let position = positions[stream.partnerID] { stream.renewed(held: held.contains(stream.partnerID), position: position, at: start) }
             }
@@ -314,7 +356,7 @@ public final class CPOPusher: Service, CPOChangeObserver, Sendable {
         let taken = metrics.tally.take()
         guard !taken.counts.isEmpty || !taken.errors.isEmpty else { return }
         do {
-            try await store.recordPushStatistics(taken.counts, errors: taken.errors)
+            try await Self.writing { try await store.recordPushStatistics(taken.counts, errors: taken.errors) }
         } catch {
             metrics.tally.restore(taken)
             logger.warning("cannot save the push statistics", metadata: ["error": "\(error)"])

@@ -210,7 +210,8 @@ struct PartnerMessenger: Sendable {
             try await store.cdrLocation(partnerID: partner.id, key) == nil
         else { return }
         let location = try await post(cdr)
-        try await store.recordCDRLocation(partnerID: partner.id, key, url: location ?? "")
+        let url = location ?? ""
+        try await CPOPusher.writing { try await store.recordCDRLocation(partnerID: partner.id, key, url: url) }
     }
 
     /// After a refused PATCH: the partner's copy, and ours when it is missing or older.
@@ -246,7 +247,8 @@ struct PartnerMessenger: Sendable {
         let result = try await cdrs().postCDR(body: cdr)
         // The spec asks the receiver for the URL where it keeps the CDR; a partner that sends
         // none still received it, so the id stands in.
-        try await store.recordCDRLocation(partnerID: partner.id, key, url: result.headers[.location] ?? "")
+        let url = result.headers[.location] ?? ""
+        try await CPOPusher.writing { try await store.recordCDRLocation(partnerID: partner.id, key, url: url) }
     }
 
     private func locations() throws -> OCPI221.LocationsReceiverClient { OCPI221.LocationsReceiverClient(connection: try connection(.locations)) }

@@ -85,7 +85,8 @@ final class PartnerStream: Sendable {
 
     func run() async {
         do {
-            try await pusher.store.startPushCursor(partnerID: partnerID, since: OCPIDateTime(state.withLock { $0.partner.updatedAt }))
+            let since = OCPIDateTime(state.withLock { $0.partner.updatedAt })
+            try await CPOPusher.writing { try await pusher.store.startPushCursor(partnerID: partnerID, since: since) }
         } catch {
             pusher.logger.error("cannot start pushing to a partner", metadata: ["partner": .string(partnerID), "error": "\(error)"])
         }
@@ -95,7 +96,7 @@ final class PartnerStream: Sendable {
             await wakeup.wait()
         }
         await save()
-        try? await pusher.store.releasePushCursor(partnerID: partnerID, holder: pusher.instance)
+        try? await CPOPusher.writing { try await pusher.store.releasePushCursor(partnerID: partnerID, holder: pusher.instance) }
     }
 
     /// How far this instance has served the partner, holding its lease (taken, or renewed when
@@ -107,7 +108,7 @@ final class PartnerStream: Sendable {
             return held
         }
         let until = OCPIDateTime.now().adding(duration)
-        let cursor = try? await pusher.store.leasePushCursor(partnerID: partnerID, holder: pusher.instance, until: until)
+        let cursor = try? await CPOPusher.writing { try await pusher.store.leasePushCursor(partnerID: partnerID, holder: pusher.instance, until: until) }
         return state.withLock { state in
             state.heldElsewhere = cursor == nil
             guard let cursor else {
@@ -161,7 +162,7 @@ final class PartnerStream: Sendable {
     func save(back: Bool = false) async {
         let (served, saved) = state.withLock { ($0.served, $0.saved) }
         guard let served, served > saved || back else { return }
-        let moved = try? await pusher.store.advancePushCursor(partnerID: partnerID, to: served, holder: pusher.instance, back: back)
+        let moved = try? await CPOPusher.writing { try await pusher.store.advancePushCursor(partnerID: partnerID, to: served, holder: pusher.instance, back: back) }
         state.withLock { state in
             if moved == true {
                 state.saved = served
@@ -240,6 +241,7 @@ final class PartnerStream: Sendable {
         let key = entry.key
         guard let message = OutboxMessage(json: entry.message) else { return true }
         let messenger = PartnerMessenger(partner: partner, ourParty: pusher.party, transport: pusher.transport, store: pusher.store)
+        pusher.yieldCore()
         await pusher.permits.wait()
         let goesOn = await send(message, key: key, to: partner, through: messenger)
         await pusher.permits.signal()
@@ -298,6 +300,7 @@ final class PartnerStream: Sendable {
         for key in keys {
             if isStopped { return .stoppedAfter(nil) }
             let start = ContinuousClock.now
+            pusher.yieldCore()
             await pusher.permits.wait()
             do {
                 try await messenger.sendCurrent(key)
@@ -336,7 +339,7 @@ final class PartnerStream: Sendable {
             state.comingBack = true
             state.failing = true
         }
-        try? await pusher.store.markPushCursorAway(partnerID: partnerID)
+        try? await CPOPusher.writing { try await pusher.store.markPushCursorAway(partnerID: partnerID) }
         pusher.logger.warning(
             partner.catchUp ? "push failed; the partner gets the current object once it answers" : "push failed; the partner catches up by its own GETs",
             metadata: ["partner": .string(partner.id), "object": "\(key)", "error": "\(error)"]
