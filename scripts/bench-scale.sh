@@ -108,7 +108,9 @@ if [[ $fanout == 1 && ! -x $nginx_bin ]]; then
     echo "bench-scale: the fan-out needs nginx (apt-get install nginx), or BENCH_FANOUT=0" >&2; exit 2
 fi
 
-# The import target: a million locations in under two minutes.
+# The import target: a million locations in under two minutes on SQLite, the embedded default
+# (issue 22 sets it there). PostgreSQL's rate is printed beside it, not judged: each write goes
+# over a socket to a server process sharing the same two cores.
 import_target_rate=8334
 # Memory bounded whatever the file size: the import's peak RSS stays under this many MB at
 # every size (the file itself is 2.4 GB at 1M).
@@ -201,7 +203,7 @@ import_part() {
     record "$backend" "$size" import_rss "$rss_mb"
     # The rate is judged from 100k on: at 10k the start of the process (opening and migrating
     # the database) is a tenth of the time.
-    if (( size >= 100000 )); then
+    if (( size >= 100000 )) && [[ $backend == sqlite ]]; then
         target "$backend: import of $size at >= $import_target_rate locations/s (1M in < 120 s)" "$((rate >= import_target_rate ? 1 : 0))" "$rate/s"
     fi
     target "$backend: import of $size with peak RSS < $import_target_rss_mb MB" "$((rss_mb < import_target_rss_mb ? 1 : 0))" "$rss_mb MB"
