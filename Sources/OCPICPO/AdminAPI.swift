@@ -30,9 +30,6 @@ public struct AdminAPI: Sendable {
 
     public static func basePath(of release: String) -> String { "/admin/\(release)" }
 
-    /// The 2.2.1 routes.
-    public var routes: [OCPIRoute] { routes(in: OCPIRelease.version) }
-
     /// The admin routes of one of `releases`; their paths are fixed (operators' scripts use
     /// them). The simulator's reader is in 2.2.1 only.
     public func routes(in release: String) -> [OCPIRoute] {

@@ -225,12 +225,9 @@ public struct CPOServer: Sendable {
         ]
     }
 
-    /// The admin API's 2.2.1 routes (below `AdminAPI.basePath`, with the admin token), as
-    /// `router(logger:)` mounts them.
-    public var adminRoutes: [OCPIRoute] { adminRoutes(in: OCPIRelease.version) }
-
     /// The admin API's routes taking bodies in `release` (one of `AdminAPI.releases`), mounted
-    /// below `AdminAPI.basePath(of: release)`.
+    /// below `AdminAPI.basePath(of: release)` with the admin token, as `router(logger:)` mounts
+    /// them.
     public func adminRoutes(in release: String) -> [OCPIRoute] {
         AdminAPI(objects: objects, simulator: chargePoints as? ChargePointSimulator).routes(in: release)
     }

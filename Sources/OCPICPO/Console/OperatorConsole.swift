@@ -313,6 +313,9 @@ struct OperatorConsole: Sendable {
         async let partners = partnersSection(session: session, now: now)
         async let network = networkSection(filter: filter, page: page)
         async let recent = recentSection()
+        let adminURLs = AdminAPI.releases.map { release in
+            "<code>\(ConsoleHTML.escape(server.configuration.publicURL + AdminAPI.basePath(of: release)))</code> (OCPI \(release))"
+        }.joined(separator: ", ")
         return """
             \(header(session: session))
             <main>
@@ -321,7 +324,7 @@ struct OperatorConsole: Sendable {
             \(try await recent)
             </main>
             <footer>Read from the store at \(ConsoleHTML.escape(Self.format(now))); push counts are those of every instance on this database.
-            The JSON admin API is at <code>\(ConsoleHTML.escape(server.configuration.publicURL + AdminAPI.basePath))</code>.</footer>
+            The JSON admin API takes bodies in each release at \(adminURLs).</footer>
             """
     }
 
