@@ -16,6 +16,18 @@ import Testing
 @Suite struct PushTests {
     static let bearer = AdminAndStoreTests.bearer
 
+    /// Many partners' Locations receiver at one origin (`/{partner}/locations/...`): answers
+    /// every PUT with 1000 and records which partner got which path.
+    static func locationsReceiver(recording received: Received) -> Router<BasicRequestContext> {
+        let receiver = Router()
+        receiver.put("/{partner}/locations/**") { request, context -> Response in
+            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
+        }
+        return receiver
+    }
+
     /// The eMSP registers (it starts the handshake); the CPO's record of it.
     static func register(_ emsp: EMSPPeer, with cpo: CPOPeer) async throws -> PartnerRecord {
         let tokenA = try await cpo.server.registry.invite().token
@@ -162,12 +174,7 @@ import Testing
         let cpo = try await CPOPeer.open(demoData: false)
         let received = Received()
         let port = try LiveServer.freePort()
-        let receiver = Router()
-        receiver.put("/{partner}/locations/**") { request, context -> Response in
-            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
-        }
+        let receiver = Self.locationsReceiver(recording: received)
         let partners = (0..<10).map { "yielder-\($0)" }
         let pusher = cpo.server.pusher
         try await cpo.run {
@@ -374,12 +381,7 @@ import Testing
         let cpo = try await CPOPeer.open(demoData: false)
         let received = Received()
         let port = try LiveServer.freePort()
-        let receiver = Router()
-        receiver.put("/{partner}/locations/**") { request, context -> Response in
-            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
-        }
+        let receiver = Self.locationsReceiver(recording: received)
         let partners = (0..<10).map { "reader-\($0)" }
         func outboxReads() -> Double {
             ObservabilityTests.value(cpo.server.metrics.emitToString(), "ocpi_store_duration_seconds_count", [("operation", "outbox(after:limit:)")]) ?? 0
@@ -414,12 +416,7 @@ import Testing
         let cpo = try await CPOPeer.open(demoData: false)
         let received = Received()
         let port = try LiveServer.freePort()
-        let receiver = Router()
-        receiver.put("/{partner}/locations/**") { request, context -> Response in
-            await received.add(context.parameters.get("partner") ?? "?", request.uri.path)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"}"#)))
-        }
+        let receiver = Self.locationsReceiver(recording: received)
         let partners = (0..<10).map { "saver-\($0)" }
         func cursorWrites() -> Double {
             ObservabilityTests.value(
