@@ -56,7 +56,16 @@ import Testing
         }
     }
 
-    /// A partner of each release pages through the locations as its release says: `X-Total-Count`
+    /// The ids of a page of tariffs, each valid by `release`'s validators.
+    static func tariffIDs(_ release: String, _ response: RawResponse) throws -> [String] {
+        switch release {
+        case "2.1.1": return try validIDs(response, as: OCPI211.Tariff.self, id: \.id)
+        case "2.3.0": return try validIDs(response, as: OCPI230.Tariff.self, id: \.id)
+        default: return try validIDs(response, as: OCPI221.Tariff.self, id: \.id)
+        }
+    }
+
+    /// A partner of each release pages through the locations (and the tariffs) as its release says: `X-Total-Count`
     /// and `X-Limit` on every page, a `Link` to the next page on the same path that keeps the
     /// query's filter, none on the last; every location valid by the release's validators. A
     /// malformed page parameter is an OCPI error with its pointer (never a server error nor a
@@ -85,6 +94,17 @@ import Testing
             let lastIDs = try Self.locationIDs(release, last)
             #expect(lastIDs.count == 1)
             #expect(Set(firstIDs + lastIDs).count == 3, "each location once: \(firstIDs + lastIDs)")
+
+            // The tariffs likewise, one a page.
+            let tariffs = cpo.baseURL + "/ocpi/cpo/\(release)/tariffs"
+            let firstTariff = try await send("GET", tariffs + "?limit=1", authorization: authorization)
+            #expect(firstTariff.headers[.ocpiTotalCount] == "2" && firstTariff.headers[.ocpiLimit] == "1", "\(firstTariff.headers)")
+            let nextTariff = try #require(PaginationPolicy.nextURL(fromLink: firstTariff.headers[.ocpiLink]), "\(firstTariff.headers)")
+            #expect(nextTariff.hasPrefix(tariffs + "?") && nextTariff.contains("offset=1"), "\(nextTariff)")
+            let lastTariff = try await send("GET", nextTariff, authorization: authorization)
+            #expect(lastTariff.headers[.ocpiLink] == nil && lastTariff.headers[.ocpiTotalCount] == "2", "\(lastTariff.headers)")
+            let tariffIDs = try Self.tariffIDs(release, firstTariff) + Self.tariffIDs(release, lastTariff)
+            #expect(tariffIDs.sorted() == ["AC-STANDARD", "DC-FAST"], "\(tariffIDs)")
 
             // Bad page parameters, and a filter that is no date.
             for bad in ["offset=-1", "limit=many", "limit=-5", "offset=x", "date_from=yesterday"] {
