@@ -93,6 +93,11 @@ public struct TokenAuthorizer: Sendable {
                     return try await ask230(connection, uid: uid, type: type, location: location, of: partner)
                 }
                 let info = try await OCPI221.TokensSenderClient(connection: connection).postAuthorize(tokenUID: uid, type: type, body: location)
+                // As in 2.3.0: a token of a party this eMSP does not hold would start a session
+                // of another eMSP's on this one's word.
+                guard partner.party.owns(countryCode: info.token.countryCode, partyID: info.token.partyID) else {
+                    throw ForeignToken(party: "\(info.token.countryCode)/\(info.token.partyID)")
+                }
                 return Decision(allowed: info.allowed, token: info.token, authMethod: .authRequest, authorizationReference: info.authorizationReference)
             } catch let error as OCPIClientError where error.httpStatus == 404 || error.statusCode == 2004 {
                 continue  // Not this eMSP's token.
@@ -103,8 +108,8 @@ public struct TokenAuthorizer: Sendable {
         return nil
     }
 
-    /// An answer from a 2.3.0 eMSP that names a token of a party the eMSP does not hold: not
-    /// taken, as any other answer that cannot be used (the next eMSP is asked, or none says yes).
+    /// An answer from a 2.2.1 or 2.3.0 eMSP that names a token of a party the eMSP does not hold:
+    /// not taken, as any other answer that cannot be used (the next eMSP is asked, or none says yes).
     struct ForeignToken: Error, CustomStringConvertible {
         let party: String
         var description: String { "the answer names a token of \(party), which the partner does not hold" }

@@ -119,7 +119,7 @@ public struct TokenSync: Sendable {
                 let conversion = Conversion230To221()
                 for try await read in OCPI230.TokensSenderClient(connection: connection).getTokens(dateFrom: since).withViolations {
                     let token = conversion.convert(read.value)
-                    let kind = CPOTokens230.unkeptKind(token, at: JSONPath([.key("type")])).map { [$0] } ?? []
+                    let kind = CPOTokens230.unkept(read.value, at: JSONPath())
                     try await take(token, kind + read.violations + read.value.validate() + token.validate())
                 }
             } else {

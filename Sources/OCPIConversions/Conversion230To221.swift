@@ -638,6 +638,29 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         )
     }
 
+    /// What of `Token` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.Token, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if let message = Self.refusal(value.type) {
+            found.append(Violation(path: path.appending(.key("type")), message: message))
+        }
+        return found
+    }
+
+    /// What of `StartSession` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.StartSession, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        found += refusals(value.token, at: path.appending(.key("token")))
+        return found
+    }
+
+    /// What of `ReserveNow` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.ReserveNow, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        found += refusals(value.token, at: path.appending(.key("token")))
+        return found
+    }
+
     /// What of `Location` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
     public func refusals(_ value: OCPI230.Location, at path: JSONPath = JSONPath()) -> [Violation] {
         var found: [Violation] = []
@@ -646,6 +669,9 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         }
         if value.helpPhone != nil {
             found.append(Violation(path: path.appending(.key("help_phone")), message: "the server keeps locations in 2.2.1, which has no help line; leave it out"))
+        }
+        for (index, item) in value.publishAllowedTo.enumerated() {
+            found += refusals(item, at: path.appending(.key("publish_allowed_to")).appending(.index(index)))
         }
         for (index, item) in value.evses.enumerated() {
             found += refusals(item, at: path.appending(.key("evses")).appending(.index(index)))
@@ -661,6 +687,9 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         }
         if value.helpPhone != nil {
             found.append(Violation(path: path.appending(.key("help_phone")), message: "the server keeps locations in 2.2.1, which has no help line; leave it out"))
+        }
+        for (index, item) in (value.publishAllowedTo ?? []).enumerated() {
+            found += refusals(item, at: path.appending(.key("publish_allowed_to")).appending(.index(index)))
         }
         for (index, item) in (value.evses ?? []).enumerated() {
             found += refusals(item, at: path.appending(.key("evses")).appending(.index(index)))
@@ -682,20 +711,45 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
 
     /// What of `Session` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
     public func refusals(_ value: OCPI230.Session, at path: JSONPath = JSONPath()) -> [Violation] {
-        []
+        var found: [Violation] = []
+        found += refusals(value.cdrToken, at: path.appending(.key("cdr_token")))
+        return found
     }
 
     /// What of a PATCH body of `Session` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
     public func refusals(_ value: OCPI230.SessionPatch, at path: JSONPath = JSONPath()) -> [Violation] {
-        []
+        var found: [Violation] = []
+        if let item = value.cdrToken {
+            found += refusals(item, at: path.appending(.key("cdr_token")))
+        }
+        return found
     }
 
     /// What of `CDR` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
     public func refusals(_ value: OCPI230.CDR, at path: JSONPath = JSONPath()) -> [Violation] {
         var found: [Violation] = []
+        found += refusals(value.cdrToken, at: path.appending(.key("cdr_token")))
         found += refusals(value.cdrLocation, at: path.appending(.key("cdr_location")))
         for (index, item) in value.tariffs.enumerated() {
             found += refusals(item, at: path.appending(.key("tariffs")).appending(.index(index)))
+        }
+        return found
+    }
+
+    /// What of `AuthorizationInfo` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.AuthorizationInfo, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        found += refusals(value.token, at: path.appending(.key("token")))
+        return found
+    }
+
+    /// What of `PublishTokenType` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.PublishTokenType, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if let item = value.type {
+            if let message = Self.refusal(item) {
+                found.append(Violation(path: path.appending(.key("type")), message: message))
+            }
         }
         return found
     }
@@ -736,6 +790,15 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
             if let message = Self.refusal(item) {
                 found.append(Violation(path: path.appending(.key("parking_restrictions")).appending(.index(index)), message: message))
             }
+        }
+        return found
+    }
+
+    /// What of `CdrToken` 2.2.1 cannot take: each value the rules refuse, at its pointer below `path` and with the rule's message; empty when `convert` keeps everything the writer meant.
+    public func refusals(_ value: OCPI230.CdrToken, at path: JSONPath = JSONPath()) -> [Violation] {
+        var found: [Violation] = []
+        if let message = Self.refusal(value.type) {
+            found.append(Violation(path: path.appending(.key("type")), message: message))
         }
         return found
     }
@@ -909,9 +972,17 @@ public struct Conversion230To221<Derivations: Conversion230To221Derivations>: Se
         OCPI221.TariffType(rawValue: value.rawValue)
     }
 
-    /// `TokenType` of 2.3.0 as 2.2.1 has it: the same value; sent as written although 2.2.1 does not define them: EMAID (2.2.1 has no kind for a vehicle's contract ID (ISO 15118), and none of its four kinds is right: stored as OTHER, the token would come back to its eMSP as OTHER, in sessions and CDRs too, and no longer match the EMAID token it issued. The value is kept, and the server refuses such a token (2001, at /type) before storing it, as it refuses any kind 2.3.0 partners invent (TokenType is open in 2.3.0, closed in 2.2.1). The text itself advises against pushing EMAID tokens: the CPO learns the contract from the vehicle and asks the eMSP in real time. Pulled from an eMSP's token list, such a token is refused the same way (counted and logged), and the rest of the list is still taken. In the answer to a real-time authorization it is not refused (decided): the eMSP's verdict and its authorization reference stand, since turning a driver away because of how we store tokens would be wrong, and the session records the token as the charge point read it (its uid and its 2.2.1 kind) under the party and contract ID the eMSP's answer names.).
+    /// `TokenType` of 2.3.0 as 2.2.1 has it: the same value; never asked for EMAID, which `refusals` names for the caller to refuse (kept as written if asked).
     public func convert(_ value: OCPI230.TokenType) -> OCPI221.TokenType {
         OCPI221.TokenType(rawValue: value.rawValue)
+    }
+
+    /// Why 2.2.1 cannot take `value`, when it is a value the rules refuse.
+    static func refusal(_ value: OCPI230.TokenType) -> String? {
+        switch value.rawValue {
+        case "EMAID": return "is 'EMAID', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
+        default: return nil
+        }
     }
 
     /// `WhitelistType` of 2.3.0 as 2.2.1 has it: the same value.

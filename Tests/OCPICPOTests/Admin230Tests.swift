@@ -156,6 +156,42 @@ import Testing
         }
     }
 
+    /// EMAID, a kind of token 2.2.1 has not, is refused by its rule in
+    /// spec/conversions/2.3.0-2.2.1.yaml (the generated `refusals`) wherever 2.3.0 holds a
+    /// token's kind: a location's publish_allowed_to, a session's cdr_token (PUT and PATCH) and a
+    /// CDR's; each at its pointer with the rule's message, and nothing is written. The same
+    /// objects with an RFID token are taken.
+    @Test func anEMAIDTokenKindIsRefusedWhereverA230ObjectHoldsIt() async throws {
+        let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])
+        try await cpo.run {
+            func refused(_ response: RawResponse, at pointer: String, _ comment: Comment) {
+                #expect(response.statusCode == 2001, "\(comment): \(response.text)")
+                #expect(response.text.contains(#""path":"\#(pointer)""#), "\(comment): \(response.text)")
+                #expect(response.text.contains("'EMAID', a kind of token this CPO cannot keep"), "\(comment): \(response.text)")
+            }
+            let location = Self.location("EMAID-PLACE") { $0.publishAllowedTo = [OCPI230.PublishTokenType(uid: "DE-NEW-C12345678-9", type: .emaid)] }
+            #expect(location.validate().isEmpty, "valid 2.3.0: \(location.validate())")
+            refused(try await Self.admin(cpo, "PUT", "/locations/EMAID-PLACE", Self.json(location)), at: "/publish_allowed_to/0/type", "a location")
+            #expect(try await cpo.server.store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "EMAID-PLACE")) == nil)
+
+            var session = Conversion221To230().convert(ModuleTests.session("S-EMAID", for: "DE", "MSP", kwh: 1))
+            session.cdrToken.type = .emaid
+            #expect(session.validate().isEmpty, "valid 2.3.0: \(session.validate())")
+            refused(try await Self.admin(cpo, "PUT", "/sessions/S-EMAID", Self.json(session)), at: "/cdr_token/type", "a session")
+            #expect(try await cpo.server.store.get(ObjectKey(module: .sessions, countryCode: "NL", partyID: "SOC", id: "S-EMAID")) == nil)
+            session.cdrToken.type = .rfid
+            #expect(try await Self.admin(cpo, "PUT", "/sessions/S-EMAID", Self.json(session)).status == 201, "the same session with an RFID token")
+            let patch = #"{"cdr_token": {"country_code": "DE", "party_id": "MSP", "uid": "04A1B2C3", "type": "EMAID", "contract_id": "DE-MSP-C00000001"}, "last_updated": "2030-01-01T00:00:00Z"}"#
+            refused(try await Self.admin(cpo, "PATCH", "/sessions/S-EMAID", patch), at: "/cdr_token/type", "a session PATCH")
+            #expect(try await PushTests.stored(cpo, .sessions, "S-EMAID", as: OCPI221.Session.self).cdrToken.type == .rfid, "the PATCH changed nothing")
+
+            var cdr = Conversion221To230().convert(ModuleTests.cdr("C-EMAID", for: "DE", "MSP"))
+            cdr.cdrToken.type = .emaid
+            refused(try await Self.admin(cpo, "POST", "/cdrs", Self.json(cdr)), at: "/cdr_token/type", "a CDR")
+            #expect(try await cpo.server.store.get(ObjectKey(module: .cdrs, countryCode: "NL", partyID: "SOC", id: "C-EMAID")) == nil)
+        }
+    }
+
     /// A tariff without taxes (N/A) is stored with no VAT rate and read back as N/A.
     @Test func aTariffWithoutTaxesStaysWithout() async throws {
         let cpo = try await CPOPeer.open(releases: [.v2_2_1, .v2_3_0])

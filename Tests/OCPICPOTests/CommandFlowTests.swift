@@ -52,12 +52,14 @@ import Testing
                 let answer = try await commands.postStartSession(body: start)
                 #expect(answer.result == .accepted)
                 #expect(answer.timeout > 0)
+                #expect(answer.validate().isEmpty, "valid 2.2.1: \(answer.validate())")
                 #expect(try await Self.commandResult(inbox, "start-1") == .accepted)
 
                 // The session is pushed, then filled with charging periods by PATCH.
                 try await Self.eventually("charging periods") { await inbox.sessions.values.first?.chargingPeriods.isEmpty == false }
                 let session = try #require(await inbox.sessions.values.first)
                 #expect(session.status == .active)
+                #expect(session.validate().isEmpty, "\(session.validate())")
                 #expect(session.cdrToken.uid == Self.driver.uid)
                 #expect(session.evseUID == "UTR-STATION-1")
                 #expect(await inbox.calls.contains("PATCH session \(session.id)"))
@@ -85,6 +87,7 @@ import Testing
                 try await Self.eventually("the completed session") { await inbox.sessions[session.id]?.status == .completed }
                 let completed = try #require(await inbox.sessions[session.id])
                 #expect(completed.status == .completed)
+                #expect(completed.validate().isEmpty && cdr.validate().isEmpty, "\(completed.validate()) \(cdr.validate())")
                 #expect(completed.kwh == cdr.totalEnergy)
                 #expect(await inbox.locations["UTR-STATION"]?.evses.first { $0.uid == "UTR-STATION-1" }?.status == .available)
                 #expect(cdr.sessionID == session.id)
@@ -213,16 +216,17 @@ import Testing
                 let set = try await profiles.putChargingProfile(sessionID: sessionID, body: SetChargingProfile(
                     chargingProfile: limit, responseURL: Self.resultURL(emsp, "set", module: "chargingprofiles", operation: "post_charging_profile_result")
                 ))
-                #expect(set.result == .accepted)
+                #expect(set.result == .accepted && set.validate().isEmpty, "\(set.validate())")
                 try await Self.eventually("the set result") { await inbox.result("set", as: ChargingProfileResult.self) != nil }
                 #expect(await inbox.result("set", as: ChargingProfileResult.self)?.result == .accepted)
 
                 let active = try await profiles.getActiveChargingProfile(
                     sessionID: sessionID, duration: 900, responseURL: Self.resultURL(emsp, "active", module: "chargingprofiles", operation: "post_active_charging_profile_result")
                 )
-                #expect(active.result == .accepted)
+                #expect(active.result == .accepted && active.validate().isEmpty, "\(active.validate())")
                 try await Self.eventually("the active profile") { await inbox.result("active", as: ActiveChargingProfileResult.self) != nil }
-                #expect(await inbox.result("active", as: ActiveChargingProfileResult.self)?.profile?.chargingProfile == limit)
+                let activeResult = try #require(await inbox.result("active", as: ActiveChargingProfileResult.self))
+                #expect(activeResult.profile?.chargingProfile == limit && activeResult.validate().isEmpty, "\(activeResult.validate())")
 
                 _ = try await profiles.deleteChargingProfile(
                     sessionID: sessionID, responseURL: Self.resultURL(emsp, "clear", module: "chargingprofiles", operation: "post_clear_profile_result")

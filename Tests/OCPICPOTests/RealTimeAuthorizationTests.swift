@@ -3,6 +3,7 @@ import OCPI221
 import OCPICPO
 import OCPIRuntime
 import OCPIServer
+import OCPIStore
 import OCPITestSupport
 import Testing
 
@@ -46,6 +47,48 @@ import Testing
                 let (refused, none) = try await Self.present(cpo, "NOBODY-KNOWS", evse: "UTR-STATION-2")
                 #expect(refused == "NOT_ALLOWED")
                 #expect(none == nil)
+            }
+        }
+    }
+
+    /// An eMSP (DE/MSP) that answers an authorization with a token of another party (NL/OTH,
+    /// or DE/OTH) is not taken at its word: the driver is NOT_ALLOWED and no session starts,
+    /// none is stored under the other party and none is pushed, as a 2.3.0 eMSP's answer is
+    /// treated. The answer the CPO took is valid 2.2.1 (the generated routes sent it), so only
+    /// the party refuses it; the eMSP's own token still starts a session, owned by its party.
+    @Test func anAnswerNamingAnotherPartysTokenStartsNoSession() async throws {
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            try await emsp.run {
+                _ = try await PushTests.register(emsp, with: cpo)
+                for (uid, country, party) in [("STOLEN-1", "NL", "OTH"), ("STOLEN-2", "DE", "OTH")] {
+                    var foreign = Self.token(uid, whitelist: .never)
+                    foreign.countryCode = country
+                    foreign.partyID = party
+                    #expect(foreign.validate().isEmpty, "\(foreign.validate())")
+                    await inbox.issue(foreign)
+                }
+                await inbox.issue(Self.token("OWN-1", whitelist: .never))
+
+                for (uid, evse) in [("STOLEN-1", "UTR-STATION-1"), ("STOLEN-2", "UTR-STATION-2")] {
+                    let stolen = try await Self.present(cpo, uid, evse: evse)
+                    #expect(await inbox.calls.contains("POST authorize \(uid)"), "the eMSP was asked")
+                    #expect(stolen.allowed == "NOT_ALLOWED" && stolen.sessionID == nil, "\(uid): \(stolen)")
+                }
+                let owners = try await cpo.server.store.list(ObjectFilter(module: .sessions), offset: 0, limit: 10).objects.map(\.owner)
+                #expect(owners.isEmpty, "no session under another party")
+
+                let own = try await Self.present(cpo, "OWN-1", evse: "UTR-STATION-3")
+                #expect(own.allowed == "ALLOWED")
+                let id = try #require(own.sessionID)
+                let stored = try #require(try await cpo.server.store.get(ObjectKey(module: .sessions, countryCode: "NL", partyID: "SOC", id: id)))
+                #expect(stored.owner == "DE/MSP")
+                try await CommandFlowTests.eventually("the session at the eMSP") { await inbox.sessions[id] != nil }
+                let pushed = try #require(await inbox.sessions[id])
+                #expect(pushed.validate().isEmpty && pushed.cdrToken.uid == "OWN-1", "\(pushed.validate())")
+                #expect(await inbox.sessions.count == 1, "only its own session was pushed")
             }
         }
     }

@@ -28,12 +28,23 @@ import Testing
                 let known = try #require(try await cpo.server.registry.partners().first { $0.status == .registered })
                 #expect(known.roles.map { "\($0.countryCode)/\($0.partyID)" } == ["DE/MSP"])
                 #expect(known.endpoints.map(\.identifier) == [.credentials])
+                // What the eMSP reads of the CPO in 2.2.1 is valid by 2.2.1's validators.
+                let ours = try await CredentialsSenderClient(connection: cpo.connection("credentials", token: tokenC)).getCredentials()
+                #expect(ours.token == tokenC && ours.validate().isEmpty, "\(ours.validate())")
+                #expect(ours.roles.map { "\($0.countryCode)/\($0.partyID) \($0.role.rawValue)" } == ["NL/SOC CPO"], "\(ours.roles)")
+                let versionsClient = VersionsSenderClient(connection: cpo.connection("credentials", token: tokenC).at(cpo.server.profile.versionsURL))
+                let versions = try await versionsClient.getVersions()
+                #expect(!versions.isEmpty && versions.allSatisfy { $0.validate().isEmpty })
+                let details = try await VersionsSenderClient(connection: cpo.connection("credentials", token: tokenC).at(cpo.baseURL + "/ocpi/2.2.1")).getVersionDetails()
+                #expect(details.validate().isEmpty, "\(details.validate())")
 
                 // Pull every sender module, page by page.
                 let locations = try await LocationsSenderClient(connection: cpo.connection("locations", token: tokenC)).getLocations(limit: 1).collect()
                 #expect(locations.map(\.id) == ["UTR-STATION", "UTR-MALIEBAAN", "UTR-JAARBEURS"])
+                #expect(locations.allSatisfy { $0.validate().isEmpty }, "\(locations.map { $0.validate() })")
                 let tariffs = try await TariffsSenderClient(connection: cpo.connection("tariffs", token: tokenC)).getTariffs().collect()
                 #expect(tariffs.map(\.id) == ["AC-STANDARD", "DC-FAST"])
+                #expect(tariffs.allSatisfy { $0.validate().isEmpty }, "\(tariffs.map { $0.validate() })")
                 let evse = try await LocationsSenderClient(connection: cpo.connection("locations", token: tokenC)).getEVSE(locationID: "UTR-STATION", evseUID: "UTR-STATION-3")
                 #expect(evse.connectors.count == 2)
 

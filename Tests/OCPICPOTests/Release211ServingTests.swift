@@ -42,6 +42,7 @@ import Testing
             #expect(detailsURL == cpo.baseURL + "/ocpi/2.1.1")
             let details = try await OCPI211.VersionsSenderClient(connection: Self.connection(detailsURL)).getVersionDetails()
             #expect(details.version == .v2_1_1)
+            #expect(details.validate().isEmpty && versions.allSatisfy { $0.validate().isEmpty }, "\(details.validate())")
             let locationsURL = try #require(details.endpoints.first { $0.identifier == .locations }?.url)
             #expect(locationsURL == cpo.baseURL + "/ocpi/cpo/2.1.1/locations")
 
@@ -265,6 +266,7 @@ import Testing
                 let ours = try await OCPI211.CredentialsSenderClient(connection: connectionA).postCredentials(body: Self.credentials("token-b-of-old", emsp: emsp))
                 #expect(ours.partyID == "SOC" && ours.countryCode == "NL" && ours.url == cpo.baseURL + "/ocpi/versions")
                 #expect(ours.token != tokenA)
+                #expect(ours.validate().isEmpty, "valid 2.1.1 credentials: \(ours.validate())")
                 #expect(authenticator.seen.withLock { $0 }.allSatisfy { $0 == "Token token-b-of-old" }, "2.1.1 tokens are sent as they are")
 
                 let partner = try #require(try await cpo.server.registry.partners().first { $0.status == .registered })
@@ -292,7 +294,7 @@ import Testing
                     _ = try await OCPI211.CredentialsSenderClient(connection: credentialsC).postCredentials(body: Self.credentials("token-b-of-old", emsp: emsp))
                 }
                 let renewed = try await OCPI211.CredentialsSenderClient(connection: credentialsC).putCredentials(body: Self.credentials("token-b-of-old", emsp: emsp))
-                #expect(renewed.token != ours.token)
+                #expect(renewed.token != ours.token && renewed.validate().isEmpty, "\(renewed.validate())")
                 credentialsC.token = renewed.token
                 try await OCPI211.CredentialsSenderClient(connection: credentialsC).deleteCredentials()
                 #expect(try await cpo.server.registry.partner(id: partner.id)?.status == .unregistered)
@@ -426,15 +428,23 @@ import Testing
                 #expect(try await PushTests.admin(cpo, "PATCH", "/locations/UTR-STATION/UTR-STATION-1", #"{"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}"#).status == 200)
                 await cpo.server.pusher.drain()
                 #expect(received.locations.withLock { $0["UTR-STATION"] } != nil, "pushed in 2.1.1")
+                // Its data as a 2.1.1 partner: a token it pushed in 2.1.1 and a session of its own.
+                let token211 = Release211TokensSessionsTests.token("KEPT-1")
+                _ = try await OCPI211.TokensReceiverClient(connection: Self.connection(cpo.baseURL + "/ocpi/cpo/2.1.1/tokens", token: tokenC))
+                    .putToken(countryCode: "DE", partyID: "OLD", tokenUID: "KEPT-1", body: token211)
+                #expect(try await PushTests.admin(cpo, "PUT", "/sessions/S-KEPT", ModuleTests.json(ModuleTests.session("S-KEPT", for: "DE", "OLD", kwh: 4))).status == 201)
+                await cpo.server.pusher.drain()
+                #expect(received.sessions.withLock { $0["S-KEPT"] } != nil, "its session pushed in 2.1.1")
 
                 // PUT credentials on 2.2.1 with token C: now a 2.2.1 partner.
                 let credentials221 = OCPIConnection(
                     transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: cpo.baseURL + "/ocpi/cpo/2.2.1/credentials", token: tokenC
                 )
                 let role = OCPI221.CredentialsRole(role: .emsp, businessDetails: OCPI221.BusinessDetails(name: "Old Mobility"), partyID: "OLD", countryCode: "DE")
-                _ = try await OCPI221.CredentialsSenderClient(connection: credentials221).putCredentials(
+                let upgraded = try await OCPI221.CredentialsSenderClient(connection: credentials221).putCredentials(
                     body: OCPI221.Credentials(token: "token-b", url: emsp + "/ocpi/versions", roles: [role])
                 )
+                #expect(upgraded.validate().isEmpty, "valid 2.2.1 credentials: \(upgraded.validate())")
                 let after = try #require(try await cpo.server.registry.partner(id: before.id))
                 #expect(after.status == .registered && after.version == "2.2.1")
                 #expect(after.roles.map { "\($0.countryCode)/\($0.partyID)" } == ["DE/OLD"])
@@ -445,6 +455,19 @@ import Testing
                 await cpo.server.pusher.drain()
                 let calls = await inbox.calls
                 #expect(calls.contains("PATCH evse UTR-STATION/UTR-STATION-1"), "pushed in 2.2.1: \(calls)")
+
+                // Its data is kept, and read in 2.2.1 now, valid by 2.2.1's validators.
+                let tokenC221 = Release230ServingTests.connection(cpo.baseURL + "/ocpi/cpo/2.2.1/tokens", token: upgraded.token)
+                let kept = try await OCPI221.TokensReceiverClient(connection: tokenC221).getToken(countryCode: "DE", partyID: "OLD", tokenUID: "KEPT-1")
+                #expect(kept.validate().isEmpty && kept.contractID == token211.authID, "\(kept.validate())")
+                let sessions = try await OCPI221.SessionsSenderClient(connection: tokenC221.at(cpo.baseURL + "/ocpi/cpo/2.2.1/sessions")).getSessions().collect()
+                #expect(sessions.map(\.id) == ["S-KEPT"] && sessions.allSatisfy { $0.validate().isEmpty }, "\(sessions.map { $0.validate() })")
+                // The token C it had before the upgrade is spent, and the new one is taken only
+                // in 2.2.1's form on 2.2.1 modules.
+                let spent = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.2.1/sessions", authorization: CredentialsToken.header(for: tokenC))
+                #expect(spent.status == 401, "\(spent.text)")
+                let rawForm = try await send("GET", cpo.baseURL + "/ocpi/cpo/2.2.1/sessions", authorization: "Token " + upgraded.token)
+                #expect(rawForm.status == 401, "\(rawForm.text)")
             }
         }
     }

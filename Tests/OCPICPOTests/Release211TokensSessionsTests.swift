@@ -291,7 +291,8 @@ import Testing
 
                 let start = OCPI211.StartSession(responseURL: url("start-1"), token: driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1")
                 #expect(start.validate().isEmpty)
-                #expect(try await commands.postStartSession(body: start).result == .accepted)
+                let answer0 = try await commands.postStartSession(body: start)
+                #expect(answer0.result == .accepted && answer0.validate().isEmpty, "valid 2.1.1: \(answer0.validate())")
                 #expect(try await results.result("start-1") == .accepted)
                 try await CommandFlowTests.eventually("the session at the 2.1.1 eMSP") { !received.sessions.withLock { $0.isEmpty } }
                 let session = try #require(received.sessions.withLock { $0.values.first })
@@ -301,21 +302,25 @@ import Testing
 
                 // What a charge point refuses comes back REJECTED (2.1.1 has no EVSE_OCCUPIED).
                 let again = OCPI211.StartSession(responseURL: url("start-2"), token: driver, locationID: "UTR-STATION", evseUID: "UTR-STATION-1")
-                #expect(try await commands.postStartSession(body: again).result == .accepted)
+                let answer1 = try await commands.postStartSession(body: again)
+                #expect(answer1.result == .accepted && answer1.validate().isEmpty, "valid 2.1.1: \(answer1.validate())")
                 #expect(try await results.result("start-2") == .rejected)
                 let unlock = OCPI211.UnlockConnector(responseURL: url("unlock-1"), locationID: "UTR-STATION", evseUID: "UTR-STATION-1", connectorID: "1")
-                #expect(try await commands.postUnlockConnector(body: unlock).result == .accepted)
+                let answer2 = try await commands.postUnlockConnector(body: unlock)
+                #expect(answer2.result == .accepted && answer2.validate().isEmpty, "valid 2.1.1: \(answer2.validate())")
                 #expect(try await results.result("unlock-1") == .rejected, "the cable is locked while charging")
 
                 let reserve = OCPI211.ReserveNow(
                     responseURL: url("reserve-1"), token: driver, expiryDate: OCPIDateTime.now().adding(.seconds(600)), reservationID: 42,
                     locationID: "UTR-STATION", evseUID: "UTR-STATION-2"
                 )
-                #expect(try await commands.postReserveNow(body: reserve).result == .accepted)
+                let answer3 = try await commands.postReserveNow(body: reserve)
+                #expect(answer3.result == .accepted && answer3.validate().isEmpty, "valid 2.1.1: \(answer3.validate())")
                 #expect(try await results.result("reserve-1") == .accepted)
 
                 let stop = OCPI211.StopSession(responseURL: url("stop-1"), sessionID: session.id)
-                #expect(try await commands.postStopSession(body: stop).result == .accepted)
+                let answer4 = try await commands.postStopSession(body: stop)
+                #expect(answer4.result == .accepted && answer4.validate().isEmpty, "valid 2.1.1: \(answer4.validate())")
                 #expect(try await results.result("stop-1") == .accepted)
                 #expect(try await commands.postStopSession(body: OCPI211.StopSession(responseURL: url("stop-2"), sessionID: "NO-SUCH-SESSION")).result == .unknownSession)
 

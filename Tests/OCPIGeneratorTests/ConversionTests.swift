@@ -242,7 +242,18 @@ struct RulesFile: Sendable {
         ] {
             #expect(swift.contains(declaration), "generated: \(declaration)")
         }
-        #expect(!swift.contains("public func refusals(_ value: OCPI230.Token"), "a token has nothing refused by a field rule (EMAID is kept, then refused by the server)")
+        // EMAID is refused by its value rule: wherever a token's kind is held (a token, a
+        // command's token, a session's or CDR's cdr_token, a location's publish_allowed_to).
+        for declaration in [
+            "public func refusals(_ value: OCPI230.Token, at path: JSONPath = JSONPath()) -> [Violation] {",
+            "public func refusals(_ value: OCPI230.StartSession, at path: JSONPath = JSONPath()) -> [Violation] {",
+            "public func refusals(_ value: OCPI230.CdrToken, at path: JSONPath = JSONPath()) -> [Violation] {",
+            #"found += refusals(value.cdrToken, at: path.appending(.key("cdr_token")))"#,
+            #"found += refusals(item, at: path.appending(.key("publish_allowed_to")).appending(.index(index)))"#,
+            #"case "EMAID": return "is 'EMAID', a kind of token this CPO cannot keep"#,
+        ] {
+            #expect(swift.contains(declaration), "generated: \(declaration)")
+        }
     }
 
     @Test(arguments: [

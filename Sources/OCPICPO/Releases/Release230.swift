@@ -187,24 +187,28 @@ struct CPOTokens230: OCPI230.TokensReceiver {
         _ context: OCPIRequestContext, countryCode: String, partyID: String, tokenUID: String, type: OCPI230.TokenType?, body: OCPI230.Token
     ) async throws -> OCPIReply<OCPINoData> {
         _ = try CPOTokens.ownParty(context, countryCode, partyID)
-        let token = toStore.convert(body)
-        try Self.requireKnownKind(token, at: JSONPath([.key("type")]))
-        return try await tokens.putToken(context, countryCode: countryCode, partyID: partyID, tokenUID: tokenUID, type: type.map(toStore.convert), body: token)
-    }
-
-    /// Refuses a token (2001, at `path`) whose kind 2.2.1 does not know: EMAID, or a partner's
-    /// own (spec/conversions/2.3.0-2.2.1.yaml, `TokenType`).
-    static func requireKnownKind(_ token: OCPI221.Token, at path: JSONPath) throws {
-        if let violation = unkeptKind(token, at: path) { throw OCPIError.invalid([violation]) }
-    }
-
-    /// What is wrong (at `path`) with a token whose kind 2.2.1 does not know; nil for one it does.
-    static func unkeptKind(_ token: OCPI221.Token, at path: JSONPath) -> Violation? {
-        guard case .unrecognized(let kind) = token.type else { return nil }
-        return Violation(
-            path: path,
-            message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
+        try Self.requireKept(Self.unkept(body, at: JSONPath()))
+        return try await tokens.putToken(
+            context, countryCode: countryCode, partyID: partyID, tokenUID: tokenUID, type: type.map(toStore.convert), body: toStore.convert(body)
         )
+    }
+
+    /// Refuses (2001, each at its pointer) what `unkept` found, if anything.
+    static func requireKept(_ violations: [Violation]) throws {
+        if !violations.isEmpty { throw OCPIError.invalid(violations) }
+    }
+
+    /// What of a 2.3.0 token (at `path` in its document) a 2.2.1 store cannot keep: what the
+    /// rules refuse (spec/conversions/2.3.0-2.2.1.yaml, `TokenType.EMAID`: the generated
+    /// `refusals`), and a kind the partner made up, which no rule can name (the enum is open in
+    /// 2.3.0, closed in 2.2.1). Empty for a token the store keeps.
+    static func unkept(_ token: OCPI230.Token, at path: JSONPath) -> [Violation] {
+        let refused = Conversion230To221().refusals(token, at: path)
+        guard case .unrecognized(let kind) = token.type else { return refused }
+        return refused + [Violation(
+            path: path.appending(.key("type")),
+            message: "is '\(kind)', a kind of token this CPO cannot keep (it keeps RFID, APP_USER, AD_HOC_USER and OTHER); an EMAID contract is asked of you in real time instead"
+        )]
     }
 
     func patchToken(
@@ -230,9 +234,8 @@ struct CPOCommands230: OCPI230.CommandsReceiver {
 
     /// The command's token, at /token of the body, of a kind the charge points can take.
     private func token(_ token: OCPI230.Token) throws -> OCPI221.Token {
-        let converted = toServer.convert(token)
-        try CPOTokens230.requireKnownKind(converted, at: JSONPath([.key("token"), .key("type")]))
-        return converted
+        try CPOTokens230.requireKept(CPOTokens230.unkept(token, at: JSONPath([.key("token")])))
+        return toServer.convert(token)
     }
 
     func postStartSession(_ context: OCPIRequestContext, body: OCPI230.StartSession) async throws -> OCPIReply<OCPI230.CommandResponse> {
