@@ -111,21 +111,83 @@ public struct HTTPServerResponse: Sendable {
 /// match (`/docs/openapi.yaml`, `/docs/{page}`), the fixed one wins. A path that matches with
 /// another method is answered with 405 and `Allow`, one that matches nothing with 404, and both
 /// as OCPI errors (status code 2000), logged and counted under the `-` route.
+///
+/// The patterns are a tree of segments, walked once per request. A list of patterns compared
+/// one by one was 7.6% of answering one location once the server mounted three releases and two
+/// admin APIs (about seventy patterns of five segments; docs/PERFORMANCE.md).
 public struct HTTPRouter: Sendable {
     public typealias Handler = @Sendable (HTTPServerRequest, _ parameters: [(name: String, value: String)]) async -> HTTPServerResponse
 
-    private enum Segment: Sendable, Equatable {
-        case fixed(String)
-        case parameter(String)
+    /// The patterns that share the segments leading here: what comes next, and the handlers of
+    /// the pattern that ends here. Fixed segments are tried before `{name}` ones, and each kind
+    /// in the order its patterns were added.
+    private struct Node: Sendable {
+        var fixed: [(segment: [UInt8], node: Node)] = []
+        var parameters: [(name: String, node: Node)] = []
+        var handlers: [HTTPRequest.Method: Handler] = [:]
+
+        /// Adds `handler` for `method` at the end of `segments`, replacing one there before.
+        mutating func insert(_ segments: ArraySlice<Substring>, _ method: HTTPRequest.Method, _ handler: @escaping Handler) {
+            guard let first = segments.first else {
+                handlers[method] = handler
+                return
+            }
+            let rest = segments.dropFirst()
+            if first.hasPrefix("{"), first.hasSuffix("}"), first.count >= 2 {
+                let name = String(first.dropFirst().dropLast())
+                if let index = parameters.firstIndex(where: { $0.name == name }) {
+                    parameters[index].node.insert(rest, method, handler)
+                } else {
+                    var node = Node()
+                    node.insert(rest, method, handler)
+                    parameters.append((name, node))
+                }
+            } else {
+                let bytes = Array(first.utf8)
+                if let index = fixed.firstIndex(where: { $0.segment == bytes }) {
+                    fixed[index].node.insert(rest, method, handler)
+                } else {
+                    var node = Node()
+                    node.insert(rest, method, handler)
+                    fixed.append((bytes, node))
+                }
+            }
+        }
+
+        /// The handler for `method` of the first pattern (fixed segments first) that the path
+        /// matches from byte `start` on, the byte ranges of its `{name}` segments in
+        /// `parameters`; or `nil`, with the methods of the patterns that match in `allowed`.
+        /// Segments are the bytes between slashes (empty ones are skipped), compared byte for
+        /// byte: a path is not text to normalise.
+        func find(
+            _ path: UnsafeBufferPointer<UInt8>, from start: Int, _ method: HTTPRequest.Method,
+            _ parameters: inout [(name: String, range: Range<Int>)], allowed: inout Set<String>
+        ) -> Handler? {
+            var first = start
+            while first < path.count, path[first] == UInt8(ascii: "/") { first += 1 }
+            guard first < path.count else {
+                // HEAD is GET without the body (RFC 9110 §9.3.2), which the server leaves out.
+                if let handler = handlers[method] ?? (method == .head ? handlers[.get] : nil) { return handler }
+                allowed.formUnion(handlers.keys.map(\.rawValue))
+                if handlers[.get] != nil { allowed.insert("HEAD") }
+                return nil
+            }
+            var end = first
+            while end < path.count, path[end] != UInt8(ascii: "/") { end += 1 }
+            let part = UnsafeBufferPointer(rebasing: path[first..<end])
+            for child in fixed where child.segment.count == part.count && child.segment.elementsEqual(part) {
+                if let handler = child.node.find(path, from: end, method, &parameters, allowed: &allowed) { return handler }
+            }
+            for child in self.parameters {
+                parameters.append((child.name, first..<end))
+                if let handler = child.node.find(path, from: end, method, &parameters, allowed: &allowed) { return handler }
+                parameters.removeLast()
+            }
+            return nil
+        }
     }
 
-    private struct Entry: Sendable {
-        let segments: [Segment]
-        var handlers: [HTTPRequest.Method: Handler]
-    }
-
-    /// By number of segments, the most specific pattern first.
-    private var entries: [Int: [Entry]] = [:]
+    private var root = Node()
     /// The largest body any request may have: the one body limit of our stacks. The server
     /// refuses a larger body with 413 before reading it (`OCPIHTTPServer`), the in-memory
     /// transport before routing (`RouterTransport`); no route sees one.
@@ -140,27 +202,7 @@ public struct HTTPRouter: Sendable {
     /// Answers `method` on `pattern` (`/docs/{page}`) with `handler`; a later route on the same
     /// method and pattern replaces an earlier one.
     public mutating func on(_ method: HTTPRequest.Method, _ pattern: String, _ handler: @escaping Handler) {
-        let segments: [Segment] = pattern.split(separator: "/").map { part in
-            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .fixed(String(part))
-        }
-        var bucket = entries[segments.count] ?? []
-        if let index = bucket.firstIndex(where: { $0.segments == segments }) {
-            bucket[index].handlers[method] = handler
-        } else {
-            bucket.append(Entry(segments: segments, handlers: [method: handler]))
-            // Fixed before parameter at the first segment where two patterns differ in kind.
-            bucket.sort { lhs, rhs in
-                for (left, right) in zip(lhs.segments, rhs.segments) {
-                    switch (left, right) {
-                    case (.fixed, .parameter): return true
-                    case (.parameter, .fixed): return false
-                    default: continue
-                    }
-                }
-                return false
-            }
-        }
-        entries[segments.count] = bucket
+        root.insert(pattern.split(separator: "/")[...], method, handler)
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) {
@@ -223,32 +265,15 @@ public struct HTTPRouter: Sendable {
         case notFound
     }
 
-    /// Segments are compared byte for byte (a path is not text to normalise), split on the
-    /// UTF-8 view: splitting the `String` walked it by grapheme clusters, 3% of a request.
     private func match(method: HTTPRequest.Method, path: Substring) -> Match {
-        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
-        guard let bucket = entries[parts.count] else { return .notFound }
-        var allowed: Set<String> = []
-        for entry in bucket where Self.matches(entry.segments, parts) {
-            // HEAD is GET without the body (RFC 9110 §9.3.2), which the server leaves out.
-            guard let handler = entry.handlers[method] ?? (method == .head ? entry.handlers[.get] : nil) else {
-                allowed.formUnion(entry.handlers.keys.map(\.rawValue))
-                if entry.handlers[.get] != nil { allowed.insert("HEAD") }
-                continue
+        var path = path
+        return path.withUTF8 { bytes in
+            var parameters: [(name: String, range: Range<Int>)] = []
+            var allowed: Set<String> = []
+            if let handler = root.find(bytes, from: 0, method, &parameters, allowed: &allowed) {
+                return .found(handler, parameters.map { ($0.name, String(decoding: UnsafeBufferPointer(rebasing: bytes[$0.range]), as: UTF8.self)) })
             }
-            var parameters: [(name: String, value: String)] = []
-            for (segment, part) in zip(entry.segments, parts) {
-                if case .parameter(let name) = segment { parameters.append((name, String(Substring(part)))) }
-            }
-            return .found(handler, parameters)
+            return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted().joined(separator: ", "))
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted().joined(separator: ", "))
-    }
-
-    private static func matches(_ segments: [Segment], _ parts: [Substring.UTF8View]) -> Bool {
-        for (segment, part) in zip(segments, parts) {
-            if case .fixed(let text) = segment, !text.utf8.elementsEqual(part) { return false }
-        }
-        return true
     }
 }
