@@ -56,7 +56,7 @@ struct StoredObjects: Sendable {
     ) async throws -> OCPIPage<Served> {
         try Stored.requireModule(filter.module)
         let (objects, total, next) = try await store.listJSON(
-            filter, offset: offset, limit: limit, seek: seek, convertedAs: String(reflecting: Served.self)
+            filter, offset: offset, limit: limit, seek: seek, convertedAs: Served.self
         ) { bytes in convert(try Self.decode(Stored.self, bytes)).jsonBytes() }
         return OCPIPage(encodedItems: objects, totalCount: total, next: next)
     }
@@ -68,7 +68,7 @@ struct StoredObjects: Sendable {
     ) async throws -> OCPIReply<Served>? {
         try Stored.requireModule(key.module)
         guard let stored = try await store.recent(key) else { return nil }
-        return .ok(encoded: try store.converted(stored, as: String(reflecting: Served.self)) { convert(try Self.decode(Stored.self, $0)).jsonBytes() })
+        return .ok(encoded: try store.converted(stored, as: Served.self) { convert(try Self.decode(Stored.self, $0)).jsonBytes() })
     }
 
     private static func decode<T: OCPIModel>(_: T.Type, _ bytes: [UInt8]) throws -> T {

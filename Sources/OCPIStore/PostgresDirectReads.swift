@@ -73,7 +73,7 @@ struct PostgresDirectDatabase: SQLDatabase {
 }
 
 /// One row of a direct read: its cells as PostgresNIO received them.
-struct PostgresDirectRow: SQLRow, SQLRowBytes {
+struct PostgresDirectRow: SQLRow {
     let cells: PostgresRandomAccessRow
 
     var allColumns: [String] { cells.map(\.columnName) }

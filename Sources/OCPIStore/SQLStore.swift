@@ -43,9 +43,10 @@ public final class SQLStore: Sendable {
     }
 
     /// A stored version of an object (its row's sequence and revision) converted for a partner
-    /// on another release, under the conversion's `tag`.
+    /// on another release, as the type it is served as (which names the release and the object:
+    /// one conversion makes it).
     struct ConvertedVersion: Hashable, Sendable {
-        var tag: String
+        var served: ObjectIdentifier
         var sequence: Int64
         var revision: Int64
     }
@@ -304,17 +305,19 @@ public final class SQLStore: Sendable {
 
     /// `listJSON`, each object as `convert` makes it of the stored bytes, for a partner on
     /// another release than the stored one. `convert` runs once per stored version of an object
-    /// and `tag` (name the conversion and the type: `2.1.1 Location`); a page whose objects did
-    /// not change since is spliced from the kept results, as a page of stored objects is.
+    /// and `served` type (`OCPI211.Location`: the type, not its name, so that no text is made and
+    /// hashed per request); a page whose objects did not change since is spliced from the kept
+    /// results, as a page of stored objects is.
     public func listJSON(
-        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, convertedAs tag: String, _ convert: ([UInt8]) throws -> [UInt8]
+        _ filter: ObjectFilter, offset: Int, limit: Int, seek: PageSeek?, convertedAs served: Any.Type, _ convert: ([UInt8]) throws -> [UInt8]
     ) async throws -> (objects: [[UInt8]], total: Int, next: PageSeek?) {
         let (rows, total, next) = try await page(
             filter, offset: offset, limit: limit, seek: seek, columns: "seq, revision, data", operation: "listJSON(_:offset:limit:)"
         )
         let now = ContinuousClock.now
+        let served = ObjectIdentifier(served)
         let objects = try rows.map { row in
-            let version = ConvertedVersion(tag: tag, sequence: try row.decode(column: "seq", as: Int64.self), revision: try row.decode(column: "revision", as: Int64.self))
+            let version = ConvertedVersion(served: served, sequence: try row.decode(column: "seq", as: Int64.self), revision: try row.decode(column: "revision", as: Int64.self))
             return try converted(version, at: now) { try convert(try Self.json(row)) }
         }
         return (objects, total, next)
@@ -322,9 +325,9 @@ public final class SQLStore: Sendable {
 
     /// `object` as `convert` makes it of its stored bytes, kept as `listJSON(...convertedAs:...)`
     /// keeps a page's; an object not read from the store (revision 0) is converted every time.
-    public func converted(_ object: StoredObject, as tag: String, _ convert: ([UInt8]) throws -> [UInt8]) throws -> [UInt8] {
+    public func converted(_ object: StoredObject, as served: Any.Type, _ convert: ([UInt8]) throws -> [UInt8]) throws -> [UInt8] {
         guard object.revision > 0 else { return try convert(object.json) }
-        return try converted(ConvertedVersion(tag: tag, sequence: object.sequence, revision: object.revision), at: .now) { try convert(object.json) }
+        return try converted(ConvertedVersion(served: ObjectIdentifier(served), sequence: object.sequence, revision: object.revision), at: .now) { try convert(object.json) }
     }
 
     private func converted(_ version: ConvertedVersion, at now: ContinuousClock.Instant, _ convert: () throws -> [UInt8]) rethrows -> [UInt8] {
@@ -443,7 +446,7 @@ public final class SQLStore: Sendable {
 
     /// A row's stored JSON: a direct read's bytes as they are, any other row's through `Data`.
     private static func json(_ row: any SQLRow) throws -> [UInt8] {
-        if let row = row as? any SQLRowBytes { return try row.bytes(column: "data") }
+        if let bytes = try directRowBytes(row, column: "data") { return bytes }
         return [UInt8](try row.decode(column: "data", as: Data.self))
     }
 

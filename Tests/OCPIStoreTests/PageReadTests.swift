@@ -98,7 +98,7 @@ import Testing
                 #expect(whole.objects.map(\.key) == expected.dropFirst(1).prefix(4).map(\.key))
                 #expect(whole.objects.map(\.lastUpdated.secondsSince1970) == expected.dropFirst(1).prefix(4).map(\.lastUpdated.secondsSince1970))
                 #expect(whole.total == expected.count)
-                let converted = try await store.listJSON(filter, offset: 0, limit: 50, seek: nil, convertedAs: "reversed") { Array($0.reversed()) }
+                let converted = try await store.listJSON(filter, offset: 0, limit: 50, seek: nil, convertedAs: [UInt8].self) { Array($0.reversed()) }
                 #expect(converted.objects == expected.prefix(50).map { Array($0.json.reversed()) })
                 #expect(converted.total == expected.count)
             }
@@ -145,9 +145,9 @@ import Testing
             #expect(try read.decode(column: "int", as: Int.self) == 42)
             #expect(try read.decode(column: "int64", as: Int64.self) == Int64.max)
             #expect(try read.decode(column: "bytes", as: Data.self) == Data([0, 1, 2, 255]))
-            #expect(try (read as? any SQLRowBytes)?.bytes(column: "bytes") == [0, 1, 2, 255])
-            #expect(try (read as? any SQLRowBytes)?.bytes(column: "text") == Array("text é \u{1F50C}".utf8))
-            #expect(try (read as? any SQLRowBytes)?.bytes(column: "empty") == [], "empty bytes are not NULL")
+            #expect(try directRowBytes(read, column: "bytes") == [0, 1, 2, 255])
+            #expect(try directRowBytes(read, column: "text") == Array("text é \u{1F50C}".utf8))
+            #expect(try directRowBytes(read, column: "empty") == [], "empty bytes are not NULL")
             #expect(try read.decodeNil(column: "absent"))
             #expect(try read.decode(column: "missing", as: Int64?.self) == nil)
             #expect(try read.decode(column: "int64", as: Int64?.self) == Int64.max)

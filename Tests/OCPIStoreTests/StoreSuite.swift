@@ -387,27 +387,27 @@ import Testing
                 return Array("converted ".utf8) + bytes
             }
             let filter = ObjectFilter(module: .tariffs)
-            let first = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "test", convert)
+            let first = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: String.self, convert)
             #expect(first.objects.map { String(decoding: $0, as: UTF8.self) } == [#"converted {"n":0}"#, #"converted {"n":1}"#, #"converted {"n":2}"#])
             #expect(first.total == 3)
             #expect(calls.withLock { $0 } == 3)
-            _ = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "test", convert)
+            _ = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: String.self, convert)
             #expect(calls.withLock { $0 } == 3, "nothing converted again")
-            _ = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "other", convert)
-            #expect(calls.withLock { $0 } == 6, "another tag is another conversion")
+            _ = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: Int.self, convert)
+            #expect(calls.withLock { $0 } == 6, "another served type is another conversion")
 
             try await store.put(Self.object("C1", json: #"{"n":11}"#))
-            let changed = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: "test", convert)
+            let changed = try await store.listJSON(filter, offset: 0, limit: 10, seek: nil, convertedAs: String.self, convert)
             #expect(changed.objects.map { String(decoding: $0, as: UTF8.self) } == [#"converted {"n":0}"#, #"converted {"n":11}"#, #"converted {"n":2}"#])
             #expect(calls.withLock { $0 } == 7, "only the changed object converted again")
 
             // One object, as a GET reads it: the same kept versions.
             let one = try #require(try await store.get(Self.object("C1").key))
-            #expect(String(decoding: try store.converted(one, as: "test", convert), as: UTF8.self) == #"converted {"n":11}"#)
+            #expect(String(decoding: try store.converted(one, as: String.self, convert), as: UTF8.self) == #"converted {"n":11}"#)
             #expect(calls.withLock { $0 } == 7)
             let unsaved = Self.object("C9", json: "{}")
-            _ = try store.converted(unsaved, as: "test", convert)
-            _ = try store.converted(unsaved, as: "test", convert)
+            _ = try store.converted(unsaved, as: String.self, convert)
+            _ = try store.converted(unsaved, as: String.self, convert)
             #expect(calls.withLock { $0 } == 9, "an object not read from the store is not kept")
         }
     }
