@@ -20,7 +20,8 @@ duration=${BENCH_DURATION:-10}
 rounds=${BENCH_ROUNDS:-3}
 connections=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+bench_name=bench-server
+source scripts/bench/lib.sh
 for tool in wrk curl python3 "$nginx_bin"; do
     command -v "$tool" >/dev/null || { echo "bench-server: $tool is missing (apt-get install wrk nginx-light curl python3)" >&2; exit 2; }
 done
@@ -33,25 +34,6 @@ bin=$(swift build -c release --show-bin-path)
 # First, while nothing else runs: the reader's throughput on Locations.
 decode=$("$bin/ocpi-bench" --seconds 2 | awk '/^Location/ { on = 1 } on && /decode \+ validate/ { print $(NF-3); exit }')
 
-work=$(mktemp -d /tmp/ocpi-bench.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# A free loopback port from the kernel.
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() {  # until anything answers HTTP at $1
-    for _ in $(seq 1 200); do
-        [[ $(curl -s -o /dev/null -w '%{http_code}' "$1") != 000 ]] && return 0
-        sleep 0.05
-    done
-    echo "bench-server: nothing answers at $1" >&2; exit 1
-}
-
 cpo_port=$(free_port)
 emsp_port=$(free_port)
 nginx_port=$(free_port)
@@ -59,7 +41,6 @@ push_port=$(free_port)
 fifty_port=$(free_port)
 database="$work/bench.sqlite"
 database_fifty="$work/bench-fifty.sqlite"
-admin="Bearer bench-admin-token"
 
 echo "== $locations locations (3 EVSEs, 2 connectors each), imported into SQLite"
 python3 scripts/bench/generate-locations.py "$locations" >"$work/locations.json"
@@ -67,34 +48,26 @@ python3 scripts/bench/generate-locations.py "$locations" >"$work/locations.json"
 # A second CPO on a copy of the database, for the operator's PATCH with fifty partners (below).
 for suffix in "" -wal -shm; do [[ -f $database$suffix ]] && cp "$database$suffix" "$database_fifty$suffix"; done
 
-"$bin/ocpi-cpo" serve --port "$cpo_port" --database "$database" --admin-token "${admin#Bearer }" \
-    --versions 2.1.1,2.2.1,2.3.0 --no-demo-data >"$work/cpo.log" 2>&1 &
-cpo_pid=$!
-pids+=("$cpo_pid")
-"$bin/ocpi-cpo" serve --port "$fifty_port" --database "$database_fifty" --admin-token "${admin#Bearer }" \
-    --no-demo-data >"$work/cpo-fifty.log" 2>&1 &
-fifty_pid=$!
-pids+=("$fifty_pid")
+start_cpo "$bin/ocpi-cpo" "$cpo_port" "$database" "$work/cpo.log" --versions 2.1.1,2.2.1,2.3.0
+cpo_pid=$cpo_started
+start_cpo "$bin/ocpi-cpo" "$fifty_port" "$database_fifty" "$work/cpo-fifty.log"
+fifty_pid=$cpo_started
 python3 scripts/bench/emsp.py "$emsp_port" "$work/token-b" "http://127.0.0.1:$push_port" &
 pids+=($!)
-# nginx: the static copies (written below); and, at the lowest priority, the eMSPs' receiver of
-# pushes (the partners' machines are not the CPO's in production).
+# nginx: the static copies (written below); and the eMSPs' receiver of pushes.
 mkdir -p "$work/static"
 chmod 755 "$work" "$work/static"  # nginx's workers run as another user when started by root
 sed -e "s#@WORK@#$work#g" -e "s#@PORT@#$nginx_port#g" scripts/bench/nginx.conf >"$work/nginx.conf"
 "$nginx_bin" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
 pids+=($!)
-sed -e "s#@WORK@#$work#g" -e "s#@PUSH_PORT@#$push_port#g" scripts/bench/nginx-receiver.conf >"$work/nginx-receiver.conf"
-nice -n 19 "$nginx_bin" -c "$work/nginx-receiver.conf" -e "$work/nginx-receiver-error.log" &
-pids+=($!)
+start_push_receiver "$push_port"
 wait_for "http://127.0.0.1:$cpo_port/ocpi/versions"
 wait_for "http://127.0.0.1:$fifty_port/ocpi/versions"
 wait_for "http://127.0.0.1:$emsp_port/versions"
 wait_for "http://127.0.0.1:$push_port/"
 
 echo "== registering the eMSP that receives the pushes"
-"$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token bench-token-a \
-    --database "$database" >/dev/null
+register_partners "$bin/ocpi-cpo" "$database" "$emsp_port" 1
 token="Token $(printf %s "$(cat "$work/token-b")" | base64 -w0)"
 # 2.1.1's modules take the token as it is (2.2.1's and 2.3.0's in base64).
 token211="Token $(cat "$work/token-b")"
@@ -126,20 +99,7 @@ measure() {
     output=$(BENCH_CASE=$case BENCH_LOCATIONS=$locations wrk -t"$threads" -c"$connections" -d"${duration}s" --latency \
         -s scripts/bench/requests.lua -H "Authorization: $authorization" "$url")
     echo "$output" >>"$work/wrk.log"
-    awk '
-        function ms(value) {
-            if (value ~ /us$/) return substr(value, 1, length(value) - 2) / 1000
-            if (value ~ /ms$/) return substr(value, 1, length(value) - 2) + 0
-            if (value ~ /s$/) return substr(value, 1, length(value) - 1) * 1000
-            return value
-        }
-        $1 == "50%" { p50 = ms($2) }
-        $1 == "99%" { p99 = ms($2) }
-        $1 == "Requests/sec:" { rate = $2 }
-        /Non-2xx/ { bad += $NF }
-        /Socket errors/ { for (i = 4; i <= NF; i += 2) bad += $i }
-        END { printf "%.0f %.2f %.2f %d\n", rate, p50, p99, bad }
-    ' <<<"$output"
+    wrk_summary <<<"$output"
 }
 
 # The run of median requests/s among measure's lines (its own latencies with it).
@@ -222,12 +182,7 @@ while [[ $pushes != $(wc -l <"$work/pushes.log") ]]; do pushes=$(wc -l <"$work/p
 # its latency should not grow with them. The two take turns, $rounds runs of 20 s each (so that a
 # busy moment of the machine falls on both), and the median p99 of each counts.
 fifty="http://127.0.0.1:$fifty_port"
-"$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token bench-token-a \
-    --database "$database_fifty" >/dev/null
-for n in $(seq -w 1 49); do
-    "$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token "bench-token-a-$n" \
-        --database "$database_fifty" >/dev/null
-done
+register_partners "$bin/ocpi-cpo" "$database_fifty" "$emsp_port" 50
 sleep 2  # the pusher starts a stream for each at its next look
 paced() { local threads=1 connections=2 duration=20; measure patch-paced "$1/" "$admin"; }
 by_p99() { printf '%s\n' "$@" | sort -n -k3,3 | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'; }

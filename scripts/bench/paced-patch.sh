@@ -21,58 +21,33 @@ bin=${BENCH_BIN:-.build/release/ocpi-cpo}
 locations=${BENCH_LOCATIONS:-10000}
 rounds=${BENCH_ROUNDS:-3}
 duration=${BENCH_DURATION:-20}
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 [[ -x $bin ]] || { echo "paced-patch: no binary at $bin (BENCH_BIN)" >&2; exit 2; }
-
-work=$(mktemp -d /tmp/ocpi-paced.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() {
-    for _ in $(seq 1 200); do
-        [[ $(curl -s -o /dev/null -w '%{http_code}' "$1") != 000 ]] && return 0
-        sleep 0.05
-    done
-    echo "paced-patch: nothing answers at $1" >&2; exit 1
-}
+bench_name=paced-patch
+source scripts/bench/lib.sh
 
 one_port=$(free_port) fifty_port=$(free_port) emsp_port=$(free_port) push_port=$(free_port)
 one_db="$work/one.sqlite" fifty_db="$work/fifty.sqlite"
-admin="Bearer bench-admin-token"
 
 python3 scripts/bench/generate-locations.py "$locations" >"$work/locations.json"
 "$bin" import "$work/locations.json" --database "$one_db" >/dev/null
 for suffix in "" -wal -shm; do [[ -f $one_db$suffix ]] && cp "$one_db$suffix" "$fifty_db$suffix"; done
 
 # As bench-server.sh starts them (the one-partner server serves three releases there).
-"$bin" serve --port "$one_port" --database "$one_db" --admin-token "${admin#Bearer }" \
-    --versions 2.1.1,2.2.1,2.3.0 --no-demo-data >"$work/one.log" 2>&1 &
-one_pid=$!; pids+=("$one_pid")
-"$bin" serve --port "$fifty_port" --database "$fifty_db" --admin-token "${admin#Bearer }" \
-    --no-demo-data >"$work/fifty.log" 2>&1 &
-fifty_pid=$!; pids+=("$fifty_pid")
+start_cpo "$bin" "$one_port" "$one_db" "$work/one.log" --versions 2.1.1,2.2.1,2.3.0
+one_pid=$cpo_started
+start_cpo "$bin" "$fifty_port" "$fifty_db" "$work/fifty.log"
+fifty_pid=$cpo_started
 python3 scripts/bench/emsp.py "$emsp_port" "$work/token-b" "http://127.0.0.1:$push_port" &
 pids+=($!)
 mkdir -p "$work/static"; chmod 755 "$work" "$work/static"
-sed -e "s#@WORK@#$work#g" -e "s#@PUSH_PORT@#$push_port#g" scripts/bench/nginx-receiver.conf >"$work/nginx-receiver.conf"
-nice -n 19 "$nginx_bin" -c "$work/nginx-receiver.conf" -e "$work/nginx-receiver-error.log" &
-pids+=($!)
+start_push_receiver "$push_port"
 wait_for "http://127.0.0.1:$one_port/ocpi/versions"
 wait_for "http://127.0.0.1:$fifty_port/ocpi/versions"
 wait_for "http://127.0.0.1:$emsp_port/versions"
 wait_for "http://127.0.0.1:$push_port/"
 
-register() {  # database, token A
-    "$bin" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token "$2" --database "$1" >/dev/null 2>&1
-}
-register "$one_db" bench-token-a
-register "$fifty_db" bench-token-a
-for n in $(seq -w 1 49); do register "$fifty_db" "bench-token-a-$n"; done
+register_partners "$bin" "$one_db" "$emsp_port" 1
+register_partners "$bin" "$fifty_db" "$emsp_port" 50
 sleep 2  # each pusher starts its streams at its next look
 
 cat >"$work/env" <<EOF
@@ -85,18 +60,10 @@ locations=$locations
 work=$work
 EOF
 
-# "requests/s p50 p99" of a paced run.
+# "requests/s p50 p99 errors" of a paced run.
 paced() {
     BENCH_CASE=patch-paced BENCH_LOCATIONS=$locations wrk -t1 -c2 -d"${duration}s" --latency \
-        -s scripts/bench/requests.lua -H "Authorization: $admin" "$1" | awk '
-        function ms(v) {
-            if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-            if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-            if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-            return v
-        }
-        $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } $1 == "Requests/sec:" { rate = $2 }
-        END { printf "%.1f %.2f %.2f\n", rate, p50, p99 }'
+        -s scripts/bench/requests.lua -H "Authorization: $admin" "$1" | wrk_summary
 }
 # A short warm-up of both (first writes, first pushes, connections to the receiver).
 BENCH_DURATION_SAVED=$duration; duration=5; paced "http://127.0.0.1:$one_port/" >/dev/null; paced "http://127.0.0.1:$fifty_port/" >/dev/null; duration=$BENCH_DURATION_SAVED
@@ -105,7 +72,7 @@ one=() fifty=()
 for round in $(seq 1 "$rounds"); do
     one+=("$(paced "http://127.0.0.1:$one_port/")")
     fifty+=("$(paced "http://127.0.0.1:$fifty_port/")")
-    printf '  round %s (%s, load %s): 1 partner %s   50 partners %s   (req/s p50 p99)\n' "$round" "$(date -u +%H:%M:%S)" \
+    printf '  round %s (%s, load %s): 1 partner %s   50 partners %s   (req/s p50 p99 errors)\n' "$round" "$(date -u +%H:%M:%S)" \
         "$(cut -d' ' -f1 /proc/loadavg)" "${one[-1]}" "${fifty[-1]}"
 done
 median_p99() { printf '%s\n' "$@" | awk '{ print $3 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
