@@ -284,11 +284,11 @@ let package = Package(
             path: "Tests/OCPI230Tests",
             resources: [.copy("Fixtures")]
         ),
-        // Live servers on loopback for the test targets (not shipped).
+        // Live servers on loopback and shared checks for the test targets (not shipped).
         .target(
             name: "OCPITestSupport",
             dependencies: [
-                "OCPIStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                "OCPIStore", "OCPIRuntime", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/OCPITestSupport"
