@@ -274,7 +274,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPI211Tests",
-            dependencies: ["OCPI211", "OCPIRuntime"],
+            dependencies: ["OCPI211", "OCPIRuntime", "OCPITestSupport"],
             path: "Tests/OCPI211Tests",
             resources: [.copy("Fixtures")]
         ),
