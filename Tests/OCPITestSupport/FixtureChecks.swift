@@ -62,3 +62,40 @@ public func keyPaths(_ value: JSONValue, prefix: String = "") -> Set<String> {
         return []
     }
 }
+
+/// Which fields of a release's OpenAPI `schemas` (each `Type.field`) its valid fixtures hold:
+/// `all` of them, and those `missing` from every fixture, sorted. Each fixture is walked along the
+/// schema of its type (`typeName`), into the objects and arrays of objects its fields refer to,
+/// so a field counts only where the schemas put it. The releases' fixture tests ask that none be
+/// missing, so that every optional field is read and written at least once.
+public func fixtureFieldCoverage(
+    schemas: [String: Any], fixtures: [URL], typeName: (URL) -> String
+) throws -> (all: Set<String>, missing: [String]) {
+    var seen = Set<String>()
+    func walk(_ json: JSONValue, schema name: String) {
+        guard case .object(let members) = json,
+            let properties = (schemas[name] as? [String: Any])?["properties"] as? [String: Any]
+        else { return }
+        for member in members {
+            guard let property = properties[member.key] as? [String: Any] else { continue }
+            seen.insert("\(name).\(member.key)")
+            if let reference = property["$ref"] as? String {
+                walk(member.value, schema: String(reference.split(separator: "/").last ?? ""))
+            } else if let items = property["items"] as? [String: Any], let reference = items["$ref"] as? String,
+                case .array(let elements) = member.value
+            {
+                for element in elements { walk(element, schema: String(reference.split(separator: "/").last ?? "")) }
+            }
+        }
+    }
+    for url in fixtures {
+        walk(try #require(try JSONValue.decodeJSON(Data(contentsOf: url)).value), schema: typeName(url))
+    }
+    var all = Set<String>()
+    for (name, schema) in schemas {
+        for key in ((schema as? [String: Any])?["properties"] as? [String: Any] ?? [:]).keys {
+            all.insert("\(name).\(key)")
+        }
+    }
+    return (all, all.subtracting(seen).sorted())
+}
