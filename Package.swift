@@ -274,7 +274,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPI211Tests",
-            dependencies: ["OCPI211", "OCPIRuntime"],
+            dependencies: ["OCPI211", "OCPIRuntime", "OCPITestSupport"],
             path: "Tests/OCPI211Tests",
             resources: [.copy("Fixtures")]
         ),
@@ -284,11 +284,11 @@ let package = Package(
             path: "Tests/OCPI230Tests",
             resources: [.copy("Fixtures")]
         ),
-        // Live servers on loopback for the test targets (not shipped).
+        // Live servers on loopback and shared checks for the test targets (not shipped).
         .target(
             name: "OCPITestSupport",
             dependencies: [
-                "OCPIStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                "OCPIStore", "OCPIRuntime", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/OCPITestSupport"

@@ -1,6 +1,7 @@
 import Foundation
 import OCPI221
 import OCPIRuntime
+import OCPITestSupport
 import Testing
 
 /// Generated decoders match object keys by their bytes, after switching on their length: a key

@@ -1,6 +1,7 @@
 import Foundation
 import OCPI230
 import OCPIRuntime
+import OCPITestSupport
 import Testing
 import Yams
 
@@ -18,47 +19,14 @@ import Yams
     @Test(arguments: Fixtures.files("valid"))
     func validFixtureDecodesValidatesAndRoundTrips(_ url: URL) throws {
         let type = try #require(OCPITypes.models[Fixtures.typeName(url)])
-        try roundTrip(type, Data(contentsOf: url))
+        try expectRoundTrip(type, Data(contentsOf: url))
     }
 
     @Test(arguments: Fixtures.files("patch"))
     func patchFixtureDecodesValidatesAndRoundTrips(_ url: URL) throws {
         let type = try #require(OCPITypes.patches[Fixtures.typeName(url)])
-        try roundTrip(type, Data(contentsOf: url))
+        try expectRoundTrip(type, Data(contentsOf: url))
     }
-
-    private func roundTrip(_ type: any OCPIModel.Type, _ input: Data) throws {
-        func run<T: OCPIModel>(_: T.Type) throws {
-            let decoded = try T.decodeAndValidate(input)
-            #expect(decoded.violations.map(\.description) == [])
-            let value = try #require(decoded.value)
-            // Our writer, then our reader: the same value.
-            let written = value.jsonBytes()
-            #expect(try T.decodeJSON(written).value == value)
-            // No field lost or renamed: the same keys everywhere in the document.
-            let before = try #require(try JSONValue.decodeJSON(input).value)
-            let after = try #require(try JSONValue.decodeJSON(written).value)
-            #expect(keyPaths(after) == keyPaths(before))
-            #if FoundationCodable
-            try expectFoundationAgrees(value, input: input)
-            #endif
-        }
-        try run(type)
-    }
-
-    #if FoundationCodable
-    /// With the package trait FoundationCodable: Foundation's coders, through the generated
-    /// `Codable`, read the document as our reader did and read back what they write.
-    private func expectFoundationAgrees<T: OCPIModel>(_ value: T, input: Data) throws {
-        let codable = try #require(T.self as? any Codable.Type, "\(T.self) is not Codable")
-        func check<C: Codable>(_: C.Type) throws {
-            let decoded = try JSONDecoder().decode(C.self, from: input)
-            #expect(decoded as? T == value)
-            #expect(try JSONDecoder().decode(C.self, from: JSONEncoder().encode(decoded)) as? T == value)
-        }
-        try check(codable)
-    }
-    #endif
 
     @Test func listsAndEnvelopesDecode() throws {
         let tariffs = try DocumentValidation.validate(try Fixtures.data("valid/lists/Tariffs.json"), as: Tariff.self, envelope: OCPIResponse.self)
@@ -108,34 +76,9 @@ import Yams
         let document = try #require(OCPIRelease.openAPIDocument)
         let openAPI = try #require(try Yams.load(yaml: String(decoding: document, as: UTF8.self)) as? [String: Any])
         let schemas = try #require((openAPI["components"] as? [String: Any])?["schemas"] as? [String: Any])
-        var seen = Set<String>()
-        func walk(_ json: JSONValue, schema name: String) {
-            guard case .object(let members) = json,
-                let properties = (schemas[name] as? [String: Any])?["properties"] as? [String: Any]
-            else { return }
-            for member in members {
-                guard let property = properties[member.key] as? [String: Any] else { continue }
-                seen.insert("\(name).\(member.key)")
-                if let reference = property["$ref"] as? String {
-                    walk(member.value, schema: String(reference.split(separator: "/").last ?? ""))
-                } else if let items = property["items"] as? [String: Any], let reference = items["$ref"] as? String,
-                    case .array(let elements) = member.value
-                {
-                    for element in elements { walk(element, schema: String(reference.split(separator: "/").last ?? "")) }
-                }
-            }
-        }
-        for url in Fixtures.files("valid") {
-            walk(try #require(try JSONValue.decodeJSON(Data(contentsOf: url)).value), schema: Fixtures.typeName(url))
-        }
-        var all = Set<String>()
-        for (name, schema) in schemas {
-            for key in ((schema as? [String: Any])?["properties"] as? [String: Any] ?? [:]).keys {
-                all.insert("\(name).\(key)")
-            }
-        }
+        let (all, missing) = try fixtureFieldCoverage(schemas: schemas, fixtures: Fixtures.files("valid"), typeName: Fixtures.typeName)
         // 342 of the core; 24 of the package's two objects and Tariff.preauthorize_amount.
         #expect(all.count == 367)
-        #expect(all.subtracting(seen).sorted() == [])
+        #expect(missing == [])
     }
 }

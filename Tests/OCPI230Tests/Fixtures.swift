@@ -32,25 +32,3 @@ struct InvalidFixture: Decodable {
     var value: JSONValue
     var violations: [String]
 }
-
-/// Every key path of a document (`/evses/0/connectors`), to see that no field is lost or renamed.
-func keyPaths(_ value: JSONValue, prefix: String = "") -> Set<String> {
-    switch value {
-    case .object(let members):
-        var paths = Set<String>()
-        for member in members {
-            let path = prefix + "/" + member.key
-            paths.insert(path)
-            paths.formUnion(keyPaths(member.value, prefix: path))
-        }
-        return paths
-    case .array(let elements):
-        var paths = Set<String>()
-        for (index, element) in elements.enumerated() {
-            paths.formUnion(keyPaths(element, prefix: prefix + "/\(index)"))
-        }
-        return paths
-    default:
-        return []
-    }
-}

@@ -120,7 +120,7 @@ import Testing
 
     /// The 2.1.1 eMSP's Locations, Tariffs and Sessions RECEIVER: keeps what is PUT and DELETEd,
     /// refuses what the CPO would not send it (it sends whole objects only).
-    final class Received211: OCPI211.LocationsReceiver, OCPI211.TariffsReceiver, OCPI211.SessionsReceiver {
+    final class Received211: OCPI211.LocationsReceiver, TakesWholeLocationsOnly, OCPI211.TariffsReceiver, OCPI211.SessionsReceiver {
         let sessions = Mutex<[String: OCPI211.Session]>([:])
 
         func getSession(_ context: OCPIRequestContext, countryCode: String, partyID: String, sessionID: String) async throws -> OCPIReply<OCPI211.Session> {
@@ -169,46 +169,9 @@ import Testing
             return .ok(location)
         }
 
-        func getEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String) async throws -> OCPIReply<OCPI211.EVSE> {
-            throw OCPIError.notFound("EVSE")
-        }
-
-        func getConnector(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String
-        ) async throws -> OCPIReply<OCPI211.Connector> {
-            throw OCPIError.notFound("Connector")
-        }
-
         func putLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI211.Location) async throws -> OCPIReply<OCPINoData> {
             locations.withLock { $0[locationID] = body }
             return .ok
-        }
-
-        func putEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI211.EVSE) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: an EVSE on its own")
-        }
-
-        func putConnector(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String, body: OCPI211.Connector
-        ) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a connector on its own")
-        }
-
-        func patchLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI211.LocationPatch) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a PATCH")
-        }
-
-        func patchEVSE(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI211.EVSEPatch
-        ) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a PATCH")
-        }
-
-        func patchConnector(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String,
-            body: OCPI211.ConnectorPatch
-        ) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a PATCH")
         }
     }
 

@@ -392,7 +392,7 @@ import Testing
     /// The 2.3.0 eMSP's Locations and Tariffs RECEIVER: keeps what is PUT (each body validated
     /// by the generated 2.3.0 routes on the way in) and refuses what the CPO does not send a
     /// 2.3.0 partner (it sends whole objects only).
-    final class Received230: OCPI230.LocationsReceiver, OCPI230.TariffsReceiver {
+    final class Received230: OCPI230.LocationsReceiver, TakesWholeLocationsOnly, OCPI230.TariffsReceiver {
         let locations = Mutex<[String: OCPI230.Location]>([:])
         let tariffs = Mutex<[String: OCPI230.Tariff]>([:])
         let deletedTariffs = Mutex<[String]>([])
@@ -421,47 +421,10 @@ import Testing
             return .ok(location)
         }
 
-        func getEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String) async throws -> OCPIReply<OCPI230.EVSE> {
-            throw OCPIError.notFound("EVSE")
-        }
-
-        func getConnector(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String
-        ) async throws -> OCPIReply<OCPI230.Connector> {
-            throw OCPIError.notFound("Connector")
-        }
-
         func putLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI230.Location) async throws -> OCPIReply<OCPINoData> {
             calls.withLock { $0.append("PUT location \(countryCode)/\(partyID)/\(locationID)") }
             locations.withLock { $0[locationID] = body }
             return .ok
-        }
-
-        func putEVSE(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI230.EVSE) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: an EVSE on its own")
-        }
-
-        func putConnector(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String, body: OCPI230.Connector
-        ) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a connector on its own")
-        }
-
-        func patchLocation(_ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, body: OCPI230.LocationPatch) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a PATCH")
-        }
-
-        func patchEVSE(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, body: OCPI230.EVSEPatch
-        ) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a PATCH")
-        }
-
-        func patchConnector(
-            _ context: OCPIRequestContext, countryCode: String, partyID: String, locationID: String, evseUID: String, connectorID: String,
-            body: OCPI230.ConnectorPatch
-        ) async throws -> OCPIReply<OCPINoData> {
-            throw OCPIError(.invalidRequest, "not expected: a PATCH")
         }
     }
 }

@@ -37,79 +37,21 @@ struct CPOVersions211: OCPI211.VersionsSender {
 }
 
 /// The Locations SENDER interface of 2.1.1: the same locations as 2.2.1's, converted.
-struct CPOLocations211: OCPI211.LocationsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let conversion = Conversion221To211()
+typealias CPOLocations211 = ConvertedLocations<OCPI211.Location>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-    }
-
-    private func key(_ id: String) -> ObjectKey {
-        ObjectKey(module: .locations, countryCode: party.countryCode, partyID: party.partyID, id: id)
-    }
-
-    func getLocations(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI211.Location> {
-        let filter = ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Location.self, conversion.convert)
-    }
-
-    private func location(_ id: String) async throws -> OCPI211.Location {
-        guard let location = try await objects.load(key(id), as: OCPI221.Location.self, recent: true) else {
-            throw OCPIError.notFound("Location \(id)")
-        }
-        return conversion.convert(location)
-    }
-
-    func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<OCPI211.Location> {
-        guard let reply = try await objects.converted(key(locationID), from: OCPI221.Location.self, conversion.convert) else {
-            throw OCPIError.notFound("Location \(locationID)")
-        }
-        return reply
-    }
-
-    private func evse(_ locationID: String, _ evseUID: String) async throws -> OCPI211.EVSE {
-        guard let evse = try await location(locationID).evses.first(where: { $0.uid.caseInsensitiveCompare(evseUID) == .orderedSame }) else {
-            throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)")
-        }
-        return evse
-    }
-
-    func getEVSE(_ context: OCPIRequestContext, locationID: String, evseUID: String) async throws -> OCPIReply<OCPI211.EVSE> {
-        .ok(try await evse(locationID, evseUID))
-    }
-
-    func getConnector(
-        _ context: OCPIRequestContext, locationID: String, evseUID: String, connectorID: String
-    ) async throws -> OCPIReply<OCPI211.Connector> {
-        guard let connector = try await evse(locationID, evseUID).connectors.first(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame }) else {
-            throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)")
-        }
-        return .ok(connector)
-    }
+extension ConvertedLocations: OCPI211.LocationsSender where Served == OCPI211.Location {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, Conversion221To211().convert) }
 }
 
+extension OCPI211.Location: ServedLocation {}
+extension OCPI211.EVSE: ServedEVSE {}
+extension OCPI211.Connector: ServedConnector {}
+
 /// The Tariffs SENDER interface of 2.1.1: the same tariffs as 2.2.1's, converted.
-struct CPOTariffs211: OCPI211.TariffsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let conversion = Conversion221To211()
+typealias CPOTariffs211 = ConvertedReads<OCPI221.Tariff, OCPI211.Tariff>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-    }
-
-    func getTariffs(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI211.Tariff> {
-        let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Tariff.self, conversion.convert)
-    }
+extension ConvertedReads: OCPI211.TariffsSender where Stored == OCPI221.Tariff, Served == OCPI211.Tariff {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, .each(Conversion221To211().convert)) }
 }
 
 /// 2.2.1 sessions as 2.1.1 has them: each embeds its location, which the store keeps apart, so
@@ -166,24 +108,12 @@ struct Sessions211: Sendable {
     }
 }
 
-/// The Sessions SENDER interface of 2.1.1: each eMSP's own sessions (as 2.2.1's), converted.
-struct CPOSessions211: OCPI211.SessionsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let sessions: Sessions211
+/// The Sessions SENDER interface of 2.1.1: each eMSP's own sessions (as 2.2.1's), converted a
+/// page at a time (`Sessions211`).
+typealias CPOSessions211 = ConvertedReads<OCPI221.Session, OCPI211.Session>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-        sessions = Sessions211(store: store)
-    }
-
-    func getSessions(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI211.Session> {
-        let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConvertedTogether(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.Session.self, sessions.convert)
-    }
+extension ConvertedReads: OCPI211.SessionsSender where Stored == OCPI221.Session, Served == OCPI211.Session {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, .together(Sessions211(store: store).convert)) }
 }
 
 /// 2.2.1 CDRs as 2.1.1 has them: 2.1.1 embeds a whole location where 2.2.1 embeds the few facts
@@ -260,24 +190,12 @@ struct CDRs211: Sendable {
     }
 }
 
-/// The CDRs SENDER interface of 2.1.1: each eMSP's own CDRs (as 2.2.1's), converted.
-struct CPOCDRs211: OCPI211.CDRsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let cdrs: CDRs211
+/// The CDRs SENDER interface of 2.1.1: each eMSP's own CDRs (as 2.2.1's), converted a page at
+/// a time (`CDRs211`).
+typealias CPOCDRs211 = ConvertedReads<OCPI221.CDR, OCPI211.CDR>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-        cdrs = CDRs211(store: store)
-    }
-
-    func getCDRs(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI211.CDR> {
-        let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConvertedTogether(filter, offset: offset, limit: limit, seek: context.seek, as: OCPI221.CDR.self, cdrs.convert)
-    }
+extension ConvertedReads: OCPI211.CDRsSender where Stored == OCPI221.CDR, Served == OCPI211.CDR {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, .together(CDRs211(store: store).convert)) }
 }
 
 /// The Tokens RECEIVER interface of 2.1.1: an eMSP pushes its tokens, which are stored as 2.2.1

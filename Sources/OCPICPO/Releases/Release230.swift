@@ -40,99 +40,29 @@ struct CPOVersions230: OCPI230.VersionsSender {
 }
 
 /// The Locations SENDER interface of 2.3.0: the same locations as 2.2.1's, converted.
-struct CPOLocations230: OCPI230.LocationsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let conversion = Conversion221To230()
+typealias CPOLocations230 = ConvertedLocations<OCPI230.Location>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-    }
-
-    private func key(_ id: String) -> ObjectKey {
-        ObjectKey(module: .locations, countryCode: party.countryCode, partyID: party.partyID, id: id)
-    }
-
-    func getLocations(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI230.Location> {
-        let filter = ObjectFilter(module: .locations, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Location.self, conversion.convert)
-    }
-
-    private func location(_ id: String) async throws -> OCPI230.Location {
-        guard let location = try await objects.load(key(id), as: OCPI221.Location.self, recent: true) else {
-            throw OCPIError.notFound("Location \(id)")
-        }
-        return conversion.convert(location)
-    }
-
-    func getLocation(_ context: OCPIRequestContext, locationID: String) async throws -> OCPIReply<OCPI230.Location> {
-        guard let reply = try await objects.converted(key(locationID), from: OCPI221.Location.self, conversion.convert) else {
-            throw OCPIError.notFound("Location \(locationID)")
-        }
-        return reply
-    }
-
-    private func evse(_ locationID: String, _ evseUID: String) async throws -> OCPI230.EVSE {
-        guard let evse = try await location(locationID).evses.first(where: { $0.uid.caseInsensitiveCompare(evseUID) == .orderedSame }) else {
-            throw OCPIError.notFound("EVSE \(evseUID) of location \(locationID)")
-        }
-        return evse
-    }
-
-    func getEVSE(_ context: OCPIRequestContext, locationID: String, evseUID: String) async throws -> OCPIReply<OCPI230.EVSE> {
-        .ok(try await evse(locationID, evseUID))
-    }
-
-    func getConnector(
-        _ context: OCPIRequestContext, locationID: String, evseUID: String, connectorID: String
-    ) async throws -> OCPIReply<OCPI230.Connector> {
-        guard let connector = try await evse(locationID, evseUID).connectors.first(where: { $0.id.caseInsensitiveCompare(connectorID) == .orderedSame }) else {
-            throw OCPIError.notFound("Connector \(connectorID) of EVSE \(evseUID) of location \(locationID)")
-        }
-        return .ok(connector)
-    }
+extension ConvertedLocations: OCPI230.LocationsSender where Served == OCPI230.Location {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, Conversion221To230().convert) }
 }
 
+extension OCPI230.Location: ServedLocation {}
+extension OCPI230.EVSE: ServedEVSE {}
+extension OCPI230.Connector: ServedConnector {}
+
 /// The Tariffs SENDER interface of 2.3.0: the same tariffs as 2.2.1's, converted.
-struct CPOTariffs230: OCPI230.TariffsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let conversion = Conversion221To230()
+typealias CPOTariffs230 = ConvertedReads<OCPI221.Tariff, OCPI230.Tariff>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-    }
-
-    func getTariffs(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI230.Tariff> {
-        let filter = ObjectFilter(module: .tariffs, party: party, dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Tariff.self, conversion.convert)
-    }
+extension ConvertedReads: OCPI230.TariffsSender where Stored == OCPI221.Tariff, Served == OCPI230.Tariff {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, .each(Conversion221To230().convert)) }
 }
 
 /// The Sessions SENDER interface of 2.3.0: each eMSP's own sessions (as 2.2.1's), converted;
 /// charging preferences as 2.2.1 answers them.
-struct CPOSessions230: OCPI230.SessionsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let conversion = Conversion221To230()
+typealias CPOSessions230 = ConvertedReads<OCPI221.Session, OCPI230.Session>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-    }
-
-    func getSessions(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI230.Session> {
-        let filter = ObjectFilter(module: .sessions, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.Session.self, conversion.convert)
-    }
+extension ConvertedReads: OCPI230.SessionsSender where Stored == OCPI221.Session, Served == OCPI230.Session {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, .each(Conversion221To230().convert)) }
 
     func putChargingPreferences(
         _ context: OCPIRequestContext, sessionID: String, body: OCPI230.ChargingPreferences
@@ -143,22 +73,10 @@ struct CPOSessions230: OCPI230.SessionsSender {
 }
 
 /// The CDRs SENDER interface of 2.3.0: each eMSP's own CDRs (as 2.2.1's), converted.
-struct CPOCDRs230: OCPI230.CDRsSender {
-    let objects: StoredObjects
-    let party: PartyIdentity
-    let conversion = Conversion221To230()
+typealias CPOCDRs230 = ConvertedReads<OCPI221.CDR, OCPI230.CDR>
 
-    init(store: SQLStore, party: PartyIdentity) {
-        objects = StoredObjects(store: store)
-        self.party = party
-    }
-
-    func getCDRs(
-        _ context: OCPIRequestContext, dateFrom: OCPIDateTime?, dateTo: OCPIDateTime?, offset: Int, limit: Int
-    ) async throws -> OCPIPage<OCPI230.CDR> {
-        let filter = ObjectFilter(module: .cdrs, party: party, owners: owners(of: context), dateFrom: dateFrom, dateTo: dateTo)
-        return try await objects.pageConverted(filter, offset: offset, limit: limit, seek: context.seek, from: OCPI221.CDR.self, conversion.convert)
-    }
+extension ConvertedReads: OCPI230.CDRsSender where Stored == OCPI221.CDR, Served == OCPI230.CDR {
+    init(store: SQLStore, party: PartyIdentity) { self.init(store: store, party: party, .each(Conversion221To230().convert)) }
 }
 
 /// The Tokens RECEIVER interface of 2.3.0: an eMSP pushes its tokens, which are stored as 2.2.1
