@@ -129,6 +129,7 @@ let package = Package(
             dependencies: [
                 "OCPIRuntime",
                 "OCPIServer",
+                "OCPINIOExecutor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -183,10 +184,17 @@ let package = Package(
             path: "Sources/OCPINIOClient"
         ),
         // Storage: SQLite (embedded default) and PostgreSQL (several instances), one SQL code path.
+        // Swift concurrency's task executor on a NIO event loop, for the stacks and the store.
+        .target(
+            name: "OCPINIOExecutor",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/OCPINIOExecutor"
+        ),
         .target(
             name: "OCPIStore",
             dependencies: [
                 "OCPIRuntime",
+                "OCPINIOExecutor",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -202,7 +210,7 @@ let package = Package(
             name: "OCPICPO",
             dependencies: [
                 "OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIAsyncHTTPClient",
-                "OCPINIOClient", "OCPIStore", "OCPITariffs",
+                "OCPINIOClient", "OCPINIOExecutor", "OCPIStore", "OCPITariffs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -313,7 +321,7 @@ let package = Package(
         .testTarget(
             name: "OCPICPOTests",
             dependencies: [
-                "OCPICPO", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221",
+                "OCPICPO", "OCPIConversions", "OCPIServer", "OCPINIOServer", "OCPINIOExecutor", "OCPIHummingbird", "OCPIAsyncHTTPClient", "OCPINIOClient", "OCPIStore", "OCPI221",
                 "OCPI230", "OCPIRuntime", "OCPITestSupport", "ocpi-cpo", "ocpi-check",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -6,6 +6,7 @@ import NIOExtras
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import OCPINIOExecutor
 import OCPIRuntime
 import OCPIServer
 import ServiceLifecycle
@@ -656,28 +657,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         // Logged and counted as any request no route took, under the path `-`.
         let error = OCPIError(.invalidParameter, "The request is not valid HTTP/1.1")
         refuseAndStop(Pending(nil, refusal: error), context)
-    }
-}
-
-/// Swift's task executor over one NIO event loop: a route's task, and every nonisolated async
-/// function it calls, runs on the connection's own thread.
-///
-/// Without it, a task started from the handler runs on the global executor; in `ocpi-cpo` that
-/// is NIO's event loops too (`unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`),
-/// but NIO runs those jobs as the loop's serial executor, so each call into a nonisolated async
-/// function (SQLKit's, ours) went back through the loop's queue to reach the generic executor:
-/// a loop tick per call, about 7% of a request for one location.
-public final class EventLoopTaskExecutor: TaskExecutor {
-    public let eventLoop: any EventLoop
-
-    public init(_ eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-    }
-
-    public func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        eventLoop.execute { job.runSynchronously(on: executor) }
     }
 }
 

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import OCPINIOClient
+import OCPINIOExecutor
 import OCPINIOServer
 import OCPIRuntime
 import OCPITestSupport

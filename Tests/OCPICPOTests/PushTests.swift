@@ -4,6 +4,7 @@ import NIOPosix
 import OCPI221
 @testable import OCPICPO
 import OCPIHummingbird
+import OCPINIOExecutor
 import OCPINIOServer
 import OCPIRuntime
 import OCPIServer

@@ -9,6 +9,7 @@ import NIOPosix
 import OCPI221
 import OCPIAsyncHTTPClient
 import OCPINIOClient
+import OCPINIOExecutor
 import OCPINIOServer
 import OCPIRuntime
 import OCPIServer
