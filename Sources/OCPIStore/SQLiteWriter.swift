@@ -5,9 +5,12 @@ import OCPINIOExecutor
 import SQLKit
 import SQLiteKit
 
-/// The one connection that writes an SQLite store, taken in turns: a write holds it from its
-/// first statement until its task has seen the last result (a transaction across all of its
-/// statements), so that no other task's statement runs inside another's transaction.
+/// The one connection that writes an SQLite store, taken in turns (`WriterTurns`): a
+/// transaction has it alone from its BEGIN until its task has seen the COMMIT, so that no other
+/// task's statement runs inside it; single statements outside a transaction share it, each its
+/// own transaction, queued back to back on the connection's thread. Holding the writer alone
+/// for every statement made each write wait for the one before it to come back to its task:
+/// half the rate of PUT token (docs/PERFORMANCE.md).
 ///
 /// The connection, and every task while it holds the writer, run on an event loop of the
 /// writer's own. On the server's loops, which answer HTTP, the holder resumed after each
@@ -19,7 +22,7 @@ final class SQLiteWriter: Sendable {
     let connection: SQLiteConnection
     private let loop: MultiThreadedEventLoopGroup
     private let executor: EventLoopTaskExecutor
-    private let turns = AsyncSemaphore(1)
+    private let turns = WriterTurns()
 
     private init(connection: SQLiteConnection, loop: MultiThreadedEventLoopGroup) {
         self.connection = connection
@@ -43,15 +46,57 @@ final class SQLiteWriter: Sendable {
     /// before anything else can write.
     var database: any SQLDatabase { connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil) }
 
-    /// Runs `body` with the writer to itself, on the writer's loop.
-    func withTurn<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    /// Runs `body` on the writer's loop with the writer to itself (`alone`: a transaction) or
+    /// shared with other single statements.
+    func withTurn<T: Sendable>(alone: Bool, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(executor) {
-            try await turns.withPermit { try await body(database) }
+            await turns.enter(alone: alone)
+            do {
+                let result = try await body(database)
+                await turns.leave(alone: alone)
+                return result
+            } catch {
+                await turns.leave(alone: alone)
+                throw error
+            }
         }
     }
 
     func close() async throws {
         try await connection.close().get()
         try await loop.shutdownGracefully()
+    }
+}
+
+/// Who may use the writer now: any number of single statements, or one transaction. Waiters are
+/// let in in the order they came, so a transaction waits only for the statements before it and
+/// the statements after it wait for it.
+actor WriterTurns {
+    private var statements = 0
+    private var transaction = false
+    private var waiting: [(alone: Bool, turn: CheckedContinuation<Void, Never>)] = []
+
+    func enter(alone: Bool) async {
+        if waiting.isEmpty, mayEnter(alone: alone) {
+            take(alone: alone)
+            return
+        }
+        await withCheckedContinuation { waiting.append((alone, $0)) }
+    }
+
+    func leave(alone: Bool) {
+        if alone { transaction = false } else { statements -= 1 }
+        while let next = waiting.first, mayEnter(alone: next.alone) {
+            take(alone: next.alone)
+            waiting.removeFirst().turn.resume()
+        }
+    }
+
+    private func mayEnter(alone: Bool) -> Bool {
+        !transaction && (!alone || statements == 0)
+    }
+
+    private func take(alone: Bool) {
+        if alone { transaction = true } else { statements += 1 }
     }
 }

@@ -177,7 +177,8 @@ enum StoreBackend: Sendable {
     ///
     /// On SQLite a write takes its turn at the writer (`SQLiteWriter`): the one connection's
     /// statements would otherwise run inside another task's transaction.
-    func withDatabase<T: Sendable>(reading: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    /// `alone`: the writer is not shared with other statements meanwhile (a transaction's).
+    func withDatabase<T: Sendable>(reading: Bool = false, alone: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         // Inside a transaction every statement, a read too, sees and joins its writes.
         if let transaction = Self.transactionDatabase { return try await body(transaction) }
         switch self {
@@ -189,7 +190,7 @@ enum StoreBackend: Sendable {
             if reading, let reader = readers.next() {
                 return try await body(reader.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
             }
-            return try await writer.withTurn(body)
+            return try await writer.withTurn(alone: alone, body)
         case .postgres(let client, _, let wait):
             return try await PostgresLease.withConnection(client, within: wait) { connection in
                 try await body(reading ? PostgresDirectDatabase(connection: connection) : connection.sql(queryLogLevel: nil))
@@ -205,7 +206,7 @@ enum StoreBackend: Sendable {
     /// writer is exclusive anyway), for schema migrations.
     func transaction<T: Sendable>(exclusive: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         if let transaction = Self.transactionDatabase { return try await body(transaction) }
-        return try await withDatabase { database in
+        return try await withDatabase(alone: true) { database in
             if dialect == .sqlite, exclusive {
                 // Migrations: another instance migrating holds the file until it is done.
                 try await Self.retryingWhileBusy(for: .seconds(120)) { try await database.raw("BEGIN IMMEDIATE").run() }

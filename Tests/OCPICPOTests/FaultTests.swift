@@ -33,32 +33,42 @@ final class WriteCount: Sendable {
         // Two writers; the server is killed while they write, once it has acknowledged some
         // (counted, not timed: a loaded machine writes slowly).
         let written = WriteCount()
-        let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
+        // Each writer's acknowledged ids, and how its last write ended when that was not the kill
+        // (a refusal or a timeout before it), so that a run with too few writes says why.
+        let outcomes = try await withThrowingTaskGroup(of: (done: [String], stop: String?).self) { group in
             for writer in 0..<2 {
                 group.addTask {
                     var done: [String] = []
                     for index in 0..<10_000 {
                         var tariff = template
                         tariff.id = "W\(writer)-\(index)"
-                        guard let response = try? await send("PUT", "http://127.0.0.1:\(port)/admin/2.2.1/tariffs/\(tariff.id)", authorization: "Bearer admin",
-                                                             body: String(decoding: tariff.jsonBytes(), as: UTF8.self)),
-                            response.status == 201
-                        else { return done }
+                        let response: RawResponse
+                        do {
+                            response = try await send("PUT", "http://127.0.0.1:\(port)/admin/2.2.1/tariffs/\(tariff.id)", authorization: "Bearer admin",
+                                                      body: String(decoding: tariff.jsonBytes(), as: UTF8.self))
+                        } catch {
+                            return (done, "writer \(writer), write \(index): \(error)")
+                        }
+                        guard response.status == 201 else {
+                            return (done, "writer \(writer), write \(index): HTTP \(response.status) \(String(response.text.prefix(300)))")
+                        }
                         done.append(tariff.id)
                         written.add()
                     }
-                    return done
+                    return (done, nil)
                 }
             }
             group.addTask {
                 let deadline = ContinuousClock.now + .seconds(60)
                 while written.value < 50, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                 _ = try await server.stop(signal: SIGKILL)
-                return []
+                return ([], nil)
             }
-            return try await group.reduce(into: [String]()) { $0 += $1 }
+            return try await group.reduce(into: [(done: [String], stop: String?)]()) { $0.append($1) }
         }
-        #expect(acknowledged.count > 10, "the load ran before the kill (\(acknowledged.count) writes)")
+        let acknowledged = outcomes.flatMap(\.done)
+        let stops = outcomes.compactMap(\.stop)
+        #expect(acknowledged.count > 10, "the load ran before the kill (\(acknowledged.count) writes; the writers stopped at: \(stops))")
 
         let store = try await SQLStore.open(location)
         let stored = Set(try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 100_000).objects.map(\.key.id))

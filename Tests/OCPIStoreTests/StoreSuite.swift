@@ -377,6 +377,39 @@ import Testing
     /// Objects converted for a partner on another release: each stored version is converted
     /// once per tag, a page of unchanged objects is spliced from what was kept, and a write gives
     /// the changed object its new conversion at once (its revision is another version).
+    /// Single writes run side by side, but never inside another task's transaction: a write sent
+    /// while a transaction is open waits for it, and survives its rollback. Writes sent together
+    /// outside a transaction all land.
+    @Test(arguments: TestDatabase.all)
+    func aWriteSentDuringATransactionIsNotPartOfIt(_ database: TestDatabase) async throws {
+        struct Abandoned: Error {}
+        try await Self.withStore(database) { store, _ async throws in
+            let opened = Mutex(false)
+            async let transaction: Void = {
+                do {
+                    try await store.transaction {
+                        try await store.put(Self.object("IN-TX"))
+                        opened.withLock { $0 = true }
+                        try await Task.sleep(for: .milliseconds(300))
+                        throw Abandoned()
+                    }
+                } catch is Abandoned {}
+            }()
+            while !opened.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            try await store.put(Self.object("BESIDE"))
+            try await transaction
+            #expect(try await store.get(Self.object("IN-TX").key) == nil, "the transaction was rolled back")
+            #expect(try await store.get(Self.object("BESIDE").key) != nil, "the write beside it was not rolled back with it")
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<50 { group.addTask { try await store.put(Self.object("MANY-\(index)")) } }
+                try await group.waitForAll()
+            }
+            let many = try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 100).objects.filter { $0.key.id.hasPrefix("MANY-") }
+            #expect(many.count == 50)
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func convertedObjectsAreConvertedOncePerVersion(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, _ async throws in

@@ -64,10 +64,11 @@ start_push_receiver() {
 
 # The first with token A `bench-token-a`, the others `bench-token-a-01`...: the bench eMSP
 # answers each as a party of its own (DE/B01...).
+# Their log lines go to $work/register.log, shown when a registration fails.
 register_partners() {
-    local bin=$1 database=$2 emsp_port=$3 count=$4 n
-    "$bin" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token bench-token-a --database "$database" >/dev/null
-    for n in $(seq -w 1 $((count - 1))); do
-        "$bin" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token "bench-token-a-$n" --database "$database" >/dev/null
+    local bin=$1 database=$2 emsp_port=$3 count=$4 token
+    for token in bench-token-a $(seq -f 'bench-token-a-%02g' 1 $((count - 1))); do
+        "$bin" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" --token "$token" --database "$database" \
+            >/dev/null 2>>"$work/register.log" || { cat "$work/register.log" >&2; echo "$bench_name: registering $token failed" >&2; exit 1; }
     done
 }
