@@ -19,6 +19,19 @@ import Testing
         return (allowed, nil)
     }
 
+    /// A CPO with quick charge points and one eMSP registered with it, for `body`.
+    static func withEMSP(_ body: (CPOPeer, EMSPInbox) async throws -> Void) async throws {
+        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
+        let inbox = EMSPInbox()
+        let emsp = try EMSPPeer(inbox: inbox)
+        try await cpo.run {
+            try await emsp.run {
+                _ = try await PushTests.register(emsp, with: cpo)
+                try await body(cpo, inbox)
+            }
+        }
+    }
+
     static func token(_ uid: String, whitelist: WhitelistType) -> Token {
         var token = CommandFlowTests.driver
         token.uid = uid
@@ -27,27 +40,21 @@ import Testing
     }
 
     @Test func anUnknownTokenIsAuthorizedByItsEMSPAndTheSessionRecordsIt() async throws {
-        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
-        let inbox = EMSPInbox()
-        let emsp = try EMSPPeer(inbox: inbox)
-        try await cpo.run {
-            try await emsp.run {
-                _ = try await PushTests.register(emsp, with: cpo)
-                await inbox.issue(Self.token("CARD-1", whitelist: .never))
-                let (allowed, sessionID) = try await Self.present(cpo, "CARD-1")
-                #expect(allowed == "ALLOWED")
-                let id = try #require(sessionID)
-                #expect(await inbox.calls.contains("POST authorize CARD-1"))
-                try await CommandFlowTests.eventually("the session at the eMSP") { await inbox.sessions[id] != nil }
-                let session = try #require(await inbox.sessions[id])
-                #expect(session.authMethod == .authRequest)
-                #expect(session.authorizationReference == "AUTH-CARD-1")
-                #expect(session.cdrToken.uid == "CARD-1")
+        try await Self.withEMSP { cpo, inbox in
+        await inbox.issue(Self.token("CARD-1", whitelist: .never))
+        let (allowed, sessionID) = try await Self.present(cpo, "CARD-1")
+        #expect(allowed == "ALLOWED")
+        let id = try #require(sessionID)
+        #expect(await inbox.calls.contains("POST authorize CARD-1"))
+        try await CommandFlowTests.eventually("the session at the eMSP") { await inbox.sessions[id] != nil }
+        let session = try #require(await inbox.sessions[id])
+        #expect(session.authMethod == .authRequest)
+        #expect(session.authorizationReference == "AUTH-CARD-1")
+        #expect(session.cdrToken.uid == "CARD-1")
 
-                let (refused, none) = try await Self.present(cpo, "NOBODY-KNOWS", evse: "UTR-STATION-2")
-                #expect(refused == "NOT_ALLOWED")
-                #expect(none == nil)
-            }
+        let (refused, none) = try await Self.present(cpo, "NOBODY-KNOWS", evse: "UTR-STATION-2")
+        #expect(refused == "NOT_ALLOWED")
+        #expect(none == nil)
         }
     }
 
@@ -57,39 +64,33 @@ import Testing
     /// treated. The answer the CPO took is valid 2.2.1 (the generated routes sent it), so only
     /// the party refuses it; the eMSP's own token still starts a session, owned by its party.
     @Test func anAnswerNamingAnotherPartysTokenStartsNoSession() async throws {
-        let cpo = try await CPOPeer.open(simulator: CommandFlowTests.fast)
-        let inbox = EMSPInbox()
-        let emsp = try EMSPPeer(inbox: inbox)
-        try await cpo.run {
-            try await emsp.run {
-                _ = try await PushTests.register(emsp, with: cpo)
-                for (uid, country, party) in [("STOLEN-1", "NL", "OTH"), ("STOLEN-2", "DE", "OTH")] {
-                    var foreign = Self.token(uid, whitelist: .never)
-                    foreign.countryCode = country
-                    foreign.partyID = party
-                    #expect(foreign.validate().isEmpty, "\(foreign.validate())")
-                    await inbox.issue(foreign)
-                }
-                await inbox.issue(Self.token("OWN-1", whitelist: .never))
+        try await Self.withEMSP { cpo, inbox in
+        for (uid, country, party) in [("STOLEN-1", "NL", "OTH"), ("STOLEN-2", "DE", "OTH")] {
+            var foreign = Self.token(uid, whitelist: .never)
+            foreign.countryCode = country
+            foreign.partyID = party
+            #expect(foreign.validate().isEmpty, "\(foreign.validate())")
+            await inbox.issue(foreign)
+        }
+        await inbox.issue(Self.token("OWN-1", whitelist: .never))
 
-                for (uid, evse) in [("STOLEN-1", "UTR-STATION-1"), ("STOLEN-2", "UTR-STATION-2")] {
-                    let stolen = try await Self.present(cpo, uid, evse: evse)
-                    #expect(await inbox.calls.contains("POST authorize \(uid)"), "the eMSP was asked")
-                    #expect(stolen.allowed == "NOT_ALLOWED" && stolen.sessionID == nil, "\(uid): \(stolen)")
-                }
-                let owners = try await cpo.server.store.list(ObjectFilter(module: .sessions), offset: 0, limit: 10).objects.map(\.owner)
-                #expect(owners.isEmpty, "no session under another party")
+        for (uid, evse) in [("STOLEN-1", "UTR-STATION-1"), ("STOLEN-2", "UTR-STATION-2")] {
+            let stolen = try await Self.present(cpo, uid, evse: evse)
+            #expect(await inbox.calls.contains("POST authorize \(uid)"), "the eMSP was asked")
+            #expect(stolen.allowed == "NOT_ALLOWED" && stolen.sessionID == nil, "\(uid): \(stolen)")
+        }
+        let owners = try await cpo.server.store.list(ObjectFilter(module: .sessions), offset: 0, limit: 10).objects.map(\.owner)
+        #expect(owners.isEmpty, "no session under another party")
 
-                let own = try await Self.present(cpo, "OWN-1", evse: "UTR-STATION-3")
-                #expect(own.allowed == "ALLOWED")
-                let id = try #require(own.sessionID)
-                let stored = try #require(try await cpo.server.store.get(ObjectKey(module: .sessions, countryCode: "NL", partyID: "SOC", id: id)))
-                #expect(stored.owner == "DE/MSP")
-                try await CommandFlowTests.eventually("the session at the eMSP") { await inbox.sessions[id] != nil }
-                let pushed = try #require(await inbox.sessions[id])
-                #expect(pushed.validate().isEmpty && pushed.cdrToken.uid == "OWN-1", "\(pushed.validate())")
-                #expect(await inbox.sessions.count == 1, "only its own session was pushed")
-            }
+        let own = try await Self.present(cpo, "OWN-1", evse: "UTR-STATION-3")
+        #expect(own.allowed == "ALLOWED")
+        let id = try #require(own.sessionID)
+        let stored = try #require(try await cpo.server.store.get(ObjectKey(module: .sessions, countryCode: "NL", partyID: "SOC", id: id)))
+        #expect(stored.owner == "DE/MSP")
+        try await CommandFlowTests.eventually("the session at the eMSP") { await inbox.sessions[id] != nil }
+        let pushed = try #require(await inbox.sessions[id])
+        #expect(pushed.validate().isEmpty && pushed.cdrToken.uid == "OWN-1", "\(pushed.validate())")
+        #expect(await inbox.sessions.count == 1, "only its own session was pushed")
         }
     }
 
