@@ -13,7 +13,7 @@ import Testing
         "OCPIRuntime": ["HTTPTypes"],
         "OCPIServer": ["OCPIRuntime", "OCPI211", "OCPI221", "OCPI230", "HTTPTypes", "Crypto", "Logging", "CoreMetrics"],
         "OCPINIOServer": [
-            "OCPIRuntime", "OCPIServer", "HTTPTypes", "Logging", "NIOCore", "NIOPosix", "NIOHTTP1", "NIOExtras", "NIOSSL",
+            "OCPIRuntime", "OCPIServer", "OCPINIOExecutor", "HTTPTypes", "Logging", "NIOCore", "NIOPosix", "NIOHTTP1", "NIOExtras", "NIOSSL",
             "ServiceLifecycle", "UnixSignals",
         ],
         "OCPIHummingbird": ["OCPIRuntime", "OCPIServer", "HTTPTypes", "Logging", "Hummingbird", "NIOCore"],
