@@ -209,15 +209,10 @@ import_part() {
     target "$backend: import of $size with peak RSS < $import_target_rss_mb MB" "$((rss_mb < import_target_rss_mb ? 1 : 0))" "$rss_mb MB"
 }
 
-# A free loopback port from the kernel.
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() {  # until anything answers HTTP at $1
-    for _ in $(seq 1 600); do
-        [[ $(curl -s -o /dev/null -w '%{http_code}' "$1") != 000 ]] && return 0
-        sleep 0.1
-    done
-    echo "bench-scale: nothing answers at $1" >&2; exit 1
-}
+# free_port and wait_for (a server opening a million locations may take a minute to answer).
+bench_name=bench-scale
+source scripts/bench/lib.sh
+wait_long() { wait_for "$1" 60; }
 # serve DATABASE PORT LOG: starts `ocpi-cpo serve`; its pid goes to $served.
 serve() {
     "$bin/ocpi-cpo" serve --port "$2" --database "$1" --admin-token bench-admin-token --no-demo-data \
@@ -248,14 +243,14 @@ serve_part() {
     python3 scripts/bench/emsp.py "$emsp_port" "$work/token-b" >"$work/emsp.log" 2>&1 &
     emsp_pid=$!
     pids+=("$emsp_pid")
-    wait_for "http://127.0.0.1:$port_a/ocpi/versions"
-    wait_for "http://127.0.0.1:$emsp_port/versions"
+    wait_long "http://127.0.0.1:$port_a/ocpi/versions"
+    wait_long "http://127.0.0.1:$emsp_port/versions"
     rm -f "$work/token-b"
     timeout "$timeout_seconds" "$bin/ocpi-cpo" parties register --versions-url "http://127.0.0.1:$emsp_port/versions" \
         --token bench-token-a --database "$database" >"$work/register.log" 2>&1 || { cat "$work/register.log" >&2; exit 1; }
     token="Token $(printf %s "$(cat "$work/token-b")" | base64 -w0)"
     serve "$database" "$port_b" "$work/serve-b.log"; pid_b=$served
-    wait_for "http://127.0.0.1:$port_b/ocpi/versions"
+    wait_long "http://127.0.0.1:$port_b/ocpi/versions"
 
     local a="http://127.0.0.1:$port_a/ocpi/cpo/2.2.1/locations" b="http://127.0.0.1:$port_b/ocpi/cpo/2.2.1/locations"
     local last=$((size - 50)) first_ms cold_ms linked_ms other_ms p90 crawl_seconds pages objects last_url peak_kb
@@ -424,11 +419,11 @@ fanout_part() {
     emsp_pid=$!
     pids+=("$emsp_pid")
     serve "$database" "$port_a" "$work/fanout-a.log"; pid_a=$served
-    wait_for "http://127.0.0.1:$port_a/ocpi/versions"
+    wait_long "http://127.0.0.1:$port_a/ocpi/versions"
     push_tid_a=$(push_thread "$pid_a")
     set_push_nice "$push_tid_a"
-    wait_for "http://127.0.0.1:$emsp_port/versions"
-    wait_for "http://127.0.0.1:$push_port/"
+    wait_long "http://127.0.0.1:$emsp_port/versions"
+    wait_long "http://127.0.0.1:$push_port/"
 
     # The receiver must not be what limits the pushes: its rate for one partner's PATCHes on
     # 16 connections (the pusher's most), against what the run offers (changes x partners a second).
@@ -555,7 +550,7 @@ LUA
 
     if [[ $backend == postgres ]]; then
         serve "$database" "$port_b" "$work/fanout-b.log"; pid_b=$served
-        wait_for "http://127.0.0.1:$port_b/ocpi/versions"
+        wait_long "http://127.0.0.1:$port_b/ocpi/versions"
         set_push_nice "$(push_thread "$pid_b")"
         # A holds every partner's lease (it served them alone). Half of them go to B: A is
         # frozen (SIGSTOP) while their leases are let go in the store (as if A had stopped
@@ -570,7 +565,7 @@ LUA
         sleep 3
         local leases
         leases=$(fanout_leases)
-        wait_for "http://127.0.0.1:$balancer_port/ocpi/versions"
+        wait_long "http://127.0.0.1:$balancer_port/ocpi/versions"
         printf '   partners served by each instance: %s\n' "$leases"
         fanout_record "$backend" two-leases "$leases"
         : >"$work/balanced.log"

@@ -22,6 +22,7 @@ connections=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
 bench_name=bench-server
 source scripts/bench/lib.sh
+bench_work
 for tool in wrk curl python3 "$nginx_bin"; do
     command -v "$tool" >/dev/null || { echo "bench-server: $tool is missing (apt-get install wrk nginx-light curl python3)" >&2; exit 2; }
 done

@@ -1,27 +1,32 @@
-# What scripts/bench-server.sh and scripts/bench/paced-patch.sh share; sourced, not run. The
-# caller sets `bench_name` (for messages and the work directory's name) before sourcing it.
-# It makes `$work` (removed on exit, with every process in `pids` killed) and defines:
+# What the benchmark scripts share; sourced, not run. The caller sets `bench_name` (for messages
+# and the work directory's name) before sourcing it. Sourcing defines, and does nothing else:
+#   bench_work                  makes `$work`, removed on exit with every process in `pids` killed
+#                               (bench-server.sh, paced-patch.sh; bench-scale.sh has its own)
 #   free_port                   a free loopback port from the kernel
-#   wait_for URL                until anything answers HTTP at URL (exits 1 after 10 s)
+#   wait_for URL [SECONDS]      until anything answers HTTP at URL (exits 1 after SECONDS, 10)
 #   wrk_summary                 wrk --latency output on stdin -> "requests/s p50_ms p99_ms errors"
 #   start_cpo BIN PORT DB LOG [serve flags...]    ocpi-cpo serve in the background (pid in cpo_started)
 #   start_push_receiver PORT    nginx at nice 19 answering every push with status 1000
 #   register_partners BIN DB EMSP_PORT COUNT      the bench eMSP registered as COUNT partners
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 admin="Bearer bench-admin-token"
-work=$(mktemp -d "/tmp/ocpi-$bench_name.XXXXXX")
-pids=()
-cleanup() {
+
+bench_work() {
+    work=$(mktemp -d "/tmp/ocpi-$bench_name.XXXXXX")
+    pids=()
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     rm -rf "$work"
 }
-trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 wait_for() {
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 $(( ${2:-10} * 20 ))); do
         [[ $(curl -s -o /dev/null -w '%{http_code}' "$1") != 000 ]] && return 0
         sleep 0.05
     done

@@ -24,6 +24,7 @@ duration=${BENCH_DURATION:-20}
 [[ -x $bin ]] || { echo "paced-patch: no binary at $bin (BENCH_BIN)" >&2; exit 2; }
 bench_name=paced-patch
 source scripts/bench/lib.sh
+bench_work
 
 one_port=$(free_port) fifty_port=$(free_port) emsp_port=$(free_port) push_port=$(free_port)
 one_db="$work/one.sqlite" fifty_db="$work/fifty.sqlite"
