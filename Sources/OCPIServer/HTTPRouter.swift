@@ -122,8 +122,9 @@ public struct HTTPRouter: Sendable {
     /// the pattern that ends here. Fixed segments are tried before `{name}` ones, and each kind
     /// in the order its patterns were added.
     private struct Node: Sendable {
-        var fixed: [(segment: [UInt8], node: Node)] = []
-        var parameters: [(name: String, node: Node)] = []
+        var fixed: [(key: [UInt8], node: Node)] = []
+        /// `{name}` segments, by name.
+        var named: [(key: String, node: Node)] = []
         var handlers: [HTTPRequest.Method: Handler] = [:]
 
         /// Adds `handler` for `method` at the end of `segments`, replacing one there before.
@@ -134,23 +135,23 @@ public struct HTTPRouter: Sendable {
             }
             let rest = segments.dropFirst()
             if first.hasPrefix("{"), first.hasSuffix("}"), first.count >= 2 {
-                let name = String(first.dropFirst().dropLast())
-                if let index = parameters.firstIndex(where: { $0.name == name }) {
-                    parameters[index].node.insert(rest, method, handler)
-                } else {
-                    var node = Node()
-                    node.insert(rest, method, handler)
-                    parameters.append((name, node))
-                }
+                Self.insert(rest, method, handler, below: String(first.dropFirst().dropLast()), in: &named)
             } else {
-                let bytes = Array(first.utf8)
-                if let index = fixed.firstIndex(where: { $0.segment == bytes }) {
-                    fixed[index].node.insert(rest, method, handler)
-                } else {
-                    var node = Node()
-                    node.insert(rest, method, handler)
-                    fixed.append((bytes, node))
-                }
+                Self.insert(rest, method, handler, below: Array(first.utf8), in: &fixed)
+            }
+        }
+
+        /// `insert` into the child of `children` at `key`, made when there is none.
+        private static func insert<Key: Equatable>(
+            _ segments: ArraySlice<Substring>, _ method: HTTPRequest.Method, _ handler: @escaping Handler, below key: Key,
+            in children: inout [(key: Key, node: Node)]
+        ) {
+            if let index = children.firstIndex(where: { $0.key == key }) {
+                children[index].node.insert(segments, method, handler)
+            } else {
+                var node = Node()
+                node.insert(segments, method, handler)
+                children.append((key, node))
             }
         }
 
@@ -175,11 +176,11 @@ public struct HTTPRouter: Sendable {
             var end = first
             while end < path.count, path[end] != UInt8(ascii: "/") { end += 1 }
             let part = UnsafeBufferPointer(rebasing: path[first..<end])
-            for child in fixed where child.segment.count == part.count && child.segment.elementsEqual(part) {
+            for child in fixed where child.key.count == part.count && child.key.elementsEqual(part) {
                 if let handler = child.node.find(path, from: end, method, &parameters, allowed: &allowed) { return handler }
             }
-            for child in self.parameters {
-                parameters.append((child.name, first..<end))
+            for child in named {
+                parameters.append((child.key, first..<end))
                 if let handler = child.node.find(path, from: end, method, &parameters, allowed: &allowed) { return handler }
                 parameters.removeLast()
             }
