@@ -93,12 +93,10 @@ public struct TokenAuthorizer: Sendable {
                     return try await ask230(connection, uid: uid, type: type, location: location, of: partner)
                 }
                 let info = try await OCPI221.TokensSenderClient(connection: connection).postAuthorize(tokenUID: uid, type: type, body: location)
-                // As in 2.3.0: a token of a party this eMSP does not hold would start a session
-                // of another eMSP's on this one's word.
-                guard partner.party.owns(countryCode: info.token.countryCode, partyID: info.token.partyID) else {
-                    throw ForeignToken(party: "\(info.token.countryCode)/\(info.token.partyID)")
-                }
-                return Decision(allowed: info.allowed, token: info.token, authMethod: .authRequest, authorizationReference: info.authorizationReference)
+                return Decision(
+                    allowed: info.allowed, token: try Self.owned(info.token, by: partner), authMethod: .authRequest,
+                    authorizationReference: info.authorizationReference
+                )
             } catch let error as OCPIClientError where error.httpStatus == 404 || error.statusCode == 2004 {
                 continue  // Not this eMSP's token.
             } catch {
@@ -113,6 +111,15 @@ public struct TokenAuthorizer: Sendable {
     struct ForeignToken: Error, CustomStringConvertible {
         let party: String
         var description: String { "the answer names a token of \(party), which the partner does not hold" }
+    }
+
+    /// `token`, the one an eMSP's answer names, if it is of a party the eMSP holds: a token of
+    /// another party would start a session of another eMSP's on this one's word.
+    private static func owned(_ token: OCPI221.Token, by partner: PartnerRecord) throws -> OCPI221.Token {
+        guard partner.party.owns(countryCode: token.countryCode, partyID: token.partyID) else {
+            throw ForeignToken(party: "\(token.countryCode)/\(token.partyID)")
+        }
+        return token
     }
 
     /// Asks a 2.3.0 eMSP in its release: the kind of token and the location converted to 2.3.0
@@ -133,10 +140,7 @@ public struct TokenAuthorizer: Sendable {
             tokenUID: uid, type: toPartner.convert(type), body: location.map(toPartner.convert)
         )
         let info = fromPartner.convert(answer)
-        guard partner.party.owns(countryCode: info.token.countryCode, partyID: info.token.partyID) else {
-            throw ForeignToken(party: "\(info.token.countryCode)/\(info.token.partyID)")
-        }
-        var token = info.token
+        var token = try Self.owned(info.token, by: partner)
         if case .unrecognized = token.type {
             logger.info("real-time authorization answered with a kind of token 2.2.1 cannot keep; the session records the token presented", metadata: [
                 "partner": .string(partner.id), "kind": .string(token.type.rawValue), "uid": .string(uid),
