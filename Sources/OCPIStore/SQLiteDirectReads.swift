@@ -287,6 +287,9 @@ struct SQLiteDirectRow: SQLRow {
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         let value = try value(column)
         if D.self == Data.self, let bytes = value.bytes, let data = Data(bytes) as? D { return data }
+        // Every row of a converted page gives its `seq` and `revision`: the integer as it is,
+        // without a decoder made and walked for each.
+        if D.self == Int64.self, case .integer(let number) = value, let integer = number as? D { return integer }
         return try D(from: SQLiteDirectValueDecoder(value: value, codingPath: [SomeCodingKey(stringValue: column)]))
     }
 
