@@ -184,7 +184,7 @@ let package = Package(
             path: "Sources/OCPINIOClient"
         ),
         // Storage: SQLite (embedded default) and PostgreSQL (several instances), one SQL code path.
-        // Swift concurrency's task executor on a NIO event loop, for the server and the pusher.
+        // Swift concurrency's task executor on a NIO event loop, for the stacks and the store.
         .target(
             name: "OCPINIOExecutor",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
@@ -194,6 +194,7 @@ let package = Package(
             name: "OCPIStore",
             dependencies: [
                 "OCPIRuntime",
+                "OCPINIOExecutor",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

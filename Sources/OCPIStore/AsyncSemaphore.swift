@@ -1,6 +1,5 @@
 /// A counting semaphore for tasks: at most `count` holders at once, the others wait in order.
-/// The store's SQLite writer is one (a transaction holds the connection until it commits), and
-/// the pusher bounds how many partners it calls at once with another.
+/// The pusher bounds how many partners it calls at once with one.
 public actor AsyncSemaphore {
     private var available: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []

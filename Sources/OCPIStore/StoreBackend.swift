@@ -14,8 +14,9 @@ enum StoreBackend: Sendable {
     /// read-only ones that WAL lets read meanwhile, one per core, taken in turn. Every connection
     /// has a thread of its own: a statement waiting for another connection's lock blocks its
     /// thread, and must not block the thread that other connection needs to finish. On a file,
-    /// one more connection copies the write-ahead log into the file (`checkpoints`).
-    case sqlite(SQLiteConnection, readers: SQLiteReaders, threads: [NIOThreadPool], writing: AsyncSemaphore, checkpoints: WALCheckpoints?)
+    /// one more connection copies the write-ahead log into the file (`checkpoints`). Writes take
+    /// turns at the writer (`SQLiteWriter`).
+    case sqlite(SQLiteWriter, readers: SQLiteReaders, threads: [NIOThreadPool], checkpoints: WALCheckpoints?)
     /// A pool, run by `task` until the store closes; a statement waits at most `connectionWait`
     /// for one of its connections (`PostgresLease`).
     case postgres(PostgresClient, task: Task<Void, Never>, connectionWait: Duration)
@@ -34,10 +35,12 @@ enum StoreBackend: Sendable {
             // Every connection opened so far, closed again when a later step fails (SQLiteNIO
             // traps on a connection released open).
             var opened: [SQLiteConnection] = []
+            var writer: SQLiteWriter?
             do {
-                let writer = try await openSQLite(.file(path: path), threads: &threads, logger: logger)
-                opened.append(writer)
-                let database = writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
+                let pool = startThread(&threads)
+                let opening = try await SQLiteWriter.open(.file(path: path), threadPool: pool, logger: logger)
+                writer = opening
+                let database = opening.database
                 // First, so that another process holding the file makes us wait instead of fail
                 // (instances starting together take turns at the migrations).
                 try await database.raw("PRAGMA busy_timeout = 10000").run()
@@ -59,10 +62,11 @@ enum StoreBackend: Sendable {
                 opened.append(checkpointer)
                 try await checkpointer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil).raw("PRAGMA busy_timeout = 5000").run()
                 return .sqlite(
-                    writer, readers: SQLiteReaders(readers, direct: sqliteFastReads(path: path)), threads: threads, writing: AsyncSemaphore(1),
+                    opening, readers: SQLiteReaders(readers, direct: sqliteFastReads(path: path)), threads: threads,
                     checkpoints: WALCheckpoints(connection: checkpointer, interval: .milliseconds(500), logger: logger)
                 )
             } catch {
+                try? await writer?.close()
                 for connection in opened { try? await connection.close() }
                 for pool in threads { try? await pool.shutdownGracefully() }
                 throw error
@@ -70,8 +74,8 @@ enum StoreBackend: Sendable {
         case .memory:
             // One connection: another would open a database of its own.
             var threads: [NIOThreadPool] = []
-            let connection = try await openSQLite(.memory, threads: &threads, logger: logger)
-            return .sqlite(connection, readers: SQLiteReaders([], direct: nil), threads: threads, writing: AsyncSemaphore(1), checkpoints: nil)
+            let writer = try await SQLiteWriter.open(.memory, threadPool: startThread(&threads), logger: logger)
+            return .sqlite(writer, readers: SQLiteReaders([], direct: nil), threads: threads, checkpoints: nil)
         case .postgres(let location):
             return try await openPostgres(location, logger: logger)
         }
@@ -100,12 +104,17 @@ enum StoreBackend: Sendable {
         }
     }
 
-    /// A connection with a thread of its own, which is added to `threads`.
-    private static func openSQLite(_ storage: SQLiteConnection.Storage, threads: inout [NIOThreadPool], logger: Logger) async throws -> SQLiteConnection {
+    /// A thread for one connection, added to `threads`.
+    private static func startThread(_ threads: inout [NIOThreadPool]) -> NIOThreadPool {
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         threads.append(pool)
-        return try await SQLiteConnection.open(storage: storage, threadPool: pool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
+        return pool
+    }
+
+    /// A connection with a thread of its own, which is added to `threads`.
+    private static func openSQLite(_ storage: SQLiteConnection.Storage, threads: inout [NIOThreadPool], logger: Logger) async throws -> SQLiteConnection {
+        try await SQLiteConnection.open(storage: storage, threadPool: startThread(&threads), logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
     }
 
     private static func openPostgres(_ location: PostgresLocation, logger: Logger) async throws -> StoreBackend {
@@ -166,13 +175,14 @@ enum StoreBackend: Sendable {
     /// (`PostgresDirectDatabase`). Statements are not logged: their values include credentials
     /// tokens.
     ///
-    /// On SQLite a write holds the writer for its statement: the one connection's statements
-    /// would otherwise run inside another task's transaction.
-    func withDatabase<T: Sendable>(reading: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    /// On SQLite a write takes its turn at the writer (`SQLiteWriter`): the one connection's
+    /// statements would otherwise run inside another task's transaction.
+    /// `alone`: the writer is not shared with other statements meanwhile (a transaction's).
+    func withDatabase<T: Sendable>(reading: Bool = false, alone: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         // Inside a transaction every statement, a read too, sees and joins its writes.
         if let transaction = Self.transactionDatabase { return try await body(transaction) }
         switch self {
-        case .sqlite(let writer, let readers, _, let writing, _):
+        case .sqlite(let writer, let readers, _, _):
             if reading, let direct = readers.direct, let threaded = readers.next() {
                 let fallback = threaded.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
                 return try await body(direct.database(fallback: fallback))
@@ -180,7 +190,7 @@ enum StoreBackend: Sendable {
             if reading, let reader = readers.next() {
                 return try await body(reader.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil))
             }
-            return try await writing.withPermit { try await body(writer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)) }
+            return try await writer.withTurn(alone: alone, body)
         case .postgres(let client, _, let wait):
             return try await PostgresLease.withConnection(client, within: wait) { connection in
                 try await body(reading ? PostgresDirectDatabase(connection: connection) : connection.sql(queryLogLevel: nil))
@@ -196,7 +206,7 @@ enum StoreBackend: Sendable {
     /// writer is exclusive anyway), for schema migrations.
     func transaction<T: Sendable>(exclusive: Bool = false, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         if let transaction = Self.transactionDatabase { return try await body(transaction) }
-        return try await withDatabase { database in
+        return try await withDatabase(alone: true) { database in
             if dialect == .sqlite, exclusive {
                 // Migrations: another instance migrating holds the file until it is done.
                 try await Self.retryingWhileBusy(for: .seconds(120)) { try await database.raw("BEGIN IMMEDIATE").run() }
@@ -235,11 +245,11 @@ enum StoreBackend: Sendable {
 
     func close() async throws {
         switch self {
-        case .sqlite(let writer, let readers, let threads, _, let checkpoints):
+        case .sqlite(let writer, let readers, let threads, let checkpoints):
             try await checkpoints?.close()
             readers.direct?.close()
             for reader in readers.connections { try await reader.close().get() }
-            try await writer.close().get()
+            try await writer.close()
             for pool in threads { try await pool.shutdownGracefully() }
         case .postgres(_, let task, _):
             // Cancelling `run()` closes every connection of the pool.

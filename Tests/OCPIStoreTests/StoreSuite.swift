@@ -377,9 +377,9 @@ import Testing
     /// Objects converted for a partner on another release: each stored version is converted
     /// once per tag, a page of unchanged objects is spliced from what was kept, and a write gives
     /// the changed object its new conversion at once (its revision is another version).
-    /// A write is never part of another task's transaction: one sent while a transaction is open
-    /// waits for it, and survives its rollback. Writes sent together outside a transaction all
-    /// land.
+    /// Single writes run side by side, but never inside another task's transaction: a write sent
+    /// while a transaction is open waits for it, and survives its rollback. Writes sent together
+    /// outside a transaction all land.
     @Test(arguments: TestDatabase.all)
     func aWriteSentDuringATransactionIsNotPartOfIt(_ database: TestDatabase) async throws {
         struct Abandoned: Error {}
