@@ -12,34 +12,36 @@ import SQLiteKit
 /// for every statement made each write wait for the one before it to come back to its task:
 /// half the rate of PUT token (docs/PERFORMANCE.md).
 ///
-/// The connection, and every task while it holds the writer, run on an event loop of the
-/// writer's own. On the server's loops, which answer HTTP, the holder resumed after each
-/// statement only once its loop came to it, and the writer stood idle meanwhile: PUT token and
-/// the admin PATCH lost about a third of their rate when transactions (the outbox) brought the
-/// turns in (docs/PERFORMANCE.md). On its own loop the next holder starts as soon as the last
-/// one is done, and only the hops onto that loop and back cost the request path.
+/// The connection, and every task while it holds the writer, run on the writers' event loop.
+/// On the server's loops, which answer HTTP, the holder resumed after each statement only once
+/// its loop came to it, and the writer stood idle meanwhile: PUT token and the admin PATCH lost
+/// about a third of their rate when transactions (the outbox) brought the turns in
+/// (docs/PERFORMANCE.md). On a loop of the writers' own the next holder starts as soon as the
+/// last one is done, and only the hops onto that loop and back cost the request path.
+///
+/// That loop is one for the whole process, shared by every store's writer and never shut down
+/// (like NIO's singletons). It only resumes tasks: the statements run on each connection's own
+/// thread. A loop per store cost a thread and three descriptors for every store a process kept
+/// open; the test suite's 260 such stores took it past what Foundation's `Process` survives
+/// (it crashed listing /proc/self/fd). And a loop shut down with its store would drop the job of
+/// any task still sent to it, which then never resumes.
 final class SQLiteWriter: Sendable {
     let connection: SQLiteConnection
-    private let loop: MultiThreadedEventLoopGroup
-    private let executor: EventLoopTaskExecutor
     private let turns = WriterTurns()
 
-    private init(connection: SQLiteConnection, loop: MultiThreadedEventLoopGroup) {
+    /// The writers' loop, made on first use.
+    private static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private static let loop = group.next()
+    private static let executor = EventLoopTaskExecutor(loop)
+
+    private init(connection: SQLiteConnection) {
         self.connection = connection
-        self.loop = loop
-        executor = EventLoopTaskExecutor(loop.next())
     }
 
     /// Opens the connection with `threadPool`, the thread its statements run on.
     static func open(_ storage: SQLiteConnection.Storage, threadPool: NIOThreadPool, logger: Logger) async throws -> SQLiteWriter {
-        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            let connection = try await SQLiteConnection.open(storage: storage, threadPool: threadPool, logger: logger, on: loop.next()).get()
-            return SQLiteWriter(connection: connection, loop: loop)
-        } catch {
-            try? await loop.shutdownGracefully()
-            throw error
-        }
+        let connection = try await SQLiteConnection.open(storage: storage, threadPool: threadPool, logger: logger, on: loop).get()
+        return SQLiteWriter(connection: connection)
     }
 
     /// The connection as SQLKit's database, without taking a turn: for the store's opening,
@@ -49,7 +51,7 @@ final class SQLiteWriter: Sendable {
     /// Runs `body` on the writer's loop with the writer to itself (`alone`: a transaction) or
     /// shared with other single statements.
     func withTurn<T: Sendable>(alone: Bool, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(executor) {
+        try await withTaskExecutorPreference(Self.executor) {
             await turns.enter(alone: alone)
             do {
                 let result = try await body(database)
@@ -64,7 +66,6 @@ final class SQLiteWriter: Sendable {
 
     func close() async throws {
         try await connection.close().get()
-        try await loop.shutdownGracefully()
     }
 }
 
