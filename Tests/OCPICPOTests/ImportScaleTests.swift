@@ -397,8 +397,6 @@ enum MeasuredProcess {
         }
     }
 
-    struct SpawnFailed: Error { var code: Int32 }
-
     private static func runBlocking(_ executable: String, _ arguments: [String]) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.path
         let outputPath = "\(directory)/ocpi-measured-\(UUID().uuidString).out"
@@ -407,34 +405,20 @@ enum MeasuredProcess {
             unlink(outputPath)
             unlink(errorPath)
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw SpawnFailed(code: spawned) }
+        let process = try SpawnedProcess(executable, arguments, output: .file(outputPath), error: .file(errorPath))
         // The child's own peak, from /proc while it runs (its VmHWM only grows). `wait4`'s
         // maximum RSS would not do: a spawned child starts in its parent's memory, and Linux
         // counts the parent's peak as the child's.
-        var status: Int32 = 0
         var peak = 0
-        while true {
-            peak = max(peak, highWaterMark(pid))
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { break }
-            if reaped < 0, errno != EINTR { throw SpawnFailed(code: errno) }
-            usleep(10_000)
+        var ended: SpawnedProcess.Termination?
+        while ended == nil {
+            peak = max(peak, highWaterMark(process.processIdentifier))
+            ended = process.termination
+            if ended == nil { usleep(10_000) }
         }
-        // Exited: the code in the second byte; killed by a signal: 128 + the signal.
-        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let output = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data(), as: UTF8.self)
         let error = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errorPath))) ?? Data(), as: UTF8.self)
-        return Outcome(status: code, output: output, error: error, peakResidentBytes: peak)
+        return Outcome(status: ended?.shellStatus ?? -1, output: output, error: error, peakResidentBytes: peak)
     }
 
     /// `VmHWM` of a running process in bytes; 0 when it cannot be read (not Linux, or gone).

@@ -50,15 +50,13 @@ public enum BuiltExecutable {
     }
 
     private static func runBlocking(_ executable: URL, _ arguments: [String], input: String?, environment: [String: String], directory: URL?) throws -> Outcome {
-        let process = makeProcess(executable, arguments, environment: environment)
-        if let directory { process.currentDirectoryURL = directory }
         let output = try ChildPipe()
         let error = try ChildPipe()
         let inputPipe = try ChildPipe()
-        process.standardOutput = output.writing
-        process.standardError = error.writing
-        process.standardInput = inputPipe.reading
-        try ChildPipe.start(process)
+        let process = try SpawnedProcess(
+            executable.path, arguments, environment: environment, directory: directory?.path,
+            input: .descriptor(inputPipe.reading.fileDescriptor), output: .descriptor(output.writing.fileDescriptor),
+            error: .descriptor(error.writing.fileDescriptor))
         output.closeChildsEnd(writing: true)
         error.closeChildsEnd(writing: true)
         inputPipe.closeChildsEnd(writing: false)
@@ -74,9 +72,8 @@ public enum BuiltExecutable {
         }
         let outputData = readAll(output.reading.fileDescriptor)
         drained.wait()
-        process.waitUntilExit()
         return Outcome(
-            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            status: process.waitUntilExit().status, output: String(decoding: outputData, as: UTF8.self),
             error: String(decoding: errorData.withLock { $0 }, as: UTF8.self)
         )
     }
@@ -101,24 +98,11 @@ public enum BuiltExecutable {
             }
         }
     }
-
-    static func makeProcess(_ executable: URL, _ arguments: [String], environment: [String: String]) -> Process {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OCPI_CPO_") }
-        merged.merge(environment) { _, new in new }
-        process.environment = merged
-        return process
-    }
 }
 
 /// A long-running process (a server), its output collected while it runs.
-///
-/// `Process` is not `Sendable`; after `run()` this class only reads its identifier, whether it
-/// runs and its exit status, which Foundation answers from any thread.
 public final class RunningCommand: @unchecked Sendable {
-    private let process: Process
+    private let process: SpawnedProcess
     private let output = OutputBuffer()
     private let error = OutputBuffer()
     /// Kept open while the reading threads read them.
@@ -136,13 +120,11 @@ public final class RunningCommand: @unchecked Sendable {
 
     /// Any program (`/bin/sh -c '... exec ocpi-cpo ...'` to run it under limits of its own).
     public init(executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
-        process = BuiltExecutable.makeProcess(executable, arguments, environment: environment)
         let outputPipe = try ChildPipe()
         let errorPipe = try ChildPipe()
-        process.standardOutput = outputPipe.writing
-        process.standardError = errorPipe.writing
-        process.standardInput = FileHandle.nullDevice
-        try ChildPipe.start(process)
+        process = try SpawnedProcess(
+            executable.path, arguments, environment: environment,
+            output: .descriptor(outputPipe.writing.fileDescriptor), error: .descriptor(errorPipe.writing.fileDescriptor))
         outputPipe.closeChildsEnd(writing: true)
         errorPipe.closeChildsEnd(writing: true)
         pipes = [outputPipe, errorPipe]
@@ -176,22 +158,22 @@ public final class RunningCommand: @unchecked Sendable {
 
     /// Sends `signal` and waits for the process to end; its exit status.
     public func stop(signal: Int32 = SIGTERM, seconds: Double = 30) async throws -> Int32 {
-        // Never kill(0, ...): that would signal the test runner's whole process group.
-        guard process.processIdentifier > 0 else { return process.terminationStatus }
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.send(signal)
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning {
+        while true {
+            if let ended = process.termination { return ended.status }
             guard Date() < deadline else {
-                kill(process.processIdentifier, SIGKILL)
+                process.send(SIGKILL)
                 throw TimedOut(description: "still running \(seconds) s after signal \(signal)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return process.terminationStatus
     }
 
     deinit {
-        if process.isRunning, process.processIdentifier > 0 { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
+        let process = self.process
+        Thread.detachNewThread { _ = process.waitUntilExit() }
     }
 }
 
@@ -222,11 +204,6 @@ final class ChildPipe: @unchecked Sendable {
 
     /// Closes, in this process, the end the child now holds, so that the other end sees the
     /// child's end of file (or the child ours).
-    /// Starts `process` under the same lock.
-    static func start(_ process: Process) throws {
-        try spawning.withLock { _ in try process.run() }
-    }
-
     func closeChildsEnd(writing childWrites: Bool) {
         try? (childWrites ? writing : reading).close()
     }
