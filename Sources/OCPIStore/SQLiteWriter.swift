@@ -8,25 +8,31 @@ import SQLiteKit
 /// The one connection that writes an SQLite store, taken in turns (`WriterTurns`): a
 /// transaction has it alone from its BEGIN until its task has seen the COMMIT, so that no other
 /// task's statement runs inside it; single statements outside a transaction share it, each its
-/// own transaction, queued back to back on the connection's thread. Holding the writer alone
-/// for every statement made each write wait for the one before it to come back to its task:
-/// half the rate of PUT token (docs/PERFORMANCE.md).
+/// own transaction, run back to back. Holding the writer alone for every statement made each
+/// write wait for the one before it to come back to its task: half the rate of PUT token
+/// (docs/PERFORMANCE.md).
 ///
-/// The connection, and every task while it holds the writer, run on the writers' event loop.
-/// On the server's loops, which answer HTTP, the holder resumed after each statement only once
-/// its loop came to it, and the writer stood idle meanwhile: PUT token and the admin PATCH lost
-/// about a third of their rate when transactions (the outbox) brought the turns in
-/// (docs/PERFORMANCE.md). On a loop of the writers' own the next holder starts as soon as the
-/// last one is done, and only the hops onto that loop and back cost the request path.
+/// Every task runs on the writers' event loop while it holds the writer. On the server's loops,
+/// which answer HTTP, the holder resumed after each statement only once its loop came to it,
+/// and the writer stood idle meanwhile: PUT token and the admin PATCH lost about a third of
+/// their rate when transactions (the outbox) brought the turns in (docs/PERFORMANCE.md). On a
+/// loop of the writers' own the next holder starts as soon as the last one is done, and only
+/// the hops onto that loop and back cost the request path. The statements themselves run right
+/// there, on a connection that keeps them prepared (`SQLiteDirectWriter`); only a build that
+/// cannot reach sqlite-nio's SQLite sends them to SQLiteNIO's connection and its thread.
 ///
 /// That loop is one for the whole process, shared by every store's writer and never shut down
-/// (like NIO's singletons). It only resumes tasks: the statements run on each connection's own
-/// thread. A loop per store cost a thread and three descriptors for every store a process kept
-/// open; the test suite's 260 such stores took it past what Foundation's `Process` survives
-/// (it crashed listing /proc/self/fd). And a loop shut down with its store would drop the job of
-/// any task still sent to it, which then never resumes.
+/// (like NIO's singletons). A loop per store cost a thread and three descriptors for every store
+/// a process kept open; the test suite's 260 such stores took it past what Foundation's
+/// `Process` survives (it crashed listing /proc/self/fd). And a loop shut down with its store
+/// would drop the job of any task still sent to it, which then never resumes.
 final class SQLiteWriter: Sendable {
-    let connection: SQLiteConnection
+    private enum Connection {
+        case direct(any SQLiteFastWriter)
+        case threaded(SQLiteConnection)
+    }
+
+    private let connection: Connection
     private let turns = WriterTurns()
 
     /// The writers' loop, made on first use.
@@ -34,19 +40,39 @@ final class SQLiteWriter: Sendable {
     private static let loop = group.next()
     private static let executor = EventLoopTaskExecutor(loop)
 
-    private init(connection: SQLiteConnection) {
+    private init(_ connection: Connection) {
         self.connection = connection
+        switch connection {
+        case .direct(let writer): database = writer.database
+        case .threaded(let threaded): database = threaded.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
+        }
     }
 
-    /// Opens the connection with `threadPool`, the thread its statements run on.
-    static func open(_ storage: SQLiteConnection.Storage, threadPool: NIOThreadPool, logger: Logger) async throws -> SQLiteWriter {
-        let connection = try await SQLiteConnection.open(storage: storage, threadPool: threadPool, logger: logger, on: loop).get()
-        return SQLiteWriter(connection: connection)
+    /// Opens the writer's connection; `startThread` gives a thread for SQLiteNIO's connection,
+    /// should the direct one not be built.
+    static func open(_ storage: SQLiteConnection.Storage, logger: Logger, startThread: () -> NIOThreadPool) async throws -> SQLiteWriter {
+        let path: String
+        switch storage {
+        case .memory: path = ":memory:"
+        case .file(let file): path = file
+        }
+        if let direct = try sqliteFastWriter(path: path, eventLoop: loop, logger: logger) {
+            return SQLiteWriter(.direct(direct))
+        }
+        let connection = try await SQLiteConnection.open(storage: storage, threadPool: startThread(), logger: logger, on: loop).get()
+        do {
+            // Another process holding the file makes a write wait, not fail (on its thread).
+            try await connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil).raw("PRAGMA busy_timeout = 10000").run()
+        } catch {
+            try? await connection.close().get()
+            throw error
+        }
+        return SQLiteWriter(.threaded(connection))
     }
 
     /// The connection as SQLKit's database, without taking a turn: for the store's opening,
     /// before anything else can write.
-    var database: any SQLDatabase { connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil) }
+    let database: any SQLDatabase
 
     /// Runs `body` on the writer's loop with the writer to itself (`alone`: a transaction) or
     /// shared with other single statements.
@@ -65,7 +91,10 @@ final class SQLiteWriter: Sendable {
     }
 
     func close() async throws {
-        try await connection.close().get()
+        switch connection {
+        case .direct(let writer): writer.close()
+        case .threaded(let threaded): try await threaded.close().get()
+        }
     }
 }
 

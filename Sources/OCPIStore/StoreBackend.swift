@@ -37,13 +37,11 @@ enum StoreBackend: Sendable {
             var opened: [SQLiteConnection] = []
             var writer: SQLiteWriter?
             do {
-                let pool = startThread(&threads)
-                let opening = try await SQLiteWriter.open(.file(path: path), threadPool: pool, logger: logger)
+                // Another process holding the file makes the writer wait instead of fail
+                // (instances starting together take turns at the migrations).
+                let opening = try await SQLiteWriter.open(.file(path: path), logger: logger) { startThread(&threads) }
                 writer = opening
                 let database = opening.database
-                // First, so that another process holding the file makes us wait instead of fail
-                // (instances starting together take turns at the migrations).
-                try await database.raw("PRAGMA busy_timeout = 10000").run()
                 // WAL: readers never wait for the writer; a commit survives a crash of the process.
                 try await switchToWAL(database)
                 try await database.raw("PRAGMA synchronous = NORMAL").run()
@@ -74,7 +72,7 @@ enum StoreBackend: Sendable {
         case .memory:
             // One connection: another would open a database of its own.
             var threads: [NIOThreadPool] = []
-            let writer = try await SQLiteWriter.open(.memory, threadPool: startThread(&threads), logger: logger)
+            let writer = try await SQLiteWriter.open(.memory, logger: logger) { startThread(&threads) }
             return .sqlite(writer, readers: SQLiteReaders([], direct: nil), threads: threads, checkpoints: nil)
         case .postgres(let location):
             return try await openPostgres(location, logger: logger)
@@ -98,10 +96,19 @@ enum StoreBackend: Sendable {
         while true {
             do {
                 return try await statement()
-            } catch let error as SQLiteError where [.busy, .busyInRecovery, .busyTimeout, .locked].contains(error.reason) && clock.now < deadline {
+            } catch where isBusy(error) && clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
+    }
+
+    /// SQLite said that another connection holds the file, through SQLiteNIO or directly.
+    private static func isBusy(_ error: any Error) -> Bool {
+        if let error = error as? SQLiteError { return [.busy, .busyInRecovery, .busyTimeout, .locked].contains(error.reason) }
+        #if canImport(VaporCSQLite)
+        if let error = error as? SQLiteDirectError { return error.isBusy }
+        #endif
+        return false
     }
 
     /// A thread for one connection, added to `threads`.

@@ -7,10 +7,18 @@ import Synchronization
 
 /// Reads on the calling thread, beside SQLiteNIO's threaded connections: what the store needs of
 /// them. Where the build cannot reach the SQLite that sqlite-nio compiles in, there are none and
-/// every read takes a threaded connection (slower, the same results).
+/// every read takes a threaded connection (slower, the same results); likewise for the writer
+/// (`SQLiteFastWriter`).
 protocol SQLiteFastReads: Sendable {
     /// The database a read-only statement goes to: these reads, with `fallback` for a busy file.
     func database(fallback: any SQLDatabase) -> any SQLDatabase
+    func close()
+}
+
+/// The writer's connection used on the calling thread, which is the writers' loop
+/// (`SQLiteWriter`): what the store needs of it.
+protocol SQLiteFastWriter: Sendable {
+    var database: any SQLDatabase { get }
     func close()
 }
 
@@ -31,13 +39,20 @@ func directRowBytes(_ row: any SQLRow, column: String) throws -> [UInt8]? {
 // its connections; it is imported here, and only here, because reads must use the same copy of
 // SQLite as the writer: two copies in one process do not see each other's POSIX locks on the
 // file, and can corrupt it (so GRDB's SQLite is no way out). Should a release of sqlite-nio rename
-// or drop the module, the build goes on without fast reads (`fastReads(path:)` is nil) rather than
-// breaking; StoreTests' direct-read test then fails by name, not the build.
+// or drop the module, the build goes on without fast reads or writes (`sqliteFastReads(path:)` and
+// `sqliteFastWriter` are nil) rather than breaking; StoreTests' direct-read test then fails by
+// name, not the build.
 #if canImport(VaporCSQLite)
 import VaporCSQLite
 
 /// The fast reads of a file store.
 func sqliteFastReads(path: String) -> (any SQLiteFastReads)? { SQLiteDirectReaders(path: path) }
+
+/// The writer's connection to `path` (":memory:" for a database of its own in memory), used on
+/// the calling thread; answers come back on `eventLoop` where SQLKit asks for a future.
+func sqliteFastWriter(path: String, eventLoop: any EventLoop, logger: Logger) throws -> (any SQLiteFastWriter)? {
+    SQLiteDirectWriter(connection: try SQLiteDirectConnection(path: path, writing: true), eventLoop: eventLoop, logger: logger)
+}
 
 
 /// SQLite's read-only connections, used on the calling thread: a read by key costs a few
@@ -101,8 +116,8 @@ struct SQLiteDirectError: Error, CustomStringConvertible {
     var description: String { "SQLite error \(status): \(message)" }
 }
 
-/// One read-only connection and its prepared statements. Not for use by two threads at once,
-/// which `SQLiteDirectReaders` sees to.
+/// One connection and its prepared statements: read-only, or the writer's. Not for use by two
+/// threads at once, which `SQLiteDirectReaders` and `SQLiteDirectWriter` see to.
 final class SQLiteDirectConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: PreparedStatement] = [:]
@@ -116,17 +131,21 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         let columns: SQLiteDirectColumns
     }
 
-    init(path: String) throws {
+    /// `writing`: the writer's, which may create the file; otherwise a read-only one.
+    init(path: String, writing: Bool = false) throws {
         var handle: OpaquePointer?
-        let status = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writing ? SQLITE_OPEN_CREATE : 0)
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open \(path)"
             sqlite_nio_sqlite3_close(handle)
             throw SQLiteDirectError(status: status, message: message)
         }
         self.handle = handle
-        // No busy handler: a busy file is reported at once and the read goes elsewhere. A read
-        // sent here by mistake that would write fails instead.
+        // No busy handler: a busy file is reported at once, and the read goes elsewhere (the
+        // writer waits for it without blocking its thread). A read sent here by mistake that
+        // would write fails instead.
+        if writing { return }
         let pragma = sqlite_nio_sqlite3_exec(handle, "PRAGMA query_only = ON", nil, nil, nil)
         guard pragma == SQLITE_OK else {
             let error = SQLiteDirectError(status: pragma, message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
@@ -423,6 +442,77 @@ extension SQLiteDirectReaders: SQLiteFastReads {
     }
 }
 
+/// The store's writer on the calling thread, with its statements kept prepared. Through
+/// SQLiteNIO every write went to the connection's thread and back and was prepared anew: the
+/// preparing alone was 13% of the CPU of a PUT of a token (docs/PERFORMANCE.md). The writer runs
+/// the statements of whoever holds its turn on the writers' loop (`SQLiteWriter`), where they
+/// take a few microseconds each; one that has to wait for another process's lock must not hold
+/// that thread, so SQLite has no busy handler here and a busy statement is tried again after a
+/// pause that does not block it, for as long as SQLiteNIO's writer waited (ten seconds).
+final class SQLiteDirectWriter: SQLiteFastWriter {
+    /// Held for each statement. Whoever holds the writer's turn runs on one thread anyway; the
+    /// lock makes sure of it at no cost worth counting.
+    private let connection: Mutex<SQLiteDirectConnection>
+    private let eventLoop: any EventLoop
+    private let logger: Logger
+
+    static let busyPatience = Duration.seconds(10)
+
+    init(connection: SQLiteDirectConnection, eventLoop: any EventLoop, logger: Logger) {
+        self.connection = Mutex(connection)
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    var database: any SQLDatabase { SQLiteDirectWriterDatabase(writer: self, eventLoop: eventLoop, logger: logger) }
+
+    /// The rows of one statement. A cancelled task's statement is refused, as SQLiteNIO refuses
+    /// it (the store's transactions rely on that: `StoreBackend.uncancelled`).
+    func rows(_ sql: String, _ binds: [any Encodable & Sendable]) async throws -> [SQLiteDirectRow] {
+        try Task.checkCancellation()
+        let clock = ContinuousClock()
+        var deadline: ContinuousClock.Instant?
+        var pause = Duration.milliseconds(1)
+        while true {
+            do {
+                return try connection.withLock { try $0.rows(sql, binds) }
+            } catch let error as SQLiteDirectError where error.isBusy {
+                let now = clock.now
+                let end = deadline ?? now + Self.busyPatience
+                deadline = end
+                guard now < end else { throw error }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(20))
+            }
+        }
+    }
+
+    func close() {
+        connection.withLock { $0.close() }
+    }
+}
+
+/// SQLKit's database over the direct writer.
+struct SQLiteDirectWriterDatabase: SQLDatabase {
+    let writer: SQLiteDirectWriter
+    let eventLoop: any EventLoop
+    let logger: Logger
+
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        for row in try await writer.rows(serializer.sql, serializer.binds) { onRow(row) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeFutureWithTask { try await execute(sql: query, onRow) }
+    }
+}
+
 #else
 func sqliteFastReads(path: String) -> (any SQLiteFastReads)? { nil }
+func sqliteFastWriter(path: String, eventLoop: any EventLoop, logger: Logger) throws -> (any SQLiteFastWriter)? { nil }
 #endif
