@@ -3,6 +3,7 @@ import OCPIRuntime
 import SQLKit
 import SQLiteKit
 import OCPITestSupport
+import Synchronization
 import Testing
 
 @testable import OCPIStore
@@ -88,6 +89,33 @@ import Testing
                 #expect(page.objects == ids.map { Array(#"{"id":"\#($0)","round":\#(round)}"#.utf8) })
             }
             #expect(try await store.get(ObjectKey(module: .tariffs, countryCode: "NL", partyID: "SOC", id: "C")) == nil)
+        }
+    }
+
+    /// The store's writer runs its statements on a loop every store of the process shares
+    /// (`SQLiteWriter`). A write that finds the file held by another process's writer (as
+    /// `ocpi-cpo import` holds it) waits for it, and lands, without holding up the writes of
+    /// another store meanwhile: SQLite's own busy handler would have slept on that loop.
+    @Test func aWriteOnABusyFileWaitsWithoutHoldingUpOtherStores() async throws {
+        try await Self.withStore { store, path in
+            let other = try SQLiteDirectConnection(path: path, writing: true)
+            defer { other.close() }
+            _ = try other.rows("BEGIN IMMEDIATE", [])
+            let landed = Atomic<Bool>(false)
+            let write = Task {
+                try await store.put(StoreSuite.object("WAITED"))
+                landed.store(true, ordering: .relaxed)
+            }
+            try await StoreSuite.withStore(.sqlite) { elsewhere, _ in
+                let start = ContinuousClock.now
+                try await elsewhere.put(StoreSuite.object("ELSEWHERE"))
+                #expect(ContinuousClock.now - start < .seconds(5), "another store's write waited for the busy one")
+            }
+            let landedEarly = landed.load(ordering: .relaxed)
+            #expect(!landedEarly, "the write waits while the file is held")
+            _ = try other.rows("COMMIT", [])
+            try await write.value
+            #expect(try await store.get(ObjectKey(module: .tariffs, countryCode: "NL", partyID: "SOC", id: "WAITED")) != nil)
         }
     }
 
