@@ -80,10 +80,15 @@ public final class SpawnedProcess: Sendable {
 
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OCPI_CPO_") }
         merged.merge(environment) { _, new in new }
-        // In another directory through env(1): glibc's posix_spawn_file_actions_addchdir_np
-        // does not reach Swift.
-        let command = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
-        let argv = (command + arguments).map { strdup($0) } + [nil]
+        // Nothing else of ours reaches the child: a listening socket or a connection of a server
+        // in this process that a child kept open would outlive that server's close (its port
+        // stays taken; its peer never sees the end).
+        guard let closeFrom = Self.glibc.closeFrom, let changeDirectory = Self.glibc.changeDirectory else {
+            throw SpawnFailed(executable: executable, code: ENOSYS)
+        }
+        _ = closeFrom(&actions, 3)
+        if let directory { _ = changeDirectory(&actions, directory) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for string in argv + envp { free(string) } }
 
@@ -103,10 +108,20 @@ public final class SpawnedProcess: Sendable {
         var pid = pid_t()
         // Under the lock that pipes are made under: no child inherits a pipe end whose
         // close-on-exec flag is not set yet (`ChildPipe`).
-        let spawned = ChildPipe.spawning.withLock { _ in posix_spawn(&pid, command[0], &actions, &attributes, argv, envp) }
+        let spawned = ChildPipe.spawning.withLock { _ in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
         guard spawned == 0 else { throw SpawnFailed(executable: executable, code: spawned) }
         processIdentifier = pid
     }
+
+    /// glibc's spawn actions that close every descriptor from a number on, and that change the
+    /// directory (2.34 and 2.29). Its headers declare them only for _GNU_SOURCE, which Swift's
+    /// Glibc module is not built with, so they are looked up by name.
+    private static let glibc: (closeFrom: FileActionWithNumber?, changeDirectory: FileActionWithPath?) = (
+        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: FileActionWithNumber.self) },
+        dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: FileActionWithPath.self) }
+    )
+    private typealias FileActionWithNumber = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private typealias FileActionWithPath = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
     /// How it ended, or nil while it runs. Never waits.
     public var termination: Termination? { reap(waiting: false) }
