@@ -7,7 +7,7 @@ import OCPIStore
 import OCPITestSupport
 import Testing
 
-@Suite struct AdminAndStoreTests {
+@Suite(.holdsResources) struct AdminAndStoreTests {
     static let bearer = "Bearer \(CPOPeer.adminToken)"
 
     static func locationJSON(_ id: String, countryCode: String = "NL", partyID: String = "SOC") -> String {
@@ -187,7 +187,7 @@ import Testing
 
 /// The operator's writes are held to `OperatorRules` besides the spec: a negative price, power,
 /// voltage or amperage is valid OCPI yet nonsense, and is refused like invalid OCPI.
-@Suite struct OperatorRulesTests {
+@Suite(.holdsResources) struct OperatorRulesTests {
     static func location(_ change: (inout Location) -> Void) -> String {
         var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[1]
         change(&location)

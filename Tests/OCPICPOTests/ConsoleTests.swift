@@ -13,7 +13,7 @@ import Testing
 /// its error, read from the store by any instance on it), what it does (catch-up, invite,
 /// unregister), and how it escapes what it prints; and the same page as headless Chromium
 /// renders it after signing in through its form.
-@Suite struct ConsoleTests {
+@Suite(.holdsResources) struct ConsoleTests {
     // MARK: Helpers
 
     /// A request to the console: a cookie, a form body, nothing followed.

@@ -17,7 +17,7 @@ final class WriteCount: Sendable {
 
 /// The server on a bad day: killed mid-write, its database connections cut, two instances on one
 /// database.
-@Suite struct FaultTests {
+@Suite(.holdsResources) struct FaultTests {
     /// Every write the server acknowledged survives SIGKILL, on every database.
     @Test(arguments: TestDatabase.all)
     func aKilledServerLosesNoAcknowledgedWrite(_ database: TestDatabase) async throws {

@@ -15,7 +15,7 @@ import Darwin
 /// `ocpi-cpo import` of large files: the streaming splitter on hostile input, the checks it
 /// shares with the reader it replaced, and whole imports as processes (all or nothing per file,
 /// counts, outbox rows, bounded memory).
-@Suite struct ImportScaleTests {
+@Suite(.holdsResources) struct ImportScaleTests {
     // MARK: The splitter
 
     /// What the splitter makes of `text`, read in chunks of `chunk` bytes.

@@ -13,7 +13,7 @@ import Testing
 /// The pushes' transport against a server that answers as scripted, byte for byte: kept
 /// connections, a partner that closes them, answers too slow, too large or never, and the
 /// request as it goes on the wire.
-@Suite struct NIOClientTransportTests {
+@Suite(.holdsResources) struct NIOClientTransportTests {
     /// A thread of the suite's own for the scripted servers, the transports and the tasks that
     /// run them (`ScriptedServer.run` prefers it): the shared loops and the cooperative pool are
     /// busy with the rest of the test suite, which held a scripted answer past a 20-s deadline.

@@ -11,7 +11,7 @@ import Testing
 
 /// What an operator watches: `/metrics` in Prometheus's format and one structured log line per
 /// request, from a live server over real HTTP.
-@Suite struct ObservabilityTests {
+@Suite(.holdsResources) struct ObservabilityTests {
     /// A sample line of the text format: `name{label="value",...} number`.
     static var sample: Regex<(Substring, Substring, Substring?, Substring?, Substring?, Substring)> { #/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$/# }
 

@@ -9,7 +9,7 @@ import Testing
 
 /// No partner can claim a party (country code and party id) that it was not given: one partner
 /// per party, whichever way it registers, over real HTTP, on both databases.
-@Suite struct PartyIdentityTests {
+@Suite(.holdsResources) struct PartyIdentityTests {
     /// Another platform's credentials as an eMSP of `country/party` would post them.
     static func credentials(of emsp: EMSPPeer, token: String, country: String, party: String) -> String {
         """

@@ -14,7 +14,7 @@ import Testing
 
 /// Changes made through the admin API reach the eMSPs that receive them, over real HTTP, and a
 /// partner that was away is brought to the current state.
-@Suite struct PushTests {
+@Suite(.holdsResources) struct PushTests {
     static let bearer = AdminAndStoreTests.bearer
 
     /// Many partners' Locations receiver at one origin (`/{partner}/locations/...`): answers

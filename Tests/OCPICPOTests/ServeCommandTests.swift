@@ -11,7 +11,7 @@ import Testing
 
 /// `ocpi-cpo serve`, `parties` and `import` as an operator runs them: real processes on one
 /// database, an eMSP registering over real HTTP.
-@Suite struct ServeCommandTests {
+@Suite(.holdsResources) struct ServeCommandTests {
     /// A value of the banner line that starts with `label`.
     static func banner(_ output: String, _ label: String) throws -> String {
         let line = try #require(output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) })

@@ -14,7 +14,7 @@ import Testing
 /// HTTPS without a proxy: the CPO and its partner each with a certificate of their own, made in
 /// the test by an authority of its own, registration and pushes over TLS, mutual TLS, and a
 /// certificate renewed while the server runs.
-@Suite struct TLSTests {
+@Suite(.holdsResources) struct TLSTests {
     static func serverTLS(_ issued: TestCertificates.Issued, clientAuthority: String? = nil) throws -> ServerTLS {
         try ServerTLS(.init(certificateChain: issued.certificate, privateKey: issued.privateKey, clientCertificateAuthorities: clientAuthority))
     }

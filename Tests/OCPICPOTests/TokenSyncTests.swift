@@ -9,7 +9,7 @@ import Testing
 
 /// The CPO pulls each eMSP's token list: after the eMSP registers, on an interval, and by hand;
 /// valid tokens of the eMSP's own party are stored as if pushed, others refused.
-@Suite struct TokenSyncTests {
+@Suite(.holdsResources) struct TokenSyncTests {
     static func token(_ uid: String, countryCode: String = "DE", partyID: String = "MSP", at seconds: Int64 = 1_700_000_000) -> Token {
         var token = makeToken(uid: uid, countryCode: countryCode, partyID: partyID)
         token.lastUpdated = OCPIDateTime(secondsSince1970: seconds)

@@ -6,7 +6,7 @@ import Testing
 
 /// What the operator's console reads from the store, on both databases: push statistics that
 /// instances add to minute by minute, the last error of each partner, and sign-in sessions.
-@Suite struct ConsoleStoreTests {
+@Suite(.holdsResources) struct ConsoleStoreTests {
     @Test(arguments: TestDatabase.all)
     func pushCountsAddUpAcrossInstancesAndOldMinutesAreTrimmed(_ database: TestDatabase) async throws {
         let location = try database.makeLocation()

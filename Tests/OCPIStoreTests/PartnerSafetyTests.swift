@@ -8,7 +8,7 @@ import Testing
 /// What keeps partners apart in the store: one partner per party, on both databases and across
 /// stores racing for it, and credentials tokens kept only as digests, also in a database an
 /// earlier release made.
-@Suite struct PartnerSafetyTests {
+@Suite(.holdsResources) struct PartnerSafetyTests {
     static let de = PartyIdentity(countryCode: "DE", partyID: "MSP")
 
     @Test(arguments: TestDatabase.all)
@@ -104,7 +104,7 @@ import Testing
 
 /// The outbox: written in the object's transaction, read in order, served per partner from a
 /// cursor that one instance at a time holds.
-@Suite struct OutboxTests {
+@Suite(.holdsResources) struct OutboxTests {
     static func entry(_ id: String, message: String = #"{"change":"object"}"#) -> OutboxEntry {
         OutboxEntry(key: ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: id), message: Array(message.utf8))
     }

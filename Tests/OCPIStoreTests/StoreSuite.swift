@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// The store's behaviour, the same on every database it runs on.
-@Suite struct StoreSuite {
+@Suite(.holdsResources) struct StoreSuite {
     static func object(_ id: String, module: ObjectModule = .tariffs, at seconds: Int64 = 1_700_000_000, owner: String = "", json: String = "{}") -> StoredObject {
         StoredObject(
             key: ObjectKey(module: module, countryCode: "NL", partyID: "SOC", id: id), owner: owner,
