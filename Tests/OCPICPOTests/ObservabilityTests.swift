@@ -86,7 +86,7 @@ import Testing
             StructuredLogHandler(label: label, level: .info) { line in lines.append(line) }
         }
         let cpo = try await CPOPeer.open(demoData: false)
-        let token = try await ModuleTests.registerEMSP(cpo, countryCode: "DE", partyID: "MSP")
+        let token = try await cpo.closedIfThrows { try await ModuleTests.registerEMSP(cpo, countryCode: "DE", partyID: "MSP") }
         try await cpo.run(logger: logger) {
             let locations = cpo.baseURL + "/ocpi/cpo/2.2.1/locations"
             let answered = try await send("GET", locations, authorization: CredentialsToken.header(for: token))

@@ -149,15 +149,17 @@ import Testing
         let location = try TestDatabase.sqlite.makeLocation()
         defer { TestDatabase.sqlite.remove(location) }
         let serving = try await SQLStore.open(location)
-        let other = try await SQLStore.open(location)
-        let invitation = try await StoreRegistry(store: other).invite()
-        #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .invited)
-        var registered = invitation.partner
-        registered.status = .registered
-        registered.roles = [.init(role: .emsp, countryCode: "DE", partyID: "NEW")]
-        try await StoreRegistry(store: other).update(registered)
-        #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .registered)
-        try await serving.shutdown()
-        try await other.shutdown()
+        try await serving.closing { () async throws in
+            let other = try await SQLStore.open(location)
+            try await other.closing { () async throws in
+                let invitation = try await StoreRegistry(store: other).invite()
+                #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .invited)
+                var registered = invitation.partner
+                registered.status = .registered
+                registered.roles = [.init(role: .emsp, countryCode: "DE", partyID: "NEW")]
+                try await StoreRegistry(store: other).update(registered)
+                #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .registered)
+            }
+        }
     }
 }

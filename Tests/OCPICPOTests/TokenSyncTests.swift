@@ -60,19 +60,20 @@ import Testing
 
     @Test func aPartnerWithoutATokensEndpointOrUnknownIsSaidSo() async throws {
         let cpo = try await CPOPeer.open()
-        let sync = TokenSync(
-            store: cpo.server.store, registry: cpo.server.registry, transport: cpo.server.transport,
-            ourParty: PartyIdentity(countryCode: "NL", partyID: "SOC"), logger: LiveServer.quietLogger
-        )
-        await #expect(throws: TokenSync.Failure.self) { try await sync.sync(partnerID: "nobody") }
-        try await PushTests.insertLocationsReceiver(cpo, id: "locations-only", url: "http://127.0.0.1:1/locations", partyID: "LOC")
-        do {
-            try await sync.sync(partnerID: "locations-only")
-            Issue.record("synced a partner without a tokens endpoint")
-        } catch {
-            #expect("\(error)".contains("lists no tokens SENDER endpoint"))
+        try await cpo.closing { () async throws in
+            let sync = TokenSync(
+                store: cpo.server.store, registry: cpo.server.registry, transport: cpo.server.transport,
+                ourParty: PartyIdentity(countryCode: "NL", partyID: "SOC"), logger: LiveServer.quietLogger
+            )
+            await #expect(throws: TokenSync.Failure.self) { try await sync.sync(partnerID: "nobody") }
+            try await PushTests.insertLocationsReceiver(cpo, id: "locations-only", url: "http://127.0.0.1:1/locations", partyID: "LOC")
+            do {
+                try await sync.sync(partnerID: "locations-only")
+                Issue.record("synced a partner without a tokens endpoint")
+            } catch {
+                #expect("\(error)".contains("lists no tokens SENDER endpoint"))
+            }
         }
-        try await cpo.server.shutdown()
     }
 
     /// `parties sync-tokens` and `parties policy`, as an operator runs them on the database of a
