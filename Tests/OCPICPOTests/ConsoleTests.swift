@@ -89,7 +89,7 @@ import Testing
         let location = try database.makeLocation()
         defer { database.remove(location) }
         let cpo = try await CPOPeer.open(database: location)
-        let other = try await CPOPeer.open(database: location, demoData: false)
+        let other = try await cpo.closedIfThrows { try await CPOPeer.open(database: location, demoData: false) }
         let emsp = try EMSPPeer(inbox: EMSPInbox())
         try await cpo.run {
             try await other.run {
