@@ -205,15 +205,22 @@ import Testing
     @Test func thePushesWritesRunOffThePushesThread() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let (outside, inside, after) = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
-            try await Task.sleep(for: .milliseconds(1))
-            let outside = loop.inEventLoop
-            let inside = try await CPOPusher.writing {
+        let outside: Bool, inside: Bool, after: Bool
+        do {
+            (outside, inside, after) = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
                 try await Task.sleep(for: .milliseconds(1))
-                return loop.inEventLoop
+                let outside = loop.inEventLoop
+                let inside = try await CPOPusher.writing {
+                    try await Task.sleep(for: .milliseconds(1))
+                    return loop.inEventLoop
+                }
+                try await Task.sleep(for: .milliseconds(1))
+                return (outside, inside, loop.inEventLoop)
             }
-            try await Task.sleep(for: .milliseconds(1))
-            return (outside, inside, loop.inEventLoop)
+        } catch {
+            // The loop's thread and descriptors would stay for the rest of the run.
+            try? await group.shutdownGracefully()
+            throw error
         }
         #expect(outside, "the task runs on its loop, as the pushes do")
         #expect(!inside, "the write runs on the shared pool")
