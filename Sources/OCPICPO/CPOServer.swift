@@ -44,10 +44,17 @@ public struct CPOServer: Sendable {
         logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> CPOServer {
         let store = try await SQLStore.open(configuration.database, logger: logger, metrics: ServerMetrics.factory(metrics))
-        try await store.setSetting(CPOConfiguration.publicURLSetting, configuration.publicURL)
-        try await store.setSetting(CPOConfiguration.releasesSetting, configuration.releases.map(\.rawValue).joined(separator: ","))
-        if configuration.demoData, try await DemoData.loadIfEmpty(into: store, party: configuration.party) {
-            logger.info("loaded the demo data: 3 locations in Utrecht, 2 tariffs")
+        do {
+            try await store.setSetting(CPOConfiguration.publicURLSetting, configuration.publicURL)
+            try await store.setSetting(CPOConfiguration.releasesSetting, configuration.releases.map(\.rawValue).joined(separator: ","))
+            if configuration.demoData, try await DemoData.loadIfEmpty(into: store, party: configuration.party) {
+                logger.info("loaded the demo data: 3 locations in Utrecht, 2 tariffs")
+            }
+        } catch {
+            // Nobody else holds the store yet: released open, its connections would stay open
+            // (and SQLiteNIO asserts that they were closed).
+            try? await store.shutdown()
+            throw error
         }
         let server = CPOServer(
             configuration: configuration, store: store, registry: StoreRegistry(store: store), profile: profile(for: configuration),

@@ -6,13 +6,14 @@ import OCPIConversions
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
+import OCPITestSupport
 import Testing
 
 /// The operator writes locations and tariffs in 2.3.0 below `/admin/2.3.0`: the store keeps them
 /// in 2.2.1 (converted by the generated `Conversion230To221`), partners of each release read them
 /// in theirs, and whatever a 2.2.1 store has no place for is refused at its pointer, with nothing
 /// written (the `refuse` rules of spec/conversions/2.3.0-2.2.1.yaml). Over real HTTP.
-@Suite struct Admin230Tests {
+@Suite(.holdsResources) struct Admin230Tests {
     static let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
     static let token221 = "a-2.2.1-reader-token"
 

@@ -7,7 +7,7 @@ import OCPIStore
 import OCPITestSupport
 import Testing
 
-@Suite struct AdminAndStoreTests {
+@Suite(.holdsResources) struct AdminAndStoreTests {
     static let bearer = "Bearer \(CPOPeer.adminToken)"
 
     static func locationJSON(_ id: String, countryCode: String = "NL", partyID: String = "SOC") -> String {
@@ -76,18 +76,19 @@ import Testing
         let location = try database.makeLocation()
         defer { database.remove(location) }
         let first = try await CPOPeer.open(database: location, demoData: false)
-        let tokenA = try await first.server.registry.invite().token
+        let tokenA = try await first.closedIfThrows { try await first.server.registry.invite().token }
         try await first.run {
             let response = try await send("PUT", first.baseURL + "/admin/2.2.1/locations/KEEP", authorization: Self.bearer, body: Self.locationJSON("KEEP"))
             #expect(response.status == 201)
         }
 
         let second = try await CPOPeer.open(database: location, demoData: false)
-        #expect(try await second.server.store.schemaVersion() == SQLStore.latestSchemaVersion)
-        let kept = try await second.server.store.list(ObjectFilter(module: .locations), offset: 0, limit: 10)
-        #expect(kept.objects.map(\.key.id) == ["KEEP"])
-        #expect(try await second.server.registry.partner(incomingToken: tokenA) != nil)
-        try await second.server.shutdown()
+        try await second.closing { () async throws in
+            #expect(try await second.server.store.schemaVersion() == SQLStore.latestSchemaVersion)
+            let kept = try await second.server.store.list(ObjectFilter(module: .locations), offset: 0, limit: 10)
+            #expect(kept.objects.map(\.key.id) == ["KEEP"])
+            #expect(try await second.server.registry.partner(incomingToken: tokenA) != nil)
+        }
     }
 
     /// Changes to one location at the same time all stay: each reads the location the one
@@ -187,7 +188,7 @@ import Testing
 
 /// The operator's writes are held to `OperatorRules` besides the spec: a negative price, power,
 /// voltage or amperage is valid OCPI yet nonsense, and is refused like invalid OCPI.
-@Suite struct OperatorRulesTests {
+@Suite(.holdsResources) struct OperatorRulesTests {
     static func location(_ change: (inout Location) -> Void) -> String {
         var location = DemoData.locations(for: PartyIdentity(countryCode: "NL", partyID: "SOC"), at: OCPIDateTime(secondsSince1970: 1_700_000_000))[1]
         change(&location)
@@ -225,12 +226,13 @@ import Testing
         tariff.minPrice = Price(exclVAT: -1, inclVAT: -1.21)
         let cpo = try await CPOPeer.open(demoData: false)
         let reader = CPOImport(store: cpo.server.store, party: PartyIdentity(countryCode: "NL", partyID: "SOC"))
-        do {
-            _ = try reader.read(tariff.jsonBytes())
-            Issue.record("a tariff with a negative price was read")
-        } catch {
-            #expect("\(error)".contains("/min_price/excl_vat") && "\(error)".contains("/min_price/incl_vat"), "\(error)")
+        try await cpo.closing { () async throws in
+            do {
+                _ = try reader.read(tariff.jsonBytes())
+                Issue.record("a tariff with a negative price was read")
+            } catch {
+                #expect("\(error)".contains("/min_price/excl_vat") && "\(error)".contains("/min_price/incl_vat"), "\(error)")
+            }
         }
-        try await cpo.server.shutdown()
     }
 }

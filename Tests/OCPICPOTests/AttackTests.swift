@@ -9,7 +9,7 @@ import Glibc
 
 /// `ocpi-cpo serve` as a process, attacked as the hardening issue found it attackable: what it
 /// holds and spends is read from /proc while it is under attack.
-@Suite struct AttackTests {
+@Suite(.holdsResources) struct AttackTests {
     /// A running `ocpi-cpo serve` (in memory, no demo data), started by `/bin/sh` so that it runs
     /// under `limits` (shell commands such as `ulimit -n 128`).
     static func serve(_ port: Int, _ flags: [String] = [], limits: String = "true") throws -> RunningCommand {

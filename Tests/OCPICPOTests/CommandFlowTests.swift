@@ -10,7 +10,7 @@ import Testing
 
 /// Commands and charging profiles end to end: an eMSP from the generated routes, the CPO with
 /// its simulated charge points, results at `response_url`, and everything pushed on the way.
-@Suite struct CommandFlowTests {
+@Suite(.holdsResources) struct CommandFlowTests {
     static let fast = ChargePointSimulator.Configuration(meterInterval: .milliseconds(100), sessionDuration: .seconds(120), chargingPower: 22_000)
 
     static let driver = Token(

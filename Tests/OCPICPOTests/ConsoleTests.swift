@@ -13,7 +13,7 @@ import Testing
 /// its error, read from the store by any instance on it), what it does (catch-up, invite,
 /// unregister), and how it escapes what it prints; and the same page as headless Chromium
 /// renders it after signing in through its form.
-@Suite struct ConsoleTests {
+@Suite(.holdsResources) struct ConsoleTests {
     // MARK: Helpers
 
     /// A request to the console: a cookie, a form body, nothing followed.
@@ -89,7 +89,7 @@ import Testing
         let location = try database.makeLocation()
         defer { database.remove(location) }
         let cpo = try await CPOPeer.open(database: location)
-        let other = try await CPOPeer.open(database: location, demoData: false)
+        let other = try await cpo.closedIfThrows { try await CPOPeer.open(database: location, demoData: false) }
         let emsp = try EMSPPeer(inbox: EMSPInbox())
         try await cpo.run {
             try await other.run {

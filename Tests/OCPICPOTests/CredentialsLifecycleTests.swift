@@ -8,7 +8,7 @@ import OCPITestSupport
 import Testing
 
 /// After the handshake: rotating credentials with PUT, and what the logs of all of it hold.
-@Suite struct CredentialsLifecycleTests {
+@Suite(.holdsResources) struct CredentialsLifecycleTests {
     @Test(arguments: TestDatabase.all)
     func rotatingWithPUTReplacesBothTokensAndNoTokenIsEverLogged(_ database: TestDatabase) async throws {
         let recorder = LogRecorder()

@@ -12,7 +12,7 @@ import Testing
 /// Issue 20's end-to-end suite where the per-release tests leave a cell open: the same checks,
 /// over real HTTP against one server serving 2.1.1, 2.2.1 and 2.3.0, for a partner of each
 /// release, each payload read back by that release's generated validators.
-@Suite struct EveryReleaseEndToEndTests {
+@Suite(.holdsResources) struct EveryReleaseEndToEndTests {
     /// A partner of `release` known to the CPO: its Authorization header, written as its release
     /// writes tokens, and the same token written the other way.
     static func partner(of release: String, on cpo: CPOPeer) async throws -> (authorization: String, otherForm: String) {

@@ -17,7 +17,7 @@ final class WriteCount: Sendable {
 
 /// The server on a bad day: killed mid-write, its database connections cut, two instances on one
 /// database.
-@Suite struct FaultTests {
+@Suite(.holdsResources) struct FaultTests {
     /// Every write the server acknowledged survives SIGKILL, on every database.
     @Test(arguments: TestDatabase.all)
     func aKilledServerLosesNoAcknowledgedWrite(_ database: TestDatabase) async throws {
@@ -71,8 +71,7 @@ final class WriteCount: Sendable {
         #expect(acknowledged.count > 10, "the load ran before the kill (\(acknowledged.count) writes; the writers stopped at: \(stops))")
 
         let store = try await SQLStore.open(location)
-        let stored = Set(try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 100_000).objects.map(\.key.id))
-        try await store.shutdown()
+        let stored = try await store.closing { Set(try await store.list(ObjectFilter(module: .tariffs), offset: 0, limit: 100_000).objects.map(\.key.id)) }
         let lost = acknowledged.filter { !stored.contains($0.uppercased()) }
         #expect(lost.isEmpty, "acknowledged but lost: \(lost.prefix(5))")
     }

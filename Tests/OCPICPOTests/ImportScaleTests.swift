@@ -15,7 +15,7 @@ import Darwin
 /// `ocpi-cpo import` of large files: the streaming splitter on hostile input, the checks it
 /// shares with the reader it replaced, and whole imports as processes (all or nothing per file,
 /// counts, outbox rows, bounded memory).
-@Suite struct ImportScaleTests {
+@Suite(.holdsResources) struct ImportScaleTests {
     // MARK: The splitter
 
     /// What the splitter makes of `text`, read in chunks of `chunk` bytes.
@@ -218,35 +218,36 @@ import Darwin
             .filter { $0.hasPrefix("location") || $0.hasPrefix("tariff") || $0.hasPrefix("evse") }.sorted().map { "invalid/\($0)" }
         #expect(files.count > 20)
         let cpo = try await CPOPeer.open(demoData: false)
-        for file in files {
-            let bytes = Array(try Data(contentsOf: Self.fixtures.appendingPathComponent(file)))
-            for party in [PartyIdentity(countryCode: "NL", partyID: "GRX"), PartyIdentity(countryCode: "NL", partyID: "SOC")] {
-                let importer = CPOImport(store: cpo.server.store, party: party)
-                #expect(Self.read(bytes, importer) == Self.previousRead(bytes, party: party), "\(file) as \(party)")
+        try await cpo.closing { () async throws in
+            for file in files {
+                let bytes = Array(try Data(contentsOf: Self.fixtures.appendingPathComponent(file)))
+                for party in [PartyIdentity(countryCode: "NL", partyID: "GRX"), PartyIdentity(countryCode: "NL", partyID: "SOC")] {
+                    let importer = CPOImport(store: cpo.server.store, party: party)
+                    #expect(Self.read(bytes, importer) == Self.previousRead(bytes, party: party), "\(file) as \(party)")
+                }
+            }
+            // Hand-made cases of the quick look: names with escapes, bounds at zero, exponents.
+            let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
+            let importer = CPOImport(store: cpo.server.store, party: party)
+            let location = DemoData.locations(for: party, at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
+            let text = String(decoding: location.jsonBytes(), as: UTF8.self)
+            let variants = [
+                text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":0"#),
+                text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":-0.0"#),
+                text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":0.5"#),
+                text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":1e-300"#),
+                text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_volt\u0061ge":-1, "max_voltage":230"#),
+                text.replacingOccurrences(of: #""address":"#, with: #""addr\u0065ss":"#),
+                text.replacingOccurrences(of: #""address":"#, with: #""elements":[], "address":"#),
+                text.replacingOccurrences(of: #""name":"#, with: #""price":-1, "name":"#),
+                "[" + text + ", " + text.replacingOccurrences(of: #""address":"#, with: #""x":"#) + "]",
+            ]
+            #expect(Set(variants).count == variants.count && !variants.contains(text), "every variant changes the location")
+            for variant in variants {
+                let bytes = Array(variant.utf8)
+                #expect(Self.read(bytes, importer) == Self.previousRead(bytes, party: party), "\(variant)")
             }
         }
-        // Hand-made cases of the quick look: names with escapes, bounds at zero, exponents.
-        let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
-        let importer = CPOImport(store: cpo.server.store, party: party)
-        let location = DemoData.locations(for: party, at: OCPIDateTime(secondsSince1970: 1_700_000_000))[0]
-        let text = String(decoding: location.jsonBytes(), as: UTF8.self)
-        let variants = [
-            text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":0"#),
-            text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":-0.0"#),
-            text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":0.5"#),
-            text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_voltage":1e-300"#),
-            text.replacingOccurrences(of: #""max_voltage":230"#, with: #""max_volt\u0061ge":-1, "max_voltage":230"#),
-            text.replacingOccurrences(of: #""address":"#, with: #""addr\u0065ss":"#),
-            text.replacingOccurrences(of: #""address":"#, with: #""elements":[], "address":"#),
-            text.replacingOccurrences(of: #""name":"#, with: #""price":-1, "name":"#),
-            "[" + text + ", " + text.replacingOccurrences(of: #""address":"#, with: #""x":"#) + "]",
-        ]
-        #expect(Set(variants).count == variants.count && !variants.contains(text), "every variant changes the location")
-        for variant in variants {
-            let bytes = Array(variant.utf8)
-            #expect(Self.read(bytes, importer) == Self.previousRead(bytes, party: party), "\(variant)")
-        }
-        try await cpo.server.shutdown()
     }
 
     // MARK: Imports as processes
@@ -303,11 +304,12 @@ import Darwin
         #expect(again.error == "\(directory)/a.json: not JSON: invalid JSON at byte 8: the file ends inside /0 (cut short?)\n\(directory)/a.json: not imported\n", "\(again.error)")
 
         let store = try await SQLStore.open(location)
-        let listed = try await store.listJSON(ObjectFilter(module: .locations), offset: 0, limit: 10)
-        #expect(listed.total == 1200, "nothing of the file with invalid objects")
-        #expect(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "LOC-00001")) == nil)
-        #expect(try await store.outbox(after: 0, limit: 10_000).count == 2400, "one change per object written, twice")
-        try await store.shutdown()
+        try await store.closing { () async throws in
+            let listed = try await store.listJSON(ObjectFilter(module: .locations), offset: 0, limit: 10)
+            #expect(listed.total == 1200, "nothing of the file with invalid objects")
+            #expect(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: "LOC-00001")) == nil)
+            #expect(try await store.outbox(after: 0, limit: 10_000).count == 2400, "one change per object written, twice")
+        }
     }
 
     @Test(arguments: TestDatabase.all)
@@ -315,18 +317,19 @@ import Darwin
         let location = try database.makeLocation()
         defer { database.remove(location) }
         let store = try await SQLStore.open(location)
-        let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
-        let importer = CPOImport(store: store, party: party)
-        let demo = DemoData.locations(for: party, at: OCPIDateTime(secondsSince1970: 1_700_000_000))
-        var renamed = demo[1]
-        renamed.name = "Second write"
-        let outcome = try await importer.write([.location(demo[0]), .location(demo[1]), .location(renamed)] + demo.dropFirst(2).map { .location($0) })
-        #expect(outcome == { var o = CPOImport.Outcome(); o.locations = demo.count + 1; o.created = demo.count; o.updated = 1; return o }())
-        let stored = try #require(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: demo[1].id)))
-        #expect(try Location.decodeJSON(stored.json).value?.name == "Second write")
-        #expect(stored.revision == 2)
-        #expect(try await store.outbox(after: 0, limit: 100).map(\.key.id) == ([demo[0], demo[1], demo[1]] + demo.dropFirst(2)).map { $0.id.uppercased() })
-        try await store.shutdown()
+        try await store.closing { () async throws in
+            let party = PartyIdentity(countryCode: "NL", partyID: "SOC")
+            let importer = CPOImport(store: store, party: party)
+            let demo = DemoData.locations(for: party, at: OCPIDateTime(secondsSince1970: 1_700_000_000))
+            var renamed = demo[1]
+            renamed.name = "Second write"
+            let outcome = try await importer.write([.location(demo[0]), .location(demo[1]), .location(renamed)] + demo.dropFirst(2).map { .location($0) })
+            #expect(outcome == { var o = CPOImport.Outcome(); o.locations = demo.count + 1; o.created = demo.count; o.updated = 1; return o }())
+            let stored = try #require(try await store.get(ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: demo[1].id)))
+            #expect(try Location.decodeJSON(stored.json).value?.name == "Second write")
+            #expect(stored.revision == 2)
+            #expect(try await store.outbox(after: 0, limit: 100).map(\.key.id) == ([demo[0], demo[1], demo[1]] + demo.dropFirst(2)).map { $0.id.uppercased() })
+        }
     }
 
     /// 20,000 locations (about 40 MB of JSON) through the built executable: counts, every object
@@ -360,22 +363,23 @@ import Darwin
         #endif
 
         let store = try await SQLStore.open(.sqlite(path: databasePath))
-        var ids: [String] = []
-        while true {
-            let page = try await store.listJSON(ObjectFilter(module: .locations), offset: ids.count, limit: 1000)
-            #expect(page.total == count)
-            for json in page.objects {
-                let decoded = try Location.decodeAndValidate(json)
-                #expect(decoded.isValid)
-                ids.append(decoded.value?.id ?? "")
+        try await store.closing { () async throws in
+            var ids: [String] = []
+            while true {
+                let page = try await store.listJSON(ObjectFilter(module: .locations), offset: ids.count, limit: 1000)
+                #expect(page.total == count)
+                for json in page.objects {
+                    let decoded = try Location.decodeAndValidate(json)
+                    #expect(decoded.isValid)
+                    ids.append(decoded.value?.id ?? "")
+                }
+                if page.objects.count < 1000 { break }
             }
-            if page.objects.count < 1000 { break }
+            #expect(ids == (1...count).map { String(format: "LOC-%05d", $0) }, "every location, in the file's order")
+            let outbox = try await store.outbox(after: 0, limit: count + 10)
+            #expect(outbox.count == count)
+            #expect(outbox.first?.key.id == "LOC-00001" && outbox.last?.key.id == "LOC-20000", "in the file's order")
         }
-        #expect(ids == (1...count).map { String(format: "LOC-%05d", $0) }, "every location, in the file's order")
-        let outbox = try await store.outbox(after: 0, limit: count + 10)
-        #expect(outbox.count == count)
-        #expect(outbox.first?.key.id == "LOC-00001" && outbox.last?.key.id == "LOC-20000", "in the file's order")
-        try await store.shutdown()
     }
 }
 

@@ -14,7 +14,7 @@ import Testing
 /// Without the variable the suite does not run, except under CI (`CI` set), where it fails: CI
 /// must not pass without the partner. What the library breaks is what the README's "Tested against
 /// other implementations" lists; each such fact asserted here is marked "documented deviation".
-@Suite(.enabled(if: ExtrawestCPO.shouldRun, "OCPI_INTEROP_PYTHON is not set (scripts/interop/setup.sh makes the environment)"))
+@Suite(.holdsResources, .enabled(if: ExtrawestCPO.shouldRun, "OCPI_INTEROP_PYTHON is not set (scripts/interop/setup.sh makes the environment)"))
 struct InteropTests {
     /// What extrawest-ocpi's objects break when our clients read them, each a deviation the
     /// README's table lists, by the violation as `OCPIRead.violations` describes it.

@@ -10,7 +10,7 @@ import Testing
 
 /// The CPO's modules beyond Locations and Tokens, fed through the admin API and read by eMSPs
 /// over real HTTP with the generated clients.
-@Suite struct ModuleTests {
+@Suite(.holdsResources) struct ModuleTests {
     static let bearer = AdminAndStoreTests.bearer
     static let start = OCPIDateTime(secondsSince1970: 1_700_000_000)
 
@@ -210,7 +210,7 @@ import Testing
 }
 
 /// The HTML reference and the OpenAPI document, served by the CPO at `/docs`.
-@Suite struct DocumentationTests {
+@Suite(.holdsResources) struct DocumentationTests {
     @Test func theReferenceAndTheOpenAPIDocumentAreServed() async throws {
         let cpo = try await CPOPeer.open(demoData: false)
         try await cpo.run {

@@ -13,7 +13,7 @@ import Testing
 /// The pushes' transport against a server that answers as scripted, byte for byte: kept
 /// connections, a partner that closes them, answers too slow, too large or never, and the
 /// request as it goes on the wire.
-@Suite struct NIOClientTransportTests {
+@Suite(.holdsResources) struct NIOClientTransportTests {
     /// A thread of the suite's own for the scripted servers, the transports and the tasks that
     /// run them (`ScriptedServer.run` prefers it): the shared loops and the cooperative pool are
     /// busy with the rest of the test suite, which held a scripted answer past a 20-s deadline.
@@ -117,6 +117,18 @@ import Testing
         return try NIOClientTransport(group: loops, configuration: configuration)
     }
 
+    /// `body`, then `transports` shut down, also when `body` throws (`defer` cannot await):
+    /// a transport left open keeps its connections for the rest of the run.
+    static func shuttingDown(_ transports: NIOClientTransport..., after body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            for transport in transports { await transport.shutdown() }
+            throw error
+        }
+        for transport in transports { await transport.shutdown() }
+    }
+
     static func put(_ transport: NIOClientTransport, port: Int, body: String = #"{"status":"AVAILABLE"}"#) async throws -> OCPIClientResponse {
         try await transport.send(OCPIClientRequest(
             method: .put, url: "http://127.0.0.1:\(port)/ocpi/emsp/2.2.1/locations/NL/CPO/L1",
@@ -127,124 +139,130 @@ import Testing
     @Test func requestsShareOneKeptConnectionAndGoOutWithHostAndLength() async throws {
         let server = try await ScriptedServer()
         let transport = try Self.transport()
-        try await server.run(script: { _, _ in [Self.answer()] }) {
-            for _ in 0..<5 {
-                let response = try await Self.put(transport, port: server.port)
-                #expect(response.status.code == 200)
-                #expect(String(decoding: response.body, as: UTF8.self) == Self.ok)
-                #expect(response.headers[.contentType] == "application/json")
+        try await Self.shuttingDown(transport) { () async throws in
+            try await server.run(script: { _, _ in [Self.answer()] }) {
+                for _ in 0..<5 {
+                    let response = try await Self.put(transport, port: server.port)
+                    #expect(response.status.code == 200)
+                    #expect(String(decoding: response.body, as: UTF8.self) == Self.ok)
+                    #expect(response.headers[.contentType] == "application/json")
+                }
+                #expect(server.accepted == 1, "five requests, one connection")
+                let first = try #require(server.received.first)
+                #expect(first.hasPrefix("PUT /ocpi/emsp/2.2.1/locations/NL/CPO/L1 HTTP/1.1\r\n"))
+                #expect(first.lowercased().contains("host: 127.0.0.1:\(server.port)\r\n"))
+                #expect(first.lowercased().contains("content-length: 22\r\n"))
+                #expect(first.lowercased().contains("authorization: token abc\r\n"))
+                #expect(first.hasSuffix(#"{"status":"AVAILABLE"}"#))
             }
-            #expect(server.accepted == 1, "five requests, one connection")
-            let first = try #require(server.received.first)
-            #expect(first.hasPrefix("PUT /ocpi/emsp/2.2.1/locations/NL/CPO/L1 HTTP/1.1\r\n"))
-            #expect(first.lowercased().contains("host: 127.0.0.1:\(server.port)\r\n"))
-            #expect(first.lowercased().contains("content-length: 22\r\n"))
-            #expect(first.lowercased().contains("authorization: token abc\r\n"))
-            #expect(first.hasSuffix(#"{"status":"AVAILABLE"}"#))
         }
-        await transport.shutdown()
     }
 
     @Test func aConnectionThePartnerClosesIsNotUsedAgain() async throws {
         let server = try await ScriptedServer()
         let transport = try Self.transport()
-        // Says it closes; closes without saying; closes while the request is on its way.
-        try await server.run(script: { connection, _ in
-            switch connection {
-            case 0: [Self.answer(headers: "connection: close\r\n"), .close]
-            case 1: [Self.answer(), .pause(.milliseconds(50)), .close]
-            default: [Self.answer()]
+        try await Self.shuttingDown(transport) { () async throws in
+            // Says it closes; closes without saying; closes while the request is on its way.
+            try await server.run(script: { connection, _ in
+                switch connection {
+                case 0: [Self.answer(headers: "connection: close\r\n"), .close]
+                case 1: [Self.answer(), .pause(.milliseconds(50)), .close]
+                default: [Self.answer()]
+                }
+            }) {
+                _ = try await Self.put(transport, port: server.port)
+                _ = try await Self.put(transport, port: server.port)
+                try await Task.sleep(for: .milliseconds(300))
+                let third = try await Self.put(transport, port: server.port)
+                #expect(third.status.code == 200)
+                #expect(server.accepted == 3)
+                #expect(server.received.count == 3, "no request was sent twice")
             }
-        }) {
-            _ = try await Self.put(transport, port: server.port)
-            _ = try await Self.put(transport, port: server.port)
-            try await Task.sleep(for: .milliseconds(300))
-            let third = try await Self.put(transport, port: server.port)
-            #expect(third.status.code == 200)
-            #expect(server.accepted == 3)
-            #expect(server.received.count == 3, "no request was sent twice")
         }
-        await transport.shutdown()
     }
 
     @Test func aKeptConnectionClosedUnansweredIsTriedOnceMoreOnANewOne() async throws {
         let server = try await ScriptedServer()
         let transport = try Self.transport()
-        // The first connection answers once, then takes the next request and closes without a
-        // word (a partner whose keep-alive ran out as the request arrived).
-        try await server.run(script: { connection, request in
-            connection == 0 && request == 1 ? [.close] : [Self.answer()]
-        }) {
-            _ = try await Self.put(transport, port: server.port)
-            let second = try await Self.put(transport, port: server.port)
-            #expect(second.status.code == 200)
-            #expect(server.accepted == 2)
+        try await Self.shuttingDown(transport) { () async throws in
+            // The first connection answers once, then takes the next request and closes without a
+            // word (a partner whose keep-alive ran out as the request arrived).
+            try await server.run(script: { connection, request in
+                connection == 0 && request == 1 ? [.close] : [Self.answer()]
+            }) {
+                _ = try await Self.put(transport, port: server.port)
+                let second = try await Self.put(transport, port: server.port)
+                #expect(second.status.code == 200)
+                #expect(server.accepted == 2)
+            }
         }
-        await transport.shutdown()
     }
 
     @Test func aNewConnectionClosedUnansweredFails() async throws {
         let server = try await ScriptedServer()
         let transport = try Self.transport()
-        try await server.run(script: { _, _ in [.close] }) {
-            await #expect(throws: NIOClientTransport.Failure.closed(answered: false)) {
-                _ = try await Self.put(transport, port: server.port)
+        try await Self.shuttingDown(transport) { () async throws in
+            try await server.run(script: { _, _ in [.close] }) {
+                await #expect(throws: NIOClientTransport.Failure.closed(answered: false)) {
+                    _ = try await Self.put(transport, port: server.port)
+                }
+                #expect(server.accepted == 1, "a request on a new connection is not sent again")
             }
-            #expect(server.accepted == 1, "a request on a new connection is not sent again")
         }
-        await transport.shutdown()
     }
 
     @Test func slowSilentAndHugeAnswersEndAtTheirLimits() async throws {
         let server = try await ScriptedServer()
         let transport = try Self.transport { $0.timeout = .milliseconds(800) }
         let limited = try Self.transport { $0.maximumResponseSize = 1 << 10 }
-        try await server.run(script: { connection, _ in
-            switch connection {
-            case 0:  // a partner dribbling its answer, a byte at a time, for ever
-                [.write("HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n")] + Array(repeating: [.write(" "), .pause(.milliseconds(100))], count: 600).flatMap { $0 }
-            case 1: [.pause(.seconds(60))]  // a partner that takes the request and never answers
-            default: [Self.answer(String(repeating: " ", count: 4 << 10))]  // too large
+        try await Self.shuttingDown(transport, limited) { () async throws in
+            try await server.run(script: { connection, _ in
+                switch connection {
+                case 0:  // a partner dribbling its answer, a byte at a time, for ever
+                    [.write("HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n")] + Array(repeating: [.write(" "), .pause(.milliseconds(100))], count: 600).flatMap { $0 }
+                case 1: [.pause(.seconds(60))]  // a partner that takes the request and never answers
+                default: [Self.answer(String(repeating: " ", count: 4 << 10))]  // too large
+                }
+            }) {
+                // Each on a connection of its own: the transport closes a connection it gave up on.
+                // `timedOut` comes from the transport's deadline only: a dribble that ran its course
+                // would end short of its length (`closed`), silence would outlast the test.
+                for _ in 0..<2 {
+                    await #expect(throws: NIOClientTransport.Failure.timedOut) { _ = try await Self.put(transport, port: server.port) }
+                }
+                await #expect(throws: NIOClientTransport.Failure.responseTooLarge(limit: 1 << 10)) { _ = try await Self.put(limited, port: server.port) }
             }
-        }) {
-            // Each on a connection of its own: the transport closes a connection it gave up on.
-            // `timedOut` comes from the transport's deadline only: a dribble that ran its course
-            // would end short of its length (`closed`), silence would outlast the test.
-            for _ in 0..<2 {
-                await #expect(throws: NIOClientTransport.Failure.timedOut) { _ = try await Self.put(transport, port: server.port) }
-            }
-            await #expect(throws: NIOClientTransport.Failure.responseTooLarge(limit: 1 << 10)) { _ = try await Self.put(limited, port: server.port) }
         }
-        await transport.shutdown()
-        await limited.shutdown()
     }
 
     @Test func chunkedAnswersAreReadWhole() async throws {
         let server = try await ScriptedServer()
         let transport = try Self.transport()
-        try await server.run(script: { _, _ in
-            [.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{\"sta\r\n"), .pause(.milliseconds(20)), .write("e\r\ntus_code\":1000\r\n1\r\n}\r\n0\r\n\r\n")]
-        }) {
-            let response = try await Self.put(transport, port: server.port)
-            #expect(String(decoding: response.body, as: UTF8.self) == #"{"status_code":1000}"#)
-            _ = try await Self.put(transport, port: server.port)
-            #expect(server.accepted == 1)
+        try await Self.shuttingDown(transport) { () async throws in
+            try await server.run(script: { _, _ in
+                [.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{\"sta\r\n"), .pause(.milliseconds(20)), .write("e\r\ntus_code\":1000\r\n1\r\n}\r\n0\r\n\r\n")]
+            }) {
+                let response = try await Self.put(transport, port: server.port)
+                #expect(String(decoding: response.body, as: UTF8.self) == #"{"status_code":1000}"#)
+                _ = try await Self.put(transport, port: server.port)
+                #expect(server.accepted == 1)
+            }
         }
-        await transport.shutdown()
     }
 
     @Test func aCancelledCallerEndsTheExchangeAtOnce() async throws {
         let server = try await ScriptedServer()
         let transport = try Self.transport { $0.timeout = .seconds(30) }
-        try await server.run(script: { _, _ in [.pause(.seconds(60))] }) {
-            let call = Task { try await Self.put(transport, port: server.port) }
-            try await Task.sleep(for: .milliseconds(200))
-            call.cancel()
-            // Not the deadline's error: the exchange ended when its caller went away.
-            let result = await call.result
-            #expect(throws: NIOClientTransport.Failure.closed(answered: false)) { try result.get() }
+        try await Self.shuttingDown(transport) { () async throws in
+            try await server.run(script: { _, _ in [.pause(.seconds(60))] }) {
+                let call = Task { try await Self.put(transport, port: server.port) }
+                try await Task.sleep(for: .milliseconds(200))
+                call.cancel()
+                // Not the deadline's error: the exchange ended when its caller went away.
+                let result = await call.result
+                #expect(throws: NIOClientTransport.Failure.closed(answered: false)) { try result.get() }
+            }
         }
-        await transport.shutdown()
     }
 
     @Test func urlsOtherThanHTTPAndNobodyListeningAreErrors() async throws {
@@ -285,9 +303,10 @@ import Testing
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.additionalTrustRoots = [.file(authority.authority)]
             let trusting = try Self.transport { $0.tls = tls }
-            let answer = try await trusting.send(OCPIClientRequest(method: .get, url: url))
-            #expect(answer.status.code == 401, "reached the eMSP over HTTPS (which wants a token)")
-            await trusting.shutdown()
+            try await Self.shuttingDown(trusting) { () async throws in
+                let answer = try await trusting.send(OCPIClientRequest(method: .get, url: url))
+                #expect(answer.status.code == 401, "reached the eMSP over HTTPS (which wants a token)")
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ import Testing
 
 /// What an operator watches: `/metrics` in Prometheus's format and one structured log line per
 /// request, from a live server over real HTTP.
-@Suite struct ObservabilityTests {
+@Suite(.holdsResources) struct ObservabilityTests {
     /// A sample line of the text format: `name{label="value",...} number`.
     static var sample: Regex<(Substring, Substring, Substring?, Substring?, Substring?, Substring)> { #/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$/# }
 
@@ -86,7 +86,7 @@ import Testing
             StructuredLogHandler(label: label, level: .info) { line in lines.append(line) }
         }
         let cpo = try await CPOPeer.open(demoData: false)
-        let token = try await ModuleTests.registerEMSP(cpo, countryCode: "DE", partyID: "MSP")
+        let token = try await cpo.closedIfThrows { try await ModuleTests.registerEMSP(cpo, countryCode: "DE", partyID: "MSP") }
         try await cpo.run(logger: logger) {
             let locations = cpo.baseURL + "/ocpi/cpo/2.2.1/locations"
             let answered = try await send("GET", locations, authorization: CredentialsToken.header(for: token))

@@ -9,7 +9,7 @@ import Testing
 
 /// No partner can claim a party (country code and party id) that it was not given: one partner
 /// per party, whichever way it registers, over real HTTP, on both databases.
-@Suite struct PartyIdentityTests {
+@Suite(.holdsResources) struct PartyIdentityTests {
     /// Another platform's credentials as an eMSP of `country/party` would post them.
     static func credentials(of emsp: EMSPPeer, token: String, country: String, party: String) -> String {
         """
@@ -149,15 +149,17 @@ import Testing
         let location = try TestDatabase.sqlite.makeLocation()
         defer { TestDatabase.sqlite.remove(location) }
         let serving = try await SQLStore.open(location)
-        let other = try await SQLStore.open(location)
-        let invitation = try await StoreRegistry(store: other).invite()
-        #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .invited)
-        var registered = invitation.partner
-        registered.status = .registered
-        registered.roles = [.init(role: .emsp, countryCode: "DE", partyID: "NEW")]
-        try await StoreRegistry(store: other).update(registered)
-        #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .registered)
-        try await serving.shutdown()
-        try await other.shutdown()
+        try await serving.closing { () async throws in
+            let other = try await SQLStore.open(location)
+            try await other.closing { () async throws in
+                let invitation = try await StoreRegistry(store: other).invite()
+                #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .invited)
+                var registered = invitation.partner
+                registered.status = .registered
+                registered.roles = [.init(role: .emsp, countryCode: "DE", partyID: "NEW")]
+                try await StoreRegistry(store: other).update(registered)
+                #expect(try await StoreRegistry(store: serving).partner(incomingToken: invitation.token)?.status == .registered)
+            }
+        }
     }
 }

@@ -146,6 +146,27 @@ struct CPOPeer {
         try await server.shutdown()
     }
 
+    /// `body` with the server not serving (before `run`, which closes the store itself); the
+    /// store is closed when `body` throws (`defer` cannot await, and a store released open
+    /// trips SQLiteNIO's assertion and takes the whole test process with it).
+    func closedIfThrows<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+    }
+
+    /// `body` with the server not serving (a test that never calls `run`), then the store
+    /// closed, also when `body` throws.
+    @discardableResult
+    func closing<T>(_ body: () async throws -> T) async throws -> T {
+        let result = try await closedIfThrows(body)
+        try await server.shutdown()
+        return result
+    }
+
     func connection(_ module: String, token: String) -> OCPIConnection {
         OCPIConnection(transport: HTTPClientTransport(timeout: .seconds(10)), endpointURL: "\(baseURL)/ocpi/cpo/2.2.1/\(module)", token: token)
     }

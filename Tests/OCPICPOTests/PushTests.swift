@@ -14,7 +14,7 @@ import Testing
 
 /// Changes made through the admin API reach the eMSPs that receive them, over real HTTP, and a
 /// partner that was away is brought to the current state.
-@Suite struct PushTests {
+@Suite(.holdsResources) struct PushTests {
     static let bearer = AdminAndStoreTests.bearer
 
     /// Many partners' Locations receiver at one origin (`/{partner}/locations/...`): answers
@@ -205,15 +205,22 @@ import Testing
     @Test func thePushesWritesRunOffThePushesThread() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let (outside, inside, after) = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
-            try await Task.sleep(for: .milliseconds(1))
-            let outside = loop.inEventLoop
-            let inside = try await CPOPusher.writing {
+        let outside: Bool, inside: Bool, after: Bool
+        do {
+            (outside, inside, after) = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
                 try await Task.sleep(for: .milliseconds(1))
-                return loop.inEventLoop
+                let outside = loop.inEventLoop
+                let inside = try await CPOPusher.writing {
+                    try await Task.sleep(for: .milliseconds(1))
+                    return loop.inEventLoop
+                }
+                try await Task.sleep(for: .milliseconds(1))
+                return (outside, inside, loop.inEventLoop)
             }
-            try await Task.sleep(for: .milliseconds(1))
-            return (outside, inside, loop.inEventLoop)
+        } catch {
+            // The loop's thread and descriptors would stay for the rest of the run.
+            try? await group.shutdownGracefully()
+            throw error
         }
         #expect(outside, "the task runs on its loop, as the pushes do")
         #expect(!inside, "the write runs on the shared pool")

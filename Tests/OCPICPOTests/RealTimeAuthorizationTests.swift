@@ -10,7 +10,7 @@ import Testing
 /// A driver presents a token at a simulated charge point: the CPO decides from the tokens eMSPs
 /// pushed and each token's whitelist rule, and asks the eMSP in real time where the rule says
 /// so or the token is unknown.
-@Suite struct RealTimeAuthorizationTests {
+@Suite(.holdsResources) struct RealTimeAuthorizationTests {
     static func present(_ cpo: CPOPeer, _ uid: String, evse: String = "UTR-STATION-1") async throws -> (allowed: String?, sessionID: String?) {
         let response = try await PushTests.admin(cpo, "POST", "/simulator/locations/UTR-STATION/\(evse)/present", #"{"uid": "\#(uid)", "type": "RFID"}"#)
         #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")

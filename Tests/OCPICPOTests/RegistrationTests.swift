@@ -4,11 +4,12 @@ import OCPICPO
 import OCPIRuntime
 import OCPIServer
 import OCPIStore
+import OCPITestSupport
 import Testing
 
 /// The credentials handshake in both directions, and what the tokens open afterwards, over real
 /// HTTP between the CPO server and an eMSP built from the generated code.
-@Suite struct RegistrationTests {
+@Suite(.holdsResources) struct RegistrationTests {
     @Test func anEMSPRegistersPullsPushesAndUnregisters() async throws {
         let cpo = try await CPOPeer.open()
         let emsp = try EMSPPeer()

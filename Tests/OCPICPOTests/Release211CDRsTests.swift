@@ -14,7 +14,7 @@ import Testing
 /// CDRs with a partner on OCPI 2.1.1, over real HTTP: the CPO serves each eMSP its own CDRs
 /// converted from the 2.2.1 store (spec/conversions/2.2.1-2.1.1.yaml, `CDR`) and posts them to a
 /// 2.1.1 eMSP that lists a cdrs endpoint, never twice.
-@Suite struct Release211CDRsTests {
+@Suite(.holdsResources) struct Release211CDRsTests {
     typealias Serving = Release211ServingTests
 
     /// A CDR of the eMSP `partyID` of DE, at the demo station or at `location` (a charger the

@@ -13,7 +13,7 @@ import Testing
 
 /// A partner on OCPI 2.1.1 reads the CPO's locations, which the store keeps in 2.2.1, over real
 /// HTTP with the generated 2.1.1 client: each one valid by 2.1.1's validators.
-@Suite struct Release211ServingTests {
+@Suite(.holdsResources) struct Release211ServingTests {
     static let token = "a-2.1.1-partner-token"
 
     /// A 2.1.1 eMSP known to the CPO (registration over 2.1.1 is the next step of issue 20).

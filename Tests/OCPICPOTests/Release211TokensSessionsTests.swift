@@ -14,7 +14,7 @@ import Testing
 /// Tokens and sessions with a partner on OCPI 2.1.1, over real HTTP: the eMSP pushes tokens
 /// (stored as 2.2.1 tokens of its one party), lists them for the CPO to pull and authorizes them
 /// in real time; the CPO serves and pushes its sessions converted to 2.1.1, each with its location.
-@Suite struct Release211TokensSessionsTests {
+@Suite(.holdsResources) struct Release211TokensSessionsTests {
     typealias Serving = Release211ServingTests
 
     /// A 2.1.1 eMSP with each module a CPO calls: it receives locations, tariffs and sessions

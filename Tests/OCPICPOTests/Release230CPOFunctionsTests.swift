@@ -14,7 +14,7 @@ import Testing
 /// it pulls the eMSP's token list and asks it to authorize tokens in real time, takes its
 /// charging profiles (results posted back in 2.3.0) and a 2.3.0 hub's ClientInfo. Every payload
 /// the partner receives is read by the generated 2.3.0 routes and checked by its validators.
-@Suite struct Release230CPOFunctionsTests {
+@Suite(.holdsResources) struct Release230CPOFunctionsTests {
     typealias Serving = Release230ServingTests
     typealias Modules = Release230ModulesTests
 

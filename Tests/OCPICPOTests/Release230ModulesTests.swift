@@ -14,7 +14,7 @@ import Testing
 /// CDRs (listed and pushed, converted from the 2.2.1 ones the store keeps), tokens (pushed by the
 /// eMSP, stored as 2.2.1 tokens) and commands (handled as 2.2.1's, their outcomes posted in 2.3.0). Every object the CPO sends
 /// is read back by the generated 2.3.0 validators.
-@Suite struct Release230ModulesTests {
+@Suite(.holdsResources) struct Release230ModulesTests {
     typealias Serving = Release230ServingTests
 
     /// The 2.3.0 eMSP of `Serving.addPartner` (DE/NEW) and another eMSP (DE/MSP).

@@ -16,7 +16,7 @@ import Testing
 /// A partner on OCPI 2.3.0 finds the release in the versions list, registers on it and is
 /// recorded with it; the CPO keeps its objects in 2.2.1 and converts them (over real HTTP, with
 /// the generated 2.3.0 clients, which read strictly).
-@Suite struct Release230ServingTests {
+@Suite(.holdsResources) struct Release230ServingTests {
     static let token = "a-2.3.0-partner-token"
 
     /// A 2.3.0 eMSP known to the CPO, for reads that need no registration.

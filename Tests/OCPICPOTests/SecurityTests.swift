@@ -13,7 +13,7 @@ import Testing
 /// endpoint is covered the day it is added), over real HTTP: requests without credentials, with a
 /// registration token, on another party's objects, with a body above the limit and with JSON
 /// nested too deep. No token may reach the logs on the way.
-@Suite struct SecurityTests {
+@Suite(.holdsResources) struct SecurityTests {
     /// One mounted route and how to call it.
     struct Mounted: CustomStringConvertible {
         var basePath: String

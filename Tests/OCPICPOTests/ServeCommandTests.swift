@@ -11,7 +11,7 @@ import Testing
 
 /// `ocpi-cpo serve`, `parties` and `import` as an operator runs them: real processes on one
 /// database, an eMSP registering over real HTTP.
-@Suite struct ServeCommandTests {
+@Suite(.holdsResources) struct ServeCommandTests {
     /// A value of the banner line that starts with `label`.
     static func banner(_ output: String, _ label: String) throws -> String {
         let line = try #require(output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) })
@@ -207,8 +207,7 @@ import Testing
         let databaseArgument = try TestDatabase.sqlite.makeDatabaseArgument()
         defer { TestDatabase.sqlite.remove(.sqlite(path: databaseArgument)) }
         let store = try await SQLStore.open(.sqlite(path: databaseArgument))
-        try await store.setSetting(CPOConfiguration.publicURLSetting, "http://127.0.0.1:1")
-        try await store.shutdown()
+        try await store.closing { try await store.setSetting(CPOConfiguration.publicURLSetting, "http://127.0.0.1:1") }
         let bad = try await BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--party", "DEU/MSP", "--database", databaseArgument])
         #expect(bad.status == 64 && bad.error.contains("--party must be COUNTRY_CODE/PARTY_ID"), "\(bad.error)")
         let first = try await BuiltExecutable.run("ocpi-cpo", ["parties", "invite", "--party", "de/msp", "--database", databaseArgument])

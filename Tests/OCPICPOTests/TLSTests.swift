@@ -14,7 +14,7 @@ import Testing
 /// HTTPS without a proxy: the CPO and its partner each with a certificate of their own, made in
 /// the test by an authority of its own, registration and pushes over TLS, mutual TLS, and a
 /// certificate renewed while the server runs.
-@Suite struct TLSTests {
+@Suite(.holdsResources) struct TLSTests {
     static func serverTLS(_ issued: TestCertificates.Issued, clientAuthority: String? = nil) throws -> ServerTLS {
         try ServerTLS(.init(certificateChain: issued.certificate, privateKey: issued.privateKey, clientCertificateAuthorities: clientAuthority))
     }
@@ -57,9 +57,10 @@ import Testing
         // Each side trusts the other's authority, and nothing else of the kind.
         let cpoTransport = try HTTPClientTransport(trustingAlso: emspAuthority.authority, timeout: .seconds(10))
         let emspTransport = try HTTPClientTransport(trustingAlso: cpoAuthority.authority, timeout: .seconds(10))
-        let cpo = try await CPOPeer.open(tls: Self.serverTLS(try await cpoAuthority.issue("cpo")), transport: cpoTransport)
         let inbox = EMSPInbox()
         let emsp = try EMSPPeer(inbox: inbox, tls: Self.serverTLS(try await emspAuthority.issue("emsp")), transport: emspTransport)
+        // Opened last: nothing that can throw stands between it and `run`, which closes it.
+        let cpo = try await CPOPeer.open(tls: Self.serverTLS(try await cpoAuthority.issue("cpo")), transport: cpoTransport)
         #expect(cpo.server.profile.versionsURL.hasPrefix("https://127.0.0.1:"), "the public URL says https")
         #expect(emsp.profile.publicURL.hasPrefix("https://"))
 
@@ -112,9 +113,9 @@ import Testing
             for authority in [serverAuthority, clientAuthority, otherAuthority] { authority.remove() }
         }
         let tls = try Self.serverTLS(try await serverAuthority.issue("cpo"), clientAuthority: clientAuthority.authority)
-        let cpo = try await CPOPeer.open(demoData: false, tls: tls)
         let member = try await clientAuthority.issue("hub")
         let stranger = try await otherAuthority.issue("stranger")
+        let cpo = try await CPOPeer.open(demoData: false, tls: tls)
         try await cpo.run {
             let health = "\(cpo.baseURL)/health"
             #expect(await !Self.answers(health, trusting: serverAuthority.authority), "no client certificate")
@@ -221,8 +222,8 @@ import Testing
     @Test func ocpiCheckReachesAPartnerOfAPrivateAuthority() async throws {
         let authority = try await TestCertificates.authority("check")
         defer { authority.remove() }
-        let cpo = try await CPOPeer.open(tls: Self.serverTLS(try await authority.issue("cpo")))
         let emsp = try EMSPPeer(transport: try HTTPClientTransport(trustingAlso: authority.authority, timeout: .seconds(10)))
+        let cpo = try await CPOPeer.open(tls: Self.serverTLS(try await authority.issue("cpo")))
         try await cpo.run {
             try await emsp.run {
                 let token = try await PushTests.registerForToken(emsp, with: cpo)

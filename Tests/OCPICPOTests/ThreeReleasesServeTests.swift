@@ -13,7 +13,7 @@ import Testing
 /// Issue 20's end to end, on the built executable: three eMSPs on three releases register with
 /// one running `ocpi-cpo serve` (which serves all three by default), and each reads, writes and
 /// is pushed in its own release, from one store.
-@Suite struct ThreeReleasesServeTests {
+@Suite(.holdsResources) struct ThreeReleasesServeTests {
     static let adminToken = "three-releases-admin"
 
     /// A token A minted by `ocpi-cpo parties invite` on the server's database.

@@ -9,7 +9,7 @@ import Testing
 /// How a partner writes its credentials token is known from the release of the module it calls
 /// (2.1.1 as it is, 2.2.1 in base64) and from its own setting (`parties token-encoding`), never
 /// guessed from whether the token happens to decode.
-@Suite struct TokenFormTests {
+@Suite(.holdsResources) struct TokenFormTests {
     /// 64 hex digits, as `TokenGenerator` makes them: valid base64 too.
     static let hexToken = String(repeating: "0123456789abcdef", count: 4)
 

@@ -9,7 +9,7 @@ import Testing
 
 /// The CPO pulls each eMSP's token list: after the eMSP registers, on an interval, and by hand;
 /// valid tokens of the eMSP's own party are stored as if pushed, others refused.
-@Suite struct TokenSyncTests {
+@Suite(.holdsResources) struct TokenSyncTests {
     static func token(_ uid: String, countryCode: String = "DE", partyID: String = "MSP", at seconds: Int64 = 1_700_000_000) -> Token {
         var token = makeToken(uid: uid, countryCode: countryCode, partyID: partyID)
         token.lastUpdated = OCPIDateTime(secondsSince1970: seconds)
@@ -60,19 +60,20 @@ import Testing
 
     @Test func aPartnerWithoutATokensEndpointOrUnknownIsSaidSo() async throws {
         let cpo = try await CPOPeer.open()
-        let sync = TokenSync(
-            store: cpo.server.store, registry: cpo.server.registry, transport: cpo.server.transport,
-            ourParty: PartyIdentity(countryCode: "NL", partyID: "SOC"), logger: LiveServer.quietLogger
-        )
-        await #expect(throws: TokenSync.Failure.self) { try await sync.sync(partnerID: "nobody") }
-        try await PushTests.insertLocationsReceiver(cpo, id: "locations-only", url: "http://127.0.0.1:1/locations", partyID: "LOC")
-        do {
-            try await sync.sync(partnerID: "locations-only")
-            Issue.record("synced a partner without a tokens endpoint")
-        } catch {
-            #expect("\(error)".contains("lists no tokens SENDER endpoint"))
+        try await cpo.closing { () async throws in
+            let sync = TokenSync(
+                store: cpo.server.store, registry: cpo.server.registry, transport: cpo.server.transport,
+                ourParty: PartyIdentity(countryCode: "NL", partyID: "SOC"), logger: LiveServer.quietLogger
+            )
+            await #expect(throws: TokenSync.Failure.self) { try await sync.sync(partnerID: "nobody") }
+            try await PushTests.insertLocationsReceiver(cpo, id: "locations-only", url: "http://127.0.0.1:1/locations", partyID: "LOC")
+            do {
+                try await sync.sync(partnerID: "locations-only")
+                Issue.record("synced a partner without a tokens endpoint")
+            } catch {
+                #expect("\(error)".contains("lists no tokens SENDER endpoint"))
+            }
         }
-        try await cpo.server.shutdown()
     }
 
     /// `parties sync-tokens` and `parties policy`, as an operator runs them on the database of a

@@ -10,7 +10,7 @@ import Testing
 /// passes; with one defect injected, that defect is reported by its check and nothing else is.
 /// Serialized: twenty servers checked at once loaded a two-core machine enough that other
 /// suites' timing-bound tests (three SQLite stores opening together) failed beside them.
-@Suite(.serialized) struct DefectTests {
+@Suite(.serialized, .holdsResources) struct DefectTests {
     static func check(
         _ versionsURL: String, token: String = DefectServer.token, party: PartyIdentity = DefectServer.emsp, write: Bool, maxObjects: Int = 1000
     ) async -> CheckReport {

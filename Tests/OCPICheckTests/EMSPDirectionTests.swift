@@ -1,12 +1,13 @@
 import Foundation
 import OCPICheck
 import OCPIRuntime
+import OCPITestSupport
 import Testing
 
 /// A CPO checking an eMSP: the eMSP's token list is read and validated, and with `--write` test
 /// locations, sessions and tariffs (each built from its schema) are written under the CPO's
 /// party, read back and patched, the tariff deleted; CDRs are never sent.
-@Suite struct EMSPDirectionTests {
+@Suite(.holdsResources) struct EMSPDirectionTests {
     @Test func aCorrectEMSPPassesEveryCheckWithWrite() async throws {
         try await EMSPServer().run { versionsURL in
             let report = await DefectTests.check(versionsURL, token: EMSPServer.token, party: EMSPServer.cpo, write: true)

@@ -7,7 +7,7 @@ import Testing
 /// it built, which must show the failures first, then a table per subject with its failures
 /// before its passes and skips. Skipped when Chromium is not installed, except on CI (`CI`
 /// set), where a missing browser is a failure.
-@Suite struct HTMLReportBrowserTests {
+@Suite(.holdsResources) struct HTMLReportBrowserTests {
     static let browser = InstalledChromium.executable
     static let onCI = InstalledChromium.isRequired
 

@@ -13,7 +13,7 @@ import Testing
 /// version details nor its credentials (`--role` says it), the token as it is in
 /// `Authorization`, and 2.1.1's own types, validators and test objects, with no code of the
 /// checker's for 2.1.1.
-@Suite struct Release211Tests {
+@Suite(.holdsResources) struct Release211Tests {
     @Test func a211CPOIsCheckedByItsOwnTypes() async throws {
         try await CPO211.run(brokenLocation: false) { versionsURL in
             let report = await check(versionsURL, role: "cpo")

@@ -10,7 +10,7 @@ import Testing
 /// `ocpi-check` as a process against `ocpi-cpo serve` as a process, in every release the server
 /// serves (2.2.1 today): a test eMSP registers with token A, then the checker runs with the
 /// token C it got, read-only and with `--write`; and once with `--register` doing both itself.
-@Suite(.serialized) struct ServeCheckTests {
+@Suite(.serialized, .holdsResources) struct ServeCheckTests {
     /// A value of the banner line that starts with `label`.
     static func banner(_ output: String, _ label: String) throws -> String {
         let line = try #require(output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) })

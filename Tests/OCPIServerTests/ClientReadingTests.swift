@@ -10,7 +10,7 @@ import Testing
 /// The client side against partners that are not perfect: redirects (followed for a GET to the
 /// same origin, never for a write or elsewhere) and data that breaks the spec (thrown under the
 /// strict reading policy, handed over with its violations under the lenient one).
-@Suite struct ClientReadingTests {
+@Suite(.holdsResources) struct ClientReadingTests {
     /// A page of three CDRs, the second without `cdr_location.evse_uid` (as extrawest-ocpi sends
     /// its CDRs).
     static func cdrPage() -> [UInt8] {

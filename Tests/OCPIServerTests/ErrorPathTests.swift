@@ -2,11 +2,12 @@ import Foundation
 import OCPI221
 import OCPIRuntime
 import OCPIServer
+import OCPITestSupport
 import Testing
 
 /// Every row of the error table in `OCPIError`, over real HTTP: HTTP status, OCPI status code and
 /// the envelope.
-@Suite struct ErrorPathTests {
+@Suite(.holdsResources) struct ErrorPathTests {
     static let locationJSON = String(decoding: makeLocation("LOC1", updated: 1_700_000_000, countryCode: "DE", partyID: "MSP").jsonBytes(), as: UTF8.self)
 
     func withServer(stack: TestServer.Stack = .inMemory, _ body: @Sendable (String, ReceivedLocations) async throws -> Void) async throws {

@@ -2,6 +2,7 @@ import Foundation
 import OCPI221
 import OCPIRuntime
 import OCPIServer
+import OCPITestSupport
 import Testing
 
 /// Every operation of every module, in both roles, over real HTTP on loopback: one server
@@ -9,7 +10,7 @@ import Testing
 /// by the generated clients. For each operation the test checks what the handler received (typed
 /// path and query parameters, typed body) and that the client got back, typed, exactly what the
 /// handler answered (data, or the HTTP status of a no-data answer).
-@Suite struct EveryEndpointTests {
+@Suite(.holdsResources) struct EveryEndpointTests {
     @Test(arguments: EveryEndpoint.Module.allCases)
     func everyOperationOfTheModuleWorksEndToEnd(_ module: EveryEndpoint.Module) async throws {
         let recorder = EndpointRecorder()

@@ -13,7 +13,7 @@ import Glibc
 
 /// `OCPIHTTPServer` against clients that attack it over raw TCP: each test is one way a client
 /// made the server hold memory, a connection or an answer without bound, or answer wrongly.
-@Suite struct HTTPHardeningTests {
+@Suite(.holdsResources) struct HTTPHardeningTests {
     typealias Connection = HTTPServerTests.Connection
 
     /// How many times `/big` has been answered (its route runs once per answer).

@@ -13,7 +13,7 @@ import Glibc
 
 /// `OCPIHTTPServer` over raw TCP: what an HTTP client library hides (pipelining, bytes that are
 /// not HTTP, closes, shutdown with a request under way).
-@Suite struct HTTPServerTests {
+@Suite(.holdsResources) struct HTTPServerTests {
     typealias Connection = RawHTTPConnection
     typealias Response = RawHTTPResponse
 

@@ -2,10 +2,11 @@ import Foundation
 import OCPI221
 import OCPIRuntime
 import OCPIServer
+import OCPITestSupport
 import Testing
 
 /// Pagination over real HTTP: the generated client crawls by following `Link`.
-@Suite struct PaginationTests {
+@Suite(.holdsResources) struct PaginationTests {
     @Test(arguments: [7, 50, 100, 250])
     func crawlingWhileObjectsAreAddedSkipsAndRepeatsNothing(limit: Int) async throws {
         let book = LocationBook()

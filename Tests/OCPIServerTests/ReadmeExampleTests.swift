@@ -34,7 +34,7 @@ func makeRouter(tariffs: [Tariff], publicURL: String) -> Router<BasicRequestCont
     return router
 }
 
-@Suite struct ReadmeExampleTests {
+@Suite(.holdsResources) struct ReadmeExampleTests {
     @Test func theREADMEServerServesItsTariffsToTheGeneratedClient() async throws {
         let tariffs = (1...5).map { index in
             Tariff(

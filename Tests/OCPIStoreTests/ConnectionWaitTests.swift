@@ -7,7 +7,7 @@ import Testing
 /// A statement waits for a PostgreSQL connection a bounded time (`connection_wait`): with every
 /// connection of the pool taken, a read gives up with `StoreError.unavailable`, which a request
 /// answers as 503 and 3000, and the store works again once connections are free.
-@Suite struct ConnectionWaitTests {
+@Suite(.holdsResources) struct ConnectionWaitTests {
     @Test func theWaitForAConnectionIsBoundedAndTheStoreRecovers() async throws {
         guard TestDatabase.all.contains(.postgres) else { return }
         let argument = try TestDatabase.postgres.makeDatabaseArgument() + "&connection_wait=3&pool_size=2"

@@ -6,7 +6,7 @@ import Testing
 
 /// What the operator's console reads from the store, on both databases: push statistics that
 /// instances add to minute by minute, the last error of each partner, and sign-in sessions.
-@Suite struct ConsoleStoreTests {
+@Suite(.holdsResources) struct ConsoleStoreTests {
     @Test(arguments: TestDatabase.all)
     func pushCountsAddUpAcrossInstancesAndOldMinutesAreTrimmed(_ database: TestDatabase) async throws {
         let location = try database.makeLocation()
@@ -109,9 +109,10 @@ import Testing
             #expect(try await store.consoleSessionIsValid(idHash: "unknown", at: now) == false)
             #expect(try await store.consoleSessionIsValid(idHash: "live", at: now.adding(.seconds(3601))) == false, "a session ends when it expires")
             let other = try await SQLStore.open(location)
-            #expect(try await other.consoleSessionIsValid(idHash: "live", at: now), "another instance knows the session")
-            try await other.deleteConsoleSession(idHash: "live")
-            try await other.shutdown()
+            try await other.closing { () async throws in
+                #expect(try await other.consoleSessionIsValid(idHash: "live", at: now), "another instance knows the session")
+                try await other.deleteConsoleSession(idHash: "live")
+            }
             #expect(try await store.consoleSessionIsValid(idHash: "live", at: now) == false, "signing out on one instance ends it on all")
         }
     }

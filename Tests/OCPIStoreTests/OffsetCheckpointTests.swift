@@ -5,7 +5,7 @@ import OCPITestSupport
 import Testing
 
 /// Deep offsets a client computed itself (`OffsetCheckpoints`).
-@Suite struct OffsetCheckpointTests {
+@Suite(.holdsResources) struct OffsetCheckpointTests {
     /// An offset a client computed itself gives the page of that offset, however deep, also
     /// once checkpoints of the list are kept (every thousandth row) and after a delete or an
     /// insert; rows of another party in between do not count.

@@ -10,7 +10,7 @@ import Testing
 /// another read of the store: whichever way a page is read (its statement, the driver path that
 /// answers it, the count beside it), each page must hold exactly the rows of its slice, say the
 /// list's size, and say where the next page starts.
-@Suite struct PageReadTests {
+@Suite(.holdsResources) struct PageReadTests {
     static let soc = PartyIdentity(countryCode: "NL", partyID: "SOC")
     static let abc = PartyIdentity(countryCode: "DE", partyID: "ABC")
 

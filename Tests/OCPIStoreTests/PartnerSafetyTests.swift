@@ -8,7 +8,7 @@ import Testing
 /// What keeps partners apart in the store: one partner per party, on both databases and across
 /// stores racing for it, and credentials tokens kept only as digests, also in a database an
 /// earlier release made.
-@Suite struct PartnerSafetyTests {
+@Suite(.holdsResources) struct PartnerSafetyTests {
     static let de = PartyIdentity(countryCode: "DE", partyID: "MSP")
 
     @Test(arguments: TestDatabase.all)
@@ -46,16 +46,17 @@ import Testing
     func ofTwoInstancesRacingForAPartyOneGetsIt(_ database: TestDatabase) async throws {
         try await StoreSuite.withStore(database) { store, location async throws in
             let other = try await SQLStore.open(location)
-            for round in 0..<10 {
-                let party = PartyIdentity(countryCode: "DE", partyID: "R\(round)")
-                async let first: Bool = (try? await store.insertPartner(id: "a\(round)", tokenHash: "a\(round)", parties: [party], document: [])) != nil
-                async let second: Bool = (try? await other.insertPartner(id: "b\(round)", tokenHash: "b\(round)", parties: [party], document: [])) != nil
-                let outcomes = await [first, second]
-                #expect(outcomes.filter { $0 }.count == 1, "round \(round): \(outcomes)")
-                let holder = try await store.partyHolder(party)
-                #expect(holder == (outcomes[0] ? "a\(round)" : "b\(round)"))
+            try await other.closing { () async throws in
+                for round in 0..<10 {
+                    let party = PartyIdentity(countryCode: "DE", partyID: "R\(round)")
+                    async let first: Bool = (try? await store.insertPartner(id: "a\(round)", tokenHash: "a\(round)", parties: [party], document: [])) != nil
+                    async let second: Bool = (try? await other.insertPartner(id: "b\(round)", tokenHash: "b\(round)", parties: [party], document: [])) != nil
+                    let outcomes = await [first, second]
+                    #expect(outcomes.filter { $0 }.count == 1, "round \(round): \(outcomes)")
+                    let holder = try await store.partyHolder(party)
+                    #expect(holder == (outcomes[0] ? "a\(round)" : "b\(round)"))
+                }
             }
-            try await other.shutdown()
         }
     }
 
@@ -72,39 +73,41 @@ import Testing
             ("second", "token-of-second", "registered", 2_000),
             ("invited", "token-a-open", "invited", 3_000),
         ]
-        for (id, token, status, created) in partners {
-            let document = """
-                {"catchUp":true,"createdAt":1733000000,"endpoints":[],"id":"\(id)","incomingToken":"\(token)",\
-                "roles":[{"countryCode":"de","partyID":"msp","role":"EMSP"}],"status":"\(status)","tokenEncoding":"base64",\
-                "updatedAt":1733000000,"validation":"strict"}
-                """
-            try await old.query("""
-                INSERT INTO partners (id, incoming_token, data, created_at) VALUES (\(bind: id), \(bind: token), \(bind: document), \(bind: created))
-                """).run()
+        try await old.closing { () async throws in
+            for (id, token, status, created) in partners {
+                let document = """
+                    {"catchUp":true,"createdAt":1733000000,"endpoints":[],"id":"\(id)","incomingToken":"\(token)",\
+                    "roles":[{"countryCode":"de","partyID":"msp","role":"EMSP"}],"status":"\(status)","tokenEncoding":"base64",\
+                    "updatedAt":1733000000,"validation":"strict"}
+                    """
+                try await old.query("""
+                    INSERT INTO partners (id, incoming_token, data, created_at) VALUES (\(bind: id), \(bind: token), \(bind: document), \(bind: created))
+                    """).run()
+            }
         }
-        try await old.shutdown()
 
         let store = try await SQLStore.open(location)
-        #expect(try await store.schemaVersion() == SQLStore.latestSchemaVersion)
-        for (id, token, _, _) in partners {
-            let digest = SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
-            #expect(try await store.partner(tokenHash: token) == nil, "\(id): the plain token finds nothing")
-            let document = try #require(try await store.partner(tokenHash: digest), "\(id) is found by the digest")
-            let text = String(decoding: document, as: UTF8.self)
-            #expect(!text.contains(token), "\(id): the document keeps no token")
-            let fields = try #require(try JSONSerialization.jsonObject(with: Data(document)) as? [String: Any])
-            #expect(fields["incomingTokenHash"] as? String == digest)
-            #expect(fields["incomingToken"] == nil)
-            #expect(fields["status"] != nil && fields["roles"] != nil && fields["createdAt"] != nil, "the rest is kept")
+        try await store.closing { () async throws in
+            #expect(try await store.schemaVersion() == SQLStore.latestSchemaVersion)
+            for (id, token, _, _) in partners {
+                let digest = SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+                #expect(try await store.partner(tokenHash: token) == nil, "\(id): the plain token finds nothing")
+                let document = try #require(try await store.partner(tokenHash: digest), "\(id) is found by the digest")
+                let text = String(decoding: document, as: UTF8.self)
+                #expect(!text.contains(token), "\(id): the document keeps no token")
+                let fields = try #require(try JSONSerialization.jsonObject(with: Data(document)) as? [String: Any])
+                #expect(fields["incomingTokenHash"] as? String == digest)
+                #expect(fields["incomingToken"] == nil)
+                #expect(fields["status"] != nil && fields["roles"] != nil && fields["createdAt"] != nil, "the rest is kept")
+            }
+            #expect(try await store.partyHolder(Self.de) == "first", "of two registered as one party, the first keeps it")
         }
-        #expect(try await store.partyHolder(Self.de) == "first", "of two registered as one party, the first keeps it")
-        try await store.shutdown()
     }
 }
 
 /// The outbox: written in the object's transaction, read in order, served per partner from a
 /// cursor that one instance at a time holds.
-@Suite struct OutboxTests {
+@Suite(.holdsResources) struct OutboxTests {
     static func entry(_ id: String, message: String = #"{"change":"object"}"#) -> OutboxEntry {
         OutboxEntry(key: ObjectKey(module: .locations, countryCode: "NL", partyID: "SOC", id: id), message: Array(message.utf8))
     }
@@ -238,19 +241,21 @@ import Testing
         let location = try database.makeLocation()
         defer { database.remove(location) }
         let old = try await SQLStore.open(location, schemaVersion: 7)
-        for (id, since) in [("L1", 1_000), ("L2", 2_000)] {
-            try await old.query("""
-                INSERT INTO push_pending (partner_id, module, country_code, party_id, object_id, kind, since, changes)
-                VALUES ('away', 'locations', 'NL', 'SOC', \(bind: id), '', \(bind: since), 2)
-                """).run()
+        try await old.closing { () async throws in
+            for (id, since) in [("L1", 1_000), ("L2", 2_000)] {
+                try await old.query("""
+                    INSERT INTO push_pending (partner_id, module, country_code, party_id, object_id, kind, since, changes)
+                    VALUES ('away', 'locations', 'NL', 'SOC', \(bind: id), '', \(bind: since), 2)
+                    """).run()
+            }
         }
-        try await old.shutdown()
         let store = try await SQLStore.open(location)
-        let cursor = try #require(try await store.leasePushCursor(partnerID: "away", holder: "me", until: OCPIDateTime.now().adding(.seconds(10))))
-        #expect(cursor.away)
-        let entries = try await store.outbox(after: cursor.position, limit: 10)
-        #expect(entries.map(\.key.id) == ["L1", "L2"])
-        #expect(entries.allSatisfy { $0.recipient == "away" && String(decoding: $0.message, as: UTF8.self) == #"{"change":"current"}"# })
-        try await store.shutdown()
+        try await store.closing { () async throws in
+            let cursor = try #require(try await store.leasePushCursor(partnerID: "away", holder: "me", until: OCPIDateTime.now().adding(.seconds(10))))
+            #expect(cursor.away)
+            let entries = try await store.outbox(after: cursor.position, limit: 10)
+            #expect(entries.map(\.key.id) == ["L1", "L2"])
+            #expect(entries.allSatisfy { $0.recipient == "away" && String(decoding: $0.message, as: UTF8.self) == #"{"change":"current"}"# })
+        }
     }
 }

@@ -10,7 +10,7 @@ import Testing
 
 /// SQLite's reads on the calling thread (`SQLiteDirectReaders`): what they give back, that they
 /// never see an old state, and that a busy file sends them to a reader that waits.
-@Suite struct SQLiteDirectReadTests {
+@Suite(.holdsResources) struct SQLiteDirectReadTests {
     /// `StoreSuite.withStore` on a new SQLite file, with the file's path.
     static func withStore(_ body: (SQLStore, String) async throws -> Void) async throws {
         try await StoreSuite.withStore(.sqlite) { store, location in

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// The store's behaviour, the same on every database it runs on.
-@Suite struct StoreSuite {
+@Suite(.holdsResources) struct StoreSuite {
     static func object(_ id: String, module: ObjectModule = .tariffs, at seconds: Int64 = 1_700_000_000, owner: String = "", json: String = "{}") -> StoredObject {
         StoredObject(
             key: ObjectKey(module: module, countryCode: "NL", partyID: "SOC", id: id), owner: owner,
@@ -97,8 +97,9 @@ import Testing
             #expect(try await store.list(all, offset: 4, limit: 4).objects.map(\.key.id) == ["T4", "T5", "T6", "T7"], "unchanged: the same page")
 
             let other = try await SQLStore.open(location)
-            #expect(try await other.delete(StoreSuite.object("T1").key))
-            try await other.shutdown()
+            try await other.closing { () async throws in
+                #expect(try await other.delete(StoreSuite.object("T1").key))
+            }
             #expect(
                 try await store.list(all, offset: 4, limit: 4).objects.map(\.key.id) == ["T4", "T5", "T6", "T7"],
                 "after the row the crawl was last sent (T3), though T1 went meanwhile"
@@ -159,8 +160,7 @@ import Testing
                 #expect(linked.next == PageSeek(offset: 8, after: rows[7].sequence))
                 #expect(linked.total == 9)
                 let cold = try await SQLStore.open(location)
-                let byOffset = try await cold.listJSON(soc, offset: 4, limit: 4, seek: nil)
-                try await cold.shutdown()
+                let byOffset = try await cold.closing { try await cold.listJSON(soc, offset: 4, limit: 4, seek: nil) }
                 #expect(ids(byOffset.objects) == ["T5", "T6", "T7", "T8"], "by the offset alone, on an instance without the position")
 
                 let edited = try await second.listJSON(soc, offset: 2, limit: 2, seek: next)
@@ -238,29 +238,30 @@ import Testing
     func listSizesStayExactThroughEveryKindOfWrite(_ database: TestDatabase) async throws {
         try await Self.withStore(database) { store, location async throws in
             let other = try await SQLStore.open(location)
-            func object(_ id: String, party: String) -> StoredObject {
-                StoredObject(key: ObjectKey(module: .tariffs, countryCode: "NL", partyID: party, id: id), lastUpdated: OCPIDateTime(secondsSince1970: 1_700_000_000), json: Array("{}".utf8))
-            }
-            for index in 0..<12 { try await store.put(object("T\(index)", party: index < 8 ? "SOC" : "ABC")) }
-            try await other.put(object("T0", party: "SOC"))  // a replacement
-            #expect(try await store.put(object("T1", party: "SOC"), ifRevision: 0) == false, "an insert that finds the object")
-            #expect(try await other.put(object("T2", party: "SOC"), ifRevision: 1))
-            #expect(try await other.put(object("NEW", party: "SOC"), ifRevision: 0))
-            #expect(try await store.delete(object("T3", party: "SOC").key))
-            #expect(try await other.delete(object("T3", party: "SOC").key) == false)
-            #expect(try await other.delete(object("T9", party: "ABC").key))
+            try await other.closing { () async throws in
+                func object(_ id: String, party: String) -> StoredObject {
+                    StoredObject(key: ObjectKey(module: .tariffs, countryCode: "NL", partyID: party, id: id), lastUpdated: OCPIDateTime(secondsSince1970: 1_700_000_000), json: Array("{}".utf8))
+                }
+                for index in 0..<12 { try await store.put(object("T\(index)", party: index < 8 ? "SOC" : "ABC")) }
+                try await other.put(object("T0", party: "SOC"))  // a replacement
+                #expect(try await store.put(object("T1", party: "SOC"), ifRevision: 0) == false, "an insert that finds the object")
+                #expect(try await other.put(object("T2", party: "SOC"), ifRevision: 1))
+                #expect(try await other.put(object("NEW", party: "SOC"), ifRevision: 0))
+                #expect(try await store.delete(object("T3", party: "SOC").key))
+                #expect(try await other.delete(object("T3", party: "SOC").key) == false)
+                #expect(try await other.delete(object("T9", party: "ABC").key))
 
-            let soc = PartyIdentity(countryCode: "NL", partyID: "SOC")
-            let abc = PartyIdentity(countryCode: "nl", partyID: "abc")
-            let always = OCPIDateTime(secondsSince1970: 0)
-            for reader in [store, other] {
-                #expect(try await reader.list(ObjectFilter(module: .tariffs, party: soc), offset: 0, limit: 1).total == 8)
-                #expect(try await reader.list(ObjectFilter(module: .tariffs, party: abc), offset: 0, limit: 1).total == 3)
-                #expect(try await reader.list(ObjectFilter(module: .tariffs), offset: 0, limit: 1).total == 11)
-                #expect(try await reader.list(ObjectFilter(module: .tariffs, party: soc, dateFrom: always), offset: 0, limit: 1).total == 8, "counted")
-                #expect(try await reader.list(ObjectFilter(module: .locations, party: soc), offset: 0, limit: 1).total == 0)
+                let soc = PartyIdentity(countryCode: "NL", partyID: "SOC")
+                let abc = PartyIdentity(countryCode: "nl", partyID: "abc")
+                let always = OCPIDateTime(secondsSince1970: 0)
+                for reader in [store, other] {
+                    #expect(try await reader.list(ObjectFilter(module: .tariffs, party: soc), offset: 0, limit: 1).total == 8)
+                    #expect(try await reader.list(ObjectFilter(module: .tariffs, party: abc), offset: 0, limit: 1).total == 3)
+                    #expect(try await reader.list(ObjectFilter(module: .tariffs), offset: 0, limit: 1).total == 11)
+                    #expect(try await reader.list(ObjectFilter(module: .tariffs, party: soc, dateFrom: always), offset: 0, limit: 1).total == 8, "counted")
+                    #expect(try await reader.list(ObjectFilter(module: .locations, party: soc), offset: 0, limit: 1).total == 0)
+                }
             }
-            try await other.shutdown()
         }
     }
 
@@ -286,8 +287,9 @@ import Testing
             #expect(try await recent.partner(presenting: "token-a", digest: { $0 }, decode: decode) == "two", "a change here is seen at once")
 
             let other = try await SQLStore.open(location)
-            try await other.updatePartner(id: "p1", tokenHash: "token-b", parties: [], document: Array("three".utf8))
-            try await other.shutdown()
+            try await other.closing { () async throws in
+                try await other.updatePartner(id: "p1", tokenHash: "token-b", parties: [], document: Array("three".utf8))
+            }
             try await Task.sleep(for: .milliseconds(1100))
             #expect(try await recent.partner(presenting: "token-a", digest: { $0 }, decode: decode) == nil, "a token revoked elsewhere stops working within a second")
             #expect(try await recent.partner(presenting: "token-b", digest: { $0 }, decode: decode) == "three")
@@ -317,8 +319,9 @@ import Testing
             try await store.put(Self.object("R1", json: #"{"v":4}"#))
             #expect(try await store.recent(key)?.json == Array(#"{"v":4}"#.utf8))
             let other = try await SQLStore.open(location)
-            try await other.put(Self.object("R1", json: #"{"v":5}"#))
-            try await other.shutdown()
+            try await other.closing { () async throws in
+                try await other.put(Self.object("R1", json: #"{"v":5}"#))
+            }
             #expect(try await store.get(key)?.json == Array(#"{"v":5}"#.utf8), "get always reads the database")
             if database == .postgres {
                 #expect(try await store.recent(key)?.json == Array(#"{"v":5}"#.utf8), "another instance's write is seen at once")
@@ -335,9 +338,10 @@ import Testing
             #expect(try await store.schemaVersion() == SQLStore.latestSchemaVersion)
             // A second store on the same database, as a second server instance would open it.
             let again = try await SQLStore.open(location)
-            #expect(try await again.schemaVersion() == SQLStore.latestSchemaVersion)
-            #expect(try await again.get(Self.object("KEEP").key) != nil)
-            try await again.shutdown()
+            try await again.closing { () async throws in
+                #expect(try await again.schemaVersion() == SQLStore.latestSchemaVersion)
+                #expect(try await again.get(Self.object("KEEP").key) != nil)
+            }
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
 
 /// The write-ahead log is copied into the database file by a connection of its own, not in the
 /// commit of whichever write crosses SQLite's mark (which waited about 20 ms for it).
-@Suite struct WALCheckpointTests {
+@Suite(.holdsResources) struct WALCheckpointTests {
     @Test func theLogIsCopiedIntoTheFileOffTheWritersPath() async throws {
         let location = try TestDatabase.sqlite.makeLocation()
         defer { TestDatabase.sqlite.remove(location) }

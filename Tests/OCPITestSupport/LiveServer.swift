@@ -100,18 +100,27 @@ public enum LiveServer {
         // assertion in NIO. A server that has not stopped after a few seconds (a test's hanging
         // partner) is cancelled and left behind.
         await services.triggerGracefulShutdown()
+        await waitForEnd(of: server, atMost: .seconds(5))
+        server.cancel()
+        // Cancelled, it lets go of its port and connections soon: that is waited for too (as
+        // long again at most), or the next test, or a restart on the same port, finds them
+        // still open (a restart's bind failed with "Address already in use" on a loaded machine).
+        await waitForEnd(of: server, atMost: .seconds(5))
+        try outcome.get()
+    }
+
+    /// Returns when `task` has ended, or after `limit`, whichever comes first.
+    private static func waitForEnd(of task: Task<Void, any Error>, atMost limit: Duration) async {
         let (stopped, stop) = AsyncStream<Void>.makeStream()
         Task {
-            _ = try? await server.value
+            _ = try? await task.value
             stop.finish()
         }
         Task {
-            try? await Task.sleep(for: .seconds(5))
+            try? await Task.sleep(for: limit)
             stop.finish()
         }
         for await _ in stopped {}
-        server.cancel()
-        try outcome.get()
     }
 
     public struct NotStarted: Error, CustomStringConvertible {

@@ -53,3 +53,21 @@ public enum TestDatabaseError: Error, CustomStringConvertible {
         "CI is set but OCPI_TEST_POSTGRES_URL is not: start a server with `. scripts/start-test-postgres.sh`"
     }
 }
+
+extension SQLStore {
+    /// `body`, then the store shut down, also when `body` throws (`defer` cannot await): a store
+    /// released open trips SQLiteNIO's assertion and takes the whole test process with it, and
+    /// keeps its threads and files open until then.
+    @discardableResult
+    public func closing<T>(_ body: () async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            try? await shutdown()
+            throw error
+        }
+        try await shutdown()
+        return result
+    }
+}
