@@ -1,5 +1,6 @@
 /// A counting semaphore for tasks: at most `count` holders at once, the others wait in order.
-/// The pusher bounds how many partners it calls at once with one.
+/// The pusher bounds how many partners it calls at once with one, and the tests how many of
+/// those that hold servers and stores run at once (`HoldsResources`).
 public actor AsyncSemaphore {
     private var available: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []

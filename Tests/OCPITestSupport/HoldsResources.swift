@@ -1,4 +1,5 @@
 import Foundation
+import OCPIStore
 import Testing
 
 /// For suites whose tests hold stores, servers on loopback, HTTP clients or processes while they
@@ -19,7 +20,7 @@ public struct HoldsResources: TestTrait, SuiteTrait, TestScoping {
         return max(1, given ?? 12)
     }()
 
-    static let turns = ResourceTurns(width: width)
+    static let turns = AsyncSemaphore(width)
 
     public var isRecursive: Bool { true }
 
@@ -32,14 +33,7 @@ public struct HoldsResources: TestTrait, SuiteTrait, TestScoping {
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        await Self.turns.take()
-        do {
-            try await function()
-        } catch {
-            await Self.turns.give()
-            throw error
-        }
-        await Self.turns.give()
+        try await Self.turns.withPermit { try await function() }
     }
 }
 
@@ -47,28 +41,4 @@ extension Trait where Self == HoldsResources {
     /// The suite's tests hold stores, servers, clients or processes: they take turns with the
     /// other such tests (`HoldsResources`).
     public static var holdsResources: Self { HoldsResources() }
-}
-
-/// A counting semaphore for tasks, first come first served.
-actor ResourceTurns {
-    private var free: Int
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(width: Int) { free = width }
-
-    func take() async {
-        if free > 0 {
-            free -= 1
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    func give() {
-        if waiting.isEmpty {
-            free += 1
-        } else {
-            waiting.removeFirst().resume()
-        }
-    }
 }
