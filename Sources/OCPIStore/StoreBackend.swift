@@ -61,7 +61,10 @@ enum StoreBackend: Sendable {
                 try await checkpointer.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil).raw("PRAGMA busy_timeout = 5000").run()
                 return .sqlite(
                     opening, readers: SQLiteReaders(readers, direct: sqliteFastReads(path: path)), threads: threads,
-                    checkpoints: WALCheckpoints(connection: checkpointer, interval: .milliseconds(500), logger: logger)
+                    checkpoints: WALCheckpoints(
+                        connection: checkpointer, pausingWrites: { body in try await opening.withTurn(alone: true) { _ in try await body() } },
+                        logger: logger
+                    )
                 )
             } catch {
                 try? await writer?.close()
