@@ -135,15 +135,11 @@ struct CPOPeer {
 
     /// Serves while `body` runs, then closes the store.
     func run(logger: Logger = LiveServer.quietLogger, _ body: () async throws -> Void) async throws {
-        do {
+        try await closing {
             try await LiveServer.run(servingAll: { running in
                 server.services(logger: logger, onServerRunning: { _ in running() })
             }, port: server.configuration.port, body)
-        } catch {
-            try await server.shutdown()
-            throw error
         }
-        try await server.shutdown()
     }
 
     /// `body` with the server not serving (before `run`, which closes the store itself); the
@@ -158,8 +154,7 @@ struct CPOPeer {
         }
     }
 
-    /// `body` with the server not serving (a test that never calls `run`), then the store
-    /// closed, also when `body` throws.
+    /// `body`, then the store closed, also when `body` throws (`run` serves inside it).
     @discardableResult
     func closing<T>(_ body: () async throws -> T) async throws -> T {
         let result = try await closedIfThrows(body)

@@ -11,21 +11,10 @@ import Testing
 /// SQLite's reads on the calling thread (`SQLiteDirectReaders`): what they give back, that they
 /// never see an old state, and that a busy file sends them to a reader that waits.
 @Suite(.holdsResources) struct SQLiteDirectReadTests {
-    /// `StoreSuite.withStore` on a new SQLite file, with the file's path.
-    static func withStore(_ body: (SQLStore, String) async throws -> Void) async throws {
-        try await StoreSuite.withStore(.sqlite) { store, location in
-            guard case .sqlite(let path) = location else {
-                Issue.record("an SQLite test database is a file, not \(location)")
-                return
-            }
-            try await body(store, path)
-        }
-    }
-
     /// The fast reads stand on a module sqlite-nio does not export: should a release of it drop
     /// the module, the build goes on without them, and this says so.
     @Test func fileStoresReadOnTheCallingThread() async throws {
-        try await Self.withStore { _, path in
+        try await StoreSuite.withSQLiteFile { _, path in
             let reads = sqliteFastReads(path: path)
             #expect(reads != nil, "built without VaporCSQLite: every read takes a threaded connection")
             reads?.close()
@@ -35,7 +24,7 @@ import Testing
 #if canImport(VaporCSQLite)
     @Test func everyBoundTypeAndColumnTypeComesBackAsWritten() async throws {
         // The store makes the file; the readers read it beside the store's own.
-        try await Self.withStore { _, path in
+        try await StoreSuite.withSQLiteFile { _, path in
             let readers = SQLiteDirectReaders(path: path)
             defer { readers.close() }
             let binds: [any Encodable & Sendable] = [
@@ -71,7 +60,7 @@ import Testing
     }
 
     @Test func aKeptStatementSeesEveryCommitAndNoOtherBinds() async throws {
-        try await Self.withStore { store, _ in
+        try await StoreSuite.withSQLiteFile { store, _ in
             for round in 0..<20 {
                 for id in ["A", "B"] {
                     try await store.put(StoreSuite.object(id, json: #"{"id":"\#(id)","round":\#(round)}"#))
@@ -97,7 +86,7 @@ import Testing
     /// `ocpi-cpo import` holds it) waits for it, and lands, without holding up the writes of
     /// another store meanwhile: SQLite's own busy handler would have slept on that loop.
     @Test func aWriteOnABusyFileWaitsWithoutHoldingUpOtherStores() async throws {
-        try await Self.withStore { store, path in
+        try await StoreSuite.withSQLiteFile { store, path in
             let other = try SQLiteDirectConnection(path: path, writing: true)
             defer { other.close() }
             _ = try other.rows("BEGIN IMMEDIATE", [])

@@ -19,13 +19,18 @@ import Testing
         let location = try database.makeLocation()
         defer { database.remove(location) }
         let store = try await SQLStore.open(location)
-        do {
-            try await body(store, location)
-        } catch {
-            try await store.shutdown()
-            throw error
+        try await store.closing { try await body(store, location) }
+    }
+
+    /// `withStore` on a new SQLite file, with the file's path.
+    static func withSQLiteFile(_ body: (SQLStore, String) async throws -> Void) async throws {
+        try await withStore(.sqlite) { store, location in
+            guard case .sqlite(let path) = location else {
+                Issue.record("an SQLite test database is a file, not \(location)")
+                return
+            }
+            try await body(store, path)
         }
-        try await store.shutdown()
     }
 
     @Test(arguments: TestDatabase.all)

@@ -9,11 +9,7 @@ import Testing
 /// commit of whichever write crosses SQLite's mark (which waited about 20 ms for it).
 @Suite(.holdsResources) struct WALCheckpointTests {
     @Test func theLogIsCopiedIntoTheFileOffTheWritersPath() async throws {
-        let location = try TestDatabase.sqlite.makeLocation()
-        defer { TestDatabase.sqlite.remove(location) }
-        guard case .sqlite(let path) = location else { return }
-        let store = try await SQLStore.open(location)
-        do {
+        try await StoreSuite.withSQLiteFile { store, path in
             // The writer checkpoints itself only far later than SQLite's 1,000 pages.
             let pages = try await store.query("PRAGMA wal_autocheckpoint").first()?.decode(column: "wal_autocheckpoint", as: Int.self)
             #expect(pages == WALCheckpoints.writerFallbackPages)
@@ -34,11 +30,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(try fileSize() >= before + 400 * 4000, "the file holds the objects while the store is open")
-        } catch {
-            try await store.shutdown()
-            throw error
         }
-        try await store.shutdown()
     }
 
     /// Under writes that follow each other without a pause, the log still starts over: it is
@@ -46,11 +38,7 @@ import Testing
     /// checkpoint (10,000 pages, 40 MB, copied inside a commit) would. The log's file keeps the
     /// largest size the log reached.
     @Test func aFloodOfWritesDoesNotGrowTheLogToTheWritersMark() async throws {
-        let location = try TestDatabase.sqlite.makeLocation()
-        defer { TestDatabase.sqlite.remove(location) }
-        guard case .sqlite(let path) = location else { return }
-        let store = try await SQLStore.open(location)
-        try await store.closing {
+        try await StoreSuite.withSQLiteFile { store, path in
             let end = ContinuousClock.now + .seconds(3)
             let written = try await withThrowingTaskGroup(of: Int.self) { group in
                 for writer in 0..<8 {
