@@ -39,13 +39,16 @@ final class WALCheckpoints: Sendable {
         task = Task {
             let database = connection.sql(encoder: .init(), decoder: .init(), queryLogLevel: nil)
             var interval = Self.busyInterval
-            var last: (log: Int, copied: Int)?
+            var lastLog: Int?
             while (try? await Task.sleep(for: interval)) != nil {
                 do {
-                    let now = try await Self.checkpoint(database)
-                    interval = last.map { $0 == now } == true ? min(interval * 2, Self.idleInterval) : Self.busyInterval
-                    last = now
-                    if now.log >= Self.restartPages {
+                    let log = try await Self.checkpoint(database)
+                    // The log stays as long as it was until a write starts it over: unchanged,
+                    // nothing was written, and there is nothing to hold the writes for.
+                    let growing = log != lastLog
+                    lastLog = log
+                    interval = growing ? Self.busyInterval : min(interval * 2, Self.idleInterval)
+                    if growing, log >= Self.restartPages {
                         try await pausingWrites { _ = try await Self.checkpoint(database) }
                     }
                 } catch {
@@ -56,11 +59,10 @@ final class WALCheckpoints: Sendable {
         }
     }
 
-    /// Copies what it can of the log without waiting for anyone; the pages in the log and how
-    /// many of them are in the file now (-1 and -1 when the file is not in WAL mode).
-    private static func checkpoint(_ database: any SQLDatabase) async throws -> (log: Int, copied: Int) {
-        let row = try await database.raw("PRAGMA wal_checkpoint(PASSIVE)").first()
-        return (try row?.decode(column: "log", as: Int.self) ?? 0, try row?.decode(column: "checkpointed", as: Int.self) ?? 0)
+    /// Copies what it can of the log without waiting for anyone; the pages in the log (-1 when
+    /// the file is not in WAL mode).
+    private static func checkpoint(_ database: any SQLDatabase) async throws -> Int {
+        try await database.raw("PRAGMA wal_checkpoint(PASSIVE)").first()?.decode(column: "log", as: Int.self) ?? 0
     }
 
     /// Stops the copies (the log is copied whole when the last connection closes).
