@@ -30,10 +30,9 @@ struct PostgresDirectDatabase: SQLDatabase {
     /// The statement and its binds as PostgresNIO takes them, or nil when a bind is of a type
     /// PostgresNIO does not encode itself.
     private func postgresQuery(_ query: any SQLExpression) -> PostgresQuery? {
-        var serializer = SQLSerializer(database: self)
-        query.serialize(to: &serializer)
-        var bindings = PostgresBindings(capacity: serializer.binds.count)
-        for value in serializer.binds {
+        let (sql, binds) = serialize(query)
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
             if let encodable = value as? any PostgresThrowingDynamicTypeEncodable {
                 do {
                     try bindings.append(encodable)
@@ -46,7 +45,7 @@ struct PostgresDirectDatabase: SQLDatabase {
                 return nil
             }
         }
-        return PostgresQuery(unsafeSQL: serializer.sql, binds: bindings)
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     /// What PostgresNIO logs a statement's progress to: nothing, as the other path is opened with

@@ -409,10 +409,9 @@ struct SQLiteDirectDatabase: SQLDatabase {
 
     /// The rows of `query`, or nil when SQLite says the file is busy.
     private func directRows(_ query: any SQLExpression) throws -> [SQLiteDirectRow]? {
-        var serializer = SQLSerializer(database: self)
-        query.serialize(to: &serializer)
+        let (sql, binds) = serialize(query)
         do {
-            return try readers.withConnection { try $0.rows(serializer.sql, serializer.binds) }
+            return try readers.withConnection { try $0.rows(sql, binds) }
         } catch let error as SQLiteDirectError where error.isBusy {
             return nil
         }
@@ -448,7 +447,8 @@ extension SQLiteDirectReaders: SQLiteFastReads {
 /// the statements of whoever holds its turn on the writers' loop (`SQLiteWriter`), where they
 /// take a few microseconds each; one that has to wait for another process's lock must not hold
 /// that thread, so SQLite has no busy handler here and a busy statement is tried again after a
-/// pause that does not block it, for as long as SQLiteNIO's writer waited (ten seconds).
+/// pause that does not block it (`StoreBackend.retryingWhileBusy`), for as long as SQLiteNIO's
+/// writer waited (ten seconds).
 final class SQLiteDirectWriter: SQLiteFastWriter {
     /// Held for each statement. Whoever holds the writer's turn runs on one thread anyway; the
     /// lock makes sure of it at no cost worth counting.
@@ -470,21 +470,7 @@ final class SQLiteDirectWriter: SQLiteFastWriter {
     /// it (the store's transactions rely on that: `StoreBackend.uncancelled`).
     func rows(_ sql: String, _ binds: [any Encodable & Sendable]) async throws -> [SQLiteDirectRow] {
         try Task.checkCancellation()
-        let clock = ContinuousClock()
-        var deadline: ContinuousClock.Instant?
-        var pause = Duration.milliseconds(1)
-        while true {
-            do {
-                return try connection.withLock { try $0.rows(sql, binds) }
-            } catch let error as SQLiteDirectError where error.isBusy {
-                let now = clock.now
-                let end = deadline ?? now + Self.busyPatience
-                deadline = end
-                guard now < end else { throw error }
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .milliseconds(20))
-            }
-        }
+        return try await StoreBackend.retryingWhileBusy(for: Self.busyPatience) { try connection.withLock { try $0.rows(sql, binds) } }
     }
 
     func close() {
@@ -502,9 +488,8 @@ struct SQLiteDirectWriterDatabase: SQLDatabase {
     var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        var serializer = SQLSerializer(database: self)
-        query.serialize(to: &serializer)
-        for row in try await writer.rows(serializer.sql, serializer.binds) { onRow(row) }
+        let (sql, binds) = serialize(query)
+        for row in try await writer.rows(sql, binds) { onRow(row) }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {

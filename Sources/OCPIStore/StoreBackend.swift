@@ -90,10 +90,10 @@ enum StoreBackend: Sendable {
     }
 
     /// `statement`, sent again while SQLite answers that another connection holds the file,
-    /// until `patience` has passed. For waits that are legitimately long: another instance's
-    /// migrations, which hold the file across many statements and, on a loaded machine, for
-    /// longer than the busy handler's ten seconds of sleeps.
-    private static func retryingWhileBusy(for patience: Duration, _ statement: () async throws -> Void) async throws {
+    /// until `patience` has passed, in pauses that hold no thread. Every write of the direct
+    /// writer waits so (ten seconds); the migrations wait longer, for another instance's
+    /// migrations, which hold the file across many statements.
+    static func retryingWhileBusy<T>(for patience: Duration, _ statement: () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now + patience
         while true {
