@@ -177,27 +177,17 @@ public final class RunningCommand: @unchecked Sendable {
     }
 }
 
-/// A pipe to a child process whose ends are close-on-exec: only the end handed to the child
-/// (duplicated onto its standard input, output or error) reaches it. Foundation's `Pipe` leaves
-/// both ends inheritable, so a child started at the same time by another test inherited this
-/// one's write end, and the reader waited for an end of file that only came when that other
-/// child ended: two servers started side by side waited for each other for ever.
+/// A pipe to a child process: one end is duplicated onto the child's standard input, output or
+/// error. No other child gets either end (`SpawnedProcess` closes every other descriptor in
+/// the child): when a child started at the same time by another test inherited this one's
+/// write end, the reader waited for an end of file that only came when that other child ended.
 final class ChildPipe: @unchecked Sendable {
     let reading: FileHandle
     let writing: FileHandle
 
-    /// Held while a pipe is made and while a child is started, so that no child starts between
-    /// `pipe()` and the close-on-exec flag (Glibc does not export `pipe2` to Swift).
-    static let spawning = Mutex(())
-
     init() throws {
         var descriptors: [Int32] = [0, 0]
-        let made = Self.spawning.withLock { _ in
-            guard pipe(&descriptors) == 0 else { return false }
-            for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-            return true
-        }
-        guard made else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard pipe(&descriptors) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         reading = FileHandle(fileDescriptor: descriptors[0], closeOnDealloc: true)
         writing = FileHandle(fileDescriptor: descriptors[1], closeOnDealloc: true)
     }

@@ -82,7 +82,8 @@ public final class SpawnedProcess: Sendable {
         merged.merge(environment) { _, new in new }
         // Nothing else of ours reaches the child: a listening socket or a connection of a server
         // in this process that a child kept open would outlive that server's close (its port
-        // stays taken; its peer never sees the end).
+        // stays taken; its peer never sees the end), and a pipe of another child's would not
+        // see its end of file.
         guard let closeFrom = Self.glibc.closeFrom, let changeDirectory = Self.glibc.changeDirectory else {
             throw SpawnFailed(executable: executable, code: ENOSYS)
         }
@@ -106,9 +107,7 @@ public final class SpawnedProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var pid = pid_t()
-        // Under the lock that pipes are made under: no child inherits a pipe end whose
-        // close-on-exec flag is not set yet (`ChildPipe`).
-        let spawned = ChildPipe.spawning.withLock { _ in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw SpawnFailed(executable: executable, code: spawned) }
         processIdentifier = pid
     }
