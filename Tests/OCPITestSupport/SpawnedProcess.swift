@@ -47,7 +47,11 @@ public final class SpawnedProcess: Sendable {
     public struct SpawnFailed: Error, CustomStringConvertible {
         public var executable: String
         public var code: Int32
-        public var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
+        public var description: String {
+            code == ENOSYS
+                ? "cannot start \(executable): the tests spawn with glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which this C library lacks"
+                : "cannot start \(executable): \(String(cString: strerror(code)))"
+        }
     }
 
     /// Where a standard stream of the child comes from or goes to.
